@@ -1,0 +1,371 @@
+/**
+ * The Pipecat Cloud secrets API client: one method per endpoint, typed results, retries.
+ *
+ * Every call here is idempotent (PUT writes the same body again, a repeated DELETE answers 404,
+ * which callers treat as done), so every call is retried on network errors, 408, 409, 429 and 5xx,
+ * and on 2xx bodies that cannot be understood, with exponential backoff, full jitter and a cap,
+ * honouring `Retry-After`, bounded in attempts and in total time. Other 4xx are never retried.
+ *
+ * axios errors carry the request (headers with the key, body with the values): they never leave
+ * this module. Errors are rebuilt from status, method, path and the API's `error`/`code` only.
+ */
+import axios, { type AxiosInstance, type AxiosResponse } from "axios";
+import { z } from "zod";
+import { NetworkError, PipecatApiError, type Step, UnexpectedResponseError } from "./errors";
+
+/** How failed calls are retried. */
+export interface RetryPolicy {
+    /** Retries after the first attempt. @default 5 */
+    readonly retries: number;
+    /** First backoff step; doubles each retry. @default 500 ms */
+    readonly baseDelayMs: number;
+    /** Cap of one backoff step. @default 10 s */
+    readonly maxDelayMs: number;
+    /** Cap of a server's `Retry-After`. @default 60 s */
+    readonly maxRetryAfterMs: number;
+    /** No retry starts after this much time since the first attempt. @default 120 s */
+    readonly deadlineMs: number;
+}
+
+export const DEFAULT_RETRY: RetryPolicy = {
+    retries: 5,
+    baseDelayMs: 500,
+    maxDelayMs: 10_000,
+    maxRetryAfterMs: 60_000,
+    deadlineMs: 120_000,
+};
+
+export interface ClientOptions {
+    readonly apiUrl: string;
+    readonly apiKey: string;
+    /** Per-attempt timeout. */
+    readonly timeoutMs: number;
+    readonly retry?: Partial<RetryPolicy>;
+    /** Injected for tests: how to wait, and the clock and dice that drive backoff. */
+    readonly sleep?: (ms: number) => Promise<void>;
+    readonly now?: () => number;
+    readonly random?: () => number;
+}
+
+/** What the provider was doing, for messages. */
+export interface CallContext {
+    readonly step: Step;
+    readonly setName: string;
+}
+
+export type Readiness = "pending" | "ready" | "failed";
+
+/** `GET /secrets/{name}` of a regular set: key names only, never values. */
+export interface SetDetails {
+    readonly keys: string[];
+    readonly region: string | undefined;
+    readonly status: Readiness | undefined;
+    readonly errorMessage: string | undefined;
+}
+
+/** One row of `GET /secrets`. */
+export interface SetSummary {
+    readonly name: string;
+    readonly type: "secret" | "imagePullSecret";
+    readonly region: string | undefined;
+    readonly status: Readiness | undefined;
+}
+
+/** What a lookup by name found. Image-pull sets cannot be read by name: the API answers 400. */
+export type Lookup = { readonly kind: "absent" } | { readonly kind: "imagePull" } | { readonly kind: "regular"; readonly set: SetDetails };
+
+const status = z.enum(["pending", "ready", "failed"]).optional();
+const putResponse = z.looseObject({ status: z.string().optional(), region: z.string().optional() });
+const setResponse = z.looseObject({
+    secrets: z.array(z.looseObject({ fieldName: z.string() })),
+    region: z.string().optional(),
+    status,
+    errorMessage: z.string().optional(),
+});
+const listResponse = z.looseObject({
+    sets: z.array(
+        z.looseObject({
+            name: z.string(),
+            type: z.enum(["secret", "imagePullSecret"]),
+            region: z.string().optional(),
+            status,
+        }),
+    ),
+});
+const errorBody = z.looseObject({ error: z.string().optional(), code: z.string().optional() });
+
+const IMAGE_PULL_NOT_READABLE = /image pull/i;
+
+/** A response that was understood, or a reason to try again. */
+type Attempt<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: Error; readonly retryAfterMs?: number };
+
+const RETRYABLE_STATUS = new Set([408, 409, 429]);
+
+export class SecretsApiClient {
+    private readonly http: AxiosInstance;
+    private readonly retry: RetryPolicy;
+    private readonly sleep: (ms: number) => Promise<void>;
+    private readonly now: () => number;
+    private readonly random: () => number;
+    /** After a 429, every call of this client waits until then: one Retry-After slows them all. */
+    private pausedUntil = 0;
+
+    constructor(readonly options: ClientOptions) {
+        this.retry = { ...DEFAULT_RETRY, ...options.retry };
+        this.sleep = options.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
+        this.now = options.now ?? Date.now;
+        this.random = options.random ?? Math.random;
+        this.http = axios.create({
+            baseURL: options.apiUrl,
+            timeout: options.timeoutMs,
+            headers: { Authorization: `Bearer ${options.apiKey}`, "Content-Type": "application/json" },
+            // Bodies are parsed here, so a malformed one is an error of ours, not an axios one.
+            responseType: "text",
+            transformResponse: [(d: unknown) => d],
+            validateStatus: () => true,
+            maxRedirects: 0,
+            proxy: false,
+        });
+    }
+
+    putRegular(ctx: CallContext, secrets: Readonly<Record<string, string>>, region?: string): Promise<{ region: string | undefined }> {
+        const body = {
+            secrets: Object.entries(secrets).map(([secretKey, secretValue]) => ({ secretKey, secretValue })),
+            ...(region !== undefined ? { region } : {}),
+        };
+        return this.put(ctx, body);
+    }
+
+    putImagePull(ctx: CallContext, host: string, secretValue: string, region?: string): Promise<{ region: string | undefined }> {
+        return this.put(ctx, { isImagePullSecret: true, host, secretValue, ...(region !== undefined ? { region } : {}) });
+    }
+
+    private async put(ctx: CallContext, body: object): Promise<{ region: string | undefined }> {
+        const parsed = await this.call(ctx, "PUT", setPath(ctx.setName), body, (res) => parseJson(res, putResponse, true));
+        return { region: parsed?.region };
+    }
+
+    /** Looks a set up by name (GET /secrets/{name}). */
+    async lookup(ctx: CallContext): Promise<Lookup> {
+        return this.call(ctx, "GET", setPath(ctx.setName), undefined, (res): Lookup | undefined => {
+            if (res.status === 404) return { kind: "absent" };
+            if (res.status === 400 && IMAGE_PULL_NOT_READABLE.test(apiError(res).error ?? "")) return { kind: "imagePull" };
+            if (res.status >= 300) return undefined;
+            const body = parseJson(res, setResponse, false);
+            if (body === undefined) return undefined;
+            return {
+                kind: "regular",
+                set: {
+                    keys: body.secrets.map((s) => s.fieldName).sort(),
+                    region: body.region,
+                    status: body.status,
+                    errorMessage: body.errorMessage,
+                },
+            };
+        });
+    }
+
+    /** GET /secrets: every set of the organisation with its kind and readiness. */
+    async list(ctx: CallContext): Promise<SetSummary[]> {
+        const body = await this.call(ctx, "GET", "/secrets", undefined, (res) => parseJson(res, listResponse, false));
+        return body.sets.map((s) => ({ name: s.name, type: s.type, region: s.region, status: s.status }));
+    }
+
+    /** DELETE /secrets/{name}; a set that is already gone is not an error. */
+    async deleteSet(ctx: CallContext): Promise<"deleted" | "absent"> {
+        return this.call(ctx, "DELETE", setPath(ctx.setName), undefined, deleted);
+    }
+
+    /** DELETE /secrets/{name}/{key}; a key that is already gone is not an error. */
+    async deleteKey(ctx: CallContext, key: string): Promise<"deleted" | "absent"> {
+        return this.call(ctx, "DELETE", `${setPath(ctx.setName)}/${encodeURIComponent(key)}`, undefined, deleted);
+    }
+
+    /**
+     * Sends one request with retries. `understand` turns a response into a result, or returns
+     * undefined for "not a success" (then the status decides: retry, or fail with the API's words).
+     */
+    private async call<T>(
+        ctx: CallContext,
+        method: "GET" | "PUT" | "DELETE",
+        path: string,
+        body: object | undefined,
+        understand: (res: AxiosResponse<string>) => T | undefined,
+    ): Promise<T> {
+        const started = this.now();
+        for (let attempt = 0; ; attempt++) {
+            const wait = this.pausedUntil - this.now();
+            if (wait > 0) await this.sleep(wait);
+            const result = await this.attempt(ctx, method, path, body, understand);
+            if (result.ok) return result.value;
+            const elapsed = this.now() - started;
+            const retryable = !(result.error instanceof PipecatApiError) || isRetryableStatus(result.error.status);
+            if (!retryable || attempt >= this.retry.retries) {
+                throw withAttempts(result.error, attempt + 1, elapsed);
+            }
+            const delay = result.retryAfterMs ?? this.backoff(attempt);
+            if (elapsed + delay > this.retry.deadlineMs) throw withAttempts(result.error, attempt + 1, elapsed);
+            if (result.retryAfterMs !== undefined) this.pausedUntil = Math.max(this.pausedUntil, this.now() + delay);
+            await this.sleep(delay);
+        }
+    }
+
+    private async attempt<T>(
+        ctx: CallContext,
+        method: "GET" | "PUT" | "DELETE",
+        path: string,
+        body: object | undefined,
+        understand: (res: AxiosResponse<string>) => T | undefined,
+    ): Promise<Attempt<T>> {
+        let res: AxiosResponse<string>;
+        try {
+            res = await this.http.request<string>({ method, url: path, data: body === undefined ? undefined : JSON.stringify(body) });
+        } catch (e) {
+            // Only the error code is kept: the axios error holds the request headers and body.
+            const reason = networkReason(e);
+            return {
+                ok: false,
+                error: new NetworkError(
+                    `${describe(ctx)}: no answer from Pipecat Cloud to ${method} ${path} (${reason}).`,
+                    method,
+                    path,
+                    reason,
+                ),
+            };
+        }
+        let value: T | undefined;
+        try {
+            value = understand(res);
+        } catch (e) {
+            const why = e instanceof Error ? e.message : "unreadable body";
+            return {
+                ok: false,
+                error: new UnexpectedResponseError(
+                    `${describe(ctx)}: Pipecat Cloud answered ${method} ${path} with ${res.status} and a body this provider does not understand (${why}).`,
+                    method,
+                    path,
+                ),
+            };
+        }
+        if (value !== undefined) return { ok: true, value };
+        const { error, code } = apiError(res);
+        const retryAfterMs = res.status === 429 || res.status === 503 ? this.retryAfter(res) : undefined;
+        return {
+            ok: false,
+            error: new PipecatApiError(apiErrorMessage(ctx, method, path, res.status, error, code), res.status, method, path, code, error),
+            ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+        };
+    }
+
+    /** Full jitter: a random wait up to the exponential step, so parallel resources spread out. */
+    private backoff(attempt: number): number {
+        const step = Math.min(this.retry.maxDelayMs, this.retry.baseDelayMs * 2 ** attempt);
+        return Math.round(this.random() * step);
+    }
+
+    private retryAfter(res: AxiosResponse<string>): number | undefined {
+        const header = res.headers["retry-after"];
+        if (typeof header !== "string" || header.trim() === "") return undefined;
+        const secs = Number(header);
+        const ms = Number.isFinite(secs) ? secs * 1000 : Date.parse(header) - this.now();
+        if (!Number.isFinite(ms)) return undefined;
+        return Math.min(Math.max(ms, 0), this.retry.maxRetryAfterMs);
+    }
+}
+
+function setPath(name: string): string {
+    return `/secrets/${encodeURIComponent(name)}`;
+}
+
+function deleted(res: AxiosResponse<string>): "deleted" | "absent" | undefined {
+    if (res.status === 404) return "absent";
+    return res.status >= 200 && res.status < 300 ? "deleted" : undefined;
+}
+
+/**
+ * Parses a 2xx body against its schema; throws (caught by the caller) when it does not fit.
+ * Non-2xx answers return undefined. `emptyOk`: older servers may answer a PUT with no body.
+ */
+function parseJson<T>(res: AxiosResponse<string>, schema: z.ZodType<T>, emptyOk: true): T | undefined;
+function parseJson<T>(res: AxiosResponse<string>, schema: z.ZodType<T>, emptyOk: false): T | undefined;
+function parseJson<T>(res: AxiosResponse<string>, schema: z.ZodType<T>, emptyOk: boolean): T | undefined {
+    if (res.status < 200 || res.status >= 300) return undefined;
+    const text = typeof res.data === "string" ? res.data : "";
+    if (text.trim() === "" && emptyOk) return schema.parse({});
+    let json: unknown;
+    try {
+        json = JSON.parse(text);
+    } catch {
+        throw new Error("not JSON");
+    }
+    const parsed = schema.safeParse(json, { reportInput: false });
+    if (!parsed.success) {
+        throw new Error(`unexpected shape at ${parsed.error.issues.map((i) => i.path.join(".") || "(root)").join(", ")}`);
+    }
+    return parsed.data;
+}
+
+function apiError(res: AxiosResponse<string>): { error: string | undefined; code: string | undefined } {
+    try {
+        const parsed = errorBody.safeParse(JSON.parse(typeof res.data === "string" ? res.data : ""));
+        if (parsed.success) return { error: parsed.data.error, code: parsed.data.code };
+    } catch {
+        // Not JSON (a proxy's error page, say): the status alone must do.
+    }
+    return { error: undefined, code: undefined };
+}
+
+function isRetryableStatus(status: number): boolean {
+    return RETRYABLE_STATUS.has(status) || status >= 500;
+}
+
+function networkReason(e: unknown): string {
+    if (axios.isAxiosError(e)) {
+        if (e.code === "ECONNABORTED" || e.code === "ETIMEDOUT") return "timed out";
+        return e.code ?? "connection failed";
+    }
+    return "request failed";
+}
+
+function describe(ctx: CallContext): string {
+    return `${ctx.step} of secret set "${ctx.setName}" failed`;
+}
+
+const HINTS: Record<number, string> = {
+    401: "The API key was refused: set a valid Private API key with `pulumi config set --secret pipecat:apiKey <key>` or PIPECAT_API_KEY.",
+    403: "The API key may not manage secrets: use a Private API key of the organisation that owns the set (`pulumi config set --secret pipecat:apiKey <key>`).",
+    404: "The set or key does not exist (any more): run `pulumi refresh` to bring the state up to date.",
+    409: "The set was modified concurrently and kept changing while the provider retried: run `pulumi up` again.",
+    429: "Pipecat Cloud kept rate-limiting the provider: run again later, or with less parallelism (`pulumi up --parallel 4`).",
+};
+
+/** One voice for every API error: what failed, what the API said, what to do. */
+export function apiErrorMessage(
+    ctx: CallContext,
+    method: string,
+    path: string,
+    status: number,
+    error: string | undefined,
+    code: string | undefined,
+): string {
+    const said = error !== undefined ? `: "${error}"` : "";
+    const head = `${describe(ctx)}: Pipecat Cloud answered ${method} ${path} with ${status}${code ? ` ${code}` : ""}${said}.`;
+    let hint = HINTS[status];
+    if (status === 400 && /image pull/i.test(error ?? "") && /update/i.test(error ?? "")) {
+        hint =
+            "Pipecat Cloud cannot update an image-pull secret set in place. This provider replaces such sets " +
+            "(delete, then create under the same name); if the set was changed outside Pulumi, run `pulumi refresh`, then `pulumi up`.";
+    } else if (status === 400 && /region/i.test(error ?? "")) {
+        hint = "A set's region cannot change after creation: remove `region`, or set it to the set's current region (a new region replaces the set).";
+    } else if (status === 400) {
+        hint = "The request was refused as invalid: check the set's inputs against the message above.";
+    } else if (status >= 500) {
+        hint = "Pipecat Cloud had a server error and the provider's retries did not get through: run `pulumi up` again later; it finishes the change.";
+    }
+    return hint ? `${head} ${hint}` : head;
+}
+
+function withAttempts(error: Error, attempts: number, elapsedMs: number): Error {
+    if (attempts > 1) error.message += ` (gave up after ${attempts} attempts in ${(elapsedMs / 1000).toFixed(1)} s)`;
+    return error;
+}

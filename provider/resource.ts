@@ -1,0 +1,99 @@
+/**
+ * `SecretSet`: the resource users declare. It marks every value secret itself, so plain strings
+ * never reach state or output in clear, and hands the work to `secretSetProvider`.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { secretSetProvider } from "./provider";
+
+/** Credentials of an image-pull secret set: `credentials`, or `username` and `password`. */
+export interface ImagePullSecretArgs {
+    /** Registry URL, for example `https://index.docker.io/v1/`. Must be https. */
+    readonly host: pulumi.Input<string>;
+    /** Sent as given (usually base64 of `username:token`). Exclusive with username/password. */
+    readonly credentials?: pulumi.Input<string>;
+    /** With `password`: sent base64-encoded as `username:password`, as Pipecat's CLI does. */
+    readonly username?: pulumi.Input<string>;
+    readonly password?: pulumi.Input<string>;
+}
+
+/** Arguments of a SecretSet: exactly one of `secrets` or `imagePullSecret`. */
+export interface SecretSetArgs {
+    /**
+     * Name of the set in Pipecat Cloud: 3–63 lowercase letters, digits, `-` and `.` (DNS-style).
+     * Changing it replaces the set. @default `<resource name>-<7 random characters>`, kept across updates
+     */
+    readonly name?: pulumi.Input<string>;
+    /** Region of the set; it cannot change after creation (a change replaces the set). @default the organisation's default region */
+    readonly region?: pulumi.Input<string>;
+    /** A regular set: secret key (letters, digits, `_`, `-`, at most 64) to value. Key changes update in place. */
+    readonly secrets?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+    /** An image-pull set. Pipecat Cloud cannot update these: any change replaces the set (delete, then create). */
+    readonly imagePullSecret?: pulumi.Input<ImagePullSecretArgs>;
+    /**
+     * Take over a set that already exists under `name` (otherwise create refuses, so no set is
+     * silently merged into and later destroyed). Its keys are then made exactly the declared ones.
+     * @default false
+     */
+    readonly adopt?: pulumi.Input<boolean>;
+}
+
+/**
+ * A Pipecat Cloud secret set. Values are write-only: Pipecat Cloud never returns them, so a value
+ * changed outside Pulumi cannot be detected (a key added or removed outside Pulumi can, by `pulumi refresh`).
+ */
+export class SecretSet extends pulumi.dynamic.Resource {
+    /** Name of the set in Pipecat Cloud (also the resource's id). */
+    declare public readonly name: pulumi.Output<string>;
+    /** Region the set lives in. */
+    declare public readonly region: pulumi.Output<string>;
+    /** Key names of a regular set, sorted (empty for an image-pull set). Not secret. */
+    declare public readonly keys: pulumi.Output<string[]>;
+    declare public readonly isImagePullSecret: pulumi.Output<boolean>;
+    /** The declared values (secret). */
+    declare public readonly secrets: pulumi.Output<Record<string, string> | undefined>;
+    /** The declared image-pull credentials (secret). */
+    declare public readonly imagePullSecret: pulumi.Output<{ host: string; credentials?: string; username?: string; password?: string } | undefined>;
+
+    constructor(name: string, args: SecretSetArgs, opts?: pulumi.CustomResourceOptions) {
+        const props = {
+            name: args.name,
+            // Lets check() derive the autoname from the resource name (check does not see the URN).
+            autonamePrefix: args.name === undefined ? name : undefined,
+            region: args.region,
+            secrets: secretEach(args.secrets),
+            imagePullSecret: secretCredentials(args.imagePullSecret),
+            adopt: args.adopt,
+            keys: undefined,
+            isImagePullSecret: undefined,
+        };
+        super(secretSetProvider, name, props, withSecretOutputs(opts), "pipecat", "SecretSet");
+    }
+}
+
+/** Values carry secrets; so does anything derived from them. */
+const SECRET_OUTPUTS = ["secrets", "imagePullSecret"];
+
+function withSecretOutputs(opts: pulumi.CustomResourceOptions | undefined): pulumi.CustomResourceOptions {
+    return { ...opts, additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), ...SECRET_OUTPUTS] };
+}
+
+/**
+ * Marks each value secret but keeps the key names plain, so a preview names the keys that change
+ * and shows `[secret]` for their values. A map that is itself an Output is secret as a whole.
+ */
+function secretEach(secrets: SecretSetArgs["secrets"]): pulumi.Input<Record<string, pulumi.Input<string>>> | undefined {
+    if (secrets === undefined) return undefined;
+    if (pulumi.Output.isInstance(secrets) || isPromise(secrets)) return pulumi.secret(secrets);
+    return Object.fromEntries(Object.entries(secrets).map(([k, v]) => [k, pulumi.secret(v)]));
+}
+
+function secretCredentials(p: SecretSetArgs["imagePullSecret"]): pulumi.Input<ImagePullSecretArgs> | undefined {
+    if (p === undefined) return undefined;
+    if (pulumi.Output.isInstance(p) || isPromise(p)) return pulumi.secret(p);
+    const secret = (v: pulumi.Input<string> | undefined) => (v === undefined ? undefined : pulumi.secret(v));
+    return { host: p.host, credentials: secret(p.credentials), username: secret(p.username), password: secret(p.password) } as ImagePullSecretArgs;
+}
+
+function isPromise(v: unknown): v is Promise<unknown> {
+    return typeof (v as { then?: unknown } | null)?.then === "function";
+}

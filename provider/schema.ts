@@ -1,0 +1,217 @@
+/**
+ * The input rules of a SecretSet, as zod schemas, and `checkInputs`, which turns raw inputs into
+ * validated ones or into failures a user can act on. Pure: no network, no clock, no randomness
+ * except through the `random` argument.
+ *
+ * During preview an input may be unknown (it depends on a resource not created yet); Pulumi sends
+ * it as a sentinel string. Every leaf accepts that sentinel, so an unknown value is never an error.
+ */
+import { z } from "zod";
+
+/** The sentinel string Pulumi uses for a value not known during preview (`pulumi.runtime.unknownValue`). */
+export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+/** Limits: the API documents names and keys; value size and key count are this provider's own bounds. */
+export const LIMITS = {
+    nameMin: 3,
+    nameMax: 63,
+    keyMax: 64,
+    /** Bytes of UTF-8 per value. Not documented by Pipecat; chosen to match the emulator. */
+    valueMaxBytes: 64 * 1024,
+    /** Keys per set. Not documented by Pipecat; chosen to match the emulator. */
+    keysMax: 500,
+} as const;
+
+export const SET_NAME_PATTERN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+export const SECRET_KEY_PATTERN = /^[A-Za-z0-9_-]+$/;
+const REGION_PATTERN = /^[a-z0-9]+(-[a-z0-9]+)*$/;
+
+/** Inputs of a regular or image-pull set after `check`: every default filled in. */
+export interface SecretSetInputs {
+    readonly name: string;
+    /** Present when `name` was generated: the resource name it was derived from. */
+    readonly autonamePrefix?: string;
+    readonly region?: string;
+    readonly secrets?: Readonly<Record<string, string>>;
+    readonly imagePullSecret?: ImagePullSecretInputs;
+    readonly adopt?: boolean;
+}
+
+export interface ImagePullSecretInputs {
+    readonly host: string;
+    readonly credentials?: string;
+    readonly username?: string;
+    readonly password?: string;
+}
+
+/** A failure in Pulumi's `check` form: `property` is left empty (see `toCheckFailures`). */
+export interface CheckFailure {
+    readonly property: string;
+    readonly reason: string;
+}
+
+const orUnknown = <T extends z.ZodType>(schema: T) => z.union([z.literal(UNKNOWN), schema]);
+
+const setName = z
+    .string({ error: "must be a string" })
+    .min(LIMITS.nameMin, { error: (i) => `must be ${LIMITS.nameMin} to ${LIMITS.nameMax} characters long (got ${String(i.input).length})` })
+    .max(LIMITS.nameMax, { error: (i) => `must be ${LIMITS.nameMin} to ${LIMITS.nameMax} characters long (got ${String(i.input).length})` })
+    .regex(SET_NAME_PATTERN, {
+        error: (i) =>
+            `"${String(i.input)}" is not a valid set name: use lowercase letters, digits, "-" and "."; ` +
+            `start and end each dot-separated part with a letter or digit (for example "voice-agent-secrets")`,
+    });
+
+const secretKey = z
+    .string()
+    .min(1, { error: "secret key names must not be empty" })
+    .max(LIMITS.keyMax, { error: (i) => `secret key "${String(i.input).slice(0, 80)}" is longer than ${LIMITS.keyMax} characters` })
+    .regex(SECRET_KEY_PATTERN, {
+        // Key names are not secret (they are plain outputs), so quoting one is safe; JSON-quote it so spaces show.
+        error: (i) => `secret key ${JSON.stringify(i.input)} may contain only letters, digits, "_" and "-"`,
+    });
+
+const secretValue = z
+    .string({ error: "values must be strings (convert numbers and booleans with String(...))" })
+    .refine((v) => Buffer.byteLength(v, "utf8") <= LIMITS.valueMaxBytes, {
+        error: `values must be at most ${LIMITS.valueMaxBytes} bytes of UTF-8`,
+    });
+
+const secrets = z
+    .record(secretKey, orUnknown(secretValue), { error: "must be a map of secret key to string value" })
+    .refine((m) => Object.keys(m).length >= 1, { error: "must declare at least one secret" })
+    .refine((m) => Object.keys(m).length <= LIMITS.keysMax, { error: `must declare at most ${LIMITS.keysMax} secrets` });
+
+const host = z.string({ error: "must be a string" }).refine(
+    (h) => {
+        try {
+            const u = new URL(h);
+            return u.protocol === "https:" && u.hostname.length > 0;
+        } catch {
+            return false;
+        }
+    },
+    { error: 'must be the https:// URL of the registry, for example "https://index.docker.io/v1/"' },
+);
+
+const credential = z.string({ error: "must be a string" }).min(1, { error: "must not be empty" });
+
+const imagePullSecret = z
+    .strictObject(
+        {
+            host: orUnknown(host),
+            credentials: orUnknown(credential).optional(),
+            username: orUnknown(credential).optional(),
+            password: orUnknown(credential).optional(),
+        },
+        { error: "must be an object with host and either credentials or username and password" },
+    )
+    .superRefine((p, ctx) => {
+        const pair = p.username !== undefined || p.password !== undefined;
+        if (p.credentials !== undefined && pair) {
+            ctx.addIssue({ code: "custom", message: "give either credentials or username and password, not both" });
+        } else if (p.credentials === undefined && !(p.username !== undefined && p.password !== undefined)) {
+            ctx.addIssue({ code: "custom", message: "needs credentials, or both username and password" });
+        }
+    });
+
+const inputsSchema = z
+    .strictObject({
+        name: orUnknown(setName).optional(),
+        autonamePrefix: z.string().optional(),
+        region: orUnknown(z.string().regex(REGION_PATTERN, { error: 'must be a region code such as "us-west"' })).optional(),
+        secrets: orUnknown(secrets).optional(),
+        imagePullSecret: orUnknown(imagePullSecret).optional(),
+        adopt: orUnknown(z.boolean({ error: "must be true or false" })).optional(),
+    })
+    .superRefine((p, ctx) => {
+        if (p.secrets !== undefined && p.imagePullSecret !== undefined) {
+            ctx.addIssue({
+                code: "custom",
+                message: "declare either secrets (a regular set) or imagePullSecret (an image-pull set), not both",
+            });
+        } else if (p.secrets === undefined && p.imagePullSecret === undefined) {
+            ctx.addIssue({
+                code: "custom",
+                message: "declare secrets (a map of key to value) or imagePullSecret (host and credentials)",
+            });
+        }
+    });
+
+/**
+ * zod issues become text here, in one voice: `<dotted path>: <rule>`. Unions (the unknown-value
+ * wrapper) report the branch that is not the sentinel. No input value ever enters a message.
+ */
+export function formatIssues(issues: readonly z.core.$ZodIssue[], prefix: readonly PropertyKey[] = []): string[] {
+    const out: string[] = [];
+    for (const issue of issues) {
+        const path = [...prefix, ...issue.path];
+        if (issue.code === "invalid_union") {
+            const real = issue.errors[issue.errors.length - 1] ?? [];
+            out.push(...formatIssues(real, path));
+        } else if (issue.code === "invalid_key") {
+            out.push(...formatIssues(issue.issues, path));
+        } else if (issue.code === "unrecognized_keys") {
+            const where = path.length ? `${path.join(".")}: ` : "";
+            const allowed = path.length ? "host, credentials, username, password" : "name, region, secrets, imagePullSecret, adopt";
+            out.push(`${where}unknown ${issue.keys.length > 1 ? "properties" : "property"} ${issue.keys.map((k) => `"${k}"`).join(", ")} (allowed: ${allowed})`);
+        } else {
+            const where = path.length ? path.join(".") : "inputs";
+            out.push(`${where}: ${issue.message}`);
+        }
+    }
+    return out;
+}
+
+/** Lowercases a Pulumi resource name into something a set name can start with. */
+export function autonamePrefixFrom(resourceName: string): string {
+    const cleaned = resourceName
+        .toLowerCase()
+        .replace(/[^a-z0-9-]+/g, "-")
+        .replace(/-+/g, "-")
+        .replace(/^-+|-+$/g, "")
+        .slice(0, LIMITS.nameMax - 8)
+        .replace(/-+$/g, "");
+    return cleaned.length > 0 ? cleaned : "secrets";
+}
+
+/** `<prefix>-<7 random [a-z0-9]>`, the autoname Pulumi users know from other providers. */
+export function autoname(prefix: string, random: () => number = Math.random): string {
+    const alphabet = "abcdefghijklmnopqrstuvwxyz0123456789";
+    let suffix = "";
+    for (let i = 0; i < 7; i++) suffix += alphabet[Math.floor(random() * alphabet.length)];
+    return `${autonamePrefixFrom(prefix)}-${suffix}`;
+}
+
+export type CheckResult =
+    | { readonly ok: true; readonly inputs: SecretSetInputs }
+    | { readonly ok: false; readonly failures: CheckFailure[] };
+
+/**
+ * Validates raw inputs (the `__provider` property already removed) and fills in the set name.
+ * An autonamed set keeps the name it got at creation: `olds` are the previous checked inputs.
+ */
+export function checkInputs(
+    olds: Readonly<Record<string, unknown>>,
+    news: Readonly<Record<string, unknown>>,
+    random: () => number = Math.random,
+): CheckResult {
+    const parsed = inputsSchema.safeParse(news, { reportInput: false });
+    if (!parsed.success) {
+        // The engine prints `inputs[property]` beside a failure that names a property; with an empty
+        // property it prints only the reason, so no value can ever be shown. The path is in the reason.
+        return { ok: false, failures: formatIssues(parsed.error.issues).map((reason) => ({ property: "", reason })) };
+    }
+    const { name, autonamePrefix, ...rest } = parsed.data;
+    if (name !== undefined) {
+        return { ok: true, inputs: dropUndefined({ name, ...rest }) as SecretSetInputs };
+    }
+    const prefix = autonamePrefix ?? "secrets";
+    const kept =
+        typeof olds["name"] === "string" && olds["autonamePrefix"] === prefix ? (olds["name"] as string) : autoname(prefix, random);
+    return { ok: true, inputs: dropUndefined({ name: kept, autonamePrefix: prefix, ...rest }) as SecretSetInputs };
+}
+
+function dropUndefined<T extends Record<string, unknown>>(o: T): T {
+    return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+}

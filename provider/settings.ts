@@ -1,0 +1,91 @@
+/**
+ * Where the provider's settings come from: stack config (`pipecat:*`, read in `configure`) first,
+ * then environment variables, then defaults. Resolved once by `resolveSettings`, whose messages
+ * name the setting to fix. The API key lives only in the provider process: it is never an input,
+ * an output, or part of the serialized provider.
+ */
+import { ConfigurationError } from "./errors";
+
+export const DEFAULT_API_URL = "https://api.pipecat.daily.co/v1";
+
+/** Settings of the provider process. */
+export interface Settings {
+    /** Private API key; undefined until an operation that needs the network complains. */
+    readonly apiKey: string | undefined;
+    readonly apiUrl: string;
+    /** Per-request timeout. @default 30 s */
+    readonly requestTimeoutMs: number;
+    /** How long create and update wait for a set to become ready. @default 300 s */
+    readonly readyTimeoutMs: number;
+}
+
+/** Reads one setting; `configure` hands the provider something with this shape. */
+export interface ConfigSource {
+    get(key: string): string | undefined;
+}
+
+const SOURCES = {
+    apiKey: { config: "pipecat:apiKey", env: "PIPECAT_API_KEY" },
+    apiUrl: { config: "pipecat:apiUrl", env: "PIPECAT_API_URL" },
+    requestTimeout: { config: "pipecat:requestTimeoutSeconds", env: "PIPECAT_REQUEST_TIMEOUT_SECONDS" },
+    readyTimeout: { config: "pipecat:readyTimeoutSeconds", env: "PIPECAT_READY_TIMEOUT_SECONDS" },
+} as const;
+
+function read(config: ConfigSource | undefined, env: NodeJS.ProcessEnv, which: keyof typeof SOURCES): string | undefined {
+    const source = SOURCES[which];
+    const value = config?.get(source.config) ?? env[source.env];
+    return value === undefined || value === "" ? undefined : value;
+}
+
+function seconds(config: ConfigSource | undefined, env: NodeJS.ProcessEnv, which: "requestTimeout" | "readyTimeout", fallback: number): number {
+    const raw = read(config, env, which);
+    if (raw === undefined) return fallback * 1000;
+    const n = Number(raw);
+    if (!Number.isFinite(n) || n <= 0) {
+        const s = SOURCES[which];
+        throw new ConfigurationError(`${s.config} (or ${s.env}) must be a positive number of seconds, got "${raw}".`);
+    }
+    return n * 1000;
+}
+
+const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/i;
+
+/** Validates the API URL: https anywhere, plain http only to this machine (the emulator). */
+export function normalizeApiUrl(raw: string): string {
+    let url: URL;
+    try {
+        url = new URL(raw);
+    } catch {
+        throw new ConfigurationError(`pipecat:apiUrl (or PIPECAT_API_URL) is not a URL: "${raw}". Use for example ${DEFAULT_API_URL}.`);
+    }
+    if (url.protocol === "http:" && !LOOPBACK.test(url.hostname)) {
+        throw new ConfigurationError(
+            `Refusing to send the Pipecat API key over plain http to ${url.host}: use an https:// URL ` +
+                `(plain http is allowed only for loopback addresses such as a local emulator).`,
+        );
+    }
+    if (url.protocol !== "http:" && url.protocol !== "https:") {
+        throw new ConfigurationError(`pipecat:apiUrl (or PIPECAT_API_URL) must be an http(s) URL, got "${url.protocol}".`);
+    }
+    return url.toString().replace(/\/+$/, "");
+}
+
+export function resolveSettings(config?: ConfigSource, env: NodeJS.ProcessEnv = process.env): Settings {
+    return {
+        apiKey: read(config, env, "apiKey"),
+        apiUrl: normalizeApiUrl(read(config, env, "apiUrl") ?? DEFAULT_API_URL),
+        requestTimeoutMs: seconds(config, env, "requestTimeout", 30),
+        readyTimeoutMs: seconds(config, env, "readyTimeout", 300),
+    };
+}
+
+/** The key, or an error that says exactly how to provide it. */
+export function requireApiKey(settings: Settings): string {
+    if (settings.apiKey === undefined) {
+        throw new ConfigurationError(
+            "No Pipecat Cloud API key: run `pulumi config set --secret pipecat:apiKey <private key>` " +
+                "or set PIPECAT_API_KEY (a Private key from the Pipecat Cloud dashboard, Settings > API Keys).",
+        );
+    }
+    return settings.apiKey;
+}
