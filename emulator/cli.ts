@@ -1,0 +1,170 @@
+#!/usr/bin/env node
+/**
+ * `pipecat-secrets-emulator`: runs the emulator as a process, for end-to-end tests, the demo and manual use.
+ *
+ * Prints one line once listening (`pipecat-secrets-emulator listening on http://127.0.0.1:8787/v1`), then one line per
+ * request (method, path, status, duration; never bodies). Stops cleanly on SIGINT or SIGTERM.
+ */
+import { renameSync, rmSync, writeFileSync } from "node:fs";
+import { parseArgs } from "node:util";
+import { startEmulator } from "./emulator";
+import { DEFAULT_API_KEY, type EmulatorOptions } from "./options";
+
+/** Environment variable the API key is read from when `--api-key` is not given. */
+export const API_KEY_ENV = "PIPECAT_EMULATOR_API_KEY";
+/** Port used when `--port` is not given. */
+export const DEFAULT_CLI_PORT = 8787;
+
+const USAGE = `Usage: pipecat-secrets-emulator [options]
+
+  --port N                   port to listen on; 0 picks a free one (default ${DEFAULT_CLI_PORT})
+  --host ADDRESS             interface to bind to (default 127.0.0.1)
+  --api-key KEY              accepted API key (default: $${API_KEY_ENV}, else "${DEFAULT_API_KEY}")
+  --ready-after-ms N         how long sets stay pending after a change (default 0)
+  --image-pull-updates MODE  "refuse" (default, as the seed spec) or "accept" (in-place updates)
+  --rate-limit N             answer 429 beyond N requests per second
+  --regions A,B,...          region codes (default us-west,us-east,eu-central,ap-south)
+  --default-region CODE      region of sets created without one (default us-west)
+  --port-file FILE           write the chosen port to FILE (removed on exit)
+  --quiet                    do not log requests
+  --help                     show this help`;
+
+/** A command line that cannot be run; the message says which option is wrong. */
+export class CliUsageError extends Error {
+  override readonly name = "CliUsageError";
+}
+
+/** What the command line asks for. */
+export interface CliCommand {
+  readonly help: boolean;
+  readonly options: EmulatorOptions;
+  readonly portFile: string | undefined;
+  readonly quiet: boolean;
+  /** Whether the API key is the built-in default (worth a notice). */
+  readonly defaultKey: boolean;
+}
+
+function integerOption(value: string | undefined, flag: string, min: number, max = Number.MAX_SAFE_INTEGER): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n < min || n > max) {
+    throw new CliUsageError(`${flag} must be a whole number from ${min} to ${max} (got "${value}")`);
+  }
+  return n;
+}
+
+/** Parses arguments (without `node` and the script) and the environment; throws {@link CliUsageError}. */
+export function parseCliArgs(argv: readonly string[], env: NodeJS.ProcessEnv): CliCommand {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: [...argv],
+      strict: true,
+      allowPositionals: false,
+      options: {
+        port: { type: "string" },
+        host: { type: "string" },
+        "api-key": { type: "string" },
+        "ready-after-ms": { type: "string" },
+        "image-pull-updates": { type: "string" },
+        "rate-limit": { type: "string" },
+        regions: { type: "string" },
+        "default-region": { type: "string" },
+        "port-file": { type: "string" },
+        quiet: { type: "boolean" },
+        help: { type: "boolean" },
+      },
+    }));
+  } catch (err) {
+    throw new CliUsageError(err instanceof Error ? err.message : String(err));
+  }
+
+  const mode = values["image-pull-updates"];
+  if (mode !== undefined && mode !== "refuse" && mode !== "accept") {
+    throw new CliUsageError(`--image-pull-updates must be "refuse" or "accept" (got "${mode}")`);
+  }
+  const envKey = env[API_KEY_ENV] === "" ? undefined : env[API_KEY_ENV];
+  const apiKey = values["api-key"] ?? envKey;
+  if (apiKey === "") throw new CliUsageError("--api-key must not be empty");
+  const requestsPerSecond = integerOption(values["rate-limit"], "--rate-limit", 1);
+
+  const options: EmulatorOptions = {
+    apiKey,
+    host: values.host,
+    port: integerOption(values.port, "--port", 0, 65535) ?? DEFAULT_CLI_PORT,
+    readyAfterMs: integerOption(values["ready-after-ms"], "--ready-after-ms", 0),
+    imagePullUpdates: mode,
+    rateLimit: requestsPerSecond === undefined ? undefined : { requestsPerSecond },
+    regions: values.regions?.split(",").map((r) => r.trim()),
+    defaultRegion: values["default-region"],
+  };
+  return {
+    help: values.help === true,
+    options,
+    portFile: values["port-file"],
+    quiet: values.quiet === true,
+    defaultKey: apiKey === undefined,
+  };
+}
+
+function writePortFile(file: string, port: number): void {
+  // Written under a temporary name, then renamed, so a script polling for the file never reads half of it.
+  const temporary = `${file}.${process.pid}.tmp`;
+  writeFileSync(temporary, `${port}\n`);
+  renameSync(temporary, file);
+}
+
+/** Runs the command line; resolves once the emulator is listening. Sets `process.exitCode` on failure. */
+export async function main(argv: readonly string[] = process.argv.slice(2), env = process.env): Promise<void> {
+  let command: CliCommand;
+  try {
+    command = parseCliArgs(argv, env);
+  } catch (err) {
+    process.stderr.write(`pipecat-secrets-emulator: ${(err as Error).message}\n\n${USAGE}\n`);
+    process.exitCode = 2;
+    return;
+  }
+  if (command.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return;
+  }
+
+  const log = command.quiet ? undefined : (line: string) => process.stdout.write(`${line}\n`);
+  const emulator = await startEmulator({ ...command.options, log });
+  const { portFile } = command;
+  if (portFile !== undefined) writePortFile(portFile, emulator.port);
+  if (command.defaultKey) {
+    process.stderr.write(
+      `pipecat-secrets-emulator: accepting the default API key "${DEFAULT_API_KEY}" (set --api-key or ${API_KEY_ENV})\n`,
+    );
+  }
+  process.stdout.write(`pipecat-secrets-emulator listening on ${emulator.url}\n`);
+
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals): void => {
+    if (stopping) return;
+    stopping = true;
+    emulator
+      .close()
+      .then(() => {
+        if (portFile !== undefined) rmSync(portFile, { force: true });
+        process.stdout.write(`pipecat-secrets-emulator stopped (${signal})\n`);
+        process.exit(0);
+      })
+      .catch((err: unknown) => {
+        process.stderr.write(`pipecat-secrets-emulator: error while stopping: ${String(err)}\n`);
+        process.exit(1);
+      });
+  };
+  process.on("SIGINT", stop);
+  process.on("SIGTERM", stop);
+}
+
+if (require.main === module) {
+  main().catch((err: unknown) => {
+    const code = (err as NodeJS.ErrnoException).code;
+    const reason = code === "EADDRINUSE" ? "the port is already in use" : err instanceof Error ? err.message : String(err);
+    process.stderr.write(`pipecat-secrets-emulator: cannot start: ${reason}\n`);
+    process.exit(1);
+  });
+}

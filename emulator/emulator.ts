@@ -1,0 +1,107 @@
+/**
+ * `startEmulator`: wires the store, fault rules, rate limiter and request log to an HTTP server, and exposes the
+ * in-process test hooks. None of the hooks is reachable over HTTP.
+ */
+import type { AddressInfo } from "node:net";
+import { FaultRules, type FaultSpec, RateLimiter } from "./faults";
+import type { InjectionHandle } from "./handle";
+import { type EmulatorOptions, normalizeOptions } from "./options";
+import { matchesFilter, type RecordedRequest, type RequestFilter } from "./request-log";
+import { BASE_PATH } from "./routes";
+import { createEmulatorServer } from "./server";
+import { type EmulatorSnapshot, type FailProvisioningOptions, SecretStore, type SeedSet } from "./store";
+
+/** A running emulator and its test hooks. */
+export interface Emulator {
+  /** Base URL including `/v1`, e.g. `http://127.0.0.1:43121/v1`. */
+  readonly url: string;
+  /** The port it listens on (the chosen one when started with port 0). */
+  readonly port: number;
+  /** The API key it accepts. */
+  readonly apiKey: string;
+  /** Requests answered so far, oldest first (a copy). Bodies hold secret values: assert on them, never print them. */
+  readonly requests: readonly RecordedRequest[];
+  /** How many 429 answers the rate limiter has sent (injected 429 faults are not counted). */
+  readonly rateLimitedCount: number;
+  /** How many recorded requests match `filter` (all of them without one). */
+  requestCount(filter?: RequestFilter): number;
+  /** Forgets the recorded requests. */
+  clearRequests(): void;
+  /** Every stored set with its values and current readiness (a plain copy). */
+  snapshot(): EmulatorSnapshot;
+  /** Creates or replaces a set directly, without the API (for adopt tests); throws `TypeError` on an invalid name, key or region. */
+  seed(name: string, set: SeedSet): void;
+  /** Deletes a set behind the program's back (drift). Returns whether it existed. */
+  deleteDirect(name: string): boolean;
+  /** Deletes one key of a regular set behind the program's back (drift); readiness is unchanged. Returns whether it existed. */
+  deleteKeyDirect(name: string, key: string): boolean;
+  /** Makes the next provisioning of a set (or of any set) end `failed` with an `errorMessage`. */
+  failProvisioning(options?: FailProvisioningOptions): InjectionHandle;
+  /** Injects a fault for matching requests; see {@link FaultSpec}. Throws `TypeError` on an invalid spec. */
+  injectFault(fault: FaultSpec): InjectionHandle;
+  /** Withdraws every injected fault and every {@link failProvisioning} rule. */
+  clearFaults(): void;
+  /** Stops listening and drops open connections (including requests held by a delay). Safe to call twice. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts an emulator of the Pipecat Cloud secrets API on a real HTTP port.
+ *
+ * @example
+ * const emulator = await startEmulator({ readyAfterMs: 200 });
+ * // point the client at emulator.url with apiKey emulator.apiKey ...
+ * await emulator.close();
+ */
+export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
+  const resolved = normalizeOptions(options);
+  const store = new SecretStore(resolved);
+  const faults = new FaultRules();
+  const rateLimiter =
+    resolved.rateLimit === undefined ? undefined : new RateLimiter(resolved.rateLimit.requestsPerSecond, resolved.now);
+  let recorded: RecordedRequest[] = [];
+  const http = createEmulatorServer({
+    options: resolved,
+    store,
+    faults,
+    rateLimiter,
+    record: (request) => recorded.push(request),
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    http.server.once("error", reject);
+    http.server.listen(resolved.port, resolved.host, () => {
+      http.server.off("error", reject);
+      resolve();
+    });
+  });
+  const { port } = http.server.address() as AddressInfo;
+  const hostForUrl = resolved.host.includes(":") ? `[${resolved.host}]` : resolved.host;
+
+  return {
+    url: `http://${hostForUrl}:${port}${BASE_PATH}`,
+    port,
+    apiKey: resolved.apiKey,
+    get requests() {
+      return [...recorded];
+    },
+    get rateLimitedCount() {
+      return rateLimiter?.limited ?? 0;
+    },
+    requestCount: (filter) => recorded.filter((r) => matchesFilter(r, filter)).length,
+    clearRequests: () => {
+      recorded = [];
+    },
+    snapshot: () => store.snapshot(),
+    seed: (name, set) => store.seed(name, set),
+    deleteDirect: (name) => store.deleteDirect(name),
+    deleteKeyDirect: (name, key) => store.deleteKeyDirect(name, key),
+    failProvisioning: (failure) => store.failProvisioning(failure),
+    injectFault: (fault) => faults.add(fault),
+    clearFaults: () => {
+      faults.clear();
+      store.clearProvisioningFailures();
+    },
+    close: () => http.stop(),
+  };
+}

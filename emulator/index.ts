@@ -1,0 +1,31 @@
+/**
+ * A local emulator of the Pipecat Cloud secrets API (`pulumi-pipecat-secrets/emulator`).
+ *
+ * @example
+ * import { startEmulator } from "pulumi-pipecat-secrets/emulator";
+ * const emulator = await startEmulator();
+ * // emulator.url is "http://127.0.0.1:<port>/v1"; the API key is emulator.apiKey
+ * await emulator.close();
+ *
+ * @packageDocumentation
+ */
+export { startEmulator } from "./emulator";
+export type { Emulator } from "./emulator";
+export { DEFAULT_API_KEY, DEFAULT_HOST, DEFAULT_REGION, DEFAULT_REGIONS } from "./options";
+export type { EmulatorOptions } from "./options";
+export { DEFAULT_LIMITS } from "./rules";
+export type { EmulatorLimits } from "./rules";
+export type { FaultSpec, RateLimitOptions } from "./faults";
+export type { InjectionHandle } from "./handle";
+export type { RecordedRequest, RequestFilter } from "./request-log";
+export type { RouteId } from "./routes";
+export type {
+  EmulatorSnapshot,
+  FailProvisioningOptions,
+  ImagePullSetSnapshot,
+  ImagePullUpdates,
+  RegularSetSnapshot,
+  SeedSet,
+  SetStatus,
+  SetType,
+} from "./store";

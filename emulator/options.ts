@@ -1,0 +1,154 @@
+/**
+ * The emulator's options, their defaults, and the one function that validates them.
+ */
+import type { RateLimitOptions } from "./faults";
+import { DEFAULT_LIMITS, type EmulatorLimits } from "./rules";
+import type { ImagePullUpdates, Region } from "./store";
+
+/** API key the emulator accepts when none is given. */
+export const DEFAULT_API_KEY = "emulator-key";
+/** Interface the emulator binds to when none is given. */
+export const DEFAULT_HOST = "127.0.0.1";
+/** The documented region codes. */
+export const DEFAULT_REGIONS: readonly string[] = ["us-west", "us-east", "eu-central", "ap-south"];
+/** The organisation's default region in the docs. */
+export const DEFAULT_REGION = "us-west";
+
+// Display names are the emulator's wording; the docs list the codes only.
+const DISPLAY_NAMES: Readonly<Record<string, string>> = {
+  "us-west": "US West",
+  "us-east": "US East",
+  "eu-central": "EU Central",
+  "ap-south": "AP South",
+};
+
+/** Options of {@link startEmulator}. Every field is optional. */
+export interface EmulatorOptions {
+  /**
+   * The only API key accepted as `Authorization: Bearer <apiKey>`.
+   * @default "emulator-key"
+   */
+  readonly apiKey?: string | undefined;
+  /**
+   * Interface to bind to.
+   * @default "127.0.0.1"
+   */
+  readonly host?: string | undefined;
+  /**
+   * Port to listen on; 0 picks a free one (read it back from `emulator.port` or `emulator.url`).
+   * @default 0
+   */
+  readonly port?: number | undefined;
+  /**
+   * How long a set stays `pending` after each successful change (PUT, key deletion) before it is `ready` (or
+   * `failed`). 0 means ready at the next read.
+   * @default 0
+   */
+  readonly readyAfterMs?: number | undefined;
+  /**
+   * Whether an image-pull PUT for an existing image-pull set is refused (the seed spec: 400 "Cannot update existing
+   * image pull secrets. Delete and recreate instead.") or updates it in place (the docs since March 2026).
+   * @default "refuse"
+   */
+  readonly imagePullUpdates?: ImagePullUpdates | undefined;
+  /** Answer 429 beyond this many requests in any 1-second window. @default no limit */
+  readonly rateLimit?: RateLimitOptions | undefined;
+  /**
+   * Region codes the organisation has access to.
+   * @default ["us-west", "us-east", "eu-central", "ap-south"]
+   */
+  readonly regions?: readonly string[] | undefined;
+  /**
+   * Region of sets created without one; must be in `regions`.
+   * @default "us-west"
+   */
+  readonly defaultRegion?: string | undefined;
+  /** Size limits (the emulator's choices, not documented API limits). @default {@link DEFAULT_LIMITS} */
+  readonly limits?: Partial<EmulatorLimits> | undefined;
+  /**
+   * Clock in milliseconds, for readiness and the rate-limit window; inject one to step time in tests.
+   * @default Date.now
+   */
+  readonly now?: (() => number) | undefined;
+  /** Receives one line per request (method, path, status, duration; never bodies). @default no logging */
+  readonly log?: ((line: string) => void) | undefined;
+}
+
+/** Options with defaults applied and checked. @internal */
+export interface ResolvedOptions {
+  readonly apiKey: string;
+  readonly host: string;
+  readonly port: number;
+  readonly readyAfterMs: number;
+  readonly imagePullUpdates: ImagePullUpdates;
+  readonly rateLimit: RateLimitOptions | undefined;
+  readonly regions: readonly Region[];
+  readonly defaultRegion: string;
+  readonly limits: EmulatorLimits;
+  readonly now: () => number;
+  readonly log: ((line: string) => void) | undefined;
+}
+
+function check(condition: boolean, option: string, requirement: string): void {
+  if (!condition) throw new TypeError(`EmulatorOptions.${option} ${requirement}`);
+}
+
+function isNonNegativeNumber(n: number): boolean {
+  return Number.isFinite(n) && n >= 0;
+}
+
+function isPositiveInteger(n: number): boolean {
+  return Number.isInteger(n) && n >= 1;
+}
+
+/**
+ * Applies defaults and validates; throws a `TypeError` whose message names the option and what it must be.
+ * @internal
+ */
+export function normalizeOptions(options: EmulatorOptions = {}): ResolvedOptions {
+  const apiKey = options.apiKey ?? DEFAULT_API_KEY;
+  check(apiKey.length > 0, "apiKey", "must not be empty");
+
+  const port = options.port ?? 0;
+  check(Number.isInteger(port) && port >= 0 && port <= 65535, "port", "must be an integer from 0 to 65535");
+
+  const readyAfterMs = options.readyAfterMs ?? 0;
+  check(isNonNegativeNumber(readyAfterMs), "readyAfterMs", "must be a non-negative number of milliseconds");
+
+  const imagePullUpdates = options.imagePullUpdates ?? "refuse";
+  check(imagePullUpdates === "refuse" || imagePullUpdates === "accept", "imagePullUpdates", 'must be "refuse" or "accept"');
+
+  if (options.rateLimit !== undefined) {
+    check(isPositiveInteger(options.rateLimit.requestsPerSecond), "rateLimit.requestsPerSecond", "must be a positive integer");
+  }
+
+  const codes = options.regions ?? DEFAULT_REGIONS;
+  check(codes.length > 0, "regions", "must name at least one region");
+  check(new Set(codes).size === codes.length, "regions", "must not repeat a region");
+  check(codes.every((c) => c.length > 0), "regions", "must not contain an empty region code");
+  const defaultRegion = options.defaultRegion ?? (codes.includes(DEFAULT_REGION) ? DEFAULT_REGION : (codes[0] ?? ""));
+  check(codes.includes(defaultRegion), "defaultRegion", `must be one of regions (${codes.join(", ")})`);
+
+  const limits: EmulatorLimits = { ...DEFAULT_LIMITS, ...definedOnly(options.limits ?? {}) };
+  for (const [name, value] of Object.entries(limits)) {
+    check(isPositiveInteger(value), `limits.${name}`, "must be a positive integer");
+  }
+
+  return {
+    apiKey,
+    host: options.host ?? DEFAULT_HOST,
+    port,
+    readyAfterMs,
+    imagePullUpdates,
+    rateLimit: options.rateLimit,
+    regions: codes.map((code) => ({ code, displayName: DISPLAY_NAMES[code] ?? code })),
+    defaultRegion,
+    limits,
+    now: options.now ?? Date.now,
+    log: options.log,
+  };
+}
+
+function definedOnly<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

@@ -1,0 +1,70 @@
+/**
+ * The API's routes and the matching of a request line to one of them. No I/O.
+ */
+
+/** The base path every route lives under. */
+export const BASE_PATH = "/v1";
+
+/** A route of the API, as fault rules and request filters name it. */
+export type RouteId =
+  | "GET /regions"
+  | "GET /secrets"
+  | "PUT /secrets/:name"
+  | "GET /secrets/:name"
+  | "DELETE /secrets/:name"
+  | "DELETE /secrets/:name/:key";
+
+/** Every route, for validating options. */
+export const ROUTE_IDS: readonly RouteId[] = [
+  "GET /regions",
+  "GET /secrets",
+  "PUT /secrets/:name",
+  "GET /secrets/:name",
+  "DELETE /secrets/:name",
+  "DELETE /secrets/:name/:key",
+];
+
+/** A request matched to a route, with its decoded path parameters. */
+export interface RouteMatch {
+  readonly route: RouteId;
+  readonly setName?: string;
+  readonly secretKey?: string;
+}
+
+/** Why a request matched no route. */
+export type RouteMiss = "not-found" | "bad-encoding";
+
+/**
+ * Matches a method and URL path (without query) to a route. Segments are percent-decoded; an empty segment
+ * (a trailing slash, `//`) matches nothing.
+ */
+export function matchRoute(method: string, pathname: string): RouteMatch | RouteMiss {
+  if (pathname !== BASE_PATH && !pathname.startsWith(`${BASE_PATH}/`)) return "not-found";
+  const raw = pathname.slice(BASE_PATH.length + 1).split("/");
+  let segments: string[];
+  try {
+    segments = raw.map((s) => decodeURIComponent(s));
+  } catch {
+    return "bad-encoding";
+  }
+  if (segments.some((s) => s === "")) return "not-found";
+
+  const [collection, setName, secretKey, ...rest] = segments;
+  if (rest.length > 0) return "not-found";
+  if (collection === "regions" && setName === undefined && method === "GET") return { route: "GET /regions" };
+  if (collection !== "secrets") return "not-found";
+  if (setName === undefined) return method === "GET" ? { route: "GET /secrets" } : "not-found";
+  if (secretKey === undefined) {
+    switch (method) {
+      case "PUT":
+        return { route: "PUT /secrets/:name", setName };
+      case "GET":
+        return { route: "GET /secrets/:name", setName };
+      case "DELETE":
+        return { route: "DELETE /secrets/:name", setName };
+      default:
+        return "not-found";
+    }
+  }
+  return method === "DELETE" ? { route: "DELETE /secrets/:name/:key", setName, secretKey } : "not-found";
+}

@@ -1,0 +1,220 @@
+/**
+ * The HTTP layer: reads a request, applies the rate limit, authentication, routing and faults in that order, runs the
+ * handler, writes JSON, records and logs. The only module here that touches sockets.
+ *
+ * Log lines carry method, path, status and duration only. Bodies are never logged, and JSON parse errors are never
+ * echoed (Node's messages quote the input, which may hold secret values).
+ */
+import { timingSafeEqual } from "node:crypto";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import {
+  type ApiError,
+  internalError,
+  invalidRequest,
+  payloadTooLarge,
+  routeNotFound,
+  tooManyRequests,
+  unauthorized,
+  errorBody,
+  faultError,
+} from "./errors";
+import type { Fault, FaultRules, RateLimiter } from "./faults";
+import { errorReply, handle, type Reply } from "./handlers";
+import type { ResolvedOptions } from "./options";
+import type { RecordedRequest } from "./request-log";
+import { matchRoute, type RouteMatch } from "./routes";
+import type { SecretStore } from "./store";
+
+/** What the HTTP layer works with. @internal */
+export interface ServerDeps {
+  readonly options: ResolvedOptions;
+  readonly store: SecretStore;
+  readonly faults: FaultRules;
+  readonly rateLimiter: RateLimiter | undefined;
+  readonly record: (request: RecordedRequest) => void;
+}
+
+/** A reply whose body is already text (an injected body is sent verbatim). */
+interface Answer {
+  readonly status: number;
+  readonly text: string;
+  readonly retryAfter?: number;
+}
+
+type ReadBody = { readonly tooLarge: false; readonly text: string } | { readonly tooLarge: true };
+
+type ParsedBody = { readonly valid: true; readonly value: unknown } | { readonly valid: false };
+
+/** The node:http server plus a way to stop it that does not wait for idle keep-alive connections. @internal */
+export interface EmulatorServer {
+  readonly server: Server;
+  stop(): Promise<void>;
+}
+
+/** @internal */
+export function createEmulatorServer(deps: ServerDeps): EmulatorServer {
+  const timers = new Set<NodeJS.Timeout>();
+  let stopped = false;
+
+  const sleep = (ms: number): Promise<void> =>
+    new Promise((resolve) => {
+      // After stop() the timer is cleared and the request is abandoned with its (destroyed) socket.
+      const timer = setTimeout(() => {
+        timers.delete(timer);
+        resolve();
+      }, ms);
+      timers.add(timer);
+    });
+
+  const server = createServer((req, res) => {
+    serve(deps, req, res, sleep, () => stopped).catch((err: unknown) => {
+      deps.options.log?.(`internal error: ${err instanceof Error ? err.message : String(err)}`);
+      if (!res.headersSent && !res.destroyed) send(res, jsonAnswer(errorReply(internalError())));
+    });
+  });
+
+  return {
+    server,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (stopped) return resolve();
+        stopped = true;
+        for (const timer of timers) clearTimeout(timer);
+        timers.clear();
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+async function serve(
+  deps: ServerDeps,
+  req: IncomingMessage,
+  res: ServerResponse,
+  sleep: (ms: number) => Promise<void>,
+  isStopped: () => boolean,
+): Promise<void> {
+  const { options, store, faults, rateLimiter } = deps;
+  const at = options.now();
+  const startedMs = Date.now();
+  const method = (req.method ?? "GET").toUpperCase();
+  const path = requestPath(req.url);
+  const raw = await readBody(req, options.limits.maxBodyBytes);
+  const parsed = raw.tooLarge ? ({ valid: false } as const) : parseJson(raw.text);
+
+  let match: RouteMatch | undefined;
+  let faulted = false;
+  const finish = (answer: Answer | "dropped", note?: string): void => {
+    if (isStopped()) return;
+    const status = answer === "dropped" ? 0 : answer.status;
+    if (answer === "dropped") res.destroy();
+    else send(res, answer);
+    deps.record({
+      method,
+      path,
+      ...(match?.route === undefined ? {} : { route: match.route }),
+      ...(match?.setName === undefined ? {} : { setName: match.setName }),
+      status,
+      ...(parsed.valid && parsed.value !== undefined ? { body: parsed.value } : {}),
+      at,
+      faulted,
+    });
+    const outcome = answer === "dropped" ? "dropped" : String(status);
+    options.log?.(`${method} ${path} ${outcome} ${Date.now() - startedMs}ms${note === undefined ? "" : ` (${note})`}`);
+  };
+
+  if (rateLimiter !== undefined && !rateLimiter.allow()) {
+    faulted = true;
+    return finish({ ...jsonAnswer(errorReply(tooManyRequests())), retryAfter: 1 }, "rate limited");
+  }
+  if (!isAuthorized(req.headers.authorization, options.apiKey)) return finish(errorAnswer(unauthorized()));
+
+  const matched = matchRoute(method, path);
+  if (matched === "not-found") return finish(errorAnswer(routeNotFound(method, path)));
+  if (matched === "bad-encoding") return finish(errorAnswer(invalidRequest("path is not valid percent-encoding")));
+  match = matched;
+  if (raw.tooLarge) return finish(errorAnswer(payloadTooLarge(options.limits.maxBodyBytes)));
+
+  const run = (): Answer => {
+    // Only PUT reads its body; a malformed one is rejected before any rule runs.
+    if (matched.route === "PUT /secrets/:name" && !parsed.valid) {
+      return errorAnswer(invalidRequest("body is not valid JSON"));
+    }
+    return jsonAnswer(handle(store, matched, parsed.valid ? parsed.value : undefined, options.limits));
+  };
+
+  const fault = faults.take({ method, route: matched.route, setName: matched.setName });
+  if (fault === undefined) return finish(run());
+
+  faulted = true;
+  if (fault.delayMs > 0) await sleep(fault.delayMs);
+  if (isStopped()) return;
+  if (fault.answer.kind === "none") return finish(run(), `delayed ${fault.delayMs}ms`);
+  if (fault.afterApply) run();
+  return finish(faultAnswer(fault, matched), "injected fault");
+}
+
+function faultAnswer(fault: Fault, match: RouteMatch): Answer | "dropped" {
+  const answer = fault.answer;
+  if (answer.kind === "drop") return "dropped";
+  if (answer.kind === "none") throw new Error("faultAnswer: a delay-only fault has no answer");
+  const text = answer.body ?? JSON.stringify(errorBody(faultError(answer.status, match.setName)));
+  return answer.retryAfter === undefined
+    ? { status: answer.status, text }
+    : { status: answer.status, text, retryAfter: answer.retryAfter };
+}
+
+function jsonAnswer(reply: Reply): Answer {
+  return { status: reply.status, text: JSON.stringify(reply.body) };
+}
+
+function errorAnswer(e: ApiError): Answer {
+  return jsonAnswer(errorReply(e));
+}
+
+function send(res: ServerResponse, answer: Answer): void {
+  res.writeHead(answer.status, {
+    "content-type": "application/json; charset=utf-8",
+    "content-length": Buffer.byteLength(answer.text),
+    ...(answer.retryAfter === undefined ? {} : { "retry-after": String(answer.retryAfter) }),
+  });
+  res.end(answer.text);
+}
+
+function requestPath(url: string | undefined): string {
+  const raw = url ?? "/";
+  const query = raw.indexOf("?");
+  return query === -1 ? raw : raw.slice(0, query);
+}
+
+/** Reads the whole body; beyond `limit` bytes keeps draining but discards, so the answer can still be sent. */
+function readBody(req: IncomingMessage, limit: number): Promise<ReadBody> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on("data", (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= limit) chunks.push(chunk);
+    });
+    req.on("end", () =>
+      resolve(size > limit ? { tooLarge: true } : { tooLarge: false, text: Buffer.concat(chunks).toString("utf8") }),
+    );
+    req.on("error", reject);
+  });
+}
+
+function parseJson(text: string): ParsedBody {
+  if (text.trim() === "") return { valid: true, value: undefined };
+  try {
+    return { valid: true, value: JSON.parse(text) as unknown };
+  } catch {
+    return { valid: false };
+  }
+}
+
+function isAuthorized(header: string | undefined, apiKey: string): boolean {
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header ?? "");
+  const given = Buffer.from(match?.[1] ?? "");
+  const expected = Buffer.from(apiKey);
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}
