@@ -7,7 +7,7 @@
  * and no credentials. Settings (API key, URL, timeouts) are read in `configure`, per process.
  */
 import type * as dynamic from "@pulumi/pulumi/dynamic";
-import { type CallContext, type ClientOptions, type SetDetails, SecretsApiClient } from "./client";
+import { type CallContext, type RetryPolicy, type SetDetails, SecretsApiClient } from "./client";
 import { type SecretSetOutputs, diffSecretSet, planUpdate } from "./diff";
 import { PipecatError, ReadinessError, isPipecatError, redact } from "./errors";
 import { type ImagePullSecretInputs, type SecretSetInputs, UNKNOWN, checkInputs } from "./schema";
@@ -18,12 +18,12 @@ const PROVIDER_KEY = "__provider";
 
 type Props = Record<string, unknown>;
 
-/** Overrides for tests: a fast, recorded sleep and a fixed dice instead of real backoff. @internal */
+/** Overrides for tests: a recorded sleep, a fake clock and fixed dice instead of real waits. @internal */
 export interface TestHooks {
-    readonly client?: Partial<Pick<ClientOptions, "retry" | "sleep" | "now" | "random">>;
-    /** Sleep used between readiness polls. */
     readonly sleep?: (ms: number) => Promise<void>;
+    readonly now?: () => number;
     readonly random?: () => number;
+    readonly retry?: Partial<RetryPolicy>;
 }
 
 let settings: Settings | undefined;
@@ -52,7 +52,7 @@ function currentSettings(): Settings {
 function api(): SecretsApiClient {
     if (client === undefined) {
         const s = currentSettings();
-        client = new SecretsApiClient({ apiUrl: s.apiUrl, apiKey: requireApiKey(s), timeoutMs: s.requestTimeoutMs, ...hooks.client });
+        client = new SecretsApiClient({ apiUrl: s.apiUrl, apiKey: requireApiKey(s), timeoutMs: s.requestTimeoutMs, ...hooks });
     }
     return client;
 }
@@ -195,7 +195,8 @@ async function waitUntilReady(ins: SecretSetInputs): Promise<{ region: string | 
     const ctx: CallContext = { step: "readiness check", setName: ins.name };
     const timeout = currentSettings().readyTimeoutMs;
     const sleep = hooks.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
-    const started = Date.now();
+    const now = hooks.now ?? Date.now;
+    const started = now();
     for (let delay = 250; ; delay = Math.min(delay * 2, 5000)) {
         const state = await readiness(ctx, ins.imagePullSecret !== undefined);
         if (state === undefined) {
@@ -209,7 +210,7 @@ async function waitUntilReady(ins: SecretSetInputs): Promise<{ region: string | 
             );
         }
         if (state.status !== "pending") return { region: state.region, keys: state.keys };
-        const waited = Date.now() - started;
+        const waited = now() - started;
         if (waited + delay > timeout) {
             throw new ReadinessError(
                 `Secret set "${ins.name}" was still pending after ${Math.round(waited / 1000)} s. ` +

@@ -1,0 +1,373 @@
+/**
+ * The provider methods, called on the exact object every SecretSet uses, against the emulator
+ * over real HTTP. Each test asserts the outcome in the emulator and the requests it saw.
+ */
+import * as assert from "node:assert/strict";
+import { type Emulator, type EmulatorOptions, startEmulator } from "../../emulator";
+import { secretSetProvider } from "../../provider";
+import { SecretsApiClient } from "../../provider/client";
+
+type Implementation = typeof import("../../provider/implementation");
+// The shim requires the compiled implementation by package name: hooks must reach that same module.
+const impl = require("pulumi-pipecat-secrets/implementation") as Implementation;
+
+const KEY = "pk-test-API-KEY-never-shown-0001";
+const V1 = "sk-test-VALUE-one-never-shown-1111";
+const V2 = "sk-test-VALUE-two-never-shown-2222";
+const V3 = "sk-test-VALUE-three-never-shown-3333";
+const PASSWORD = "registry-PASSWORD-never-shown-4444";
+const SECRETS = [KEY, V1, V2, V3, PASSWORD];
+
+type Props = Record<string, unknown>;
+
+let emulator: Emulator;
+let clock: number;
+let sleeps: number[];
+const messages: string[] = [];
+
+async function setup(options: EmulatorOptions = {}, apiKey = KEY): Promise<void> {
+    clock = 1_000_000;
+    sleeps = [];
+    emulator = await startEmulator({ apiKey: KEY, now: () => clock, ...options });
+    await secretSetProvider.configure!({ config: configOf({ "pipecat:apiKey": apiKey, "pipecat:apiUrl": emulator.url }) });
+    // Waits advance a fake clock shared with the emulator, so readiness and backoff cost no real time.
+    impl.setTestHooks({
+        sleep: async (ms) => {
+            sleeps.push(ms);
+            clock += ms;
+        },
+        now: () => clock,
+        random: () => 0.5,
+    });
+}
+
+function configOf(values: Record<string, string>) {
+    return { get: (k: string) => values[k], require: (k: string) => values[k] ?? assert.fail(`missing ${k}`) };
+}
+
+/** Runs an operation expected to fail; keeps its message for the leak check at the end. */
+async function failure(op: Promise<unknown>): Promise<string> {
+    try {
+        await op;
+    } catch (e) {
+        const message = (e as Error).message;
+        messages.push(message, String((e as Error).stack));
+        return message;
+    }
+    return assert.fail("expected the operation to fail");
+}
+
+/** The requests the emulator saw, as `METHOD path status`. */
+function seen(): string[] {
+    return emulator.requests.map((r) => `${r.method} ${r.path.replace("/v1", "")} ${r.status}`);
+}
+
+async function create(inputs: Props): Promise<Props> {
+    const checked = await secretSetProvider.check!({}, inputs);
+    assert.deepEqual(checked.failures ?? [], []);
+    const result = await secretSetProvider.create(checked.inputs);
+    assert.equal(result.id, inputs["name"]);
+    return result.outs as Props;
+}
+
+const agent = { name: "voice-agent", secrets: { OPENAI_API_KEY: V1, DAILY_API_KEY: V2 } };
+const pull = { name: "dockerhub-pull", imagePullSecret: { host: "https://index.docker.io/v1/", username: "bot", password: PASSWORD } };
+
+describe("secretSetProvider against the emulator", () => {
+    afterEach(async () => {
+        impl.setTestHooks({});
+        await emulator?.close();
+    });
+
+    after(() => {
+        for (const m of messages) for (const s of SECRETS) assert.ok(!m.includes(s), `a message leaks a secret: ${m}`);
+    });
+
+    describe("check", () => {
+        it("rejects bad input without sending a request", async () => {
+            await setup();
+            const r = await secretSetProvider.check!({}, { name: "Bad_Name", secrets: { A: V1 } });
+            assert.equal(r.failures?.length, 1);
+            assert.equal(emulator.requests.length, 0);
+        });
+    });
+
+    describe("create", () => {
+        it("creates a regular set with exactly three requests and the seed spec's body", async () => {
+            await setup();
+            const outs = await create(agent);
+            assert.deepEqual(seen(), ["GET /secrets/voice-agent 404", "PUT /secrets/voice-agent 202", "GET /secrets/voice-agent 200"]);
+            assert.deepEqual(emulator.requests[1]?.body, {
+                secrets: [
+                    { secretKey: "OPENAI_API_KEY", secretValue: V1 },
+                    { secretKey: "DAILY_API_KEY", secretValue: V2 },
+                ],
+            });
+            assert.deepEqual(emulator.snapshot()["voice-agent"]?.secrets, { OPENAI_API_KEY: V1, DAILY_API_KEY: V2 });
+            assert.deepEqual(outs["keys"], ["DAILY_API_KEY", "OPENAI_API_KEY"]);
+            assert.equal(outs["region"], "us-west");
+            assert.equal(outs["isImagePullSecret"], false);
+        });
+
+        it("creates an image-pull set from username and password, base64-encoded like Pipecat's CLI", async () => {
+            await setup();
+            const outs = await create(pull);
+            assert.deepEqual(seen(), ["GET /secrets/dockerhub-pull 404", "PUT /secrets/dockerhub-pull 202", "GET /secrets 200"]);
+            assert.deepEqual(emulator.requests[1]?.body, {
+                isImagePullSecret: true,
+                host: "https://index.docker.io/v1/",
+                secretValue: Buffer.from(`bot:${PASSWORD}`).toString("base64"),
+            });
+            assert.equal(outs["isImagePullSecret"], true);
+            assert.deepEqual(outs["keys"], []);
+        });
+
+        it("sends the region only when one is declared", async () => {
+            await setup();
+            const outs = await create({ ...agent, region: "eu-central" });
+            assert.deepEqual((emulator.requests[1]?.body as Props)["region"], "eu-central");
+            assert.equal(outs["region"], "eu-central");
+        });
+
+        it("refuses to take over a set that already exists, naming adopt", async () => {
+            await setup();
+            emulator.seed("voice-agent", { secrets: { THEIRS: "x" } });
+            const message = await failure(create(agent));
+            assert.match(message, /Secret set "voice-agent" already exists/);
+            assert.match(message, /adopt: true/);
+            assert.deepEqual(seen(), ["GET /secrets/voice-agent 200"]);
+            assert.deepEqual(emulator.snapshot()["voice-agent"]?.secrets, { THEIRS: "x" });
+        });
+
+        it("refuses an existing image-pull set too", async () => {
+            await setup();
+            emulator.seed("dockerhub-pull", { type: "imagePullSecret", host: "https://index.docker.io/v1/", secretValue: "old" });
+            assert.match(await failure(create(pull)), /already exists/);
+        });
+
+        it("adopts a regular set and leaves exactly the declared keys", async () => {
+            await setup();
+            emulator.seed("voice-agent", { secrets: { OPENAI_API_KEY: "old", STRAY: "x" } });
+            const outs = await create({ ...agent, adopt: true });
+            assert.deepEqual(emulator.snapshot()["voice-agent"]?.secrets, { OPENAI_API_KEY: V1, DAILY_API_KEY: V2 });
+            assert.deepEqual(outs["keys"], ["DAILY_API_KEY", "OPENAI_API_KEY"]);
+            assert.ok(seen().includes("DELETE /secrets/voice-agent/STRAY 200"));
+        });
+
+        it("adopts an image-pull set by deleting and writing it again", async () => {
+            await setup();
+            emulator.seed("dockerhub-pull", { type: "imagePullSecret", host: "https://ghcr.io/", secretValue: "old" });
+            await create({ ...pull, adopt: true });
+            const set = emulator.snapshot()["dockerhub-pull"];
+            assert.equal(set?.type, "imagePullSecret");
+            assert.equal(set?.type === "imagePullSecret" && set.host, "https://index.docker.io/v1/");
+            assert.ok(seen().includes("DELETE /secrets/dockerhub-pull 200"));
+        });
+
+        it("refuses to adopt a set of the other kind", async () => {
+            await setup();
+            emulator.seed("voice-agent", { type: "imagePullSecret", host: "https://ghcr.io/", secretValue: "old" });
+            assert.match(await failure(create({ ...agent, adopt: true })), /adopt cannot change a set's kind/);
+        });
+
+        it("waits until a pending set is ready, polling with backoff", async () => {
+            await setup({ readyAfterMs: 2000 });
+            await create(agent);
+            assert.equal(emulator.snapshot()["voice-agent"]?.status, "ready");
+            assert.deepEqual(sleeps, [250, 500, 1000, 2000].slice(0, sleeps.length));
+            assert.ok(sleeps.length >= 3, `polled ${sleeps.length} times`);
+        });
+
+        it("fails with the API's errorMessage when provisioning fails, and removes the half-made set", async () => {
+            await setup();
+            emulator.failProvisioning({ setName: "voice-agent", errorMessage: "region us-west is out of capacity" });
+            const message = await failure(create(agent));
+            assert.match(message, /failed to provision secret set "voice-agent": "region us-west is out of capacity"/);
+            assert.match(message, /deleted again/);
+            assert.equal(emulator.snapshot()["voice-agent"], undefined);
+        });
+
+        it("gives up waiting after the configured bound", async () => {
+            await setup({ readyAfterMs: 10 * 60_000 });
+            await secretSetProvider.configure!({
+                config: configOf({ "pipecat:apiKey": KEY, "pipecat:apiUrl": emulator.url, "pipecat:readyTimeoutSeconds": "30" }),
+            });
+            const message = await failure(create(agent));
+            assert.match(message, /still pending after \d+ s/);
+            assert.match(message, /pipecat:readyTimeoutSeconds/);
+        });
+    });
+
+    describe("update", () => {
+        it("sends one PUT for added and changed keys and one DELETE per removed key", async () => {
+            await setup();
+            const olds = await create(agent);
+            emulator.clearRequests();
+            const news = (await secretSetProvider.check!(olds, { name: "voice-agent", secrets: { OPENAI_API_KEY: V3, NEW_KEY: V1 } })).inputs;
+            const diff = await secretSetProvider.diff!("voice-agent", olds, news);
+            assert.deepEqual(diff, { changes: true, replaces: [], deleteBeforeReplace: false });
+            const result = await secretSetProvider.update!("voice-agent", olds, news);
+            assert.deepEqual(seen(), [
+                "PUT /secrets/voice-agent 202",
+                "DELETE /secrets/voice-agent/DAILY_API_KEY 200",
+                "GET /secrets/voice-agent 200",
+            ]);
+            assert.deepEqual(emulator.requests[0]?.body, {
+                secrets: [
+                    { secretKey: "OPENAI_API_KEY", secretValue: V3 },
+                    { secretKey: "NEW_KEY", secretValue: V1 },
+                ],
+            });
+            assert.deepEqual(emulator.snapshot()["voice-agent"]?.secrets, { OPENAI_API_KEY: V3, NEW_KEY: V1 });
+            assert.deepEqual(result.outs?.["keys"], ["NEW_KEY", "OPENAI_API_KEY"]);
+        });
+
+        it("sends nothing when nothing changed", async () => {
+            await setup();
+            const olds = await create(agent);
+            emulator.clearRequests();
+            const news = (await secretSetProvider.check!(olds, agent)).inputs;
+            assert.equal((await secretSetProvider.diff!("voice-agent", olds, news)).changes, false);
+            await secretSetProvider.update!("voice-agent", olds, news);
+            assert.deepEqual(seen(), []);
+        });
+
+        it("finishes an update whose key deletion failed, on the next run", async () => {
+            await setup();
+            const olds = await create(agent);
+            const news = { name: "voice-agent", secrets: { OPENAI_API_KEY: V3 } };
+            emulator.injectFault({ method: "DELETE", route: "DELETE /secrets/:name/:key", status: 400, body: '{"error":"nope","code":"GENERIC_BAD_REQUEST"}' });
+            assert.match(await failure(secretSetProvider.update!("voice-agent", olds, news)), /key deletion of secret set "voice-agent" failed/);
+            // The engine keeps the old outputs after a failed update; the same update then converges.
+            await secretSetProvider.update!("voice-agent", olds, news);
+            assert.deepEqual(emulator.snapshot()["voice-agent"]?.secrets, { OPENAI_API_KEY: V3 });
+        });
+    });
+
+    describe("read", () => {
+        it("reports a deleted set as gone", async () => {
+            await setup();
+            const outs = await create(agent);
+            emulator.deleteDirect("voice-agent");
+            assert.deepEqual(await secretSetProvider.read!("voice-agent", outs), { id: "", props: {} });
+        });
+
+        it("reflects keys removed and added outside Pulumi, and the next update restores the set", async () => {
+            await setup();
+            const outs = await create(agent);
+            emulator.deleteKeyDirect("voice-agent", "DAILY_API_KEY");
+            emulator.seed("voice-agent", { secrets: { OPENAI_API_KEY: V1, STRAY: "x" } });
+            const read = await secretSetProvider.read!("voice-agent", outs);
+            assert.deepEqual(read.props?.["keys"], ["OPENAI_API_KEY", "STRAY"]);
+            assert.deepEqual(read.props?.["secrets"], { OPENAI_API_KEY: V1 });
+            assert.deepEqual(read.inputs?.["secrets"], { OPENAI_API_KEY: V1 });
+            const news = (await secretSetProvider.check!(read.inputs ?? {}, agent)).inputs;
+            assert.equal((await secretSetProvider.diff!("voice-agent", read.props ?? {}, news)).changes, true);
+            await secretSetProvider.update!("voice-agent", read.props ?? {}, news);
+            assert.deepEqual(emulator.snapshot()["voice-agent"]?.secrets, { OPENAI_API_KEY: V1, DAILY_API_KEY: V2 });
+        });
+
+        it("reads an image-pull set from the list", async () => {
+            await setup();
+            const outs = await create(pull);
+            emulator.clearRequests();
+            const read = await secretSetProvider.read!("dockerhub-pull", outs);
+            assert.equal(read.id, "dockerhub-pull");
+            assert.deepEqual(seen(), ["GET /secrets 200"]);
+            emulator.deleteDirect("dockerhub-pull");
+            assert.equal((await secretSetProvider.read!("dockerhub-pull", outs)).id, "");
+        });
+    });
+
+    describe("delete", () => {
+        it("deletes the set, and counts a set already gone as deleted", async () => {
+            await setup();
+            const outs = await create(agent);
+            emulator.clearRequests();
+            await secretSetProvider.delete!("voice-agent", outs);
+            await secretSetProvider.delete!("voice-agent", outs);
+            assert.deepEqual(seen(), ["DELETE /secrets/voice-agent 200", "DELETE /secrets/voice-agent 404"]);
+            assert.equal(emulator.snapshot()["voice-agent"], undefined);
+        });
+    });
+
+    describe("retries and errors", () => {
+        it("honours Retry-After on 429 and succeeds", async () => {
+            await setup();
+            emulator.injectFault({ route: "PUT /secrets/:name", status: 429, retryAfter: 3 });
+            await create(agent);
+            assert.deepEqual(sleeps, [3000]);
+            assert.deepEqual(seen().slice(1, 3), ["PUT /secrets/voice-agent 429", "PUT /secrets/voice-agent 202"]);
+        });
+
+        it("retries 503 and dropped connections with jittered backoff", async () => {
+            await setup();
+            emulator.injectFault({ route: "PUT /secrets/:name", status: 503, times: 2 });
+            emulator.injectFault({ route: "GET /secrets/:name", drop: true, times: 1 });
+            await create(agent);
+            assert.equal(emulator.snapshot()["voice-agent"]?.status, "ready");
+            // random() = 0.5: half of 500 ms, 1 s, ... (full jitter)
+            assert.deepEqual(sleeps, [250, 250, 500]);
+        });
+
+        it("gives up on a persistent 500 with a message naming the set and the step", async () => {
+            await setup();
+            emulator.injectFault({ route: "PUT /secrets/:name", status: 500, times: Infinity });
+            const message = await failure(create(agent));
+            assert.match(message, /^create of secret set "voice-agent" failed: Pipecat Cloud answered PUT \/secrets\/voice-agent with 500/);
+            assert.match(message, /gave up after 6 attempts/);
+            assert.equal(emulator.requestCount({ method: "PUT" }), 6);
+        });
+
+        it("never retries a 400", async () => {
+            await setup();
+            emulator.injectFault({ route: "PUT /secrets/:name", status: 400, body: '{"error":"Invalid request format","code":"GENERIC_BAD_REQUEST"}' });
+            assert.match(await failure(create(agent)), /"Invalid request format"/);
+            assert.equal(emulator.requestCount({ method: "PUT" }), 1);
+        });
+
+        it("says which setting to fix on 401, without the key", async () => {
+            await setup({}, "pk-wrong-key-never-shown");
+            const message = await failure(create(agent));
+            assert.match(message, /401/);
+            assert.match(message, /pulumi config set --secret pipecat:apiKey/);
+            assert.ok(!message.includes("pk-wrong-key-never-shown"));
+        });
+
+        it("explains the image-pull update refusal", async () => {
+            await setup();
+            await create(pull);
+            // Only a set changed behind the provider's back reaches this: the provider itself replaces.
+            const client = new SecretsApiClient({ apiUrl: emulator.url, apiKey: KEY, timeoutMs: 5000 });
+            const message = await failure(client.putImagePull({ step: "update", setName: "dockerhub-pull" }, "https://index.docker.io/v1/", "x"));
+            assert.match(message, /cannot update an image-pull secret set in place\. This provider replaces such sets/);
+        });
+
+        it("reports a malformed success body as unexpected, after retrying", async () => {
+            await setup();
+            emulator.injectFault({ route: "GET /secrets/:name", status: 200, body: "<html>oops</html>", times: Infinity });
+            assert.match(await failure(create(agent)), /body this provider does not understand \(not JSON\)/);
+        });
+
+        it("refuses to send the key over plain http to another host", async () => {
+            await setup();
+            const message = await failure(
+                secretSetProvider.configure!({ config: configOf({ "pipecat:apiKey": KEY, "pipecat:apiUrl": "http://api.example.com/v1" }) }),
+            );
+            assert.match(message, /Refusing to send the Pipecat API key over plain http to api.example.com/);
+        });
+
+        it("asks for the API key when none is set", async () => {
+            await setup();
+            const saved = process.env["PIPECAT_API_KEY"];
+            delete process.env["PIPECAT_API_KEY"];
+            try {
+                await secretSetProvider.configure!({ config: configOf({ "pipecat:apiUrl": emulator.url }) });
+                assert.match(await failure(create(agent)), /pulumi config set --secret pipecat:apiKey/);
+            } finally {
+                if (saved !== undefined) process.env["PIPECAT_API_KEY"] = saved;
+            }
+            assert.equal(emulator.requests.length, 0);
+        });
+    });
+});
