@@ -57,6 +57,12 @@ async function failure(op: Promise<unknown>): Promise<string> {
     return assert.fail("expected the operation to fail");
 }
 
+/** Key → value of a regular set in the emulator (test hook; values never leave the process). */
+function secretsOf(name: string): Record<string, string> | undefined {
+    const set = emulator.snapshot()[name];
+    return set?.type === "secret" ? set.secrets : undefined;
+}
+
 /** The requests the emulator saw, as `METHOD path status`. */
 function seen(): string[] {
     return emulator.requests.map((r) => `${r.method} ${r.path.replace("/v1", "")} ${r.status}`);
@@ -103,7 +109,7 @@ describe("secretSetProvider against the emulator", () => {
                     { secretKey: "DAILY_API_KEY", secretValue: V2 },
                 ],
             });
-            assert.deepEqual(emulator.snapshot()["voice-agent"]?.secrets, { OPENAI_API_KEY: V1, DAILY_API_KEY: V2 });
+            assert.deepEqual(secretsOf("voice-agent"), { OPENAI_API_KEY: V1, DAILY_API_KEY: V2 });
             assert.deepEqual(outs["keys"], ["DAILY_API_KEY", "OPENAI_API_KEY"]);
             assert.equal(outs["region"], "us-west");
             assert.equal(outs["isImagePullSecret"], false);
@@ -136,7 +142,7 @@ describe("secretSetProvider against the emulator", () => {
             assert.match(message, /Secret set "voice-agent" already exists/);
             assert.match(message, /adopt: true/);
             assert.deepEqual(seen(), ["GET /secrets/voice-agent 200"]);
-            assert.deepEqual(emulator.snapshot()["voice-agent"]?.secrets, { THEIRS: "x" });
+            assert.deepEqual(secretsOf("voice-agent"), { THEIRS: "x" });
         });
 
         it("refuses an existing image-pull set too", async () => {
@@ -149,7 +155,7 @@ describe("secretSetProvider against the emulator", () => {
             await setup();
             emulator.seed("voice-agent", { secrets: { OPENAI_API_KEY: "old", STRAY: "x" } });
             const outs = await create({ ...agent, adopt: true });
-            assert.deepEqual(emulator.snapshot()["voice-agent"]?.secrets, { OPENAI_API_KEY: V1, DAILY_API_KEY: V2 });
+            assert.deepEqual(secretsOf("voice-agent"), { OPENAI_API_KEY: V1, DAILY_API_KEY: V2 });
             assert.deepEqual(outs["keys"], ["DAILY_API_KEY", "OPENAI_API_KEY"]);
             assert.ok(seen().includes("DELETE /secrets/voice-agent/STRAY 200"));
         });
@@ -218,7 +224,7 @@ describe("secretSetProvider against the emulator", () => {
                     { secretKey: "NEW_KEY", secretValue: V1 },
                 ],
             });
-            assert.deepEqual(emulator.snapshot()["voice-agent"]?.secrets, { OPENAI_API_KEY: V3, NEW_KEY: V1 });
+            assert.deepEqual(secretsOf("voice-agent"), { OPENAI_API_KEY: V3, NEW_KEY: V1 });
             assert.deepEqual(result.outs?.["keys"], ["NEW_KEY", "OPENAI_API_KEY"]);
         });
 
@@ -240,7 +246,7 @@ describe("secretSetProvider against the emulator", () => {
             assert.match(await failure(secretSetProvider.update!("voice-agent", olds, news)), /key deletion of secret set "voice-agent" failed/);
             // The engine keeps the old outputs after a failed update; the same update then converges.
             await secretSetProvider.update!("voice-agent", olds, news);
-            assert.deepEqual(emulator.snapshot()["voice-agent"]?.secrets, { OPENAI_API_KEY: V3 });
+            assert.deepEqual(secretsOf("voice-agent"), { OPENAI_API_KEY: V3 });
         });
     });
 
@@ -264,7 +270,7 @@ describe("secretSetProvider against the emulator", () => {
             const news = (await secretSetProvider.check!(read.inputs ?? {}, agent)).inputs;
             assert.equal((await secretSetProvider.diff!("voice-agent", read.props ?? {}, news)).changes, true);
             await secretSetProvider.update!("voice-agent", read.props ?? {}, news);
-            assert.deepEqual(emulator.snapshot()["voice-agent"]?.secrets, { OPENAI_API_KEY: V1, DAILY_API_KEY: V2 });
+            assert.deepEqual(secretsOf("voice-agent"), { OPENAI_API_KEY: V1, DAILY_API_KEY: V2 });
         });
 
         it("reads an image-pull set from the list", async () => {
