@@ -132,14 +132,7 @@ export async function main(argv: readonly string[] = process.argv.slice(2), env 
   const log = command.quiet ? undefined : (line: string) => process.stdout.write(`${line}\n`);
   const emulator = await startEmulator({ ...command.options, log });
   const { portFile } = command;
-  if (portFile !== undefined) writePortFile(portFile, emulator.port);
-  if (command.defaultKey) {
-    process.stderr.write(
-      `pipecat-secrets-emulator: accepting the default API key "${DEFAULT_API_KEY}" (set --api-key or ${API_KEY_ENV})\n`,
-    );
-  }
-  process.stdout.write(`pipecat-secrets-emulator listening on ${emulator.url}\n`);
-
+  // Handlers go in before the listening line: a script may signal as soon as it reads it.
   let stopping = false;
   const stop = (signal: NodeJS.Signals): void => {
     if (stopping) return;
@@ -158,6 +151,14 @@ export async function main(argv: readonly string[] = process.argv.slice(2), env 
   };
   process.on("SIGINT", stop);
   process.on("SIGTERM", stop);
+
+  if (portFile !== undefined) writePortFile(portFile, emulator.port);
+  if (command.defaultKey) {
+    process.stderr.write(
+      `pipecat-secrets-emulator: accepting the default API key "${DEFAULT_API_KEY}" (set --api-key or ${API_KEY_ENV})\n`,
+    );
+  }
+  process.stdout.write(`pipecat-secrets-emulator listening on ${emulator.url}\n`);
 }
 
 if (require.main === module) {

@@ -126,7 +126,7 @@ function describeIssues(issues: readonly z.core.$ZodIssue[]): string {
 function describeIssue(issue: z.core.$ZodIssue): string {
   switch (issue.code) {
     case "invalid_type":
-      return `must be ${issue.expected === "object" ? "an object" : `a ${issue.expected}`}`;
+      return `must be ${/^[aeiou]/.test(issue.expected) ? "an" : "a"} ${issue.expected}`;
     case "invalid_value":
       return `must be ${issue.values.map((v) => JSON.stringify(v)).join(" or ")}`;
     case "too_small":

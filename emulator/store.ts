@@ -26,7 +26,7 @@ export type SetType = "secret" | "imagePullSecret";
 /** Readiness of a set: provisioning into its region is asynchronous. */
 export type SetStatus = "pending" | "ready" | "failed";
 
-/** A region as `GET /regions` lists it. */
+/** A region as `GET /regions` lists it. @internal */
 export interface Region {
   /** Region code used in request bodies, e.g. `us-west`. */
   readonly code: string;
@@ -34,7 +34,7 @@ export interface Region {
   readonly displayName: string;
 }
 
-/** One entry of `GET /secrets`. */
+/** One entry of `GET /secrets`. @internal */
 export interface SetSummary {
   readonly name: string;
   readonly type: SetType;
@@ -42,7 +42,7 @@ export interface SetSummary {
   readonly status: SetStatus;
 }
 
-/** The body of `GET /secrets/{setName}` for a regular set: key names only, never values. */
+/** The body of `GET /secrets/{setName}` for a regular set: key names only, never values. @internal */
 export interface SetDescription {
   readonly secrets: readonly { readonly fieldName: string }[];
   readonly region: string;
@@ -50,7 +50,7 @@ export interface SetDescription {
   readonly errorMessage?: string;
 }
 
-/** A stored regular set as {@link SecretStore.snapshot} shows it (values included: in-process only). */
+/** A stored regular set as `emulator.snapshot()` shows it (values included: in-process only). */
 export interface RegularSetSnapshot {
   readonly type: "secret";
   readonly region: string;
@@ -61,7 +61,7 @@ export interface RegularSetSnapshot {
   readonly errorMessage?: string;
 }
 
-/** A stored image-pull set as {@link SecretStore.snapshot} shows it (value included: in-process only). */
+/** A stored image-pull set as `emulator.snapshot()` shows it (value included: in-process only). */
 export interface ImagePullSetSnapshot {
   readonly type: "imagePullSecret";
   readonly region: string;
@@ -76,7 +76,7 @@ export interface ImagePullSetSnapshot {
 /** Every stored set by name. */
 export type EmulatorSnapshot = Readonly<Record<string, RegularSetSnapshot | ImagePullSetSnapshot>>;
 
-/** A set to create directly with {@link SecretStore.seed}, bypassing the API (for adopt and drift tests). */
+/** A set to create directly with `emulator.seed()`, bypassing the API (for adopt and drift tests). */
 export type SeedSet =
   | {
       /** @default "secret" */
@@ -92,7 +92,9 @@ export type SeedSet =
     }
   | {
       readonly type: "imagePullSecret";
+      /** Registry host; a trailing slash is added if missing, as the API does. */
       readonly host: string;
+      /** Registry credentials (usually base64 of `username:token`). */
       readonly secretValue: string;
       /** @default the default region */
       readonly region?: string;
@@ -102,7 +104,7 @@ export type SeedSet =
       readonly errorMessage?: string;
     };
 
-/** Options of {@link SecretStore.failProvisioning}. */
+/** Options of `emulator.failProvisioning()`. */
 export interface FailProvisioningOptions {
   /** Only provisionings of this set fail. @default every set */
   readonly setName?: string;
