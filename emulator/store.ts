@@ -292,6 +292,7 @@ export class SecretStore {
           : { readyAt: now, errorMessage: undefined };
 
     if (set.type === "imagePullSecret") {
+      if (set.host.trim() === "") throw new TypeError(`seed('${name}'): host must not be empty`);
       this.sets.set(name, { type: "imagePullSecret", region, host: normalizeHost(set.host), secretValue: set.secretValue, provisioning });
       return;
     }

@@ -151,11 +151,12 @@ describe("emulator test hooks", () => {
       assert.equal(emulator.snapshot()["my-set"]?.status, "failed");
     });
 
-    it("throws a TypeError for an invalid name, key or region", async () => {
+    it("throws a TypeError for an invalid name, key, region or host", async () => {
       const emulator = await start();
       assert.throws(() => emulator.seed("X", { secrets: {} }), { name: "TypeError", message: /seed\('X'\): set name must be 3 to 63/ });
       assert.throws(() => emulator.seed("my-set", { secrets: { "bad key": "v" } }), /key 'bad key' does not match/);
       assert.throws(() => emulator.seed("my-set", { secrets: {}, region: "mars" }), /region 'mars' is not one of/);
+      assert.throws(() => emulator.seed("registry", { type: "imagePullSecret", host: "", secretValue: "x" }), /host must not be empty/);
     });
   });
 
