@@ -12,6 +12,7 @@
 import axios, { type AxiosInstance, type AxiosResponse } from "axios";
 import { z } from "zod";
 import { NetworkError, PipecatApiError, type Step, UnexpectedResponseError } from "./errors";
+import { RateLimiter } from "./rate";
 
 /** How failed calls are retried. */
 export interface RetryPolicy {
@@ -107,14 +108,15 @@ export class SecretsApiClient {
     private readonly sleep: (ms: number) => Promise<void>;
     private readonly now: () => number;
     private readonly random: () => number;
-    /** After a 429, every call of this client waits until then: one Retry-After slows them all. */
-    private pausedUntil = 0;
+    /** Shared by every call of this client: one Retry-After pauses them all, and after a 429 they are paced. */
+    private readonly limiter: RateLimiter;
 
     constructor(readonly options: ClientOptions) {
         this.retry = { ...DEFAULT_RETRY, ...options.retry };
         this.sleep = options.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
         this.now = options.now ?? Date.now;
         this.random = options.random ?? Math.random;
+        this.limiter = new RateLimiter({ now: () => this.now(), sleep: (ms) => this.sleep(ms) });
         this.http = axios.create({
             baseURL: options.apiUrl,
             timeout: options.timeoutMs,
@@ -194,8 +196,7 @@ export class SecretsApiClient {
     ): Promise<T> {
         const started = this.now();
         for (let attempt = 0; ; attempt++) {
-            const wait = this.pausedUntil - this.now();
-            if (wait > 0) await this.sleep(wait);
+            await this.limiter.acquire();
             const result = await this.attempt(ctx, method, path, body, understand);
             if (result.ok) return result.value;
             const elapsed = this.now() - started;
@@ -205,7 +206,7 @@ export class SecretsApiClient {
             }
             const delay = result.retryAfterMs ?? this.backoff(attempt);
             if (elapsed + delay > this.retry.deadlineMs) throw withAttempts(result.error, attempt + 1, elapsed);
-            if (result.retryAfterMs !== undefined) this.pausedUntil = Math.max(this.pausedUntil, this.now() + delay);
+            if (result.retryAfterMs !== undefined) this.limiter.pause(this.now() + delay);
             await this.sleep(delay);
         }
     }
@@ -218,6 +219,7 @@ export class SecretsApiClient {
         understand: (res: AxiosResponse<string>) => T | undefined,
     ): Promise<Attempt<T>> {
         let res: AxiosResponse<string>;
+        const sentAt = this.now();
         try {
             res = await this.http.request<string>({ method, url: path, data: body === undefined ? undefined : JSON.stringify(body) });
         } catch (e) {
@@ -233,6 +235,7 @@ export class SecretsApiClient {
                 ),
             };
         }
+        this.limiter.observe(sentAt, res.status, res.status === 429 ? this.retryAfter(res) : undefined);
         let value: T | undefined;
         try {
             value = understand(res);

@@ -302,7 +302,9 @@ describe("secretSetProvider against the emulator", () => {
             await setup();
             emulator.injectFault({ route: "PUT /secrets/:name", status: 429, retryAfter: 3 });
             await create(agent);
-            assert.deepEqual(sleeps, [3000]);
+            // Then the readiness GET is paced by the rate limiter: the server had accepted one request in the
+            // second before the 429, so 1 per second (plus a 5 % margin; see rate.spec.ts).
+            assert.deepEqual(sleeps, [3000, 1050]);
             assert.deepEqual(seen().slice(1, 3), ["PUT /secrets/voice-agent 429", "PUT /secrets/voice-agent 202"]);
         });
 
