@@ -132,7 +132,10 @@ export class SecretsApiClient {
 
     putRegular(ctx: CallContext, secrets: Readonly<Record<string, string>>, region?: string): Promise<{ region: string | undefined }> {
         const body = {
-            secrets: Object.entries(secrets).map(([secretKey, secretValue]) => ({ secretKey, secretValue })),
+            // Sorted, so the same set always produces the same body whatever order the program used.
+            secrets: Object.keys(secrets)
+                .sort()
+                .map((secretKey) => ({ secretKey, secretValue: secrets[secretKey] as string })),
             ...(region !== undefined ? { region } : {}),
         };
         return this.put(ctx, body);

@@ -105,8 +105,8 @@ describe("secretSetProvider against the emulator", () => {
             assert.deepEqual(seen(), ["GET /secrets/voice-agent 404", "PUT /secrets/voice-agent 202", "GET /secrets/voice-agent 200"]);
             assert.deepEqual(emulator.requests[1]?.body, {
                 secrets: [
-                    { secretKey: "OPENAI_API_KEY", secretValue: V1 },
                     { secretKey: "DAILY_API_KEY", secretValue: V2 },
+                    { secretKey: "OPENAI_API_KEY", secretValue: V1 },
                 ],
             });
             assert.deepEqual(secretsOf("voice-agent"), { OPENAI_API_KEY: V1, DAILY_API_KEY: V2 });
@@ -220,8 +220,8 @@ describe("secretSetProvider against the emulator", () => {
             ]);
             assert.deepEqual(emulator.requests[0]?.body, {
                 secrets: [
-                    { secretKey: "OPENAI_API_KEY", secretValue: V3 },
                     { secretKey: "NEW_KEY", secretValue: V1 },
+                    { secretKey: "OPENAI_API_KEY", secretValue: V3 },
                 ],
             });
             assert.deepEqual(secretsOf("voice-agent"), { OPENAI_API_KEY: V3, NEW_KEY: V1 });

@@ -1,0 +1,211 @@
+/**
+ * SecretSet through the real Pulumi engine (CLI built by scripts/install-engine.sh) against the
+ * emulator, on a temporary file backend: preview, up, updates, replacements, refresh, destroy, and
+ * what every command prints and stores. One stack walks through the scenarios in order.
+ */
+import * as assert from "node:assert/strict";
+import { type Emulator, startEmulator } from "../../emulator";
+import { assertNoLeaks, type Haystack } from "../support/leaks";
+import { createTempProject, type RunResult, type TempProject } from "./harness";
+
+const API_KEY = "pk-e2e-API-KEY-never-shown-0008";
+const V = {
+    openai: "sk-e2e-OPENAI-value-never-shown-0001",
+    openai2: "sk-e2e-OPENAI-changed-never-shown-0004",
+    daily: "e2e-DAILY-value-never-shown-0002",
+    extra: "e2e-EXTRA-value-never-shown-0003",
+    added: "e2e-NEW-value-never-shown-0005",
+    token1: "e2e-REGISTRY-token-never-shown-0006",
+    token2: "e2e-REGISTRY-token-never-shown-0007",
+};
+const SECRETS = [API_KEY, ...Object.values(V), `bot:${V.token1}`, `bot:${V.token2}`];
+
+/**
+ * The program declares the sets found in sets.json, so each scenario edits that file. A value
+ * "@config:<key>" comes from secret stack config instead; other values are plain strings, which
+ * the resource must make secret by itself.
+ */
+const program = `
+import * as fs from "fs";
+import * as pulumi from "@pulumi/pulumi";
+import { SecretSet } from "pulumi-pipecat-secrets";
+
+const cfg = new pulumi.Config();
+const fromConfig = (v: string) => (v.startsWith("@config:") ? cfg.requireSecret(v.slice("@config:".length)) : v);
+const spec: Record<string, any> = JSON.parse(fs.readFileSync("sets.json", "utf8"));
+const keys: Record<string, pulumi.Output<string[]>> = {};
+for (const [resource, args] of Object.entries(spec)) {
+    const secrets = args.secrets && Object.fromEntries(Object.entries(args.secrets as Record<string, string>).map(([k, v]) => [k, fromConfig(v)]));
+    keys[resource] = new SecretSet(resource, { ...args, ...(secrets ? { secrets } : {}) }).keys;
+}
+export const setKeys = keys;
+`;
+
+const registry = (password: string) => ({ name: "dockerhub-pull", imagePullSecret: { host: "https://index.docker.io/v1/", username: "bot", password } });
+
+describe("e2e: SecretSet through the real engine", function () {
+    this.timeout(600_000);
+
+    let emulator: Emulator;
+    let project: TempProject;
+    const outputs: Haystack[] = [];
+    const counts: Record<string, number> = {};
+
+    /** Runs pulumi, keeps its output for the leak scan, and returns it. */
+    async function pulumi(label: string, args: string[], allowFail = false): Promise<RunResult> {
+        const result = await project.run([...args, "--non-interactive"], { allowFail });
+        outputs.push({ label: `${label} stdout`, text: result.stdout }, { label: `${label} stderr`, text: result.stderr });
+        return result;
+    }
+    const up = (label: string) => pulumi(label, ["up", "--yes", "--skip-preview"]);
+    const declare = (sets: Record<string, unknown>) => project.writeFile("sets.json", JSON.stringify(sets, null, 2));
+    const seen = () => emulator.requests.map((r) => `${r.method} ${r.path.replace("/v1", "")}`);
+    const secretsOf = (name: string) => {
+        const set = emulator.snapshot()[name];
+        return set?.type === "secret" ? set.secrets : undefined;
+    };
+
+    before(async () => {
+        emulator = await startEmulator({ apiKey: API_KEY });
+        project = createTempProject({ name: "secretsets-e2e", programTs: program });
+        await project.initStack("e2e");
+        // The key through `pulumi config set --secret` (stdin), as the README tells users to.
+        await project.setConfig("pipecat:apiKey", API_KEY, { secret: true });
+        await project.setConfig("pipecat:apiUrl", emulator.url);
+        await project.setConfig("openaiKey", V.openai, { secret: true });
+        declare({
+            agent: { name: "voice-agent", secrets: { OPENAI_API_KEY: "@config:openaiKey", DAILY_API_KEY: V.daily, EXTRA_KEY: V.extra } },
+            registry: registry(V.token1),
+        });
+    });
+
+    beforeEach(() => emulator.clearRequests());
+
+    after(async () => {
+        console.log(`      requests: ${JSON.stringify(counts)}`);
+        project?.cleanup();
+        await emulator?.close();
+    });
+
+    it("1. previews a new stack as two creates without a request", async () => {
+        const preview = await pulumi("preview 1", ["preview"]);
+        assert.match(preview.stdout, /\+\s+pulumi-nodejs:dynamic\/pipecat:SecretSet\s+agent\s+create/);
+        assert.match(preview.stdout, /\+\s+pulumi-nodejs:dynamic\/pipecat:SecretSet\s+registry\s+create/);
+        assert.match(preview.stdout, /\+ 3 to create/); // the stack and the two sets
+        assert.deepEqual(seen(), []);
+    });
+
+    it("2. creates both sets with exactly the declared keys and values", async () => {
+        await up("up 2");
+        assert.deepEqual(secretsOf("voice-agent"), { OPENAI_API_KEY: V.openai, DAILY_API_KEY: V.daily, EXTRA_KEY: V.extra });
+        const pull = emulator.snapshot()["dockerhub-pull"];
+        assert.equal(pull?.type === "imagePullSecret" && pull.secretValue, Buffer.from(`bot:${V.token1}`).toString("base64"));
+        counts["create 2 sets"] = emulator.requests.length;
+        assert.equal(emulator.requests.length, 6, seen().join("\n")); // per set: existence check, PUT, readiness
+    });
+
+    it("3. updates changed, added and removed keys in place with the fewest requests", async () => {
+        await project.setConfig("openaiKey", V.openai2, { secret: true });
+        declare({
+            agent: { name: "voice-agent", secrets: { OPENAI_API_KEY: "@config:openaiKey", DAILY_API_KEY: V.daily, NEW_KEY: V.added } },
+            registry: registry(V.token1),
+        });
+        const preview = await pulumi("preview 3", ["preview", "--diff"]);
+        assert.match(preview.stdout, /~ pulumi-nodejs:dynamic\/pipecat:SecretSet: \(update\)/);
+        assert.match(preview.stdout, /- EXTRA_KEY\s*: \[secret\]/);
+        assert.match(preview.stdout, /\+ NEW_KEY\s*: \[secret\]/);
+        // Without --show-secrets Pulumi masks secrets before diffing: a changed value is listed, not marked.
+        assert.match(preview.stdout, / OPENAI_API_KEY\s*: \[secret\]/);
+        assert.match(preview.stdout, /~ 1 to update/);
+        assert.deepEqual(seen(), []);
+
+        await up("up 3");
+        assert.deepEqual(secretsOf("voice-agent"), { OPENAI_API_KEY: V.openai2, DAILY_API_KEY: V.daily, NEW_KEY: V.added });
+        assert.deepEqual(seen(), ["PUT /secrets/voice-agent", "DELETE /secrets/voice-agent/EXTRA_KEY", "GET /secrets/voice-agent"]);
+        assert.deepEqual(emulator.requests[0]?.body, {
+            secrets: [
+                { secretKey: "NEW_KEY", secretValue: V.added },
+                { secretKey: "OPENAI_API_KEY", secretValue: V.openai2 },
+            ],
+        });
+        counts["update 1 changed + 1 added + 1 removed key"] = emulator.requests.length;
+    });
+
+    it("4. replaces an image-pull set whose credentials change, deleting before creating under the same name", async () => {
+        declare({
+            agent: { name: "voice-agent", secrets: { OPENAI_API_KEY: "@config:openaiKey", DAILY_API_KEY: V.daily, NEW_KEY: V.added } },
+            registry: registry(V.token2),
+        });
+        const preview = await pulumi("preview 4", ["preview"]);
+        assert.match(preview.stdout, /\+-\s+pulumi-nodejs:dynamic\/pipecat:SecretSet\s+registry\s+replace/);
+        await up("up 4");
+        assert.deepEqual(seen(), ["DELETE /secrets/dockerhub-pull", "GET /secrets/dockerhub-pull", "PUT /secrets/dockerhub-pull", "GET /secrets"]);
+        const pull = emulator.snapshot()["dockerhub-pull"];
+        assert.equal(pull?.type === "imagePullSecret" && pull.secretValue, Buffer.from(`bot:${V.token2}`).toString("base64"));
+    });
+
+    it("5. replaces a renamed set: the new one first, then the old one goes", async () => {
+        declare({
+            agent: { name: "voice-agent-v2", secrets: { OPENAI_API_KEY: "@config:openaiKey", DAILY_API_KEY: V.daily, NEW_KEY: V.added } },
+            registry: registry(V.token2),
+        });
+        const preview = await pulumi("preview 5", ["preview"]);
+        assert.match(preview.stdout, /\+-\s+pulumi-nodejs:dynamic\/pipecat:SecretSet\s+agent\s+replace/);
+        await up("up 5");
+        assert.equal(emulator.snapshot()["voice-agent"], undefined);
+        assert.deepEqual(secretsOf("voice-agent-v2"), { OPENAI_API_KEY: V.openai2, DAILY_API_KEY: V.daily, NEW_KEY: V.added });
+        assert.deepEqual(seen().at(-1), "DELETE /secrets/voice-agent");
+    });
+
+    it("6. refresh notices a set and a key deleted behind the program's back; the next up restores them", async () => {
+        emulator.deleteDirect("dockerhub-pull");
+        emulator.deleteKeyDirect("voice-agent-v2", "DAILY_API_KEY");
+        const refresh = await pulumi("refresh 6", ["refresh", "--yes", "--skip-preview"]);
+        assert.match(refresh.stdout, /registry\s+deleted/);
+        assert.match(refresh.stdout, /agent\s+updated/);
+        const state = await project.exportStack();
+        assert.equal(state.deployment.resources?.some((r) => r.urn.endsWith("::registry")), false);
+        const agent = state.deployment.resources?.find((r) => r.urn.endsWith("::agent"));
+        assert.deepEqual(agent?.outputs?.["keys"], ["NEW_KEY", "OPENAI_API_KEY"]);
+
+        emulator.clearRequests();
+        const preview = await pulumi("preview 6", ["preview", "--diff"]);
+        assert.match(preview.stdout, /DAILY_API_KEY/);
+        await up("up 6");
+        assert.deepEqual(secretsOf("voice-agent-v2"), { OPENAI_API_KEY: V.openai2, DAILY_API_KEY: V.daily, NEW_KEY: V.added });
+        assert.equal(emulator.snapshot()["dockerhub-pull"]?.type, "imagePullSecret");
+    });
+
+    it("7. sends no request at all for an up without changes", async () => {
+        const result = await up("up 7");
+        assert.match(result.stdout, /3 unchanged/);
+        counts["no-op up"] = emulator.requests.length;
+        assert.deepEqual(seen(), []);
+    });
+
+    it("9. keeps every value and the API key out of state and out of every command's output", async () => {
+        const exported = await project.run(["stack", "export"]);
+        const state = JSON.parse(exported.stdout) as { deployment: { resources?: { inputs?: Record<string, unknown> }[] } };
+        const haystacks = [...outputs, { label: "stack export", text: exported.stdout }];
+        assertNoLeaks(haystacks, SECRETS, "state and CLI output");
+        // The serialized provider in state is the shim: no implementation, no key.
+        const provider = state.deployment.resources?.map((r) => r.inputs?.["__provider"]).find((p) => typeof p === "string") as string;
+        assert.match(provider, /require\("pulumi-pipecat-secrets\/implementation"\)/);
+        console.log(`      serialized provider in state: ${provider.length} bytes per resource`);
+    });
+
+    it("8. destroys everything", async () => {
+        await pulumi("destroy 8", ["destroy", "--yes", "--skip-preview"]);
+        assert.deepEqual(emulator.snapshot(), {});
+        assertNoLeaks(outputs, SECRETS, "destroy output");
+    });
+
+    it("10. rejects a bad input at preview with the provider's message and no request", async () => {
+        declare({ agent: { name: "Bad_Name", secrets: { OPENAI_API_KEY: V.openai } } });
+        const preview = await pulumi("preview 10", ["preview"], true);
+        assert.notEqual(preview.code, 0);
+        assert.match(preview.stdout + preview.stderr, /name: "Bad_Name" is not a valid set name/);
+        assert.deepEqual(seen(), []);
+        assertNoLeaks(outputs, SECRETS, "bad-input output");
+    });
+});
