@@ -1,0 +1,483 @@
+/**
+ * The fault matrix, through the provider methods against the emulator over HTTP: every request of every
+ * operation (create, update, delete, read; regular and image-pull sets) meets every kind of fault, once, twice
+ * and for good.
+ *
+ * - Once or twice: the operation succeeds and the emulator holds exactly the declared keys and values.
+ * - For good: the operation fails with a message naming the set and the step, after a bounded number of attempts
+ *   (6: the first and 5 retries) and bounded time (on the fake clock); then the fault is cleared and the same
+ *   operation runs again, as the engine would on the next `pulumi up` (a failed create left nothing in state:
+ *   create again; a failed update kept the old outputs: update again from them), and converges to exactly the
+ *   declared state, nothing created twice, no stale key.
+ *
+ * Backoff, Retry-After and readiness waits advance a fake clock shared with the emulator. The "slower than the
+ * timeout" fault is real time: the per-request timeout is 0.2 s and the emulator holds the request 0.5 s, then
+ * handles it anyway (a slow server that still applies the change), so each such case waits for those requests to
+ * land before it judges the state.
+ *
+ * Every error is kept, and at the end none may contain a test secret in any form (leak scanner).
+ */
+import * as assert from "node:assert/strict";
+import { isDeepStrictEqual } from "node:util";
+import { type Emulator, type FaultSpec, type RouteId, startEmulator } from "../../emulator";
+import { secretSetProvider } from "../../provider";
+import { DEFAULT_RETRY } from "../../provider/client";
+import { type KnownIssue, itKnownIssue, reproduced } from "../support/known-issues";
+import { type Haystack, type SecretSpec, assertNoLeaks, errorHaystack } from "../support/leaks";
+
+type Implementation = typeof import("../../provider/implementation");
+// The shim requires the compiled implementation by package name: hooks must reach that same module.
+const impl = require("pulumi-pipecat-secrets/implementation") as Implementation;
+
+type Props = Record<string, unknown>;
+
+const KEY = "pk-faults-API-KEY-never-shown-0001";
+const V = {
+    OPENAI: "sk-faults-VALUE-openai-never-shown-1111",
+    DAILY: "sk-faults-VALUE-daily-never-shown-2222",
+    // Differs from its URL-encoded and JSON-escaped forms, so those are searched too.
+    SPECIAL: 'sk-faults/VALUE "special" +=&? never-shown-3333',
+    NEW: "sk-faults-VALUE-new-never-shown-4444",
+} as const;
+const USER = "faults-robot";
+const PASSWORD = "registry-PASSWORD-faults-never-shown-5555";
+const ROTATED = "registry-PASSWORD-faults-rotated-6666";
+const pullValue = (password: string): string => Buffer.from(`${USER}:${password}`, "utf8").toString("base64");
+
+const SECRETS: SecretSpec[] = [
+    { label: "the API key", value: KEY },
+    ...Object.entries(V).map(([k, value]) => ({ label: `value ${k}`, value })),
+    { label: "the registry password", value: PASSWORD },
+    { label: "the rotated registry password", value: ROTATED },
+    { label: "base64 of user:password", value: pullValue(PASSWORD) },
+    { label: "base64 of user:rotated password", value: pullValue(ROTATED) },
+];
+
+const REGULAR = "voice-agent";
+const PULL = "registry-pull";
+const HOST = "https://index.docker.io/v1/";
+const regular = { name: REGULAR, secrets: { OPENAI_API_KEY: V.OPENAI, DAILY_API_KEY: V.DAILY, SPECIAL: V.SPECIAL } };
+// Changes a value, keeps one, adds a key and removes DAILY_API_KEY: one PUT, one key DELETE.
+const updated = { name: REGULAR, secrets: { OPENAI_API_KEY: V.NEW, SPECIAL: V.SPECIAL, NEW_KEY: V.DAILY } };
+const pull = { name: PULL, imagePullSecret: { host: HOST, username: USER, password: PASSWORD } };
+const rotated = { name: PULL, imagePullSecret: { host: HOST, username: USER, password: ROTATED } };
+
+/** What the emulator must hold: set name → kind and contents. */
+type Expected = Record<string, { type: "secret"; secrets: Record<string, string> } | { type: "imagePullSecret"; host: string; secretValue: string }>;
+const regularSet = (secrets: Record<string, string>) => ({ type: "secret" as const, secrets });
+const pullSet = (password: string) => ({ type: "imagePullSecret" as const, host: HOST, secretValue: pullValue(password) });
+
+const TIMEOUT_S = "0.2";
+const SLOW_MS = 500;
+const ATTEMPTS = DEFAULT_RETRY.retries + 1;
+/** Fake time one failing operation may take (the client's deadline is 120 s per call). */
+const TIME_BOUND_MS = 60_000;
+
+// ---------------------------------------------------------------------------------------------------------------
+// Fixture
+
+let emulator: Emulator;
+let clock: number;
+
+async function setup(): Promise<void> {
+    clock = 1_000_000;
+    emulator = await startEmulator({ apiKey: KEY, now: () => clock });
+    const config: Record<string, string> = {
+        "pipecat:apiKey": KEY,
+        "pipecat:apiUrl": emulator.url,
+        "pipecat:requestTimeoutSeconds": TIMEOUT_S,
+    };
+    await secretSetProvider.configure!({ config: { get: (k: string) => config[k], require: (k: string) => config[k] ?? assert.fail(k) } });
+    impl.setTestHooks({
+        sleep: async (ms) => {
+            clock += ms;
+        },
+        now: () => clock,
+        random: () => 0.5,
+    });
+}
+
+async function checked(inputs: Props, olds: Props = {}): Promise<Props> {
+    const result = await secretSetProvider.check!(olds, inputs);
+    assert.deepEqual(result.failures ?? [], []);
+    return result.inputs;
+}
+
+async function create(inputs: Props): Promise<Props> {
+    const result = await secretSetProvider.create(await checked(inputs));
+    assert.equal(result.id, inputs["name"]);
+    return result.outs as Props;
+}
+
+/** The emulator's sets, reduced to what the program declares. */
+function state(): Expected {
+    const out: Expected = {};
+    for (const [name, set] of Object.entries(emulator.snapshot())) {
+        assert.notEqual(set.status, "failed", `set ${name} failed to provision`);
+        out[name] = set.type === "secret" ? regularSet({ ...set.secrets }) : { type: set.type, host: set.host, secretValue: set.secretValue };
+    }
+    return out;
+}
+
+function assertState(expected: Expected, when: string): void {
+    // Key names and set names only in the message: values are compared, never printed.
+    const describe = (e: Expected) =>
+        Object.entries(e)
+            .map(([n, s]) => `${n}(${s.type === "secret" ? Object.keys(s.secrets).sort().join(",") : "pull"})`)
+            .join(" ");
+    const actual = state();
+    assert.ok(isDeepStrictEqual(actual, expected), `emulator state ${when} is ${describe(actual) || "empty"}, expected ${describe(expected) || "empty"} (or values differ)`);
+}
+
+type Outcome = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly error: unknown };
+
+const errors: Haystack[] = [];
+
+async function outcome(label: string, op: Promise<unknown>): Promise<Outcome> {
+    try {
+        return { ok: true, value: await op };
+    } catch (error) {
+        errors.push(errorHaystack(label, error));
+        return { ok: false, error };
+    }
+}
+
+const messageOf = (o: Outcome): string => (o.ok ? "(succeeded)" : o.error instanceof Error ? o.error.message : String(o.error));
+/** Waits until the emulator has answered `count` faulted requests: delayed ones land after the client gave up. */
+async function drain(count: number): Promise<void> {
+    const until = Date.now() + 3 * SLOW_MS + 2000;
+    while (emulator.requestCount((r) => r.faulted) < count) {
+        if (Date.now() > until) assert.fail(`only ${emulator.requestCount((r) => r.faulted)} of ${count} delayed requests landed`);
+        await new Promise((r) => setTimeout(r, 20));
+    }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Operations, steps, faults
+
+interface Operation {
+    readonly id: string;
+    /** The set it works on. */
+    readonly name: string;
+    /** Brings the emulator to the state the operation starts from; returns the olds it is given. */
+    prepare(): Promise<Props>;
+    run(olds: Props): Promise<unknown>;
+    /** The state once it succeeded. */
+    readonly expected: Expected;
+    /** Checks what a successful run returned. */
+    verify(result: unknown): void;
+}
+
+const outs = (r: unknown): Props => ((r as { outs?: Props }).outs ?? (r as Props)) as Props;
+
+const OPS = {
+    createRegular: {
+        id: "create of a regular set",
+        name: REGULAR,
+        prepare: async () => ({}),
+        run: () => create(regular),
+        expected: { [REGULAR]: regularSet(regular.secrets) },
+        verify: (r) => assert.deepEqual(outs(r)["keys"], Object.keys(regular.secrets).sort()),
+    },
+    createPull: {
+        id: "create of an image-pull set",
+        name: PULL,
+        prepare: async () => ({}),
+        run: () => create(pull),
+        expected: { [PULL]: pullSet(PASSWORD) },
+        verify: (r) => assert.equal(outs(r)["isImagePullSecret"], true),
+    },
+    update: {
+        id: "update of a regular set",
+        name: REGULAR,
+        prepare: () => create(regular),
+        run: async (olds) => secretSetProvider.update!(REGULAR, olds, await checked(updated, olds)),
+        expected: { [REGULAR]: regularSet(updated.secrets) },
+        verify: (r) => assert.deepEqual(outs(r)["keys"], Object.keys(updated.secrets).sort()),
+    },
+    delete: {
+        id: "delete of a regular set",
+        name: REGULAR,
+        prepare: () => create(regular),
+        run: (olds) => secretSetProvider.delete!(REGULAR, olds),
+        expected: {},
+        verify: () => undefined,
+    },
+    readRegular: {
+        id: "read of a regular set",
+        name: REGULAR,
+        prepare: () => create(regular),
+        run: (olds) => secretSetProvider.read!(REGULAR, olds),
+        expected: { [REGULAR]: regularSet(regular.secrets) },
+        verify: (r) => {
+            const read = r as { id: string; props: Props };
+            assert.equal(read.id, REGULAR);
+            assert.deepEqual(read.props["keys"], Object.keys(regular.secrets).sort());
+            assert.deepEqual(read.props["secrets"], regular.secrets);
+        },
+    },
+    readPull: {
+        id: "read of an image-pull set",
+        name: PULL,
+        prepare: () => create(pull),
+        run: (olds) => secretSetProvider.read!(PULL, olds),
+        expected: { [PULL]: pullSet(PASSWORD) },
+        verify: (r) => assert.equal((r as { id: string }).id, PULL),
+    },
+} satisfies Record<string, Operation>;
+
+/** One request of one operation: where the fault goes, and what the messages call that step. */
+interface Step {
+    readonly op: Operation;
+    readonly request: string;
+    readonly route: RouteId;
+    /** The set named in the path (the list route names none). */
+    readonly setName: string | undefined;
+    /** Matching requests let through first (the existence check before the readiness check). */
+    readonly skip: number;
+    /** The step as messages name it. */
+    readonly word: string;
+    /** Whether the request changes state, so a change applied with its answer lost is a fault too. */
+    readonly mutating: boolean;
+}
+
+const STEPS: Step[] = [
+    { op: OPS.createRegular, request: "existence check", route: "GET /secrets/:name", setName: REGULAR, skip: 0, word: "existence check", mutating: false },
+    { op: OPS.createRegular, request: "PUT", route: "PUT /secrets/:name", setName: REGULAR, skip: 0, word: "create", mutating: true },
+    { op: OPS.createRegular, request: "readiness GET", route: "GET /secrets/:name", setName: REGULAR, skip: 1, word: "readiness check", mutating: false },
+    { op: OPS.createPull, request: "existence check", route: "GET /secrets/:name", setName: PULL, skip: 0, word: "existence check", mutating: false },
+    { op: OPS.createPull, request: "PUT", route: "PUT /secrets/:name", setName: PULL, skip: 0, word: "create", mutating: true },
+    { op: OPS.createPull, request: "readiness GET /secrets", route: "GET /secrets", setName: undefined, skip: 0, word: "readiness check", mutating: false },
+    { op: OPS.update, request: "PUT", route: "PUT /secrets/:name", setName: REGULAR, skip: 0, word: "update", mutating: true },
+    { op: OPS.update, request: "key DELETE", route: "DELETE /secrets/:name/:key", setName: REGULAR, skip: 0, word: "key deletion", mutating: true },
+    { op: OPS.update, request: "readiness GET", route: "GET /secrets/:name", setName: REGULAR, skip: 0, word: "readiness check", mutating: false },
+    { op: OPS.delete, request: "DELETE", route: "DELETE /secrets/:name", setName: REGULAR, skip: 0, word: "delete", mutating: true },
+    { op: OPS.readRegular, request: "GET", route: "GET /secrets/:name", setName: REGULAR, skip: 0, word: "read", mutating: false },
+    { op: OPS.readPull, request: "GET /secrets", route: "GET /secrets", setName: undefined, skip: 0, word: "read", mutating: false },
+];
+
+interface FaultKind {
+    readonly id: string;
+    readonly spec: Omit<FaultSpec, "route" | "setName" | "method" | "times">;
+    /** Real-time delay: wait for held requests before judging. */
+    readonly slow?: boolean;
+    /** Only for requests that change state. */
+    readonly mutatingOnly?: boolean;
+}
+
+// Fails every schema the client applies (PUT answer, set, list), but is well-formed JSON.
+const WRONG_SHAPE = JSON.stringify({ status: 42, region: ["us-west"], secrets: "none", sets: { name: REGULAR } });
+
+const KINDS: FaultKind[] = [
+    { id: "429 with Retry-After", spec: { status: 429, retryAfter: 1 } },
+    { id: "429 without Retry-After", spec: { status: 429 } },
+    { id: "500", spec: { status: 500 } },
+    { id: "502", spec: { status: 502 } },
+    { id: "503", spec: { status: 503 } },
+    { id: "a dropped connection", spec: { drop: true } },
+    { id: "an answer slower than the timeout", spec: { delayMs: SLOW_MS }, slow: true },
+    { id: "200 with a body that is not JSON", spec: { status: 200, body: "<html><body>Service temporarily unavailable</body></html>" } },
+    { id: "200 with JSON of the wrong shape", spec: { status: 200, body: WRONG_SHAPE } },
+    { id: "a change applied, then 500", spec: { afterApply: true, status: 500 }, mutatingOnly: true },
+    { id: "a change applied, then the connection dropped", spec: { afterApply: true, drop: true }, mutatingOnly: true },
+];
+
+const MODES = [
+    { id: "once", times: 1 },
+    { id: "twice", times: 2 },
+    { id: "for good", times: Infinity },
+] as const;
+
+// ---------------------------------------------------------------------------------------------------------------
+// Known issues in code this suite does not own (see the report; each test asserts the correct behaviour)
+
+const DELETE_IGNORES_BODY: KnownIssue = {
+    id: "B1",
+    summary: "client.ts deleted(): any 2xx to a DELETE counts as done, whatever its body",
+    symptom: /emulator state .* is |expected the .* to fail/,
+};
+const IMAGE_PULL_PUT_NOT_IDEMPOTENT: KnownIssue = {
+    id: "B2",
+    summary: "an image-pull create PUT applied with its answer lost is retried, and the retry is refused as an update",
+    symptom: /Cannot update existing image pull secrets/,
+};
+const LATE_PUT_AFTER_ROLLBACK: KnownIssue = {
+    id: "L1",
+    summary: "a create PUT that times out may still be applied after the rollback DELETE",
+    symptom: /left behind|already exists/,
+};
+
+function knownIssue(step: Step, kind: FaultKind, mode: (typeof MODES)[number]): KnownIssue | undefined {
+    const garbled200 = kind.spec.status === 200 && kind.spec.body !== undefined;
+    if (garbled200 && (step.route === "DELETE /secrets/:name" || step.route === "DELETE /secrets/:name/:key")) return DELETE_IGNORES_BODY;
+    if (kind.slow && step.word === "create" && mode.times === Infinity) return LATE_PUT_AFTER_ROLLBACK;
+    if (kind.spec.afterApply && step.op === OPS.createPull && mode.times !== Infinity) return IMAGE_PULL_PUT_NOT_IDEMPOTENT;
+    return undefined;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The matrix
+
+const tally = { cases: 0, injected: 0, faultedAnswers: 0, converged: 0, maxFailingAttempts: 0, maxFailingFakeMs: 0 };
+
+async function runCase(step: Step, kind: FaultKind, mode: (typeof MODES)[number]): Promise<void> {
+    tally.cases++;
+    await setup();
+    const olds = await step.op.prepare();
+    emulator.clearRequests();
+    const target = { route: step.route, ...(step.setName !== undefined ? { setName: step.setName } : {}) };
+    if (step.skip > 0) emulator.injectFault({ ...target, delayMs: 0, times: step.skip }); // let the earlier request through
+    const fault = emulator.injectFault({ ...target, ...kind.spec, times: mode.times });
+    const label = `${step.op.id}, ${step.request}: ${kind.id} ${mode.id}`;
+    const started = clock;
+
+    const first = await outcome(label, step.op.run(olds));
+    if (kind.slow) await drain(fault.hits + step.skip);
+    assert.ok(fault.hits >= 1, "the fault never fired: the case proves nothing");
+    tally.injected++;
+    tally.faultedAnswers += fault.hits;
+
+    if (mode.times !== Infinity) {
+        assert.ok(first.ok, `expected the ${step.op.id} to succeed, it failed: ${messageOf(first)}`);
+        assertState(step.op.expected, `after the ${step.op.id}`);
+        step.op.verify(first.value);
+        assert.equal(fault.hits, mode.times, "faulted answers before the success");
+    } else {
+        assert.ok(!first.ok, `expected the ${step.op.id} to fail while the fault lasts`);
+        assert.match(messageOf(first), new RegExp(`^${step.word} of secret set "${step.op.name}" failed`));
+        assert.equal(fault.hits, ATTEMPTS, `attempts of the faulted request`);
+        assert.ok(emulator.requests.length <= ATTEMPTS + step.skip + 4, `${emulator.requests.length} requests in all`);
+        tally.maxFailingAttempts = Math.max(tally.maxFailingAttempts, fault.hits);
+        tally.maxFailingFakeMs = Math.max(tally.maxFailingFakeMs, clock - started);
+        assert.ok(clock - started <= TIME_BOUND_MS, `gave up after ${clock - started} ms of fake time`);
+        const creates = step.op === OPS.createRegular || step.op === OPS.createPull;
+        if (creates) {
+            // A failed create rolls back: the next `up` must not find a set it would refuse as a stranger's.
+            if (state()[step.op.name] !== undefined) assert.fail(`the failed create left behind set ${step.op.name}`);
+            if (step.word === "existence check") assert.equal(emulator.requestCount({ method: "PUT" }), 0, "a PUT while unsure the set is new");
+        }
+
+        emulator.clearFaults();
+        emulator.clearRequests();
+        const again = await outcome(`${label}, run again`, step.op.run(olds));
+        assert.ok(again.ok, `the ${step.op.id} run again after the fault cleared failed: ${messageOf(again)}`);
+        step.op.verify(again.value);
+        assertState(step.op.expected, `after the ${step.op.id} ran again`);
+        if (creates) assert.equal(emulator.requestCount({ method: "PUT" }), 1, "PUTs when run again");
+    }
+    tally.converged++;
+}
+
+describe("faults through the provider methods", () => {
+    afterEach(async () => {
+        impl.setTestHooks({});
+        await emulator?.close();
+    });
+
+    after(() => {
+        const matrixIssues = [DELETE_IGNORES_BODY, IMAGE_PULL_PUT_NOT_IDEMPOTENT, LATE_PUT_AFTER_ROLLBACK].map((i) => i.id);
+        const known = reproduced.filter((r) => matrixIssues.includes(r.issue));
+        console.log(`      faults injected: ${tally.injected}, converged: ${tally.converged}`);
+        console.log(
+            `      (${tally.cases} cases, ${tally.faultedAnswers} faulted answers; failing runs took at most ${tally.maxFailingAttempts} ` +
+                `attempts and ${tally.maxFailingFakeMs / 1000} s of fake time; ${known.length} cases reproduce known issues ` +
+                `${[...new Set(known.map((k) => k.issue))].join(", ") || "(none)"}; ${errors.length} errors scanned for leaks)`,
+        );
+        assert.ok(errors.length >= 100, `only ${errors.length} errors collected: the leak scan would prove little`);
+        assertNoLeaks(errors, SECRETS, "error messages and stacks");
+    });
+
+    for (const step of STEPS) {
+        describe(`${step.op.id}: ${step.request} (${step.route})`, () => {
+            for (const kind of KINDS.filter((k) => !k.mutatingOnly || step.mutating)) {
+                for (const mode of MODES) {
+                    const title =
+                        mode.times === Infinity
+                            ? `fails on ${kind.id} for good, naming the set and the step, then converges when run again`
+                            : `converges through ${kind.id} ${mode.id}`;
+                    itKnownIssue(title, knownIssue(step, kind, mode), async function () {
+                        if (kind.slow) this.timeout(20_000);
+                        await runCase(step, kind, mode);
+                    });
+                }
+            }
+        });
+    }
+
+    describe("named scenarios", () => {
+        for (const lost of [{ status: 500 }, { drop: true }] as const) {
+            const how = "status" in lost ? "answered 500" : "dropped";
+            it(`sends a PUT again when it was applied but its answer was ${how}, and holds exactly the declared values`, async () => {
+                await setup();
+                emulator.injectFault({ route: "PUT /secrets/:name", afterApply: true, ...lost });
+                await create(regular);
+                const puts = emulator.requests.filter((r) => r.method === "PUT");
+                assert.deepEqual(
+                    puts.map((r) => r.status),
+                    ["status" in lost ? 500 : 0, 202],
+                );
+                assert.deepEqual(puts[0]?.body, puts[1]?.body);
+                assertState({ [REGULAR]: regularSet(regular.secrets) }, "after the create");
+            });
+        }
+
+        it("finishes an update that failed between its PUT and its key DELETE: new values, then no stale key", async () => {
+            await setup();
+            const olds = await create(regular);
+            emulator.injectFault({ route: "DELETE /secrets/:name/:key", status: 500, times: Infinity });
+            const failed = await outcome("update between PUT and key DELETE", secretSetProvider.update!(REGULAR, olds, await checked(updated, olds)));
+            assert.match(messageOf(failed), /^key deletion of secret set "voice-agent" failed/);
+            // The PUT went through; the key to remove is still there.
+            assertState({ [REGULAR]: regularSet({ ...updated.secrets, DAILY_API_KEY: V.DAILY }) }, "between the PUT and the key DELETE");
+            emulator.clearFaults();
+            const result = await secretSetProvider.update!(REGULAR, olds, await checked(updated, olds));
+            assertState({ [REGULAR]: regularSet(updated.secrets) }, "after the update ran again");
+            assert.deepEqual(result.outs?.["keys"], Object.keys(updated.secrets).sort());
+        });
+
+        it("re-creates an image-pull set after a delete-before-replace whose create failed for good", async () => {
+            await setup();
+            const olds = await create(pull);
+            const news = await checked(rotated, olds);
+            const plan = await secretSetProvider.diff!(PULL, olds, news);
+            assert.deepEqual(plan, { changes: true, replaces: ["imagePullSecret"], deleteBeforeReplace: true });
+            await secretSetProvider.delete!(PULL, olds);
+            assertState({}, "after the delete half of the replacement");
+            emulator.injectFault({ route: "PUT /secrets/:name", status: 503, times: Infinity });
+            const failed = await outcome("create half of a replacement", secretSetProvider.create(news));
+            assert.match(messageOf(failed), /^create of secret set "registry-pull" failed: .* 503/);
+            assertState({}, "after the failed create");
+            // The old set is gone and the new one not in state: the next `up` creates it.
+            emulator.clearFaults();
+            await secretSetProvider.create(news);
+            assertState({ [PULL]: pullSet(ROTATED) }, "after the create ran again");
+        });
+
+        it("keeps a value the server echoes in an error out of the message and the stack", async () => {
+            await setup();
+            const echo = `rejected value ${V.OPENAI} (${Buffer.from(V.OPENAI).toString("base64")})`;
+            emulator.injectFault({ route: "PUT /secrets/:name", status: 500, body: JSON.stringify({ error: echo, code: "X" }), times: Infinity });
+            // Not collected with the others: its own properties are known issue B3, below.
+            const e = await create(regular).then(
+                () => assert.fail("expected the create to fail"),
+                (error: unknown) => error as Error,
+            );
+            assert.match(e.message, /rejected value \[secret\] \(\[secret\]\)/);
+            // What the Pulumi host prints: `${e}: ${e.stack}`.
+            assertNoLeaks([{ label: "message and stack", text: `${String(e)}: ${String(e.stack)}` }], SECRETS);
+        });
+
+        itKnownIssue(
+            "keeps a value the server echoes out of the error's own properties too",
+            { id: "B3", summary: "PipecatApiError.apiMessage keeps the API's words unredacted", symptom: /secret leak\(s\)/ },
+            async () => {
+                await setup();
+                const echo = `rejected value ${V.OPENAI}`;
+                emulator.injectFault({ route: "PUT /secrets/:name", status: 500, body: JSON.stringify({ error: echo, code: "X" }), times: Infinity });
+                let error: unknown;
+                await create(regular).catch((e: unknown) => (error = e));
+                assertNoLeaks([errorHaystack("error with its properties", error)], SECRETS);
+            },
+        );
+    });
+});
