@@ -19,12 +19,17 @@ bin="$root/.pulumi-engine/bin"
 stamp="$root/.pulumi-engine/stamp"
 
 say() { echo "install-engine: $*"; }
-die() { echo "install-engine: error: $*" >&2; exit 1; }
-finish() {
-  local end
-  end=$(date +%s.%N)
-  say "$1 (took $(awk -v s="$start" -v e="$end" 'BEGIN { printf "%.1fs", e - s }'))"
+elapsed() { awk -v s="$1" -v e="$(date +%s.%N)" 'BEGIN { printf "%.1fs", e - s }'; }
+# step NAME COMMAND...: runs a build step and reports how long it took.
+step() {
+  local name=$1 t0
+  shift
+  t0=$(date +%s.%N)
+  "$@"
+  say "  $name: $(elapsed "$t0")"
 }
+die() { echo "install-engine: error: $*" >&2; exit 1; }
+finish() { say "$1 (took $(elapsed "$start"))"; }
 
 version=$(awk '$1 == "github.com/pulumi/pulumi/pkg/v3" { print $2; exit }' "$engine_src/go.mod")
 [ -n "$version" ] || die "no github.com/pulumi/pulumi/pkg/v3 requirement in engine/go.mod"
@@ -79,9 +84,9 @@ tmp=$(mktemp -d "$root/.pulumi-engine/build.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 (
   cd "$engine_src"
-  go mod download
-  go build -buildvcs=false -ldflags "$ldflags" -o "$tmp/pulumi" github.com/pulumi/pulumi/pkg/v3/cmd/pulumi
-  go build -buildvcs=false -ldflags "$ldflags" -o "$tmp/pulumi-language-nodejs" ./languagehost
+  step "module download" go mod download
+  step "pulumi" go build -buildvcs=false -ldflags "$ldflags" -o "$tmp/pulumi" github.com/pulumi/pulumi/pkg/v3/cmd/pulumi
+  step "pulumi-language-nodejs" go build -buildvcs=false -ldflags "$ldflags" -o "$tmp/pulumi-language-nodejs" ./languagehost
 )
 # Replace the old binaries only once both built, so an interrupted build leaves no half-installed set.
 mv -f "$tmp/pulumi" "$tmp/pulumi-language-nodejs" "$bin/"
