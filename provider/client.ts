@@ -96,6 +96,8 @@ const listResponse = z.looseObject({
 const errorBody = z.looseObject({ error: z.string().optional(), code: z.string().optional() });
 
 const IMAGE_PULL_NOT_READABLE = /image pull/i;
+const IMAGE_PULL_UPDATE_REFUSED = /cannot update existing image pull/i;
+const deleteResponse = z.looseObject({ status: z.string().optional() });
 
 /** A response that was understood, or a reason to try again. */
 type Attempt<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: Error; readonly retryAfterMs?: number };
@@ -142,11 +144,16 @@ export class SecretsApiClient {
     }
 
     putImagePull(ctx: CallContext, host: string, secretValue: string, region?: string): Promise<{ region: string | undefined }> {
-        return this.put(ctx, { isImagePullSecret: true, host, secretValue, ...(region !== undefined ? { region } : {}) });
+        return this.put(ctx, { isImagePullSecret: true, host, secretValue, ...(region !== undefined ? { region } : {}) }, true);
     }
 
-    private async put(ctx: CallContext, body: object): Promise<{ region: string | undefined }> {
-        const parsed = await this.call(ctx, "PUT", setPath(ctx.setName), body, (res) => parseJson(res, putResponse, true));
+    private async put(ctx: CallContext, body: object, imagePull = false): Promise<{ region: string | undefined }> {
+        const parsed = await this.call(ctx, "PUT", setPath(ctx.setName), body, (res, mayHaveApplied) => {
+            // The API refuses a second image-pull PUT. After an attempt that may have been applied
+            // (no answer, or a 5xx), that refusal means the earlier attempt wrote the set.
+            if (imagePull && mayHaveApplied && res.status === 400 && IMAGE_PULL_UPDATE_REFUSED.test(apiError(res).error ?? "")) return {};
+            return parseJson(res, putResponse, true);
+        });
         return { region: parsed?.region };
     }
 
@@ -195,13 +202,16 @@ export class SecretsApiClient {
         method: "GET" | "PUT" | "DELETE",
         path: string,
         body: object | undefined,
-        understand: (res: AxiosResponse<string>) => T | undefined,
+        understand: (res: AxiosResponse<string>, mayHaveApplied: boolean) => T | undefined,
     ): Promise<T> {
         const started = this.now();
+        let mayHaveApplied = false;
         for (let attempt = 0; ; attempt++) {
             await this.limiter.acquire();
-            const result = await this.attempt(ctx, method, path, body, understand);
+            const applied: boolean = mayHaveApplied;
+            const result: Attempt<T> = await this.attempt(ctx, method, path, body, (res) => understand(res, applied));
             if (result.ok) return result.value;
+            mayHaveApplied ||= !(result.error instanceof PipecatApiError) || result.error.status >= 500;
             const elapsed = this.now() - started;
             const retryable = !(result.error instanceof PipecatApiError) || isRetryableStatus(result.error.status);
             if (!retryable || attempt >= this.retry.retries) {
@@ -285,7 +295,8 @@ function setPath(name: string): string {
 
 function deleted(res: AxiosResponse<string>): "deleted" | "absent" | undefined {
     if (res.status === 404) return "absent";
-    return res.status >= 200 && res.status < 300 ? "deleted" : undefined;
+    // A 2xx page that is not the API's (a proxy's, say) is no proof of deletion: retry it.
+    return parseJson(res, deleteResponse, true) === undefined ? undefined : "deleted";
 }
 
 /**
@@ -342,6 +353,7 @@ const HINTS: Record<number, string> = {
     403: "The API key may not manage secrets: use a Private API key of the organisation that owns the set (`pulumi config set --secret pipecat:apiKey <key>`).",
     404: "The set or key does not exist (any more): run `pulumi refresh` to bring the state up to date.",
     409: "The set was modified concurrently and kept changing while the provider retried: run `pulumi up` again.",
+    413: "The request was too large for Pipecat Cloud: split the keys over several sets.",
     429: "Pipecat Cloud kept rate-limiting the provider: run again later, or with less parallelism (`pulumi up --parallel 4`).",
 };
 

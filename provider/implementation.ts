@@ -9,7 +9,7 @@
 import type * as dynamic from "@pulumi/pulumi/dynamic";
 import { type CallContext, type RetryPolicy, type SetDetails, SecretsApiClient } from "./client";
 import { type SecretSetOutputs, diffSecretSet, planUpdate } from "./diff";
-import { PipecatError, ReadinessError, isPipecatError, redact } from "./errors";
+import { NetworkError, PipecatError, ReadinessError, isPipecatApiError, isPipecatError, redact } from "./errors";
 import { type ImagePullSecretInputs, type SecretSetInputs, UNKNOWN, checkInputs } from "./schema";
 import { type ConfigSource, type Settings, requireApiKey, resolveSettings } from "./settings";
 
@@ -91,10 +91,14 @@ export async function create(props: Props): Promise<dynamic.CreateResult> {
         } catch (e) {
             // The set did not exist before this create: remove what was written, so that the next
             // `pulumi up` creates it afresh instead of finding a stranger's set and refusing.
-            const cleanup = await api()
+            let cleanup = await api()
                 .deleteSet({ step: "delete", setName: ins.name })
                 .then(() => "The partly created set was deleted again; run `pulumi up` to retry.")
                 .catch(() => "The partly created set could not be deleted: delete it, or set `adopt: true`, before the next `pulumi up`.");
+            if (e instanceof NetworkError && e.reason === "timed out") {
+                // A request that timed out here may still be applied later by the server.
+                cleanup += " A request that timed out may still re-create the set later: if the next `pulumi up` finds it, set `adopt: true` to take it over.";
+            }
             if (isPipecatError(e)) e.message += ` ${cleanup}`;
             throw e;
         }
@@ -266,6 +270,9 @@ async function guard<T>(ins: Partial<SecretSetInputs>, op: () => Promise<T>): Pr
         const values = secretValuesOf(ins);
         if (isPipecatError(e)) {
             e.message = redact(e.message, values);
+            if (isPipecatApiError(e) && e.apiMessage !== undefined) {
+                (e as { apiMessage: string | undefined }).apiMessage = redact(e.apiMessage, values);
+            }
             throw e;
         }
         const text = e instanceof Error ? e.message : String(e);

@@ -20,6 +20,8 @@ export const LIMITS = {
     valueMaxBytes: 64 * 1024,
     /** Keys per set. Not documented by Pipecat; chosen to match the emulator. */
     keysMax: 500,
+    /** Bytes of the JSON body of one PUT. Not documented by Pipecat; the emulator's request limit. */
+    bodyMaxBytes: 1024 * 1024,
 } as const;
 
 export const SET_NAME_PATTERN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
@@ -80,19 +82,35 @@ const secretValue = z
 const secrets = z
     .record(secretKey, orUnknown(secretValue), { error: "must be a map of secret key to string value" })
     .refine((m) => Object.keys(m).length >= 1, { error: "must declare at least one secret" })
-    .refine((m) => Object.keys(m).length <= LIMITS.keysMax, { error: `must declare at most ${LIMITS.keysMax} secrets` });
+    .refine((m) => Object.keys(m).length <= LIMITS.keysMax, { error: `must declare at most ${LIMITS.keysMax} secrets` })
+    .refine((m) => putBodyBytes(m) <= LIMITS.bodyMaxBytes, {
+        error: `keys and values together must be at most ${LIMITS.bodyMaxBytes} bytes as sent to the API: split them over several sets`,
+    });
 
-const host = z.string({ error: "must be a string" }).refine(
-    (h) => {
-        try {
-            const u = new URL(h);
-            return u.protocol === "https:" && u.hostname.length > 0;
-        } catch {
-            return false;
-        }
-    },
-    { error: 'must be the https:// URL of the registry, for example "https://index.docker.io/v1/"' },
-);
+/** Size of the PUT that writes the whole map, with room for the longest region field. */
+function putBodyBytes(m: Record<string, string>): number {
+    const secrets = Object.entries(m).map(([secretKey, secretValue]) => ({ secretKey, secretValue }));
+    return Buffer.byteLength(JSON.stringify({ secrets, region: "r".repeat(64) }), "utf8");
+}
+
+function parseUrl(h: string): URL | undefined {
+    try {
+        return new URL(h);
+    } catch {
+        return undefined;
+    }
+}
+
+const host = z
+    .string({ error: "must be a string" })
+    .refine((h) => parseUrl(h)?.protocol === "https:" && (parseUrl(h)?.hostname.length ?? 0) > 0, {
+        error: 'must be the https:// URL of the registry, for example "https://index.docker.io/v1/"',
+        abort: true,
+    })
+    // host is not secret (previews show it): credentials must not hide in it.
+    .refine((h) => parseUrl(h)?.username === "" && parseUrl(h)?.password === "", {
+        error: 'must not contain credentials ("user:token@"): give them as username and password, or as credentials',
+    });
 
 const credential = z.string({ error: "must be a string" }).min(1, { error: "must not be empty" });
 
