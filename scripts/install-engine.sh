@@ -9,7 +9,9 @@
 # a `pulumi-language-nodejs` beside it, those two are symlinked instead of building. A build is skipped
 # when both binaries exist and the stamp file records the same inputs (go.mod, go.sum, Go sources, Go
 # version). Needs Go and the Go module proxy; expects `npm ci` to have been run (node_modules).
-# A cold build takes several minutes (see README); a warm run returns in well under a second.
+# On 2 cores a cold build (empty Go build and module caches) takes 5-6 minutes: about 15 s of module
+# download (1.4 GB of module cache) and the rest compiling the CLI. Rebuilding after a change to the
+# language host takes ~20 s with a warm cache (relinking the CLI); an up-to-date run takes ~0.2 s.
 set -euo pipefail
 
 start=$(date +%s.%N)

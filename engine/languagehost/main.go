@@ -288,6 +288,8 @@ func readJSON(path string, into any) error {
 	return json.Unmarshal(b, into)
 }
 
+// Cancel interrupts running programs for good. The 3.248 engine calls it when it closes the plugin,
+// at the end of every command, after the last Run.
 func (h *host) Cancel(context.Context, *emptypb.Empty) (*emptypb.Empty, error) {
 	h.cancelFunc()
 	return &emptypb.Empty{}, nil
