@@ -2,80 +2,78 @@
  * What a change of inputs means for a secret set: nothing, an update in place, or a replacement.
  * Pure functions of the old outputs and the new checked inputs, so the plan shown by `pulumi preview`
  * is exactly the one `pulumi up` carries out.
+ *
+ * Outputs hold no value (see `SecretSetOutputs`), so whether a value changed is left to the engine:
+ * leaving `changes` out tells it to compare the old and new inputs itself, where the values are (as
+ * secrets). The provider decides what only it can: replacements, and keys that differ from the set's.
  */
-import { type ImagePullSecretInputs, type SecretSetInputs, UNKNOWN } from "./schema";
+import { type SecretSetInputs, UNKNOWN } from "./schema";
 
-/** Outputs of a SecretSet as stored in state. */
-export interface SecretSetOutputs extends SecretSetInputs {
+/**
+ * Outputs of a SecretSet as stored in state. They carry no secret value: @pulumi/pulumi prints
+ * every resource's outputs in clear in its `--debug` log, so values stay in the (secret) inputs.
+ */
+export interface SecretSetOutputs {
+    readonly name: string;
+    readonly autonamePrefix?: string;
+    readonly adopt?: boolean;
     readonly region: string;
     /** Key names that exist in Pipecat Cloud, sorted. Empty for image-pull sets. */
     readonly keys: readonly string[];
     readonly isImagePullSecret: boolean;
+    /** Registry of an image-pull set (not secret). */
+    readonly host?: string;
 }
 
-/** The engine's view of a diff (Pulumi's `DiffResult`). */
+/** The engine's view of a diff (Pulumi's `DiffResult`); without `changes`, the engine compares the inputs. */
 export interface SecretSetDiff {
-    readonly changes: boolean;
+    readonly changes?: boolean;
     readonly replaces: string[];
     readonly deleteBeforeReplace: boolean;
 }
 
 /** The requests an in-place update of a regular set needs. */
 export interface UpdatePlan {
-    /** Added and changed keys, sent in one PUT. */
+    /** Every declared key, written in one PUT: the old values are not known, and a PUT merges. */
     readonly put: Readonly<Record<string, string>>;
     /** Keys that exist remotely but are no longer declared, each removed with its own DELETE. */
     readonly remove: readonly string[];
 }
 
-/** Keys known to exist remotely: the refreshed `keys`, or the declared map for older states. */
-function remoteKeys(olds: Partial<SecretSetOutputs>): readonly string[] {
-    return olds.keys ?? Object.keys(olds.secrets ?? {});
-}
-
 export function planUpdate(olds: Partial<SecretSetOutputs>, news: SecretSetInputs): UpdatePlan {
-    const desired = news.secrets ?? {};
-    const before = olds.secrets ?? {};
-    const existing = new Set(remoteKeys(olds));
-    const put: Record<string, string> = {};
-    for (const [key, value] of Object.entries(desired)) {
-        // A key that exists remotely but has no recorded value (adopted, or added behind Pulumi's back
-        // and found by refresh) is written too: its value is unknown, so it cannot be assumed equal.
-        if (!existing.has(key) || before[key] !== value || value === UNKNOWN) put[key] = value;
-    }
-    const remove = [...existing].filter((k) => !(k in desired)).sort();
+    const put = news.secrets ?? {};
+    const remove = (olds.keys ?? []).filter((k) => !(k in put)).sort();
     return { put, remove };
 }
 
-function imagePullChanged(a: ImagePullSecretInputs | undefined, b: ImagePullSecretInputs | undefined): boolean {
-    const fields = ["host", "credentials", "username", "password"] as const;
-    return fields.some((f) => a?.[f] !== b?.[f] || b?.[f] === UNKNOWN);
+function sameKeys(remote: readonly string[] | undefined, declared: Readonly<Record<string, string>> | undefined): boolean {
+    const a = [...(remote ?? [])].sort();
+    const b = Object.keys(declared ?? {}).sort();
+    return a.length === b.length && a.every((k, i) => k === b[i]);
 }
 
 export function diffSecretSet(olds: Partial<SecretSetOutputs>, news: SecretSetInputs): SecretSetDiff {
     const replaces: string[] = [];
-    const wasImagePull = olds.isImagePullSecret ?? olds.imagePullSecret !== undefined;
+    const wasImagePull = olds.isImagePullSecret === true;
     const isImagePull = news.imagePullSecret !== undefined;
 
     if (news.name !== olds.name) replaces.push("name");
     if (news.region !== undefined && news.region !== olds.region) replaces.push("region");
-    if (wasImagePull !== isImagePull) {
-        replaces.push(isImagePull ? "imagePullSecret" : "secrets");
-    } else if (isImagePull && imagePullChanged(olds.imagePullSecret, news.imagePullSecret)) {
-        // Pipecat Cloud refuses to update an image-pull set: delete and create again.
-        replaces.push("imagePullSecret");
-    }
+    if (wasImagePull !== isImagePull) replaces.push(isImagePull ? "imagePullSecret" : "secrets");
+    else if (isImagePull && (news.imagePullSecret?.host !== olds.host || news.imagePullSecret?.host === UNKNOWN)) replaces.push("imagePullSecret");
 
-    if (replaces.length > 0) {
-        // Same name on both sides: create-then-delete would delete the set just written, so delete first.
-        const sameName = news.name === olds.name && news.name !== UNKNOWN;
-        return { changes: true, replaces, deleteBeforeReplace: sameName };
+    // Same name on both sides: create-then-delete would delete the set just written, so delete first.
+    const sameName = news.name === olds.name && news.name !== UNKNOWN;
+    if (replaces.length > 0) return { changes: true, replaces, deleteBeforeReplace: sameName };
+    if (isImagePull) {
+        // Pipecat Cloud refuses to update an image-pull set: if the engine finds any change of the
+        // (secret) credentials in the inputs, it replaces the set, deleting first.
+        return { replaces: ["imagePullSecret"], deleteBeforeReplace: true };
     }
-    if (!isImagePull) {
-        const plan = planUpdate(olds, news);
-        if (Object.keys(plan.put).length > 0 || plan.remove.length > 0) {
-            return { changes: true, replaces: [], deleteBeforeReplace: false };
-        }
+    // A key added or removed, in the program or (found by refresh) outside it: update.
+    if (!sameKeys(olds.keys, news.secrets) || Object.keys(news.secrets ?? {}).includes(UNKNOWN)) {
+        return { changes: true, replaces: [], deleteBeforeReplace: false };
     }
-    return { changes: false, replaces: [], deleteBeforeReplace: false };
+    // Same keys: a changed value shows as a change of the inputs, which the engine compares.
+    return { replaces: [], deleteBeforeReplace: false };
 }

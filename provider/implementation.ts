@@ -165,23 +165,21 @@ export async function read(id: string, props: Props): Promise<dynamic.ReadResult
             const row = (await api().list(ctx)).find((s) => s.name === name);
             if (row === undefined || row.type !== "imagePullSecret") return { id: "", props: {} };
             const outs: SecretSetOutputs = { ...(olds as SecretSetOutputs), region: row.region ?? olds.region ?? "" };
-            return { id, props: { ...outs }, inputs: inputsOf(outs) };
+            return { id, props: { ...outs } };
         }
         const found = await api().lookup(ctx);
         if (found.kind !== "regular") return { id: "", props: {} }; // gone (or replaced by another kind)
-        // Values cannot be read back: keep the recorded value of each key that still exists; a key
-        // that appeared outside Pulumi shows in `keys` only, so the next update deletes it.
-        const recorded = olds.secrets ?? {};
-        const secrets = Object.fromEntries(found.set.keys.filter((k) => k in recorded).map((k) => [k, recorded[k] as string]));
+        // Values cannot be read back; key names can. Keys that drifted show in `keys`, and the next
+        // diff (which compares them with the declared ones) updates the set back. No inputs are
+        // returned: the engine keeps the old ones, which hold the values.
         const outs: SecretSetOutputs = {
             ...(olds as SecretSetOutputs),
             name,
             region: found.set.region ?? olds.region ?? "",
             keys: found.set.keys,
             isImagePullSecret: false,
-            secrets,
         };
-        return { id, props: { ...outs }, inputs: inputsOf(outs) };
+        return { id, props: { ...outs } };
     });
 }
 
@@ -240,23 +238,17 @@ export function imagePullValue(p: ImagePullSecretInputs): string {
     return Buffer.from(`${p.username ?? ""}:${p.password ?? ""}`, "utf8").toString("base64");
 }
 
+/** Outputs: names, region and kind. Never a value (see `SecretSetOutputs`). */
 function outputs(ins: SecretSetInputs, region: string): SecretSetOutputs {
     return {
-        ...ins,
+        name: ins.name,
+        ...(ins.autonamePrefix !== undefined ? { autonamePrefix: ins.autonamePrefix } : {}),
+        ...(ins.adopt !== undefined ? { adopt: ins.adopt } : {}),
         region,
         keys: Object.keys(ins.secrets ?? {}).sort(),
         isImagePullSecret: ins.imagePullSecret !== undefined,
+        ...(ins.imagePullSecret !== undefined ? { host: ins.imagePullSecret.host } : {}),
     };
-}
-
-/**
- * The inputs a refreshed resource would have had: its outputs less what only outputs carry, so the
- * next preview shows drift as a change of `secrets`. `region` is left out: outputs always hold the
- * actual region, and whether the program declared it cannot be told from them.
- */
-function inputsOf(outs: SecretSetOutputs): Props {
-    const { keys: _keys, isImagePullSecret: _kind, region: _region, ...ins } = outs;
-    return ins;
 }
 
 /**

@@ -49,10 +49,12 @@ export class SecretSet extends pulumi.dynamic.Resource {
     /** Key names of a regular set, sorted (empty for an image-pull set). Not secret. */
     declare public readonly keys: pulumi.Output<string[]>;
     declare public readonly isImagePullSecret: pulumi.Output<boolean>;
-    /** The declared values (secret). */
-    declare public readonly secrets: pulumi.Output<Record<string, string> | undefined>;
-    /** The declared image-pull credentials (secret). */
-    declare public readonly imagePullSecret: pulumi.Output<{ host: string; credentials?: string; username?: string; password?: string } | undefined>;
+    /** Registry of an image-pull set. */
+    declare public readonly host: pulumi.Output<string | undefined>;
+    /** The declared values (secret), once the set is written. */
+    public readonly secrets: pulumi.Output<Record<string, string> | undefined>;
+    /** The declared image-pull credentials (secret), once the set is written. */
+    public readonly imagePullSecret: pulumi.Output<{ host: string; credentials?: string; username?: string; password?: string } | undefined>;
 
     constructor(name: string, args: SecretSetArgs, opts?: pulumi.CustomResourceOptions) {
         const props = {
@@ -65,16 +67,20 @@ export class SecretSet extends pulumi.dynamic.Resource {
             adopt: args.adopt,
             keys: undefined,
             isImagePullSecret: undefined,
+            host: undefined,
         };
-        super(secretSetProvider, name, props, withSecretOutputs(opts), "pipecat", "SecretSet");
+        super(secretSetProvider, name, props, opts, "pipecat", "SecretSet");
+        // The provider returns no value (@pulumi/pulumi prints outputs in clear under --debug), so
+        // the declared values are handed back from the arguments, secret, once the set exists.
+        this.secrets = afterCreate(this, args.secrets) as SecretSet["secrets"];
+        this.imagePullSecret = afterCreate(this, args.imagePullSecret) as SecretSet["imagePullSecret"];
     }
 }
 
-/** Values carry secrets; so does anything derived from them. */
-const SECRET_OUTPUTS = ["secrets", "imagePullSecret"];
-
-function withSecretOutputs(opts: pulumi.CustomResourceOptions | undefined): pulumi.CustomResourceOptions {
-    return { ...opts, additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), ...SECRET_OUTPUTS] };
+/** `value` as a secret Output that resolves once `resource` exists. */
+function afterCreate(resource: pulumi.CustomResource, value: unknown): pulumi.Output<unknown> {
+    if (value === undefined) return resource.id.apply(() => undefined);
+    return pulumi.secret(pulumi.all([resource.id, pulumi.output(value)]).apply(([, v]) => v));
 }
 
 /**

@@ -123,7 +123,9 @@ describe("e2e: SecretSet through the real engine", function () {
         assert.deepEqual(secretsOf("voice-agent"), { OPENAI_API_KEY: V.openai2, DAILY_API_KEY: V.daily, NEW_KEY: V.added });
         assert.deepEqual(seen(), ["PUT /secrets/voice-agent", "DELETE /secrets/voice-agent/EXTRA_KEY", "GET /secrets/voice-agent"]);
         assert.deepEqual(emulator.requests[0]?.body, {
+            // Every declared key: outputs hold no values, so the provider writes the whole set (a PUT merges).
             secrets: [
+                { secretKey: "DAILY_API_KEY", secretValue: V.daily },
                 { secretKey: "NEW_KEY", secretValue: V.added },
                 { secretKey: "OPENAI_API_KEY", secretValue: V.openai2 },
             ],
@@ -170,7 +172,8 @@ describe("e2e: SecretSet through the real engine", function () {
 
         emulator.clearRequests();
         const preview = await pulumi("preview 6", ["preview", "--diff"]);
-        assert.match(preview.stdout, /DAILY_API_KEY/);
+        assert.match(preview.stdout, /~ 1 to update/);
+        assert.match(preview.stdout, /\+ 1 to create/);
         await up("up 6");
         assert.deepEqual(secretsOf("voice-agent-v2"), { OPENAI_API_KEY: V.openai2, DAILY_API_KEY: V.daily, NEW_KEY: V.added });
         assert.equal(emulator.snapshot()["dockerhub-pull"]?.type, "imagePullSecret");
