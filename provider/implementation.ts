@@ -77,11 +77,13 @@ export async function create(props: Props): Promise<dynamic.CreateResult> {
     return guard(ins, async () => {
         const found = await api().lookup({ step: "existence check", setName: ins.name });
         if (found.kind !== "absent") {
-            if (ins.adopt !== true) {
+            const adoptNamed = currentSettings().adopt;
+            if (ins.adopt !== true && !adoptNamed.has(ins.name) && !adoptNamed.has("*")) {
                 throw new PipecatError(
                     `Secret set "${ins.name}" already exists in Pipecat Cloud, so it was not created (it may belong to someone else). ` +
                         "To manage it with this program, set `adopt: true` on the SecretSet: its keys are then made exactly the declared ones " +
-                        "and `pulumi destroy` deletes it. Otherwise choose another name.",
+                        "and `pulumi destroy` deletes it. Otherwise choose another name. If an interrupted `pulumi up` created it, " +
+                        `take it over once with \`PIPECAT_ADOPT=${ins.name} pulumi up\`.`,
                 );
             }
             return { id: ins.name, outs: await adopt(ins, found.kind === "imagePull") };

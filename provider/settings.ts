@@ -17,6 +17,11 @@ export interface Settings {
     readonly requestTimeoutMs: number;
     /** How long create and update wait for a set to become ready. @default 300 s */
     readonly readyTimeoutMs: number;
+    /**
+     * Set names that create may take over as if they declared `adopt: true`, for recovering from an
+     * interrupted `pulumi up` (its pending creates) without editing the program; "*" means any. @default none
+     */
+    readonly adopt: ReadonlySet<string>;
 }
 
 /** Reads one setting; `configure` hands the provider something with this shape. */
@@ -29,6 +34,7 @@ const SOURCES = {
     apiUrl: { config: "pipecat:apiUrl", env: "PIPECAT_API_URL" },
     requestTimeout: { config: "pipecat:requestTimeoutSeconds", env: "PIPECAT_REQUEST_TIMEOUT_SECONDS" },
     readyTimeout: { config: "pipecat:readyTimeoutSeconds", env: "PIPECAT_READY_TIMEOUT_SECONDS" },
+    adopt: { config: "pipecat:adopt", env: "PIPECAT_ADOPT" },
 } as const;
 
 function read(config: ConfigSource | undefined, env: NodeJS.ProcessEnv, which: keyof typeof SOURCES): string | undefined {
@@ -76,6 +82,7 @@ export function resolveSettings(config?: ConfigSource, env: NodeJS.ProcessEnv = 
         apiUrl: normalizeApiUrl(read(config, env, "apiUrl") ?? DEFAULT_API_URL),
         requestTimeoutMs: seconds(config, env, "requestTimeout", 30),
         readyTimeoutMs: seconds(config, env, "readyTimeout", 300),
+        adopt: new Set((read(config, env, "adopt") ?? "").split(",").map((n) => n.trim()).filter((n) => n !== "")),
     };
 }
 

@@ -158,6 +158,16 @@ describe("secretSetProvider against the emulator", () => {
             assert.ok(seen().includes("DELETE /secrets/voice-agent/STRAY 200"));
         });
 
+        it("adopts the sets named in pipecat:adopt, as after an interrupted up, and no other", async () => {
+            await setup();
+            await secretSetProvider.configure!({ config: configOf({ "pipecat:apiKey": KEY, "pipecat:apiUrl": emulator.url, "pipecat:adopt": "voice-agent, other" }) });
+            emulator.seed("voice-agent", { secrets: { OPENAI_API_KEY: "half-written" } });
+            emulator.seed("someone-elses", { secrets: { THEIRS: "x" } });
+            await create(agent);
+            assert.deepEqual(secretsOf("voice-agent"), { OPENAI_API_KEY: V1, DAILY_API_KEY: V2 });
+            assert.match(await failure(create({ ...agent, name: "someone-elses" })), /PIPECAT_ADOPT=someone-elses pulumi up/);
+        });
+
         it("adopts an image-pull set by deleting and writing it again", async () => {
             await setup();
             emulator.seed("dockerhub-pull", { type: "imagePullSecret", host: "https://ghcr.io/", secretValue: "old" });
