@@ -4,8 +4,9 @@
  * The workflow's preview job runs `pulumi preview --diff` (pulumi/actions with `diff: true`) and posts
  * the output as the comment. Here the same command runs through the real engine against the emulator,
  * as that job would: without the Pipecat API key. The set gains one key, loses one and has one value
- * changed. Key names must be visible, values never; the output is the committed sample
- * examples/github-actions/sample-preview.txt (regenerated with UPDATE_SAMPLES=1).
+ * changed; then, on its own, one value is rotated. Key names must be visible, values never; the
+ * outputs are the committed samples examples/github-actions/sample-preview*.txt (regenerated with
+ * UPDATE_SAMPLES=1, compared otherwise).
  */
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
@@ -15,11 +16,13 @@ import { createTempProject, repoRoot, type TempProject } from "../e2e/harness";
 import { assertNoLeaks } from "../support/leaks";
 
 const SAMPLE = path.join(repoRoot, "examples", "github-actions", "sample-preview.txt");
+const ROTATION_SAMPLE = path.join(repoRoot, "examples", "github-actions", "sample-preview-rotation.txt");
 const API_KEY = "pk-pr-comment-API-KEY-never-shown";
 const V = {
     openai: "sk-pr-OPENAI-before-never-shown",
     openaiRotated: "sk-pr-OPENAI-rotated-never-shown",
     daily: "pr-DAILY-value-never-shown",
+    dailyRotated: "pr-DAILY-rotated-never-shown",
     cartesia: "pr-CARTESIA-value-never-shown",
     deepgram: "pr-DEEPGRAM-value-never-shown",
 };
@@ -64,6 +67,17 @@ function sampleText(text: string, tempRoot: string): string {
 /** For comparing with the sample: URNs too are left out (they are stable, but name the test project). */
 const withoutUrns = (text: string): string => text.replace(/urn:pulumi:[^\s"\]]+/g, "<urn>");
 
+/** Writes the sample with UPDATE_SAMPLES=1; otherwise asserts that the committed one still matches. */
+function matchesSample(file: string, sample: string): void {
+    if (process.env["UPDATE_SAMPLES"] === "1") {
+        fs.writeFileSync(file, sample);
+        return;
+    }
+    assert.ok(fs.existsSync(file), `${file} is missing: run with UPDATE_SAMPLES=1 to write it`);
+    const committed = fs.readFileSync(file, "utf8");
+    assert.equal(withoutUrns(sample), withoutUrns(committed), `${path.basename(file)} is out of date: run with UPDATE_SAMPLES=1 and review the diff`);
+}
+
 describe("examples/github-actions: the preview posted on a pull request", function () {
     this.timeout(300_000);
 
@@ -89,41 +103,52 @@ describe("examples/github-actions: the preview posted on a pull request", functi
         await emulator?.close();
     });
 
+    /**
+     * `pulumi preview --diff` as the workflow's preview job runs it: no PIPECAT_API_KEY in the
+     * environment, none in config. Asserts that it sent no request and printed no secret.
+     */
+    async function previewAsTheJobDoes(): Promise<string> {
+        emulator.clearRequests();
+        const preview = await project.run(["preview", "--diff", "--color", "never", "--non-interactive"]);
+        assert.deepEqual(emulator.requests, [], "a preview sends no request to Pipecat Cloud");
+        const haystacks = [
+            { label: "preview stdout", text: preview.stdout },
+            { label: "preview stderr", text: preview.stderr },
+        ];
+        assertNoLeaks(haystacks, [API_KEY, ...Object.values(V)], "preview output");
+        return preview.stdout;
+    }
+
     it("lists the added, removed and changed keys, shows no value, needs no API key and sends no request", async () => {
         // The pull request's change: a rotated value, one key removed, one added.
         project.writeFile("index.ts", inPullRequest);
         await project.setConfig("openaiApiKey", V.openaiRotated, { secret: true });
         await project.setConfig("deepgramApiKey", V.deepgram, { secret: true });
-        emulator.clearRequests();
 
-        // As the preview job runs it: no PIPECAT_API_KEY in the environment, none in config.
-        const preview = await project.run(["preview", "--diff", "--color", "never", "--non-interactive"]);
-        const output = preview.stdout;
-
-        assert.deepEqual(emulator.requests, [], "a preview sends no request to Pipecat Cloud");
-        assertNoLeaks(
-            [
-                { label: "preview stdout", text: preview.stdout },
-                { label: "preview stderr", text: preview.stderr },
-            ],
-            [API_KEY, ...Object.values(V)],
-            "preview output",
-        );
+        const output = await previewAsTheJobDoes();
         assert.match(output, /~ pulumi-nodejs:dynamic\/pipecat:SecretSet: \(update\)/);
         assert.match(output, /\+ DEEPGRAM_API_KEY\s*: \[secret\]/, "the added key is marked +");
         assert.match(output, /- CARTESIA_API_KEY\s*: \[secret\]/, "the removed key is marked -");
-        // Pulumi masks secrets before it diffs them (without --show-secrets): the changed value's key
-        // is listed, but not marked ~.
+        // Keys were added and removed, so the provider reports the change itself, and the engine shows
+        // it by comparing the masked values (no --show-secrets): the changed value's key is listed, but
+        // not marked ~, just like the unchanged DAILY_API_KEY.
         assert.match(output, /^\s+OPENAI_API_KEY\s*: \[secret\]/m, "the changed key is listed");
+        assert.match(output, /^\s+DAILY_API_KEY\s*: \[secret\]/m);
         assert.match(output, /~ 1 to update/);
+        matchesSample(SAMPLE, sampleText(output, project.root));
+    });
 
-        const sample = sampleText(output, project.root);
-        if (process.env["UPDATE_SAMPLES"] === "1") {
-            fs.writeFileSync(SAMPLE, sample);
-        } else {
-            assert.ok(fs.existsSync(SAMPLE), `${SAMPLE} is missing: run with UPDATE_SAMPLES=1 to write it`);
-            const committed = fs.readFileSync(SAMPLE, "utf8");
-            assert.equal(withoutUrns(sample), withoutUrns(committed), "the sample is out of date: run with UPDATE_SAMPLES=1 and review the diff");
-        }
+    it("shows a pull request that only rotates a value as an update of the set", async () => {
+        await project.run(["up", "--yes", "--skip-preview", "--non-interactive"], { env: { PIPECAT_API_KEY: API_KEY } });
+        await project.setConfig("dailyApiKey", V.dailyRotated, { secret: true });
+
+        const output = await previewAsTheJobDoes();
+        assert.match(output, /~ pulumi-nodejs:dynamic\/pipecat:SecretSet: \(update\)/);
+        // No key added or removed: the provider leaves the comparison to the engine, which compares the
+        // values themselves. The rotated key is marked, the unchanged ones are not listed.
+        assert.match(output, /~ DAILY_API_KEY\s*: \[secret\] => \[secret\]/);
+        assert.doesNotMatch(output, /OPENAI_API_KEY|DEEPGRAM_API_KEY/);
+        assert.match(output, /~ 1 to update/);
+        matchesSample(ROTATION_SAMPLE, sampleText(output, project.root));
     });
 });
