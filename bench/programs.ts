@@ -1,0 +1,61 @@
+/**
+ * The two programs the benchmark compares, as source text for test/e2e/harness.ts.
+ *
+ * Both read the sets to declare from sets.json, so a run changes N by rewriting that file, and both
+ * declare one resource per set with the same inputs: a name and a map of secret values.
+ * - `ours`: SecretSet, the provider under test.
+ * - `floor`: a do-nothing dynamic resource whose provider is defined inline and whose create returns
+ *   an id at once (no check, no diff: the engine diffs the inputs itself). Same engine, same language
+ *   host, same dynamic-provider plugin, same number of resources: what is left is the engine's floor.
+ */
+
+/** One declared set: resource name -> inputs. Values are plain strings; both programs make them secret. */
+export type SetsSpec = Record<string, { name: string; secrets: Record<string, string> }>;
+
+export type ProgramKind = "ours" | "floor";
+
+export const programs: Record<ProgramKind, string> = {
+    ours: `
+import * as fs from "fs";
+import { SecretSet } from "pulumi-pipecat-secrets";
+
+const spec: Record<string, { name: string; secrets: Record<string, string> }> = JSON.parse(fs.readFileSync("sets.json", "utf8"));
+for (const [resource, args] of Object.entries(spec)) new SecretSet(resource, args);
+`,
+    floor: `
+import * as fs from "fs";
+import * as pulumi from "@pulumi/pulumi";
+
+const provider: pulumi.dynamic.ResourceProvider = {
+    async create(inputs: any) {
+        return { id: inputs.name, outs: inputs };
+    },
+};
+
+class Floor extends pulumi.dynamic.Resource {
+    constructor(name: string, args: { name: string; secrets: Record<string, string> }) {
+        const secrets = Object.fromEntries(Object.entries(args.secrets).map(([k, v]) => [k, pulumi.secret(v)]));
+        const props = { name: args.name, secrets, keys: undefined, isImagePullSecret: undefined };
+        super(provider, name, props, { additionalSecretOutputs: ["secrets"] }, "bench", "Floor");
+    }
+}
+
+const spec: Record<string, { name: string; secrets: Record<string, string> }> = JSON.parse(fs.readFileSync("sets.json", "utf8"));
+for (const [resource, args] of Object.entries(spec)) new Floor(resource, args);
+`,
+};
+
+/** Keys per set in the timed runs: a typical voice agent's handful of API keys. */
+export const KEYS_PER_SET = 4;
+
+/** `count` sets named bench-set-000..., each with `keys` keys; `salt` varies the values. */
+export function makeSets(count: number, keys = KEYS_PER_SET, salt = "v1"): SetsSpec {
+    const spec: SetsSpec = {};
+    for (let i = 0; i < count; i++) {
+        const id = String(i).padStart(3, "0");
+        const secrets: Record<string, string> = {};
+        for (let k = 0; k < keys; k++) secrets[`KEY_${String(k).padStart(2, "0")}`] = `bench-value-${salt}-${id}-${k}`;
+        spec[`set${id}`] = { name: `bench-set-${id}`, secrets };
+    }
+    return spec;
+}
