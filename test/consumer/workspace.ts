@@ -1,0 +1,206 @@
+// Helpers for tests that use the package as users get it: the tarball `npm pack` makes, installed by npm
+// into a program of its own, run by the Node.js version of a matrix cell.
+//
+// Node.js runtimes other than the machine's come from scripts/node-runtimes.sh (npm registry packages
+// node-linux-<arch>, cached in .node-runtimes/). They hold no npm, so npm is the machine's npm-cli.js,
+// run by the cell's node: npm then resolves versions and checks engines for that node.
+import { execFileSync, spawn } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+
+/** Root of this repository. */
+export const repoRoot = path.resolve(__dirname, "..", "..");
+
+/**
+ * The oldest @pulumi/pulumi the package supports, proven by the consumer matrix. 3.139.0 is the first
+ * release whose dynamic providers get `configure` (the stack's `pipecat:*` config); with 3.138.0 the
+ * provider never sees `pipecat:apiKey` or `pipecat:apiUrl`. package.json's peer range starts here.
+ */
+export const OLDEST_PULUMI = "3.139.0";
+
+/** The peer range package.json must declare for @pulumi/pulumi. */
+export const PULUMI_PEER_RANGE = `>=${OLDEST_PULUMI} <4.0.0`;
+
+/** A Node.js runtime for a matrix cell. */
+export interface NodeRuntime {
+    readonly major: number;
+    /** As `node --version` prints it, e.g. "v22.23.3". */
+    readonly version: string;
+    /** Directory holding `node`, to put first on PATH. */
+    readonly binDir: string;
+    /** The `node` binary. */
+    readonly node: string;
+}
+
+/**
+ * The Node.js runtime of a major version: the machine's own node when it is that major, otherwise one
+ * installed by scripts/node-runtimes.sh (which downloads it once). Throws if it cannot be had.
+ */
+export function nodeRuntime(major: number): NodeRuntime {
+    if (Number(process.versions.node.split(".")[0]) === major) {
+        return { major, version: process.version, binDir: path.dirname(process.execPath), node: process.execPath };
+    }
+    const script = path.join(repoRoot, "scripts", "node-runtimes.sh");
+    let out: string;
+    try {
+        out = execFileSync("bash", [script, String(major)], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+    } catch (err) {
+        const e = err as { stdout?: string; stderr?: string; message: string };
+        throw new Error(`Node.js ${major} could not be installed by ${script}: ${e.message}\n${e.stdout ?? ""}${e.stderr ?? ""}`);
+    }
+    const line = out.trim().split("\n").at(-1) ?? "";
+    const match = /^node-runtimes: (\d+) (v\S+) (\S+)/.exec(line);
+    if (!match?.[2] || !match[3]) throw new Error(`unexpected output of ${script}: ${out}`);
+    return { major, version: match[2], binDir: match[3], node: path.join(match[3], "node") };
+}
+
+/** npm's own entry scripts (`npm-cli.js`, `npx-cli.js`), found through the `npm` on PATH. */
+export function npmScripts(): { readonly npm: string; readonly npx: string } {
+    for (const dir of (cleanEnv().PATH ?? "").split(path.delimiter)) {
+        const candidate = path.join(dir, "npm");
+        if (!dir || !fs.existsSync(candidate)) continue;
+        const real = fs.realpathSync(candidate);
+        const binDir = path.dirname(real);
+        const npm = path.join(binDir, "npm-cli.js");
+        const npx = path.join(binDir, "npx-cli.js");
+        if (fs.existsSync(npm) && fs.existsSync(npx)) return { npm, npx };
+    }
+    throw new Error("npm-cli.js not found through the npm on PATH");
+}
+
+/** One file of `npm pack --json` output. */
+export interface PackedFile {
+    readonly path: string;
+    readonly size: number;
+    readonly mode: number;
+}
+
+/** What `npm pack --json` reports about the tarball. */
+export interface PackResult {
+    readonly filename: string;
+    readonly files: readonly PackedFile[];
+    readonly size: number;
+    readonly unpackedSize: number;
+}
+
+/**
+ * Runs `npm pack` in the repository: with `destination` it writes the tarball there and returns its
+ * report (with the tarball's absolute path as `filename`); without, it is a dry run.
+ */
+export function pack(destination?: string): PackResult {
+    const args = ["pack", "--json", "--loglevel=error", ...(destination ? ["--pack-destination", destination] : ["--dry-run"])];
+    const out = execFileSync(process.execPath, [npmScripts().npm, ...args], { cwd: repoRoot, encoding: "utf8", env: cleanEnv() });
+    const [result] = JSON.parse(out) as PackResult[];
+    if (!result) throw new Error(`npm pack printed no result: ${out}`);
+    return destination ? { ...result, filename: path.join(destination, result.filename) } : result;
+}
+
+/**
+ * The caller's environment without what would tie a consumer to this repository or to the caller's Pulumi:
+ * no PULUMI_* variable, no NODE_OPTIONS, and no PATH entry inside the repository (npm scripts put
+ * node_modules/.bin there).
+ */
+export function cleanEnv(): NodeJS.ProcessEnv {
+    const env: NodeJS.ProcessEnv = {};
+    for (const [key, value] of Object.entries(process.env)) {
+        if (!key.startsWith("PULUMI_") && key !== "NODE_OPTIONS") env[key] = value;
+    }
+    env.PATH = (process.env.PATH ?? "")
+        .split(path.delimiter)
+        .filter((dir) => dir !== "" && !isInside(repoRoot, path.resolve(dir)))
+        .join(path.delimiter);
+    return env;
+}
+
+/** Whether `file` is `dir` or lies below it. */
+export function isInside(dir: string, file: string): boolean {
+    const rel = path.relative(dir, file);
+    return rel === "" || (!rel.startsWith("..") && !path.isAbsolute(rel));
+}
+
+export interface RunOptions {
+    readonly cwd: string;
+    readonly env: NodeJS.ProcessEnv;
+    /** Written to standard input (which is closed in any case). */
+    readonly input?: string;
+    /** Resolve with a non-zero exit code instead of rejecting. */
+    readonly allowFail?: boolean;
+    /** Kill the command and everything it started after this long. @default 240 s */
+    readonly timeoutMs?: number;
+}
+
+export interface RunResult {
+    readonly code: number;
+    readonly stdout: string;
+    readonly stderr: string;
+}
+
+/** Runs a command; rejects with its output on a non-zero exit (unless allowFail) or a timeout. */
+export function run(command: string, args: readonly string[], opts: RunOptions): Promise<RunResult> {
+    const timeoutMs = opts.timeoutMs ?? 240_000;
+    const shown = `${path.basename(command)} ${args.join(" ")}`;
+    return new Promise((resolve, reject) => {
+        // A process group of its own, so a timeout also ends what it started (language host, node, plugins).
+        const child = spawn(command, args, { cwd: opts.cwd, env: opts.env, stdio: ["pipe", "pipe", "pipe"], detached: true });
+        let stdout = "";
+        let stderr = "";
+        child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
+        child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
+        child.stdin.end(opts.input ?? "");
+        let timedOut = false;
+        const timer = setTimeout(() => {
+            timedOut = true;
+            try {
+                if (child.pid !== undefined) process.kill(-child.pid, "SIGKILL");
+            } catch {
+                // already gone
+            }
+        }, timeoutMs);
+        const describe = (what: string) => `${shown} (in ${opts.cwd}) ${what}\n--- stdout\n${stdout}\n--- stderr\n${stderr}`;
+        child.on("error", (err) => {
+            clearTimeout(timer);
+            reject(new Error(describe(`could not start: ${err.message}`)));
+        });
+        child.on("close", (code, signal) => {
+            clearTimeout(timer);
+            if (timedOut) return reject(new Error(describe(`timed out after ${timeoutMs} ms`)));
+            const exitCode = code ?? 128;
+            if (exitCode !== 0 && !opts.allowFail) return reject(new Error(describe(`exited with ${code ?? `signal ${signal}`}`)));
+            resolve({ code: exitCode, stdout, stderr });
+        });
+    });
+}
+
+/**
+ * Every installed copy of package `name` below `root`'s node_modules, nested ones included, by the
+ * directories holding its package.json (real directories only: a symlinked copy is listed by its link).
+ */
+export function installedCopies(root: string, name: string): string[] {
+    const copies: string[] = [];
+    const visit = (nodeModules: string): void => {
+        if (!fs.existsSync(nodeModules)) return;
+        if (fs.existsSync(path.join(nodeModules, name, "package.json"))) copies.push(path.join(nodeModules, name));
+        for (const entry of fs.readdirSync(nodeModules, { withFileTypes: true })) {
+            if (entry.name.startsWith(".")) continue;
+            const dirs = entry.name.startsWith("@") && entry.isDirectory()
+                ? fs.readdirSync(path.join(nodeModules, entry.name)).map((sub) => path.join(nodeModules, entry.name, sub))
+                : [path.join(nodeModules, entry.name)];
+            for (const dir of dirs) {
+                if (!fs.lstatSync(dir).isSymbolicLink()) visit(path.join(dir, "node_modules"));
+            }
+        }
+    };
+    visit(path.join(root, "node_modules"));
+    return copies;
+}
+
+/** Compares dotted versions numerically ("3.248.0" < "3.276.0"); pre-release tags are not supported. */
+export function compareVersions(a: string, b: string): number {
+    const pa = a.split(".").map(Number);
+    const pb = b.split(".").map(Number);
+    for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
+        const d = (pa[i] ?? 0) - (pb[i] ?? 0);
+        if (d !== 0) return d;
+    }
+    return 0;
+}
