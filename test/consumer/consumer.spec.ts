@@ -202,7 +202,7 @@ describe("consumer: the packed package in fresh programs, Node.js x @pulumi/pulu
 
             after(() => {
                 const report: CellReport = {
-                    label: `Node ${runtime?.version ?? `${cell.node} (not installed)`} + @pulumi/pulumi ${pulumiVersion} (${cell.what})`,
+                    label: `Node ${runtime?.version ?? `${cell.node} (not installed)`} + @pulumi/pulumi ${pulumiVersion === "?" ? `${cell.pulumi} (not installed)` : pulumiVersion} (${cell.what})`,
                     result: runtime === undefined || pulumiVersion === "?" || failed > 0 ? `FAILED${failed > 0 ? ` (${failed} tests)` : " (setup)"}` : "passed",
                     timeMs: Date.now() - started,
                     detail: Object.entries(times)
