@@ -7,23 +7,10 @@
  * leaving `changes` out tells it to compare the old and new inputs itself, where the values are (as
  * secrets). The provider decides what only it can: replacements, and keys that differ from the set's.
  */
-import { type SecretSetInputs, UNKNOWN } from "./schema";
+import { UNKNOWN } from "./schema";
+import type { SecretSetInputs, SecretSetOutputs } from "./types";
 
-/**
- * Outputs of a SecretSet as stored in state. They carry no secret value: @pulumi/pulumi prints
- * every resource's outputs in clear in its `--debug` log, so values stay in the (secret) inputs.
- */
-export interface SecretSetOutputs {
-    readonly name: string;
-    readonly autonamePrefix?: string;
-    readonly adopt?: boolean;
-    readonly region: string;
-    /** Key names that exist in Pipecat Cloud, sorted. Empty for image-pull sets. */
-    readonly keys: readonly string[];
-    readonly isImagePullSecret: boolean;
-    /** Registry of an image-pull set (not secret). */
-    readonly host?: string;
-}
+export type { SecretSetOutputs } from "./types";
 
 /** The engine's view of a diff (Pulumi's `DiffResult`); without `changes`, the engine compares the inputs. */
 export interface SecretSetDiff {

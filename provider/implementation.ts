@@ -8,10 +8,11 @@
  */
 import type * as dynamic from "@pulumi/pulumi/dynamic";
 import { type CallContext, type RetryPolicy, type SetDetails, SecretsApiClient } from "./client";
-import { type SecretSetOutputs, diffSecretSet, planUpdate } from "./diff";
+import { diffSecretSet, planUpdate } from "./diff";
 import { NetworkError, PipecatError, ReadinessError, isPipecatApiError, isPipecatError, redact } from "./errors";
-import { type ImagePullSecretInputs, type SecretSetInputs, UNKNOWN, checkInputs } from "./schema";
+import { UNKNOWN, checkInputs } from "./schema";
 import { type ConfigSource, type Settings, requireApiKey, resolveSettings } from "./settings";
+import type { ImagePullSecretInputs, SecretSetInputs, SecretSetOutputs } from "./types";
 
 /** Pulumi adds the serialized provider to every input and output under this key. */
 const PROVIDER_KEY = "__provider";

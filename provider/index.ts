@@ -8,6 +8,5 @@
 export { SecretSet } from "./resource";
 export type { SecretSetArgs, ImagePullSecretArgs } from "./resource";
 export { secretSetProvider } from "./provider";
-export type { SecretSetInputs, ImagePullSecretInputs } from "./schema";
-export type { SecretSetOutputs } from "./diff";
+export type { SecretSetInputs, ImagePullSecretInputs, SecretSetOutputs } from "./types";
 export { PipecatError, PipecatApiError, UnexpectedResponseError, NetworkError, ConfigurationError, ReadinessError, isPipecatError, isPipecatApiError } from "./errors";

@@ -7,6 +7,9 @@
  * it as a sentinel string. Every leaf accepts that sentinel, so an unknown value is never an error.
  */
 import { z } from "zod";
+import type { SecretSetInputs } from "./types";
+
+export type { ImagePullSecretInputs, SecretSetInputs } from "./types";
 
 /** The sentinel string Pulumi uses for a value not known during preview (`pulumi.runtime.unknownValue`). */
 export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
@@ -27,24 +30,6 @@ export const LIMITS = {
 export const SET_NAME_PATTERN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 export const SECRET_KEY_PATTERN = /^[A-Za-z0-9_-]+$/;
 const REGION_PATTERN = /^[a-z0-9]+(-[a-z0-9]+)*$/;
-
-/** Inputs of a regular or image-pull set after `check`: every default filled in. */
-export interface SecretSetInputs {
-    readonly name: string;
-    /** Present when `name` was generated: the resource name it was derived from. */
-    readonly autonamePrefix?: string;
-    readonly region?: string;
-    readonly secrets?: Readonly<Record<string, string>>;
-    readonly imagePullSecret?: ImagePullSecretInputs;
-    readonly adopt?: boolean;
-}
-
-export interface ImagePullSecretInputs {
-    readonly host: string;
-    readonly credentials?: string;
-    readonly username?: string;
-    readonly password?: string;
-}
 
 /** A failure in Pulumi's `check` form: `property` is left empty (see `toCheckFailures`). */
 export interface CheckFailure {

@@ -278,21 +278,17 @@ for (const s of ["pulumi-pipecat-secrets", "pulumi-pipecat-secrets/implementatio
             if (cell.typeChecks) {
                 const tsc = (args: string[]) => run(runtime!.node, [modules("ts", "typescript", "bin", "tsc"), "--noEmit", ...args], { cwd: apps.ts, env: npmEnv });
 
-                // KNOWN ISSUE: dist/provider/schema.d.ts imports zod, whose declarations need esModuleInterop (or
-                // skipLibCheck), which Pulumi's template tsconfig does not set: `tsc` reports ~60 errors in
-                // node_modules/zod. `pulumi up` is not affected (ts-node checks only the program's own files).
-                // Fix in provider/: keep zod types out of the public declarations. Then remove `.skip`.
-                it.skip("type-checks the program with tsc and the tsconfig of Pulumi's template", async () => {
+                // The public declarations need neither zod nor axios (provider/types.ts), so the template's
+                // tsconfig (no esModuleInterop, no skipLibCheck) type-checks a program that uses the package.
+                it("type-checks the program with tsc and the tsconfig of Pulumi's template", async () => {
                     write(path.join(apps.ts, "index.ts"), programSource("ts", "typecheck", { OPENAI_API_KEY: { config: "openaiKey" } }));
                     write(path.join(apps.ts, "tsconfig.json"), PULUMI_TEMPLATE_TSCONFIG);
                     await tsc(["-p", "."]);
                 });
 
-                // KNOWN ISSUE: with `moduleResolution: node` (Pulumi's template), TypeScript ignores `exports`, so
-                // `import ... from "pulumi-pipecat-secrets/emulator"` has no types (TS2307). Fix in package.json:
-                // "typesVersions": { "*": { "emulator": ["dist/emulator/index.d.ts"], "implementation":
-                // ["dist/provider/implementation.d.ts"] } }. Then remove `.skip`.
-                it.skip("type-checks an import of pulumi-pipecat-secrets/emulator with moduleResolution node", async () => {
+                // With `moduleResolution: node` (Pulumi's template) TypeScript ignores `exports`: package.json's
+                // `typesVersions` maps the subpaths to their declarations.
+                it("type-checks an import of pulumi-pipecat-secrets/emulator with moduleResolution node", async () => {
                     write(path.join(apps.ts, "emulator-check.ts"), `import { startEmulator } from "pulumi-pipecat-secrets/emulator";\nexport const start: typeof startEmulator = startEmulator;\n`);
                     await tsc(["--strict", "--module", "commonjs", "--moduleResolution", "node", "--esModuleInterop", "--types", "node", "emulator-check.ts"]);
                 });
