@@ -264,7 +264,6 @@ describe("rate limiting against the emulator (real time)", () => {
             const set = snapshot[name];
             assert.deepEqual(set?.type === "secret" ? set.secrets : undefined, { FIRST: valueOf(name, "FIRST"), SECOND: valueOf(name, "SECOND") });
         }
-        assert.ok(elapsedMs < 30_000, `took ${elapsedMs} ms`);
 
         // The emulator did rate-limit the burst, and the client reacted.
         const first = rateEvents[0];
