@@ -3,9 +3,9 @@
  * Pure functions of the old outputs and the new checked inputs, so the plan shown by `pulumi preview`
  * is exactly the one `pulumi up` carries out.
  *
- * Outputs hold no value (see `SecretSetOutputs`), so whether a value changed is left to the engine:
- * leaving `changes` out tells it to compare the old and new inputs itself, where the values are (as
- * secrets). The provider decides what only it can: replacements, and keys that differ from the set's.
+ * Outputs hold no value (see `SecretSetOutputs`), so changes of the declared set are left to the
+ * engine: leaving `changes` out tells it to compare the old and new inputs itself, where the values
+ * are (as secrets). The provider decides what only it can: replacements, and drift of the keys.
  */
 import { UNKNOWN } from "./schema";
 import type { SecretSetInputs, SecretSetOutputs } from "./types";
@@ -33,10 +33,8 @@ export function planUpdate(olds: Partial<SecretSetOutputs>, news: SecretSetInput
     return { put, remove };
 }
 
-function sameKeys(remote: readonly string[] | undefined, declared: Readonly<Record<string, string>> | undefined): boolean {
-    const a = [...(remote ?? [])].sort();
-    const b = Object.keys(declared ?? {}).sort();
-    return a.length === b.length && a.every((k, i) => k === b[i]);
+function sameList(a: readonly string[], b: readonly string[]): boolean {
+    return a.length === b.length && [...a].sort().every((k, i) => k === [...b].sort()[i]);
 }
 
 export function diffSecretSet(olds: Partial<SecretSetOutputs>, news: SecretSetInputs): SecretSetDiff {
@@ -57,10 +55,12 @@ export function diffSecretSet(olds: Partial<SecretSetOutputs>, news: SecretSetIn
         // (secret) credentials in the inputs, it replaces the set, deleting first.
         return { replaces: ["imagePullSecret"], deleteBeforeReplace: true };
     }
-    // A key added or removed, in the program or (found by refresh) outside it: update.
-    if (!sameKeys(olds.keys, news.secrets) || Object.keys(news.secrets ?? {}).includes(UNKNOWN)) {
+    // Keys added or removed outside Pulumi (found by refresh): the inputs may not have changed, so
+    // only the provider can tell. Update, to make the set's keys the declared ones again.
+    if (!sameList(olds.keys ?? [], olds.declaredKeys ?? Object.keys(news.secrets ?? {}))) {
         return { changes: true, replaces: [], deleteBeforeReplace: false };
     }
-    // Same keys: a changed value shows as a change of the inputs, which the engine compares.
+    // Otherwise every change (a key added, removed, or a value rotated) is a change of the inputs,
+    // which the engine compares itself: its detailed diff then marks each changed key in a preview.
     return { replaces: [], deleteBeforeReplace: false };
 }

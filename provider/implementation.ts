@@ -249,6 +249,7 @@ function outputs(ins: SecretSetInputs, region: string): SecretSetOutputs {
         ...(ins.adopt !== undefined ? { adopt: ins.adopt } : {}),
         region,
         keys: Object.keys(ins.secrets ?? {}).sort(),
+        declaredKeys: Object.keys(ins.secrets ?? {}).sort(),
         isImagePullSecret: ins.imagePullSecret !== undefined,
         ...(ins.imagePullSecret !== undefined ? { host: ins.imagePullSecret.host } : {}),
     };

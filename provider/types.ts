@@ -32,6 +32,8 @@ export interface SecretSetOutputs {
     readonly region: string;
     /** Key names that exist in Pipecat Cloud, sorted. Empty for image-pull sets. */
     readonly keys: readonly string[];
+    /** Key names the last create or update wrote, sorted: `keys` differs from them only after drift. */
+    readonly declaredKeys?: readonly string[];
     readonly isImagePullSecret: boolean;
     /** Registry of an image-pull set (not secret). */
     readonly host?: string;

@@ -2,7 +2,7 @@ import * as assert from "node:assert/strict";
 import { type SecretSetOutputs, diffSecretSet, planUpdate } from "../../provider/diff";
 import { UNKNOWN } from "../../provider/schema";
 
-const regular: SecretSetOutputs = { name: "agent", region: "us-west", keys: ["A", "B"], isImagePullSecret: false };
+const regular: SecretSetOutputs = { name: "agent", region: "us-west", keys: ["A", "B"], declaredKeys: ["A", "B"], isImagePullSecret: false };
 const declared = { name: "agent", secrets: { A: "1", B: "2" } };
 const pull: SecretSetOutputs = { name: "pull", region: "us-west", keys: [], isImagePullSecret: true, host: "https://index.docker.io/v1/" };
 const pullInputs = { name: "pull", imagePullSecret: { host: "https://index.docker.io/v1/", credentials: "c1" } };
@@ -11,21 +11,18 @@ const pullInputs = { name: "pull", imagePullSecret: { host: "https://index.docke
 const leftToEngine = (replaces: string[] = [], deleteBeforeReplace = false) => ({ replaces, deleteBeforeReplace });
 
 describe("diffSecretSet", () => {
-    it("leaves values to the engine when the keys are the ones the set has", () => {
-        // Outputs hold no values: the engine compares the old and new (secret) inputs.
-        assert.deepEqual(diffSecretSet(regular, declared), leftToEngine());
-        assert.deepEqual(diffSecretSet(regular, { name: "agent", secrets: { A: "1", B: "changed" } }), leftToEngine());
-    });
-
-    it("updates in place when a key is added or removed", () => {
-        for (const secrets of [{ A: "1", B: "2", C: "3" }, { A: "1" }, { A: "1", C: "3" }]) {
-            assert.deepEqual(diffSecretSet(regular, { name: "agent", secrets }), { changes: true, replaces: [], deleteBeforeReplace: false });
+    it("leaves keys added, removed or rotated in the program to the engine's comparison of inputs", () => {
+        // Outputs hold no values: the engine compares the old and new (secret) inputs, and its detailed
+        // diff marks each changed key in a preview. No replacement is ever asked for.
+        for (const secrets of [declared.secrets, { A: "1", B: "changed" }, { A: "1", B: "2", C: "3" }, { A: "1" }, { A: "1", C: "3" }]) {
+            assert.deepEqual(diffSecretSet(regular, { name: "agent", secrets }), leftToEngine());
         }
     });
 
     it("updates when refresh found a key the program does not declare, or lost one it does", () => {
-        assert.equal(diffSecretSet({ ...regular, keys: ["A", "B", "EXTRA"] }, declared).changes, true);
-        assert.equal(diffSecretSet({ ...regular, keys: ["A"] }, declared).changes, true);
+        // The inputs did not change: only the provider can see this drift.
+        assert.deepEqual(diffSecretSet({ ...regular, keys: ["A", "B", "EXTRA"] }, declared), { changes: true, replaces: [], deleteBeforeReplace: false });
+        assert.deepEqual(diffSecretSet({ ...regular, keys: ["A"] }, declared), { changes: true, replaces: [], deleteBeforeReplace: false });
     });
 
     it("replaces on a rename, creating the new set before deleting the old", () => {

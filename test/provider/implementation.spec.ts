@@ -110,7 +110,8 @@ describe("secretSetProvider against the emulator", () => {
                 ],
             });
             assert.deepEqual(secretsOf("voice-agent"), { OPENAI_API_KEY: V1, DAILY_API_KEY: V2 });
-            assert.deepEqual(outs, { name: "voice-agent", region: "us-west", keys: ["DAILY_API_KEY", "OPENAI_API_KEY"], isImagePullSecret: false });
+            const keys = ["DAILY_API_KEY", "OPENAI_API_KEY"];
+            assert.deepEqual(outs, { name: "voice-agent", region: "us-west", keys, declaredKeys: keys, isImagePullSecret: false });
         });
 
         it("creates an image-pull set from username and password, base64-encoded like Pipecat's CLI", async () => {
@@ -219,7 +220,7 @@ describe("secretSetProvider against the emulator", () => {
             emulator.clearRequests();
             const news = (await secretSetProvider.check!(olds, { name: "voice-agent", secrets: { OPENAI_API_KEY: V3, NEW_KEY: V1 } })).inputs;
             const diff = await secretSetProvider.diff!("voice-agent", olds, news);
-            assert.deepEqual(diff, { changes: true, replaces: [], deleteBeforeReplace: false });
+            assert.deepEqual(diff, { replaces: [], deleteBeforeReplace: false }, "the engine compares the inputs and finds the changes");
             const result = await secretSetProvider.update!("voice-agent", olds, news);
             assert.deepEqual(seen(), [
                 "PUT /secrets/voice-agent 202",
