@@ -57,18 +57,15 @@ export class SecretSet extends pulumi.dynamic.Resource {
     public readonly imagePullSecret: pulumi.Output<{ host: string; credentials?: string; username?: string; password?: string } | undefined>;
 
     constructor(name: string, args: SecretSetArgs, opts?: pulumi.CustomResourceOptions) {
-        const props = {
-            name: args.name,
-            // Lets check() derive the autoname from the resource name (check does not see the URN).
-            autonamePrefix: args.name === undefined ? name : undefined,
-            region: args.region,
-            secrets: secretEach(args.secrets),
-            imagePullSecret: secretCredentials(args.imagePullSecret),
-            adopt: args.adopt,
-            keys: undefined,
-            isImagePullSecret: undefined,
-            host: undefined,
-        };
+        // The outputs the provider fills in, plus only the optional inputs that were given: for every
+        // property @pulumi/pulumi makes four promises, each capturing a stack trace (source-mapped under
+        // ts-node), so an absent input passed as undefined still costs time on every resource.
+        const props: Record<string, unknown> = { name: args.name, region: args.region, keys: undefined, isImagePullSecret: undefined, host: undefined };
+        // Lets check() derive the autoname from the resource name (check does not see the URN).
+        if (args.name === undefined) props["autonamePrefix"] = name;
+        if (args.secrets !== undefined) props["secrets"] = secretEach(args.secrets);
+        if (args.imagePullSecret !== undefined) props["imagePullSecret"] = secretCredentials(args.imagePullSecret);
+        if (args.adopt !== undefined) props["adopt"] = args.adopt;
         super(secretSetProvider, name, props, opts, "pipecat", "SecretSet");
         // The provider returns no value (@pulumi/pulumi prints outputs in clear under --debug), so
         // the declared values are handed back from the arguments, secret, once the set exists.
@@ -87,14 +84,12 @@ function afterCreate(resource: pulumi.CustomResource, value: unknown): pulumi.Ou
  * Marks each value secret but keeps the key names plain, so a preview names the keys that change
  * and shows `[secret]` for their values. A map that is itself an Output is secret as a whole.
  */
-function secretEach(secrets: SecretSetArgs["secrets"]): pulumi.Input<Record<string, pulumi.Input<string>>> | undefined {
-    if (secrets === undefined) return undefined;
+function secretEach(secrets: NonNullable<SecretSetArgs["secrets"]>): pulumi.Input<Record<string, pulumi.Input<string>>> {
     if (pulumi.Output.isInstance(secrets) || isPromise(secrets)) return pulumi.secret(secrets);
     return Object.fromEntries(Object.entries(secrets).map(([k, v]) => [k, pulumi.secret(v)]));
 }
 
-function secretCredentials(p: SecretSetArgs["imagePullSecret"]): pulumi.Input<ImagePullSecretArgs> | undefined {
-    if (p === undefined) return undefined;
+function secretCredentials(p: NonNullable<SecretSetArgs["imagePullSecret"]>): pulumi.Input<ImagePullSecretArgs> {
     if (pulumi.Output.isInstance(p) || isPromise(p)) return pulumi.secret(p);
     const secret = (v: pulumi.Input<string> | undefined) => (v === undefined ? undefined : pulumi.secret(v));
     return { host: p.host, credentials: secret(p.credentials), username: secret(p.username), password: secret(p.password) } as ImagePullSecretArgs;
