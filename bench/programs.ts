@@ -12,9 +12,9 @@
 /** One declared set: resource name -> inputs. Values are plain strings; both programs make them secret. */
 export type SetsSpec = Record<string, { name: string; secrets: Record<string, string> }>;
 
-export type ProgramKind = "ours" | "floor";
+export type ProgramKind = "ours" | "floor" | "floorsized";
 
-export const programs: Record<ProgramKind, string> = {
+export const programs: Record<"ours" | "floor", string> = {
     ours: `
 import * as fs from "fs";
 import { SecretSet } from "pulumi-pipecat-secrets";
@@ -44,6 +44,16 @@ const spec: Record<string, { name: string; secrets: Record<string, string> }> = 
 for (const [resource, args] of Object.entries(spec)) new Floor(resource, args);
 `,
 };
+
+/**
+ * The floor with `padBytes` more bytes of comment inside its provider's create: a do-nothing resource
+ * whose serialized provider, stored twice per resource in state, is as large as ours. Comparing it with
+ * the floor shows what the size of the state alone costs the engine.
+ */
+export function floorWithLargerProvider(padBytes: number): string {
+    const pad = `        // ${"x".repeat(Math.max(0, padBytes - 12))}\n`;
+    return programs.floor.replace("async create(inputs: any) {\n", `async create(inputs: any) {\n${pad}`);
+}
 
 /** Keys per set in the timed runs: a typical voice agent's handful of API keys. */
 export const KEYS_PER_SET = 4;

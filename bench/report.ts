@@ -62,6 +62,18 @@ export interface SizeRow {
     readonly stateFileBytes: { readonly ours: number; readonly floor: number };
 }
 
+/** up (create) of the floor against the floor with a serialized provider as large as ours (phase 4). */
+export interface StateCostRow {
+    readonly n: number;
+    /** The padded floor's serialized provider and state file, to compare with ours in SizeRow. */
+    readonly providerBytes: number;
+    readonly stateFileBytes: number;
+    readonly floor: Summary;
+    readonly floorSized: Summary;
+    /** floorSized.median / floor.median. */
+    readonly ratio: number;
+}
+
 export interface Machine {
     readonly nproc: number;
     /** 1-minute load average before and after the benchmark: other work on the machine skews wall times. */
@@ -81,6 +93,7 @@ export interface BenchResults {
     readonly timings: readonly TimingRow[];
     readonly growth: readonly GrowthRow[];
     readonly sizes: SizeRow;
+    readonly stateCost: StateCostRow;
     readonly benchSeconds: number;
 }
 
@@ -155,6 +168,21 @@ export function renderMarkdown(r: BenchResults): string {
     line(`| copies of it stored per resource | ${s.providerCopiesPerResource.ours} | ${s.providerCopiesPerResource.floor} | | |`);
     line(`| state file | ${kb(s.stateFileBytes.ours)} | ${kb(s.stateFileBytes.floor)} | | |`);
     line(`| state file per resource | ${Math.round(s.stateFileBytes.ours / s.n)} B | ${Math.round(s.stateFileBytes.floor / s.n)} B | | |`);
+    line();
+    const c = r.stateCost;
+    const upOurs = r.timings.find((t) => t.operation === "up (create)" && t.n === c.n);
+    line(`## What the state's size alone costs \`up\` (N = ${c.n}, median of ${r.settings.runs} runs, ms)`);
+    line();
+    line("The file backend rewrites the whole state file after each step. Here the floor runs against itself with a");
+    line("serialized provider as large as ours (padded with a comment), so its state is as large as ours while it still does nothing.");
+    line();
+    line("| program | serialized provider | state file | up (create) | ratio to the floor |");
+    line("| --- | ---: | ---: | ---: | ---: |");
+    line(`| floor | ${s.providerBytes.floor} B | ${kb(s.stateFileBytes.floor)} | ${ms(c.floor)} | 1.000 |`);
+    line(`| floor with a provider as large as ours | ${c.providerBytes} B | ${kb(c.stateFileBytes)} | ${ms(c.floorSized)} | ${c.ratio.toFixed(3)} |`);
+    if (upOurs !== undefined) {
+        line(`| ours (from the table above) | ${s.providerBytes.ours} B | ${kb(s.stateFileBytes.ours)} | ${ms(upOurs.ours)} | ${upOurs.ratio.toFixed(3)} |`);
+    }
     line();
     return out.join("\n");
 }

@@ -13,7 +13,7 @@ import { performance } from "node:perf_hooks";
 import { type Emulator, startEmulator } from "../emulator";
 import { engineBin, type ExportedResource, repoRoot } from "../test/e2e/harness";
 import { createBenchProject, type BenchProject } from "./project";
-import { KEYS_PER_SET, makeSets, type ProgramKind, type SetsSpec } from "./programs";
+import { floorWithLargerProvider, KEYS_PER_SET, makeSets, type ProgramKind, type SetsSpec } from "./programs";
 import {
     type BenchResults,
     type GrowthRow,
@@ -21,6 +21,7 @@ import {
     type RequestRow,
     renderMarkdown,
     type SizeRow,
+    type StateCostRow,
     type TimedOperation,
     type TimingRow,
 } from "./report";
@@ -102,7 +103,9 @@ async function measureRequests(emulator: Emulator, n: number): Promise<RequestRo
     return rows;
 }
 
-type Runs = Record<TimedOperation, Record<ProgramKind, { wall: number[]; cpu: number[] }>>;
+/** The two programs of the main comparison. */
+type Compared = "ours" | "floor";
+type Runs = Record<TimedOperation, Record<Compared, { wall: number[]; cpu: number[] }>>;
 
 /** Phase 2 and 3: wall times of ours and the floor, side by side; state size at the largest N. */
 async function measureTimes(emulator: Emulator, sizes: number[], runs: number): Promise<{ timings: TimingRow[]; sizes: SizeRow }> {
@@ -110,7 +113,7 @@ async function measureTimes(emulator: Emulator, sizes: number[], runs: number): 
     let sizeRow: SizeRow | undefined;
     const largest = Math.max(...sizes);
     for (const n of sizes) {
-        const projects: Record<ProgramKind, BenchProject> = {
+        const projects: Record<Compared, BenchProject> = {
             ours: await createBenchProject("ours", emulator),
             floor: await createBenchProject("floor", emulator),
         };
@@ -129,7 +132,7 @@ async function measureTimes(emulator: Emulator, sizes: number[], runs: number): 
             }
             for (let round = 0; round < runs; round++) {
                 // Interleaved, and in alternating order, so drift and warm-up effects fall on both alike.
-                const order: ProgramKind[] = round % 2 === 0 ? ["ours", "floor"] : ["floor", "ours"];
+                const order: Compared[] = round % 2 === 0 ? ["ours", "floor"] : ["floor", "ours"];
                 for (const op of Object.keys(COMMANDS) as TimedOperation[]) {
                     for (const kind of order) {
                         emulator.clearRequests();
@@ -196,28 +199,77 @@ function checkOutcome(op: TimedOperation, kind: ProgramKind, n: number, stdout: 
     }
 }
 
-async function measureSizes(projects: Record<ProgramKind, BenchProject>, n: number): Promise<SizeRow> {
-    const provider = { ours: 0, floor: 0 };
-    const copies = { ours: 0, floor: 0 };
-    const state = { ours: 0, floor: 0 };
-    for (const kind of ["ours", "floor"] as const) {
-        const exported = await projects[kind].project.exportStack();
-        const resources = (exported.deployment.resources ?? []).filter((r: ExportedResource) => r.type.startsWith("pulumi-nodejs:dynamic/"));
-        if (resources.length !== n) throw new Error(`${kind}: expected ${n} dynamic resources in state, found ${resources.length}`);
-        const first = resources[0] as ExportedResource;
-        const text = first.inputs?.["__provider"];
-        if (typeof text !== "string") throw new Error(`${kind}: no serialized provider in the inputs of ${first.urn}`);
-        provider[kind] = Buffer.byteLength(text, "utf8");
-        copies[kind] = [first.inputs, first.outputs].filter((props) => props?.["__provider"] === text).length;
-        state[kind] = projects[kind].stateFileBytes();
-    }
+/** The serialized provider of one dynamic resource in `bench`'s state, and the state file's size. */
+async function stateOf(bench: BenchProject, n: number): Promise<{ providerBytes: number; copies: number; stateBytes: number }> {
+    const exported = await bench.project.exportStack();
+    const resources = (exported.deployment.resources ?? []).filter((r: ExportedResource) => r.type.startsWith("pulumi-nodejs:dynamic/"));
+    if (resources.length !== n) throw new Error(`${bench.kind}: expected ${n} dynamic resources in state, found ${resources.length}`);
+    const first = resources[0] as ExportedResource;
+    const text = first.inputs?.["__provider"];
+    if (typeof text !== "string") throw new Error(`${bench.kind}: no serialized provider in the inputs of ${first.urn}`);
+    return {
+        providerBytes: Buffer.byteLength(text, "utf8"),
+        copies: [first.inputs, first.outputs].filter((props) => props?.["__provider"] === text).length,
+        stateBytes: bench.stateFileBytes(),
+    };
+}
+
+async function measureSizes(projects: Record<Compared, BenchProject>, n: number): Promise<SizeRow> {
+    const ours = await stateOf(projects.ours, n);
+    const floor = await stateOf(projects.floor, n);
     return {
         n,
-        providerBytes: provider,
+        providerBytes: { ours: ours.providerBytes, floor: floor.providerBytes },
         providerTarget: PROVIDER_TARGET_BYTES,
-        providerMet: provider.ours <= PROVIDER_TARGET_BYTES,
-        providerCopiesPerResource: copies,
-        stateFileBytes: state,
+        providerMet: ours.providerBytes <= PROVIDER_TARGET_BYTES,
+        providerCopiesPerResource: { ours: ours.copies, floor: floor.copies },
+        stateFileBytes: { ours: ours.stateBytes, floor: floor.stateBytes },
+    };
+}
+
+/**
+ * Phase 4: what the size of the state alone costs `up`. The file backend rewrites the whole state file
+ * after every step, so a larger state per resource costs time that grows with N², whoever's provider it
+ * is. The floor is timed against itself with a serialized provider as large as ours.
+ */
+async function measureStateCost(emulator: Emulator, sizes: SizeRow, runs: number): Promise<StateCostRow> {
+    const { n } = sizes;
+    const projects = {
+        floor: await createBenchProject("floor", emulator),
+        floorsized: await createBenchProject("floorsized", emulator, floorWithLargerProvider(sizes.providerBytes.ours - sizes.providerBytes.floor)),
+    };
+    const wall: Record<keyof typeof projects, number[]> = { floor: [], floorsized: [] };
+    let sized: Awaited<ReturnType<typeof stateOf>> | undefined;
+    try {
+        for (const p of Object.values(projects)) {
+            p.declare(makeSets(n));
+            await p.pulumi(COMMANDS["up (create)"]);
+            await p.pulumi(DESTROY);
+        }
+        for (let round = 0; round < runs; round++) {
+            const order = round % 2 === 0 ? (["floor", "floorsized"] as const) : (["floorsized", "floor"] as const);
+            for (const kind of order) {
+                const { ms, result } = await projects[kind].pulumi(COMMANDS["up (create)"]);
+                if (!new RegExp(`\\+ ${n + 1} created`).test(result.stdout)) throw new Error(`${kind} up (N=${n}) did not create ${n + 1} resources`);
+                wall[kind].push(ms);
+                log(`state cost N=${n} run ${round + 1}/${runs} ${kind}: ${Math.round(ms)} ms`);
+            }
+            if (round === runs - 1) sized = await stateOf(projects.floorsized, n);
+            for (const kind of order) await projects[kind].pulumi(DESTROY);
+        }
+    } finally {
+        for (const p of Object.values(projects)) p.cleanup();
+    }
+    if (sized === undefined) throw new Error("no state was measured");
+    const floor = summarize(wall.floor);
+    const floorSized = summarize(wall.floorsized);
+    return {
+        n,
+        providerBytes: sized.providerBytes,
+        stateFileBytes: sized.stateBytes,
+        floor: rounded(floor),
+        floorSized: rounded(floorSized),
+        ratio: round(floorSized.median / floor.median, 3),
     };
 }
 
@@ -271,6 +323,7 @@ async function main(): Promise<void> {
         const requestSets = Math.max(...sizes);
         const requests = await measureRequests(emulator, requestSets);
         const { timings, sizes: sizeRow } = await measureTimes(emulator, sizes, runs);
+        const stateCost = await measureStateCost(emulator, sizeRow, runs);
         const results: BenchResults = {
             generatedAt: new Date().toISOString(),
             machine: machine(loadBefore),
@@ -279,6 +332,7 @@ async function main(): Promise<void> {
             timings,
             growth: growth(timings),
             sizes: sizeRow,
+            stateCost,
             benchSeconds: round((performance.now() - started) / 1000),
         };
         const markdown = renderMarkdown(results);
