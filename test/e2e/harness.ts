@@ -8,10 +8,10 @@
 // `pulumi-pipecat-secrets` points at the repository itself. Nothing is downloaded.
 //
 // This file knows nothing about the provider under test: programs are passed in as source text.
-import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { type RunResult, runProcess } from "../support/process";
 
 /** Root of this repository. */
 export const repoRoot = path.resolve(__dirname, "..", "..");
@@ -64,11 +64,7 @@ export interface RunOptions {
   timeoutMs?: number;
 }
 
-export interface RunResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+export type { RunResult } from "../support/process";
 
 export interface TempProject {
   /** The temporary directory holding everything below. */
@@ -188,7 +184,7 @@ export function createTempProject(options: TempProjectOptions): TempProject {
   });
 
   const run = (args: string[], opts: RunOptions = {}): Promise<RunResult> =>
-    runCommand(path.join(bin, "pulumi"), args, programDir, { ...env, ...opts.env }, opts);
+    runProcess(path.join(bin, "pulumi"), args, { ...opts, timeoutMs: opts.timeoutMs ?? 180_000, cwd: programDir, env: { ...env, ...opts.env } });
   const setConfig = async (key: string, value: string, opts: { secret?: boolean } = {}): Promise<void> => {
     const flags = [opts.secret ? "--secret" : "--plaintext", "--non-interactive"];
     await run(["config", "set", ...flags, "--", key], { input: value });
@@ -216,49 +212,4 @@ export function createTempProject(options: TempProjectOptions): TempProject {
       fs.rmSync(root, { recursive: true, force: true });
     },
   };
-}
-
-function runCommand(
-  command: string,
-  args: string[],
-  cwd: string,
-  env: NodeJS.ProcessEnv,
-  opts: RunOptions,
-): Promise<RunResult> {
-  const timeoutMs = opts.timeoutMs ?? 180_000;
-  return new Promise((resolve, reject) => {
-    // A process group of its own, so that a timeout also ends the language host, node and plugins.
-    const child = spawn(command, args, { cwd, env, stdio: ["pipe", "pipe", "pipe"], detached: true });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
-    child.stdin.end(opts.input ?? "");
-
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      try {
-        process.kill(-child.pid!, "SIGKILL");
-      } catch {
-        // already gone
-      }
-    }, timeoutMs);
-
-    const describe = (what: string) =>
-      `pulumi ${args.join(" ")} ${what}\n--- stdout\n${stdout}\n--- stderr\n${stderr}`;
-    child.on("error", (err) => {
-      clearTimeout(timer);
-      reject(new Error(describe(`could not start: ${err.message}`)));
-    });
-    child.on("close", (code, signal) => {
-      clearTimeout(timer);
-      if (timedOut) return reject(new Error(describe(`timed out after ${timeoutMs} ms`)));
-      const exitCode = code ?? 128;
-      if (exitCode !== 0 && !opts.allowFail) {
-        return reject(new Error(describe(`exited with ${code ?? `signal ${signal}`}`)));
-      }
-      resolve({ code: exitCode, stdout, stderr });
-    });
-  });
 }
