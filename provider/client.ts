@@ -11,8 +11,9 @@
  */
 import axios, { type AxiosInstance, type AxiosResponse } from "axios";
 import { z } from "zod";
-import { NetworkError, PipecatApiError, type Step, UnexpectedResponseError } from "./errors";
+import { IMAGE_PULL_UPDATE_REFUSED, NetworkError, PipecatApiError, type Step, UnexpectedResponseError } from "./errors";
 import { RateLimiter } from "./rate";
+import { DEFAULT_API_URL } from "./settings";
 
 /** How failed calls are retried. */
 export interface RetryPolicy {
@@ -54,7 +55,11 @@ export interface CallContext {
     readonly setName: string;
 }
 
-export type Readiness = "pending" | "ready" | "failed";
+/**
+ * Readiness as the API reports it. Other values are kept as they came (a newer API may add some):
+ * only `ready` counts as ready, so an unknown value is waited on, never mistaken for success.
+ */
+export type Readiness = "pending" | "ready" | "failed" | (string & {});
 
 /** `GET /secrets/{name}` of a regular set: key names only, never values. */
 export interface SetDetails {
@@ -67,7 +72,8 @@ export interface SetDetails {
 /** One row of `GET /secrets`. */
 export interface SetSummary {
     readonly name: string;
-    readonly type: "secret" | "imagePullSecret";
+    /** `secret` or `imagePullSecret`; other values are kept as they came. */
+    readonly type: string;
     readonly region: string | undefined;
     readonly status: Readiness | undefined;
 }
@@ -75,7 +81,8 @@ export interface SetSummary {
 /** What a lookup by name found. Image-pull sets cannot be read by name: the API answers 400. */
 export type Lookup = { readonly kind: "absent" } | { readonly kind: "imagePull" } | { readonly kind: "regular"; readonly set: SetDetails };
 
-const status = z.enum(["pending", "ready", "failed"]).optional();
+// Lenient on purpose: a value this provider does not know must not break every wait and refresh.
+const status = z.string().optional();
 const putResponse = z.looseObject({ status: z.string().optional(), region: z.string().optional() });
 const setResponse = z.looseObject({
     secrets: z.array(z.looseObject({ fieldName: z.string() })),
@@ -87,16 +94,22 @@ const listResponse = z.looseObject({
     sets: z.array(
         z.looseObject({
             name: z.string(),
-            type: z.enum(["secret", "imagePullSecret"]),
+            type: z.string(),
             region: z.string().optional(),
             status,
         }),
     ),
 });
 const errorBody = z.looseObject({ error: z.string().optional(), code: z.string().optional() });
+const regionsResponse = z.looseObject({ regions: z.array(z.looseObject({ code: z.string() })) });
 
 const IMAGE_PULL_NOT_READABLE = /image pull/i;
-const IMAGE_PULL_UPDATE_REFUSED = /cannot update existing image pull/i;
+/**
+ * The API's own words for "missing". Only these mean gone: any other 404 (a route the API does not
+ * have, because the URL lacks `/v1`, say) must fail, or destroy would report sets deleted that live on.
+ */
+const SET_NOT_FOUND = /^set not found/i;
+const SET_OR_SECRET_NOT_FOUND = /^(set|secret) not found/i;
 const deleteResponse = z.looseObject({ status: z.string().optional() });
 
 /** A response that was understood, or a reason to try again. */
@@ -160,7 +173,7 @@ export class SecretsApiClient {
     /** Looks a set up by name (GET /secrets/{name}). */
     async lookup(ctx: CallContext): Promise<Lookup> {
         return this.call(ctx, "GET", setPath(ctx.setName), undefined, (res): Lookup | undefined => {
-            if (res.status === 404) return { kind: "absent" };
+            if (res.status === 404 && SET_NOT_FOUND.test(apiError(res).error ?? "")) return { kind: "absent" };
             if (res.status === 400 && IMAGE_PULL_NOT_READABLE.test(apiError(res).error ?? "")) return { kind: "imagePull" };
             if (res.status >= 300) return undefined;
             const body = parseJson(res, setResponse, false);
@@ -185,12 +198,18 @@ export class SecretsApiClient {
 
     /** DELETE /secrets/{name}; a set that is already gone is not an error. */
     async deleteSet(ctx: CallContext): Promise<"deleted" | "absent"> {
-        return this.call(ctx, "DELETE", setPath(ctx.setName), undefined, deleted);
+        return this.call(ctx, "DELETE", setPath(ctx.setName), undefined, (res) => deleted(res, SET_NOT_FOUND));
     }
 
     /** DELETE /secrets/{name}/{key}; a key that is already gone is not an error. */
     async deleteKey(ctx: CallContext, key: string): Promise<"deleted" | "absent"> {
-        return this.call(ctx, "DELETE", `${setPath(ctx.setName)}/${encodeURIComponent(key)}`, undefined, deleted);
+        return this.call(ctx, "DELETE", `${setPath(ctx.setName)}/${encodeURIComponent(key)}`, undefined, (res) => deleted(res, SET_OR_SECRET_NOT_FOUND));
+    }
+
+    /** GET /regions: the region codes the organisation may use. */
+    async regions(ctx: CallContext): Promise<string[]> {
+        const body = await this.call(ctx, "GET", "/regions", undefined, (res) => parseJson(res, regionsResponse, false));
+        return body.regions.map((r) => r.code);
     }
 
     /**
@@ -268,7 +287,7 @@ export class SecretsApiClient {
         const retryAfterMs = res.status === 429 || res.status === 503 ? this.retryAfter(res) : undefined;
         return {
             ok: false,
-            error: new PipecatApiError(apiErrorMessage(ctx, method, path, res.status, error, code), res.status, method, path, code, error),
+            error: new PipecatApiError(apiErrorMessage(ctx, method, path, res.status, error, code, this.options.apiUrl), res.status, method, path, code, error),
             ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
         };
     }
@@ -293,8 +312,8 @@ function setPath(name: string): string {
     return `/secrets/${encodeURIComponent(name)}`;
 }
 
-function deleted(res: AxiosResponse<string>): "deleted" | "absent" | undefined {
-    if (res.status === 404) return "absent";
+function deleted(res: AxiosResponse<string>, notFound: RegExp): "deleted" | "absent" | undefined {
+    if (res.status === 404 && notFound.test(apiError(res).error ?? "")) return "absent";
     // A 2xx page that is not the API's (a proxy's, say) is no proof of deletion: retry it.
     return parseJson(res, deleteResponse, true) === undefined ? undefined : "deleted";
 }
@@ -351,7 +370,6 @@ function describe(ctx: CallContext): string {
 const HINTS: Record<number, string> = {
     401: "The API key was refused: set a valid Private API key with `pulumi config set --secret pipecat:apiKey <key>` or PIPECAT_API_KEY.",
     403: "The API key may not manage secrets: use a Private API key of the organisation that owns the set (`pulumi config set --secret pipecat:apiKey <key>`).",
-    404: "The set or key does not exist (any more): run `pulumi refresh` to bring the state up to date.",
     409: "The set was modified concurrently and kept changing while the provider retried: run `pulumi up` again.",
     413: "The request was too large for Pipecat Cloud: split the keys over several sets.",
     429: "Pipecat Cloud kept rate-limiting the provider: run again later, or with less parallelism (`pulumi up --parallel 4`).",
@@ -365,16 +383,32 @@ export function apiErrorMessage(
     status: number,
     error: string | undefined,
     code: string | undefined,
+    apiUrl: string,
 ): string {
     const said = error !== undefined ? `: "${error}"` : "";
     const head = `${describe(ctx)}: Pipecat Cloud answered ${method} ${path} with ${status}${code ? ` ${code}` : ""}${said}.`;
     let hint = HINTS[status];
+    if (status === 401 && (ctx.step === "read" || ctx.step === "delete")) {
+        // The engine runs refresh and destroy with the provider configuration saved by the last
+        // `pulumi up`, not with the stack's current config: a key rotated since is not seen here.
+        hint =
+            "The API key was refused. `pulumi refresh` and `pulumi destroy` use the API key saved in the state by the last " +
+            "`pulumi up`: after rotating `pipecat:apiKey`, run `pulumi up` first (it saves the new key), or add `--run-program` " +
+            "(`pulumi refresh --run-program`, `pulumi destroy --run-program`) so they read the current stack config.";
+    } else if (status === 404) {
+        hint = SET_OR_SECRET_NOT_FOUND.test(error ?? "")
+            ? "The set or key does not exist (any more): run `pulumi refresh` to bring the state up to date."
+            : `Pipecat Cloud did not say that the set is missing, so this is not taken as "already gone": the API URL may be wrong. ` +
+              `pipecat:apiUrl (or PIPECAT_API_URL) is ${apiUrl}; Pipecat Cloud's is ${DEFAULT_API_URL}.`;
+    }
     if (status === 400 && /image pull/i.test(error ?? "") && /update/i.test(error ?? "")) {
         hint =
             "Pipecat Cloud cannot update an image-pull secret set in place. This provider replaces such sets " +
             "(delete, then create under the same name); if the set was changed outside Pulumi, run `pulumi refresh`, then `pulumi up`.";
-    } else if (status === 400 && /region/i.test(error ?? "")) {
+    } else if (status === 400 && /cannot change region/i.test(error ?? "")) {
         hint = "A set's region cannot change after creation: remove `region`, or set it to the set's current region (a new region replaces the set).";
+    } else if (status === 400 && /invalid region/i.test(error ?? "")) {
+        hint = "The organisation cannot use this region: set `region` to one it has (Pipecat Cloud's dashboard, or GET /regions), or remove it to use the default.";
     } else if (status === 400) {
         hint = "The request was refused as invalid: check the set's inputs against the message above.";
     } else if (status >= 500) {

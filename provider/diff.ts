@@ -29,12 +29,25 @@ export interface UpdatePlan {
 
 export function planUpdate(olds: Partial<SecretSetOutputs>, news: SecretSetInputs): UpdatePlan {
     const put = news.secrets ?? {};
-    const remove = (olds.keys ?? []).filter((k) => !(k in put)).sort();
+    // Own properties only: a key named "constructor" or "valueOf" is a key like any other.
+    const remove = (olds.keys ?? []).filter((k) => !Object.hasOwn(put, k)).sort();
     return { put, remove };
 }
 
 function sameList(a: readonly string[], b: readonly string[]): boolean {
     return a.length === b.length && [...a].sort().every((k, i) => k === [...b].sort()[i]);
+}
+
+/**
+ * Whether a replacement of this set must delete the old one first. Every replacement of a set that
+ * keeps its name must: create-then-delete would delete the set just written. This is answered on
+ * every diff, not only on the replacements this diff asks for, because the engine also replaces for
+ * reasons of its own (a pending replacement left by a failed `up`, `replaceOnChanges`) and then
+ * takes the order from this answer. An autonamed set gets a fresh name when it is replaced (the
+ * engine runs check again without the old inputs), so it is created first, without a gap.
+ */
+function mustDeleteFirst(olds: Partial<SecretSetOutputs>, news: SecretSetInputs): boolean {
+    return news.name === olds.name && news.name !== UNKNOWN && news.autonamePrefix === undefined;
 }
 
 export function diffSecretSet(olds: Partial<SecretSetOutputs>, news: SecretSetInputs): SecretSetDiff {
@@ -43,24 +56,28 @@ export function diffSecretSet(olds: Partial<SecretSetOutputs>, news: SecretSetIn
     const isImagePull = news.imagePullSecret !== undefined;
 
     if (news.name !== olds.name) replaces.push("name");
+    // A region that is not declared keeps the set where it is: only a declared, different one moves it.
     if (news.region !== undefined && news.region !== olds.region) replaces.push("region");
     if (wasImagePull !== isImagePull) replaces.push(isImagePull ? "imagePullSecret" : "secrets");
     else if (isImagePull && (news.imagePullSecret?.host !== olds.host || news.imagePullSecret?.host === UNKNOWN)) replaces.push("imagePullSecret");
 
-    // Same name on both sides: create-then-delete would delete the set just written, so delete first.
-    const sameName = news.name === olds.name && news.name !== UNKNOWN;
-    if (replaces.length > 0) return { changes: true, replaces, deleteBeforeReplace: sameName };
-    if (isImagePull) {
-        // Pipecat Cloud refuses to update an image-pull set: if the engine finds any change of the
-        // (secret) credentials in the inputs, it replaces the set, deleting first.
-        return { replaces: ["imagePullSecret"], deleteBeforeReplace: true };
+    const deleteBeforeReplace = mustDeleteFirst(olds, news);
+    // `changes` is left out so that the engine still compares the inputs: a preview then shows the
+    // change of the inputs (name, region, kind), not the provider's bookkeeping outputs.
+    if (replaces.length > 0) return { replaces, deleteBeforeReplace };
+    // An image-pull set whose provisioning failed outside Pulumi is written again the only way the
+    // API as first documented allows: as a new set.
+    if (isImagePull && olds.status === "failed") return { changes: true, replaces: ["imagePullSecret"], deleteBeforeReplace };
+    // Keys added or removed outside Pulumi (found by refresh), or a set whose provisioning failed
+    // outside Pulumi: the inputs may not have changed, so only the provider can tell. Update, to make
+    // the set's keys the declared ones again and provision it anew.
+    if (!isImagePull && (olds.status === "failed" || !sameList(olds.keys ?? [], olds.declaredKeys ?? Object.keys(news.secrets ?? {})))) {
+        return { changes: true, replaces: [], deleteBeforeReplace };
     }
-    // Keys added or removed outside Pulumi (found by refresh): the inputs may not have changed, so
-    // only the provider can tell. Update, to make the set's keys the declared ones again.
-    if (!sameList(olds.keys ?? [], olds.declaredKeys ?? Object.keys(news.secrets ?? {}))) {
-        return { changes: true, replaces: [], deleteBeforeReplace: false };
-    }
-    // Otherwise every change (a key added, removed, or a value rotated) is a change of the inputs,
-    // which the engine compares itself: its detailed diff then marks each changed key in a preview.
-    return { replaces: [], deleteBeforeReplace: false };
+    // Otherwise every change (a key added, removed, or a value rotated; new image-pull credentials)
+    // is a change of the inputs, which the engine compares itself: its detailed diff then marks each
+    // changed key in a preview. New credentials replace an image-pull set through the resource's
+    // `replaceOnChanges: ["imagePullSecret"]`, so that inputs that carry no credentials (`adopt`, an
+    // undeclared region) only update the bookkeeping.
+    return { replaces: [], deleteBeforeReplace };
 }

@@ -19,6 +19,7 @@ export type Step =
     | "delete"
     | "read"
     | "readiness check"
+    | "region check"
     | "adoption";
 
 /** Base class of every error this package throws. */
@@ -65,9 +66,17 @@ export class ConfigurationError extends PipecatError {
     override name = "ConfigurationError";
 }
 
-/** A set did not become ready: provisioning failed, or the wait bound elapsed. */
+/** A set did not become ready: provisioning failed, or the wait bound elapsed (`timedOut`). */
 export class ReadinessError extends PipecatError {
     override name = "ReadinessError";
+    readonly timedOut: boolean;
+    /** Key names the last readiness check found (regular sets). */
+    readonly keys: readonly string[] | undefined;
+    constructor(message: string, options: { readonly timedOut?: boolean; readonly keys?: readonly string[] | undefined } = {}) {
+        super(message);
+        this.timedOut = options.timedOut === true;
+        this.keys = options.keys;
+    }
 }
 
 export function isPipecatError(e: unknown): e is PipecatError {
@@ -78,17 +87,36 @@ export function isPipecatApiError(e: unknown): e is PipecatApiError {
     return isPipecatError(e) && e.name === "PipecatApiError";
 }
 
+/** The API's refusal to update an existing image-pull set in place (the API as first documented). */
+export const IMAGE_PULL_UPDATE_REFUSED = /cannot update existing image pull/i;
+
+export function isImagePullUpdateRefused(e: unknown): boolean {
+    return isPipecatApiError(e) && e.status === 400 && IMAGE_PULL_UPDATE_REFUSED.test(e.apiMessage ?? "");
+}
+
 /**
- * Replaces every occurrence of the given secret values (and their base64 forms) in a text.
+ * Replaces every occurrence of the given secret values in a text: as given, base64-encoded, and
+ * JSON-escaped (a server that quotes a request body escapes quotes, backslashes and newlines).
  * Defence in depth for messages that quote the API: the server never should echo a value, but if
- * it ever did, the value would stop here.
+ * it ever did, the value would stop here. A value shorter than 4 characters is replaced only where
+ * it stands alone (not inside a longer word), so that the rest of the message stays readable.
  */
 export function redact(text: string, secrets: readonly string[]): string {
     let out = text;
+    // Longest first, so that a value containing another is replaced whole.
+    const forms = new Set<string>();
     for (const s of secrets) {
-        if (s.length < 4) continue; // too short to be told apart from ordinary words
-        for (const form of [s, Buffer.from(s, "utf8").toString("base64")]) {
+        if (s.length === 0) continue;
+        forms.add(s);
+        forms.add(Buffer.from(s, "utf8").toString("base64"));
+        forms.add(JSON.stringify(s).slice(1, -1));
+    }
+    for (const form of [...forms].sort((a, b) => b.length - a.length)) {
+        if (form.length >= 4) {
             out = out.split(form).join("[secret]");
+        } else {
+            const escaped = form.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+            out = out.replace(new RegExp(`(?<![\\p{L}\\p{N}])${escaped}(?![\\p{L}\\p{N}])`, "gu"), "[secret]");
         }
     }
     return out;

@@ -7,10 +7,11 @@
  * and no credentials. Settings (API key, URL, timeouts) are read in `configure`, per process.
  */
 import type * as dynamic from "@pulumi/pulumi/dynamic";
-import type { CallContext, RetryPolicy, SecretsApiClient, SetDetails } from "./client";
+import { randomBytes } from "node:crypto";
+import type { CallContext, Lookup, RetryPolicy, SecretsApiClient } from "./client";
 import { diffSecretSet, planUpdate } from "./diff";
-import { NetworkError, PipecatError, ReadinessError, isPipecatApiError, isPipecatError, redact } from "./errors";
-import { UNKNOWN, checkInputs } from "./schema";
+import { NetworkError, PipecatError, ReadinessError, isImagePullUpdateRefused, isPipecatApiError, isPipecatError, redact } from "./errors";
+import { type CheckFailure, UNKNOWN, checkInputs } from "./schema";
 import { type ConfigSource, type Settings, requireApiKey, resolveSettings } from "./settings";
 import type { ImagePullSecretInputs, SecretSetInputs, SecretSetOutputs } from "./types";
 
@@ -30,17 +31,24 @@ export interface TestHooks {
 let settings: Settings | undefined;
 let client: SecretsApiClient | undefined;
 let hooks: TestHooks = {};
+/** The organisation's regions, fetched once per process when a declared region must be checked. */
+let regions: Promise<string[]> | undefined;
+/** Set names this process wrote during this run, each with the revision of its last write. */
+const writtenNames = new Map<string, string>();
 
 /** Reads `pipecat:*` stack config, falling back to environment variables. */
 export async function configure(req: { readonly config: ConfigSource }): Promise<void> {
     settings = resolveSettings(req.config);
     client = undefined;
+    regions = undefined;
 }
 
 /** @internal */
 export function setTestHooks(next: TestHooks): void {
     hooks = next;
     client = undefined;
+    regions = undefined;
+    writtenNames.clear();
 }
 
 function currentSettings(): Settings {
@@ -69,11 +77,42 @@ function strip(props: Props): Props {
 export async function check(olds: Props, news: Props): Promise<dynamic.CheckResult> {
     const result = checkInputs(strip(olds), strip(news), hooks.random);
     if (!result.ok) return { inputs: news, failures: result.failures };
+    const failures = await checkRegion(strip(olds), result.inputs);
+    if (failures.length > 0) return { inputs: news, failures };
     return { inputs: { ...result.inputs } };
+}
+
+/**
+ * A newly declared region is checked against the organisation's regions (`GET /regions`, once per
+ * process) before anything is written or deleted: a region change replaces the set, deleting it
+ * first, so a typo would otherwise cost the live set before the API refused the region. Without an
+ * API key (a pull-request preview) nothing is sent, and `up`, which has the key, checks it.
+ */
+async function checkRegion(olds: Props, ins: SecretSetInputs): Promise<CheckFailure[]> {
+    const region = ins.region;
+    if (region === undefined || region === UNKNOWN || olds["region"] === region || currentSettings().apiKey === undefined) return [];
+    let available: readonly string[];
+    try {
+        regions ??= api().regions({ step: "region check", setName: ins.name });
+        available = await regions;
+    } catch (e) {
+        regions = undefined;
+        // Creating a new set needs no check: a wrong region fails its PUT and nothing is lost.
+        if (typeof olds["name"] !== "string") return [];
+        const why = isPipecatError(e) ? redact(e.message, secretValuesOf(ins)) : "no answer";
+        return [{ property: "", reason: `region: "${region}" could not be checked, so the set was not replaced (${why})` }];
+    }
+    if (available.includes(region)) return [];
+    return [{ property: "", reason: `region: "${region}" is not a region this organisation can use (it has: ${available.join(", ")})` }];
 }
 
 export async function diff(_id: string, olds: Props, news: Props): Promise<dynamic.DiffResult> {
     return diffSecretSet(strip(olds) as Partial<SecretSetOutputs>, strip(news) as unknown as SecretSetInputs);
+}
+
+function mayAdopt(name: string, declared: boolean | undefined): boolean {
+    const named = currentSettings().adopt;
+    return declared === true || named.has(name) || named.has("*");
 }
 
 export async function create(props: Props): Promise<dynamic.CreateResult> {
@@ -81,66 +120,135 @@ export async function create(props: Props): Promise<dynamic.CreateResult> {
     return guard(ins, async () => {
         const found = await api().lookup({ step: "existence check", setName: ins.name });
         if (found.kind !== "absent") {
-            const adoptNamed = currentSettings().adopt;
-            if (ins.adopt !== true && !adoptNamed.has(ins.name) && !adoptNamed.has("*")) {
+            if (!mayAdopt(ins.name, ins.adopt)) {
                 throw new PipecatError(
                     `Secret set "${ins.name}" already exists in Pipecat Cloud, so it was not created (it may belong to someone else). ` +
                         "To manage it with this program, set `adopt: true` on the SecretSet: its keys are then made exactly the declared ones " +
                         "and `pulumi destroy` deletes it. Otherwise choose another name. If an interrupted `pulumi up` created it, " +
-                        `take it over once with \`PIPECAT_ADOPT=${ins.name} pulumi up\`.`,
+                        `take it over once with \`PIPECAT_ADOPT=${ins.name} pulumi up\`. If this is a replacement of a set of this ` +
+                        "stack (`pulumi up --replace`, a tainted resource, `replacementTrigger`), Pulumi creates the new set before " +
+                        "deleting the old one, which cannot work under one name: give the resource the option `deleteBeforeReplace: true`.",
                 );
             }
-            return { id: ins.name, outs: await adopt(ins, found.kind === "imagePull") };
+            return { id: ins.name, outs: await adopt(ins, found) };
+        }
+        let region: string | undefined;
+        try {
+            region = await putSet(ins, "create", ins.region);
+        } catch (e) {
+            // Refused: nothing of ours was written. A refusal may even mean that someone else created
+            // the set since the existence check (a 400 for its kind or region): it is not ours to delete.
+            if (isPipecatApiError(e) && e.status < 500) throw e;
+            throw await rolledBack(e, ins);
         }
         try {
-            return { id: ins.name, outs: await write(ins, "create") };
+            return { id: ins.name, outs: await written(ins, region, await waitUntilReady(ins, "create")) };
         } catch (e) {
-            // The set did not exist before this create: remove what was written, so that the next
-            // `pulumi up` creates it afresh instead of finding a stranger's set and refusing.
-            let cleanup = await api()
-                .deleteSet({ step: "delete", setName: ins.name })
-                .then(() => "The partly created set was deleted again; run `pulumi up` to retry.")
-                .catch(() => "The partly created set could not be deleted: delete it, or set `adopt: true`, before the next `pulumi up`.");
-            if (e instanceof NetworkError && e.reason === "timed out") {
-                // A request that timed out here may still be applied later by the server.
-                cleanup += " A request that timed out may still re-create the set later: if the next `pulumi up` finds it, set `adopt: true` to take it over.";
-            }
-            if (isPipecatError(e)) e.message += ` ${cleanup}`;
-            throw e;
+            throw await rolledBack(e, ins);
         }
     });
 }
 
-/** Takes over an existing set: afterwards it holds exactly the declared keys or credentials. */
-async function adopt(ins: SecretSetInputs, existingIsImagePull: boolean): Promise<SecretSetOutputs> {
+/**
+ * Deletes what a failed create wrote, so that the next `pulumi up` creates it afresh instead of
+ * finding a set it would refuse as a stranger's; the error then says what was left behind.
+ */
+async function rolledBack(e: unknown, ins: SecretSetInputs): Promise<unknown> {
+    if (!isPipecatError(e)) return e;
+    const ctx: CallContext = { step: "delete", setName: ins.name };
+    let cleanup: string;
+    // A PUT merges: keys this program never declared, seen by the last readiness check, mean that
+    // someone else created the set between the existence check and the PUT.
+    const stranger = e instanceof ReadinessError ? (e.keys ?? []).filter((k) => !Object.hasOwn(ins.secrets ?? {}, k)) : [];
+    try {
+        if (stranger.length > 0) {
+            cleanup = `The set also holds keys this program did not write (${stranger.join(", ")}), so it was left in place: it may be someone else's.`;
+        } else if ((await api().deleteSet(ctx)) === "absent") {
+            cleanup = "Nothing was left behind in Pipecat Cloud.";
+        } else {
+            cleanup = "The partly created set was deleted again.";
+        }
+    } catch {
+        cleanup = "The partly created set could not be deleted: delete it, or set `adopt: true`, before the next `pulumi up`.";
+    }
+    if (e instanceof NetworkError && e.reason === "timed out") {
+        // A request that timed out here may still be applied later by the server.
+        cleanup += " A request that timed out may still re-create the set later: if the next `pulumi up` finds it, set `adopt: true` to take it over.";
+    }
+    const next =
+        e instanceof ReadinessError && e.timedOut
+            ? " Raise the bound, for example `pulumi config set pipecat:readyTimeoutSeconds 900`, then run `pulumi up`: it creates the set again and waits up to the new bound."
+            : " Run `pulumi up` to retry.";
+    e.message += ` ${cleanup}${next}`;
+    return e;
+}
+
+/**
+ * Takes over an existing set: afterwards it holds exactly the declared keys or credentials, in the
+ * region it is in. Nothing is deleted before everything that can be checked was checked.
+ */
+async function adopt(ins: SecretSetInputs, found: Exclude<Lookup, { kind: "absent" }>): Promise<SecretSetOutputs> {
     const isImagePull = ins.imagePullSecret !== undefined;
     const ctx: CallContext = { step: "adoption", setName: ins.name };
-    if (existingIsImagePull !== isImagePull) {
+    if ((found.kind === "imagePull") !== isImagePull) {
         throw new PipecatError(
-            `Secret set "${ins.name}" exists as ${existingIsImagePull ? "an image-pull" : "a regular"} set but is declared as ` +
+            `Secret set "${ins.name}" exists as ${found.kind === "imagePull" ? "an image-pull" : "a regular"} set but is declared as ` +
                 `${isImagePull ? "an image-pull" : "a regular"} set; adopt cannot change a set's kind. Delete the set first, or choose another name.`,
         );
     }
-    if (isImagePull) {
-        // An image-pull set cannot be updated: replace its credentials by deleting and writing it again.
-        await api().deleteSet(ctx);
-        return write(ins, "adoption");
+    const actual = found.kind === "regular" ? found.set.region : (await api().list(ctx)).find((s) => s.name === ins.name)?.region;
+    if (ins.region !== undefined && actual !== undefined && ins.region !== actual) {
+        throw new PipecatError(
+            `Secret set "${ins.name}" exists in region "${actual}" but is declared in region "${ins.region}"; adopt does not move a set, ` +
+                `so nothing was changed. Declare \`region: "${actual}"\` (or leave region out) to adopt it where it is, or delete it first.`,
+        );
     }
-    const existing = await api().lookup(ctx);
-    const outs = await write(ins, "adoption");
-    const extra = existing.kind === "regular" ? existing.set.keys.filter((k) => !(k in (ins.secrets ?? {}))) : [];
-    for (const key of extra) await api().deleteKey({ step: "key deletion", setName: ins.name }, key);
-    return outs;
+    const region = ins.region ?? actual;
+    if (found.kind === "regular") {
+        const put = await putSet(ins, "adoption", region);
+        const extra = found.set.keys.filter((k) => !Object.hasOwn(ins.secrets ?? {}, k));
+        for (const key of extra) await api().deleteKey({ step: "key deletion", setName: ins.name }, key);
+        // Only now: each key deletion changes the set again.
+        return written(ins, put, await waitUntilReady(ins, "update"));
+    }
+    let put: string | undefined;
+    try {
+        // Today's API updates image-pull sets in place; the API as first documented refuses.
+        put = await putSet(ins, "adoption", region);
+    } catch (e) {
+        if (!isImagePullUpdateRefused(e)) throw e;
+        await api().deleteSet(ctx);
+        try {
+            put = await putSet(ins, "adoption", region);
+        } catch (e2) {
+            if (isPipecatError(e2)) {
+                e2.message +=
+                    ` Pipecat Cloud refused to update the existing image-pull set "${ins.name}", so it was deleted to be created again ` +
+                    "with the declared credentials, and that failed: its previous credentials are gone. Run `pulumi up` again to create it.";
+            }
+            throw e2;
+        }
+    }
+    return written(ins, put, await waitUntilReady(ins, "update"));
 }
 
-/** PUTs the whole declared set and waits until it is ready. */
-async function write(ins: SecretSetInputs, step: "create" | "adoption"): Promise<SecretSetOutputs> {
+/** PUTs the whole declared set (every key, or the full image-pull body); returns the region the API names. */
+async function putSet(ins: SecretSetInputs, step: "create" | "update" | "adoption", region: string | undefined): Promise<string | undefined> {
     const ctx: CallContext = { step, setName: ins.name };
     const put = ins.imagePullSecret
-        ? await api().putImagePull(ctx, ins.imagePullSecret.host, imagePullValue(ins.imagePullSecret), ins.region)
-        : await api().putRegular(ctx, ins.secrets ?? {}, ins.region);
-    const ready = await waitUntilReady(ins);
-    return outputs(ins, put.region ?? ready.region ?? ins.region ?? "");
+        ? await api().putImagePull(ctx, ins.imagePullSecret.host, imagePullValue(ins.imagePullSecret), region)
+        : await api().putRegular(ctx, ins.secrets ?? {}, region);
+    return put.region ?? region;
+}
+
+/**
+ * Outputs after a write, under a new revision that this process remembers: `delete` then knows that
+ * the set under this name is this resource's, whatever older resource of the stack is deleted later.
+ */
+function written(ins: SecretSetInputs, region: string | undefined, ready: Ready): SecretSetOutputs {
+    const revision = randomBytes(8).toString("hex");
+    writtenNames.set(ins.name, revision);
+    return outputs(ins, region ?? ready.region ?? ins.region ?? "", { status: ready.status ?? "ready", revision });
 }
 
 export async function update(_id: string, olds: Props, news: Props): Promise<dynamic.UpdateResult> {
@@ -148,18 +256,23 @@ export async function update(_id: string, olds: Props, news: Props): Promise<dyn
     const ins = strip(news) as unknown as SecretSetInputs;
     return guard(ins, async () => {
         if (ins.imagePullSecret !== undefined) {
-            // diff replaces image-pull sets on any change of credentials, so only bookkeeping reaches here.
-            return { outs: outputs(ins, before.region ?? ins.region ?? "") };
+            // New credentials replace the set (the resource's replaceOnChanges), so only bookkeeping
+            // reaches here (`adopt`, a region no longer declared): nothing to send.
+            return { outs: outputs(ins, before.region ?? ins.region ?? "", kept(before)) };
         }
         const plan = planUpdate(before, ins);
-        let region = before.region;
-        if (Object.keys(plan.put).length > 0) {
-            region = (await api().putRegular({ step: "update", setName: ins.name }, plan.put, ins.region)).region ?? region;
+        if (Object.keys(plan.put).length === 0 && plan.remove.length === 0) {
+            return { outs: outputs(ins, before.region ?? ins.region ?? "", kept(before)) };
         }
+        // The set's own region when none is declared: a PUT without one must not mean "the default".
+        const region = Object.keys(plan.put).length > 0 ? await putSet(ins, "update", ins.region ?? before.region) : before.region;
         for (const key of plan.remove) await api().deleteKey({ step: "key deletion", setName: ins.name }, key);
-        if (Object.keys(plan.put).length > 0 || plan.remove.length > 0) await waitUntilReady(ins);
-        return { outs: outputs(ins, region ?? ins.region ?? "") };
+        return { outs: written(ins, region, await waitUntilReady(ins, "update")) };
     });
+}
+
+function kept(before: Partial<SecretSetOutputs>): Pick<SecretSetOutputs, "status" | "revision"> {
+    return { ...(before.status !== undefined ? { status: before.status } : {}), ...(before.revision !== undefined ? { revision: before.revision } : {}) };
 }
 
 export async function read(id: string, props: Props): Promise<dynamic.ReadResult> {
@@ -170,7 +283,7 @@ export async function read(id: string, props: Props): Promise<dynamic.ReadResult
         if (olds.isImagePullSecret === true) {
             const row = (await api().list(ctx)).find((s) => s.name === name);
             if (row === undefined || row.type !== "imagePullSecret") return { id: "", props: {} };
-            const outs: SecretSetOutputs = { ...(olds as SecretSetOutputs), region: row.region ?? olds.region ?? "" };
+            const outs: SecretSetOutputs = { ...(olds as SecretSetOutputs), region: row.region ?? olds.region ?? "", ...statusOf(row.status) };
             return { id, props: { ...outs } };
         }
         const found = await api().lookup(ctx);
@@ -184,22 +297,41 @@ export async function read(id: string, props: Props): Promise<dynamic.ReadResult
             region: found.set.region ?? olds.region ?? "",
             keys: found.set.keys,
             isImagePullSecret: false,
+            ...statusOf(found.set.status),
         };
         return { id, props: { ...outs } };
     });
 }
 
+/** Readiness for the outputs: a set that failed outside Pulumi shows as `failed`, and diff then writes it again. */
+function statusOf(status: string | undefined): Pick<SecretSetOutputs, "status"> {
+    return status === undefined ? {} : { status };
+}
+
 async function deleteSet(id: string, props: Props): Promise<void> {
     const olds = strip(props) as Partial<SecretSetOutputs>;
-    await guard(olds, () => api().deleteSet({ step: "delete", setName: olds.name ?? id }));
+    const name = olds.name ?? id;
+    const newer = writtenNames.get(name);
+    // Another resource of this stack wrote this name during this run (a replacement the engine
+    // created first under the same name, or a set moved to a new resource with adopt): the set is
+    // that resource's now, and deleting it would lose what was just written.
+    if (newer !== undefined && newer !== olds.revision) return;
+    await guard(olds, () => api().deleteSet({ step: "delete", setName: name }));
 }
 export { deleteSet as delete };
+
+/** What the last readiness check found. */
+interface Ready {
+    readonly region: string | undefined;
+    readonly status: string | undefined;
+}
 
 /**
  * Polls until the set is ready: create and update return only then, because a deployment that
  * binds a pending set is refused. Regular sets are read by name; image-pull sets only via the list.
+ * A status this provider does not know is waited on like `pending`, within the same bound.
  */
-async function waitUntilReady(ins: SecretSetInputs): Promise<{ region: string | undefined; keys: string[] }> {
+async function waitUntilReady(ins: SecretSetInputs, after: "create" | "update"): Promise<Ready> {
     const ctx: CallContext = { step: "readiness check", setName: ins.name };
     const timeout = currentSettings().readyTimeoutMs;
     const sleep = hooks.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
@@ -215,24 +347,34 @@ async function waitUntilReady(ins: SecretSetInputs): Promise<{ region: string | 
                 `Pipecat Cloud failed to provision secret set "${ins.name}"` +
                     (state.errorMessage ? `: "${state.errorMessage}".` : ".") +
                     " Fix the cause if the message names one, then run `pulumi up` again.",
+                { keys: state.keys },
             );
         }
-        if (state.status !== "pending") return { region: state.region, keys: state.keys };
+        if (state.status === "ready" || state.status === undefined) return { region: state.region, status: state.status };
         const waited = now() - started;
         if (waited + delay > timeout) {
-            throw new ReadinessError(
-                `Secret set "${ins.name}" was still pending after ${Math.round(waited / 1000)} s. ` +
-                    "Run `pulumi up` again to keep waiting, or raise the bound with `pulumi config set pipecat:readyTimeoutSeconds <seconds>`.",
-            );
+            const head =
+                `Secret set "${ins.name}" was still ${state.status === "pending" ? "pending" : `in status "${state.status}"`} after ` +
+                `${Math.round(waited / 1000)} s (pipecat:readyTimeoutSeconds is ${timeout / 1000}).`;
+            // After a create, `rolledBack` says what was left behind and what to run.
+            const advice =
+                after === "update"
+                    ? " The values were written and Pipecat Cloud is still provisioning them. Raise the bound, for example " +
+                      "`pulumi config set pipecat:readyTimeoutSeconds 900`, then run `pulumi up`: it writes the set again and waits up to the new bound."
+                    : "";
+            throw new ReadinessError(head + advice, { timedOut: true, keys: state.keys });
         }
         await sleep(delay);
     }
 }
 
-async function readiness(ctx: CallContext, isImagePull: boolean): Promise<(Partial<SetDetails> & { keys: string[] }) | undefined> {
+async function readiness(
+    ctx: CallContext,
+    isImagePull: boolean,
+): Promise<(Ready & { readonly errorMessage?: string | undefined; readonly keys?: readonly string[] }) | undefined> {
     if (isImagePull) {
         const row = (await api().list(ctx)).find((s) => s.name === ctx.setName);
-        return row && { status: row.status, region: row.region, keys: [] };
+        return row && { status: row.status, region: row.region };
     }
     const found = await api().lookup(ctx);
     return found.kind === "regular" ? found.set : undefined;
@@ -244,9 +386,10 @@ export function imagePullValue(p: ImagePullSecretInputs): string {
     return Buffer.from(`${p.username ?? ""}:${p.password ?? ""}`, "utf8").toString("base64");
 }
 
-/** Outputs: names, region and kind. Never a value (see `SecretSetOutputs`). */
-function outputs(ins: SecretSetInputs, region: string): SecretSetOutputs {
+/** Outputs: names, region, kind and readiness. Never a value (see `SecretSetOutputs`). */
+function outputs(ins: SecretSetInputs, region: string, extra: Pick<SecretSetOutputs, "status" | "revision">): SecretSetOutputs {
     return {
+        ...extra,
         name: ins.name,
         ...(ins.autonamePrefix !== undefined ? { autonamePrefix: ins.autonamePrefix } : {}),
         ...(ins.adopt !== undefined ? { adopt: ins.adopt } : {}),

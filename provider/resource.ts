@@ -62,11 +62,19 @@ export class SecretSet extends pulumi.dynamic.Resource {
         // ts-node), so an absent input passed as undefined still costs time on every resource.
         const props: Record<string, unknown> = { name: args.name, region: args.region, keys: undefined, isImagePullSecret: undefined, host: undefined };
         // Lets check() derive the autoname from the resource name (check does not see the URN).
-        if (args.name === undefined) props["autonamePrefix"] = name;
+        if (args.name === undefined) {
+            props["autonamePrefix"] = name;
+            // A preview cannot know the random name `up` will choose: it shows the name as unknown.
+            if (pulumi.runtime.isDryRun()) props["autonameAtCreate"] = true;
+        }
         if (args.secrets !== undefined) props["secrets"] = secretEach(args.secrets);
         if (args.imagePullSecret !== undefined) props["imagePullSecret"] = secretCredentials(args.imagePullSecret);
         if (args.adopt !== undefined) props["adopt"] = args.adopt;
-        super(secretSetProvider, name, props, opts, "pipecat", "SecretSet");
+        // New credentials replace an image-pull set (the API as first documented cannot update one).
+        // Said here rather than decided by diff, which cannot see the old credentials: so inputs that
+        // carry none (`adopt`, a region no longer declared) never replace the set.
+        const replaceOnChanges = [...(opts?.replaceOnChanges ?? []), "imagePullSecret"];
+        super(secretSetProvider, name, props, { ...opts, replaceOnChanges }, "pipecat", "SecretSet");
         // The provider returns no value (@pulumi/pulumi prints outputs in clear under --debug), so
         // the declared values are handed back from the arguments, secret, once the set exists.
         this.secrets = afterCreate(this, args.secrets) as SecretSet["secrets"];
@@ -82,17 +90,23 @@ function afterCreate(resource: pulumi.CustomResource, value: unknown): pulumi.Ou
 
 /**
  * Marks each value secret but keeps the key names plain, so a preview names the keys that change
- * and shows `[secret]` for their values. A map that is itself an Output is secret as a whole.
+ * and shows `[secret]` for their values. A map given as one Output (what `requireSecretObject`
+ * returns) or Promise is opened the same way: the map's own secrecy is dropped only after every
+ * value in it was wrapped as a secret of its own.
  */
 function secretEach(secrets: NonNullable<SecretSetArgs["secrets"]>): pulumi.Input<Record<string, pulumi.Input<string>>> {
-    if (pulumi.Output.isInstance(secrets) || isPromise(secrets)) return pulumi.secret(secrets);
-    return Object.fromEntries(Object.entries(secrets).map(([k, v]) => [k, pulumi.secret(v)]));
+    const each = (m: Record<string, pulumi.Input<string>>) => Object.fromEntries(Object.entries(m).map(([k, v]) => [k, pulumi.secret(v)]));
+    if (pulumi.Output.isInstance(secrets) || isPromise(secrets)) return pulumi.unsecret(pulumi.output(secrets).apply(each));
+    return each(secrets);
 }
 
 function secretCredentials(p: NonNullable<SecretSetArgs["imagePullSecret"]>): pulumi.Input<ImagePullSecretArgs> {
-    if (pulumi.Output.isInstance(p) || isPromise(p)) return pulumi.secret(p);
-    const secret = (v: pulumi.Input<string> | undefined) => (v === undefined ? undefined : pulumi.secret(v));
-    return { host: p.host, credentials: secret(p.credentials), username: secret(p.username), password: secret(p.password) } as ImagePullSecretArgs;
+    const each = (c: ImagePullSecretArgs): ImagePullSecretArgs => {
+        const secret = (v: pulumi.Input<string> | undefined) => (v === undefined ? undefined : pulumi.secret(v));
+        return { host: c.host, credentials: secret(c.credentials), username: secret(c.username), password: secret(c.password) } as ImagePullSecretArgs;
+    };
+    if (pulumi.Output.isInstance(p) || isPromise(p)) return pulumi.unsecret(pulumi.output(p).apply(each)) as pulumi.Input<ImagePullSecretArgs>;
+    return each(p);
 }
 
 function isPromise(v: unknown): v is Promise<unknown> {

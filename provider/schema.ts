@@ -122,6 +122,7 @@ const inputsSchema = z
     .strictObject({
         name: orUnknown(setName).optional(),
         autonamePrefix: z.string().optional(),
+        autonameAtCreate: z.literal(true).optional(),
         region: orUnknown(z.string().regex(REGION_PATTERN, { error: 'must be a region code such as "us-west"' })).optional(),
         secrets: orUnknown(secrets).optional(),
         imagePullSecret: orUnknown(imagePullSecret).optional(),
@@ -192,7 +193,10 @@ export type CheckResult =
 
 /**
  * Validates raw inputs (the `__provider` property already removed) and fills in the set name.
- * An autonamed set keeps the name it got at creation: `olds` are the previous checked inputs.
+ * An autonamed set keeps the name it got at creation: `olds` are the previous checked inputs, also
+ * when the resource was renamed with `aliases` (its prefix then differs; the physical set stays).
+ * `autonameAtCreate` (sent by a preview) leaves a name still to be chosen unknown: the preview
+ * cannot know the random name `up` will pick, so it must not show one.
  */
 export function checkInputs(
     olds: Readonly<Record<string, unknown>>,
@@ -205,13 +209,13 @@ export function checkInputs(
         // property it prints only the reason, so no value can ever be shown. The path is in the reason.
         return { ok: false, failures: formatIssues(parsed.error.issues).map((reason) => ({ property: "", reason })) };
     }
-    const { name, autonamePrefix, ...rest } = parsed.data;
+    const { name, autonamePrefix, autonameAtCreate, ...rest } = parsed.data;
     if (name !== undefined) {
         return { ok: true, inputs: dropUndefined({ name, ...rest }) as SecretSetInputs };
     }
     const prefix = autonamePrefix ?? "secrets";
-    const kept =
-        typeof olds["name"] === "string" && olds["autonamePrefix"] === prefix ? (olds["name"] as string) : autoname(prefix, random);
+    const wasAutonamed = typeof olds["name"] === "string" && typeof olds["autonamePrefix"] === "string";
+    const kept = wasAutonamed ? (olds["name"] as string) : autonameAtCreate ? UNKNOWN : autoname(prefix, random);
     return { ok: true, inputs: dropUndefined({ name: kept, autonamePrefix: prefix, ...rest }) as SecretSetInputs };
 }
 

@@ -76,13 +76,22 @@ export function normalizeApiUrl(raw: string): string {
     return url.toString().replace(/\/+$/, "");
 }
 
+/**
+ * `pipecat:adopt` and `PIPECAT_ADOPT` combine: the recovery steps set the variable for one run, and
+ * a name kept in stack config must not be silently dropped by it (or the other way round).
+ */
+function adoptNames(config: ConfigSource | undefined, env: NodeJS.ProcessEnv): ReadonlySet<string> {
+    const lists = [config?.get(SOURCES.adopt.config), env[SOURCES.adopt.env]];
+    return new Set(lists.flatMap((list) => (list ?? "").split(",")).map((n) => n.trim()).filter((n) => n !== ""));
+}
+
 export function resolveSettings(config?: ConfigSource, env: NodeJS.ProcessEnv = process.env): Settings {
     return {
         apiKey: read(config, env, "apiKey"),
         apiUrl: normalizeApiUrl(read(config, env, "apiUrl") ?? DEFAULT_API_URL),
         requestTimeoutMs: seconds(config, env, "requestTimeout", 30),
         readyTimeoutMs: seconds(config, env, "readyTimeout", 300),
-        adopt: new Set((read(config, env, "adopt") ?? "").split(",").map((n) => n.trim()).filter((n) => n !== "")),
+        adopt: adoptNames(config, env),
     };
 }
 

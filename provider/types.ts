@@ -37,4 +37,11 @@ export interface SecretSetOutputs {
     readonly isImagePullSecret: boolean;
     /** Registry of an image-pull set (not secret). */
     readonly host?: string;
+    /** Readiness found by the last write or refresh: `ready`, or `failed` when provisioning failed outside Pulumi. */
+    readonly status?: string;
+    /**
+     * Random, new on every write of the set by this provider (create, update, adoption). Says nothing
+     * about the values; tells the resource that wrote a set apart from an older one of the same name.
+     */
+    readonly revision?: string;
 }

@@ -130,6 +130,7 @@ describe("e2e: SecretSet through the real engine", function () {
                 { secretKey: "NEW_KEY", secretValue: V.added },
                 { secretKey: "OPENAI_API_KEY", secretValue: V.openai2 },
             ],
+            region: "us-west", // the set's own region, so that a PUT never moves it to the organisation's default
         });
         counts["update 1 changed + 1 added + 1 removed key"] = emulator.requests.length;
     });

@@ -7,8 +7,11 @@ const declared = { name: "agent", secrets: { A: "1", B: "2" } };
 const pull: SecretSetOutputs = { name: "pull", region: "us-west", keys: [], isImagePullSecret: true, host: "https://index.docker.io/v1/" };
 const pullInputs = { name: "pull", imagePullSecret: { host: "https://index.docker.io/v1/", credentials: "c1" } };
 
-/** The engine compares the inputs itself when a diff leaves `changes` out. */
-const leftToEngine = (replaces: string[] = [], deleteBeforeReplace = false) => ({ replaces, deleteBeforeReplace });
+/**
+ * The engine compares the inputs itself when a diff leaves `changes` out. A set that keeps its name
+ * is always deleted first if the engine replaces it, for this diff's reasons or its own.
+ */
+const leftToEngine = (replaces: string[] = [], deleteBeforeReplace = true) => ({ replaces, deleteBeforeReplace });
 
 describe("diffSecretSet", () => {
     it("leaves keys added, removed or rotated in the program to the engine's comparison of inputs", () => {
@@ -19,41 +22,64 @@ describe("diffSecretSet", () => {
         }
     });
 
+    it("asks for delete-before-replace on every diff of a set that keeps its name, so engine-driven replacements delete first too", () => {
+        // A pending replacement after a failed `up`, or `replaceOnChanges`, replace without this diff
+        // asking; the engine then takes the order from deleteBeforeReplace.
+        assert.equal(diffSecretSet(regular, declared).deleteBeforeReplace, true);
+        assert.equal(diffSecretSet(pull, pullInputs).deleteBeforeReplace, true);
+    });
+
+    it("creates a replacement of an autonamed set first: the engine checks it again and it gets a fresh name", () => {
+        const autonamed = { ...regular, name: "agent-abc1234", autonamePrefix: "agent" };
+        const news = { name: "agent-abc1234", autonamePrefix: "agent", secrets: declared.secrets };
+        assert.deepEqual(diffSecretSet(autonamed, news), leftToEngine([], false));
+        assert.deepEqual(diffSecretSet(autonamed, { ...news, region: "eu-central" }), leftToEngine(["region"], false));
+    });
+
     it("updates when refresh found a key the program does not declare, or lost one it does", () => {
         // The inputs did not change: only the provider can see this drift.
-        assert.deepEqual(diffSecretSet({ ...regular, keys: ["A", "B", "EXTRA"] }, declared), { changes: true, replaces: [], deleteBeforeReplace: false });
-        assert.deepEqual(diffSecretSet({ ...regular, keys: ["A"] }, declared), { changes: true, replaces: [], deleteBeforeReplace: false });
+        assert.deepEqual(diffSecretSet({ ...regular, keys: ["A", "B", "EXTRA"] }, declared), { changes: true, replaces: [], deleteBeforeReplace: true });
+        assert.deepEqual(diffSecretSet({ ...regular, keys: ["A"] }, declared), { changes: true, replaces: [], deleteBeforeReplace: true });
+    });
+
+    it("writes a set again whose provisioning refresh found failed outside Pulumi", () => {
+        assert.deepEqual(diffSecretSet({ ...regular, status: "failed" }, declared), { changes: true, replaces: [], deleteBeforeReplace: true });
+        assert.deepEqual(diffSecretSet({ ...regular, status: "ready" }, declared), leftToEngine());
+        assert.deepEqual(diffSecretSet({ ...regular, status: "some-new-status" }, declared), leftToEngine());
+        assert.deepEqual(diffSecretSet({ ...pull, status: "failed" }, pullInputs), { changes: true, replaces: ["imagePullSecret"], deleteBeforeReplace: true });
     });
 
     it("replaces on a rename, creating the new set before deleting the old", () => {
-        assert.deepEqual(diffSecretSet(regular, { ...declared, name: "agent-2" }), { changes: true, replaces: ["name"], deleteBeforeReplace: false });
+        assert.deepEqual(diffSecretSet(regular, { ...declared, name: "agent-2" }), leftToEngine(["name"], false));
     });
 
     it("replaces when the name is not known yet, without deleting first", () => {
-        assert.deepEqual(diffSecretSet(regular, { ...declared, name: UNKNOWN }), { changes: true, replaces: ["name"], deleteBeforeReplace: false });
+        assert.deepEqual(diffSecretSet(regular, { ...declared, name: UNKNOWN }), leftToEngine(["name"], false));
     });
 
-    it("replaces a region change, deleting first because the name stays", () => {
-        assert.deepEqual(diffSecretSet(regular, { ...declared, region: "eu-central" }), { changes: true, replaces: ["region"], deleteBeforeReplace: true });
+    it("replaces a change to a declared region, deleting first because the name stays; an undeclared region never replaces", () => {
+        assert.deepEqual(diffSecretSet(regular, { ...declared, region: "eu-central" }), leftToEngine(["region"]));
         assert.deepEqual(diffSecretSet(regular, { ...declared, region: "us-west" }), leftToEngine());
+        assert.deepEqual(diffSecretSet({ ...pull, region: "us-east" }, pullInputs), leftToEngine());
     });
 
     it("replaces an image-pull set whose host changes, deleting first", () => {
         const moved = { name: "pull", imagePullSecret: { host: "https://ghcr.io/", credentials: "c1" } };
-        assert.deepEqual(diffSecretSet(pull, moved), { changes: true, replaces: ["imagePullSecret"], deleteBeforeReplace: true });
+        assert.deepEqual(diffSecretSet(pull, moved), leftToEngine(["imagePullSecret"]));
     });
 
-    it("asks the engine to replace an image-pull set, deleting first, if its credentials changed", () => {
+    it("leaves new image-pull credentials and bookkeeping inputs to the engine (the resource's replaceOnChanges replaces on credentials)", () => {
         for (const imagePullSecret of [pullInputs.imagePullSecret, { host: "https://index.docker.io/v1/", username: "u", password: "p" }]) {
-            assert.deepEqual(diffSecretSet(pull, { name: "pull", imagePullSecret }), leftToEngine(["imagePullSecret"], true));
+            assert.deepEqual(diffSecretSet(pull, { name: "pull", imagePullSecret }), leftToEngine());
         }
+        assert.deepEqual(diffSecretSet({ ...pull, adopt: true }, pullInputs), leftToEngine());
     });
 
     it("replaces when the kind changes", () => {
         const toPull = diffSecretSet(regular, { name: "agent", imagePullSecret: { host: "https://r.example/", credentials: "c" } });
-        assert.deepEqual(toPull, { changes: true, replaces: ["imagePullSecret"], deleteBeforeReplace: true });
+        assert.deepEqual(toPull, leftToEngine(["imagePullSecret"]));
         const toRegular = diffSecretSet(pull, { name: "pull", secrets: { A: "1" } });
-        assert.deepEqual(toRegular, { changes: true, replaces: ["secrets"], deleteBeforeReplace: true });
+        assert.deepEqual(toRegular, leftToEngine(["secrets"]));
     });
 });
 
@@ -64,5 +90,10 @@ describe("planUpdate", () => {
 
     it("removes keys found by refresh that the program never declared", () => {
         assert.deepEqual(planUpdate({ ...regular, keys: ["A", "B", "STRAY"] }, declared), { put: declared.secrets, remove: ["STRAY"] });
+    });
+
+    it("removes keys named after Object.prototype members like any other", () => {
+        const stray = ["constructor", "hasOwnProperty", "isPrototypeOf", "toString", "valueOf", "__proto__"];
+        assert.deepEqual(planUpdate({ ...regular, keys: ["A", ...stray] }, { name: "agent", secrets: { A: "1" } }).remove, [...stray].sort());
     });
 });

@@ -430,8 +430,9 @@ describe("faults through the provider methods", () => {
             const olds = await create(pull);
             const news = await checked(rotated, olds);
             const plan = await secretSetProvider.diff!(PULL, olds, news);
-            // Credentials are compared by the engine (they are secret inputs); any change replaces, deleting first.
-            assert.deepEqual(plan, { replaces: ["imagePullSecret"], deleteBeforeReplace: true });
+            // Credentials are compared by the engine (they are secret inputs), and the resource's
+            // replaceOnChanges makes new ones a replacement; the name stays, so it deletes first.
+            assert.deepEqual(plan, { replaces: [], deleteBeforeReplace: true });
             await secretSetProvider.delete!(PULL, olds);
             assertState({}, "after the delete half of the replacement");
             emulator.injectFault({ route: "PUT /secrets/:name", status: 503, times: Infinity });

@@ -111,7 +111,9 @@ describe("secretSetProvider against the emulator", () => {
             });
             assert.deepEqual(secretsOf("voice-agent"), { OPENAI_API_KEY: V1, DAILY_API_KEY: V2 });
             const keys = ["DAILY_API_KEY", "OPENAI_API_KEY"];
-            assert.deepEqual(outs, { name: "voice-agent", region: "us-west", keys, declaredKeys: keys, isImagePullSecret: false });
+            const { revision, ...rest } = outs;
+            assert.deepEqual(rest, { name: "voice-agent", region: "us-west", keys, declaredKeys: keys, isImagePullSecret: false, status: "ready" });
+            assert.match(String(revision), /^[0-9a-f]{16}$/, "a new revision, telling this write apart from any other");
         });
 
         it("creates an image-pull set from username and password, base64-encoded like Pipecat's CLI", async () => {
@@ -127,10 +129,11 @@ describe("secretSetProvider against the emulator", () => {
             assert.deepEqual(outs["keys"], []);
         });
 
-        it("sends the region only when one is declared", async () => {
+        it("sends the region only when one is declared, after checking it against the organisation's regions", async () => {
             await setup();
             const outs = await create({ ...agent, region: "eu-central" });
-            assert.deepEqual((emulator.requests[1]?.body as Props)["region"], "eu-central");
+            assert.deepEqual(seen().slice(0, 3), ["GET /regions 200", "GET /secrets/voice-agent 404", "PUT /secrets/voice-agent 202"]);
+            assert.deepEqual((emulator.requests[2]?.body as Props)["region"], "eu-central");
             assert.equal(outs["region"], "eu-central");
         });
 
@@ -220,7 +223,7 @@ describe("secretSetProvider against the emulator", () => {
             emulator.clearRequests();
             const news = (await secretSetProvider.check!(olds, { name: "voice-agent", secrets: { OPENAI_API_KEY: V3, NEW_KEY: V1 } })).inputs;
             const diff = await secretSetProvider.diff!("voice-agent", olds, news);
-            assert.deepEqual(diff, { replaces: [], deleteBeforeReplace: false }, "the engine compares the inputs and finds the changes");
+            assert.deepEqual(diff, { replaces: [], deleteBeforeReplace: true }, "the engine compares the inputs and finds the changes");
             const result = await secretSetProvider.update!("voice-agent", olds, news);
             assert.deepEqual(seen(), [
                 "PUT /secrets/voice-agent 202",
@@ -232,6 +235,8 @@ describe("secretSetProvider against the emulator", () => {
                     { secretKey: "NEW_KEY", secretValue: V1 },
                     { secretKey: "OPENAI_API_KEY", secretValue: V3 },
                 ],
+                // The set's own region, though none is declared: a PUT without one must not mean "the default".
+                region: "us-west",
             });
             assert.deepEqual(secretsOf("voice-agent"), { OPENAI_API_KEY: V3, NEW_KEY: V1 });
             assert.deepEqual(result.outs?.["keys"], ["NEW_KEY", "OPENAI_API_KEY"]);
@@ -244,7 +249,7 @@ describe("secretSetProvider against the emulator", () => {
             const news = (await secretSetProvider.check!(olds, agent)).inputs;
             // No `changes`: the engine compares the old and new inputs (where the values are) and,
             // finding them equal, never calls update. The real engine proves it in test/e2e.
-            assert.deepEqual(await secretSetProvider.diff!("voice-agent", olds, news), { replaces: [], deleteBeforeReplace: false });
+            assert.deepEqual(await secretSetProvider.diff!("voice-agent", olds, news), { replaces: [], deleteBeforeReplace: true });
             assert.deepEqual(seen(), []);
         });
 

@@ -1,0 +1,328 @@
+/**
+ * The provider never loses a set: each test is a path that reaches a DELETE (or skips one), or a
+ * check that must come before one, against the emulator over real HTTP with real provisioning
+ * delays on a fake clock shared by the provider and the emulator. Engine-driven paths (a pending
+ * replacement, `--replace`, aliases) are proven through the real engine in test/e2e/safety.spec.ts.
+ */
+import * as assert from "node:assert/strict";
+import { type Emulator, type EmulatorOptions, startEmulator } from "../../emulator";
+import { secretSetProvider } from "../../provider";
+import { redact } from "../../provider/errors";
+import { resolveSettings } from "../../provider/settings";
+import { UNKNOWN } from "../../provider/schema";
+
+type Implementation = typeof import("../../provider/implementation");
+const impl = require("pulumi-pipecat-secrets/implementation") as Implementation;
+
+const KEY = "pk-safety-API-KEY-never-shown-0001";
+const V1 = "sk-safety-VALUE-one-never-shown-1111";
+const V2 = "sk-safety-VALUE-two-never-shown-2222";
+const PASSWORD = "registry-PASSWORD-safety-3333";
+const SECRETS = [KEY, V1, V2, PASSWORD, Buffer.from(`bot:${PASSWORD}`).toString("base64")];
+/** Every write leaves a set pending this long (fake time): waits are exercised, not skipped. */
+const READY_AFTER_MS = 1_500;
+
+type Props = Record<string, unknown>;
+
+let emulator: Emulator;
+let clock: number;
+const messages: string[] = [];
+
+async function setup(options: EmulatorOptions = {}, config: Record<string, string> = {}): Promise<void> {
+    clock = 1_000_000;
+    emulator = await startEmulator({ apiKey: KEY, now: () => clock, readyAfterMs: READY_AFTER_MS, ...options });
+    impl.setTestHooks({ sleep: async (ms) => void (clock += ms), now: () => clock, random: () => 0.5 });
+    await configure(config);
+}
+
+async function configure(config: Record<string, string> = {}, url = emulator.url): Promise<void> {
+    const values: Record<string, string> = { "pipecat:apiKey": KEY, "pipecat:apiUrl": url, ...config };
+    await secretSetProvider.configure!({ config: { get: (k: string) => values[k], require: (k: string) => values[k] ?? assert.fail(k) } });
+}
+
+async function failure(op: Promise<unknown>): Promise<string> {
+    const e = await op.then(
+        () => assert.fail("expected the operation to fail"),
+        (error: unknown) => error as Error,
+    );
+    messages.push(e.message, String(e.stack));
+    return e.message;
+}
+
+function seen(): string[] {
+    return emulator.requests.map((r) => `${r.method} ${r.path.replace("/v1", "")} ${r.status}`);
+}
+
+async function checked(inputs: Props, olds: Props = {}): Promise<Props> {
+    const r = await secretSetProvider.check!(olds, inputs);
+    assert.deepEqual(r.failures ?? [], []);
+    return r.inputs;
+}
+
+async function create(inputs: Props): Promise<Props> {
+    return (await secretSetProvider.create(await checked(inputs))).outs as Props;
+}
+
+const regular = { name: "voice-agent", secrets: { OPENAI_API_KEY: V1 } };
+const pull = { name: "dockerhub-pull", imagePullSecret: { host: "https://index.docker.io/v1/", username: "bot", password: PASSWORD } };
+const pullValue = Buffer.from(`bot:${PASSWORD}`).toString("base64");
+
+describe("the provider never loses a set", () => {
+    afterEach(async () => {
+        impl.setTestHooks({});
+        await emulator?.close();
+    });
+
+    after(() => {
+        for (const m of messages) for (const s of SECRETS) assert.ok(!m.includes(s), "a message leaks a secret");
+    });
+
+    describe("delete", () => {
+        it("leaves a set alone that a newer resource of the stack wrote under the same name in this run", async () => {
+            await setup();
+            const old = await create(regular);
+            // The engine replaced the resource create-first (`--replace`, with adopt): the new one took the set over.
+            const news = await create({ ...regular, adopt: true });
+            assert.notEqual(news["revision"], old["revision"]);
+            emulator.clearRequests();
+            await secretSetProvider.delete!("voice-agent", old);
+            assert.deepEqual(seen(), [], "the old resource's delete sends nothing");
+            assert.ok(emulator.snapshot()["voice-agent"]);
+            // The resource that wrote it last still deletes it.
+            await secretSetProvider.delete!("voice-agent", news);
+            assert.equal(emulator.snapshot()["voice-agent"], undefined);
+        });
+
+        it("counts only the API's own 'Set not found' as gone: a 404 of a wrong URL fails and names pipecat:apiUrl", async () => {
+            await setup();
+            const outs = await create(regular);
+            await configure({}, emulator.url.replace(/\/v1$/, ""));
+            const message = await failure(secretSetProvider.delete!("voice-agent", outs));
+            assert.match(message, /pipecat:apiUrl \(or PIPECAT_API_URL\) is http:\/\/127\.0\.0\.1:\d+;/);
+            assert.match(message, /https:\/\/api\.pipecat\.daily\.co\/v1/);
+            assert.ok(emulator.snapshot()["voice-agent"], "the set lives on");
+            // Refresh does not drop it from state either.
+            assert.match(await failure(secretSetProvider.read!("voice-agent", outs)), /pipecat:apiUrl/);
+            await configure();
+            emulator.deleteDirect("voice-agent");
+            await secretSetProvider.delete!("voice-agent", outs); // "Set not found": already gone
+        });
+
+        it("tells a user whose key was rotated since the last up how refresh and destroy can use the new one", async () => {
+            await setup();
+            const outs = await create(regular);
+            await configure({ "pipecat:apiKey": "pk-stale-key-from-the-state" });
+            for (const op of [secretSetProvider.read!("voice-agent", outs), secretSetProvider.delete!("voice-agent", outs)]) {
+                const message = await failure(op);
+                assert.match(message, /401/);
+                assert.match(message, /saved in the state by the last `pulumi up`/);
+                assert.match(message, /--run-program/);
+            }
+        });
+    });
+
+    describe("check before anything destructive", () => {
+        it("refuses a region the organisation does not have, with the ones it has, before any write or delete", async () => {
+            await setup();
+            const olds = await checked(regular);
+            const r = await secretSetProvider.check!(olds, { ...regular, region: "us-esat" });
+            assert.deepEqual(r.failures, [{ property: "", reason: 'region: "us-esat" is not a region this organisation can use (it has: us-west, us-east, eu-central, ap-south)' }]);
+            assert.deepEqual(seen(), ["GET /regions 200"]);
+        });
+
+        it("checks a region once per process, only when it is newly declared, and never without a key", async () => {
+            await setup();
+            const olds = await checked({ ...regular, region: "us-east" });
+            await checked({ ...regular, region: "us-east" }, olds);
+            await checked({ ...regular, region: "eu-central" }, olds);
+            assert.deepEqual(seen(), ["GET /regions 200"]);
+            await configure({ "pipecat:apiKey": "" });
+            impl.setTestHooks({ sleep: async (ms) => void (clock += ms), now: () => clock });
+            emulator.clearRequests();
+            await checked({ ...regular, region: "ap-south" });
+            assert.deepEqual(seen(), [], "a pull-request preview without a key sends nothing");
+        });
+
+        it("does not replace a set whose new region could not be checked", async () => {
+            await setup();
+            emulator.injectFault({ route: "GET /regions", status: 500, times: Infinity });
+            const olds = await checked(regular);
+            const r = await secretSetProvider.check!(olds, { ...regular, region: "us-east" });
+            assert.match(r.failures?.[0]?.reason ?? "", /^region: "us-east" could not be checked, so the set was not replaced/);
+            // A new set needs no check: a wrong region would fail its PUT, and nothing is lost.
+            assert.deepEqual((await secretSetProvider.check!({}, { ...regular, region: "us-east" })).failures ?? [], []);
+        });
+
+        it("keeps an autonamed set's name when the resource is renamed with aliases", async () => {
+            await setup();
+            const olds = await checked({ autonamePrefix: "old-name", secrets: { A: V1 } });
+            const news = await checked({ autonamePrefix: "new-name", secrets: { A: V1 } }, olds);
+            assert.equal(news["name"], olds["name"]);
+        });
+
+        it("leaves the name a preview cannot know unknown, and picks one at create", async () => {
+            await setup();
+            assert.equal((await checked({ autonamePrefix: "agent", autonameAtCreate: true, secrets: { A: V1 } }))["name"], UNKNOWN);
+            assert.match(String((await checked({ autonamePrefix: "agent", secrets: { A: V1 } }))["name"]), /^agent-[a-z0-9]{7}$/);
+            const olds = await checked({ autonamePrefix: "agent", secrets: { A: V1 } });
+            assert.equal((await checked({ autonamePrefix: "agent", autonameAtCreate: true, secrets: { A: V1 } }, olds))["name"], olds["name"]);
+        });
+    });
+
+    describe("adoption", () => {
+        it("updates an adopted image-pull set in place where the API allows it, without deleting", async () => {
+            await setup({ imagePullUpdates: "accept" });
+            emulator.seed("dockerhub-pull", { type: "imagePullSecret", host: "https://ghcr.io/", secretValue: "b2xkOm9sZA==", region: "us-east" });
+            await create({ ...pull, adopt: true });
+            assert.ok(!seen().some((r) => r.startsWith("DELETE")), seen().join("\n"));
+            const set = emulator.snapshot()["dockerhub-pull"];
+            assert.equal(set?.type === "imagePullSecret" && set.secretValue, pullValue);
+            assert.equal(set?.region, "us-east", "an undeclared region keeps the set where it is");
+            assert.equal(set?.status, "ready");
+        });
+
+        it("re-creates an adopted image-pull set in its own region where the API refuses updates", async () => {
+            await setup();
+            emulator.seed("dockerhub-pull", { type: "imagePullSecret", host: "https://ghcr.io/", secretValue: "b2xkOm9sZA==", region: "us-east" });
+            await create({ ...pull, adopt: true });
+            assert.deepEqual(seen().filter((r) => !r.startsWith("GET")), [
+                "PUT /secrets/dockerhub-pull 400",
+                "DELETE /secrets/dockerhub-pull 200",
+                "PUT /secrets/dockerhub-pull 202",
+            ]);
+            assert.equal((emulator.requests.filter((r) => r.method === "PUT")[1]?.body as Props)["region"], "us-east");
+            assert.equal(emulator.snapshot()["dockerhub-pull"]?.region, "us-east");
+        });
+
+        it("refuses to adopt a set declared in another region than the one it is in, changing nothing", async () => {
+            await setup();
+            for (const [name, seed, inputs] of [
+                ["dockerhub-pull", { type: "imagePullSecret" as const, host: "https://ghcr.io/", secretValue: "b2xkOm9sZA==", region: "us-east" }, pull],
+                ["voice-agent", { secrets: { OPENAI_API_KEY: V2 }, region: "us-east" }, regular],
+            ] as const) {
+                emulator.seed(name, seed);
+                const before = emulator.snapshot()[name];
+                emulator.clearRequests();
+                const message = await failure(create({ ...inputs, adopt: true, region: "us-west" }));
+                assert.match(message, new RegExp(`"${name}" exists in region "us-east" but is declared in region "us-west"`));
+                assert.ok(seen().every((r) => r.startsWith("GET")), seen().join("\n"));
+                assert.deepEqual(emulator.snapshot()[name], before);
+            }
+        });
+
+        it("says that an adopted image-pull set's credentials are gone when re-creating it failed", async () => {
+            await setup();
+            emulator.seed("dockerhub-pull", { type: "imagePullSecret", host: "https://ghcr.io/", secretValue: "b2xkOm9sZA==" });
+            // The oldest matching fault answers first: the API's refusal to update, then a failure for good.
+            emulator.injectFault({ route: "PUT /secrets/:name", status: 400, body: JSON.stringify({ error: "Cannot update existing image pull secrets. Delete and recreate instead.", code: "GENERIC_BAD_REQUEST" }) });
+            emulator.injectFault({ route: "PUT /secrets/:name", status: 503, times: Infinity });
+            const message = await failure(create({ ...pull, adopt: true }));
+            assert.match(message, /was deleted to be created again with the declared credentials, and that failed: its previous credentials are gone/);
+        });
+
+        it("waits until an adopted regular set is ready after deleting its extra keys", async () => {
+            await setup();
+            emulator.seed("voice-agent", { secrets: { OPENAI_API_KEY: V2, EXTRA: V2, constructor: V2 } });
+            await create({ ...regular, adopt: true });
+            const requests = seen();
+            const lastDelete = requests.map((r) => r.startsWith("DELETE")).lastIndexOf(true);
+            assert.deepEqual(requests.slice(lastDelete - 1, lastDelete + 1), ["DELETE /secrets/voice-agent/EXTRA 200", "DELETE /secrets/voice-agent/constructor 200"]);
+            assert.ok(requests.slice(lastDelete + 1).length >= 2 && requests.slice(lastDelete + 1).every((r) => r === "GET /secrets/voice-agent 200"), requests.join("\n"));
+            const set = emulator.snapshot()["voice-agent"];
+            assert.equal(set?.status, "ready", "create returned while the set was still pending");
+            assert.deepEqual(set?.type === "secret" && set.secrets, { OPENAI_API_KEY: V1 });
+        });
+    });
+
+    describe("a failed create", () => {
+        it("deletes nothing when the PUT was refused: the set may be a concurrent writer's", async () => {
+            await setup();
+            emulator.injectFault({ route: "PUT /secrets/:name", status: 400, body: '{"error":"Cannot update existing regular secrets to image pull secrets","code":"GENERIC_BAD_REQUEST"}' });
+            await failure(create(regular));
+            assert.ok(!seen().some((r) => r.startsWith("DELETE")), seen().join("\n"));
+        });
+
+        it("leaves a set in place that holds keys this program never wrote", async () => {
+            await setup();
+            // Someone else's set of the same name appears between the existence check and our PUT,
+            // which merges into it; then provisioning fails.
+            emulator.seed("voice-agent", { secrets: { THEIRS: V2 } });
+            emulator.injectFault({ route: "GET /secrets/:name", status: 404, body: '{"error":"Set not found","code":"NOT_FOUND"}' });
+            emulator.failProvisioning({ setName: "voice-agent" });
+            const message = await failure(secretSetProvider.create(await checked(regular)));
+            assert.match(message, /keys this program did not write \(THEIRS\), so it was left in place/);
+            assert.ok(emulator.snapshot()["voice-agent"]);
+        });
+
+        it("says nothing was left behind when the rollback found the set gone", async () => {
+            await setup();
+            emulator.failProvisioning({ setName: "voice-agent" });
+            emulator.injectFault({ route: "DELETE /secrets/:name", status: 404, body: '{"error":"Set not found","code":"NOT_FOUND"}' });
+            const message = await failure(create(regular));
+            assert.match(message, /Nothing was left behind in Pipecat Cloud\. Run `pulumi up` to retry\./);
+            assert.doesNotMatch(message, /deleted again/);
+        });
+
+        it("after a readiness timeout, deletes the set and says to raise the bound, which then works", async () => {
+            await setup({ readyAfterMs: 120_000 }, { "pipecat:readyTimeoutSeconds": "60" });
+            const message = await failure(create(regular));
+            assert.match(message, /still pending after \d+ s \(pipecat:readyTimeoutSeconds is 60\)/);
+            assert.match(message, /deleted again\. Raise the bound, for example `pulumi config set pipecat:readyTimeoutSeconds 900`/);
+            assert.doesNotMatch(message, /keep waiting/);
+            assert.equal(emulator.snapshot()["voice-agent"], undefined);
+            await configure({ "pipecat:readyTimeoutSeconds": "300" });
+            const outs = await create(regular);
+            assert.equal(outs["status"], "ready");
+            assert.equal(emulator.snapshot()["voice-agent"]?.status, "ready");
+        });
+
+        it("after an update's readiness timeout, says to raise the bound, which then converges", async () => {
+            await setup({}, { "pipecat:readyTimeoutSeconds": "60" });
+            const olds = await create(regular);
+            await emulator.close();
+            emulator = await startEmulator({ apiKey: KEY, now: () => clock, readyAfterMs: 120_000 });
+            emulator.seed("voice-agent", { secrets: { OPENAI_API_KEY: V1 } });
+            await configure({ "pipecat:readyTimeoutSeconds": "60" });
+            const news = await checked({ name: "voice-agent", secrets: { OPENAI_API_KEY: V2 } }, olds);
+            const message = await failure(secretSetProvider.update!("voice-agent", olds, news));
+            assert.match(message, /still pending after \d+ s .* The values were written .* Raise the bound/);
+            await configure({ "pipecat:readyTimeoutSeconds": "300" });
+            await secretSetProvider.update!("voice-agent", olds, news);
+            const set = emulator.snapshot()["voice-agent"];
+            assert.deepEqual(set?.type === "secret" && [set.status, set.secrets], ["ready", { OPENAI_API_KEY: V2 }]);
+        });
+    });
+
+    describe("responses the provider does not know", () => {
+        it("waits on an unknown status like pending and never mistakes it for ready", async () => {
+            await setup({ readyAfterMs: 0 }, { "pipecat:readyTimeoutSeconds": "10" });
+            emulator.injectFault({ route: "GET /secrets/:name", status: 404, body: '{"error":"Set not found","code":"NOT_FOUND"}' });
+            emulator.injectFault({ route: "GET /secrets/:name", status: 200, body: '{"secrets":[{"fieldName":"OPENAI_API_KEY"}],"region":"us-west","status":"provisioning","source":"managed"}', times: Infinity });
+            const message = await failure(create(regular));
+            assert.match(message, /still in status "provisioning" after \d+ s/);
+        });
+
+        it("reads an image-pull set from a list with a kind and a status it does not know", async () => {
+            await setup({ readyAfterMs: 0 });
+            const outs = await create(pull);
+            const list = JSON.stringify({ sets: [{ name: "other", type: "referencedSecret", status: "linked" }, { name: "dockerhub-pull", type: "imagePullSecret", region: "us-west", status: "failed", source: "managed" }] });
+            emulator.injectFault({ route: "GET /secrets", status: 200, body: list, times: Infinity });
+            const read = await secretSetProvider.read!("dockerhub-pull", outs);
+            assert.equal((read.props as Props)["status"], "failed", "refresh shows a set that failed outside Pulumi");
+        });
+    });
+
+    describe("settings and redaction", () => {
+        it("combines pipecat:adopt and PIPECAT_ADOPT", () => {
+            const s = resolveSettings({ get: (k) => (k === "pipecat:adopt" ? "a, b" : undefined) }, { PIPECAT_ADOPT: "c" });
+            assert.deepEqual([...s.adopt].sort(), ["a", "b", "c"]);
+        });
+
+        it("redacts JSON-escaped values and short values that stand alone", () => {
+            const quoted = 'pa"ss\\word\nx';
+            assert.equal(redact(`body {"v":${JSON.stringify(quoted)}}`, [quoted]), 'body {"v":"[secret]"}');
+            assert.equal(redact("value 'ab' refused; about abc", ["ab"]), "value '[secret]' refused; about abc");
+            assert.equal(redact("x=7 after 17 s", ["7"]), "x=[secret] after 17 s");
+        });
+    });
+});
