@@ -11,7 +11,6 @@ import { type Emulator, DEFAULT_LIMITS, startEmulator } from "../../emulator";
 import { SET_NAME_MAX_LENGTH, SET_NAME_MIN_LENGTH, SET_NAME_PATTERN as EMULATOR_NAME_PATTERN, isValidSecretKey, setNameProblem } from "../../emulator/rules";
 import { secretSetProvider } from "../../provider";
 import { LIMITS, SET_NAME_PATTERN, UNKNOWN } from "../../provider/schema";
-import { itKnownIssue } from "../support/known-issues";
 import { type SecretSpec, assertNoLeaks } from "../support/leaks";
 
 type Implementation = typeof import("../../provider/implementation");
@@ -184,17 +183,14 @@ describe("bad inputs", () => {
         });
     }
 
-    itKnownIssue(
-        "rejects an image-pull host with credentials in it (https://user:token@host/)",
-        undefined, // fixed: was known issue B4
-        async () => {
-            const result = await secretSetProvider.check!({}, withPull({ host: `https://robot:${PASSWORD}@ghcr.io/`, credentials: CREDENTIALS }));
-            const failures = result.failures ?? [];
-            assert.ok(failures.length > 0, "accepted");
-            assert.match(failures[0]?.reason ?? "", /^imagePullSecret\.host: /);
-            assertNoLeaks([{ label: "reason", text: failures[0]?.reason ?? "" }], SECRETS);
-        },
-    );
+    // Was known issue B4 (test/support/KNOWN-ISSUES.md).
+    it("rejects an image-pull host with credentials in it (https://user:token@host/)", async () => {
+        const result = await secretSetProvider.check!({}, withPull({ host: `https://robot:${PASSWORD}@ghcr.io/`, credentials: CREDENTIALS }));
+        const failures = result.failures ?? [];
+        assert.ok(failures.length > 0, "accepted");
+        assert.match(failures[0]?.reason ?? "", /^imagePullSecret\.host: /);
+        assertNoLeaks([{ label: "reason", text: failures[0]?.reason ?? "" }], SECRETS);
+    });
 });
 
 describe("good inputs at the edges", () => {
@@ -290,21 +286,18 @@ describe("the largest inputs the provider accepts, over HTTP to the emulator", (
         await createChecked({ name: "near-request-limit", secrets });
     });
 
-    itKnownIssue(
-        "never passes check with an input the emulator refuses for its size: 500 keys of 64 characters with 64 KiB values",
-        undefined, // fixed: was known issue B5
-        async function () {
-            this.timeout(60_000);
-            const value = sized(LIMITS.valueMaxBytes);
-            const secrets = Object.fromEntries(Array.from({ length: LIMITS.keysMax }, (_, i) => [`K${String(i).padStart(LIMITS.keyMax - 1, "0")}`, value]));
-            const inputs = { name: "largest-input", secrets };
-            const failures = (await secretSetProvider.check!({}, inputs)).failures ?? [];
-            if (failures.length > 0) {
-                // Refused up front, naming the field and a size rule: as good as accepted by the API.
-                assert.match(failures[0]?.reason ?? "", /^secrets: .*bytes/);
-                return;
-            }
-            await createChecked(inputs);
-        },
-    );
+    // Was known issue B5 (test/support/KNOWN-ISSUES.md).
+    it("never passes check with an input the emulator refuses for its size: 500 keys of 64 characters with 64 KiB values", async function () {
+        this.timeout(60_000);
+        const value = sized(LIMITS.valueMaxBytes);
+        const secrets = Object.fromEntries(Array.from({ length: LIMITS.keysMax }, (_, i) => [`K${String(i).padStart(LIMITS.keyMax - 1, "0")}`, value]));
+        const inputs = { name: "largest-input", secrets };
+        const failures = (await secretSetProvider.check!({}, inputs)).failures ?? [];
+        if (failures.length > 0) {
+            // Refused up front, naming the field and a size rule: as good as accepted by the API.
+            assert.match(failures[0]?.reason ?? "", /^secrets: .*bytes/);
+            return;
+        }
+        await createChecked(inputs);
+    });
 });
