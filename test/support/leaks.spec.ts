@@ -8,7 +8,7 @@ import type { AddressInfo } from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import axios from "axios";
-import { assertNoLeaks, describeLeaks, errorHaystack, fileHaystacks, needlesFor, scanForLeaks } from "./leaks";
+import { assertNoLeaks, describeLeaks, errorHaystack, fileHaystacks, needlesFor, scanForLeaks, splitRegisterResourceDumps } from "./leaks";
 
 const SECRET = "sk-live-PLANTED-secret-0001";
 const SPECIAL = 'p@ss word/with+"quotes"&=';
@@ -242,6 +242,57 @@ describe("errorHaystack with circular and library errors", () => {
         });
         errorHaystack("getter", error);
         assert.equal(read, false);
+    });
+});
+
+describe("splitRegisterResourceDumps", () => {
+    const PROVIDER = "exports.handler = __f0;\n\nvar __provider = {create: __f1};\n\nfunction __f0() {\n  return __provider;\n}\n";
+    const dump = (indent: string, value: string) =>
+        [
+            `${indent}debug: RegisterResource RPC finished: resource:set-00[pulumi-nodejs:dynamic/pipecat:SecretSet]; err: null, resp: urn:x::set-00,set-00,__provider,,,${PROVIDER.split("\n")[0]}`,
+            ...PROVIDER.split("\n")
+                .slice(1, -1)
+                .map((l) => `${indent}${l}`),
+            `${indent},name,,,set-00,secrets,,,FIRST,,,${value},,`,
+        ].join("\n");
+
+    it("sets apart exactly the dump, also under the Diagnostics indent, and keeps the lines after it up to the next debug line", () => {
+        for (const indent of ["", "    "]) {
+            const output = [
+                `${indent}debug: Registering resource: t=pulumi-nodejs:dynamic/pipecat:SecretSet, name=set-00`,
+                dump(indent, SECRET),
+                `${indent}warning: the provider printed ${SECRET}`,
+                "Resources:",
+                `    + 1 to create ${SECRET}`,
+                `${indent}debug: RegisterResource RPC finished: resource:stack[pulumi:pulumi:Stack]; err: null, resp: urn:stack,,,,`,
+                `${indent}error: after the one-line dump ${SECRET}`,
+            ].join("\n");
+            const split = splitRegisterResourceDumps(output, PROVIDER);
+            assert.equal(split.count, 2);
+            assert.equal(split.dumps.split("\n").length, PROVIDER.split("\n").length + 1);
+            assert.deepEqual(
+                scanForLeaks([{ label: "dumps", text: split.dumps }], [SECRET]).map((l) => l.haystack),
+                ["dumps"],
+            );
+            assert.equal((split.rest.match(new RegExp(SECRET, "g")) ?? []).length, 3, `indent ${JSON.stringify(indent)}: a line after a dump was dropped`);
+            assert.ok(!split.rest.includes("RegisterResource RPC finished"));
+        }
+    });
+
+    it("takes the live display's one-line form as the dump alone", () => {
+        const output = [
+            ` +  pulumi:pulumi:Stack e2e creating (3s) debug: RegisterResource RPC finished: resource:set-00[x]; err: null, resp: urn,set-00,__provider,,,${PROVIDER.split("\n")[0]}`,
+            ` +  pulumi-nodejs:dynamic/pipecat:SecretSet set-00 created ${SECRET}`,
+        ].join("\n");
+        const split = splitRegisterResourceDumps(output, PROVIDER);
+        assert.equal(split.count, 1);
+        assert.ok(split.rest.includes(SECRET));
+        assert.ok(!split.dumps.includes(SECRET));
+    });
+
+    it("refuses a dump that holds only part of the provider's text", () => {
+        const cut = dump("", SECRET).split("\n").slice(0, 4).join("\n") + "\nsomething else";
+        assert.throws(() => splitRegisterResourceDumps(cut, PROVIDER), /holds only part of the serialized provider/);
     });
 });
 

@@ -204,3 +204,53 @@ export function fileHaystacks(paths: readonly string[]): Haystack[] {
     return out;
 }
 
+/** What {@link splitRegisterResourceDumps} returns: the dumps, and every other line of the output. */
+export interface SplitDumps {
+    readonly dumps: string;
+    readonly rest: string;
+    readonly count: number;
+}
+
+const DUMP_HEADER = "debug: RegisterResource RPC finished:";
+
+/**
+ * Sets apart @pulumi/pulumi's debug dumps of RegisterResource responses in `pulumi --debug` output, and nothing else.
+ *
+ * A dump is one debug message: the header line (`debug: RegisterResource RPC finished: …; resp: <fields joined by
+ * commas>`, indented under Diagnostics, or after a progress prefix in the live display, which shows its first line
+ * only). When the response holds the serialized provider, its text follows the header line by line (it is the one
+ * multi-line field), and the line holding the provider's last line ends the dump. `providerText` is that serialized
+ * provider (the `__provider` input in state). A header followed by part of the provider's text only throws: the
+ * format changed, and guessing where the dump ends could hide the lines after it.
+ */
+export function splitRegisterResourceDumps(output: string, providerText: string): SplitDumps {
+    const lines = output.split("\n");
+    const provider = providerText.split("\n");
+    const first = provider[0] ?? "";
+    const dumps: string[] = [];
+    const rest: string[] = [];
+    let count = 0;
+    for (let i = 0; i < lines.length; i++) {
+        const line = lines[i] as string;
+        const at = line.indexOf(DUMP_HEADER);
+        if (at === -1) {
+            rest.push(line);
+            continue;
+        }
+        count++;
+        dumps.push(line);
+        if (first === "" || !line.endsWith(first)) continue; // a response without the provider: one line
+        const indent = /^\s*/.exec(line)?.[0] ?? "";
+        // Lines 1 .. n-2 of the provider's text come as they are (under the indent); line n-1 starts the next one.
+        let matched = 0;
+        while (matched < provider.length - 2 && (lines[i + 1 + matched] ?? "").trimEnd() === `${indent}${provider[matched + 1]}`.trimEnd()) matched++;
+        if (matched === 0 && provider.length > 2) continue; // the live display's one-line form
+        const last = lines[i + 1 + matched];
+        if (matched < provider.length - 2 || last === undefined || !last.startsWith(`${indent}${provider[provider.length - 1]}`)) {
+            throw new Error(`splitRegisterResourceDumps: a dump at line ${i + 1} holds only part of the serialized provider; its end cannot be told`);
+        }
+        dumps.push(...lines.slice(i + 1, i + 2 + matched));
+        i += 1 + matched;
+    }
+    return { dumps: dumps.join("\n"), rest: rest.join("\n"), count };
+}
