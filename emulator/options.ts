@@ -70,6 +70,12 @@ export interface EmulatorOptions {
    * @default Date.now
    */
   readonly now?: (() => number) | undefined;
+  /**
+   * How a fault's `delayMs` is waited for: the held request is handled (or answered) when the returned promise
+   * resolves. Inject one to hold and release requests in tests without waiting in real time. After `close()` a
+   * request whose wait ends is abandoned. @default a `setTimeout` of `ms`, cancelled by `close()`
+   */
+  readonly sleep?: ((ms: number) => Promise<void>) | undefined;
   /** Receives one line per request (method, path, status, duration; never bodies). @default no logging */
   readonly log?: ((line: string) => void) | undefined;
 }
@@ -86,6 +92,7 @@ export interface ResolvedOptions {
   readonly defaultRegion: string;
   readonly limits: EmulatorLimits;
   readonly now: () => number;
+  readonly sleep: ((ms: number) => Promise<void>) | undefined;
   readonly log: ((line: string) => void) | undefined;
 }
 
@@ -134,6 +141,8 @@ export function normalizeOptions(options: EmulatorOptions = {}): ResolvedOptions
     check(isPositiveInteger(value), `limits.${name}`, "must be a positive integer");
   }
 
+  check(options.sleep === undefined || typeof options.sleep === "function", "sleep", "must be a function (ms) => Promise<void>");
+
   return {
     apiKey,
     host: options.host ?? DEFAULT_HOST,
@@ -145,6 +154,7 @@ export function normalizeOptions(options: EmulatorOptions = {}): ResolvedOptions
     defaultRegion,
     limits,
     now: options.now ?? Date.now,
+    sleep: options.sleep,
     log: options.log,
   };
 }

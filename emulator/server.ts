@@ -56,7 +56,7 @@ export function createEmulatorServer(deps: ServerDeps): EmulatorServer {
   const timers = new Set<NodeJS.Timeout>();
   let stopped = false;
 
-  const sleep = (ms: number): Promise<void> =>
+  const realSleep = (ms: number): Promise<void> =>
     new Promise((resolve) => {
       // After stop() the timer is cleared and the request is abandoned with its (destroyed) socket.
       const timer = setTimeout(() => {
@@ -66,6 +66,7 @@ export function createEmulatorServer(deps: ServerDeps): EmulatorServer {
       timers.add(timer);
     });
 
+  const sleep = deps.options.sleep ?? realSleep;
   const server = createServer((req, res) => {
     serve(deps, req, res, sleep, () => stopped).catch((err: unknown) => {
       deps.options.log?.(`internal error: ${err instanceof Error ? err.message : String(err)}`);

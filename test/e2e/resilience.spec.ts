@@ -7,7 +7,7 @@ import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { type Emulator, startEmulator } from "../../emulator";
-import { assertNoLeaks, type Haystack, scanForLeaks } from "../support/leaks";
+import { assertNoLeaks, type Haystack, scanForLeaks, splitRegisterResourceDumps } from "../support/leaks";
 import { createTempProject, engineBin, type TempProject } from "./harness";
 
 const API_KEY = "pk-e2e-resilience-KEY-never-shown-01";
@@ -222,6 +222,9 @@ describe("e2e: resilience through the real engine", function () {
             };
             project.writeFile("sets.json", JSON.stringify(v1));
             await debug("up", ["up", "--yes", "--skip-preview"]);
+            // The serialized provider (no secret in it: resource.spec) tells where each dump ends.
+            const providerText = (await project.exportStack()).deployment.resources?.find((r) => r.type.includes("pipecat:SecretSet"))?.inputs?.["__provider"];
+            assert.equal(typeof providerText, "string", "no serialized provider in state");
             project.writeFile("sets.json", JSON.stringify(v2));
             await debug("preview", ["preview", "--diff"]);
             await debug("up with its preview", ["up", "--yes", "--diff"]);
@@ -232,15 +235,17 @@ describe("e2e: resilience through the real engine", function () {
 
             // @pulumi/pulumi (3.248 to 3.276 at least) logs every RegisterResource response at debug level;
             // during a preview the engine answers with the planned outputs, i.e. the inputs, secrets in clear.
-            // Those messages are set apart and counted; everything else must be clean.
+            // Exactly those dumps are set apart and counted (not the lines after them); everything else must be clean.
             const upstream: Haystack[] = [];
             const ours: Haystack[] = [{ label: "stack export", text: exported.stdout }];
+            let dumpCount = 0;
             for (const h of debugOutputs) {
-                const messages = h.text.split(/\n(?=\s*debug: )/);
-                const dumps = messages.filter((m) => /^\s*debug: RegisterResource RPC finished:/.test(m));
-                upstream.push({ label: h.label, text: dumps.join("\n") });
-                ours.push({ label: h.label, text: messages.filter((m) => !dumps.includes(m)).join("\n") });
+                const split = splitRegisterResourceDumps(h.text, providerText as string);
+                dumpCount += split.count;
+                upstream.push({ label: h.label, text: split.dumps });
+                ours.push({ label: h.label, text: split.rest });
             }
+            assert.ok(dumpCount > 0, "no RegisterResource dump found: the filter was not exercised");
             assertNoLeaks(ours, [API_KEY, ...values], "--debug output (less @pulumi/pulumi's RegisterResource dumps) and state");
             const sdkHits = scanForLeaks(upstream, values);
             assert.deepEqual([...new Set(sdkHits.map((l) => l.haystack))].sort(), ["preview stderr", "up with its preview stderr"].sort());

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { HeldRequests } from "../support/held-requests";
 import { call, emulatorFixture, ManualClock, regularBody } from "./support";
 
 describe("emulator fault injection", () => {
@@ -99,31 +100,55 @@ describe("emulator fault injection", () => {
   });
 
   it("delays a request and then handles it normally when only delayMs is given", async () => {
-    const emulator = await start();
+    const held = new HeldRequests();
+    const emulator = await start({ sleep: held.sleep });
     emulator.injectFault({ route: "PUT /secrets/:name", delayMs: 150 });
-    const started = Date.now();
-    const answer = await call(emulator, "PUT", "/secrets/my-set", { body: regularBody({ A: "1" }) });
-    assert.ok(Date.now() - started >= 140, "the answer came before the delay");
-    assert.equal(answer.status, 202);
-    assert.ok(emulator.snapshot()["my-set"] !== undefined);
+    const answer = call(emulator, "PUT", "/secrets/my-set", { body: regularBody({ A: "1" }) });
+    await held.untilHeld(1);
+    assert.deepEqual(held.delays, [150]);
+    // Held: not handled and not answered yet.
+    assert.deepEqual(emulator.snapshot(), {});
+    assert.equal(emulator.requestCount(), 0);
+    held.releaseAll();
+    assert.equal((await answer).status, 202);
+    const set = emulator.snapshot()["my-set"];
+    assert.deepEqual(set?.type === "secret" ? set.secrets : undefined, { A: "1" });
   });
 
   it("holds a delayed request while other requests are answered", async () => {
-    const emulator = await start();
+    const held = new HeldRequests();
+    const emulator = await start({ sleep: held.sleep });
     emulator.injectFault({ route: "GET /secrets", delayMs: 500 });
     const slow = call(emulator, "GET", "/secrets");
+    await held.untilHeld(1);
     assert.equal((await call(emulator, "GET", "/regions")).status, 200);
     assert.equal(emulator.requestCount({ route: "GET /secrets" }), 0);
+    held.releaseAll();
     assert.equal((await slow).status, 200);
     assert.equal(emulator.requestCount({ route: "GET /secrets" }), 1);
   });
 
   it("delays before answering an injected status", async () => {
-    const emulator = await start();
+    const held = new HeldRequests();
+    const emulator = await start({ sleep: held.sleep });
     emulator.injectFault({ route: "GET /secrets", delayMs: 100, status: 504 });
-    const started = Date.now();
-    assert.equal((await call(emulator, "GET", "/secrets")).status, 504);
-    assert.ok(Date.now() - started >= 90);
+    let answered = false;
+    const answer = call(emulator, "GET", "/secrets").then((a) => ((answered = true), a));
+    await held.untilHeld(1);
+    assert.deepEqual(held.delays, [100]);
+    assert.equal(answered, false, "answered before the delay ended");
+    assert.equal(emulator.requestCount(), 0);
+    held.releaseAll();
+    assert.equal((await answer).status, 504);
+    assert.equal(emulator.requestCount((r) => r.status === 504 && r.faulted), 1);
+  });
+
+  it("waits for no delay when the fault has none", async () => {
+    const held = new HeldRequests();
+    const emulator = await start({ sleep: held.sleep });
+    emulator.injectFault({ route: "GET /secrets", status: 503 });
+    assert.equal((await call(emulator, "GET", "/secrets")).status, 503);
+    assert.deepEqual(held.delays, []);
   });
 
   it("applies to as many matching requests as times says, and reports hits and remaining", async () => {

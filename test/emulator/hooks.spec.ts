@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { startEmulator } from "../../emulator";
+import { HeldRequests } from "../support/held-requests";
 import { call, emulatorFixture, imagePullBody, ManualClock, regularBody } from "./support";
 
 describe("emulator test hooks", () => {
@@ -195,6 +196,7 @@ describe("emulator test hooks", () => {
       [{ regions: ["us-west", "us-west"] }, "EmulatorOptions.regions must not repeat a region"],
       [{ defaultRegion: "mars" }, "EmulatorOptions.defaultRegion must be one of regions (us-west, us-east, eu-central, ap-south)"],
       [{ limits: { maxKeysPerSet: 0 } }, "EmulatorOptions.limits.maxKeysPerSet must be a positive integer"],
+      [{ sleep: 5 as never }, "EmulatorOptions.sleep must be a function (ms) => Promise<void>"],
     ];
     for (const [options, message] of invalid) {
       it(`refuses to start with ${JSON.stringify(options)}`, async () => {
@@ -224,12 +226,17 @@ describe("emulator test hooks", () => {
     });
 
     it("closes while a delayed request is held, without answering it", async () => {
-      const emulator = await startEmulator();
+      const held = new HeldRequests();
+      const emulator = await startEmulator({ sleep: held.sleep });
       emulator.injectFault({ delayMs: 10_000 });
-      const held = call(emulator, "GET", "/secrets");
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      const answer = call(emulator, "GET", "/secrets");
+      await held.untilHeld(1);
       await emulator.close();
-      await assert.rejects(held, /fetch failed/);
+      await assert.rejects(answer, /fetch failed/);
+      // Its wait ending after close() neither answers nor records it.
+      held.releaseAll();
+      await new Promise((resolve) => setImmediate(resolve));
+      assert.equal(emulator.requestCount(), 0);
     });
   });
 });

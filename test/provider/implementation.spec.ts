@@ -6,6 +6,7 @@ import * as assert from "node:assert/strict";
 import { type Emulator, type EmulatorOptions, startEmulator } from "../../emulator";
 import { secretSetProvider } from "../../provider";
 import { SecretsApiClient } from "../../provider/client";
+import { type Haystack, type SecretSpec, assertNoLeaks, errorHaystack } from "../support/leaks";
 
 type Implementation = typeof import("../../provider/implementation");
 // The shim requires the compiled implementation by package name: hooks must reach that same module.
@@ -16,14 +17,23 @@ const V1 = "sk-test-VALUE-one-never-shown-1111";
 const V2 = "sk-test-VALUE-two-never-shown-2222";
 const V3 = "sk-test-VALUE-three-never-shown-3333";
 const PASSWORD = "registry-PASSWORD-never-shown-4444";
-const SECRETS = [KEY, V1, V2, V3, PASSWORD];
+const PULL_USER = "bot";
+/** What is searched for in every failure: each secret, and the image-pull value as actually sent (base64 of user:password). */
+const SECRETS: SecretSpec[] = [
+    { label: "the API key", value: KEY },
+    { label: "value V1", value: V1 },
+    { label: "value V2", value: V2 },
+    { label: "value V3", value: V3 },
+    { label: "the registry password", value: PASSWORD },
+    { label: "base64 of user:password", value: Buffer.from(`${PULL_USER}:${PASSWORD}`).toString("base64") },
+];
 
 type Props = Record<string, unknown>;
 
 let emulator: Emulator;
 let clock: number;
 let sleeps: number[];
-const messages: string[] = [];
+const failures: Haystack[] = [];
 
 async function setup(options: EmulatorOptions = {}, apiKey = KEY): Promise<void> {
     clock = 1_000_000;
@@ -45,14 +55,13 @@ function configOf(values: Record<string, string>) {
     return { get: (k: string) => values[k], require: (k: string) => values[k] ?? assert.fail(`missing ${k}`) };
 }
 
-/** Runs an operation expected to fail; keeps its message for the leak check at the end. */
+/** Runs an operation expected to fail; keeps the error (message, stack, own properties) for the leak check at the end. */
 async function failure(op: Promise<unknown>): Promise<string> {
     try {
         await op;
     } catch (e) {
-        const message = (e as Error).message;
-        messages.push(message, String((e as Error).stack));
-        return message;
+        failures.push(errorHaystack(`failure #${failures.length}`, e));
+        return (e as Error).message;
     }
     return assert.fail("expected the operation to fail");
 }
@@ -77,7 +86,7 @@ async function create(inputs: Props): Promise<Props> {
 }
 
 const agent = { name: "voice-agent", secrets: { OPENAI_API_KEY: V1, DAILY_API_KEY: V2 } };
-const pull = { name: "dockerhub-pull", imagePullSecret: { host: "https://index.docker.io/v1/", username: "bot", password: PASSWORD } };
+const pull = { name: "dockerhub-pull", imagePullSecret: { host: "https://index.docker.io/v1/", username: PULL_USER, password: PASSWORD } };
 
 describe("secretSetProvider against the emulator", () => {
     afterEach(async () => {
@@ -86,7 +95,8 @@ describe("secretSetProvider against the emulator", () => {
     });
 
     after(() => {
-        for (const m of messages) for (const s of SECRETS) assert.ok(!m.includes(s), `a message leaks a secret: ${m}`);
+        // A hit names the failure, the secret's label and the offset, never the secret or the message.
+        assertNoLeaks(failures, SECRETS, "failures");
     });
 
     describe("check", () => {

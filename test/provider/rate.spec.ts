@@ -1,6 +1,7 @@
 /**
  * The client's rate limiter: unit tests on virtual time, simulations against sliding- and fixed-window
- * servers, and 50 concurrent creates through the provider against the emulator's rate limit in real time.
+ * servers, and 50 concurrent creates through the provider against the emulator's rate limit over real HTTP, on
+ * virtual time shared by the provider and the emulator (time stands still while a request is on its way).
  *
  * "Never exceeds the limit" is measured like this: the client cannot recall requests already on their way
  * when it first learns of a 429, so those are reported but not judged. Every request the client *started*
@@ -207,7 +208,25 @@ describe("RateLimiter", () => {
     });
 });
 
-describe("rate limiting against the emulator (real time)", () => {
+/** Counts the HTTP client requests of this process that have started and not yet finished (or failed). */
+function httpInFlight(): { readonly count: () => number; readonly stop: () => void } {
+    let open = 0;
+    const started = (): void => void open++;
+    const ended = (): void => void open--;
+    subscribe("http.client.request.start", started);
+    subscribe("http.client.response.finish", ended);
+    subscribe("http.client.request.error", ended);
+    return {
+        count: () => open,
+        stop: () => {
+            unsubscribe("http.client.request.start", started);
+            unsubscribe("http.client.response.finish", ended);
+            unsubscribe("http.client.request.error", ended);
+        },
+    };
+}
+
+describe("rate limiting against the emulator (virtual time)", () => {
     const KEY = "pk-rate-API-KEY-never-shown-0001";
     let emulator: Emulator | undefined;
 
@@ -218,12 +237,14 @@ describe("rate limiting against the emulator (real time)", () => {
     });
 
     it("creates 50 sets concurrently and, once slowed down, never exceeds 10 requests per second", async function () {
-        this.timeout(60_000);
         const LIMIT = 10;
-        emulator = await startEmulator({ apiKey: KEY, rateLimit: { requestsPerSecond: LIMIT } });
+        // One virtual clock for the provider's waits (Retry-After, pacing, readiness) and the emulator's window.
+        const vt = new VirtualTime();
+        emulator = await startEmulator({ apiKey: KEY, rateLimit: { requestsPerSecond: LIMIT }, now: vt.now });
         const config = { "pipecat:apiKey": KEY, "pipecat:apiUrl": emulator.url };
         await secretSetProvider.configure!({ config: { get: (k: string) => config[k as keyof typeof config], require: () => "" } });
-        impl.setTestHooks({}); // real sleep and clock: the emulator's limiter runs on Date.now
+        impl.setTestHooks({ sleep: vt.sleep, now: vt.now, random: () => 0.5 });
+        const http = httpInFlight();
 
         // One sequence orders the client's request starts and the limiter's events exactly (both are synchronous).
         let seq = 0;
@@ -239,21 +260,23 @@ describe("rate limiting against the emulator (real time)", () => {
 
         const names = Array.from({ length: 50 }, (_, i) => `rate-set-${String(i).padStart(2, "0")}`);
         const valueOf = (name: string, key: string): string => `value-${key}-of-${name}-never-shown`;
-        const started = Date.now();
+        const started = vt.now();
         let outcomes: PromiseSettledResult<unknown>[];
         try {
-            outcomes = await Promise.allSettled(
+            const work = Promise.allSettled(
                 names.map(async (name) => {
                     const inputs = { name, secrets: { FIRST: valueOf(name, "FIRST"), SECOND: valueOf(name, "SECOND") } };
                     const checked = await secretSetProvider.check!({}, inputs);
                     return secretSetProvider.create(checked.inputs);
                 }),
             );
+            outcomes = await vt.run(work, 10 * 60_000, () => http.count() > 0);
         } finally {
+            http.stop();
             unsubscribe("http.client.request.start", onStart);
             unsubscribe(RATE_LIMIT_CHANNEL, onRate);
         }
-        const elapsedMs = Date.now() - started;
+        const elapsedMs = vt.now() - started;
 
         // Every create succeeded with exactly its values.
         const failed = outcomes.filter((o) => o.status === "rejected").map((o) => String((o as PromiseRejectedResult).reason));
@@ -298,7 +321,7 @@ describe("rate limiting against the emulator (real time)", () => {
             `      rate limit ${LIMIT}/s: ${judged.length} requests, ${emulator.rateLimitedCount} refused (all sent before the client ` +
                 `slowed down); ${governed.length} sent after: at most ${maxGoverned} in any 1 s window ending at one of them, ` +
                 `${refusedGoverned} refused; counting the ${inFlight.length} already in flight: ${maxFromFirst429}; ` +
-                `client rate ${rates.join(" -> ")}/s; ${(elapsedMs / 1000).toFixed(1)} s`,
+                `client rate ${rates.join(" -> ")}/s; ${(elapsedMs / 1000).toFixed(1)} s of virtual time`,
         );
         assert.equal(refusedGoverned, 0, "a request sent after the client slowed down was refused");
         assert.ok(maxGoverned <= LIMIT, `${maxGoverned} requests in one second after slowing down (limit ${LIMIT})`);

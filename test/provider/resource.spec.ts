@@ -1,24 +1,28 @@
+/**
+ * SecretSet under @pulumi/pulumi's mocks, judged by what it registers: the RegisterResource request as serialized
+ * for the engine, before the mock monitor deserializes it. `MockResourceArgs.inputs` cannot show which value is
+ * secret (deserialization lifts secretness to the top-level property), and outputs are the resource's own wrapping;
+ * the serialized request carries the secret signature on exactly the values that reach Pulumi as secrets.
+ */
 import * as assert from "node:assert/strict";
+import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import type { MockResourceArgs } from "@pulumi/pulumi/runtime";
 
 const VALUE = "sk-mock-VALUE-never-shown-5678";
+const OTHER = "sk-mock-OTHER-never-shown-1234";
 const PASSWORD = "mock-registry-PASSWORD-91011";
-const registered: MockResourceArgs[] = [];
+const CREDENTIALS = "bW9jay1yb2JvdDptb2NrLXRva2VuLTEyMTM=";
+const HOST = "https://index.docker.io/v1/";
 
-/** The SDK hands mocks a secret as `{ <sig>: <secret sig>, value }`, lifted to the top-level property. */
-function unwrapSecret(v: unknown): unknown {
-    const o = v as Record<string, unknown> | undefined;
-    return o && o[pulumi.runtime.specialSigKey] === pulumi.runtime.specialSecretSig ? o["value"] : v;
-}
+/** name -> the properties of its RegisterResource request as sent (secrets still wrapped). */
+const sent = new Map<string, Record<string, unknown>>();
+/** name -> type token. */
+const types = new Map<string, string>();
 
 pulumi.runtime.setMocks(
     {
-        newResource(args) {
-            registered.push(args);
-            const keys = Object.keys((unwrapSecret(args.inputs["secrets"]) as Record<string, string> | undefined) ?? {}).sort();
-            return { id: `${args.inputs["name"] ?? args.name}`, state: { ...args.inputs, keys, isImagePullSecret: "imagePullSecret" in args.inputs } };
-        },
+        // The mock answers with no state: nothing asserted below is computed here.
+        newResource: (args) => ({ id: `${args.name}-id`, state: {} }),
         call: () => ({}),
     },
     "project",
@@ -26,58 +30,161 @@ pulumi.runtime.setMocks(
     false,
 );
 
+interface RegisterRequest {
+    getName(): string;
+    getType(): string;
+    getObject(): { toJavaScript(): Record<string, unknown> } | undefined;
+}
+const monitor = pulumi.runtime.getMonitor() as unknown as { registerResource(req: RegisterRequest, callback: unknown): void };
+const registerResource = monitor.registerResource.bind(monitor);
+monitor.registerResource = (req, callback) => {
+    sent.set(req.getName(), req.getObject()?.toJavaScript() ?? {});
+    types.set(req.getName(), req.getType());
+    registerResource(req, callback);
+};
+
 // Imported after setMocks, as a program would be evaluated by the engine.
 import { SecretSet, secretSetProvider } from "../../provider";
 
-function value<T>(o: pulumi.Output<T>): Promise<T> {
-    return new Promise((resolve) => o.apply((v) => resolve(v)));
+/** How a value is wrapped when Pulumi must treat it as secret. */
+const secret = (value: unknown) => ({ [pulumi.runtime.specialSigKey]: pulumi.runtime.specialSecretSig, value });
+
+/** The properties SecretSet registered for `resource`, once the registration went out. */
+async function registered(resource: SecretSet): Promise<Record<string, unknown>> {
+    const urn = await new Promise<string>((resolve) => resource.urn.apply(resolve));
+    const props = sent.get(urn.split("::").pop() ?? "");
+    assert.ok(props, `no RegisterResource request for ${urn}`);
+    return props;
 }
 
 describe("SecretSet under mocks", () => {
-    it("registers the pipecat:SecretSet type token with each value secret and names plain", async () => {
-        const set = new SecretSet("agent", { name: "voice-agent-secrets", secrets: { OPENAI_API_KEY: VALUE, DAILY_API_KEY: "d" } });
-        assert.deepEqual(await value(set.keys), ["DAILY_API_KEY", "OPENAI_API_KEY"]);
-        assert.equal(await pulumi.isSecret(set.keys), false, "key names are not secret");
-        assert.equal(await pulumi.isSecret(set.secrets), true, "values are secret");
-        assert.equal(await value(set.name), "voice-agent-secrets");
-        const args = registered.find((r) => r.name === "agent");
-        assert.equal(args?.type, "pulumi-nodejs:dynamic/pipecat:SecretSet");
+    it("registers the pipecat:SecretSet type token, each value of a secrets map as a secret and its key names plain", async () => {
+        const set = new SecretSet("agent", { name: "voice-agent-secrets", secrets: { OPENAI_API_KEY: VALUE, DAILY_API_KEY: OTHER } });
+        const props = await registered(set);
+        assert.equal(types.get("agent"), "pulumi-nodejs:dynamic/pipecat:SecretSet");
+        assert.equal(props["name"], "voice-agent-secrets");
+        // A plain object whose keys are visible, and whose every value carries the secret signature.
+        assert.deepEqual(props["secrets"], { OPENAI_API_KEY: secret(VALUE), DAILY_API_KEY: secret(OTHER) });
+    });
+
+    it("registers values given as plain Outputs or promises as secrets, and already secret ones stay secret", async () => {
+        const set = new SecretSet("mixed", {
+            name: "mixed",
+            secrets: { FROM_OUTPUT: pulumi.output(VALUE), FROM_PROMISE: Promise.resolve(OTHER), ALREADY: pulumi.secret(PASSWORD) },
+        });
+        assert.deepEqual((await registered(set))["secrets"], { FROM_OUTPUT: secret(VALUE), FROM_PROMISE: secret(OTHER), ALREADY: secret(PASSWORD) });
+    });
+
+    it("registers a secrets map given as one Output as a secret as a whole", async () => {
+        const set = new SecretSet("whole", { name: "whole", secrets: pulumi.output({ A_KEY: VALUE }) });
+        assert.deepEqual((await registered(set))["secrets"], secret({ A_KEY: VALUE }));
+    });
+
+    it("registers image-pull username and password as secrets and the host plain", async () => {
+        const set = new SecretSet("registry", { name: "pull", imagePullSecret: { host: HOST, username: "robot-user", password: PASSWORD } });
+        assert.deepEqual((await registered(set))["imagePullSecret"], { host: HOST, username: secret("robot-user"), password: secret(PASSWORD) });
+    });
+
+    it("registers image-pull credentials as a secret and the host plain", async () => {
+        const set = new SecretSet("registry-creds", { name: "pull-creds", imagePullSecret: { host: HOST, credentials: CREDENTIALS } });
+        assert.deepEqual((await registered(set))["imagePullSecret"], { host: HOST, credentials: secret(CREDENTIALS) });
+    });
+
+    it("registers an imagePullSecret given as one Output as a secret as a whole", async () => {
+        const set = new SecretSet("registry-output", { name: "pull-output", imagePullSecret: pulumi.output({ host: HOST, credentials: CREDENTIALS }) });
+        assert.deepEqual((await registered(set))["imagePullSecret"], secret({ host: HOST, credentials: CREDENTIALS }));
     });
 
     it("passes the resource name for autonaming when no name is given", async () => {
-        const set = new SecretSet("worker", { secrets: { A: VALUE } });
-        await value(set.keys);
-        const args = registered.find((r) => r.name === "worker");
-        assert.equal(args?.inputs["autonamePrefix"], "worker");
-        assert.equal(args?.inputs["name"], undefined);
+        const props = await registered(new SecretSet("worker", { secrets: { A: VALUE } }));
+        assert.equal(props["autonamePrefix"], "worker");
+        assert.equal("name" in props, false);
     });
 
-    it("marks image-pull credentials secret and keeps the host plain", async () => {
-        const set = new SecretSet("registry", { name: "pull", imagePullSecret: { host: "https://index.docker.io/v1/", username: "u", password: PASSWORD } });
-        assert.equal(await pulumi.isSecret(set.imagePullSecret), true);
-        assert.equal(await value(set.isImagePullSecret), true);
-    });
-
-    it("serializes a provider that is small and holds no value, no key and no implementation", async () => {
+    it("serializes a provider that is small, plain and holds no value, no key and no implementation", async () => {
         process.env["PIPECAT_API_KEY"] = "pk-should-never-be-serialized";
         try {
-            const set = new SecretSet("sized", { name: "sized-set", secrets: { A: VALUE } });
-            await value(set.keys);
-            const serialized = registered.find((r) => r.name === "sized")?.inputs["__provider"] as string;
-            assert.equal(typeof serialized, "string");
-            assert.ok(!serialized.includes(VALUE));
-            assert.ok(!serialized.includes("pk-should-never-be-serialized"));
-            assert.ok(!serialized.includes("zod"), "the schemas are required at run time, not captured");
-            assert.match(serialized, /require\("pulumi-pipecat-secrets\/implementation"\)/);
-            assert.ok(serialized.length < 4096, `serialized provider is ${serialized.length} bytes`);
-            console.log(`      serialized provider: ${serialized.length} bytes`);
+            const serialized = (await registered(new SecretSet("sized", { name: "sized-set", secrets: { A: VALUE } })))["__provider"];
+            assert.equal(typeof serialized, "string", "the serialized provider is a plain string, not a secret");
+            const text = serialized as string;
+            assert.ok(!text.includes(VALUE));
+            assert.ok(!text.includes("pk-should-never-be-serialized"));
+            assert.ok(!text.includes("zod"), "the schemas are required at run time, not captured");
+            assert.ok(text.length < 4096, `serialized provider is ${text.length} bytes`);
+            console.log(`      serialized provider: ${text.length} bytes`);
         } finally {
             delete process.env["PIPECAT_API_KEY"];
         }
     });
 
-    it("exports the exact provider object that SecretSet uses", () => {
-        assert.equal(typeof secretSetProvider.create, "function");
-        assert.equal(typeof secretSetProvider.configure, "function");
+    describe("the provider SecretSet passes", () => {
+        const METHODS = ["configure", "check", "diff", "create", "read", "update", "delete"] as const;
+        const IMPLEMENTATION = "pulumi-pipecat-secrets/implementation";
+
+        /** A stand-in implementation: each method records its call and returns a token naming itself. */
+        function recorder() {
+            const calls: { method: string; args: unknown[] }[] = [];
+            const implementation = new Proxy({} as Record<string, unknown>, {
+                get: (_, method) => (...args: unknown[]) => {
+                    calls.push({ method: String(method), args });
+                    return `result of ${String(method)}`;
+                },
+            });
+            return { calls, implementation };
+        }
+
+        /** Calls every method with arguments of its own, and asserts that each went to the implementation method of its name. */
+        function assertDelegates(provider: Record<string, unknown>, calls: { method: string; args: unknown[] }[]): void {
+            assert.deepEqual(Object.keys(provider).sort(), [...METHODS].sort());
+            for (const method of METHODS) {
+                const args = [`first argument of ${method}`, { second: method }, [method]];
+                calls.length = 0;
+                const result = (provider[method] as (...a: unknown[]) => unknown)(...args);
+                assert.equal(result, `result of ${method}`, `${method} does not return what the implementation returned`);
+                assert.deepEqual(calls, [{ method, args }], `${method} does not delegate to implementation.${method}`);
+                assert.ok(calls[0]?.args.every((a, i) => a === args[i]), `${method} does not pass its arguments through`);
+            }
+        }
+
+        it("is secretSetProvider: the registered text is its serialization", async () => {
+            const text = (await registered(new SecretSet("identity", { name: "identity", secrets: { A: VALUE } })))["__provider"];
+            // Serialized the way pulumi.dynamic.Resource serializes the provider it is given (a closure named `provider`).
+            const provider = secretSetProvider;
+            const own = await pulumi.runtime.serializeFunction(() => provider, { allowSecrets: true });
+            assert.equal(text, own.text);
+        });
+
+        it("deserializes, as the engine's provider host does, to the 7 methods, each delegating by name to the implementation", async () => {
+            const text = (await registered(new SecretSet("shim", { name: "shim", secrets: { A: VALUE } })))["__provider"] as string;
+            const { calls, implementation } = recorder();
+            const required: string[] = [];
+            const fakeRequire = (id: string): unknown => {
+                required.push(id);
+                return id === IMPLEMENTATION ? implementation : require(id);
+            };
+            // The wrapper require-from-string gives the text: a CommonJS module whose `handler` returns the provider.
+            const module = { exports: {} as { handler?: () => Record<string, unknown> } };
+            new Function("exports", "require", "module", "__filename", "__dirname", text)(module.exports, fakeRequire, module, "provider.js", ".");
+            const provider = module.exports.handler?.();
+            assert.ok(provider, "the serialized text exports no handler");
+            assertDelegates(provider, calls);
+            assert.deepEqual([...new Set(required)], [IMPLEMENTATION]);
+        });
+
+        it("is, as exported, the same 7 methods delegating by name to the installed implementation", () => {
+            // The shim's require resolves the package name from dist/provider: stand in for that module there.
+            const id = require.resolve(IMPLEMENTATION, { paths: [path.dirname(require.resolve("../../provider"))] });
+            require(id);
+            const cached = require.cache[id];
+            assert.ok(cached, "the implementation is not in the module cache");
+            const real = cached.exports;
+            const { calls, implementation } = recorder();
+            cached.exports = implementation;
+            try {
+                assertDelegates(secretSetProvider as unknown as Record<string, unknown>, calls);
+            } finally {
+                cached.exports = real;
+            }
+        });
     });
 });

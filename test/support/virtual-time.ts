@@ -22,8 +22,14 @@ export class VirtualTime {
             this.timers.push({ at: this.time + Math.max(0, ms), seq: this.seq++, resolve });
         });
 
-    /** Runs virtual time until `work` settles; fails if nothing is scheduled while it is still pending. */
-    async run<T>(work: Promise<T>, maxVirtualMs = 10 * 60_000): Promise<T> {
+    /**
+     * Runs virtual time until `work` settles; fails if nothing is scheduled while it is still pending.
+     *
+     * `busy`: while it returns true (real I/O in flight, such as HTTP requests to an emulator), time stands still and
+     * the event loop turns until it returns false; only then does the next timer fire. So a request takes no virtual
+     * time, and a timer never fires while an answer that came before it is still on its way.
+     */
+    async run<T>(work: Promise<T>, maxVirtualMs = 10 * 60_000, busy: () => boolean = () => false): Promise<T> {
         let settled = false;
         work.then(
             () => (settled = true),
@@ -33,6 +39,7 @@ export class VirtualTime {
         for (;;) {
             await new Promise((r) => setImmediate(r)); // every pending promise settles first
             if (settled) return work;
+            if (busy()) continue;
             this.timers.sort((a, b) => a.at - b.at || a.seq - b.seq);
             const next = this.timers.shift();
             if (next === undefined) throw new Error("VirtualTime: the work is pending but nothing is scheduled (a deadlock)");
