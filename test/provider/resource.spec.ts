@@ -18,6 +18,8 @@ const HOST = "https://index.docker.io/v1/";
 const sent = new Map<string, Record<string, unknown>>();
 /** name -> type token. */
 const types = new Map<string, string>();
+/** name -> the replaceOnChanges option as sent. */
+const replaceOnChanges = new Map<string, string[]>();
 
 pulumi.runtime.setMocks(
     {
@@ -34,12 +36,14 @@ interface RegisterRequest {
     getName(): string;
     getType(): string;
     getObject(): { toJavaScript(): Record<string, unknown> } | undefined;
+    getReplaceonchangesList(): string[];
 }
 const monitor = pulumi.runtime.getMonitor() as unknown as { registerResource(req: RegisterRequest, callback: unknown): void };
 const registerResource = monitor.registerResource.bind(monitor);
 monitor.registerResource = (req, callback) => {
     sent.set(req.getName(), req.getObject()?.toJavaScript() ?? {});
     types.set(req.getName(), req.getType());
+    replaceOnChanges.set(req.getName(), req.getReplaceonchangesList());
     registerResource(req, callback);
 };
 
@@ -75,9 +79,12 @@ describe("SecretSet under mocks", () => {
         assert.deepEqual((await registered(set))["secrets"], { FROM_OUTPUT: secret(VALUE), FROM_PROMISE: secret(OTHER), ALREADY: secret(PASSWORD) });
     });
 
-    it("registers a secrets map given as one Output as a secret as a whole", async () => {
-        const set = new SecretSet("whole", { name: "whole", secrets: pulumi.output({ A_KEY: VALUE }) });
-        assert.deepEqual((await registered(set))["secrets"], secret({ A_KEY: VALUE }));
+    it("opens a secrets map given as one secret Output or a Promise: each value a secret, key names plain", async () => {
+        // What `config.requireSecretObject(...)` returns: a preview must still name the keys that change.
+        for (const secrets of [pulumi.secret({ A_KEY: VALUE }), pulumi.output({ A_KEY: VALUE }), Promise.resolve({ A_KEY: VALUE })]) {
+            const set = new SecretSet("whole", { name: "whole", secrets });
+            assert.deepEqual((await registered(set))["secrets"], { A_KEY: secret(VALUE) });
+        }
     });
 
     it("registers image-pull username and password as secrets and the host plain", async () => {
@@ -90,9 +97,16 @@ describe("SecretSet under mocks", () => {
         assert.deepEqual((await registered(set))["imagePullSecret"], { host: HOST, credentials: secret(CREDENTIALS) });
     });
 
-    it("registers an imagePullSecret given as one Output as a secret as a whole", async () => {
-        const set = new SecretSet("registry-output", { name: "pull-output", imagePullSecret: pulumi.output({ host: HOST, credentials: CREDENTIALS }) });
-        assert.deepEqual((await registered(set))["imagePullSecret"], secret({ host: HOST, credentials: CREDENTIALS }));
+    it("opens an imagePullSecret given as one secret Output: credentials secret, the host plain", async () => {
+        const set = new SecretSet("registry-output", { name: "pull-output", imagePullSecret: pulumi.secret({ host: HOST, credentials: CREDENTIALS }) });
+        assert.deepEqual((await registered(set))["imagePullSecret"], { host: HOST, credentials: secret(CREDENTIALS) });
+    });
+
+    it("replaces on new image-pull credentials, keeping the program's own replaceOnChanges", async () => {
+        await registered(new SecretSet("roc-default", { name: "roc-default", secrets: { A: VALUE } }));
+        assert.deepEqual(replaceOnChanges.get("roc-default"), ["imagePullSecret"]);
+        await registered(new SecretSet("roc-user", { name: "roc-user", secrets: { A: VALUE } }, { replaceOnChanges: ["secrets"] }));
+        assert.deepEqual(replaceOnChanges.get("roc-user"), ["secrets", "imagePullSecret"]);
     });
 
     it("passes the resource name for autonaming when no name is given", async () => {
