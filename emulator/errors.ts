@@ -29,6 +29,11 @@ export function badRequest(message: string): ApiError {
   return apiError(400, "GENERIC_BAD_REQUEST", message);
 }
 
+/** 400 for a write to an image-pull set without the full image-pull body, verbatim from today's docs. */
+export function imagePullBodyRequired(): ApiError {
+  return badRequest("Must provide isImagePullSecret, host, and secretValue to update an image pull secret");
+}
+
 /** 400 for a body or name that does not validate; the detail follows the documented "Invalid request format". */
 export function invalidRequest(detail: string): ApiError {
   return badRequest(`Invalid request format: ${detail}`);

@@ -3,7 +3,7 @@
  *
  * Success bodies carry set names, key names, regions and readiness only; no handler ever puts a value in a body.
  */
-import { type ApiError, errorBody } from "./errors";
+import { type ApiError, errorBody, imagePullBodyRequired } from "./errors";
 import type { RouteMatch } from "./routes";
 import { type EmulatorLimits, type Outcome, parsePutBody } from "./rules";
 import type { SecretStore } from "./store";
@@ -17,6 +17,12 @@ export interface Reply {
 /** Turns an error into its reply. @internal */
 export function errorReply(e: ApiError): Reply {
   return { status: e.status, body: errorBody(e) };
+}
+
+/** Whether a body names all three fields of an image-pull write (valid or not). */
+function hasImagePullFields(body: unknown): boolean {
+  const b = (typeof body === "object" && body !== null ? body : {}) as Record<string, unknown>;
+  return b["isImagePullSecret"] === true && typeof b["host"] === "string" && b["host"] !== "" && typeof b["secretValue"] === "string" && b["secretValue"] !== "";
 }
 
 function reply<T>(outcome: Outcome<T>, status: number, body: (value: T) => unknown): Reply {
@@ -40,6 +46,8 @@ export function handle(store: SecretStore, match: RouteMatch, body: unknown, lim
       return { status: 200, body: { sets: store.list() } };
     case "PUT /secrets/:name": {
       const request = parsePutBody(body, limits);
+      // Today's docs: an update of an image-pull set needs the full body, and the 400 names its fields.
+      if (!request.ok && !hasImagePullFields(body) && store.kindOf(name) === "imagePullSecret") return errorReply(imagePullBodyRequired());
       if (!request.ok) return errorReply(request.error);
       return reply(store.put(name, request.value), 202, ({ region }) => ({ status: "OK", region }));
     }

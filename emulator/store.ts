@@ -4,7 +4,7 @@
  * No I/O: every operation returns either a value or the {@link ApiError} the server should answer, and time comes
  * from the injected clock, so the rules can be tested without HTTP and without sleeping.
  */
-import { type ApiError, badRequest, invalidRequest, secretNotFound, setNotFound } from "./errors";
+import { type ApiError, badRequest, imagePullBodyRequired, invalidRequest, secretNotFound, setNotFound } from "./errors";
 import { type InjectionHandle, normalizeTimes, RuleList } from "./handle";
 import {
   type EmulatorLimits,
@@ -182,7 +182,7 @@ export class SecretStore {
     }
 
     if (existing.type === "imagePullSecret" && request.type === "secret") {
-      return fail(badRequest("Must provide isImagePullSecret, host, and secretValue to update an image pull secret"));
+      return fail(imagePullBodyRequired());
     }
     if (existing.type === "secret" && request.type === "imagePullSecret") {
       return fail(badRequest("Cannot update existing regular secrets to image pull secrets"));
@@ -207,6 +207,11 @@ export class SecretStore {
     }
     existing.provisioning = this.provision(name, existing.region);
     return ok({ region: existing.region });
+  }
+
+  /** The kind of the set stored under `name`, if any. */
+  kindOf(name: string): StoredSet["type"] | undefined {
+    return this.sets.get(name)?.type;
   }
 
   /** `GET /secrets`: every set with its readiness, in creation order. */

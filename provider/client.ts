@@ -401,7 +401,12 @@ export function apiErrorMessage(
             : `Pipecat Cloud did not say that the set is missing, so this is not taken as "already gone": the API URL may be wrong. ` +
               `pipecat:apiUrl (or PIPECAT_API_URL) is ${apiUrl}; Pipecat Cloud's is ${DEFAULT_API_URL}.`;
     }
-    if (status === 400 && /image pull/i.test(error ?? "") && /update/i.test(error ?? "")) {
+    if (status === 400 && ctx.step === "update" && IMAGE_PULL_UPDATE_REFUSED.test(error ?? "")) {
+        hint =
+            "This Pipecat Cloud API does not update image-pull sets in place, as `pipecat:imagePullUpdates` is set to ask " +
+            "(`in-place`): switch back with `pulumi config set pipecat:imagePullUpdates replace` (or unset " +
+            "PIPECAT_IMAGE_PULL_UPDATES), then run `pulumi up`; the set is then replaced (deleted, then created).";
+    } else if (status === 400 && /image pull/i.test(error ?? "") && /update/i.test(error ?? "")) {
         hint =
             "Pipecat Cloud cannot update an image-pull secret set in place. This provider replaces such sets " +
             "(delete, then create under the same name); if the set was changed outside Pulumi, run `pulumi refresh`, then `pulumi up`.";

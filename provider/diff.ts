@@ -8,6 +8,7 @@
  * are (as secrets). The provider decides what only it can: replacements, and drift of the keys.
  */
 import { UNKNOWN } from "./schema";
+import type { ImagePullUpdates } from "./settings";
 import type { SecretSetInputs, SecretSetOutputs } from "./types";
 
 export type { SecretSetOutputs } from "./types";
@@ -50,7 +51,12 @@ function mustDeleteFirst(olds: Partial<SecretSetOutputs>, news: SecretSetInputs)
     return news.name === olds.name && news.name !== UNKNOWN && news.autonamePrefix === undefined;
 }
 
-export function diffSecretSet(olds: Partial<SecretSetOutputs>, news: SecretSetInputs): SecretSetDiff {
+/**
+ * `imagePullUpdates` is the provider's setting: with `in-place`, new image-pull credentials and a new
+ * host are one PUT of the full body (the API since 2026-03-06), not a replacement.
+ */
+export function diffSecretSet(olds: Partial<SecretSetOutputs>, news: SecretSetInputs, imagePullUpdates: ImagePullUpdates = "replace"): SecretSetDiff {
+    const inPlace = imagePullUpdates === "in-place";
     const replaces: string[] = [];
     const wasImagePull = olds.isImagePullSecret === true;
     const isImagePull = news.imagePullSecret !== undefined;
@@ -59,7 +65,8 @@ export function diffSecretSet(olds: Partial<SecretSetOutputs>, news: SecretSetIn
     // A region that is not declared keeps the set where it is: only a declared, different one moves it.
     if (news.region !== undefined && news.region !== olds.region) replaces.push("region");
     if (wasImagePull !== isImagePull) replaces.push(isImagePull ? "imagePullSecret" : "secrets");
-    else if (isImagePull && (news.imagePullSecret?.host !== olds.host || news.imagePullSecret?.host === UNKNOWN)) replaces.push("imagePullSecret");
+    // The docs say nothing of a new host; the full body carries it, so `in-place` updates it too.
+    else if (isImagePull && !inPlace && (news.imagePullSecret?.host !== olds.host || news.imagePullSecret?.host === UNKNOWN)) replaces.push("imagePullSecret");
 
     const deleteBeforeReplace = mustDeleteFirst(olds, news);
     // `changes` is left out so that the engine still compares the inputs: a preview then shows the
@@ -67,7 +74,7 @@ export function diffSecretSet(olds: Partial<SecretSetOutputs>, news: SecretSetIn
     if (replaces.length > 0) return { replaces, deleteBeforeReplace };
     // An image-pull set whose provisioning failed outside Pulumi is written again the only way the
     // API as first documented allows: as a new set.
-    if (isImagePull && olds.status === "failed") return { changes: true, replaces: ["imagePullSecret"], deleteBeforeReplace };
+    if (isImagePull && olds.status === "failed") return { changes: true, replaces: inPlace ? [] : ["imagePullSecret"], deleteBeforeReplace };
     // Keys added or removed outside Pulumi (found by refresh), or a set whose provisioning failed
     // outside Pulumi: the inputs may not have changed, so only the provider can tell. Update, to make
     // the set's keys the declared ones again and provision it anew.

@@ -107,7 +107,7 @@ async function checkRegion(olds: Props, ins: SecretSetInputs): Promise<CheckFail
 }
 
 export async function diff(_id: string, olds: Props, news: Props): Promise<dynamic.DiffResult> {
-    return diffSecretSet(strip(olds) as Partial<SecretSetOutputs>, strip(news) as unknown as SecretSetInputs);
+    return diffSecretSet(strip(olds) as Partial<SecretSetOutputs>, strip(news) as unknown as SecretSetInputs, currentSettings().imagePullUpdates);
 }
 
 function mayAdopt(name: string, declared: boolean | undefined): boolean {
@@ -256,8 +256,14 @@ export async function update(_id: string, olds: Props, news: Props): Promise<dyn
     const ins = strip(news) as unknown as SecretSetInputs;
     return guard(ins, async () => {
         if (ins.imagePullSecret !== undefined) {
-            // New credentials replace the set (the resource's replaceOnChanges), so only bookkeeping
-            // reaches here (`adopt`, a region no longer declared): nothing to send.
+            if (currentSettings().imagePullUpdates === "in-place") {
+                // One PUT of the full body, then the wait: no DELETE, no gap. The old credentials are not
+                // known here (outputs hold none), so every update writes them, bookkeeping ones too.
+                const region = await putSet(ins, "update", ins.region ?? before.region);
+                return { outs: written(ins, region, await waitUntilReady(ins, "update")) };
+            }
+            // With `replace`, new credentials replace the set (the resource's replaceOnChanges), so only
+            // bookkeeping reaches here (`adopt`, a region no longer declared): nothing to send.
             return { outs: outputs(ins, before.region ?? ins.region ?? "", kept(before)) };
         }
         const plan = planUpdate(before, ins);

@@ -4,6 +4,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { secretSetProvider } from "./provider";
+import { imagePullUpdates } from "./settings";
 
 /** Credentials of an image-pull secret set: `credentials`, or `username` and `password`. */
 export interface ImagePullSecretArgs {
@@ -70,16 +71,32 @@ export class SecretSet extends pulumi.dynamic.Resource {
         if (args.secrets !== undefined) props["secrets"] = secretEach(args.secrets);
         if (args.imagePullSecret !== undefined) props["imagePullSecret"] = secretCredentials(args.imagePullSecret);
         if (args.adopt !== undefined) props["adopt"] = args.adopt;
-        // New credentials replace an image-pull set (the API as first documented cannot update one).
-        // Said here rather than decided by diff, which cannot see the old credentials: so inputs that
-        // carry none (`adopt`, a region no longer declared) never replace the set.
-        const replaceOnChanges = [...(opts?.replaceOnChanges ?? []), "imagePullSecret"];
-        super(secretSetProvider, name, props, { ...opts, replaceOnChanges }, "pipecat", "SecretSet");
+        super(secretSetProvider, name, props, withOwnOptions(opts), "pipecat", "SecretSet");
         // The provider returns no value (@pulumi/pulumi prints outputs in clear under --debug), so
         // the declared values are handed back from the arguments, secret, once the set exists.
         this.secrets = afterCreate(this, args.secrets) as SecretSet["secrets"];
         this.imagePullSecret = afterCreate(this, args.imagePullSecret) as SecretSet["imagePullSecret"];
     }
+}
+
+/**
+ * The program's options plus this resource's own, merged with the program's lists:
+ * - `replaceOnChanges: ["imagePullSecret"]`: new credentials replace an image-pull set (the API as first
+ *   documented cannot update one), unless `pipecat:imagePullUpdates` is `in-place`. Said here rather than
+ *   decided by diff, which cannot see the old credentials: so inputs that carry none (`adopt`, a region no
+ *   longer declared) never replace the set.
+ * - `ignoreChanges: ["__provider"]`: the serialized provider's text changes with releases of this package and
+ *   of @pulumi/pulumi, and the engine compares it as an input. It is a shim that requires the installed
+ *   implementation by name, so the text in state keeps working (DECISIONS.md), and a new text is no change.
+ */
+function withOwnOptions(opts: pulumi.CustomResourceOptions | undefined): pulumi.CustomResourceOptions {
+    const env = process.env["PIPECAT_IMAGE_PULL_UPDATES"];
+    const mode = imagePullUpdates(new pulumi.Config("pipecat").get("imagePullUpdates") ?? (env === "" ? undefined : env));
+    return {
+        ...opts,
+        replaceOnChanges: [...(opts?.replaceOnChanges ?? []), ...(mode === "replace" ? ["imagePullSecret"] : [])],
+        ignoreChanges: [...(opts?.ignoreChanges ?? []), "__provider"],
+    };
 }
 
 /** `value` as a secret Output that resolves once `resource` exists. */

@@ -22,7 +22,14 @@ export interface Settings {
      * interrupted `pulumi up` (its pending creates) without editing the program; "*" means any. @default none
      */
     readonly adopt: ReadonlySet<string>;
+    /**
+     * How new image-pull credentials reach Pipecat Cloud: `replace` (delete, then create; the API as first
+     * documented refuses updates) or `in-place` (one PUT of the full body; the API since 2026-03-06). @default "replace"
+     */
+    readonly imagePullUpdates: ImagePullUpdates;
 }
+
+export type ImagePullUpdates = "replace" | "in-place";
 
 /** Reads one setting; `configure` hands the provider something with this shape. */
 export interface ConfigSource {
@@ -35,6 +42,7 @@ const SOURCES = {
     requestTimeout: { config: "pipecat:requestTimeoutSeconds", env: "PIPECAT_REQUEST_TIMEOUT_SECONDS" },
     readyTimeout: { config: "pipecat:readyTimeoutSeconds", env: "PIPECAT_READY_TIMEOUT_SECONDS" },
     adopt: { config: "pipecat:adopt", env: "PIPECAT_ADOPT" },
+    imagePullUpdates: { config: "pipecat:imagePullUpdates", env: "PIPECAT_IMAGE_PULL_UPDATES" },
 } as const;
 
 function read(config: ConfigSource | undefined, env: NodeJS.ProcessEnv, which: keyof typeof SOURCES): string | undefined {
@@ -76,6 +84,13 @@ export function normalizeApiUrl(raw: string): string {
     return url.toString().replace(/\/+$/, "");
 }
 
+/** Validates `pipecat:imagePullUpdates`; the resource reads the same setting (see `imagePullUpdatesOf`). */
+export function imagePullUpdates(raw: string | undefined): ImagePullUpdates {
+    if (raw === undefined || raw === "replace" || raw === "in-place") return raw ?? "replace";
+    const s = SOURCES.imagePullUpdates;
+    throw new ConfigurationError(`${s.config} (or ${s.env}) must be "replace" or "in-place", got "${raw}".`);
+}
+
 /**
  * `pipecat:adopt` and `PIPECAT_ADOPT` combine: the recovery steps set the variable for one run, and
  * a name kept in stack config must not be silently dropped by it (or the other way round).
@@ -92,6 +107,7 @@ export function resolveSettings(config?: ConfigSource, env: NodeJS.ProcessEnv = 
         requestTimeoutMs: seconds(config, env, "requestTimeout", 30),
         readyTimeoutMs: seconds(config, env, "readyTimeout", 300),
         adopt: adoptNames(config, env),
+        imagePullUpdates: imagePullUpdates(read(config, env, "imagePullUpdates")),
     };
 }
 

@@ -160,6 +160,23 @@ describe("emulator PUT /secrets/{setName}", () => {
       });
     });
 
+    for (const mode of ["accept", "refuse"] as const) {
+      it(`requires the full image-pull body to update an image-pull set, as today's docs say (${mode})`, async () => {
+        const emulator = await start({ imagePullUpdates: mode });
+        await call(emulator, "PUT", "/secrets/registry", { body: imagePullBody("https://ghcr.io/", "old") });
+        for (const body of [{ isImagePullSecret: true, host: "https://ghcr.io/" }, { isImagePullSecret: true, secretValue: "new" }, { host: "https://ghcr.io/", secretValue: "new" }]) {
+          const answer = await call(emulator, "PUT", "/secrets/registry", { body });
+          assert.equal(answer.status, 400, JSON.stringify(body));
+          assert.deepEqual(answer.json, {
+            error: "Must provide isImagePullSecret, host, and secretValue to update an image pull secret",
+            code: "GENERIC_BAD_REQUEST",
+          });
+        }
+        const stored = emulator.snapshot()["registry"];
+        assert.equal(stored?.type === "imagePullSecret" && stored.secretValue, "old");
+      });
+    }
+
     it("still refuses a region change in accept mode", async () => {
       const emulator = await start({ imagePullUpdates: "accept" });
       await call(emulator, "PUT", "/secrets/registry", { body: imagePullBody("https://ghcr.io/", "old") });

@@ -75,6 +75,14 @@ describe("diffSecretSet", () => {
         assert.deepEqual(diffSecretSet({ ...pull, adopt: true }, pullInputs), leftToEngine());
     });
 
+    it("with imagePullUpdates in-place, updates an image-pull set whose credentials or host change, or that failed", () => {
+        const moved = { name: "pull", imagePullSecret: { host: "https://ghcr.io/", credentials: "c2" } };
+        assert.deepEqual(diffSecretSet(pull, moved, "in-place"), leftToEngine());
+        assert.deepEqual(diffSecretSet({ ...pull, status: "failed" }, pullInputs, "in-place"), { changes: true, replaces: [], deleteBeforeReplace: true });
+        // A change of kind still needs a new set.
+        assert.deepEqual(diffSecretSet(pull, { name: "pull", secrets: { A: "1" } }, "in-place"), leftToEngine(["secrets"]));
+    });
+
     it("replaces when the kind changes", () => {
         const toPull = diffSecretSet(regular, { name: "agent", imagePullSecret: { host: "https://r.example/", credentials: "c" } });
         assert.deepEqual(toPull, leftToEngine(["imagePullSecret"]));

@@ -369,9 +369,10 @@ describe("secretSetProvider against the emulator", () => {
         it("explains the image-pull update refusal", async () => {
             await setup();
             await create(pull);
-            // Only a set changed behind the provider's back reaches this: the provider itself replaces.
+            // Only a set changed behind the provider's back reaches this: the provider itself replaces
+            // (an update, which only `in-place` sends, has its own hint: test/provider/safety.spec.ts).
             const client = new SecretsApiClient({ apiUrl: emulator.url, apiKey: KEY, timeoutMs: 5000 });
-            const message = await failure(client.putImagePull({ step: "update", setName: "dockerhub-pull" }, "https://index.docker.io/v1/", "x"));
+            const message = await failure(client.putImagePull({ step: "create", setName: "dockerhub-pull" }, "https://index.docker.io/v1/", "x"));
             assert.match(message, /cannot update an image-pull secret set in place\. This provider replaces such sets/);
         });
 

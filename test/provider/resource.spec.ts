@@ -20,6 +20,8 @@ const sent = new Map<string, Record<string, unknown>>();
 const types = new Map<string, string>();
 /** name -> the replaceOnChanges option as sent. */
 const replaceOnChanges = new Map<string, string[]>();
+/** name -> the ignoreChanges option as sent. */
+const ignoreChanges = new Map<string, string[]>();
 
 pulumi.runtime.setMocks(
     {
@@ -37,6 +39,7 @@ interface RegisterRequest {
     getType(): string;
     getObject(): { toJavaScript(): Record<string, unknown> } | undefined;
     getReplaceonchangesList(): string[];
+    getIgnorechangesList(): string[];
 }
 const monitor = pulumi.runtime.getMonitor() as unknown as { registerResource(req: RegisterRequest, callback: unknown): void };
 const registerResource = monitor.registerResource.bind(monitor);
@@ -44,6 +47,7 @@ monitor.registerResource = (req, callback) => {
     sent.set(req.getName(), req.getObject()?.toJavaScript() ?? {});
     types.set(req.getName(), req.getType());
     replaceOnChanges.set(req.getName(), req.getReplaceonchangesList());
+    ignoreChanges.set(req.getName(), req.getIgnorechangesList());
     registerResource(req, callback);
 };
 
@@ -107,6 +111,31 @@ describe("SecretSet under mocks", () => {
         assert.deepEqual(replaceOnChanges.get("roc-default"), ["imagePullSecret"]);
         await registered(new SecretSet("roc-user", { name: "roc-user", secrets: { A: VALUE } }, { replaceOnChanges: ["secrets"] }));
         assert.deepEqual(replaceOnChanges.get("roc-user"), ["secrets", "imagePullSecret"]);
+    });
+
+    it("does not replace on new image-pull credentials when pipecat:imagePullUpdates is in-place", async () => {
+        pulumi.runtime.setAllConfig({ "pipecat:imagePullUpdates": "in-place" });
+        try {
+            await registered(new SecretSet("roc-in-place", { name: "roc-in-place", secrets: { A: VALUE } }));
+            assert.deepEqual(replaceOnChanges.get("roc-in-place"), []);
+        } finally {
+            pulumi.runtime.setAllConfig({});
+        }
+        process.env["PIPECAT_IMAGE_PULL_UPDATES"] = "in-place";
+        try {
+            await registered(new SecretSet("roc-env", { name: "roc-env", secrets: { A: VALUE } }));
+            assert.deepEqual(replaceOnChanges.get("roc-env"), []);
+        } finally {
+            delete process.env["PIPECAT_IMAGE_PULL_UPDATES"];
+        }
+    });
+
+    it("ignores changes of the serialized provider's text, keeping the program's own ignoreChanges", async () => {
+        // A release of this package or of @pulumi/pulumi may serialize the shim differently: that is no change.
+        await registered(new SecretSet("ign-default", { name: "ign-default", secrets: { A: VALUE } }));
+        assert.deepEqual(ignoreChanges.get("ign-default"), ["__provider"]);
+        await registered(new SecretSet("ign-user", { name: "ign-user", secrets: { A: VALUE } }, { ignoreChanges: ["adopt"] }));
+        assert.deepEqual(ignoreChanges.get("ign-user"), ["adopt", "__provider"]);
     });
 
     it("passes the resource name for autonaming when no name is given", async () => {

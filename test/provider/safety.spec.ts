@@ -312,6 +312,40 @@ describe("the provider never loses a set", () => {
         });
     });
 
+    describe("image-pull updates in place (pipecat:imagePullUpdates in-place)", () => {
+        it("writes new credentials with one PUT of the full body and waits, without a DELETE", async () => {
+            await setup({ imagePullUpdates: "accept" }, { "pipecat:imagePullUpdates": "in-place" });
+            const olds = await create({ ...pull, region: "us-east" });
+            emulator.clearRequests();
+            const rotated = { name: "dockerhub-pull", imagePullSecret: { host: "https://ghcr.io/", username: "bot", password: V2 } };
+            const news = await checked(rotated, olds);
+            assert.deepEqual(await secretSetProvider.diff!("dockerhub-pull", olds, news), { replaces: [], deleteBeforeReplace: true });
+            const result = await secretSetProvider.update!("dockerhub-pull", olds, news);
+            const requests = seen();
+            assert.equal(requests[0], "PUT /secrets/dockerhub-pull 202");
+            assert.ok(requests.slice(1).length >= 2 && requests.slice(1).every((r) => r === "GET /secrets 200"), requests.join("\n"));
+            assert.deepEqual(emulator.requests[0]?.body, { isImagePullSecret: true, host: "https://ghcr.io/", secretValue: Buffer.from(`bot:${V2}`).toString("base64"), region: "us-east" });
+            const set = emulator.snapshot()["dockerhub-pull"];
+            assert.deepEqual(set?.type === "imagePullSecret" && [set.status, set.host], ["ready", "https://ghcr.io/"]);
+            assert.notEqual(result.outs?.["revision"], olds["revision"]);
+        });
+
+        it("fails with a message naming the setting when the API refuses in-place updates", async () => {
+            await setup({}, { "pipecat:imagePullUpdates": "in-place" });
+            const olds = await create(pull);
+            const news = await checked({ ...pull, imagePullSecret: { ...pull.imagePullSecret, password: V2 } }, olds);
+            const message = await failure(secretSetProvider.update!("dockerhub-pull", olds, news));
+            assert.match(message, /Cannot update existing image pull secrets/);
+            assert.match(message, /`pulumi config set pipecat:imagePullUpdates replace`/);
+            assert.ok(!seen().some((r) => r.startsWith("DELETE")));
+        });
+
+        it("refuses an unknown value of the setting, naming it", () => {
+            assert.throws(() => resolveSettings(undefined, { PIPECAT_IMAGE_PULL_UPDATES: "inplace" }), /pipecat:imagePullUpdates \(or PIPECAT_IMAGE_PULL_UPDATES\) must be "replace" or "in-place", got "inplace"/);
+            assert.equal(resolveSettings(undefined, {}).imagePullUpdates, "replace");
+        });
+    });
+
     describe("settings and redaction", () => {
         it("combines pipecat:adopt and PIPECAT_ADOPT", () => {
             const s = resolveSettings({ get: (k) => (k === "pipecat:adopt" ? "a, b" : undefined) }, { PIPECAT_ADOPT: "c" });
