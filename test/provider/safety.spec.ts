@@ -302,6 +302,19 @@ describe("the provider never loses a set", () => {
             assert.match(message, /still in status "provisioning" after \d+ s/);
         });
 
+        it("takes a PUT answered 200 (before 2026-05-07) or 202 (since), with fields it does not know, as success", async () => {
+            for (const status of [200, 202]) {
+                await setup({ readyAfterMs: 0 });
+                const body = JSON.stringify({ status: "OK", region: "us-west", source: "managed", requestId: "r-1" });
+                emulator.injectFault({ route: "PUT /secrets/:name", status, body, afterApply: true });
+                const outs = await create(regular);
+                assert.equal(outs["region"], "us-west");
+                assert.equal(emulator.requestCount({ method: "PUT", status }), 1);
+                await emulator.close();
+            }
+            await setup();
+        });
+
         it("reads an image-pull set from a list with a kind and a status it does not know", async () => {
             await setup({ readyAfterMs: 0 });
             const outs = await create(pull);
