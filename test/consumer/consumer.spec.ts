@@ -119,6 +119,56 @@ const write = (file: string, contents: string | object): void => {
 };
 const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)}s`;
 
+/** Pulumi.yaml of a program; a JavaScript one is not compiled by ts-node. */
+const projectYaml = (lang: Lang, name: string): string =>
+    `name: ${name}\nruntime:\n  name: nodejs\n${lang === "js" ? "  options:\n    typescript: false\n" : ""}`;
+
+/** The engine's `pulumi` run in one program's folder; `input` goes to standard input. */
+type PulumiCli = (label: string, args: string[], input?: string) => Promise<RunResult>;
+
+/** `pulumi` in `dir`, non-interactive, keeping every output in `outputs` (labelled `${tag} ${label}`) for the leak scan. */
+function pulumiCli(dir: string, env: NodeJS.ProcessEnv, outputs: Haystack[], tag: string): PulumiCli {
+    return async (label, args, input) => {
+        // Flags go before "--", after which everything is a positional argument.
+        const end = args.includes("--") ? args.indexOf("--") : args.length;
+        const full = [...args.slice(0, end), "--non-interactive", ...args.slice(end)];
+        const result = await run(path.join(engineBin(), "pulumi"), full, { cwd: dir, env, ...(input === undefined ? {} : { input }) });
+        outputs.push({ label: `${tag} ${label} stdout`, text: result.stdout }, { label: `${tag} ${label} stderr`, text: result.stderr });
+        return result;
+    };
+}
+
+/** Sets one stack config value, given on standard input so that it is on no command line. */
+const setConfig = (pulumi: PulumiCli, key: string, value: string, secret: boolean): Promise<RunResult> =>
+    pulumi(`config set ${key}`, ["config", "set", secret ? "--secret" : "--plaintext", "--", key], value);
+
+/**
+ * The environment of a stack of its own below `home` (a file backend and a PULUMI_HOME), with the engine and the
+ * cell's Node.js first on PATH, no update check and no plugin download.
+ */
+function stackEnv(home: string, runtime: NodeRuntime): NodeJS.ProcessEnv {
+    const base = cleanEnv();
+    fs.mkdirSync(path.join(home, "state"), { recursive: true });
+    return {
+        ...base,
+        PATH: [engineBin(), runtime.binDir, base.PATH].join(path.delimiter),
+        PULUMI_HOME: path.join(home, "home"),
+        PULUMI_BACKEND_URL: `file://${path.join(home, "state")}`,
+        PULUMI_CONFIG_PASSPHRASE: "",
+        PULUMI_SKIP_UPDATE_CHECK: "true",
+        PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+    };
+}
+
+/** Creates the stack `consumer` with the config the program reads: the emulator's URL and key, `openaiKey`, `registryToken`. */
+async function initStack(pulumi: PulumiCli, apiUrl: string): Promise<void> {
+    await pulumi("stack init", ["stack", "init", "consumer"]);
+    await setConfig(pulumi, "pipecat:apiKey", API_KEY, true);
+    await setConfig(pulumi, "pipecat:apiUrl", apiUrl, false);
+    await setConfig(pulumi, "openaiKey", V.openai, true);
+    await setConfig(pulumi, "registryToken", V.token, true);
+}
+
 interface CellReport {
     label: string;
     result: string;
@@ -126,6 +176,12 @@ interface CellReport {
     detail: string;
 }
 const reports: CellReport[] = [];
+
+/** Keeps a cell's report for the summary and prints its line now. */
+function report(r: CellReport): void {
+    reports.push(r);
+    console.log(`      cell: ${r.label}: ${r.result} in ${seconds(r.timeMs)} (${r.detail})`);
+}
 
 describe("consumer: the packed package in fresh programs, Node.js x @pulumi/pulumi", function () {
     this.timeout(600_000);
@@ -201,7 +257,7 @@ describe("consumer: the packed package in fresh programs, Node.js x @pulumi/pulu
             });
 
             after(() => {
-                const report: CellReport = {
+                const cellReport: CellReport = {
                     label: `Node ${runtime?.version ?? `${cell.node} (not installed)`} + @pulumi/pulumi ${pulumiVersion === "?" ? `${cell.pulumi} (not installed)` : pulumiVersion} (${cell.what})`,
                     result: runtime === undefined || pulumiVersion === "?" || failed > 0 ? `FAILED${failed > 0 ? ` (${failed} tests)` : " (setup)"}` : "passed",
                     timeMs: Date.now() - started,
@@ -209,8 +265,7 @@ describe("consumer: the packed package in fresh programs, Node.js x @pulumi/pulu
                         .map(([k, ms]) => `${k} ${seconds(ms)}`)
                         .join(", "),
                 };
-                reports.push(report);
-                console.log(`      cell: ${report.label}: ${report.result} in ${seconds(report.timeMs)} (${report.detail})`);
+                report(cellReport);
             });
 
             it("keeps the program's own @pulumi/pulumi: one copy, the version it had, peers satisfied", async () => {
@@ -298,21 +353,10 @@ for (const s of ["pulumi-pipecat-secrets", "pulumi-pipecat-secrets/implementatio
                 describe(lang === "ts" ? "a TypeScript program (type-checked by ts-node, as by default)" : "a JavaScript program", function () {
                     let emulator: Emulator;
                     let dir: string;
-                    let env: NodeJS.ProcessEnv;
                     const prefix = `consumer-${lang}`;
                     const outputs: Haystack[] = [];
                     let langStarted = Date.now();
-
-                    const pulumi = async (label: string, args: string[], input?: string): Promise<RunResult> => {
-                        // Flags go before "--", after which everything is a positional argument.
-                        const end = args.includes("--") ? args.indexOf("--") : args.length;
-                        const full = [...args.slice(0, end), "--non-interactive", ...args.slice(end)];
-                        const result = await run(path.join(engineBin(), "pulumi"), full, { cwd: dir, env, ...(input === undefined ? {} : { input }) });
-                        outputs.push({ label: `${lang} ${label} stdout`, text: result.stdout }, { label: `${lang} ${label} stderr`, text: result.stderr });
-                        return result;
-                    };
-                    const setConfig = (key: string, value: string, secret: boolean) =>
-                        pulumi(`config set ${key}`, ["config", "set", secret ? "--secret" : "--plaintext", "--", key], value);
+                    let pulumi: PulumiCli;
                     const agentSecrets = () => {
                         const set = emulator.snapshot()[`${prefix}-agent`];
                         return set?.type === "secret" ? set.secrets : set;
@@ -328,32 +372,16 @@ for (const s of ["pulumi-pipecat-secrets", "pulumi-pipecat-secrets/implementatio
                         langStarted = Date.now();
                         emulator = await startEmulator({ apiKey: API_KEY });
                         dir = apps[lang];
-                        if (lang === "ts") {
-                            write(path.join(dir, "tsconfig.json"), PULUMI_TEMPLATE_TSCONFIG);
-                            write(path.join(dir, "Pulumi.yaml"), `name: ${prefix}\nruntime:\n  name: nodejs\n`);
-                        } else {
-                            write(path.join(dir, "Pulumi.yaml"), `name: ${prefix}\nruntime:\n  name: nodejs\n  options:\n    typescript: false\n`);
-                        }
+                        if (lang === "ts") write(path.join(dir, "tsconfig.json"), PULUMI_TEMPLATE_TSCONFIG);
+                        write(path.join(dir, "Pulumi.yaml"), projectYaml(lang, prefix));
                         write(path.join(dir, `index.${lang}`), programSource(lang, prefix, { OPENAI_API_KEY: { config: "openaiKey" }, DAILY_API_KEY: V.daily }));
-                        const base = cleanEnv();
-                        const home = path.join(cellRoot, `pulumi-${lang}`);
-                        fs.mkdirSync(path.join(home, "state"), { recursive: true });
-                        env = {
-                            ...base,
-                            PATH: [engineBin(), runtime!.binDir, base.PATH].join(path.delimiter),
-                            PULUMI_HOME: path.join(home, "home"),
-                            PULUMI_BACKEND_URL: `file://${path.join(home, "state")}`,
-                            PULUMI_CONFIG_PASSPHRASE: "",
-                            PULUMI_SKIP_UPDATE_CHECK: "true",
-                            PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+                        const env = {
+                            ...stackEnv(path.join(cellRoot, `pulumi-${lang}`), runtime!),
                             NODE_OPTIONS: `--require ${JSON.stringify(path.join(cellRoot, "module-probe.js"))}`,
                             MODULE_PROBE_DIR: probeDir,
                         };
-                        await pulumi("stack init", ["stack", "init", "consumer"]);
-                        await setConfig("pipecat:apiKey", API_KEY, true);
-                        await setConfig("pipecat:apiUrl", emulator.url, false);
-                        await setConfig("openaiKey", V.openai, true);
-                        await setConfig("registryToken", V.token, true);
+                        pulumi = pulumiCli(dir, env, outputs, lang);
+                        await initStack(pulumi, emulator.url);
                         emulator.clearRequests();
                     });
 
@@ -380,7 +408,7 @@ for (const s of ["pulumi-pipecat-secrets", "pulumi-pipecat-secrets/implementatio
                     });
 
                     it("updates a changed, an added and a removed key in place", async () => {
-                        await setConfig("openaiKey", V.openai2, true);
+                        await setConfig(pulumi, "openaiKey", V.openai2, true);
                         write(path.join(dir, `index.${lang}`), programSource(lang, prefix, { OPENAI_API_KEY: { config: "openaiKey" }, ADDED_KEY: V.added }));
                         emulator.clearRequests();
                         const up = await pulumi("up (update)", ["up", "--yes", "--skip-preview"]);
