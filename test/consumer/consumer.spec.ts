@@ -11,6 +11,12 @@
  * the dynamic-provider plugin ran on the cell's Node.js and loaded nothing from outside the program's folder
  * (the serialized provider's `require("pulumi-pipecat-secrets/implementation")` included).
  *
+ * Upgrade cells (issue 9: an upgrade that changes nothing declared changes nothing) take a live stack of one
+ * JavaScript program from one @pulumi/pulumi to the newest npm installs over it: `pulumi preview
+ * --expect-no-changes` must pass without a request to the API, and a rotated value must still show as a change
+ * of that key alone. Each also says whether the new version serializes the provider (`__provider`) to the same
+ * text as the old one (a third set, created after the upgrade, against the two created before it).
+ *
  * Each cell prints one line with its result and time. A runtime or version the registry refuses fails the
  * cell: nothing is skipped.
  */
@@ -55,6 +61,27 @@ const CELLS: readonly Cell[] = [
     { node: 24, pulumi: "^3", atLeast: "3.276.0", what: "latest @pulumi/pulumi" },
 ];
 
+/**
+ * An upgrade of a live stack's @pulumi/pulumi (issue 9): a stack created under `from` gets `to` installed over it
+ * in the same program, and a preview must then show no change and send no request.
+ */
+interface UpgradeCell {
+    readonly id: string;
+    readonly node: number;
+    /** The exact @pulumi/pulumi the stack is created with. */
+    readonly from: string;
+    /** npm spec installed over it; npm picks the newest version that declares support for this node. */
+    readonly to: string;
+    /** The version npm must have picked, at least. */
+    readonly atLeast: string;
+    readonly what: string;
+}
+
+const UPGRADES: readonly UpgradeCell[] = [
+    { id: "U1", node: 20, from: OLDEST_PULUMI, to: "^3", atLeast: "3.248.0", what: "oldest supported to newest for Node 20" },
+    { id: "U2", node: 22, from: "3.248.0", to: "^3", atLeast: "3.276.0", what: "newest for Node 20 to latest" },
+];
+
 /** What a TypeScript program of `pulumi new typescript` has besides @pulumi/pulumi. */
 const TYPESCRIPT_TOOLS = ["typescript@^5", "ts-node@^10.9.2", "@types/node@^20"];
 
@@ -65,6 +92,7 @@ const V = {
     daily: "consumer-DAILY-value-never-shown-0104",
     added: "consumer-ADDED-value-never-shown-0105",
     token: "consumer-REGISTRY-token-never-shown-0106",
+    later: "consumer-LATER-value-never-shown-0107",
 };
 const SECRETS = [API_KEY, ...Object.values(V), `bot:${V.token}`];
 
@@ -113,11 +141,85 @@ const registry = new SecretSet("registry", {
         : `"use strict";\nconst pulumi = require("@pulumi/pulumi");\nconst { SecretSet } = require("pulumi-pipecat-secrets");\n${body}\nexports.agentKeys = agent.keys;\nexports.registryName = registry.name;\n`;
 }
 
+/** A third set, appended to a JavaScript program after an upgrade, so that the new @pulumi/pulumi serializes a provider anew. */
+const laterSetSource = (prefix: string): string =>
+    `const later = new SecretSet("later", { name: "${prefix}-later", secrets: { LATER_KEY: ${JSON.stringify(V.later)} } });\n`;
+
+/** The serialized provider (`__provider` input) of each SecretSet in `pulumi stack export` output, by resource name. */
+function serializedProviders(exported: string): Record<string, unknown> {
+    const state = JSON.parse(exported) as { deployment: { resources?: { urn: string; type: string; inputs?: Record<string, unknown> }[] } };
+    const out: Record<string, unknown> = {};
+    for (const r of state.deployment.resources ?? []) {
+        if (r.type === "pulumi-nodejs:dynamic/pipecat:SecretSet") out[r.urn.split("::").at(-1) ?? r.urn] = r.inputs?.["__provider"];
+    }
+    return out;
+}
+
+/** How serialized provider text `after` compares with `before`, in a few words for the cell's line. */
+function compareProviderTexts(before: string, after: string): string {
+    if (before === after) return `identical (${before.length} bytes)`;
+    const a = before.split("\n");
+    const b = after.split("\n");
+    let line = 0;
+    while (a[line] === b[line]) line++;
+    return `differs (${before.length} -> ${after.length} bytes, from line ${line + 1})`;
+}
+
 const write = (file: string, contents: string | object): void => {
     fs.mkdirSync(path.dirname(file), { recursive: true });
     fs.writeFileSync(file, typeof contents === "string" ? contents : JSON.stringify(contents, null, 2) + "\n");
 };
 const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)}s`;
+
+/** Pulumi.yaml of a program; a JavaScript one is not compiled by ts-node. */
+const projectYaml = (lang: Lang, name: string): string =>
+    `name: ${name}\nruntime:\n  name: nodejs\n${lang === "js" ? "  options:\n    typescript: false\n" : ""}`;
+
+/** The engine's `pulumi` run in one program's folder; `input` goes to standard input. */
+type PulumiCli = (label: string, args: string[], input?: string) => Promise<RunResult>;
+
+/** `pulumi` in `dir`, non-interactive, keeping every output in `outputs` (labelled `${tag} ${label}`) for the leak scan. */
+function pulumiCli(dir: string, env: NodeJS.ProcessEnv, outputs: Haystack[], tag: string): PulumiCli {
+    return async (label, args, input) => {
+        // Flags go before "--", after which everything is a positional argument.
+        const end = args.includes("--") ? args.indexOf("--") : args.length;
+        const full = [...args.slice(0, end), "--non-interactive", ...args.slice(end)];
+        const result = await run(path.join(engineBin(), "pulumi"), full, { cwd: dir, env, ...(input === undefined ? {} : { input }) });
+        outputs.push({ label: `${tag} ${label} stdout`, text: result.stdout }, { label: `${tag} ${label} stderr`, text: result.stderr });
+        return result;
+    };
+}
+
+/** Sets one stack config value, given on standard input so that it is on no command line. */
+const setConfig = (pulumi: PulumiCli, key: string, value: string, secret: boolean): Promise<RunResult> =>
+    pulumi(`config set ${key}`, ["config", "set", secret ? "--secret" : "--plaintext", "--", key], value);
+
+/**
+ * The environment of a stack of its own below `home` (a file backend and a PULUMI_HOME), with the engine and the
+ * cell's Node.js first on PATH, no update check and no plugin download.
+ */
+function stackEnv(home: string, runtime: NodeRuntime): NodeJS.ProcessEnv {
+    const base = cleanEnv();
+    fs.mkdirSync(path.join(home, "state"), { recursive: true });
+    return {
+        ...base,
+        PATH: [engineBin(), runtime.binDir, base.PATH].join(path.delimiter),
+        PULUMI_HOME: path.join(home, "home"),
+        PULUMI_BACKEND_URL: `file://${path.join(home, "state")}`,
+        PULUMI_CONFIG_PASSPHRASE: "",
+        PULUMI_SKIP_UPDATE_CHECK: "true",
+        PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+    };
+}
+
+/** Creates the stack `consumer` with the config the program reads: the emulator's URL and key, `openaiKey`, `registryToken`. */
+async function initStack(pulumi: PulumiCli, apiUrl: string): Promise<void> {
+    await pulumi("stack init", ["stack", "init", "consumer"]);
+    await setConfig(pulumi, "pipecat:apiKey", API_KEY, true);
+    await setConfig(pulumi, "pipecat:apiUrl", apiUrl, false);
+    await setConfig(pulumi, "openaiKey", V.openai, true);
+    await setConfig(pulumi, "registryToken", V.token, true);
+}
 
 interface CellReport {
     label: string;
@@ -126,6 +228,12 @@ interface CellReport {
     detail: string;
 }
 const reports: CellReport[] = [];
+
+/** Keeps a cell's report for the summary and prints its line now. */
+function report(r: CellReport): void {
+    reports.push(r);
+    console.log(`      cell: ${r.label}: ${r.result} in ${seconds(r.timeMs)} (${r.detail})`);
+}
 
 describe("consumer: the packed package in fresh programs, Node.js x @pulumi/pulumi", function () {
     this.timeout(600_000);
@@ -201,7 +309,7 @@ describe("consumer: the packed package in fresh programs, Node.js x @pulumi/pulu
             });
 
             after(() => {
-                const report: CellReport = {
+                const cellReport: CellReport = {
                     label: `Node ${runtime?.version ?? `${cell.node} (not installed)`} + @pulumi/pulumi ${pulumiVersion === "?" ? `${cell.pulumi} (not installed)` : pulumiVersion} (${cell.what})`,
                     result: runtime === undefined || pulumiVersion === "?" || failed > 0 ? `FAILED${failed > 0 ? ` (${failed} tests)` : " (setup)"}` : "passed",
                     timeMs: Date.now() - started,
@@ -209,8 +317,7 @@ describe("consumer: the packed package in fresh programs, Node.js x @pulumi/pulu
                         .map(([k, ms]) => `${k} ${seconds(ms)}`)
                         .join(", "),
                 };
-                reports.push(report);
-                console.log(`      cell: ${report.label}: ${report.result} in ${seconds(report.timeMs)} (${report.detail})`);
+                report(cellReport);
             });
 
             it("keeps the program's own @pulumi/pulumi: one copy, the version it had, peers satisfied", async () => {
@@ -298,21 +405,10 @@ for (const s of ["pulumi-pipecat-secrets", "pulumi-pipecat-secrets/implementatio
                 describe(lang === "ts" ? "a TypeScript program (type-checked by ts-node, as by default)" : "a JavaScript program", function () {
                     let emulator: Emulator;
                     let dir: string;
-                    let env: NodeJS.ProcessEnv;
                     const prefix = `consumer-${lang}`;
                     const outputs: Haystack[] = [];
                     let langStarted = Date.now();
-
-                    const pulumi = async (label: string, args: string[], input?: string): Promise<RunResult> => {
-                        // Flags go before "--", after which everything is a positional argument.
-                        const end = args.includes("--") ? args.indexOf("--") : args.length;
-                        const full = [...args.slice(0, end), "--non-interactive", ...args.slice(end)];
-                        const result = await run(path.join(engineBin(), "pulumi"), full, { cwd: dir, env, ...(input === undefined ? {} : { input }) });
-                        outputs.push({ label: `${lang} ${label} stdout`, text: result.stdout }, { label: `${lang} ${label} stderr`, text: result.stderr });
-                        return result;
-                    };
-                    const setConfig = (key: string, value: string, secret: boolean) =>
-                        pulumi(`config set ${key}`, ["config", "set", secret ? "--secret" : "--plaintext", "--", key], value);
+                    let pulumi: PulumiCli;
                     const agentSecrets = () => {
                         const set = emulator.snapshot()[`${prefix}-agent`];
                         return set?.type === "secret" ? set.secrets : set;
@@ -328,32 +424,16 @@ for (const s of ["pulumi-pipecat-secrets", "pulumi-pipecat-secrets/implementatio
                         langStarted = Date.now();
                         emulator = await startEmulator({ apiKey: API_KEY });
                         dir = apps[lang];
-                        if (lang === "ts") {
-                            write(path.join(dir, "tsconfig.json"), PULUMI_TEMPLATE_TSCONFIG);
-                            write(path.join(dir, "Pulumi.yaml"), `name: ${prefix}\nruntime:\n  name: nodejs\n`);
-                        } else {
-                            write(path.join(dir, "Pulumi.yaml"), `name: ${prefix}\nruntime:\n  name: nodejs\n  options:\n    typescript: false\n`);
-                        }
+                        if (lang === "ts") write(path.join(dir, "tsconfig.json"), PULUMI_TEMPLATE_TSCONFIG);
+                        write(path.join(dir, "Pulumi.yaml"), projectYaml(lang, prefix));
                         write(path.join(dir, `index.${lang}`), programSource(lang, prefix, { OPENAI_API_KEY: { config: "openaiKey" }, DAILY_API_KEY: V.daily }));
-                        const base = cleanEnv();
-                        const home = path.join(cellRoot, `pulumi-${lang}`);
-                        fs.mkdirSync(path.join(home, "state"), { recursive: true });
-                        env = {
-                            ...base,
-                            PATH: [engineBin(), runtime!.binDir, base.PATH].join(path.delimiter),
-                            PULUMI_HOME: path.join(home, "home"),
-                            PULUMI_BACKEND_URL: `file://${path.join(home, "state")}`,
-                            PULUMI_CONFIG_PASSPHRASE: "",
-                            PULUMI_SKIP_UPDATE_CHECK: "true",
-                            PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+                        const env = {
+                            ...stackEnv(path.join(cellRoot, `pulumi-${lang}`), runtime!),
                             NODE_OPTIONS: `--require ${JSON.stringify(path.join(cellRoot, "module-probe.js"))}`,
                             MODULE_PROBE_DIR: probeDir,
                         };
-                        await pulumi("stack init", ["stack", "init", "consumer"]);
-                        await setConfig("pipecat:apiKey", API_KEY, true);
-                        await setConfig("pipecat:apiUrl", emulator.url, false);
-                        await setConfig("openaiKey", V.openai, true);
-                        await setConfig("registryToken", V.token, true);
+                        pulumi = pulumiCli(dir, env, outputs, lang);
+                        await initStack(pulumi, emulator.url);
                         emulator.clearRequests();
                     });
 
@@ -380,7 +460,7 @@ for (const s of ["pulumi-pipecat-secrets", "pulumi-pipecat-secrets/implementatio
                     });
 
                     it("updates a changed, an added and a removed key in place", async () => {
-                        await setConfig("openaiKey", V.openai2, true);
+                        await setConfig(pulumi, "openaiKey", V.openai2, true);
                         write(path.join(dir, `index.${lang}`), programSource(lang, prefix, { OPENAI_API_KEY: { config: "openaiKey" }, ADDED_KEY: V.added }));
                         emulator.clearRequests();
                         const up = await pulumi("up (update)", ["up", "--yes", "--skip-preview"]);
@@ -467,6 +547,153 @@ for (const s of ["pulumi-pipecat-secrets", "pulumi-pipecat-secrets/implementatio
                         assert.ok(loaded.length >= 4, `${loaded.length} of ${providers.length} ${lang} provider processes required ${implementation}`);
                     }
                 });
+            });
+        });
+    }
+
+    for (const u of UPGRADES) {
+        // One JavaScript program per cell: it skips ts-node's type check of every run, the slowest part of a TypeScript one.
+        describe(`upgrade ${u.id}: Node ${u.node}, @pulumi/pulumi ${u.from} -> ${u.to} under a live stack (${u.what})`, function () {
+            let runtime: NodeRuntime | undefined;
+            let dir: string;
+            let npmEnv: NodeJS.ProcessEnv;
+            let emulator: Emulator | undefined;
+            let pulumi: PulumiCli;
+            const prefix = `upgrade-${u.id.toLowerCase()}`;
+            const outputs: Haystack[] = [];
+            const versions = { before: "?", after: "?" };
+            /** The serialized provider the stack was created with, and what the upgraded @pulumi/pulumi writes. */
+            let providerBefore: string | undefined;
+            let providerComparison = "not compared";
+            let started = Date.now();
+            const times: Record<string, number> = {};
+            let failed = 0;
+
+            const npm = (args: string[]): Promise<RunResult> => run(runtime!.node, [npmScripts().npm, ...args], { cwd: dir, env: npmEnv });
+            const sdk = () => path.join(dir, "node_modules", "@pulumi", "pulumi");
+            const sdkVersion = (): string => (JSON.parse(fs.readFileSync(path.join(sdk(), "package.json"), "utf8")) as { version: string }).version;
+            const timed = async <T>(step: string, f: () => Promise<T>): Promise<T> => {
+                const t0 = Date.now();
+                try {
+                    return await f();
+                } finally {
+                    times[step] = (times[step] ?? 0) + Date.now() - t0;
+                }
+            };
+            const flags = ["--no-audit", "--no-fund", "--prefer-offline"];
+            const assertCleanInstall = (out: RunResult) => assert.doesNotMatch(out.stderr, /EBADENGINE|ERESOLVE|peer dep/i, out.stderr);
+            const agentSecrets = () => {
+                const set = emulator!.snapshot()[`${prefix}-agent`];
+                return set?.type === "secret" ? set.secrets : set;
+            };
+            const pullSet = () => {
+                const set = emulator!.snapshot()[`${prefix}-pull`];
+                return set?.type === "imagePullSecret" ? { host: set.host, secretValue: set.secretValue } : set;
+            };
+            const expectedPull = { host: "https://index.docker.io/v1/", secretValue: Buffer.from(`bot:${V.token}`).toString("base64") };
+            /** Method and path of each request the emulator saw since it was last cleared. */
+            const seen = () => emulator!.requests.map((r) => `${r.method} ${r.path}`);
+            const exportProviders = async (label: string) => serializedProviders((await pulumi(label, ["stack", "export"])).stdout);
+
+            before(async function () {
+                this.timeout(300_000);
+                started = Date.now();
+                runtime = nodeRuntime(u.node);
+                times.runtime = Date.now() - started;
+                const cellRoot = fs.mkdtempSync(path.join(workRoot, `${prefix}-node${u.node}-`));
+                dir = path.join(cellRoot, "js-app");
+                const env = cleanEnv();
+                npmEnv = { ...env, PATH: [runtime.binDir, env.PATH].join(path.delimiter) };
+                write(path.join(dir, "package.json"), { name: "consumer-upgrade", private: true, main: "index.js" });
+                assertCleanInstall(await timed("install", () => npm(["install", ...flags, `@pulumi/pulumi@${u.from}`, tarball])));
+                versions.before = sdkVersion();
+                assert.equal(versions.before, u.from);
+                emulator = await startEmulator({ apiKey: API_KEY });
+                write(path.join(dir, "Pulumi.yaml"), projectYaml("js", prefix));
+                write(path.join(dir, "index.js"), programSource("js", prefix, { OPENAI_API_KEY: { config: "openaiKey" }, DAILY_API_KEY: V.daily }));
+                pulumi = pulumiCli(dir, stackEnv(path.join(cellRoot, "pulumi"), runtime), outputs, u.id);
+                await timed("stack", () => initStack(pulumi, emulator!.url));
+            });
+
+            afterEach(function () {
+                if (this.currentTest?.state === "failed") failed++;
+            });
+
+            after(async () => {
+                await emulator?.close();
+                report({
+                    label: `upgrade ${u.id}: Node ${runtime?.version ?? `${u.node} (not installed)`} + @pulumi/pulumi ${versions.before} -> ${versions.after} (${u.what})`,
+                    result: runtime === undefined || versions.before === "?" || failed > 0 ? `FAILED${failed > 0 ? ` (${failed} tests)` : " (setup)"}` : "passed",
+                    timeMs: Date.now() - started,
+                    detail: `${Object.entries(times)
+                        .map(([k, ms]) => `${k} ${seconds(ms)}`)
+                        .join(", ")}; __provider before vs. after the upgrade: ${providerComparison}`,
+                });
+            });
+
+            it(`creates a regular and an image-pull set under @pulumi/pulumi ${u.from}`, async () => {
+                await timed("up", () => pulumi("up", ["up", "--yes", "--skip-preview"]));
+                assert.deepEqual(agentSecrets(), { OPENAI_API_KEY: V.openai, DAILY_API_KEY: V.daily });
+                assert.deepEqual(pullSet(), expectedPull);
+                const providers = await exportProviders("stack export (before)");
+                assert.deepEqual(Object.keys(providers).sort(), ["agent", "registry"]);
+                assert.equal(typeof providers.agent, "string", "the serialized provider in state is not plain text");
+                assert.equal(providers.registry, providers.agent);
+                providerBefore = providers.agent as string;
+            });
+
+            it(`upgrades the program's @pulumi/pulumi to ${u.to} in place: at least ${u.atLeast}, one copy`, async () => {
+                assertCleanInstall(await timed("upgrade", () => npm(["install", ...flags, `@pulumi/pulumi@${u.to}`])));
+                versions.after = sdkVersion();
+                assert.ok(compareVersions(versions.after, u.atLeast) >= 0, `npm picked @pulumi/pulumi ${versions.after}, expected >= ${u.atLeast}`);
+                assert.deepEqual(installedCopies(dir, "@pulumi/pulumi"), [sdk()]);
+                await npm(["ls", "--all"]); // exits non-zero on a missing or invalid peer
+            });
+
+            it("previews the upgraded stack with --expect-no-changes, sending no request", async () => {
+                emulator!.clearRequests();
+                const preview = await timed("preview", () => pulumi("preview --expect-no-changes", ["preview", "--expect-no-changes"]));
+                assert.match(preview.stdout, /3 unchanged/);
+                assert.deepEqual(seen(), []);
+            });
+
+            it("still shows a rotated value, as `~ OPENAI_API_KEY: [secret] => [secret]` and no other change, without a request", async () => {
+                await setConfig(pulumi, "openaiKey", V.openai2, true);
+                emulator!.clearRequests();
+                const preview = await timed("preview", () => pulumi("preview --diff", ["preview", "--diff"]));
+                // Every line above the summary that marks a change: one resource (the agent set) and one key of it.
+                const steps = preview.stdout.split("\nResources:")[0] ?? "";
+                const changes = steps.split("\n").filter((l) => /^\s*[-+~]\s/.test(l)).map((l) => l.trim());
+                assert.deepEqual(changes, ["~ pulumi-nodejs:dynamic/pipecat:SecretSet: (update)", "~ secrets: {", "~ OPENAI_API_KEY: [secret] => [secret]"], preview.stdout);
+                assert.match(steps, /\[urn=\S+::agent\]/);
+                assert.match(preview.stdout, /~ 1 to update/);
+                assert.match(preview.stdout, /2 unchanged/);
+                assert.deepEqual(seen(), []);
+            });
+
+            it("applies the rotation and creates a third set; the new @pulumi/pulumi's serialized provider is compared with the old", async () => {
+                write(path.join(dir, "index.js"), programSource("js", prefix, { OPENAI_API_KEY: { config: "openaiKey" }, DAILY_API_KEY: V.daily }) + laterSetSource(prefix));
+                emulator!.clearRequests();
+                const up = await timed("up", () => pulumi("up (after the upgrade)", ["up", "--yes", "--skip-preview"]));
+                assert.match(up.stdout, /\+ 1 created/);
+                assert.match(up.stdout, /~ 1 updated/);
+                assert.deepEqual(agentSecrets(), { OPENAI_API_KEY: V.openai2, DAILY_API_KEY: V.daily });
+                assert.deepEqual(pullSet(), expectedPull);
+                assert.deepEqual(emulator!.requests.filter((r) => r.setName === `${prefix}-pull`).map((r) => `${r.method} ${r.path}`), []);
+                const providers = await exportProviders("stack export (after)");
+                assert.equal(typeof providers.later, "string", "the serialized provider in state is not plain text");
+                assert.ok(providerBefore !== undefined, "no serialized provider from before the upgrade");
+                providerComparison = compareProviderTexts(providerBefore, providers.later as string);
+                console.log(`        __provider of ${versions.before} vs. ${versions.after}: ${providerComparison}`);
+            });
+
+            it("destroys every set", async () => {
+                await timed("destroy", () => pulumi("destroy", ["destroy", "--yes", "--skip-preview"]));
+                assert.deepEqual(emulator!.snapshot(), {});
+            });
+
+            it("showed no secret value in any command's output or in state", () => {
+                assertNoLeaks(outputs, SECRETS, `${u.id} pulumi output`);
             });
         });
     }
