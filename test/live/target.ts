@@ -1,0 +1,112 @@
+/**
+ * What the acceptance tests (acceptance.spec.ts) run against: a real Pipecat Cloud organisation when asked
+ * for explicitly (`PIPECAT_LIVE=1` and `PIPECAT_API_KEY`), otherwise an emulator started for the run, so
+ * that `npm test` runs the same scenarios and they cannot rot.
+ *
+ * Run as a script (`ts-node test/live/target.ts`), it is the gate of `npm run test:live`: it exits 2 with
+ * the variables to set unless a live run was asked for, before anything is built.
+ */
+import { randomBytes } from "node:crypto";
+import type { Emulator } from "../../emulator";
+
+export const DEFAULT_LIVE_API_URL = "https://api.pipecat.daily.co/v1";
+/** Emulator mode: how long a set stays `pending` after each change, so every readiness wait is exercised. */
+const EMULATOR_READY_AFTER_MS = 400;
+
+const USAGE =
+    "Set PIPECAT_LIVE=1 and PIPECAT_API_KEY=<Private API key of a Pipecat Cloud organisation>; optional: " +
+    `PIPECAT_API_URL (default ${DEFAULT_LIVE_API_URL}), PIPECAT_LIVE_REGION (default: the organisation's default region), ` +
+    "PIPECAT_LIVE_SWEEP=1 (delete what earlier runs left behind, and nothing else). " +
+    "Example: PIPECAT_LIVE=1 PIPECAT_API_KEY=pk_... npm run test:live";
+
+/** What the environment asks for. Throws, naming the variables, on anything unclear. */
+export type Request =
+    | { readonly kind: "emulator" }
+    | { readonly kind: "live"; readonly apiUrl: string; readonly apiKey: string; readonly region: string | undefined; readonly sweep: boolean };
+
+export function readRequest(env: NodeJS.ProcessEnv = process.env): Request {
+    const live = env["PIPECAT_LIVE"] ?? "";
+    const sweep = env["PIPECAT_LIVE_SWEEP"] ?? "";
+    if (!["", "0", "1"].includes(live)) throw new Error(`PIPECAT_LIVE must be 1 (run against the live API) or unset, got "${live}". ${USAGE}`);
+    if (!["", "0", "1"].includes(sweep)) throw new Error(`PIPECAT_LIVE_SWEEP must be 1 or unset, got "${sweep}". ${USAGE}`);
+    if (live !== "1") {
+        if (sweep === "1") throw new Error(`PIPECAT_LIVE_SWEEP=1 deletes sets in a live organisation: it needs PIPECAT_LIVE=1 too. ${USAGE}`);
+        return { kind: "emulator" };
+    }
+    const apiKey = env["PIPECAT_API_KEY"] ?? "";
+    if (apiKey.trim() === "") throw new Error(`PIPECAT_LIVE=1 needs PIPECAT_API_KEY (a Private API key). ${USAGE}`);
+    const apiUrl = (env["PIPECAT_API_URL"] || DEFAULT_LIVE_API_URL).replace(/\/+$/, "");
+    let url: URL;
+    try {
+        url = new URL(apiUrl);
+    } catch {
+        throw new Error(`PIPECAT_API_URL is not a URL: "${apiUrl}". ${USAGE}`);
+    }
+    // Like the provider: the key goes over plain http only to this machine (a local emulator).
+    if (url.protocol !== "https:" && !(url.protocol === "http:" && /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/i.test(url.hostname))) {
+        throw new Error(`PIPECAT_API_URL must be an https:// URL (plain http only to loopback), got "${apiUrl}".`);
+    }
+    const region = env["PIPECAT_LIVE_REGION"] || undefined;
+    if (region !== undefined && !/^[a-z0-9][a-z0-9-]*$/.test(region)) {
+        throw new Error(`PIPECAT_LIVE_REGION must be a region code such as us-west or eu-central, got "${region}".`);
+    }
+    return { kind: "live", apiUrl, apiKey, region, sweep: sweep === "1" };
+}
+
+/** Where one run of the acceptance tests sends its requests. */
+export interface Target {
+    readonly kind: "live" | "emulator";
+    readonly apiUrl: string;
+    readonly apiKey: string;
+    /** The region the sets declare; undefined: none is declared, the organisation's default applies. */
+    readonly region: string | undefined;
+    /**
+     * Emulator mode only: the emulator itself, for what the live API cannot show (stored values, the order
+     * of requests). Scenarios never need it to make changes: drift goes through HTTP like in live mode.
+     */
+    readonly emulator: Emulator | undefined;
+    /** How long one pulumi command may take: live provisioning takes seconds per set. */
+    readonly commandTimeoutMs: number;
+    close(): Promise<void>;
+}
+
+export async function openTarget(request: Request): Promise<Target> {
+    if (request.kind === "live") {
+        return { ...request, emulator: undefined, commandTimeoutMs: 900_000, close: async () => undefined };
+    }
+    // Loaded only here, so the gate below starts fast.
+    const { startEmulator } = await import("../../emulator");
+    const emulator = await startEmulator({
+        apiKey: `pk-emu-${randomBytes(12).toString("hex")}`,
+        readyAfterMs: EMULATOR_READY_AFTER_MS,
+        // Today's API updates image-pull sets in place; the default (replacement) works against it as well.
+        imagePullUpdates: "accept",
+    });
+    return {
+        kind: "emulator",
+        apiUrl: emulator.url,
+        apiKey: emulator.apiKey,
+        region: undefined,
+        emulator,
+        commandTimeoutMs: 180_000,
+        close: () => emulator.close(),
+    };
+}
+
+if (require.main === module) {
+    // The gate of `npm run test:live`: a live run only when asked for explicitly.
+    try {
+        const request = readRequest();
+        if (request.kind !== "live") {
+            throw new Error(
+                "npm run test:live creates and deletes secret sets in a real Pipecat Cloud organisation, so it runs only when asked " +
+                    `explicitly. ${USAGE}. (npm test runs the same scenarios against the emulator.)`,
+            );
+        }
+        const region = request.region ?? "the organisation's default region";
+        console.log(`test:live: ${request.sweep ? "sweep" : "acceptance run"} against ${request.apiUrl}, ${region}`);
+    } catch (e) {
+        console.error(`test:live: ${e instanceof Error ? e.message : String(e)}`);
+        process.exit(2);
+    }
+}
