@@ -72,8 +72,8 @@ export function diffSecretSet(olds: Partial<SecretSetOutputs>, news: SecretSetIn
     // `changes` is left out so that the engine still compares the inputs: a preview then shows the
     // change of the inputs (name, region, kind), not the provider's bookkeeping outputs.
     if (replaces.length > 0) return { replaces, deleteBeforeReplace };
-    // An image-pull set whose provisioning failed outside Pulumi is written again the only way the
-    // API as first documented allows: as a new set.
+    // An image-pull set whose provisioning failed outside Pulumi is written again: in place where the
+    // setting says the API allows it, otherwise as a new set (the API as first documented).
     if (isImagePull && olds.status === "failed") return { changes: true, replaces: inPlace ? [] : ["imagePullSecret"], deleteBeforeReplace };
     // Keys added or removed outside Pulumi (found by refresh), or a set whose provisioning failed
     // outside Pulumi: the inputs may not have changed, so only the provider can tell. Update, to make

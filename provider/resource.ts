@@ -90,8 +90,7 @@ export class SecretSet extends pulumi.dynamic.Resource {
  *   implementation by name, so the text in state keeps working (DECISIONS.md), and a new text is no change.
  */
 function withOwnOptions(opts: pulumi.CustomResourceOptions | undefined): pulumi.CustomResourceOptions {
-    const env = process.env["PIPECAT_IMAGE_PULL_UPDATES"];
-    const mode = imagePullUpdates(new pulumi.Config("pipecat").get("imagePullUpdates") ?? (env === "" ? undefined : env));
+    const mode = imagePullUpdates({ get: (key) => pulumi.runtime.getConfig(key) });
     return {
         ...opts,
         replaceOnChanges: [...(opts?.replaceOnChanges ?? []), ...(mode === "replace" ? ["imagePullSecret"] : [])],

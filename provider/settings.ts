@@ -84,8 +84,12 @@ export function normalizeApiUrl(raw: string): string {
     return url.toString().replace(/\/+$/, "");
 }
 
-/** Validates `pipecat:imagePullUpdates`; the resource reads the same setting (see `imagePullUpdatesOf`). */
-export function imagePullUpdates(raw: string | undefined): ImagePullUpdates {
+/**
+ * `pipecat:imagePullUpdates`, validated. Read by the provider (update, diff) and by the resource in the
+ * program (its `replaceOnChanges`), from the same stack config or environment.
+ */
+export function imagePullUpdates(config: ConfigSource | undefined, env: NodeJS.ProcessEnv = process.env): ImagePullUpdates {
+    const raw = read(config, env, "imagePullUpdates");
     if (raw === undefined || raw === "replace" || raw === "in-place") return raw ?? "replace";
     const s = SOURCES.imagePullUpdates;
     throw new ConfigurationError(`${s.config} (or ${s.env}) must be "replace" or "in-place", got "${raw}".`);
@@ -107,7 +111,7 @@ export function resolveSettings(config?: ConfigSource, env: NodeJS.ProcessEnv = 
         requestTimeoutMs: seconds(config, env, "requestTimeout", 30),
         readyTimeoutMs: seconds(config, env, "readyTimeout", 300),
         adopt: adoptNames(config, env),
-        imagePullUpdates: imagePullUpdates(read(config, env, "imagePullUpdates")),
+        imagePullUpdates: imagePullUpdates(config, env),
     };
 }
 
