@@ -29,6 +29,14 @@ export function badRequest(message: string): ApiError {
   return apiError(400, "GENERIC_BAD_REQUEST", message);
 }
 
+/**
+ * 409 for a managed write to a referenced set. The docs say only that it is a 409; the body is the emulator's
+ * choice (README), with the documented `CONFLICT` code.
+ */
+export function referencedSetConflict(name: string): ApiError {
+  return apiError(409, "CONFLICT", `Secret set '${name}' is a referenced secret set and cannot be modified through the API.`);
+}
+
 /** 400 for a write to an image-pull set without the full image-pull body, verbatim from today's docs. */
 export function imagePullBodyRequired(): ApiError {
   return badRequest("Must provide isImagePullSecret, host, and secretValue to update an image pull secret");

@@ -4,7 +4,7 @@
  * No I/O: every operation returns either a value or the {@link ApiError} the server should answer, and time comes
  * from the injected clock, so the rules can be tested without HTTP and without sleeping.
  */
-import { type ApiError, badRequest, imagePullBodyRequired, invalidRequest, secretNotFound, setNotFound } from "./errors";
+import { type ApiError, badRequest, imagePullBodyRequired, invalidRequest, referencedSetConflict, secretNotFound, setNotFound } from "./errors";
 import { type InjectionHandle, normalizeTimes, RuleList } from "./handle";
 import {
   type EmulatorLimits,
@@ -40,6 +40,8 @@ export interface SetSummary {
   readonly type: SetType;
   readonly region: string;
   readonly status: SetStatus;
+  /** Only on a referenced set: `referenced`. */
+  readonly source?: "referenced";
 }
 
 /** The body of `GET /secrets/{setName}` for a regular set: key names only, never values. @internal */
@@ -48,6 +50,8 @@ export interface SetDescription {
   readonly region: string;
   readonly status: SetStatus;
   readonly errorMessage?: string;
+  /** Only on a referenced set: `referenced` (and no keys). */
+  readonly source?: "referenced";
 }
 
 /** A stored regular set as `emulator.snapshot()` shows it (values included: in-process only). */
@@ -59,6 +63,8 @@ export interface RegularSetSnapshot {
   readonly secrets: Readonly<Record<string, string>>;
   /** Present when `status` is `failed`. */
   readonly errorMessage?: string;
+  /** A referenced set (a Kubernetes Secret registered by name): no keys, and no managed write. */
+  readonly referenced?: true;
 }
 
 /** A stored image-pull set as `emulator.snapshot()` shows it (value included: in-process only). */
@@ -81,8 +87,10 @@ export type SeedSet =
   | {
       /** @default "secret" */
       readonly type?: "secret";
-      /** Key to value. May be empty. */
+      /** Key to value. May be empty; must be empty for a referenced set. */
       readonly secrets: Readonly<Record<string, string>>;
+      /** A referenced set (`source: "referenced"`): Pipecat Cloud stores no keys, and refuses managed writes. */
+      readonly referenced?: boolean;
       /** @default the default region */
       readonly region?: string;
       /** `pending` provisions like a PUT (ready after `readyAfterMs`); `failed` is failed at once. @default "ready" */
@@ -132,7 +140,13 @@ interface Provisioning {
 }
 
 type StoredSet =
-  | { readonly type: "secret"; readonly region: string; readonly secrets: Map<string, string>; provisioning: Provisioning }
+  | {
+      readonly type: "secret";
+      readonly region: string;
+      readonly secrets: Map<string, string>;
+      provisioning: Provisioning;
+      readonly referenced?: true;
+    }
   | {
       readonly type: "imagePullSecret";
       readonly region: string;
@@ -181,6 +195,7 @@ export class SecretStore {
       return ok({ region });
     }
 
+    if (existing.type === "secret" && existing.referenced) return fail(referencedSetConflict(name));
     if (existing.type === "imagePullSecret" && request.type === "secret") {
       return fail(imagePullBodyRequired());
     }
@@ -221,6 +236,7 @@ export class SecretStore {
       type: set.type,
       region: set.region,
       status: this.status(set.provisioning),
+      ...(set.type === "secret" && set.referenced ? { source: "referenced" as const } : {}),
     }));
   }
 
@@ -234,6 +250,7 @@ export class SecretStore {
       secrets: [...set.secrets.keys()].map((fieldName) => ({ fieldName })),
       region: set.region,
       status,
+      ...(set.referenced ? { source: "referenced" as const } : {}),
     };
     return ok(this.withErrorMessage(description, set.provisioning, status));
   }
@@ -250,6 +267,7 @@ export class SecretStore {
     if (set.type === "imagePullSecret") {
       return fail(badRequest("Cannot delete individual keys from image pull secrets. Delete the whole set instead."));
     }
+    if (set.referenced) return fail(referencedSetConflict(name));
     if (!set.secrets.delete(key)) return fail(secretNotFound());
     set.provisioning = this.provision(name, set.region);
     return ok(undefined);
@@ -263,7 +281,7 @@ export class SecretStore {
       result[name] =
         set.type === "secret"
           ? this.withErrorMessage(
-              { type: "secret", region: set.region, status, secrets: Object.fromEntries(set.secrets) },
+              { type: "secret", region: set.region, status, secrets: Object.fromEntries(set.secrets), ...(set.referenced ? { referenced: true as const } : {}) },
               set.provisioning,
               status,
             )
@@ -303,7 +321,8 @@ export class SecretStore {
     }
     const badKey = Object.keys(set.secrets).find((key) => !isValidSecretKey(key));
     if (badKey !== undefined) throw new TypeError(`seed('${name}'): key '${badKey}' does not match [a-zA-Z0-9_-]{1,64}`);
-    this.sets.set(name, { type: "secret", region, secrets: new Map(Object.entries(set.secrets)), provisioning });
+    if (set.referenced && Object.keys(set.secrets).length > 0) throw new TypeError(`seed('${name}'): a referenced set holds no keys`);
+    this.sets.set(name, { type: "secret", region, secrets: new Map(Object.entries(set.secrets)), provisioning, ...(set.referenced ? { referenced: true as const } : {}) });
   }
 
   /** Removes a set without going through the API (drift). Returns whether it existed. */

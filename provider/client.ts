@@ -2,7 +2,8 @@
  * The Pipecat Cloud secrets API client: one method per endpoint, typed results, retries.
  *
  * Every call here is idempotent (PUT writes the same body again, a repeated DELETE answers 404,
- * which callers treat as done), so every call is retried on network errors, 408, 409, 429 and 5xx,
+ * which callers treat as done), so every call is retried on network errors, 408, the documented 409
+ * (a concurrent modification), 429 and 5xx,
  * and on 2xx bodies that cannot be understood, with exponential backoff, full jitter and a cap,
  * honouring `Retry-After`, bounded in attempts and in total time. Other 4xx are never retried.
  *
@@ -76,10 +77,17 @@ export interface SetSummary {
     readonly type: string;
     readonly region: string | undefined;
     readonly status: Readiness | undefined;
+    /** `managed`, or `referenced` for a Kubernetes Secret registered by name; absent on older servers. */
+    readonly source: string | undefined;
 }
 
 /** What a lookup by name found. Image-pull sets cannot be read by name: the API answers 400. */
-export type Lookup = { readonly kind: "absent" } | { readonly kind: "imagePull" } | { readonly kind: "regular"; readonly set: SetDetails };
+export type Lookup =
+    | { readonly kind: "absent" }
+    | { readonly kind: "imagePull" }
+    | { readonly kind: "regular"; readonly set: SetDetails }
+    /** A Kubernetes Secret registered by name (`source: "referenced"`): Pipecat Cloud stores no keys or values of it. */
+    | { readonly kind: "referenced" };
 
 // Lenient on purpose: a value this provider does not know must not break every wait and refresh.
 const status = z.string().optional();
@@ -89,6 +97,7 @@ const setResponse = z.looseObject({
     region: z.string().optional(),
     status,
     errorMessage: z.string().optional(),
+    source: z.string().optional(),
 });
 const listResponse = z.looseObject({
     sets: z.array(
@@ -97,6 +106,7 @@ const listResponse = z.looseObject({
             type: z.string(),
             region: z.string().optional(),
             status,
+            source: z.string().optional(),
         }),
     ),
 });
@@ -115,7 +125,9 @@ const deleteResponse = z.looseObject({ status: z.string().optional() });
 /** A response that was understood, or a reason to try again. */
 type Attempt<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: Error; readonly retryAfterMs?: number };
 
-const RETRYABLE_STATUS = new Set([408, 409, 429]);
+const RETRYABLE_STATUS = new Set([408, 429]);
+/** The documented 409: a concurrent write. Any other 409 (a write to a referenced set, say) is final. */
+const CONCURRENT_MODIFICATION = /was modified concurrently/i;
 
 export class SecretsApiClient {
     private readonly http: AxiosInstance;
@@ -178,6 +190,7 @@ export class SecretsApiClient {
             if (res.status >= 300) return undefined;
             const body = parseJson(res, setResponse, false);
             if (body === undefined) return undefined;
+            if (body.source === "referenced") return { kind: "referenced" };
             return {
                 kind: "regular",
                 set: {
@@ -193,7 +206,7 @@ export class SecretsApiClient {
     /** GET /secrets: every set of the organisation with its kind and readiness. */
     async list(ctx: CallContext): Promise<SetSummary[]> {
         const body = await this.call(ctx, "GET", "/secrets", undefined, (res) => parseJson(res, listResponse, false));
-        return body.sets.map((s) => ({ name: s.name, type: s.type, region: s.region, status: s.status }));
+        return body.sets.map((s) => ({ name: s.name, type: s.type, region: s.region, status: s.status, source: s.source }));
     }
 
     /** DELETE /secrets/{name}; a set that is already gone is not an error. */
@@ -232,7 +245,7 @@ export class SecretsApiClient {
             if (result.ok) return result.value;
             mayHaveApplied ||= !(result.error instanceof PipecatApiError) || result.error.status >= 500;
             const elapsed = this.now() - started;
-            const retryable = !(result.error instanceof PipecatApiError) || isRetryableStatus(result.error.status);
+            const retryable = !(result.error instanceof PipecatApiError) || isRetryable(result.error);
             if (!retryable || attempt >= this.retry.retries) {
                 throw withAttempts(result.error, attempt + 1, elapsed);
             }
@@ -351,8 +364,9 @@ function apiError(res: AxiosResponse<string>): { error: string | undefined; code
     return { error: undefined, code: undefined };
 }
 
-function isRetryableStatus(status: number): boolean {
-    return RETRYABLE_STATUS.has(status) || status >= 500;
+function isRetryable(e: PipecatApiError): boolean {
+    if (e.status === 409) return CONCURRENT_MODIFICATION.test(e.apiMessage ?? "");
+    return RETRYABLE_STATUS.has(e.status) || e.status >= 500;
 }
 
 function networkReason(e: unknown): string {
@@ -370,7 +384,6 @@ function describe(ctx: CallContext): string {
 const HINTS: Record<number, string> = {
     401: "The API key was refused: set a valid Private API key with `pulumi config set --secret pipecat:apiKey <key>` or PIPECAT_API_KEY.",
     403: "The API key may not manage secrets: use a Private API key of the organisation that owns the set (`pulumi config set --secret pipecat:apiKey <key>`).",
-    409: "The set was modified concurrently and kept changing while the provider retried: run `pulumi up` again.",
     413: "The request was too large for Pipecat Cloud: split the keys over several sets.",
     429: "Pipecat Cloud kept rate-limiting the provider: run again later, or with less parallelism (`pulumi up --parallel 4`).",
 };
@@ -395,6 +408,11 @@ export function apiErrorMessage(
             "The API key was refused. `pulumi refresh` and `pulumi destroy` use the API key saved in the state by the last " +
             "`pulumi up`: after rotating `pipecat:apiKey`, run `pulumi up` first (it saves the new key), or add `--run-program` " +
             "(`pulumi refresh --run-program`, `pulumi destroy --run-program`) so they read the current stack config.";
+    } else if (status === 409) {
+        hint = CONCURRENT_MODIFICATION.test(error ?? "")
+            ? "The set was modified concurrently and kept changing while the provider retried: run `pulumi up` again."
+            : "Pipecat Cloud refused the write as a conflict that retrying cannot resolve (a referenced set, managed outside " +
+              "Pipecat Cloud, is one): check the set in the dashboard, or choose another name.";
     } else if (status === 404) {
         hint = SET_OR_SECRET_NOT_FOUND.test(error ?? "")
             ? "The set or key does not exist (any more): run `pulumi refresh` to bring the state up to date."

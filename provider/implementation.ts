@@ -119,6 +119,15 @@ export async function create(props: Props): Promise<dynamic.CreateResult> {
     const ins = strip(props) as unknown as SecretSetInputs;
     return guard(ins, async () => {
         const found = await api().lookup({ step: "existence check", setName: ins.name });
+        if (found.kind === "referenced") {
+            // Not even with adopt: Pipecat Cloud does not manage its keys, and a write would replace what
+            // its owner registered.
+            throw new PipecatError(
+                `Secret set "${ins.name}" exists in Pipecat Cloud as a referenced set (a Kubernetes Secret registered by name, ` +
+                    "which Pipecat Cloud does not manage), so this provider neither creates, adopts nor writes it. " +
+                    "Choose another name, or leave the set out of the program and bind it to agents by its name.",
+            );
+        }
         if (found.kind !== "absent") {
             if (!mayAdopt(ins.name, ins.adopt)) {
                 throw new PipecatError(
@@ -187,7 +196,7 @@ async function rolledBack(e: unknown, ins: SecretSetInputs): Promise<unknown> {
  * Takes over an existing set: afterwards it holds exactly the declared keys or credentials, in the
  * region it is in. Nothing is deleted before everything that can be checked was checked.
  */
-async function adopt(ins: SecretSetInputs, found: Exclude<Lookup, { kind: "absent" }>): Promise<SecretSetOutputs> {
+async function adopt(ins: SecretSetInputs, found: Extract<Lookup, { kind: "imagePull" | "regular" }>): Promise<SecretSetOutputs> {
     const isImagePull = ins.imagePullSecret !== undefined;
     const ctx: CallContext = { step: "adoption", setName: ins.name };
     if ((found.kind === "imagePull") !== isImagePull) {
@@ -288,12 +297,14 @@ export async function read(id: string, props: Props): Promise<dynamic.ReadResult
     return guard(olds, async () => {
         if (olds.isImagePullSecret === true) {
             const row = (await api().list(ctx)).find((s) => s.name === name);
-            if (row === undefined || row.type !== "imagePullSecret") return { id: "", props: {} };
+            // Gone, or another kind of set (a referenced one included) took the name: not this resource's.
+            if (row === undefined || row.type !== "imagePullSecret" || row.source === "referenced") return { id: "", props: {} };
             const outs: SecretSetOutputs = { ...(olds as SecretSetOutputs), region: row.region ?? olds.region ?? "", ...statusOf(row.status) };
             return { id, props: { ...outs } };
         }
         const found = await api().lookup(ctx);
-        if (found.kind !== "regular") return { id: "", props: {} }; // gone (or replaced by another kind)
+        // Gone, or replaced by another kind (a referenced set's keys are never "repaired": it is not ours).
+        if (found.kind !== "regular") return { id: "", props: {} };
         // Values cannot be read back; key names can. Keys that drifted show in `keys`, and the next
         // diff (which compares them with the declared ones) updates the set back. No inputs are
         // returned: the engine keeps the old ones, which hold the values.

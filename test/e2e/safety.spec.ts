@@ -657,6 +657,36 @@ describe("e2e: SecretSet never loses or wrongly replaces a live set", function (
         });
         f.done();
     });
+
+    it("O. a referenced set is never adopted or written over, and a set whose name became one leaves the state without a repair", async () => {
+        const f = new Findings();
+        main.seed("o-referenced", { secrets: {}, referenced: true });
+        main.clearRequests();
+        await withStack("safety-o", main, f, async (s) => {
+            s.declare({ own: { name: "o-own", secrets: { KEY: secret("O-own") } } });
+            must(await s.up("O create"), "creating o-own");
+            s.declare({ ref: { name: "o-referenced", adopt: true, secrets: { KEY: secret("O-ref") } }, own: { name: "o-own", secrets: { KEY: secret("O-own") } } });
+            const r = await s.up("O adopt a referenced set");
+            f.ok(r.code !== 0, "`up` fails", keyLines(r));
+            f.ok(/o-referenced" exists in Pipecat Cloud as a referenced set/.test(errorText(r)), "the failure says the set is a referenced one", keyLines(r));
+            f.equal(trace(main, "o-referenced").filter((t) => !t.startsWith("GET")).length, 0, "nothing but reads reached o-referenced", trace(main, "o-referenced").join(" | "));
+            f.ok(main.snapshot()["o-referenced"]?.type === "secret", "o-referenced is still there", shape(main, "o-referenced"));
+
+            // A set of the stack whose name now holds a referenced set: refresh drops it, the next up refuses it.
+            main.deleteDirect("o-own");
+            main.seed("o-own", { secrets: {}, referenced: true });
+            s.declare({ own: { name: "o-own", secrets: { KEY: secret("O-own") } } });
+            main.clearRequests();
+            const refresh = await s.pulumi("O refresh", ["refresh", "--yes", "--skip-preview"]);
+            f.ok(refresh.code === 0, "refresh succeeds", keyLines(refresh));
+            const again = await s.up("O up after refresh");
+            f.ok(again.code !== 0 && /o-own" exists in Pipecat Cloud as a referenced set/.test(errorText(again)), "the next up refuses the referenced set", keyLines(again));
+            f.equal(trace(main, "o-own").filter((t) => !t.startsWith("GET")).length, 0, "no write or delete reached o-own", trace(main, "o-own").join(" | "));
+            main.deleteDirect("o-referenced");
+            main.deleteDirect("o-own");
+        });
+        f.done();
+    });
 });
 
 /** The lines of a `preview --diff` that describe properties (no values are ever shown there). */

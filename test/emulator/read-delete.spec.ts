@@ -170,6 +170,42 @@ describe("emulator reads and deletes", () => {
     });
   });
 
+  describe("referenced sets", () => {
+    it("reads a referenced set as keyless with source referenced, in both GETs", async () => {
+      const emulator = await start();
+      emulator.seed("k8s-secret", { secrets: {}, referenced: true, region: "us-east" });
+      assert.deepEqual((await call(emulator, "GET", "/secrets/k8s-secret")).json, { secrets: [], region: "us-east", status: "ready", source: "referenced" });
+      assert.deepEqual((await call(emulator, "GET", "/secrets")).json, {
+        sets: [{ name: "k8s-secret", type: "secret", region: "us-east", status: "ready", source: "referenced" }],
+      });
+    });
+
+    it("refuses managed writes with a 409 and deletes it like any set", async () => {
+      const emulator = await start();
+      emulator.seed("k8s-secret", { secrets: {}, referenced: true });
+      const conflict = {
+        error: "Secret set 'k8s-secret' is a referenced secret set and cannot be modified through the API.",
+        code: "CONFLICT",
+      };
+      for (const [method, path, body] of [
+        ["PUT", "/secrets/k8s-secret", regularBody({ A: "1" })],
+        ["PUT", "/secrets/k8s-secret", imagePullBody("https://ghcr.io/", "x")],
+        ["DELETE", "/secrets/k8s-secret/A", undefined],
+      ] as const) {
+        const answer = await call(emulator, method, path, body === undefined ? {} : { body });
+        assert.deepEqual([answer.status, answer.json], [409, conflict], `${method} ${path}`);
+      }
+      assert.deepEqual(emulator.snapshot()["k8s-secret"], { type: "secret", region: "us-west", status: "ready", secrets: {}, referenced: true });
+      assert.equal((await call(emulator, "DELETE", "/secrets/k8s-secret")).status, 200);
+      assert.deepEqual(emulator.snapshot(), {});
+    });
+
+    it("refuses to seed a referenced set with keys", async () => {
+      const emulator = await start();
+      assert.throws(() => emulator.seed("k8s-secret", { secrets: { A: "1" }, referenced: true }), /a referenced set holds no keys/);
+    });
+  });
+
   describe("unknown routes", () => {
     const unknown: readonly [method: string, path: string][] = [
       ["GET", "/nothing"],

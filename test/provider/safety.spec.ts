@@ -359,6 +359,45 @@ describe("the provider never loses a set", () => {
         });
     });
 
+    describe("referenced sets and final conflicts", () => {
+        it("never creates, adopts or writes over a referenced set", async () => {
+            await setup();
+            emulator.seed("voice-agent", { secrets: {}, referenced: true });
+            for (const inputs of [regular, { ...regular, adopt: true }]) {
+                emulator.clearRequests();
+                const message = await failure(create(inputs));
+                assert.match(message, /"voice-agent" exists in Pipecat Cloud as a referenced set .* neither creates, adopts nor writes it/);
+                assert.deepEqual(seen(), ["GET /secrets/voice-agent 200"]);
+            }
+            assert.deepEqual(emulator.snapshot()["voice-agent"], { type: "secret", region: "us-west", status: "ready", secrets: {}, referenced: true });
+        });
+
+        it("drops from state a set whose name became a referenced set, instead of repairing its keys", async () => {
+            await setup();
+            const outs = await create(regular);
+            emulator.deleteDirect("voice-agent");
+            emulator.seed("voice-agent", { secrets: {}, referenced: true });
+            assert.deepEqual(await secretSetProvider.read!("voice-agent", outs), { id: "", props: {} });
+            const pullOuts = await create(pull);
+            emulator.deleteDirect("dockerhub-pull");
+            emulator.seed("dockerhub-pull", { secrets: {}, referenced: true });
+            assert.deepEqual(await secretSetProvider.read!("dockerhub-pull", pullOuts), { id: "", props: {} });
+        });
+
+        it("fails at once on a 409 that is not the documented concurrent modification, and retries that one", async () => {
+            await setup({ readyAfterMs: 0 });
+            emulator.injectFault({ route: "PUT /secrets/:name", status: 409, body: '{"error":"Secret set is referenced","code":"CONFLICT"}' });
+            const message = await failure(create(regular));
+            assert.match(message, /409 CONFLICT: "Secret set is referenced"\. Pipecat Cloud refused the write as a conflict that retrying cannot resolve/);
+            assert.doesNotMatch(message, /gave up after/);
+            assert.equal(emulator.requestCount({ method: "PUT" }), 1);
+            emulator.clearRequests();
+            emulator.injectFault({ route: "PUT /secrets/:name", status: 409, times: 2 }); // the documented body
+            await create(regular);
+            assert.equal(emulator.requestCount({ method: "PUT" }), 3);
+        });
+    });
+
     describe("settings and redaction", () => {
         it("combines pipecat:adopt and PIPECAT_ADOPT", () => {
             const s = resolveSettings({ get: (k) => (k === "pipecat:adopt" ? "a, b" : undefined) }, { PIPECAT_ADOPT: "c" });
