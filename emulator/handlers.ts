@@ -5,7 +5,7 @@
  */
 import { type ApiError, errorBody, imagePullBodyRequired } from "./errors";
 import type { RouteMatch } from "./routes";
-import { type EmulatorLimits, type Outcome, parsePutBody } from "./rules";
+import { type EmulatorLimits, type Outcome, hasImagePullFields, parsePutBody } from "./rules";
 import type { SecretStore } from "./store";
 
 /** An answer to send: status and JSON body. @internal */
@@ -17,12 +17,6 @@ export interface Reply {
 /** Turns an error into its reply. @internal */
 export function errorReply(e: ApiError): Reply {
   return { status: e.status, body: errorBody(e) };
-}
-
-/** Whether a body names all three fields of an image-pull write (valid or not). */
-function hasImagePullFields(body: unknown): boolean {
-  const b = (typeof body === "object" && body !== null ? body : {}) as Record<string, unknown>;
-  return b["isImagePullSecret"] === true && typeof b["host"] === "string" && b["host"] !== "" && typeof b["secretValue"] === "string" && b["secretValue"] !== "";
 }
 
 function reply<T>(outcome: Outcome<T>, status: number, body: (value: T) => unknown): Reply {

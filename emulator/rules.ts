@@ -103,12 +103,19 @@ const legacyRegularBody = z.object({
   region: z.string().optional(),
 });
 
-const imagePullBody = z.object({
+/** The three fields every image-pull write needs (today's docs: an update must send all of them). */
+const imagePullFields = z.object({
   isImagePullSecret: z.literal(true),
   host: z.string().min(1),
   secretValue: z.string().min(1),
-  region: z.string().optional(),
 });
+
+const imagePullBody = imagePullFields.extend({ region: z.string().optional() });
+
+/** Whether a body carries the full image-pull body's fields (whatever else is wrong with it). @internal */
+export function hasImagePullFields(body: unknown): boolean {
+  return imagePullFields.safeParse(body).success;
+}
 
 /**
  * Turns zod issues into one sentence. Built from the issue's path and code only: zod's own messages are safe
