@@ -186,7 +186,7 @@ async function rolledBack(e: unknown, ins: SecretSetInputs): Promise<unknown> {
     }
     const next =
         e instanceof ReadinessError && e.timedOut
-            ? " Raise the bound, for example `pulumi config set pipecat:readyTimeoutSeconds 900`, then run `pulumi up`: it creates the set again and waits up to the new bound."
+            ? ` ${RAISE_READY_BOUND}: it creates the set again and waits up to the new bound.`
             : " Run `pulumi up` to retry.";
     e.message += ` ${cleanup}${next}`;
     return e;
@@ -337,6 +337,9 @@ async function deleteSet(id: string, props: Props): Promise<void> {
 }
 export { deleteSet as delete };
 
+/** The advice after a readiness timeout: waiting cannot resume (DECISIONS.md), a longer bound can. */
+const RAISE_READY_BOUND = "Raise the bound, for example `pulumi config set pipecat:readyTimeoutSeconds 900`, then run `pulumi up`";
+
 /** What the last readiness check found. */
 interface Ready {
     readonly region: string | undefined;
@@ -376,8 +379,7 @@ async function waitUntilReady(ins: SecretSetInputs, after: "create" | "update"):
             // After a create, `rolledBack` says what was left behind and what to run.
             const advice =
                 after === "update"
-                    ? " The values were written and Pipecat Cloud is still provisioning them. Raise the bound, for example " +
-                      "`pulumi config set pipecat:readyTimeoutSeconds 900`, then run `pulumi up`: it writes the set again and waits up to the new bound."
+                    ? ` The values were written and Pipecat Cloud is still provisioning them. ${RAISE_READY_BOUND}: it writes the set again and waits up to the new bound.`
                     : "";
             throw new ReadinessError(head + advice, { timedOut: true, keys: state.keys });
         }
