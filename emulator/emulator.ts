@@ -9,7 +9,7 @@ import { type EmulatorOptions, normalizeOptions } from "./options";
 import { matchesFilter, type RecordedRequest, type RequestFilter } from "./request-log";
 import { BASE_PATH } from "./routes";
 import { createEmulatorServer } from "./server";
-import { type EmulatorSnapshot, type FailProvisioningOptions, SecretStore, type SeedSet } from "./store";
+import { type EmulatorSnapshot, type FailProvisioningOptions, SecretStore, type SeedSet } from "./secrets/store";
 
 /** A running emulator and its test hooks. */
 export interface Emulator {

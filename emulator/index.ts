@@ -13,8 +13,8 @@ export { startEmulator } from "./emulator";
 export type { Emulator } from "./emulator";
 export { DEFAULT_API_KEY, DEFAULT_HOST, DEFAULT_REGION, DEFAULT_REGIONS } from "./options";
 export type { EmulatorOptions } from "./options";
-export { DEFAULT_LIMITS } from "./rules";
-export type { EmulatorLimits } from "./rules";
+export { DEFAULT_LIMITS } from "./secrets/rules";
+export type { EmulatorLimits } from "./secrets/rules";
 export type { FaultSpec, RateLimitOptions } from "./faults";
 export type { InjectionHandle } from "./handle";
 export type { RecordedRequest, RequestFilter } from "./request-log";
@@ -28,4 +28,4 @@ export type {
   SeedSet,
   SetStatus,
   SetType,
-} from "./store";
+} from "./secrets/store";

@@ -2,8 +2,8 @@
  * The emulator's options, their defaults, and the one function that validates them.
  */
 import type { RateLimitOptions } from "./faults";
-import { DEFAULT_LIMITS, type EmulatorLimits } from "./rules";
-import type { ImagePullUpdates, Region } from "./store";
+import { DEFAULT_LIMITS, type EmulatorLimits } from "./secrets/rules";
+import type { ImagePullUpdates, Region } from "./secrets/store";
 
 /** API key the emulator accepts when none is given. */
 export const DEFAULT_API_KEY = "emulator-key";

@@ -19,11 +19,11 @@ import {
   faultError,
 } from "./errors";
 import type { Fault, FaultRules, RateLimiter } from "./faults";
-import { errorReply, handle, type Reply } from "./handlers";
+import { errorReply, handle, type Reply } from "./secrets/handlers";
 import type { ResolvedOptions } from "./options";
 import type { RecordedRequest } from "./request-log";
 import { matchRoute, type RouteMatch } from "./routes";
-import type { SecretStore } from "./store";
+import type { SecretStore } from "./secrets/store";
 
 /** What the HTTP layer works with. @internal */
 export interface ServerDeps {

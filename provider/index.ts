@@ -5,8 +5,8 @@
  * const agent = new SecretSet("agent", { secrets: { OPENAI_API_KEY: cfg.requireSecret("openaiKey") } });
  * ```
  */
-export { SecretSet } from "./resource";
-export type { SecretSetArgs, ImagePullSecretArgs } from "./resource";
-export { secretSetProvider } from "./provider";
-export type { SecretSetInputs, ImagePullSecretInputs, SecretSetOutputs } from "./types";
-export { PipecatError, PipecatApiError, UnexpectedResponseError, NetworkError, ConfigurationError, ReadinessError, isPipecatError, isPipecatApiError } from "./errors";
+export { SecretSet } from "./secretset/resource";
+export type { SecretSetArgs, ImagePullSecretArgs } from "./secretset/resource";
+export { secretSetProvider } from "./secretset/provider";
+export type { SecretSetInputs, ImagePullSecretInputs, SecretSetOutputs } from "./secretset/types";
+export { PipecatError, PipecatApiError, UnexpectedResponseError, NetworkError, ConfigurationError, ReadinessError, isPipecatError, isPipecatApiError } from "./api/errors";

@@ -345,7 +345,7 @@ describe("consumer: the packed package in fresh programs, Node.js x @pulumi/pulu
 const r = (s) => { try { return require.resolve(s); } catch (e) { return e.code; } };
 const out = {};
 for (const s of ["pulumi-pipecat-secrets", "pulumi-pipecat-secrets/implementation", "pulumi-pipecat-secrets/emulator",
-                 "pulumi-pipecat-secrets/package.json", "pulumi-pipecat-secrets/dist/provider/client.js", "pulumi-pipecat-secrets/provider/index.ts"]) out[s] = r(s);
+                 "pulumi-pipecat-secrets/package.json", "pulumi-pipecat-secrets/dist/provider/api/client.js", "pulumi-pipecat-secrets/provider/index.ts"]) out[s] = r(s);
 (async () => {
     out.main = Object.keys(require("pulumi-pipecat-secrets")).sort();
     const implementation = require("pulumi-pipecat-secrets/implementation");
@@ -365,7 +365,7 @@ for (const s of ["pulumi-pipecat-secrets", "pulumi-pipecat-secrets/implementatio
                 assert.equal(out["pulumi-pipecat-secrets/implementation"], path.join(dist, "provider", "implementation.js"));
                 assert.equal(out["pulumi-pipecat-secrets/emulator"], path.join(dist, "emulator", "index.js"));
                 assert.equal(out["pulumi-pipecat-secrets/package.json"], path.join(dist, "..", "package.json"));
-                assert.equal(out["pulumi-pipecat-secrets/dist/provider/client.js"], "ERR_PACKAGE_PATH_NOT_EXPORTED");
+                assert.equal(out["pulumi-pipecat-secrets/dist/provider/api/client.js"], "ERR_PACKAGE_PATH_NOT_EXPORTED");
                 assert.equal(out["pulumi-pipecat-secrets/provider/index.ts"], "ERR_PACKAGE_PATH_NOT_EXPORTED");
                 assert.ok((out.main as string[]).includes("SecretSet"), String(out.main));
                 for (const method of ["check", "configure", "create", "delete", "diff", "read", "update"]) {
@@ -385,7 +385,7 @@ for (const s of ["pulumi-pipecat-secrets", "pulumi-pipecat-secrets/implementatio
             if (cell.typeChecks) {
                 const tsc = (args: string[]) => run(runtime!.node, [modules("ts", "typescript", "bin", "tsc"), "--noEmit", ...args], { cwd: apps.ts, env: npmEnv });
 
-                // The public declarations need neither zod nor axios (provider/types.ts), so the template's
+                // The public declarations need neither zod nor axios (provider/secretset/types.ts), so the template's
                 // tsconfig (no esModuleInterop, no skipLibCheck) type-checks a program that uses the package.
                 it("type-checks the program with tsc and the tsconfig of Pulumi's template", async () => {
                     write(path.join(apps.ts, "index.ts"), programSource("ts", "typecheck", { OPENAI_API_KEY: { config: "openaiKey" } }));

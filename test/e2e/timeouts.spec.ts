@@ -13,11 +13,11 @@
 import * as assert from "node:assert/strict";
 import { type Emulator, startEmulator } from "../../emulator";
 import { secretSetProvider } from "../../provider";
-import { DEFAULT_RETRY } from "../../provider/client";
+import { DEFAULT_RETRY } from "../../provider/api/client";
 import { HeldRequests, until } from "../support/held-requests";
 import { assertNoLeaks, errorHaystack } from "../support/leaks";
 
-type Implementation = typeof import("../../provider/implementation");
+type Implementation = typeof import("../../provider/secretset/implementation");
 // The shim requires the compiled implementation by package name: hooks must reach that same module.
 const impl = require("pulumi-pipecat-secrets/implementation") as Implementation;
 

@@ -3,12 +3,12 @@
  * over real HTTP. Each test asserts the outcome in the emulator and the requests it saw.
  */
 import * as assert from "node:assert/strict";
-import { type Emulator, type EmulatorOptions, startEmulator } from "../../emulator";
-import { secretSetProvider } from "../../provider";
-import { SecretsApiClient } from "../../provider/client";
-import { type Haystack, type SecretSpec, assertNoLeaks, errorHaystack } from "../support/leaks";
+import { type Emulator, type EmulatorOptions, startEmulator } from "../../../emulator";
+import { secretSetProvider } from "../../../provider";
+import { SecretsApiClient } from "../../../provider/api/client";
+import { type Haystack, type SecretSpec, assertNoLeaks, errorHaystack } from "../../support/leaks";
 
-type Implementation = typeof import("../../provider/implementation");
+type Implementation = typeof import("../../../provider/secretset/implementation");
 // The shim requires the compiled implementation by package name: hooks must reach that same module.
 const impl = require("pulumi-pipecat-secrets/implementation") as Implementation;
 

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import type { Emulator } from "../../emulator";
-import { call, emulatorFixture, imagePullBody, ManualClock, regularBody } from "./support";
+import type { Emulator } from "../../../emulator";
+import { call, emulatorFixture, imagePullBody, ManualClock, regularBody } from "../support";
 
 async function statusOf(emulator: Emulator, name: string): Promise<unknown> {
   return ((await call(emulator, "GET", `/secrets/${name}`)).json as { status: string }).status;

@@ -1,6 +1,6 @@
 import * as assert from "node:assert/strict";
-import { type SecretSetOutputs, diffSecretSet, planUpdate } from "../../provider/diff";
-import { UNKNOWN } from "../../provider/schema";
+import { type SecretSetOutputs, diffSecretSet, planUpdate } from "../../../provider/secretset/diff";
+import { UNKNOWN } from "../../../provider/secretset/schema";
 
 const regular: SecretSetOutputs = { name: "agent", region: "us-west", keys: ["A", "B"], declaredKeys: ["A", "B"], isImagePullSecret: false };
 const declared = { name: "agent", secrets: { A: "1", B: "2" } };

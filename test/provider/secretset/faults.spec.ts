@@ -18,12 +18,12 @@
  */
 import * as assert from "node:assert/strict";
 import { isDeepStrictEqual } from "node:util";
-import { type Emulator, type FaultSpec, type RouteId, startEmulator } from "../../emulator";
-import { secretSetProvider } from "../../provider";
-import { DEFAULT_RETRY } from "../../provider/client";
-import { type Haystack, type SecretSpec, assertNoLeaks, errorHaystack } from "../support/leaks";
+import { type Emulator, type FaultSpec, type RouteId, startEmulator } from "../../../emulator";
+import { secretSetProvider } from "../../../provider";
+import { DEFAULT_RETRY } from "../../../provider/api/client";
+import { type Haystack, type SecretSpec, assertNoLeaks, errorHaystack } from "../../support/leaks";
 
-type Implementation = typeof import("../../provider/implementation");
+type Implementation = typeof import("../../../provider/secretset/implementation");
 // The shim requires the compiled implementation by package name: hooks must reach that same module.
 const impl = require("pulumi-pipecat-secrets/implementation") as Implementation;
 

@@ -1,5 +1,5 @@
 import * as assert from "node:assert/strict";
-import { LIMITS, UNKNOWN, autoname, autonamePrefixFrom, checkInputs } from "../../provider/schema";
+import { LIMITS, UNKNOWN, autoname, autonamePrefixFrom, checkInputs } from "../../../provider/secretset/schema";
 
 const VALUE = "sk-test-VALUE-must-never-leak-1234";
 

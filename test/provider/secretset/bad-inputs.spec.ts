@@ -7,14 +7,14 @@
  * `secrets.MY KEY`); every other value of an input, and every secret in any form, must stay out of the reasons.
  */
 import * as assert from "node:assert/strict";
-import { type Emulator, DEFAULT_LIMITS, startEmulator } from "../../emulator";
-import { isValidSecretKey, setNameProblem } from "../../emulator/rules";
-import { secretSetProvider } from "../../provider";
-import { LIMITS, UNKNOWN } from "../../provider/schema";
-import { call } from "../emulator/support";
-import { type SecretSpec, assertNoLeaks } from "../support/leaks";
+import { type Emulator, DEFAULT_LIMITS, startEmulator } from "../../../emulator";
+import { isValidSecretKey, setNameProblem } from "../../../emulator/secrets/rules";
+import { secretSetProvider } from "../../../provider";
+import { LIMITS, UNKNOWN } from "../../../provider/secretset/schema";
+import { call } from "../../emulator/support";
+import { type SecretSpec, assertNoLeaks } from "../../support/leaks";
 
-type Implementation = typeof import("../../provider/implementation");
+type Implementation = typeof import("../../../provider/secretset/implementation");
 const impl = require("pulumi-pipecat-secrets/implementation") as Implementation;
 
 type Props = Record<string, unknown>;

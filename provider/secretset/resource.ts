@@ -4,7 +4,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { secretSetProvider } from "./provider";
-import { imagePullUpdates } from "./settings";
+import { imagePullUpdates } from "../settings";
 
 /** Credentials of an image-pull secret set: `credentials`, or `username` and `password`. */
 export interface ImagePullSecretArgs {

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { call, emulatorFixture, imagePullBody, regularBody } from "./support";
+import { call, emulatorFixture, imagePullBody, regularBody } from "../support";
 
 const SET_NOT_FOUND = { error: "Set not found", code: "NOT_FOUND" };
 

@@ -14,7 +14,7 @@ import axios, { type AxiosInstance, type AxiosResponse } from "axios";
 import { z } from "zod";
 import { IMAGE_PULL_UPDATE_REFUSED, NetworkError, PipecatApiError, type Step, UnexpectedResponseError } from "./errors";
 import { RateLimiter } from "./rate";
-import { DEFAULT_API_URL } from "./settings";
+import { DEFAULT_API_URL } from "../settings";
 
 /** How failed calls are retried. */
 export interface RetryPolicy {

@@ -5,7 +5,7 @@
  * (a "key" that fails the pattern is sometimes a value pasted in the wrong place); they point at it by position.
  */
 import { z } from "zod";
-import { type ApiError, invalidRequest } from "./errors";
+import { type ApiError, invalidRequest } from "../errors";
 
 /** The documented set name pattern (DNS-label-like segments joined by dots). */
 export const SET_NAME_PATTERN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;

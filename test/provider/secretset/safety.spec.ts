@@ -5,13 +5,13 @@
  * replacement, `--replace`, aliases) are proven through the real engine in test/e2e/safety.spec.ts.
  */
 import * as assert from "node:assert/strict";
-import { type Emulator, type EmulatorOptions, startEmulator } from "../../emulator";
-import { secretSetProvider } from "../../provider";
-import { redact } from "../../provider/errors";
-import { resolveSettings } from "../../provider/settings";
-import { UNKNOWN } from "../../provider/schema";
+import { type Emulator, type EmulatorOptions, startEmulator } from "../../../emulator";
+import { secretSetProvider } from "../../../provider";
+import { redact } from "../../../provider/api/errors";
+import { resolveSettings } from "../../../provider/settings";
+import { UNKNOWN } from "../../../provider/secretset/schema";
 
-type Implementation = typeof import("../../provider/implementation");
+type Implementation = typeof import("../../../provider/secretset/implementation");
 const impl = require("pulumi-pipecat-secrets/implementation") as Implementation;
 
 const KEY = "pk-safety-API-KEY-never-shown-0001";

@@ -8,7 +8,7 @@
  * are (as secrets). The provider decides what only it can: replacements, and drift of the keys.
  */
 import { UNKNOWN } from "./schema";
-import type { ImagePullUpdates } from "./settings";
+import type { ImagePullUpdates } from "../settings";
 import type { SecretSetInputs, SecretSetOutputs } from "./types";
 
 export type { SecretSetOutputs } from "./types";

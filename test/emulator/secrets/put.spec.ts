@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { call, emulatorFixture, imagePullBody, regularBody } from "./support";
+import { call, emulatorFixture, imagePullBody, regularBody } from "../support";
 
 describe("emulator PUT /secrets/{setName}", () => {
   const start = emulatorFixture();

@@ -3,8 +3,8 @@
  *
  * Success bodies carry set names, key names, regions and readiness only; no handler ever puts a value in a body.
  */
-import { type ApiError, errorBody, imagePullBodyRequired } from "./errors";
-import type { RouteMatch } from "./routes";
+import { type ApiError, errorBody, imagePullBodyRequired } from "../errors";
+import type { RouteMatch } from "../routes";
 import { type EmulatorLimits, type Outcome, hasImagePullFields, parsePutBody } from "./rules";
 import type { SecretStore } from "./store";
 

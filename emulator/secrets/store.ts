@@ -4,8 +4,8 @@
  * No I/O: every operation returns either a value or the {@link ApiError} the server should answer, and time comes
  * from the injected clock, so the rules can be tested without HTTP and without sleeping.
  */
-import { type ApiError, badRequest, imagePullBodyRequired, invalidRequest, referencedSetConflict, secretNotFound, setNotFound } from "./errors";
-import { type InjectionHandle, normalizeTimes, RuleList } from "./handle";
+import { type ApiError, badRequest, imagePullBodyRequired, invalidRequest, referencedSetConflict, secretNotFound, setNotFound } from "../errors";
+import { type InjectionHandle, normalizeTimes, RuleList } from "../handle";
 import {
   type EmulatorLimits,
   type Outcome,

@@ -12,13 +12,13 @@
 import * as assert from "node:assert/strict";
 import { subscribe, unsubscribe } from "node:diagnostics_channel";
 import type { ClientRequest } from "node:http";
-import { type Emulator, startEmulator } from "../../emulator";
-import { RateLimiter as ServerWindow } from "../../emulator/faults";
-import { secretSetProvider } from "../../provider";
-import { RATE_LIMIT_CHANNEL, RATE_WINDOW_MS, type RateLimitEvent, RateLimiter, SPACING_MARGIN } from "../../provider/rate";
-import { VirtualTime } from "../support/virtual-time";
+import { type Emulator, startEmulator } from "../../../emulator";
+import { RateLimiter as ServerWindow } from "../../../emulator/faults";
+import { secretSetProvider } from "../../../provider";
+import { RATE_LIMIT_CHANNEL, RATE_WINDOW_MS, type RateLimitEvent, RateLimiter, SPACING_MARGIN } from "../../../provider/api/rate";
+import { VirtualTime } from "../../support/virtual-time";
 
-type Implementation = typeof import("../../provider/implementation");
+type Implementation = typeof import("../../../provider/secretset/implementation");
 const impl = require("pulumi-pipecat-secrets/implementation") as Implementation;
 
 /** Spacing at a given rate, as the limiter computes it. */

@@ -8,11 +8,11 @@
  */
 import type * as dynamic from "@pulumi/pulumi/dynamic";
 import { randomBytes } from "node:crypto";
-import type { CallContext, Lookup, RetryPolicy, SecretsApiClient } from "./client";
+import type { CallContext, Lookup, RetryPolicy, SecretsApiClient } from "../api/client";
 import { diffSecretSet, planUpdate } from "./diff";
-import { NetworkError, PipecatError, ReadinessError, isImagePullUpdateRefused, isPipecatApiError, isPipecatError, redact } from "./errors";
+import { NetworkError, PipecatError, ReadinessError, isImagePullUpdateRefused, isPipecatApiError, isPipecatError, redact } from "../api/errors";
 import { type CheckFailure, UNKNOWN, checkInputs } from "./schema";
-import { type ConfigSource, type Settings, requireApiKey, resolveSettings } from "./settings";
+import { type ConfigSource, type Settings, requireApiKey, resolveSettings } from "../settings";
 import type { ImagePullSecretInputs, SecretSetInputs, SecretSetOutputs } from "./types";
 
 /** Pulumi adds the serialized provider to every input and output under this key. */
@@ -63,7 +63,7 @@ function api(): SecretsApiClient {
         const s = currentSettings();
         // Loaded on first use: check and diff (all a preview runs) never need axios, whose load would
         // otherwise delay the first check of every preview by about 50 ms.
-        const { SecretsApiClient } = require("./client") as typeof import("./client");
+        const { SecretsApiClient } = require("../api/client") as typeof import("../api/client");
         client = new SecretsApiClient({ apiUrl: s.apiUrl, apiKey: requireApiKey(s), timeoutMs: s.requestTimeoutMs, ...hooks });
     }
     return client;

@@ -52,7 +52,7 @@ monitor.registerResource = (req, callback) => {
 };
 
 // Imported after setMocks, as a program would be evaluated by the engine.
-import { SecretSet, secretSetProvider } from "../../provider";
+import { SecretSet, secretSetProvider } from "../../../provider";
 
 /** How a value is wrapped when Pulumi must treat it as secret. */
 const secret = (value: unknown) => ({ [pulumi.runtime.specialSigKey]: pulumi.runtime.specialSecretSig, value });
@@ -216,7 +216,7 @@ describe("SecretSet under mocks", () => {
 
         it("is, as exported, the same 7 methods delegating by name to the installed implementation", () => {
             // The shim's require resolves the package name from dist/provider: stand in for that module there.
-            const id = require.resolve(IMPLEMENTATION, { paths: [path.dirname(require.resolve("../../provider"))] });
+            const id = require.resolve(IMPLEMENTATION, { paths: [path.dirname(require.resolve("../../../provider"))] });
             require(id);
             const cached = require.cache[id];
             assert.ok(cached, "the implementation is not in the module cache");
