@@ -1,5 +1,5 @@
 /**
- * The Pipecat Cloud secrets API client: one method per endpoint, typed results, retries.
+ * The Pipecat Cloud API client, shared by every resource: one method per endpoint, typed results, retries.
  *
  * Every call here is idempotent (PUT writes the same body again, a repeated DELETE answers 404,
  * which callers treat as done), so every call is retried on network errors, 408, the documented 409
@@ -129,7 +129,7 @@ const RETRYABLE_STATUS = new Set([408, 429]);
 /** The documented 409: a concurrent write. Any other 409 (a write to a referenced set, say) is final. */
 const CONCURRENT_MODIFICATION = /was modified concurrently/i;
 
-export class SecretsApiClient {
+export class PipecatClient {
     private readonly http: AxiosInstance;
     private readonly retry: RetryPolicy;
     private readonly sleep: (ms: number) => Promise<void>;

@@ -8,7 +8,7 @@
  */
 import type * as dynamic from "@pulumi/pulumi/dynamic";
 import { randomBytes } from "node:crypto";
-import type { CallContext, Lookup, RetryPolicy, SecretsApiClient } from "../api/client";
+import type { CallContext, Lookup, RetryPolicy, PipecatClient } from "../api/client";
 import { diffSecretSet, planUpdate } from "./diff";
 import { NetworkError, PipecatError, ReadinessError, isImagePullUpdateRefused, isPipecatApiError, isPipecatError, redact } from "../api/errors";
 import { type CheckFailure, UNKNOWN, checkInputs } from "./schema";
@@ -29,7 +29,7 @@ export interface TestHooks {
 }
 
 let settings: Settings | undefined;
-let client: SecretsApiClient | undefined;
+let client: PipecatClient | undefined;
 let hooks: TestHooks = {};
 /** The organisation's regions, fetched once per process when a declared region must be checked. */
 let regions: Promise<string[]> | undefined;
@@ -58,13 +58,13 @@ function currentSettings(): Settings {
 }
 
 /** One client per provider process, so a Retry-After slows every resource of the run. */
-function api(): SecretsApiClient {
+function api(): PipecatClient {
     if (client === undefined) {
         const s = currentSettings();
         // Loaded on first use: check and diff (all a preview runs) never need axios, whose load would
         // otherwise delay the first check of every preview by about 50 ms.
-        const { SecretsApiClient } = require("../api/client") as typeof import("../api/client");
-        client = new SecretsApiClient({ apiUrl: s.apiUrl, apiKey: requireApiKey(s), timeoutMs: s.requestTimeoutMs, ...hooks });
+        const { PipecatClient } = require("../api/client") as typeof import("../api/client");
+        client = new PipecatClient({ apiUrl: s.apiUrl, apiKey: requireApiKey(s), timeoutMs: s.requestTimeoutMs, ...hooks });
     }
     return client;
 }

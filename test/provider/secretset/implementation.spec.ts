@@ -5,7 +5,7 @@
 import * as assert from "node:assert/strict";
 import { type Emulator, type EmulatorOptions, startEmulator } from "../../../emulator";
 import { secretSetProvider } from "../../../provider";
-import { SecretsApiClient } from "../../../provider/api/client";
+import { PipecatClient } from "../../../provider/api/client";
 import { type Haystack, type SecretSpec, assertNoLeaks, errorHaystack } from "../../support/leaks";
 
 type Implementation = typeof import("../../../provider/secretset/implementation");
@@ -371,7 +371,7 @@ describe("secretSetProvider against the emulator", () => {
             await create(pull);
             // Only a set changed behind the provider's back reaches this: the provider itself replaces
             // (an update, which only `in-place` sends, has its own hint: test/provider/safety.spec.ts).
-            const client = new SecretsApiClient({ apiUrl: emulator.url, apiKey: KEY, timeoutMs: 5000 });
+            const client = new PipecatClient({ apiUrl: emulator.url, apiKey: KEY, timeoutMs: 5000 });
             const message = await failure(client.putImagePull({ step: "create", setName: "dockerhub-pull" }, "https://index.docker.io/v1/", "x"));
             assert.match(message, /cannot update an image-pull secret set in place\. This provider replaces such sets/);
         });
