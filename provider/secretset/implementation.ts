@@ -8,11 +8,13 @@
  */
 import type * as dynamic from "@pulumi/pulumi/dynamic";
 import { randomBytes } from "node:crypto";
-import type { CallContext, Lookup, RetryPolicy, PipecatClient } from "../api/client";
+import type { CallContext, Lookup } from "../api/client";
 import { diffSecretSet, planUpdate } from "./diff";
 import { NetworkError, PipecatError, ReadinessError, isImagePullUpdateRefused, isPipecatApiError, isPipecatError, redact } from "../api/errors";
 import { type CheckFailure, UNKNOWN, checkInputs } from "./schema";
-import { type ConfigSource, type Settings, requireApiKey, resolveSettings } from "../settings";
+import * as session from "../session";
+import { api, currentSettings, onReset, organisationRegions } from "../session";
+import type { ConfigSource } from "../settings";
 import type { ImagePullSecretInputs, SecretSetInputs, SecretSetOutputs } from "./types";
 
 /** Pulumi adds the serialized provider to every input and output under this key. */
@@ -20,53 +22,16 @@ const PROVIDER_KEY = "__provider";
 
 type Props = Record<string, unknown>;
 
-/** Overrides for tests: a recorded sleep, a fake clock and fixed dice instead of real waits. @internal */
-export interface TestHooks {
-    readonly sleep?: (ms: number) => Promise<void>;
-    readonly now?: () => number;
-    readonly random?: () => number;
-    readonly retry?: Partial<RetryPolicy>;
-}
-
-let settings: Settings | undefined;
-let client: PipecatClient | undefined;
-let hooks: TestHooks = {};
-/** The organisation's regions, fetched once per process when a declared region must be checked. */
-let regions: Promise<string[]> | undefined;
 /** Set names this process wrote during this run, each with the revision of its last write. */
 const writtenNames = new Map<string, string>();
+onReset(() => writtenNames.clear());
+
+export type { TestHooks } from "../session";
+export { setTestHooks } from "../session";
 
 /** Reads `pipecat:*` stack config, falling back to environment variables. */
 export async function configure(req: { readonly config: ConfigSource }): Promise<void> {
-    settings = resolveSettings(req.config);
-    client = undefined;
-    regions = undefined;
-}
-
-/** @internal */
-export function setTestHooks(next: TestHooks): void {
-    hooks = next;
-    client = undefined;
-    regions = undefined;
-    writtenNames.clear();
-}
-
-function currentSettings(): Settings {
-    // An engine that never calls configure still gets the environment variables.
-    settings ??= resolveSettings(undefined);
-    return settings;
-}
-
-/** One client per provider process, so a Retry-After slows every resource of the run. */
-function api(): PipecatClient {
-    if (client === undefined) {
-        const s = currentSettings();
-        // Loaded on first use: check and diff (all a preview runs) never need axios, whose load would
-        // otherwise delay the first check of every preview by about 50 ms.
-        const { PipecatClient } = require("../api/client") as typeof import("../api/client");
-        client = new PipecatClient({ apiUrl: s.apiUrl, apiKey: requireApiKey(s), timeoutMs: s.requestTimeoutMs, ...hooks });
-    }
-    return client;
+    session.configure(req.config);
 }
 
 function strip(props: Props): Props {
@@ -75,7 +40,7 @@ function strip(props: Props): Props {
 }
 
 export async function check(olds: Props, news: Props): Promise<dynamic.CheckResult> {
-    const result = checkInputs(strip(olds), strip(news), hooks.random);
+    const result = checkInputs(strip(olds), strip(news), session.testHooks().random);
     if (!result.ok) return { inputs: news, failures: result.failures };
     const failures = await checkRegion(strip(olds), result.inputs);
     if (failures.length > 0) return { inputs: news, failures };
@@ -93,10 +58,8 @@ async function checkRegion(olds: Props, ins: SecretSetInputs): Promise<CheckFail
     if (region === undefined || region === UNKNOWN || olds["region"] === region || currentSettings().apiKey === undefined) return [];
     let available: readonly string[];
     try {
-        regions ??= api().regions({ step: "region check", setName: ins.name });
-        available = await regions;
+        available = await organisationRegions({ step: "region check", setName: ins.name });
     } catch (e) {
-        regions = undefined;
         // Creating a new set needs no check: a wrong region fails its PUT and nothing is lost.
         if (typeof olds["name"] !== "string") return [];
         const why = isPipecatError(e) ? redact(e.message, secretValuesOf(ins)) : "no answer";
@@ -354,9 +317,7 @@ interface Ready {
 async function waitUntilReady(ins: SecretSetInputs, after: "create" | "update"): Promise<Ready> {
     const ctx: CallContext = { step: "readiness check", setName: ins.name };
     const timeout = currentSettings().readyTimeoutMs;
-    const sleep = hooks.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
-    const now = hooks.now ?? Date.now;
-    const started = now();
+    const started = session.now();
     for (let delay = 250; ; delay = Math.min(delay * 2, 5000)) {
         const state = await readiness(ctx, ins.imagePullSecret !== undefined);
         if (state === undefined) {
@@ -371,7 +332,7 @@ async function waitUntilReady(ins: SecretSetInputs, after: "create" | "update"):
             );
         }
         if (state.status === "ready" || state.status === undefined) return { region: state.region, status: state.status };
-        const waited = now() - started;
+        const waited = session.now() - started;
         if (waited + delay > timeout) {
             const head =
                 `Secret set "${ins.name}" was still ${state.status === "pending" ? "pending" : `in status "${state.status}"`} after ` +
@@ -383,7 +344,7 @@ async function waitUntilReady(ins: SecretSetInputs, after: "create" | "update"):
                     : "";
             throw new ReadinessError(head + advice, { timedOut: true, keys: state.keys });
         }
-        await sleep(delay);
+        await session.sleep(delay);
     }
 }
 
