@@ -7,12 +7,12 @@
  * it as a sentinel string. Every leaf accepts that sentinel, so an unknown value is never an error.
  */
 import { z } from "zod";
+import { type CheckFailure, UNKNOWN, autonameWith, autonamePrefixFrom as prefixFrom, chosenName, dropUndefined, formatIssues as format } from "../inputs";
 import type { SecretSetInputs } from "./types";
 
-export type { ImagePullSecretInputs, SecretSetInputs } from "./types";
+export { type CheckFailure, UNKNOWN } from "../inputs";
 
-/** The sentinel string Pulumi uses for a value not known during preview (`pulumi.runtime.unknownValue`). */
-export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+export type { ImagePullSecretInputs, SecretSetInputs } from "./types";
 
 /** Limits: the API documents names and keys; value size and key count are this provider's own bounds. */
 export const LIMITS = {
@@ -30,12 +30,6 @@ export const LIMITS = {
 export const SET_NAME_PATTERN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 export const SECRET_KEY_PATTERN = /^[A-Za-z0-9_-]+$/;
 const REGION_PATTERN = /^[a-z0-9]+(-[a-z0-9]+)*$/;
-
-/** A failure in Pulumi's `check` form: `property` is left empty (see `toCheckFailures`). */
-export interface CheckFailure {
-    readonly property: string;
-    readonly reason: string;
-}
 
 const orUnknown = <T extends z.ZodType>(schema: T) => z.union([z.literal(UNKNOWN), schema]);
 
@@ -142,49 +136,19 @@ const inputsSchema = z
         }
     });
 
-/**
- * zod issues become text here, in one voice: `<dotted path>: <rule>`. Unions (the unknown-value
- * wrapper) report the branch that is not the sentinel. No input value ever enters a message.
- */
-export function formatIssues(issues: readonly z.core.$ZodIssue[], prefix: readonly PropertyKey[] = []): string[] {
-    const out: string[] = [];
-    for (const issue of issues) {
-        const path = [...prefix, ...issue.path];
-        if (issue.code === "invalid_union") {
-            const real = issue.errors[issue.errors.length - 1] ?? [];
-            out.push(...formatIssues(real, path));
-        } else if (issue.code === "invalid_key") {
-            out.push(...formatIssues(issue.issues, path));
-        } else if (issue.code === "unrecognized_keys") {
-            const where = path.length ? `${path.join(".")}: ` : "";
-            const allowed = path.length ? "host, credentials, username, password" : "name, region, secrets, imagePullSecret, adopt";
-            out.push(`${where}unknown ${issue.keys.length > 1 ? "properties" : "property"} ${issue.keys.map((k) => `"${k}"`).join(", ")} (allowed: ${allowed})`);
-        } else {
-            const where = path.length ? path.join(".") : "inputs";
-            out.push(`${where}: ${issue.message}`);
-        }
-    }
-    return out;
+/** zod issues as `<dotted path>: <rule>` lines (see `formatIssues` in ../inputs). */
+export function formatIssues(issues: readonly z.core.$ZodIssue[]): string[] {
+    return format(issues, (path) => (path.length ? "host, credentials, username, password" : "name, region, secrets, imagePullSecret, adopt"));
 }
 
 /** Lowercases a Pulumi resource name into something a set name can start with. */
 export function autonamePrefixFrom(resourceName: string): string {
-    const cleaned = resourceName
-        .toLowerCase()
-        .replace(/[^a-z0-9-]+/g, "-")
-        .replace(/-+/g, "-")
-        .replace(/^-+|-+$/g, "")
-        .slice(0, LIMITS.nameMax - 8)
-        .replace(/-+$/g, "");
-    return cleaned.length > 0 ? cleaned : "secrets";
+    return prefixFrom(resourceName, LIMITS.nameMax, "secrets");
 }
 
 /** `<prefix>-<7 random [a-z0-9]>`, the autoname Pulumi users know from other providers. */
 export function autoname(prefix: string, random: () => number = Math.random): string {
-    const alphabet = "abcdefghijklmnopqrstuvwxyz0123456789";
-    let suffix = "";
-    for (let i = 0; i < 7; i++) suffix += alphabet[Math.floor(random() * alphabet.length)];
-    return `${autonamePrefixFrom(prefix)}-${suffix}`;
+    return autonameWith(prefix, LIMITS.nameMax, "secrets", random);
 }
 
 export type CheckResult =
@@ -214,11 +178,6 @@ export function checkInputs(
         return { ok: true, inputs: dropUndefined({ name, ...rest }) as SecretSetInputs };
     }
     const prefix = autonamePrefix ?? "secrets";
-    const wasAutonamed = typeof olds["name"] === "string" && typeof olds["autonamePrefix"] === "string";
-    const kept = wasAutonamed ? (olds["name"] as string) : autonameAtCreate ? UNKNOWN : autoname(prefix, random);
+    const kept = chosenName(olds, autonameAtCreate === true, () => autoname(prefix, random));
     return { ok: true, inputs: dropUndefined({ name: kept, autonamePrefix: prefix, ...rest }) as SecretSetInputs };
-}
-
-function dropUndefined<T extends Record<string, unknown>>(o: T): T {
-    return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 }
