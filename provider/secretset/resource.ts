@@ -52,6 +52,11 @@ export class SecretSet extends pulumi.dynamic.Resource {
     declare public readonly isImagePullSecret: pulumi.Output<boolean>;
     /** Registry of an image-pull set. */
     declare public readonly host: pulumi.Output<string | undefined>;
+    /**
+     * New, at random, each time the provider writes the set (values, keys or credentials); it reveals
+     * nothing about the values. An Agent given this SecretSet redeploys when it changes.
+     */
+    declare public readonly revision: pulumi.Output<string>;
     /** The declared values (secret), once the set is written. */
     public readonly secrets: pulumi.Output<Record<string, string> | undefined>;
     /** The declared image-pull credentials (secret), once the set is written. */
@@ -61,7 +66,7 @@ export class SecretSet extends pulumi.dynamic.Resource {
         // The outputs the provider fills in, plus only the optional inputs that were given: for every
         // property @pulumi/pulumi makes four promises, each capturing a stack trace (source-mapped under
         // ts-node), so an absent input passed as undefined still costs time on every resource.
-        const props: Record<string, unknown> = { name: args.name, region: args.region, keys: undefined, isImagePullSecret: undefined, host: undefined };
+        const props: Record<string, unknown> = { name: args.name, region: args.region, keys: undefined, isImagePullSecret: undefined, host: undefined, revision: undefined };
         // Lets check() derive the autoname from the resource name (check does not see the URN).
         if (args.name === undefined) {
             props["autonamePrefix"] = name;
