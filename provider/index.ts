@@ -1,12 +1,17 @@
 /**
- * pulumi-pipecat-secrets: manage Pipecat Cloud secret sets with Pulumi.
+ * pulumi-pipecat-secrets: manage Pipecat Cloud secret sets, and the agents that use them, with Pulumi.
  *
  * ```ts
- * const agent = new SecretSet("agent", { secrets: { OPENAI_API_KEY: cfg.requireSecret("openaiKey") } });
+ * const secrets = new SecretSet("agent", { secrets: { OPENAI_API_KEY: cfg.requireSecret("openaiKey") } });
+ * const agent = new Agent("voice", { image: "your-registry/voice-agent:0.1", secretSet: secrets });
  * ```
  */
 export { SecretSet } from "./secretset/resource";
 export type { SecretSetArgs, ImagePullSecretArgs } from "./secretset/resource";
 export { secretSetProvider } from "./secretset/provider";
 export type { SecretSetInputs, ImagePullSecretInputs, SecretSetOutputs } from "./secretset/types";
-export { PipecatError, PipecatApiError, UnexpectedResponseError, NetworkError, ConfigurationError, ReadinessError, isPipecatError, isPipecatApiError } from "./api/errors";
+export { Agent } from "./agent/resource";
+export type { AgentArgs } from "./agent/resource";
+export { agentProvider } from "./agent/provider";
+export type { AgentInputs, AgentOutputs, AutoScaling } from "./agent/types";
+export { PipecatError, PipecatApiError, UnexpectedResponseError, NetworkError, ConfigurationError, ReadinessError, DeploymentError, isPipecatError, isPipecatApiError } from "./api/errors";

@@ -6,7 +6,9 @@
  * The engine runs every dynamic resource of a stack in one provider process and configures each
  * serialized provider once, so SecretSet and Agent both call `configure` here with the same config.
  */
-import type { CallContext, PipecatClient, RetryPolicy } from "./api/client";
+import type { AgentContext, CallContext, PipecatClient, RetryPolicy } from "./api/client";
+import { isPipecatError } from "./api/errors";
+import { type CheckFailure, UNKNOWN } from "./inputs";
 import { type ConfigSource, type Settings, requireApiKey, resolveSettings } from "./settings";
 
 /** Overrides for tests: a recorded sleep, a fake clock and fixed dice instead of real waits. @internal */
@@ -67,7 +69,7 @@ export function api(): PipecatClient {
 }
 
 /** The organisation's region codes (`GET /regions`), once per process; a failed fetch is tried again next time. */
-export async function organisationRegions(ctx: CallContext): Promise<string[]> {
+export async function organisationRegions(ctx: CallContext | AgentContext): Promise<string[]> {
     regions ??= api().regions(ctx);
     try {
         return await regions;
@@ -75,6 +77,35 @@ export async function organisationRegions(ctx: CallContext): Promise<string[]> {
         regions = undefined;
         throw e;
     }
+}
+
+/**
+ * Check failures for a newly declared region, checked against the organisation's regions before
+ * anything is written or deleted: a region change replaces a resource, deleting it first under the
+ * same name, so a typo would otherwise cost the live one before the API refused the region. Without
+ * an API key (a pull-request preview) nothing is sent; `up`, which has the key, checks it.
+ * `existed`: a resource that exists is not replaced when the regions cannot be read.
+ */
+export async function regionFailures(
+    region: string | undefined,
+    previous: unknown,
+    existed: boolean,
+    ctx: CallContext | AgentContext,
+    what: string,
+    redact: (text: string) => string,
+): Promise<CheckFailure[]> {
+    if (region === undefined || region === UNKNOWN || previous === region || currentSettings().apiKey === undefined) return [];
+    let available: readonly string[];
+    try {
+        available = await organisationRegions(ctx);
+    } catch (e) {
+        // A new resource needs no check: a wrong region fails its creation and nothing is lost.
+        if (!existed) return [];
+        const why = isPipecatError(e) ? redact(e.message) : "no answer";
+        return [{ property: "", reason: `region: "${region}" could not be checked, so ${what} was not replaced (${why})` }];
+    }
+    if (available.includes(region)) return [];
+    return [{ property: "", reason: `region: "${region}" is not a region this organisation can use (it has: ${available.join(", ")})` }];
 }
 
 /** How to wait: the test hook's, or a real timer. */

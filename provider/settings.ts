@@ -15,8 +15,10 @@ export interface Settings {
     readonly apiUrl: string;
     /** Per-request timeout. @default 30 s */
     readonly requestTimeoutMs: number;
-    /** How long create and update wait for a set to become ready. @default 300 s */
+    /** How long create and update wait for a set to become ready (and an agent's deploy for its sets). @default 300 s */
     readonly readyTimeoutMs: number;
+    /** How long an agent's create and update wait for its deployment to complete. @default 600 s, as Pipecat's CLI */
+    readonly deployTimeoutMs: number;
     /**
      * Set names that create may take over as if they declared `adopt: true`, for recovering from an
      * interrupted `pulumi up` (its pending creates) without editing the program; "*" means any. @default none
@@ -41,6 +43,7 @@ const SOURCES = {
     apiUrl: { config: "pipecat:apiUrl", env: "PIPECAT_API_URL" },
     requestTimeout: { config: "pipecat:requestTimeoutSeconds", env: "PIPECAT_REQUEST_TIMEOUT_SECONDS" },
     readyTimeout: { config: "pipecat:readyTimeoutSeconds", env: "PIPECAT_READY_TIMEOUT_SECONDS" },
+    deployTimeout: { config: "pipecat:deployTimeoutSeconds", env: "PIPECAT_DEPLOY_TIMEOUT_SECONDS" },
     adopt: { config: "pipecat:adopt", env: "PIPECAT_ADOPT" },
     imagePullUpdates: { config: "pipecat:imagePullUpdates", env: "PIPECAT_IMAGE_PULL_UPDATES" },
 } as const;
@@ -51,7 +54,7 @@ function read(config: ConfigSource | undefined, env: NodeJS.ProcessEnv, which: k
     return value === undefined || value === "" ? undefined : value;
 }
 
-function seconds(config: ConfigSource | undefined, env: NodeJS.ProcessEnv, which: "requestTimeout" | "readyTimeout", fallback: number): number {
+function seconds(config: ConfigSource | undefined, env: NodeJS.ProcessEnv, which: "requestTimeout" | "readyTimeout" | "deployTimeout", fallback: number): number {
     const raw = read(config, env, which);
     if (raw === undefined) return fallback * 1000;
     const n = Number(raw);
@@ -110,6 +113,7 @@ export function resolveSettings(config?: ConfigSource, env: NodeJS.ProcessEnv = 
         apiUrl: normalizeApiUrl(read(config, env, "apiUrl") ?? DEFAULT_API_URL),
         requestTimeoutMs: seconds(config, env, "requestTimeout", 30),
         readyTimeoutMs: seconds(config, env, "readyTimeout", 300),
+        deployTimeoutMs: seconds(config, env, "deployTimeout", 600),
         adopt: adoptNames(config, env),
         imagePullUpdates: imagePullUpdates(config, env),
     };

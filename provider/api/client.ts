@@ -50,10 +50,48 @@ export interface ClientOptions {
     readonly random?: () => number;
 }
 
-/** What the provider was doing, for messages. */
+/** What the provider was doing, and to which set, for messages. */
 export interface CallContext {
     readonly step: Step;
     readonly setName: string;
+}
+
+/** What the provider was doing, and to which agent, for messages. */
+export interface AgentContext {
+    readonly step: Step;
+    readonly agentName: string;
+}
+
+/** One revision of an agent's deployment (`currentRevision` / `previousRevision`). */
+export interface Revision {
+    readonly deploymentId: string | undefined;
+    /** `Creating`, `Validating`, `Active`, `Draining`, `Failed`; others are kept as they came. */
+    readonly phase: string | undefined;
+    readonly health: {
+        readonly ready?: boolean | undefined;
+        readonly state?: string | undefined;
+        readonly reason?: string | undefined;
+        readonly message?: string | undefined;
+        readonly restartCount?: number | undefined;
+        readonly lastExitCode?: number | undefined;
+    };
+}
+
+/** `GET /agents/{name}` (and the answers of create and update), as far as the provider reads it. */
+export interface AgentDetails {
+    readonly name: string | undefined;
+    readonly region: string | undefined;
+    readonly ready: boolean;
+    readonly available: boolean;
+    readonly desiredDeploymentId: string | undefined;
+    readonly reconciledDeploymentId: string | undefined;
+    readonly image: string | undefined;
+    readonly secretSet: string | undefined;
+    readonly imagePullSecretSet: string | undefined;
+    readonly autoScaling: { readonly minAgents: number; readonly maxAgents: number } | undefined;
+    readonly current: Revision | undefined;
+    /** The first entry of `errors`, as text, when the API reports one. */
+    readonly error: string | undefined;
 }
 
 /**
@@ -110,6 +148,48 @@ const listResponse = z.looseObject({
         }),
     ),
 });
+const revision = z.looseObject({
+    deploymentID: z.string().nullish(),
+    phase: z.string().nullish(),
+    health: z
+        .looseObject({
+            ready: z.boolean().nullish(),
+            state: z.string().nullish(),
+            reason: z.string().nullish(),
+            message: z.string().nullish(),
+            restartCount: z.number().nullish(),
+            lastExitCode: z.number().nullish(),
+        })
+        .nullish(),
+});
+const agentResponse = z.looseObject({
+    name: z.string().nullish(),
+    region: z.string().nullish(),
+    ready: z.boolean().nullish(),
+    available: z.boolean().nullish(),
+    activeDeploymentReady: z.boolean().nullish(),
+    desiredDeploymentId: z.string().nullish(),
+    activeDeploymentId: z.string().nullish(),
+    reconciledDeploymentId: z.string().nullish(),
+    autoScaling: z.looseObject({ minReplicas: z.number().nullish(), maxReplicas: z.number().nullish() }).nullish(),
+    deployment: z
+        .looseObject({
+            manifest: z
+                .looseObject({
+                    spec: z
+                        .looseObject({
+                            image: z.string().nullish(),
+                            envFromSecretNames: z.array(z.string()).nullish(),
+                            imagePullSecretName: z.string().nullish(),
+                        })
+                        .nullish(),
+                })
+                .nullish(),
+        })
+        .nullish(),
+    currentRevision: revision.nullish(),
+    errors: z.array(z.unknown()).nullish(),
+});
 const errorBody = z.looseObject({ error: z.string().optional(), code: z.string().optional() });
 const regionsResponse = z.looseObject({ regions: z.array(z.looseObject({ code: z.string() })) });
 
@@ -121,6 +201,11 @@ const IMAGE_PULL_NOT_READABLE = /image pull/i;
 const SET_NOT_FOUND = /^set not found/i;
 const SET_OR_SECRET_NOT_FOUND = /^(set|secret) not found/i;
 const deleteResponse = z.looseObject({ status: z.string().optional() });
+/** The API's words for a missing agent (`Service not found`); any other 404 must fail, as for sets. */
+const AGENT_NOT_FOUND = /^(service|agent) not found/i;
+const AGENT_EXISTS = /^service already exists/i;
+/** The 409 of a deploy that binds a set still `pending` (or `failed`). */
+export const SET_NOT_READY = /is not yet ready/i;
 
 /** A response that was understood, or a reason to try again. */
 type Attempt<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: Error; readonly retryAfterMs?: number };
@@ -220,9 +305,43 @@ export class PipecatClient {
     }
 
     /** GET /regions: the region codes the organisation may use. */
-    async regions(ctx: CallContext): Promise<string[]> {
+    async regions(ctx: CallContext | AgentContext): Promise<string[]> {
         const body = await this.call(ctx, "GET", "/regions", undefined, (res) => parseJson(res, regionsResponse, false));
         return body.regions.map((r) => r.code);
+    }
+
+    /**
+     * POST /agents. A retry after an attempt that may have been applied (no answer, a 5xx) can find the
+     * agent created by it: "already exists" is then `"created-earlier"`, and the caller reads the agent.
+     */
+    async createAgent(ctx: AgentContext, body: object): Promise<AgentDetails | "created-earlier"> {
+        return this.call(ctx, "POST", "/agents", body, (res, mayHaveApplied): AgentDetails | "created-earlier" | undefined => {
+            if (mayHaveApplied && res.status === 400 && AGENT_EXISTS.test(apiError(res).error ?? "")) return "created-earlier";
+            const parsed = parseJson(res, agentResponse, false);
+            return parsed && agentDetails(parsed);
+        });
+    }
+
+    /** POST /agents/{name}: a new configuration; `forceRedeploy` starts a new deployment even if it is unchanged. */
+    async updateAgent(ctx: AgentContext, body: object): Promise<AgentDetails> {
+        return this.call(ctx, "POST", agentPath(ctx.agentName), body, (res) => {
+            const parsed = parseJson(res, agentResponse, false);
+            return parsed && agentDetails(parsed);
+        });
+    }
+
+    /** GET /agents/{name}; `"absent"` only on the API's own "Service not found". */
+    async getAgent(ctx: AgentContext): Promise<AgentDetails | "absent"> {
+        return this.call(ctx, "GET", agentPath(ctx.agentName), undefined, (res): AgentDetails | "absent" | undefined => {
+            if (res.status === 404 && AGENT_NOT_FOUND.test(apiError(res).error ?? "")) return "absent";
+            const parsed = parseJson(res, agentResponse, false);
+            return parsed && agentDetails(parsed);
+        });
+    }
+
+    /** DELETE /agents/{name}; an agent that is already gone is not an error. */
+    async deleteAgent(ctx: AgentContext): Promise<"deleted" | "absent"> {
+        return this.call(ctx, "DELETE", agentPath(ctx.agentName), undefined, (res) => deleted(res, AGENT_NOT_FOUND));
     }
 
     /**
@@ -230,8 +349,8 @@ export class PipecatClient {
      * undefined for "not a success" (then the status decides: retry, or fail with the API's words).
      */
     private async call<T>(
-        ctx: CallContext,
-        method: "GET" | "PUT" | "DELETE",
+        ctx: CallContext | AgentContext,
+        method: Method,
         path: string,
         body: object | undefined,
         understand: (res: AxiosResponse<string>, mayHaveApplied: boolean) => T | undefined,
@@ -257,8 +376,8 @@ export class PipecatClient {
     }
 
     private async attempt<T>(
-        ctx: CallContext,
-        method: "GET" | "PUT" | "DELETE",
+        ctx: CallContext | AgentContext,
+        method: Method,
         path: string,
         body: object | undefined,
         understand: (res: AxiosResponse<string>) => T | undefined,
@@ -321,6 +440,42 @@ export class PipecatClient {
     }
 }
 
+type Method = "GET" | "PUT" | "POST" | "DELETE";
+
+function agentPath(name: string): string {
+    return `/agents/${encodeURIComponent(name)}`;
+}
+
+function agentDetails(body: z.infer<typeof agentResponse>): AgentDetails {
+    const spec = body.deployment?.manifest?.spec;
+    const scaling = body.autoScaling;
+    const current = body.currentRevision;
+    const first = body.errors?.[0];
+    return {
+        name: body.name ?? undefined,
+        region: body.region ?? undefined,
+        ready: body.ready ?? body.activeDeploymentReady ?? false,
+        available: body.available ?? body.ready ?? false,
+        desiredDeploymentId: body.desiredDeploymentId ?? body.activeDeploymentId ?? undefined,
+        reconciledDeploymentId: body.reconciledDeploymentId ?? undefined,
+        image: spec?.image ?? undefined,
+        secretSet: spec?.envFromSecretNames?.[0],
+        imagePullSecretSet: spec?.imagePullSecretName ?? undefined,
+        autoScaling:
+            typeof scaling?.minReplicas === "number" && typeof scaling.maxReplicas === "number"
+                ? { minAgents: scaling.minReplicas, maxAgents: scaling.maxReplicas }
+                : undefined,
+        current: current
+            ? {
+                  deploymentId: current.deploymentID ?? undefined,
+                  phase: current.phase ?? undefined,
+                  health: Object.fromEntries(Object.entries(current.health ?? {}).filter(([, v]) => v !== null && v !== undefined)),
+              }
+            : undefined,
+        error: first === undefined ? undefined : typeof first === "object" && first !== null && "message" in first ? String((first as { message: unknown }).message) : String(JSON.stringify(first)),
+    };
+}
+
 function setPath(name: string): string {
     return `/secrets/${encodeURIComponent(name)}`;
 }
@@ -377,8 +532,8 @@ function networkReason(e: unknown): string {
     return "request failed";
 }
 
-function describe(ctx: CallContext): string {
-    return `${ctx.step} of secret set "${ctx.setName}" failed`;
+function describe(ctx: CallContext | AgentContext): string {
+    return "agentName" in ctx ? `${ctx.step} of agent "${ctx.agentName}" failed` : `${ctx.step} of secret set "${ctx.setName}" failed`;
 }
 
 const HINTS: Record<number, string> = {
@@ -388,9 +543,18 @@ const HINTS: Record<number, string> = {
     429: "Pipecat Cloud kept rate-limiting the provider: run again later, or with less parallelism (`pulumi up --parallel 4`).",
 };
 
+/**
+ * The engine runs refresh and destroy with the provider configuration saved by the last `pulumi up`,
+ * not with the stack's current config: a key rotated since is not seen there.
+ */
+const KEY_IN_STATE =
+    "The API key was refused. `pulumi refresh` and `pulumi destroy` use the API key saved in the state by the last " +
+    "`pulumi up`: after rotating `pipecat:apiKey`, run `pulumi up` first (it saves the new key), or add `--run-program` " +
+    "(`pulumi refresh --run-program`, `pulumi destroy --run-program`) so they read the current stack config.";
+
 /** One voice for every API error: what failed, what the API said, what to do. */
 export function apiErrorMessage(
-    ctx: CallContext,
+    ctx: CallContext | AgentContext,
     method: string,
     path: string,
     status: number,
@@ -400,14 +564,13 @@ export function apiErrorMessage(
 ): string {
     const said = error !== undefined ? `: "${error}"` : "";
     const head = `${describe(ctx)}: Pipecat Cloud answered ${method} ${path} with ${status}${code ? ` ${code}` : ""}${said}.`;
+    if ("agentName" in ctx) {
+        const hint = agentHint(ctx, status, error, apiUrl);
+        return hint ? `${head} ${hint}` : head;
+    }
     let hint = HINTS[status];
     if (status === 401 && (ctx.step === "read" || ctx.step === "delete")) {
-        // The engine runs refresh and destroy with the provider configuration saved by the last
-        // `pulumi up`, not with the stack's current config: a key rotated since is not seen here.
-        hint =
-            "The API key was refused. `pulumi refresh` and `pulumi destroy` use the API key saved in the state by the last " +
-            "`pulumi up`: after rotating `pipecat:apiKey`, run `pulumi up` first (it saves the new key), or add `--run-program` " +
-            "(`pulumi refresh --run-program`, `pulumi destroy --run-program`) so they read the current stack config.";
+        hint = KEY_IN_STATE;
     } else if (status === 409) {
         hint = CONCURRENT_MODIFICATION.test(error ?? "")
             ? "The set was modified concurrently and kept changing while the provider retried: run `pulumi up` again."
@@ -438,6 +601,30 @@ export function apiErrorMessage(
         hint = "Pipecat Cloud had a server error and the provider's retries did not get through: run `pulumi up` again later; it finishes the change.";
     }
     return hint ? `${head} ${hint}` : head;
+}
+
+/** What to do after an error of the agents API. */
+function agentHint(ctx: AgentContext, status: number, error: string | undefined, apiUrl: string): string | undefined {
+    const said = error ?? "";
+    if (status === 401 && (ctx.step === "read" || ctx.step === "delete")) return KEY_IN_STATE;
+    if (status === 404 && /secret set not found/i.test(said)) {
+        return "A bound secret set (secretSet or imagePullSecretSet) does not exist: pass the SecretSet resource itself (then Pulumi creates it first), or correct the set name.";
+    }
+    if (status === 404 && AGENT_NOT_FOUND.test(said)) return "The agent does not exist (any more): run `pulumi refresh` to bring the state up to date, then `pulumi up` creates it again.";
+    if (status === 404) {
+        return `Pipecat Cloud did not say that the agent is missing, so this is not taken as "already gone": the API URL may be wrong. pipecat:apiUrl (or PIPECAT_API_URL) is ${apiUrl}; Pipecat Cloud's is ${DEFAULT_API_URL}.`;
+    }
+    if (status === 409 && SET_NOT_READY.test(said)) {
+        return "A bound secret set was still not ready when the provider stopped retrying: check it with `pipecat cloud secrets list`; a set that failed must be written again (`pulumi up` does that for a SecretSet of this program).";
+    }
+    if (status === 400 && /same region/i.test(said)) return "An agent and its secret sets must be in one region: declare the agent's `region` as the sets', or create the sets in the agent's region.";
+    if (status === 400 && AGENT_EXISTS.test(said)) {
+        return "An agent of this name already exists (names are unique across regions; it may belong to someone else): choose another name, or set `adopt: true` to manage the existing agent with this program.";
+    }
+    if (status === 400) return "The request was refused as invalid: check the agent's inputs against the message above.";
+    if (status === 403) return "The API key may not manage agents: use a Private API key of the organisation that owns the agent (`pulumi config set --secret pipecat:apiKey <key>`).";
+    if (status >= 500) return "Pipecat Cloud had a server error and the provider's retries did not get through: run `pulumi up` again later.";
+    return HINTS[status];
 }
 
 function withAttempts(error: Error, attempts: number, elapsedMs: number): Error {

@@ -20,7 +20,8 @@ export type Step =
     | "read"
     | "readiness check"
     | "region check"
-    | "adoption";
+    | "adoption"
+    | "deployment check";
 
 /** Base class of every error this package throws. */
 export class PipecatError extends Error {
@@ -76,6 +77,16 @@ export class ReadinessError extends PipecatError {
         super(message);
         this.timedOut = options.timedOut === true;
         this.keys = options.keys;
+    }
+}
+
+/** An agent's deployment failed, crash-looped, or did not complete within `pipecat:deployTimeoutSeconds`. */
+export class DeploymentError extends PipecatError {
+    override name = "DeploymentError";
+    readonly timedOut: boolean;
+    constructor(message: string, options: { readonly timedOut?: boolean } = {}) {
+        super(message);
+        this.timedOut = options.timedOut === true;
     }
 }
 

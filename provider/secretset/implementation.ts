@@ -13,7 +13,7 @@ import { diffSecretSet, planUpdate } from "./diff";
 import { NetworkError, PipecatError, ReadinessError, isImagePullUpdateRefused, isPipecatApiError, isPipecatError, redact } from "../api/errors";
 import { type CheckFailure, UNKNOWN, checkInputs } from "./schema";
 import * as session from "../session";
-import { api, currentSettings, onReset, organisationRegions } from "../session";
+import { api, currentSettings, onReset, regionFailures } from "../session";
 import type { ConfigSource } from "../settings";
 import type { ImagePullSecretInputs, SecretSetInputs, SecretSetOutputs } from "./types";
 
@@ -47,26 +47,9 @@ export async function check(olds: Props, news: Props): Promise<dynamic.CheckResu
     return { inputs: { ...result.inputs } };
 }
 
-/**
- * A newly declared region is checked against the organisation's regions (`GET /regions`, once per
- * process) before anything is written or deleted: a region change replaces the set, deleting it
- * first, so a typo would otherwise cost the live set before the API refused the region. Without an
- * API key (a pull-request preview) nothing is sent, and `up`, which has the key, checks it.
- */
-async function checkRegion(olds: Props, ins: SecretSetInputs): Promise<CheckFailure[]> {
-    const region = ins.region;
-    if (region === undefined || region === UNKNOWN || olds["region"] === region || currentSettings().apiKey === undefined) return [];
-    let available: readonly string[];
-    try {
-        available = await organisationRegions({ step: "region check", setName: ins.name });
-    } catch (e) {
-        // Creating a new set needs no check: a wrong region fails its PUT and nothing is lost.
-        if (typeof olds["name"] !== "string") return [];
-        const why = isPipecatError(e) ? redact(e.message, secretValuesOf(ins)) : "no answer";
-        return [{ property: "", reason: `region: "${region}" could not be checked, so the set was not replaced (${why})` }];
-    }
-    if (available.includes(region)) return [];
-    return [{ property: "", reason: `region: "${region}" is not a region this organisation can use (it has: ${available.join(", ")})` }];
+function checkRegion(olds: Props, ins: SecretSetInputs): Promise<CheckFailure[]> {
+    const values = secretValuesOf(ins);
+    return regionFailures(ins.region, olds["region"], typeof olds["name"] === "string", { step: "region check", setName: ins.name }, "the set", (t) => redact(t, values));
 }
 
 export async function diff(_id: string, olds: Props, news: Props): Promise<dynamic.DiffResult> {

@@ -1,0 +1,71 @@
+/**
+ * What a change of inputs means for an agent: nothing, an update (a redeploy, forced or not), or a
+ * replacement; and the bodies the API is sent. Pure functions of the old outputs and the new checked
+ * inputs, so the plan `pulumi preview` shows is the one `pulumi up` carries out.
+ *
+ * An agent's inputs hold no secret, and its outputs hold what Pipecat Cloud runs (refresh reads image,
+ * scaling and bound sets back), so the provider decides `changes` itself: drift shows as a change even
+ * when the program did not change.
+ */
+import { UNKNOWN } from "../inputs";
+import type { AgentInputs, AgentOutputs } from "./types";
+
+export interface AgentDiff {
+    readonly changes: boolean;
+    readonly replaces: string[];
+    readonly deleteBeforeReplace: boolean;
+}
+
+/** Fields of the deployment spec: a difference is an update (a new deployment, unless only scaling changed). */
+const DEPLOYED = ["image", "buildId", "secretSet", "imagePullSecretSet", "autoScaling", "agentProfile", "maxSessionDuration", "nodeType", "krispViva", "enableKrisp", "websocketAuth"] as const;
+/** Fields that only this provider keeps: a new revision of a bound set is a forced redeploy. */
+const BOOKKEEPING = ["secretSetRevision", "imagePullSecretSetRevision", "adopt", "autonamePrefix"] as const;
+
+function same(a: unknown, b: unknown): boolean {
+    return JSON.stringify(a) === JSON.stringify(b) && a !== UNKNOWN && b !== UNKNOWN;
+}
+
+/** The properties whose new value differs from what was deployed (or last read back by refresh). */
+export function changedProperties(olds: Partial<AgentOutputs>, news: AgentInputs): string[] {
+    return [...DEPLOYED, ...BOOKKEEPING].filter((k) => !same(olds[k], news[k]) && !(olds[k] === undefined && news[k] === undefined));
+}
+
+/**
+ * - A new name or a newly declared region replaces the agent (the API cannot rename or move one).
+ *   Every replacement under the same name deletes first: names are unique, and create-then-delete
+ *   would delete the agent just created. As for SecretSet, this is answered on every diff, because the
+ *   engine also replaces for its own reasons and then takes the order from the last answer.
+ *   An autonamed agent gets a fresh name when it is replaced, so it is created first, without a gap.
+ * - Unbinding a set replaces the agent: the API documents no way to remove a binding from an agent.
+ */
+export function diffAgent(olds: Partial<AgentOutputs>, news: AgentInputs): AgentDiff {
+    const replaces: string[] = [];
+    if (news.name !== olds.name) replaces.push("name");
+    if (news.region !== undefined && news.region !== olds.region) replaces.push("region");
+    if (olds.secretSet !== undefined && news.secretSet === undefined) replaces.push("secretSet");
+    if (olds.imagePullSecretSet !== undefined && news.imagePullSecretSet === undefined) replaces.push("imagePullSecretSet");
+    const deleteBeforeReplace = news.name === olds.name && news.name !== UNKNOWN && news.autonamePrefix === undefined;
+    return { changes: replaces.length > 0 || changedProperties(olds, news).length > 0, replaces, deleteBeforeReplace };
+}
+
+/**
+ * Whether an update must ask for `forceRedeploy`: the values of a bound set changed since the last
+ * deploy (its revision is new) while the binding stayed. Pipecat Cloud does not push new values to a
+ * running agent, and a body with an unchanged spec starts no new deployment by itself.
+ */
+export function mustForce(olds: Partial<AgentOutputs>, news: AgentInputs): boolean {
+    const rotated = (set: "secretSet" | "imagePullSecretSet", revision: "secretSetRevision" | "imagePullSecretSetRevision") =>
+        news[set] !== undefined && news[set] === olds[set] && news[revision] !== undefined && news[revision] !== olds[revision];
+    return rotated("secretSet", "secretSetRevision") || rotated("imagePullSecretSet", "imagePullSecretSetRevision");
+}
+
+/** The body of `POST /agents/{name}`: every declared field of the deployment (and of `POST /agents`, with `serviceName` and `region`). */
+export function deploymentBody(ins: AgentInputs): Record<string, unknown> {
+    const body: Record<string, unknown> = {};
+    for (const k of DEPLOYED) if (ins[k] !== undefined) body[k] = ins[k];
+    return body;
+}
+
+export function createBody(ins: AgentInputs): Record<string, unknown> {
+    return { serviceName: ins.name, ...(ins.region !== undefined ? { region: ins.region } : {}), ...deploymentBody(ins) };
+}

@@ -1,0 +1,21 @@
+/**
+ * `agentProvider`: the dynamic provider object every Agent uses, serialized into state like
+ * `secretSetProvider` (see its file): a thin shim whose methods `require` the installed implementation
+ * by package name, so the text holds no code, schema or credentials.
+ *
+ * Nothing from this file's scope may be captured: only `require` and the arguments.
+ */
+import type * as dynamic from "@pulumi/pulumi/dynamic";
+
+type Implementation = typeof import("./implementation");
+type Method<K extends keyof Implementation> = (...args: Parameters<Implementation[K]>) => ReturnType<Implementation[K]>;
+
+export const agentProvider: dynamic.ResourceProvider & { [K in "configure" | "check" | "diff" | "read" | "update" | "delete"]-?: Method<K> } = {
+    configure: (...a) => require("pulumi-pipecat-secrets/agent/implementation").configure(...a),
+    check: (...a) => require("pulumi-pipecat-secrets/agent/implementation").check(...a),
+    diff: (...a) => require("pulumi-pipecat-secrets/agent/implementation").diff(...a),
+    create: (...a) => require("pulumi-pipecat-secrets/agent/implementation").create(...a),
+    read: (...a) => require("pulumi-pipecat-secrets/agent/implementation").read(...a),
+    update: (...a) => require("pulumi-pipecat-secrets/agent/implementation").update(...a),
+    delete: (...a) => require("pulumi-pipecat-secrets/agent/implementation").delete(...a),
+};
