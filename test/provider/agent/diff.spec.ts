@@ -1,0 +1,77 @@
+import * as assert from "node:assert/strict";
+import { UNKNOWN } from "../../../provider/inputs";
+import { createBody, deploymentBody, diffAgent, mustForce } from "../../../provider/agent/diff";
+import type { AgentInputs, AgentOutputs } from "../../../provider/agent/types";
+
+const base: AgentInputs = {
+    name: "voice",
+    image: "registry.example/voice:1",
+    secretSet: "voice-secrets",
+    secretSetRevision: "r1",
+    imagePullSecretSet: "registry",
+    imagePullSecretSetRevision: "p1",
+    autoScaling: { minAgents: 0, maxAgents: 50 },
+    agentProfile: "agent-1x",
+    maxSessionDuration: 7200,
+};
+const deployed: AgentOutputs = { ...base, region: "us-west", deploymentId: "d1", ready: true, available: true };
+
+describe("agent diff", () => {
+    it("sees no change when the declared agent is what runs", () => {
+        assert.deepEqual(diffAgent(deployed, base), { changes: false, replaces: [], deleteBeforeReplace: true });
+    });
+
+    it("updates for a new image, scaling or binding, and for drift that refresh read back", () => {
+        assert.equal(diffAgent(deployed, { ...base, image: "registry.example/voice:2" }).changes, true);
+        assert.equal(diffAgent(deployed, { ...base, autoScaling: { minAgents: 1, maxAgents: 50 } }).changes, true);
+        assert.equal(diffAgent(deployed, { ...base, secretSet: "other-secrets" }).changes, true);
+        // The program did not change; the dashboard did.
+        assert.equal(diffAgent({ ...deployed, image: "registry.example/hotfix:9" }, base).changes, true);
+        assert.equal(diffAgent({ ...deployed, autoScaling: { minAgents: 3, maxAgents: 3 } }, base).changes, true);
+        const unbound: Partial<AgentOutputs> = { ...deployed };
+        delete (unbound as { secretSet?: string }).secretSet;
+        assert.deepEqual(diffAgent(unbound, base).replaces, []);
+        assert.equal(diffAgent(unbound, base).changes, true);
+    });
+
+    it("updates, and forces the redeploy, when a bound set's revision is new or still unknown in a preview", () => {
+        for (const revision of ["r2", UNKNOWN]) {
+            const news = { ...base, secretSetRevision: revision };
+            assert.deepEqual(diffAgent(deployed, news), { changes: true, replaces: [], deleteBeforeReplace: true });
+            assert.equal(mustForce(deployed, news), true);
+        }
+        assert.equal(mustForce(deployed, { ...base, imagePullSecretSetRevision: "p2" }), true);
+    });
+
+    it("does not force a redeploy for a change of scaling or image, or when the binding itself changed", () => {
+        assert.equal(mustForce(deployed, { ...base, autoScaling: { minAgents: 2, maxAgents: 5 } }), false);
+        assert.equal(mustForce(deployed, { ...base, image: "registry.example/voice:2" }), false);
+        assert.equal(mustForce(deployed, { ...base, secretSet: "other", secretSetRevision: "x9" }), false, "a new set is a new deployment anyway");
+        const byName: AgentInputs = { ...base };
+        delete (byName as { secretSetRevision?: string }).secretSetRevision;
+        assert.equal(mustForce(deployed, byName), false, "a set given by name carries no revision");
+    });
+
+    it("replaces for a new name, a newly declared region, or an unbound set, deleting first only under the same name", () => {
+        assert.deepEqual(diffAgent(deployed, { ...base, name: "voice-2" }), { changes: true, replaces: ["name"], deleteBeforeReplace: false });
+        assert.deepEqual(diffAgent(deployed, { ...base, region: "eu-central" }), { changes: true, replaces: ["region"], deleteBeforeReplace: true });
+        assert.deepEqual(diffAgent(deployed, { ...base, region: "us-west" }).replaces, []);
+        const noSet: AgentInputs = { ...base };
+        delete (noSet as { secretSet?: string }).secretSet;
+        delete (noSet as { secretSetRevision?: string }).secretSetRevision;
+        assert.deepEqual(diffAgent(deployed, noSet).replaces, ["secretSet"]);
+    });
+
+    it("creates an autonamed agent's replacement first: it gets a fresh name", () => {
+        const auto = { ...base, autonamePrefix: "voice" };
+        assert.equal(diffAgent({ ...deployed, autonamePrefix: "voice" }, { ...auto, region: "eu-central" }).deleteBeforeReplace, false);
+        assert.equal(diffAgent(deployed, { ...base, name: UNKNOWN }).deleteBeforeReplace, false);
+    });
+
+    it("sends every declared deployment field, and never a revision or bookkeeping", () => {
+        const body = deploymentBody({ ...base, adopt: true, autonamePrefix: "voice" });
+        assert.deepEqual(Object.keys(body).sort(), ["agentProfile", "autoScaling", "image", "imagePullSecretSet", "maxSessionDuration", "secretSet"]);
+        assert.deepEqual(createBody({ ...base, region: "us-east" }), { serviceName: "voice", region: "us-east", ...body });
+        assert.equal("region" in createBody(base), false, "no region declared: the organisation's default");
+    });
+});
