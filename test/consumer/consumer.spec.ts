@@ -362,7 +362,7 @@ for (const s of ["pulumi-pipecat-secrets", "pulumi-pipecat-secrets/implementatio
                 const out = JSON.parse(result.stdout) as Record<string, unknown>;
                 const dist = modules("js", "pulumi-pipecat-secrets", "dist");
                 assert.equal(out["pulumi-pipecat-secrets"], path.join(dist, "provider", "index.js"));
-                assert.equal(out["pulumi-pipecat-secrets/implementation"], path.join(dist, "provider", "implementation.js"));
+                assert.equal(out["pulumi-pipecat-secrets/implementation"], path.join(dist, "provider", "secretset", "implementation.js"));
                 assert.equal(out["pulumi-pipecat-secrets/emulator"], path.join(dist, "emulator", "index.js"));
                 assert.equal(out["pulumi-pipecat-secrets/package.json"], path.join(dist, "..", "package.json"));
                 assert.equal(out["pulumi-pipecat-secrets/dist/provider/api/client.js"], "ERR_PACKAGE_PATH_NOT_EXPORTED");
@@ -540,7 +540,7 @@ for (const s of ["pulumi-pipecat-secrets", "pulumi-pipecat-secrets/implementatio
 
                 it("ran the dynamic provider from the program's @pulumi/pulumi, requiring the program's implementation", () => {
                     for (const lang of ["ts", "js"] as const) {
-                        const implementation = modules(lang, "pulumi-pipecat-secrets", "dist", "provider", "implementation.js");
+                        const implementation = modules(lang, "pulumi-pipecat-secrets", "dist", "provider", "secretset", "implementation.js");
                         const providers = running(lang, "dynamic-provider");
                         const loaded = providers.filter((p) => p.resolved.some((r) => r.request === "pulumi-pipecat-secrets/implementation" && r.file === implementation));
                         // At least one per command that reached the provider: preview, up, up, destroy.

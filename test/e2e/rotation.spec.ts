@@ -82,7 +82,7 @@ describe("e2e: upgrades and credential rotations", function () {
         fs.cpSync(path.join(repoRoot, "dist"), path.join(release, "dist"), { recursive: true });
         fs.copyFileSync(path.join(repoRoot, "package.json"), path.join(release, "package.json"));
         fs.symlinkSync(path.join(repoRoot, "node_modules"), path.join(release, "node_modules"), "dir");
-        const shim = path.join(release, "dist", "provider", "provider.js");
+        const shim = path.join(release, "dist", "provider", "secretset", "provider.js");
         const text = fs.readFileSync(shim, "utf8");
         assert.match(text, /\(\.\.\.a\) => require\("pulumi-pipecat-secrets\/implementation"\)/);
         fs.writeFileSync(shim, text.replaceAll("(...a)", "(...args)"));
