@@ -26,11 +26,20 @@ let hooks: TestHooks = {};
 let regions: Promise<string[]> | undefined;
 const resetters: (() => void)[] = [];
 
-/** Reads `pipecat:*` stack config, falling back to environment variables. */
+/**
+ * Reads `pipecat:*` stack config, falling back to environment variables. Each resource's provider is
+ * configured with the same config: only a change of settings starts a new client (and rate limit).
+ */
 export function configure(config: ConfigSource | undefined): void {
-    settings = resolveSettings(config);
+    const next = resolveSettings(config);
+    if (settings !== undefined && fingerprint(settings) === fingerprint(next)) return;
+    settings = next;
     client = undefined;
     regions = undefined;
+}
+
+function fingerprint(s: Settings): string {
+    return JSON.stringify({ ...s, adopt: [...s.adopt].sort() });
 }
 
 /** Installs test hooks and forgets everything a process remembers (each resource's too). @internal */

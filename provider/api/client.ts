@@ -201,8 +201,11 @@ const IMAGE_PULL_NOT_READABLE = /image pull/i;
 const SET_NOT_FOUND = /^set not found/i;
 const SET_OR_SECRET_NOT_FOUND = /^(set|secret) not found/i;
 const deleteResponse = z.looseObject({ status: z.string().optional() });
-/** The API's words for a missing agent (`Service not found`); any other 404 must fail, as for sets. */
-const AGENT_NOT_FOUND = /^(service|agent) not found/i;
+/**
+ * The API's words for a missing agent: "Service not found" (update) and "Not found" (read, delete), as the docs'
+ * examples give them. Any other 404 (a route the API lacks: "Secret set not found" is not this) must fail, as for sets.
+ */
+const AGENT_NOT_FOUND = /^((service|agent) )?not found\.?$/i;
 const AGENT_EXISTS = /^service already exists/i;
 /** The 409 of a deploy that binds a set still `pending` (or `failed`). */
 export const SET_NOT_READY = /is not yet ready/i;
