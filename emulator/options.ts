@@ -66,7 +66,7 @@ export interface EmulatorOptions {
    */
   readonly regions?: readonly string[] | undefined;
   /**
-   * Region of sets created without one; must be in `regions`.
+   * Region of sets and agents created without one; must be in `regions`.
    * @default "us-west"
    */
   readonly defaultRegion?: string | undefined;
