@@ -45,3 +45,4 @@ export type {
 } from "./agents/store";
 export type { DeploymentPhase, RevisionHealth, RevisionPhase } from "./agents/deployments";
 export { KRISP_VIVA_AUDIO_FILTERS } from "./agents/rules";
+export type { ScalingPatch, SpecPatch } from "./agents/rules";
