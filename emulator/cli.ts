@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * `pipecat-secrets-emulator`: runs the emulator as a process, for end-to-end tests, the demo and manual use.
+ * `pipecat-secrets-emulator`: runs the emulator (secrets and agents) as a process, for end-to-end tests, the demo and manual use.
  *
  * Prints one line once listening (`pipecat-secrets-emulator listening on http://127.0.0.1:8787/v1`), then one line per
  * request (method, path, status, duration; never bodies). Stops cleanly on SIGINT or SIGTERM.
@@ -8,7 +8,7 @@
 import { renameSync, rmSync, writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { startEmulator } from "./emulator";
-import { DEFAULT_API_KEY, type EmulatorOptions } from "./options";
+import { DEFAULT_API_KEY, type DeployPhaseMs, type EmulatorOptions } from "./options";
 
 /** Environment variable the API key is read from when `--api-key` is not given. */
 export const API_KEY_ENV = "PIPECAT_EMULATOR_API_KEY";
@@ -21,6 +21,8 @@ const USAGE = `Usage: pipecat-secrets-emulator [options]
   --host ADDRESS             interface to bind to (default 127.0.0.1)
   --api-key KEY              accepted API key (default: $${API_KEY_ENV}, else "${DEFAULT_API_KEY}")
   --ready-after-ms N         how long sets stay pending after a change (default 0)
+  --deploy-phase-ms SPEC     how long agent deployments stay in each phase, e.g.
+                             creating=2000,validating=5000,draining=1000 (each default 0)
   --image-pull-updates MODE  "refuse" (default, as the seed spec) or "accept" (in-place updates)
   --rate-limit N             answer 429 beyond N requests per second
   --regions A,B,...          region codes (default us-west,us-east,eu-central,ap-south)
@@ -53,6 +55,23 @@ function integerOption(value: string | undefined, flag: string, min: number, max
   return n;
 }
 
+const DEPLOY_PHASES = ["creating", "validating", "draining"] as const;
+
+/** `creating=N,validating=N,draining=N` (any subset, any order) to {@link DeployPhaseMs}. */
+function deployPhaseOption(value: string | undefined): DeployPhaseMs | undefined {
+  if (value === undefined) return undefined;
+  const phases: Partial<Record<(typeof DEPLOY_PHASES)[number], number>> = {};
+  for (const part of value.split(",")) {
+    const [phase = "", ms, ...extra] = part.trim().split("=");
+    const known = DEPLOY_PHASES.find((p) => p === phase);
+    if (known === undefined || ms === undefined || extra.length > 0 || phases[known] !== undefined) {
+      throw new CliUsageError(`--deploy-phase-ms must be phase=ms pairs of creating, validating, draining, each at most once (got "${value}")`);
+    }
+    phases[known] = integerOption(ms, `--deploy-phase-ms ${known}`, 0) ?? 0;
+  }
+  return phases;
+}
+
 /** Parses arguments (without `node` and the script) and the environment; throws {@link CliUsageError}. */
 export function parseCliArgs(argv: readonly string[], env: NodeJS.ProcessEnv): CliCommand {
   let values;
@@ -66,6 +85,7 @@ export function parseCliArgs(argv: readonly string[], env: NodeJS.ProcessEnv): C
         host: { type: "string" },
         "api-key": { type: "string" },
         "ready-after-ms": { type: "string" },
+        "deploy-phase-ms": { type: "string" },
         "image-pull-updates": { type: "string" },
         "rate-limit": { type: "string" },
         regions: { type: "string" },
@@ -93,6 +113,7 @@ export function parseCliArgs(argv: readonly string[], env: NodeJS.ProcessEnv): C
     host: values.host,
     port: integerOption(values.port, "--port", 0, 65535) ?? DEFAULT_CLI_PORT,
     readyAfterMs: integerOption(values["ready-after-ms"], "--ready-after-ms", 0),
+    deployPhaseMs: deployPhaseOption(values["deploy-phase-ms"]),
     imagePullUpdates: mode,
     rateLimit: requestsPerSecond === undefined ? undefined : { requestsPerSecond },
     regions: values.regions?.split(",").map((r) => r.trim()),

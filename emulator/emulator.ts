@@ -1,8 +1,16 @@
 /**
- * `startEmulator`: wires the store, fault rules, rate limiter and request log to an HTTP server, and exposes the
- * in-process test hooks. None of the hooks is reachable over HTTP.
+ * `startEmulator`: wires the stores (sets, agents), fault rules, rate limiter and request log to an HTTP server, and
+ * exposes the in-process test hooks. None of the hooks is reachable over HTTP.
  */
+import { randomUUID } from "node:crypto";
 import type { AddressInfo } from "node:net";
+import {
+  type AgentPatch,
+  type AgentSnapshot,
+  AgentStore,
+  type FailDeploymentOptions,
+  type ImagePullCredentials,
+} from "./agents/store";
 import { FaultRules, type FaultSpec, RateLimiter } from "./faults";
 import type { InjectionHandle } from "./handle";
 import { type EmulatorOptions, normalizeOptions } from "./options";
@@ -39,14 +47,49 @@ export interface Emulator {
   failProvisioning(options?: FailProvisioningOptions): InjectionHandle;
   /** Injects a fault for matching requests; see {@link FaultSpec}. Throws `TypeError` on an invalid spec. */
   injectFault(fault: FaultSpec): InjectionHandle;
-  /** Withdraws every injected fault and every {@link failProvisioning} rule. */
+  /**
+   * Every stored agent, in creation order, with its declared fields and its deployments oldest first (a plain copy;
+   * names only, no values).
+   */
+  agents(): AgentSnapshot[];
+  /** One stored agent with its deployments (a plain copy), or `undefined` when there is none of that name. */
+  agent(name: string): AgentSnapshot | undefined;
+  /**
+   * What the agent's running code sees: the values of its regular set as the serving (`Active`) deployment
+   * captured them when it started (`{}` when that deployment binds no set, or binds a referenced set). Rotating
+   * the set changes nothing here until a new deployment (forced, or by a spec change) becomes `Active`.
+   * `undefined` when no deployment of the agent is `Active` (or there is no such agent).
+   */
+  runningSecrets(name: string): Readonly<Record<string, string>> | undefined;
+  /**
+   * The registry credentials (`host`, `secretValue`) the serving (`Active`) deployment captured from its image-pull
+   * set when it started. `undefined` when none is `Active` or it binds no image-pull set.
+   */
+  runningImagePull(name: string): ImagePullCredentials | undefined;
+  /**
+   * Makes the next deployment of an agent (or of any agent; `times` of them, default 1) fail: `mode: "failed"`
+   * (default) ends it `Failed` once `Creating` is over; `"crash-loop"` keeps it in `Validating` with
+   * `CrashLoopBackOff` for ever. Consumed when a deployment starts, unless its image pull already fails. Throws
+   * `TypeError` on invalid options.
+   */
+  failDeployment(options?: FailDeploymentOptions): InjectionHandle;
+  /** Deletes an agent behind the program's back (drift). Returns whether it existed. */
+  deleteAgentDirect(name: string): boolean;
+  /**
+   * Changes an agent behind the program's back (drift: a new image or scaling set in the dashboard). The patch goes
+   * through the same rules as `POST /agents/{name}` and starts a deployment when the spec changes (or with
+   * `forceRedeploy`). Returns the agent after the change; throws `TypeError` when there is no such agent or the
+   * rules refuse the patch. Sends no request.
+   */
+  updateAgentDirect(name: string, patch: AgentPatch): AgentSnapshot;
+  /** Withdraws every injected fault and every {@link failProvisioning} and {@link failDeployment} rule. */
   clearFaults(): void;
   /** Stops listening and drops open connections (including requests held by a delay). Safe to call twice. */
   close(): Promise<void>;
 }
 
 /**
- * Starts an emulator of the Pipecat Cloud secrets API on a real HTTP port.
+ * Starts an emulator of the Pipecat Cloud API's secrets and agents endpoints on a real HTTP port.
  *
  * @example
  * const emulator = await startEmulator({ readyAfterMs: 200 });
@@ -56,6 +99,16 @@ export interface Emulator {
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
   const resolved = normalizeOptions(options);
   const store = new SecretStore(resolved);
+  const agents = new AgentStore(
+    {
+      regions: resolved.regions,
+      defaultRegion: resolved.defaultRegion,
+      phases: resolved.deployPhaseMs,
+      now: resolved.now,
+      newId: randomUUID,
+    },
+    store,
+  );
   const faults = new FaultRules();
   const rateLimiter =
     resolved.rateLimit === undefined ? undefined : new RateLimiter(resolved.rateLimit.requestsPerSecond, resolved.now);
@@ -63,6 +116,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const http = createEmulatorServer({
     options: resolved,
     store,
+    agents,
     faults,
     rateLimiter,
     record: (request) => recorded.push(request),
@@ -98,9 +152,17 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     deleteKeyDirect: (name, key) => store.deleteKeyDirect(name, key),
     failProvisioning: (failure) => store.failProvisioning(failure),
     injectFault: (fault) => faults.add(fault),
+    agents: () => agents.snapshots(),
+    agent: (name) => agents.snapshot(name),
+    runningSecrets: (name) => agents.runningSecrets(name),
+    runningImagePull: (name) => agents.runningImagePull(name),
+    failDeployment: (failure) => agents.failDeployment(failure),
+    deleteAgentDirect: (name) => agents.deleteDirect(name),
+    updateAgentDirect: (name, patch) => agents.updateDirect(name, patch),
     clearFaults: () => {
       faults.clear();
       store.clearProvisioningFailures();
+      agents.clearDeploymentFailures();
     },
     close: () => http.stop(),
   };

@@ -2,7 +2,7 @@
  * The API's error shape and every error the emulator can answer, in one voice.
  *
  * Messages quoted in `CONTRACT.md` are reproduced verbatim; the others are the emulator's own wording (listed in the
- * README). No message ever contains a secret value: only set names, key names, regions and limits.
+ * README). No message ever contains a secret value: only set names, key names, agent names, images, regions and limits.
  */
 
 /** An error answer: the HTTP status plus the documented body `{"error": "...", "code": "..."}`. */
@@ -45,6 +45,11 @@ export function imagePullBodyRequired(): ApiError {
 /** 400 for a body or name that does not validate; the detail follows the documented "Invalid request format". */
 export function invalidRequest(detail: string): ApiError {
   return badRequest(`Invalid request format: ${detail}`);
+}
+
+/** 400 for a region the organisation does not have, verbatim from the contract (sets and agents alike). */
+export function invalidRegion(): ApiError {
+  return badRequest("Invalid region or organization does not have access");
 }
 
 /** 401, verbatim from the contract. */
@@ -91,20 +96,91 @@ export function internalError(): ApiError {
   return apiError(500, "INTERNAL_SERVER_ERROR", "Internal server error");
 }
 
+// ---- Agents -------------------------------------------------------------------------------------------------------
+
+/** 400 for an agent body that does not validate; the docs' update example says "Invalid parameters". */
+export function invalidParameters(detail: string): ApiError {
+  return badRequest(`Invalid parameters: ${detail}`);
+}
+
+/** 400 on create when an agent of that name exists, verbatim from the docs. */
+export function serviceExists(): ApiError {
+  return badRequest("Service already exists");
+}
+
+/** 400 on create without `image` or `buildId`, verbatim from the docs. */
+export function imageOrBuildIdRequired(): ApiError {
+  return badRequest("Either image or buildId is required for service creation");
+}
+
+/** 400 when a body gives both `image` and `buildId`, verbatim from the docs. */
+export function imageAndBuildIdConflict(): ApiError {
+  return badRequest("Cannot specify both image and buildId. Use one or the other.");
+}
+
+/** 404 for `POST /agents/{name}` on a missing agent, verbatim from the docs' update example. */
+export function serviceNotFound(): ApiError {
+  return apiError(404, "NOT_FOUND", "Service not found");
+}
+
+/** 404 for `GET` and `DELETE /agents/{name}` on a missing agent, verbatim from the docs' examples of those two. */
+export function agentNotFound(): ApiError {
+  return apiError(404, "NOT_FOUND", "Not found");
+}
+
+/** 404 when `secretSet` or `imagePullSecretSet` names no set, verbatim from the docs (the same for both fields). */
+export function boundSetNotFound(): ApiError {
+  return apiError(404, "NOT_FOUND", "Secret set not found");
+}
+
+/** Which field bound a set, for the messages that differ between the two. */
+export type BindingField = "secretSet" | "imagePullSecretSet";
+
+/**
+ * 400 when a bound set is in another region than the agent, verbatim from the docs: the create and update wordings
+ * differ ("will be created in" / "is in"), and so do the regular and image-pull ones.
+ */
+export function boundSetRegionMismatch(field: BindingField, set: string, setRegion: string, serviceRegion: string, creating: boolean): ApiError {
+  const service = creating ? `service will be created in region '${serviceRegion}'` : `service is in region '${serviceRegion}'`;
+  return field === "secretSet"
+    ? badRequest(`Secret set '${set}' is in region '${setRegion}' but ${service}. Secrets must be in the same region as the service.`)
+    : badRequest(
+        `Image pull secret set '${set}' is in region '${setRegion}' but ${service}. Image pull secrets must be in the same region as the service.`,
+      );
+}
+
+/** 400 when a set of the other kind is bound (the docs are silent; the emulator's wording). */
+export function boundSetWrongKind(field: BindingField, set: string): ApiError {
+  return field === "secretSet"
+    ? badRequest(`Secret set '${set}' is an image pull secret set; bind it as imagePullSecretSet, not secretSet`)
+    : badRequest(`Secret set '${set}' is not an image pull secret set; bind it as secretSet, not imagePullSecretSet`);
+}
+
+/** 409 while a bound set is `pending` or `failed`, verbatim from the docs' troubleshooting page (code `CONFLICT`). */
+export function boundSetNotReady(set: string | undefined): ApiError {
+  const subject = set === undefined ? "Secret set" : `Secret set '${set}'`;
+  return apiError(409, "CONFLICT", `${subject} is not yet ready. Retry once it has been provisioned.`);
+}
+
+/** 400 for an update that names another region (the docs are silent: agents cannot move; the emulator's wording). */
+export function regionChange(current: string, requested: string): ApiError {
+  return badRequest(`Service is in region '${current}'. Cannot change region to '${requested}'.`);
+}
+
 /**
  * The default body of an injected fault that gives a status but no body: the contract's message where one exists
- * (409, 429), the error shape with a generic message otherwise.
+ * (404, 409, 429; for agent routes the agents' 404 and 409), the error shape with a generic message otherwise.
  */
-export function faultError(status: number, setName: string | undefined): ApiError {
+export function faultError(status: number, target: { readonly room: "secrets" | "agents"; readonly setName?: string | undefined }): ApiError {
   switch (status) {
     case 400:
       return badRequest("Bad request (injected fault)");
     case 401:
       return unauthorized();
     case 404:
-      return setNotFound();
+      return target.room === "agents" ? serviceNotFound() : setNotFound();
     case 409:
-      return conflict(setName);
+      return target.room === "agents" ? boundSetNotReady(undefined) : conflict(target.setName);
     case 429:
       return tooManyRequests();
     case 503:

@@ -5,7 +5,7 @@ import { type InjectionHandle, normalizeTimes, RuleList } from "./handle";
 import { ROUTE_IDS, type RouteId } from "./routes";
 
 /**
- * A fault to inject. Filters (`method`, `route`, `setName`) narrow which requests it applies to; all given filters must
+ * A fault to inject. Filters (`method`, `route`, `setName`, `agentName`) narrow which requests it applies to; all given filters must
  * match, and a fault with none applies to any request on a known route (after authentication).
  *
  * What happens to a matching request:
@@ -24,6 +24,8 @@ export interface FaultSpec {
   readonly route?: RouteId;
   /** Only requests whose path names this set. */
   readonly setName?: string;
+  /** Only requests whose path names this agent (`/agents/:name` routes). */
+  readonly agentName?: string;
   /** Status of the injected answer. */
   readonly status?: number;
   /** Raw body of the injected answer, sent as is (may be malformed JSON, or JSON of the wrong shape). */
@@ -51,6 +53,7 @@ export interface Fault {
   readonly method: string | undefined;
   readonly route: RouteId | undefined;
   readonly setName: string | undefined;
+  readonly agentName: string | undefined;
   readonly delayMs: number;
   readonly afterApply: boolean;
   readonly answer: FaultAnswer;
@@ -61,6 +64,7 @@ export interface FaultTarget {
   readonly method: string;
   readonly route: RouteId;
   readonly setName: string | undefined;
+  readonly agentName: string | undefined;
 }
 
 function normalizeFault(spec: FaultSpec): Fault {
@@ -94,7 +98,7 @@ function normalizeFault(spec: FaultSpec): Fault {
   } else {
     answer = { kind: "none" };
   }
-  return { method, route: spec.route, setName: spec.setName, delayMs, afterApply: spec.afterApply === true, answer };
+  return { method, route: spec.route, setName: spec.setName, agentName: spec.agentName, delayMs, afterApply: spec.afterApply === true, answer };
 }
 
 /** The injected faults, oldest first. @internal */
@@ -113,7 +117,8 @@ export class FaultRules {
       (f) =>
         (f.method === undefined || f.method === target.method) &&
         (f.route === undefined || f.route === target.route) &&
-        (f.setName === undefined || f.setName === target.setName),
+        (f.setName === undefined || f.setName === target.setName) &&
+        (f.agentName === undefined || f.agentName === target.agentName),
     );
   }
 

@@ -1,5 +1,5 @@
 /**
- * A local emulator of the Pipecat Cloud secrets API (`pulumi-pipecat-secrets/emulator`).
+ * A local emulator of the Pipecat Cloud API's secrets and agents endpoints (`pulumi-pipecat-secrets/emulator`).
  *
  * @example
  * import { startEmulator } from "pulumi-pipecat-secrets/emulator";
@@ -12,7 +12,7 @@
 export { startEmulator } from "./emulator";
 export type { Emulator } from "./emulator";
 export { DEFAULT_API_KEY, DEFAULT_HOST, DEFAULT_REGION, DEFAULT_REGIONS } from "./options";
-export type { EmulatorOptions } from "./options";
+export type { DeployPhaseMs, EmulatorOptions } from "./options";
 export { DEFAULT_LIMITS } from "./secrets/rules";
 export type { EmulatorLimits } from "./secrets/rules";
 export type { FaultSpec, RateLimitOptions } from "./faults";
@@ -29,3 +29,20 @@ export type {
   SetStatus,
   SetType,
 } from "./secrets/store";
+export type {
+  AgentPatch,
+  AgentProfile,
+  AgentSnapshot,
+  AgentSpec,
+  AutoScaling,
+  DeploymentFailureMode,
+  DeploymentSnapshot,
+  FailDeploymentOptions,
+  ImagePullCredentials,
+  KrispAudioFilter,
+  NodeType,
+  WebsocketAuth,
+} from "./agents/store";
+export type { DeploymentPhase, RevisionHealth, RevisionPhase } from "./agents/deployments";
+export { KRISP_VIVA_AUDIO_FILTERS } from "./agents/rules";
+export type { ScalingPatch, SpecPatch } from "./agents/rules";

@@ -51,6 +51,13 @@ export interface EmulatorOptions {
    * @default "refuse"
    */
   readonly imagePullUpdates?: ImagePullUpdates | undefined;
+  /**
+   * How long a new agent deployment stays in each phase: `Creating` for `creating` ms, then `Validating` for
+   * `validating` ms, then `Active`. When it becomes `Active`, the deployment it replaces shows as `Draining` for
+   * `draining` ms, then is gone. All 0 by default: a new deployment is `Active` at the next read.
+   * @default { creating: 0, validating: 0, draining: 0 }
+   */
+  readonly deployPhaseMs?: DeployPhaseMs | undefined;
   /** Answer 429 beyond this many requests in any 1-second window. @default no limit */
   readonly rateLimit?: RateLimitOptions | undefined;
   /**
@@ -59,7 +66,7 @@ export interface EmulatorOptions {
    */
   readonly regions?: readonly string[] | undefined;
   /**
-   * Region of sets created without one; must be in `regions`.
+   * Region of sets and agents created without one; must be in `regions`.
    * @default "us-west"
    */
   readonly defaultRegion?: string | undefined;
@@ -80,6 +87,23 @@ export interface EmulatorOptions {
   readonly log?: ((line: string) => void) | undefined;
 }
 
+/** How long an agent deployment stays in each phase, in milliseconds (see {@link EmulatorOptions.deployPhaseMs}). */
+export interface DeployPhaseMs {
+  /** Time in `Creating` (image pull, container start); `reconciledDeploymentId` catches up when it ends. @default 0 */
+  readonly creating?: number | undefined;
+  /** Time in `Validating` (readiness checks) before `Active`. @default 0 */
+  readonly validating?: number | undefined;
+  /** Time the replaced deployment shows as `Draining` (as `previousRevision`) once the new one is `Active`. @default 0 */
+  readonly draining?: number | undefined;
+}
+
+/** {@link DeployPhaseMs} with defaults applied. @internal */
+export interface ResolvedDeployPhaseMs {
+  readonly creating: number;
+  readonly validating: number;
+  readonly draining: number;
+}
+
 /** Options with defaults applied and checked. @internal */
 export interface ResolvedOptions {
   readonly apiKey: string;
@@ -87,6 +111,7 @@ export interface ResolvedOptions {
   readonly port: number;
   readonly readyAfterMs: number;
   readonly imagePullUpdates: ImagePullUpdates;
+  readonly deployPhaseMs: ResolvedDeployPhaseMs;
   readonly rateLimit: RateLimitOptions | undefined;
   readonly regions: readonly Region[];
   readonly defaultRegion: string;
@@ -125,6 +150,19 @@ export function normalizeOptions(options: EmulatorOptions = {}): ResolvedOptions
   const imagePullUpdates = options.imagePullUpdates ?? "refuse";
   check(imagePullUpdates === "refuse" || imagePullUpdates === "accept", "imagePullUpdates", 'must be "refuse" or "accept"');
 
+  const phases = options.deployPhaseMs ?? {};
+  check(typeof phases === "object" && phases !== null, "deployPhaseMs", "must be an object { creating?, validating?, draining? }");
+  const unknownPhase = Object.keys(phases).find((k) => !["creating", "validating", "draining"].includes(k));
+  check(unknownPhase === undefined, "deployPhaseMs", `has no phase '${String(unknownPhase)}' (creating, validating, draining)`);
+  const deployPhaseMs: ResolvedDeployPhaseMs = {
+    creating: phases.creating ?? 0,
+    validating: phases.validating ?? 0,
+    draining: phases.draining ?? 0,
+  };
+  for (const [phase, ms] of Object.entries(deployPhaseMs)) {
+    check(isNonNegativeNumber(ms), `deployPhaseMs.${phase}`, "must be a non-negative number of milliseconds");
+  }
+
   if (options.rateLimit !== undefined) {
     check(isPositiveInteger(options.rateLimit.requestsPerSecond), "rateLimit.requestsPerSecond", "must be a positive integer");
   }
@@ -149,6 +187,7 @@ export function normalizeOptions(options: EmulatorOptions = {}): ResolvedOptions
     port,
     readyAfterMs,
     imagePullUpdates,
+    deployPhaseMs,
     rateLimit: options.rateLimit,
     regions: codes.map((code) => ({ code, displayName: DISPLAY_NAMES[code] ?? code })),
     defaultRegion,

@@ -13,6 +13,8 @@ export interface RecordedRequest {
   readonly route?: RouteId;
   /** The set named in the path (decoded), for routes that name one. */
   readonly setName?: string;
+  /** The agent named in the path (decoded), for `/agents/:name` routes. */
+  readonly agentName?: string;
   /** Status answered; 0 when the connection was dropped by a fault. */
   readonly status: number;
   /** Parsed JSON request body, when there was a valid one. Holds secret values: keep it in memory. */
@@ -33,6 +35,7 @@ export type RequestFilter =
       readonly path?: string;
       readonly route?: RouteId;
       readonly setName?: string;
+      readonly agentName?: string;
       readonly status?: number;
     }
   | ((request: RecordedRequest) => boolean);
@@ -46,6 +49,7 @@ export function matchesFilter(request: RecordedRequest, filter: RequestFilter | 
     (filter.path === undefined || filter.path === request.path) &&
     (filter.route === undefined || filter.route === request.route) &&
     (filter.setName === undefined || filter.setName === request.setName) &&
+    (filter.agentName === undefined || filter.agentName === request.agentName) &&
     (filter.status === undefined || filter.status === request.status)
   );
 }

@@ -12,7 +12,12 @@ export type RouteId =
   | "PUT /secrets/:name"
   | "GET /secrets/:name"
   | "DELETE /secrets/:name"
-  | "DELETE /secrets/:name/:key";
+  | "DELETE /secrets/:name/:key"
+  | "POST /agents"
+  | "GET /agents"
+  | "GET /agents/:name"
+  | "POST /agents/:name"
+  | "DELETE /agents/:name";
 
 /** Every route, for validating options. */
 export const ROUTE_IDS: readonly RouteId[] = [
@@ -22,17 +27,30 @@ export const ROUTE_IDS: readonly RouteId[] = [
   "GET /secrets/:name",
   "DELETE /secrets/:name",
   "DELETE /secrets/:name/:key",
+  "POST /agents",
+  "GET /agents",
+  "GET /agents/:name",
+  "POST /agents/:name",
+  "DELETE /agents/:name",
 ];
 
 /** A request matched to a route, with its decoded path parameters. */
 export interface RouteMatch {
   readonly route: RouteId;
+  /** The set named in the path (secrets routes). */
   readonly setName?: string;
   readonly secretKey?: string;
+  /** The agent named in the path (`/agents/:name` routes). */
+  readonly agentName?: string;
 }
 
 /** Why a request matched no route. */
 export type RouteMiss = "not-found" | "bad-encoding";
+
+/** Which room of the emulator serves a route. @internal */
+export function roomOf(route: RouteId): "secrets" | "agents" {
+  return route.includes("/agents") ? "agents" : "secrets";
+}
 
 /**
  * Matches a method and URL path (without query) to a route. Segments are percent-decoded; an empty segment
@@ -49,11 +67,13 @@ export function matchRoute(method: string, pathname: string): RouteMatch | Route
   }
   if (segments.some((s) => s === "")) return "not-found";
 
-  const [collection, setName, secretKey, ...rest] = segments;
+  const [collection, name, secretKey, ...rest] = segments;
   if (rest.length > 0) return "not-found";
-  if (collection === "regions" && setName === undefined && method === "GET") return { route: "GET /regions" };
+  if (collection === "regions" && name === undefined && method === "GET") return { route: "GET /regions" };
+  if (collection === "agents") return secretKey === undefined ? matchAgents(method, name) : "not-found";
   if (collection !== "secrets") return "not-found";
-  if (setName === undefined) return method === "GET" ? { route: "GET /secrets" } : "not-found";
+  if (name === undefined) return method === "GET" ? { route: "GET /secrets" } : "not-found";
+  const setName = name;
   if (secretKey === undefined) {
     switch (method) {
       case "PUT":
@@ -67,4 +87,21 @@ export function matchRoute(method: string, pathname: string): RouteMatch | Route
     }
   }
   return method === "DELETE" ? { route: "DELETE /secrets/:name/:key", setName, secretKey } : "not-found";
+}
+
+function matchAgents(method: string, agentName: string | undefined): RouteMatch | RouteMiss {
+  if (agentName === undefined) {
+    if (method === "POST") return { route: "POST /agents" };
+    return method === "GET" ? { route: "GET /agents" } : "not-found";
+  }
+  switch (method) {
+    case "GET":
+      return { route: "GET /agents/:name", agentName };
+    case "POST":
+      return { route: "POST /agents/:name", agentName };
+    case "DELETE":
+      return { route: "DELETE /agents/:name", agentName };
+    default:
+      return "not-found";
+  }
 }

@@ -18,17 +18,21 @@ import {
   errorBody,
   faultError,
 } from "./errors";
+import { handleAgents } from "./agents/handlers";
+import type { AgentStore } from "./agents/store";
 import type { Fault, FaultRules, RateLimiter } from "./faults";
-import { errorReply, handle, type Reply } from "./secrets/handlers";
+import { errorReply, type Reply, type RequestBody } from "./outcome";
 import type { ResolvedOptions } from "./options";
 import type { RecordedRequest } from "./request-log";
-import { matchRoute, type RouteMatch } from "./routes";
+import { matchRoute, roomOf, type RouteMatch } from "./routes";
+import { handleSecrets } from "./secrets/handlers";
 import type { SecretStore } from "./secrets/store";
 
 /** What the HTTP layer works with. @internal */
 export interface ServerDeps {
   readonly options: ResolvedOptions;
   readonly store: SecretStore;
+  readonly agents: AgentStore;
   readonly faults: FaultRules;
   readonly rateLimiter: RateLimiter | undefined;
   readonly record: (request: RecordedRequest) => void;
@@ -42,8 +46,6 @@ interface Answer {
 }
 
 type ReadBody = { readonly tooLarge: false; readonly text: string } | { readonly tooLarge: true };
-
-type ParsedBody = { readonly valid: true; readonly value: unknown } | { readonly valid: false };
 
 /** The node:http server plus a way to stop it that does not wait for idle keep-alive connections. @internal */
 export interface EmulatorServer {
@@ -95,13 +97,13 @@ async function serve(
   sleep: (ms: number) => Promise<void>,
   isStopped: () => boolean,
 ): Promise<void> {
-  const { options, store, faults, rateLimiter } = deps;
+  const { options, store, agents, faults, rateLimiter } = deps;
   const at = options.now();
   const startedMs = Date.now();
   const method = (req.method ?? "GET").toUpperCase();
-  const path = requestPath(req.url);
+  const { path, query } = splitUrl(req.url);
   const raw = await readBody(req, options.limits.maxBodyBytes);
-  const parsed = raw.tooLarge ? ({ valid: false } as const) : parseJson(raw.text);
+  const parsed: RequestBody = raw.tooLarge ? { valid: false } : parseJson(raw.text);
 
   let match: RouteMatch | undefined;
   let faulted = false;
@@ -115,6 +117,7 @@ async function serve(
       path,
       ...(match?.route === undefined ? {} : { route: match.route }),
       ...(match?.setName === undefined ? {} : { setName: match.setName }),
+      ...(match?.agentName === undefined ? {} : { agentName: match.agentName }),
       status,
       ...(parsed.valid && parsed.value !== undefined ? { body: parsed.value } : {}),
       at,
@@ -136,15 +139,14 @@ async function serve(
   match = matched;
   if (raw.tooLarge) return finish(errorAnswer(payloadTooLarge(options.limits.maxBodyBytes)));
 
-  const run = (): Answer => {
-    // Only PUT reads its body; a malformed one is rejected before any rule runs.
-    if (matched.route === "PUT /secrets/:name" && !parsed.valid) {
-      return errorAnswer(invalidRequest("body is not valid JSON"));
-    }
-    return jsonAnswer(handle(store, matched, parsed.valid ? parsed.value : undefined, options.limits));
-  };
+  const run = (): Answer =>
+    jsonAnswer(
+      roomOf(matched.route) === "agents"
+        ? handleAgents(agents, matched, parsed, query)
+        : handleSecrets(store, matched, parsed, options.limits),
+    );
 
-  const fault = faults.take({ method, route: matched.route, setName: matched.setName });
+  const fault = faults.take({ method, route: matched.route, setName: matched.setName, agentName: matched.agentName });
   if (fault === undefined) return finish(run());
 
   faulted = true;
@@ -159,7 +161,7 @@ function faultAnswer(fault: Fault, match: RouteMatch): Answer | "dropped" {
   const answer = fault.answer;
   if (answer.kind === "drop") return "dropped";
   if (answer.kind === "none") throw new Error("faultAnswer: a delay-only fault has no answer");
-  const text = answer.body ?? JSON.stringify(errorBody(faultError(answer.status, match.setName)));
+  const text = answer.body ?? JSON.stringify(errorBody(faultError(answer.status, { room: roomOf(match.route), setName: match.setName })));
   return answer.retryAfter === undefined
     ? { status: answer.status, text }
     : { status: answer.status, text, retryAfter: answer.retryAfter };
@@ -182,10 +184,10 @@ function send(res: ServerResponse, answer: Answer): void {
   res.end(answer.text);
 }
 
-function requestPath(url: string | undefined): string {
+function splitUrl(url: string | undefined): { path: string; query: URLSearchParams } {
   const raw = url ?? "/";
-  const query = raw.indexOf("?");
-  return query === -1 ? raw : raw.slice(0, query);
+  const at = raw.indexOf("?");
+  return at === -1 ? { path: raw, query: new URLSearchParams() } : { path: raw.slice(0, at), query: new URLSearchParams(raw.slice(at + 1)) };
 }
 
 /** Reads the whole body; beyond `limit` bytes keeps draining but discards, so the answer can still be sent. */
@@ -204,7 +206,7 @@ function readBody(req: IncomingMessage, limit: number): Promise<ReadBody> {
   });
 }
 
-function parseJson(text: string): ParsedBody {
+function parseJson(text: string): RequestBody {
   if (text.trim() === "") return { valid: true, value: undefined };
   try {
     return { valid: true, value: JSON.parse(text) as unknown };

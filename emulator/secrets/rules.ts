@@ -5,7 +5,9 @@
  * (a "key" that fails the pattern is sometimes a value pasted in the wrong place); they point at it by position.
  */
 import { z } from "zod";
-import { type ApiError, invalidRequest } from "../errors";
+import { invalidRequest } from "../errors";
+import { describeIssues } from "../issues";
+import { type Outcome, fail, ok } from "../outcome";
 
 /** The documented set name pattern (DNS-label-like segments joined by dots). */
 export const SET_NAME_PATTERN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
@@ -55,19 +57,6 @@ export type PutRequest =
   | { readonly type: "secret"; readonly secrets: readonly SecretEntry[]; readonly region?: string }
   | { readonly type: "imagePullSecret"; readonly host: string; readonly secretValue: string; readonly region?: string };
 
-/** Result of a rule: the value, or the API error to answer. */
-export type Outcome<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: ApiError };
-
-/** @internal */
-export function ok<T>(value: T): Outcome<T> {
-  return { ok: true, value };
-}
-
-/** @internal */
-export function fail<T = never>(error: ApiError): Outcome<T> {
-  return { ok: false, error };
-}
-
 /** Why `name` is not a valid set name, or `undefined` when it is. */
 export function setNameProblem(name: string): string | undefined {
   if (name.length < SET_NAME_MIN_LENGTH || name.length > SET_NAME_MAX_LENGTH) {
@@ -115,38 +104,6 @@ const imagePullBody = imagePullFields.extend({ region: z.string().optional() });
 /** Whether a body carries the full image-pull body's fields (whatever else is wrong with it). @internal */
 export function hasImagePullFields(body: unknown): boolean {
   return imagePullFields.safeParse(body).success;
-}
-
-/**
- * Turns zod issues into one sentence. Built from the issue's path and code only: zod's own messages are safe
- * today, but this keeps input values out of answers by construction.
- */
-function describeIssues(issues: readonly z.core.$ZodIssue[]): string {
-  return issues
-    .map((issue) => {
-      const where = issue.path.length === 0 ? "body" : formatPath(issue.path);
-      return `${where} ${describeIssue(issue)}`;
-    })
-    .join("; ");
-}
-
-function describeIssue(issue: z.core.$ZodIssue): string {
-  switch (issue.code) {
-    case "invalid_type":
-      return `must be ${/^[aeiou]/.test(issue.expected) ? "an" : "a"} ${issue.expected}`;
-    case "invalid_value":
-      return `must be ${issue.values.map((v) => JSON.stringify(v)).join(" or ")}`;
-    case "too_small":
-      return issue.origin === "array" ? `must have at least ${String(issue.minimum)} item(s)` : "must not be empty";
-    default:
-      return "is invalid";
-  }
-}
-
-function formatPath(path: readonly PropertyKey[]): string {
-  return path
-    .map((part, i) => (typeof part === "number" ? `[${part}]` : i === 0 ? String(part) : `.${String(part)}`))
-    .join("");
 }
 
 function withRegion<T extends object>(value: T, region: string | undefined): T & { region?: string } {

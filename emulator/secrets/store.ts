@@ -4,18 +4,19 @@
  * No I/O: every operation returns either a value or the {@link ApiError} the server should answer, and time comes
  * from the injected clock, so the rules can be tested without HTTP and without sleeping.
  */
-import { type ApiError, badRequest, imagePullBodyRequired, invalidRequest, referencedSetConflict, secretNotFound, setNotFound } from "../errors";
-import { type InjectionHandle, normalizeTimes, RuleList } from "../handle";
 import {
-  type EmulatorLimits,
-  type Outcome,
-  type PutRequest,
-  fail,
-  isValidSecretKey,
-  normalizeHost,
-  ok,
-  setNameProblem,
-} from "./rules";
+  type ApiError,
+  badRequest,
+  imagePullBodyRequired,
+  invalidRegion,
+  invalidRequest,
+  referencedSetConflict,
+  secretNotFound,
+  setNotFound,
+} from "../errors";
+import { type InjectionHandle, normalizeTimes, RuleList } from "../handle";
+import { type Outcome, fail, ok } from "../outcome";
+import { type EmulatorLimits, type PutRequest, isValidSecretKey, normalizeHost, setNameProblem } from "./rules";
 
 /** Whether a PUT with an image-pull body may update an existing image-pull set. */
 export type ImagePullUpdates = "refuse" | "accept";
@@ -112,6 +113,28 @@ export type SeedSet =
       readonly errorMessage?: string;
     };
 
+/**
+ * What an agent deployment reads of a set when it binds it: kind, region, readiness and values (in-process only;
+ * the agents room never puts values in an answer). A copy: later changes to the set do not show through it.
+ * @internal
+ */
+export type SetBinding =
+  | {
+      readonly type: "secret";
+      readonly region: string;
+      readonly status: SetStatus;
+      /** A referenced set: its values live in Kubernetes and Pipecat Cloud knows none (`secrets` is empty). */
+      readonly referenced: boolean;
+      readonly secrets: Readonly<Record<string, string>>;
+    }
+  | {
+      readonly type: "imagePullSecret";
+      readonly region: string;
+      readonly status: SetStatus;
+      readonly host: string;
+      readonly secretValue: string;
+    };
+
 /** Options of `emulator.failProvisioning()`. */
 export interface FailProvisioningOptions {
   /** Only provisionings of this set fail. @default every set */
@@ -177,7 +200,7 @@ export class SecretStore {
     const nameProblem = setNameProblem(name);
     if (nameProblem !== undefined) return fail(invalidRequest(nameProblem));
     if (request.region !== undefined && !this.isKnownRegion(request.region)) {
-      return fail(badRequest("Invalid region or organization does not have access"));
+      return fail(invalidRegion());
     }
 
     const existing = this.sets.get(name);
@@ -227,6 +250,16 @@ export class SecretStore {
   /** The kind of the set stored under `name`, if any. */
   kindOf(name: string): StoredSet["type"] | undefined {
     return this.sets.get(name)?.type;
+  }
+
+  /** What an agent deployment binding `name` reads: kind, region, readiness and a copy of the values. */
+  binding(name: string): SetBinding | undefined {
+    const set = this.sets.get(name);
+    if (set === undefined) return undefined;
+    const status = this.status(set.provisioning);
+    return set.type === "secret"
+      ? { type: "secret", region: set.region, status, referenced: set.referenced === true, secrets: Object.fromEntries(set.secrets) }
+      : { type: "imagePullSecret", region: set.region, status, host: set.host, secretValue: set.secretValue };
   }
 
   /** `GET /secrets`: every set with its readiness, in creation order. */

@@ -105,8 +105,8 @@ describe("emulator command line", () => {
     assert.deepEqual(await cli.exit, { code: 0, signal: null });
   });
 
-  it("takes the API key from PIPECAT_EMULATOR_API_KEY and the readiness delay from --ready-after-ms", async () => {
-    const cli = startCli(["--port", "0", "--ready-after-ms", "60000", "--image-pull-updates", "accept"], {
+  it("takes the API key from PIPECAT_EMULATOR_API_KEY, the readiness delay from --ready-after-ms and deploy phases from --deploy-phase-ms", async () => {
+    const cli = startCli(["--port", "0", "--ready-after-ms", "60000", "--image-pull-updates", "accept", "--deploy-phase-ms", "creating=60000"], {
       PIPECAT_EMULATOR_API_KEY: "env-key",
     });
     running = cli;
@@ -116,6 +116,10 @@ describe("emulator command line", () => {
     assert.equal((await fetch(`${cli.url}/secrets/my-set`, { method: "PUT", headers, body })).status, 202);
     const described = (await (await fetch(`${cli.url}/secrets/my-set`, { headers })).json()) as { status: string };
     assert.equal(described.status, "pending");
+    const agentBody = JSON.stringify({ serviceName: "cli-agent", image: "me/agent:1" });
+    assert.equal((await fetch(`${cli.url}/agents`, { method: "POST", headers, body: agentBody })).status, 200);
+    const agent = (await (await fetch(`${cli.url}/agents/cli-agent`, { headers })).json()) as { currentRevision: { phase: string } };
+    assert.equal(agent.currentRevision.phase, "Creating");
     assert.ok(!cli.stderr().includes("default API key"));
   });
 
@@ -142,6 +146,7 @@ describe("emulator command line", () => {
           "--port", "9000", "--host", "0.0.0.0", "--api-key", "k", "--ready-after-ms", "500",
           "--image-pull-updates", "accept", "--rate-limit", "10", "--regions", "us-west, eu-central",
           "--default-region", "eu-central", "--port-file", "/tmp/p",
+          "--deploy-phase-ms", "validating=300, creating=200,draining=0",
         ],
         {},
       );
@@ -152,6 +157,7 @@ describe("emulator command line", () => {
           host: "0.0.0.0",
           port: 9000,
           readyAfterMs: 500,
+          deployPhaseMs: { validating: 300, creating: 200, draining: 0 },
           imagePullUpdates: "accept",
           rateLimit: { requestsPerSecond: 10 },
           regions: ["us-west", "eu-central"],
@@ -178,6 +184,10 @@ describe("emulator command line", () => {
       [["--rate-limit", "0"], /--rate-limit must be a whole number from 1/],
       [["--image-pull-updates", "yes"], /--image-pull-updates must be "refuse" or "accept"/],
       [["--api-key", ""], /--api-key must not be empty/],
+      [["--deploy-phase-ms", "creating"], /--deploy-phase-ms must be phase=ms pairs/],
+      [["--deploy-phase-ms", "booting=5"], /--deploy-phase-ms must be phase=ms pairs/],
+      [["--deploy-phase-ms", "creating=1,creating=2"], /each at most once/],
+      [["--deploy-phase-ms", "validating=-1"], /--deploy-phase-ms validating must be a whole number/],
       [["extra"], /Unexpected argument 'extra'/],
     ];
     for (const [argv, message] of invalid) {

@@ -1,0 +1,37 @@
+/**
+ * What every rule and store operation returns (a value or the API error to answer), and what every handler answers
+ * (a status and a JSON body). Shared by the secrets and the agents rooms. No I/O.
+ */
+import { type ApiError, errorBody } from "./errors";
+
+/** Result of a rule: the value, or the API error to answer. */
+export type Outcome<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: ApiError };
+
+/** @internal */
+export function ok<T>(value: T): Outcome<T> {
+  return { ok: true, value };
+}
+
+/** @internal */
+export function fail<T = never>(error: ApiError): Outcome<T> {
+  return { ok: false, error };
+}
+
+/** An answer to send: status and JSON body. @internal */
+export interface Reply {
+  readonly status: number;
+  readonly body: unknown;
+}
+
+/** Turns an error into its reply. @internal */
+export function errorReply(e: ApiError): Reply {
+  return { status: e.status, body: errorBody(e) };
+}
+
+/** The reply for an outcome: `status` with `body(value)` on success, the error's reply otherwise. @internal */
+export function reply<T>(outcome: Outcome<T>, status: number, body: (value: T) => unknown): Reply {
+  return outcome.ok ? { status, body: body(outcome.value) } : errorReply(outcome.error);
+}
+
+/** A request body as the server read it: parsed JSON (`undefined` when empty), or not valid JSON. @internal */
+export type RequestBody = { readonly valid: true; readonly value: unknown } | { readonly valid: false };
