@@ -1,0 +1,270 @@
+/**
+ * The Agent provider's methods against the emulator over real HTTP, with provisioning and deployment
+ * delays on a fake clock shared by the provider and the emulator: waits are exercised, not skipped.
+ * What a user sees through the engine is in test/e2e/agents.spec.ts.
+ */
+import * as assert from "node:assert/strict";
+import { type Emulator, type EmulatorOptions, startEmulator } from "../../../emulator";
+import { agentProvider, secretSetProvider } from "../../../provider";
+
+const sets = require("pulumi-pipecat-secrets/implementation") as typeof import("../../../provider/secretset/implementation");
+
+const KEY = "pk-agent-API-KEY-never-shown-0001";
+const V1 = "sk-agent-VALUE-one-never-shown-1111";
+const V2 = "sk-agent-VALUE-two-never-shown-2222";
+const IMAGE = "registry.example/voice-agent:0.1";
+
+type Props = Record<string, unknown>;
+
+let emulator: Emulator;
+let clock: number;
+const messages: string[] = [];
+
+async function setup(options: EmulatorOptions = {}, config: Record<string, string> = {}): Promise<void> {
+    clock = 1_000_000;
+    emulator = await startEmulator({ apiKey: KEY, now: () => clock, readyAfterMs: 1_500, deployPhaseMs: { creating: 2_000, validating: 3_000 }, ...options });
+    sets.setTestHooks({ sleep: async (ms) => void (clock += ms), now: () => clock, random: () => 0.5 });
+    const values: Record<string, string> = { "pipecat:apiKey": KEY, "pipecat:apiUrl": emulator.url, ...config };
+    await agentProvider.configure!({ config: { get: (k: string) => values[k], require: (k: string) => values[k] ?? assert.fail(k) } });
+}
+
+async function failure(op: Promise<unknown>): Promise<string> {
+    const e = await op.then(
+        () => assert.fail("expected the operation to fail"),
+        (error: unknown) => error as Error,
+    );
+    messages.push(e.message, String(e.stack));
+    return e.message;
+}
+
+function seen(): string[] {
+    return emulator.requests.map((r) => `${r.method} ${r.path.replace("/v1", "")} ${r.status}`);
+}
+
+async function checked(inputs: Props, olds: Props = {}): Promise<Props> {
+    const r = await agentProvider.check!(olds, inputs);
+    assert.deepEqual(r.failures ?? [], []);
+    return r.inputs;
+}
+
+async function create(inputs: Props): Promise<Props> {
+    return (await agentProvider.create(await checked(inputs))).outs as Props;
+}
+
+async function update(olds: Props, inputs: Props): Promise<Props> {
+    return (await agentProvider.update!(String(olds["name"]), olds, await checked(inputs, olds))).outs as Props;
+}
+
+async function secretSet(name: string, value: string): Promise<Props> {
+    const ins = (await secretSetProvider.check!({}, { name, secrets: { OPENAI_API_KEY: value } })).inputs;
+    return (await secretSetProvider.create(ins)).outs as Props;
+}
+
+const voice = { name: "voice-agent", image: IMAGE, secretSet: "voice-secrets" };
+
+describe("the Agent provider", () => {
+    afterEach(async () => {
+        sets.setTestHooks({});
+        await emulator?.close();
+    });
+
+    after(() => {
+        for (const m of messages) for (const s of [KEY, V1, V2]) assert.ok(!m.includes(s), "a message leaks a secret");
+    });
+
+    describe("create", () => {
+        it("returns once the deployment is complete, with its id, readiness and the declared configuration", async () => {
+            await setup();
+            await secretSet("voice-secrets", V1);
+            const started = clock;
+            const outs = await create(voice);
+            assert.ok(clock - started >= 5_000, "it waited through Creating and Validating");
+            assert.equal(outs["ready"], true);
+            assert.equal(outs["deploymentId"], emulator.agent("voice-agent")?.deployments[0]?.id);
+            assert.deepEqual(outs["autoScaling"], { minAgents: 0, maxAgents: 50 });
+            assert.equal(outs["region"], "us-west");
+            assert.deepEqual(emulator.runningSecrets("voice-agent"), { OPENAI_API_KEY: V1 });
+        });
+
+        it("retries the 409 of a set still pending, with backoff, and sends the deploy once it is ready", async () => {
+            await setup();
+            await secretSet("voice-secrets", V1);
+            // A write behind the program's back leaves the set pending again.
+            const put = await fetch(`${emulator.url}/secrets/voice-secrets`, {
+                method: "PUT",
+                headers: { Authorization: `Bearer ${KEY}`, "Content-Type": "application/json" },
+                body: JSON.stringify({ secrets: [{ secretKey: "OPENAI_API_KEY", secretValue: V2 }] }),
+            });
+            assert.equal(put.status, 202);
+            emulator.clearRequests();
+            await create(voice);
+            const posts = seen().filter((r) => r.startsWith("POST /agents"));
+            assert.deepEqual(posts.slice(0, 2), ["POST /agents 409", "POST /agents 409"]);
+            assert.equal(posts.at(-1), "POST /agents 200");
+            assert.deepEqual(emulator.runningSecrets("voice-agent"), { OPENAI_API_KEY: V2 });
+        });
+
+        it("gives up on a set that stays unready after pipecat:readyTimeoutSeconds, naming the set and the setting", async () => {
+            await setup({}, { "pipecat:readyTimeoutSeconds": "20" });
+            await secretSet("voice-secrets", V1);
+            emulator.failProvisioning({ setName: "voice-secrets" });
+            await fetch(`${emulator.url}/secrets/voice-secrets`, {
+                method: "PUT",
+                headers: { Authorization: `Bearer ${KEY}`, "Content-Type": "application/json" },
+                body: JSON.stringify({ secrets: [{ secretKey: "OPENAI_API_KEY", secretValue: V2 }] }),
+            });
+            const message = await failure(create(voice));
+            assert.match(message, /Secret set 'voice-secrets' is not yet ready/);
+            assert.match(message, /retried for \d+ s \(pipecat:readyTimeoutSeconds is 20\)/);
+            assert.equal(emulator.agent("voice-agent"), undefined, "nothing was created");
+        });
+
+        it("fails a deployment that Failed with Pipecat's reason and message, and deletes the agent it created", async () => {
+            await setup();
+            await secretSet("voice-secrets", V1);
+            emulator.failDeployment({ agent: "voice-agent", reason: "Error", message: "line one\nModuleNotFoundError: No module named 'bot'" });
+            const message = await failure(create(voice));
+            assert.match(message, /^Deployment [0-9a-f]{8} of agent "voice-agent" failed: Error.*\("ModuleNotFoundError: No module named 'bot'"\)\./);
+            assert.match(message, /The agent was deleted again, so the next `pulumi up` creates it afresh\. Fix the cause, then run `pulumi up`\./);
+            assert.equal(emulator.agent("voice-agent"), undefined);
+            // The next attempt converges.
+            assert.equal((await create(voice))["ready"], true);
+        });
+
+        it("does not wait for a crash loop to end: it fails once the revision restarted three times", async () => {
+            await setup({}, { "pipecat:deployTimeoutSeconds": "3600" });
+            await secretSet("voice-secrets", V1);
+            emulator.failDeployment({ agent: "voice-agent", mode: "crash-loop", message: "KeyError: 'DAILY_API_KEY'" });
+            const started = clock;
+            const message = await failure(create(voice));
+            assert.match(message, /is crash-looping \(\d+ restarts\): CrashLoopBackOff.*KeyError: 'DAILY_API_KEY'/);
+            assert.ok(clock - started < 120_000, `it gave up after ${(clock - started) / 1000} s of a 3600 s bound`);
+        });
+
+        it("gives up after pipecat:deployTimeoutSeconds and says how to wait longer", async () => {
+            await setup({ deployPhaseMs: { creating: 2_000, validating: 600_000 } }, { "pipecat:deployTimeoutSeconds": "30" });
+            await secretSet("voice-secrets", V1);
+            const message = await failure(create(voice));
+            assert.match(message, /was not complete after \d+ s \(phase Validating; pipecat:deployTimeoutSeconds is 30\)/);
+            assert.match(message, /pulumi config set pipecat:deployTimeoutSeconds 1200/);
+        });
+
+        it("refuses an agent that exists without adopt, and takes it over with adopt: redeployed with the declared configuration", async () => {
+            await setup();
+            await secretSet("voice-secrets", V1);
+            await create(voice);
+            emulator.clearRequests();
+            const message = await failure(create(voice));
+            assert.match(message, /Agent "voice-agent" already exists in Pipecat Cloud, so it was not created/);
+            assert.match(message, /adopt: true/);
+            assert.ok(!seen().some((r) => r.startsWith("DELETE")), "a refusal deletes nothing");
+            const adopted = await create({ ...voice, adopt: true, image: "registry.example/voice-agent:0.2" });
+            assert.equal(adopted["image"], "registry.example/voice-agent:0.2");
+            assert.equal(emulator.agent("voice-agent")?.deployments.at(-1)?.forced, true);
+            assert.match(await failure(create({ ...voice, adopt: true, region: "eu-central" })), /exists in region "us-west" but is declared in region "eu-central"/);
+        });
+
+        it("names a bound set that does not exist, and what to do", async () => {
+            await setup();
+            const message = await failure(create(voice));
+            assert.match(message, /Secret set not found/);
+            assert.match(message, /pass the SecretSet resource itself/);
+        });
+    });
+
+    describe("update", () => {
+        it("forces the redeploy when the bound set's revision is new, and the agent then runs the new values", async () => {
+            await setup();
+            const set1 = await secretSet("voice-secrets", V1);
+            const outs = await create({ ...voice, secretSetRevision: set1["revision"] });
+            const ins = (await secretSetProvider.check!({}, { name: "voice-secrets", secrets: { OPENAI_API_KEY: V2 } })).inputs;
+            const set2 = (await secretSetProvider.update!("voice-secrets", set1, ins)).outs as Props;
+            assert.notEqual(set2["revision"], set1["revision"]);
+            assert.deepEqual(emulator.runningSecrets("voice-agent"), { OPENAI_API_KEY: V1 }, "a rotation alone does not reach the running agent");
+            const after = await update(outs, { ...voice, secretSetRevision: set2["revision"] });
+            assert.deepEqual(emulator.runningSecrets("voice-agent"), { OPENAI_API_KEY: V2 });
+            assert.equal(emulator.agent("voice-agent")?.deployments.at(-1)?.forced, true);
+            assert.notEqual(after["deploymentId"], outs["deploymentId"]);
+        });
+
+        it("sends a scaling change without force, and nothing at all for adopt alone", async () => {
+            await setup();
+            await secretSet("voice-secrets", V1);
+            const outs = await create(voice);
+            emulator.clearRequests();
+            const scaled = await update(outs, { ...voice, autoScaling: { minAgents: 1, maxAgents: 4 } });
+            const body = emulator.requests.find((r) => r.method === "POST")?.body as Record<string, unknown>;
+            assert.deepEqual(body["autoScaling"], { minAgents: 1, maxAgents: 4 });
+            assert.equal("forceRedeploy" in body, false);
+            emulator.clearRequests();
+            await update(scaled, { ...voice, autoScaling: { minAgents: 1, maxAgents: 4 }, adopt: true });
+            assert.deepEqual(seen(), []);
+        });
+
+        it("keeps the previous deployment serving when the new one fails, and says so", async () => {
+            await setup();
+            await secretSet("voice-secrets", V1);
+            const outs = await create(voice);
+            emulator.failDeployment({ agent: "voice-agent", reason: "ImagePullBackOff", message: "manifest unknown" });
+            const message = await failure(update(outs, { ...voice, image: "registry.example/voice-agent:typo" }));
+            assert.match(message, /failed: ImagePullBackOff.*manifest unknown.*keeps serving the previous deployment/);
+            assert.deepEqual(emulator.runningSecrets("voice-agent"), { OPENAI_API_KEY: V1 });
+            assert.ok(emulator.agent("voice-agent"), "an update never deletes the agent");
+        });
+    });
+
+    describe("read", () => {
+        it("reads back image, scaling and bound sets changed outside Pulumi, so the next diff updates them", async () => {
+            await setup();
+            await secretSet("voice-secrets", V1);
+            const outs = await create(voice);
+            emulator.updateAgentDirect("voice-agent", { image: "registry.example/hotfix:9", autoScaling: { minAgents: 2, maxAgents: 2 } });
+            const read = (await agentProvider.read!("voice-agent", outs)).props as Props;
+            assert.equal(read["image"], "registry.example/hotfix:9");
+            assert.deepEqual(read["autoScaling"], { minAgents: 2, maxAgents: 2 });
+            const diff = await agentProvider.diff!("voice-agent", read, await checked(voice, read));
+            assert.equal(diff.changes, true);
+            assert.deepEqual(diff.replaces, []);
+        });
+
+        it("drops an agent deleted outside Pulumi from the state", async () => {
+            await setup();
+            await secretSet("voice-secrets", V1);
+            const outs = await create(voice);
+            emulator.deleteAgentDirect("voice-agent");
+            assert.deepEqual(await agentProvider.read!("voice-agent", outs), { id: "", props: {} });
+        });
+    });
+
+    describe("delete", () => {
+        it("counts only the API's own 'Service not found' as gone; any other 404 names pipecat:apiUrl", async () => {
+            await setup();
+            await secretSet("voice-secrets", V1);
+            const outs = await create(voice);
+            await agentProvider.delete!("voice-agent", outs);
+            await agentProvider.delete!("voice-agent", outs); // already gone: fine
+            emulator.injectFault({ route: "DELETE /agents/:name", status: 404, body: "<html>Not Found</html>" });
+            const message = await failure(agentProvider.delete!("voice-agent", outs));
+            assert.match(message, /pipecat:apiUrl \(or PIPECAT_API_URL\) is http:\/\/127\.0\.0\.1/);
+        });
+
+        it("leaves an agent alone that a newer resource of the stack deployed under the same name in this run", async () => {
+            await setup();
+            await secretSet("voice-secrets", V1);
+            const old = await create(voice);
+            await create({ ...voice, adopt: true });
+            emulator.clearRequests();
+            await agentProvider.delete!("voice-agent", old);
+            assert.deepEqual(seen(), []);
+            assert.ok(emulator.agent("voice-agent"));
+        });
+    });
+
+    describe("check", () => {
+        it("refuses a region the organisation does not have before a replacement could delete the agent", async () => {
+            await setup();
+            const r = await agentProvider.check!({ ...voice, region: "us-west" }, { ...voice, region: "us-wset" });
+            assert.match(r.failures?.[0]?.reason ?? "", /region: "us-wset" is not a region this organisation can use/);
+        });
+    });
+});
