@@ -1,7 +1,7 @@
-// A Pulumi program with both kinds of Pipecat Cloud secret set. The root Pulumi.yaml runs it;
-// `npm run demo` runs it against the local emulator.
+// A complete Pipecat Cloud agent stack: a regular secret set, an image-pull set for a private registry,
+// and the agent that uses both. The root Pulumi.yaml runs it; `npm run demo` runs it against the local emulator.
 import * as pulumi from "@pulumi/pulumi";
-import { SecretSet } from "pulumi-pipecat-secrets";
+import { Agent, SecretSet } from "pulumi-pipecat-secrets";
 
 const cfg = new pulumi.Config();
 
@@ -14,7 +14,8 @@ const agent = new SecretSet("agent", {
     },
 });
 
-// An image-pull set: credentials for a private registry. Any change replaces it (delete, then create).
+// An image-pull set: credentials for a private registry. New credentials replace it (delete, then create),
+// unless `pipecat:imagePullUpdates` is `in-place`.
 const registry = new SecretSet("registry", {
     name: "dockerhub-pull",
     imagePullSecret: {
@@ -24,6 +25,19 @@ const registry = new SecretSet("registry", {
     },
 });
 
+// The agent. Given the sets themselves, it is deployed after them, redeployed (forced) whenever their
+// values or credentials change, and destroyed before them.
+const voice = new Agent("voice", {
+    name: "voice-agent",
+    image: cfg.get("image") ?? "dockerhub-user/voice-agent:0.1",
+    secretSet: agent,
+    imagePullSecretSet: registry,
+    autoScaling: { minAgents: 0, maxAgents: 5 },
+});
+
+export const agentName = voice.name;
+export const deploymentId = voice.deploymentId;
+export const agentReady = voice.ready;
 export const agentSet = agent.name;
 export const keys = agent.keys; // key names only, never values
 export const region = agent.region;
