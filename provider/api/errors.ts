@@ -69,6 +69,8 @@ export class NetworkError extends PipecatError {
  */
 export class ProxyError extends NetworkError {
     override name = "ProxyError";
+    /** Whether an earlier attempt of the same call may have reached the API (this one did not). */
+    mayHaveApplied = false;
     constructor(
         message: string,
         method: string,

@@ -260,7 +260,8 @@ export function networkAdvice(route: Route, code: string): string {
         }
         return ` Check that the proxy in ${route.variable} is up and allows CONNECT to ${route.target}.`;
     }
-    if (route.reason === "loopback") return "";
+    // Directly, only a failure to connect can be a missing proxy (a reset or a late timeout is the network's).
+    if (route.reason === "loopback" || !(UNREACHABLE.has(code) || code === "ETIMEDOUT" || code === "ECONNABORTED")) return "";
     if (route.reason === "no-proxy") {
         return (
             ` The request went directly, not through the proxy in ${route.bypassed}, because ${route.variable} matches ${host} ` +
@@ -299,8 +300,11 @@ export function refusalMessage(route: Extract<Route, { kind: "proxy" }>, status:
             : `${head} The proxy asks for credentials: put them in ${route.variable} as ` +
                   `${route.proxy.protocol}//user:password@${route.proxy.display.replace(/^[a-z]+:\/\//, "")} (special characters percent-encoded).`;
     }
-    if (status >= 500) {
-        return `${head} The proxy could not reach Pipecat Cloud: check the proxy's own connection, then run \`pulumi up\` again.`;
+    if (status >= 500 || status === 404) {
+        return (
+            `${head} The proxy could not reach ${route.target}: check the API URL (pipecat:apiUrl or PIPECAT_API_URL) and the ` +
+            `proxy's own connection, then run \`pulumi up\` again.`
+        );
     }
     return (
         `${head} The proxy does not let this machine connect to ${route.target}: ask its administrators to allow CONNECT to it, ` +

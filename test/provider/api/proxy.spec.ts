@@ -240,6 +240,6 @@ describe("proxy: advice after a failure", () => {
 
     it("explains a proxy's 403 and 502", () => {
         assert.match(refusalMessage(viaProxy, 403), /403 Forbidden\. The proxy does not let this machine connect/);
-        assert.match(refusalMessage(viaProxy, 502), /502 Bad Gateway\. The proxy could not reach Pipecat Cloud/);
+        assert.match(refusalMessage(viaProxy, 502), /502 Bad Gateway\. The proxy could not reach api\.pipecat\.daily\.co:443: check the API URL/);
     });
 });
