@@ -194,6 +194,16 @@ describe("client behind a proxy (real CONNECT proxy, TLS emulator, client in its
         assert.ok(!tap.received().toString("latin1").includes("CONNECT"), "the connection to an https proxy is encrypted");
     });
 
+    it("tells an https:// proxy's own 407 from an answer of the API (both come over TLS from the client's side)", async () => {
+        const tap = await withProxy({ tls: { key: certs.key, cert: certs.cert }, credentials: { username: "ci-bot", password: "right-password" } });
+        const result = await run({ HTTPS_PROXY: tap.url }, [{ op: "list" }], 3);
+        const f = failure(result.outcomes[0]);
+        assert.equal(f.name, "ProxyError");
+        assert.equal(f.status, 407);
+        assert.equal(tap.connects.length, 1, "a 407 is not retried");
+        assert.equal(emulator.requests.length, 0);
+    });
+
     it("fails a 407 with the proxy setting named, credentials hidden, what to do, and no retry", async () => {
         const tap = await withProxy({ credentials: { username: "ci-bot", password: "right-password" } });
         const url = new URL(tap.url);
