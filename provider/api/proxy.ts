@@ -20,8 +20,9 @@
 import { BlockList, isIP } from "node:net";
 import { ConfigurationError } from "./errors";
 
-/** The proxy variables, in the order they are read for each scheme. */
+/** The proxy variables: `HTTPS_PROXY` then `https_proxy` for https URLs, `HTTP_PROXY` then `http_proxy` for http. */
 export type ProxyVariable = "HTTPS_PROXY" | "https_proxy" | "HTTP_PROXY" | "http_proxy";
+/** The list of hosts that go directly, read in this order. */
 export type NoProxyVariable = "NO_PROXY" | "no_proxy";
 
 /** Where the variables come from (`process.env` in the provider process). */
