@@ -21,7 +21,7 @@ import { type EmulatorSnapshot, type FailProvisioningOptions, SecretStore, type 
 
 /** A running emulator and its test hooks. */
 export interface Emulator {
-  /** Base URL including `/v1`, e.g. `http://127.0.0.1:43121/v1`. */
+  /** Base URL including `/v1`, e.g. `http://127.0.0.1:43121/v1` (`https://` with the `tls` option). */
   readonly url: string;
   /** The port it listens on (the chosen one when started with port 0). */
   readonly port: number;
@@ -133,7 +133,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const hostForUrl = resolved.host.includes(":") ? `[${resolved.host}]` : resolved.host;
 
   return {
-    url: `http://${hostForUrl}:${port}${BASE_PATH}`,
+    url: `${resolved.tls === undefined ? "http" : "https"}://${hostForUrl}:${port}${BASE_PATH}`,
     port,
     apiKey: resolved.apiKey,
     get requests() {

@@ -12,7 +12,7 @@
 export { startEmulator } from "./emulator";
 export type { Emulator } from "./emulator";
 export { DEFAULT_API_KEY, DEFAULT_HOST, DEFAULT_REGION, DEFAULT_REGIONS } from "./options";
-export type { DeployPhaseMs, EmulatorOptions } from "./options";
+export type { DeployPhaseMs, EmulatorOptions, EmulatorTlsOptions } from "./options";
 export { DEFAULT_LIMITS } from "./secrets/rules";
 export type { EmulatorLimits } from "./secrets/rules";
 export type { FaultSpec, RateLimitOptions } from "./faults";

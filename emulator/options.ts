@@ -85,6 +85,18 @@ export interface EmulatorOptions {
   readonly sleep?: ((ms: number) => Promise<void>) | undefined;
   /** Receives one line per request (method, path, status, duration; never bodies). @default no logging */
   readonly log?: ((line: string) => void) | undefined;
+  /**
+   * Serve HTTPS with this PEM key and certificate instead of plain HTTP (`url` then starts with `https://`), for
+   * tests of TLS and of proxies, which tunnel only https. The client must trust the certificate (for Node:
+   * `NODE_EXTRA_CA_CERTS`, or the `ca` of an agent). @default plain HTTP
+   */
+  readonly tls?: EmulatorTlsOptions | undefined;
+}
+
+/** PEM text (or its bytes) of the emulator's TLS key and certificate chain. */
+export interface EmulatorTlsOptions {
+  readonly key: string | Buffer;
+  readonly cert: string | Buffer;
 }
 
 /** How long an agent deployment stays in each phase, in milliseconds (see {@link EmulatorOptions.deployPhaseMs}). */
@@ -119,6 +131,7 @@ export interface ResolvedOptions {
   readonly now: () => number;
   readonly sleep: ((ms: number) => Promise<void>) | undefined;
   readonly log: ((line: string) => void) | undefined;
+  readonly tls: EmulatorTlsOptions | undefined;
 }
 
 function check(condition: boolean, option: string, requirement: string): void {
@@ -181,6 +194,11 @@ export function normalizeOptions(options: EmulatorOptions = {}): ResolvedOptions
 
   check(options.sleep === undefined || typeof options.sleep === "function", "sleep", "must be a function (ms) => Promise<void>");
 
+  if (options.tls !== undefined) {
+    check(isPem(options.tls.key), "tls.key", "must be a PEM private key (string or Buffer)");
+    check(isPem(options.tls.cert), "tls.cert", "must be a PEM certificate (string or Buffer)");
+  }
+
   return {
     apiKey,
     host: options.host ?? DEFAULT_HOST,
@@ -195,7 +213,13 @@ export function normalizeOptions(options: EmulatorOptions = {}): ResolvedOptions
     now: options.now ?? Date.now,
     sleep: options.sleep,
     log: options.log,
+    tls: options.tls,
   };
+}
+
+function isPem(value: unknown): boolean {
+  const text = Buffer.isBuffer(value) ? value.toString("latin1") : value;
+  return typeof text === "string" && text.includes("-----BEGIN ");
 }
 
 function definedOnly<T extends object>(value: T): Partial<T> {

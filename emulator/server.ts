@@ -6,7 +6,8 @@
  * echoed (Node's messages quote the input, which may hold secret values).
  */
 import { timingSafeEqual } from "node:crypto";
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from "node:http";
+import { createServer as createTlsServer, type Server as TlsServer } from "node:https";
 import {
   type ApiError,
   internalError,
@@ -47,9 +48,9 @@ interface Answer {
 
 type ReadBody = { readonly tooLarge: false; readonly text: string } | { readonly tooLarge: true };
 
-/** The node:http server plus a way to stop it that does not wait for idle keep-alive connections. @internal */
+/** The node:http (or, with `tls`, node:https) server plus a way to stop it that does not wait for idle keep-alive connections. @internal */
 export interface EmulatorServer {
-  readonly server: Server;
+  readonly server: Server | TlsServer;
   stop(): Promise<void>;
 }
 
@@ -69,12 +70,14 @@ export function createEmulatorServer(deps: ServerDeps): EmulatorServer {
     });
 
   const sleep = deps.options.sleep ?? realSleep;
-  const server = createServer((req, res) => {
+  const listener: RequestListener = (req, res) => {
     serve(deps, req, res, sleep, () => stopped).catch((err: unknown) => {
       deps.options.log?.(`internal error: ${err instanceof Error ? err.message : String(err)}`);
       if (!res.headersSent && !res.destroyed) send(res, jsonAnswer(errorReply(internalError())));
     });
-  });
+  };
+  const tls = deps.options.tls;
+  const server = tls === undefined ? createServer(listener) : createTlsServer({ key: tls.key, cert: tls.cert }, listener);
 
   return {
     server,

@@ -14,4 +14,4 @@ export { Agent } from "./agent/resource";
 export type { AgentArgs } from "./agent/resource";
 export { agentProvider } from "./agent/provider";
 export type { AgentInputs, AgentOutputs, AutoScaling } from "./agent/types";
-export { PipecatError, PipecatApiError, UnexpectedResponseError, NetworkError, ConfigurationError, ReadinessError, DeploymentError, isPipecatError, isPipecatApiError } from "./api/errors";
+export { PipecatError, PipecatApiError, UnexpectedResponseError, NetworkError, ProxyError, ConfigurationError, ReadinessError, DeploymentError, isPipecatError, isPipecatApiError, isProxyError } from "./api/errors";

@@ -5,6 +5,7 @@
  * an output, or part of the serialized provider.
  */
 import { ConfigurationError } from "./api/errors";
+import { isLoopbackHost } from "./api/proxy";
 
 export const DEFAULT_API_URL = "https://api.pipecat.daily.co/v1";
 
@@ -65,8 +66,6 @@ function seconds(config: ConfigSource | undefined, env: NodeJS.ProcessEnv, which
     return n * 1000;
 }
 
-const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/i;
-
 /** Validates the API URL: https anywhere, plain http only to this machine (the emulator). */
 export function normalizeApiUrl(raw: string): string {
     let url: URL;
@@ -75,7 +74,7 @@ export function normalizeApiUrl(raw: string): string {
     } catch {
         throw new ConfigurationError(`pipecat:apiUrl (or PIPECAT_API_URL) is not a URL: "${raw}". Use for example ${DEFAULT_API_URL}.`);
     }
-    if (url.protocol === "http:" && !LOOPBACK.test(url.hostname)) {
+    if (url.protocol === "http:" && !isLoopbackHost(url.hostname)) {
         throw new ConfigurationError(
             `Refusing to send the Pipecat API key over plain http to ${url.host}: use an https:// URL ` +
                 `(plain http is allowed only for loopback addresses such as a local emulator).`,

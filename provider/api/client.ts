@@ -9,10 +9,16 @@
  *
  * axios errors carry the request (headers with the key, body with the values): they never leave
  * this module. Errors are rebuilt from status, method, path and the API's `error`/`code` only.
+ *
+ * Requests travel as `proxy.ts` decides from HTTPS_PROXY / NO_PROXY: through a proxy, https goes
+ * inside a CONNECT tunnel (axios ≥ 1.16.1 with https-proxy-agent), so the proxy sees the API's host
+ * and port and nothing else. The proxy's own answers (a refused CONNECT) are told apart from the
+ * API's: they come over the plain connection to the proxy, never over TLS from the API.
  */
-import axios, { type AxiosInstance, type AxiosResponse } from "axios";
+import axios, { type AxiosInstance, type AxiosProxyConfig, type AxiosResponse } from "axios";
 import { z } from "zod";
-import { IMAGE_PULL_UPDATE_REFUSED, NetworkError, PipecatApiError, type Step, UnexpectedResponseError } from "./errors";
+import { ConfigurationError, IMAGE_PULL_UPDATE_REFUSED, NetworkError, PipecatApiError, ProxyError, type Step, UnexpectedResponseError } from "./errors";
+import { type ProxyEnvironment, type Route, UNTRUSTED_CERTIFICATE, networkAdvice, proxyUnreachable, refusalMessage, routeFor, via } from "./proxy";
 import { RateLimiter } from "./rate";
 import { DEFAULT_API_URL } from "../settings";
 
@@ -44,6 +50,8 @@ export interface ClientOptions {
     /** Per-attempt timeout. */
     readonly timeoutMs: number;
     readonly retry?: Partial<RetryPolicy>;
+    /** Where HTTPS_PROXY, HTTP_PROXY and NO_PROXY are read from (see `proxy.ts`). @default process.env */
+    readonly env?: ProxyEnvironment;
     /** Injected for tests: how to wait, and the clock and dice that drive backoff. */
     readonly sleep?: (ms: number) => Promise<void>;
     readonly now?: () => number;
@@ -210,8 +218,13 @@ const AGENT_EXISTS = /^service already exists/i;
 /** The 409 of a deploy that binds a set still `pending` (or `failed`). */
 export const SET_NOT_READY = /is not yet ready/i;
 
-/** A response that was understood, or a reason to try again. */
-type Attempt<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: Error; readonly retryAfterMs?: number };
+/**
+ * A response that was understood, or a reason to try again. `unsent`: the request cannot have reached the
+ * API (the proxy was not reached, or refused the tunnel). `final`: trying again cannot help.
+ */
+type Attempt<T> =
+    | { readonly ok: true; readonly value: T }
+    | { readonly ok: false; readonly error: Error; readonly retryAfterMs?: number; readonly unsent?: boolean; readonly final?: boolean };
 
 const RETRYABLE_STATUS = new Set([408, 429]);
 /** The documented 409: a concurrent write. Any other 409 (a write to a referenced set, say) is final. */
@@ -225,6 +238,8 @@ export class PipecatClient {
     private readonly random: () => number;
     /** Shared by every call of this client: one Retry-After pauses them all, and after a 429 they are paced. */
     private readonly limiter: RateLimiter;
+    /** How requests reach the API: directly or through which proxy (decided once, from the environment). */
+    readonly route: Route;
 
     constructor(readonly options: ClientOptions) {
         this.retry = { ...DEFAULT_RETRY, ...options.retry };
@@ -232,6 +247,15 @@ export class PipecatClient {
         this.now = options.now ?? Date.now;
         this.random = options.random ?? Math.random;
         this.limiter = new RateLimiter({ now: () => this.now(), sleep: (ms) => this.sleep(ms) });
+        const url = new URL(options.apiUrl);
+        this.route = routeFor(url, options.env ?? process.env);
+        if (this.route.kind === "proxy" && url.protocol !== "https:") {
+            // Settings allow plain http only to loopback, which is never proxied; this client must not either.
+            throw new ConfigurationError(
+                `Refusing to send the Pipecat API key in clear through the proxy ${this.route.proxy.display} (${this.route.variable}) ` +
+                    `to ${url.host}: use an https:// API URL, which is tunnelled through the proxy.`,
+            );
+        }
         this.http = axios.create({
             baseURL: options.apiUrl,
             timeout: options.timeoutMs,
@@ -241,7 +265,9 @@ export class PipecatClient {
             transformResponse: [(d: unknown) => d],
             validateStatus: () => true,
             maxRedirects: 0,
-            proxy: false,
+            // Always explicit: axios never reads the environment (nor Node's NODE_USE_ENV_PROXY) on its own,
+            // so proxy.ts alone decides.
+            proxy: axiosProxy(this.route),
         });
     }
 
@@ -365,9 +391,10 @@ export class PipecatClient {
             const applied: boolean = mayHaveApplied;
             const result: Attempt<T> = await this.attempt(ctx, method, path, body, (res) => understand(res, applied));
             if (result.ok) return result.value;
-            mayHaveApplied ||= !(result.error instanceof PipecatApiError) || result.error.status >= 500;
+            mayHaveApplied ||= result.unsent !== true && (!(result.error instanceof PipecatApiError) || result.error.status >= 500);
             const elapsed = this.now() - started;
-            const retryable = !(result.error instanceof PipecatApiError) || isRetryable(result.error);
+            const retryable = result.final !== true && (!(result.error instanceof PipecatApiError) || isRetryable(result.error));
+            if (result.error instanceof ProxyError) result.error.mayHaveApplied = mayHaveApplied;
             if (!retryable || attempt >= this.retry.retries) {
                 throw withAttempts(result.error, attempt + 1, elapsed);
             }
@@ -391,16 +418,27 @@ export class PipecatClient {
             res = await this.http.request<string>({ method, url: path, data: body === undefined ? undefined : JSON.stringify(body) });
         } catch (e) {
             // Only the error code is kept: the axios error holds the request headers and body.
+            const code = axios.isAxiosError(e) ? (e.code ?? "") : "";
             const reason = networkReason(e);
-            return {
-                ok: false,
-                error: new NetworkError(
-                    `${describe(ctx)}: no answer from Pipecat Cloud to ${method} ${path} (${reason}).`,
-                    method,
-                    path,
-                    reason,
-                ),
-            };
+            const route = this.route;
+            const advice = networkAdvice(route, code);
+            const message = `${describe(ctx)}: no answer from Pipecat Cloud to ${method} ${path}${via(route)} (${reason}).${advice}`;
+            const untrusted = UNTRUSTED_CERTIFICATE.has(code);
+            if (route.kind === "proxy" && proxyUnreachable(route, code)) {
+                const error = new ProxyError(message, method, path, reason, route.variable, route.proxy.display, undefined);
+                return { ok: false, error, unsent: true };
+            }
+            // A certificate that is not trusted now will not be trusted on the next attempt either.
+            return { ok: false, error: new NetworkError(message, method, path, reason), ...(untrusted ? { unsent: true, final: true } : {}) };
+        }
+        // The constructor allows a proxy only for https, so every answer through it should be the API's, over TLS.
+        if (this.route.kind === "proxy" && answeredByProxy(res)) {
+            // Not the API's answer: the proxy refused the CONNECT. Its body is never quoted.
+            const route = this.route;
+            const reason = `proxy answered ${res.status}`;
+            const message = `${describe(ctx)}: ${method} ${path} did not reach Pipecat Cloud: ${refusalMessage(route, res.status)}`;
+            const error = new ProxyError(message, method, path, reason, route.variable, route.proxy.display, res.status);
+            return { ok: false, error, unsent: true, final: res.status < 500 };
         }
         this.limiter.observe(sentAt, res.status, res.status === 429 ? this.retryAfter(res) : undefined);
         let value: T | undefined;
@@ -477,6 +515,25 @@ function agentDetails(body: z.infer<typeof agentResponse>): AgentDetails {
             : undefined,
         error: first === undefined ? undefined : typeof first === "object" && first !== null && "message" in first ? String((first as { message: unknown }).message) : String(JSON.stringify(first)),
     };
+}
+
+/** The route as axios takes it: `false` for direct, else the proxy (axios tunnels https through it). */
+function axiosProxy(route: Route): AxiosProxyConfig | false {
+    if (route.kind === "direct") return false;
+    const { protocol, hostname, port, username, password } = route.proxy;
+    const auth = username !== undefined || password !== undefined ? { auth: { username: username ?? "", password: password ?? "" } } : {};
+    return { protocol: protocol.slice(0, -1), host: hostname, port, ...auth };
+}
+
+/**
+ * Whether an answer to an https request came from the proxy rather than from the API: after a refused
+ * CONNECT, https-proxy-agent hands the proxy's response over on the plain socket; the API's answers all
+ * arrive over TLS.
+ */
+function answeredByProxy(res: AxiosResponse<string>): boolean {
+    const socket = (res.request as { socket?: { encrypted?: unknown } | null } | undefined)?.socket;
+    if (socket === undefined || socket === null) return res.status === 407;
+    return socket.encrypted !== true;
 }
 
 function setPath(name: string): string {

@@ -62,6 +62,29 @@ export class NetworkError extends PipecatError {
     }
 }
 
+/**
+ * The proxy that carries the request failed it: not reached, or it refused to open the tunnel to the API
+ * (`status`, its answer to the CONNECT; the proxy's own text is never quoted). The request never reached
+ * Pipecat Cloud. `proxy` is the proxy's URL with any credentials hidden.
+ */
+export class ProxyError extends NetworkError {
+    override name = "ProxyError";
+    /** Whether an earlier attempt of the same call may have reached the API (this one did not). */
+    mayHaveApplied = false;
+    constructor(
+        message: string,
+        method: string,
+        path: string,
+        reason: string,
+        /** The variable the proxy came from (`HTTPS_PROXY`, `https_proxy`, ...). */
+        readonly variable: string,
+        readonly proxy: string,
+        readonly status: number | undefined,
+    ) {
+        super(message, method, path, reason);
+    }
+}
+
 /** The provider's own settings (credentials, URL, timeouts) are unusable. */
 export class ConfigurationError extends PipecatError {
     override name = "ConfigurationError";
@@ -96,6 +119,14 @@ export function isPipecatError(e: unknown): e is PipecatError {
 
 export function isPipecatApiError(e: unknown): e is PipecatApiError {
     return isPipecatError(e) && e.name === "PipecatApiError";
+}
+
+export function isProxyError(e: unknown): e is ProxyError {
+    return isPipecatError(e) && e.name === "ProxyError";
+}
+
+export function isConfigurationError(e: unknown): e is ConfigurationError {
+    return isPipecatError(e) && e.name === "ConfigurationError";
 }
 
 /** The API's refusal to update an existing image-pull set in place (the API as first documented). */

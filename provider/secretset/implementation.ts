@@ -10,7 +10,7 @@ import type * as dynamic from "@pulumi/pulumi/dynamic";
 import { randomBytes } from "node:crypto";
 import type { CallContext, Lookup } from "../api/client";
 import { diffSecretSet, planUpdate } from "./diff";
-import { NetworkError, PipecatError, ReadinessError, isImagePullUpdateRefused, isPipecatApiError, isPipecatError, redact } from "../api/errors";
+import { NetworkError, PipecatError, ReadinessError, isImagePullUpdateRefused, isPipecatApiError, isPipecatError, isProxyError, redact } from "../api/errors";
 import { type CheckFailure, UNKNOWN, checkInputs } from "./schema";
 import * as session from "../session";
 import { api, currentSettings, onReset, regionFailures } from "../session";
@@ -94,6 +94,8 @@ export async function create(props: Props): Promise<dynamic.CreateResult> {
             // Refused: nothing of ours was written. A refusal may even mean that someone else created
             // the set since the existence check (a 400 for its kind or region): it is not ours to delete.
             if (isPipecatApiError(e) && e.status < 500) throw e;
+            // The proxy refused or was not reached on every attempt: the PUT never got to Pipecat Cloud.
+            if (isProxyError(e) && !e.mayHaveApplied) throw e;
             throw await rolledBack(e, ins);
         }
         try {
