@@ -106,7 +106,7 @@ function restOfLineIsBlank(text: string, from: number): boolean {
  * Walks the lines as dotenv's parser would: blank lines and comments, entries (a quoted value may run over several
  * lines), and lines it would skip. Returns the entries found and the problems of single lines.
  */
-export function scanLines(text: string): { entries: ScannedEntry[]; problems: DotEnvProblem[] } {
+function scanLines(text: string): { entries: ScannedEntry[]; problems: DotEnvProblem[] } {
     const entries: ScannedEntry[] = [];
     const problems: DotEnvProblem[] = [];
     const lines = text.split("\n");
@@ -172,7 +172,7 @@ export function scanLines(text: string): { entries: ScannedEntry[]; problems: Do
     return { entries, problems };
 }
 
-/** What dotenv's parser is given; a parameter only so tests can prove that a disagreement is refused. */
+/** The shape of `dotenv.parse`. */
 export type DotEnvParser = (text: string) => Record<string, string>;
 
 const dotenvParse: DotEnvParser = (text) => dotenv.parse(text);
@@ -180,7 +180,7 @@ const dotenvParse: DotEnvParser = (text) => dotenv.parse(text);
 /**
  * The entries of a `.env` file's text, or every problem in it: lines dotenv would skip, keys Pipecat Cloud refuses,
  * keys set twice, values longer than a set may hold, and a file without keys.
- * @param parse dotenv's parser. @internal (tests only)
+ * @param parse dotenv's parser; tests give another to prove that a disagreement is refused.
  */
 export function parseDotEnv(source: string, parse: DotEnvParser = dotenvParse): DotEnvResult {
     // dotenv reads "\r\n" and a lone "\r" as line ends; so must the line numbers.
