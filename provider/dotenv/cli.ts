@@ -27,8 +27,9 @@ const USAGE = `Usage: pipecat-secrets import-env <file> --key <name> [--stack <s
 Stores each key of a .env file in the stack's configuration, encrypted, in one map under <name>, so that
 the program reads it with new pulumi.Config().requireSecretObject("<name>") and passes it as a SecretSet's
 secrets. Each value reaches \`pulumi config set --secret\` on standard input, never on a command line, and
-is never printed. The file is read with dotenv's rules; a line dotenv would skip, a key Pipecat Cloud
-refuses, a key set twice or a file without keys stops the import before anything is written.
+is never printed. Only new and changed values are written: an unchanged one keeps its ciphertext. The
+file is read with dotenv's rules; a line dotenv would skip, a key Pipecat Cloud refuses, a key set twice
+or a file without keys stops the import before anything is written.
 
   <file>         the .env file, relative to the current directory (not to --cwd)
   --key NAME     the config key of the map, e.g. agentSecrets (or <namespace>:agentSecrets)
@@ -36,7 +37,7 @@ refuses, a key set twice or a file without keys stops the import before anything
   --cwd DIR      the folder of the Pulumi project (default: the current directory)
   --prune        remove keys from the map that the file no longer has
                  (without it they are kept, and listed as a warning)
-  --dry-run      print what would change, key names only; write nothing
+  --dry-run      print what would change, key names only; write nothing (the stack is read)
   --help         show this help
 
 Environment: ${PULUMI_ENV} is the pulumi command to run (default: pulumi on PATH). pulumi gets the
@@ -112,14 +113,16 @@ export function parseCliArgs(argv: readonly string[], env: NodeJS.ProcessEnv): C
 
 const LABELS: Record<KeyChange["action"], [done: string, planned: string]> = {
     add: ["added", "would add"],
-    write: ["written", "would write"],
+    change: ["changed", "would change"],
+    same: ["unchanged", "unchanged"],
+    encrypt: ["encrypted (was in plaintext)", "would encrypt (is in plaintext)"],
     remove: ["removed", "would remove"],
     keep: ["kept", "would keep"],
 };
 
 /** The report as lines for standard output (key names and counts only), and the warning for kept keys. */
 export function formatReport(report: ImportEnvReport, file: string): { stdout: string; warning: string | undefined } {
-    const imported = report.changes.filter((c) => c.action === "add" || c.action === "write");
+    const imported = report.changes.filter((c) => c.line !== undefined);
     const width = Math.max(...report.changes.map((c) => c.key.length));
     const head = report.dryRun
         ? `Dry run, nothing written: ${imported.length} ${imported.length === 1 ? "key" : "keys"} of ${file} would go into ${report.key} of stack ${report.stack}, encrypted:`

@@ -3,10 +3,12 @@
  * `pulumi config set --secret --path` once per key with the value on standard input (never on a command line).
  *
  * Order of work: the file is read and checked first (nothing runs if it is unusable); then pulumi is asked for the
- * stack's name and for the keys the map already holds (`pulumi config get --json` decrypts the map: only its key
- * names are kept, the rest of the output is dropped unread); then each key is written, and with `prune` the keys the
- * file no longer has are removed. pulumi's standard output is never shown; its error output is, with every value of
- * the file redacted from it.
+ * stack's name and for the map as it is (`pulumi config get --json`, which decrypts it). Its values are only compared
+ * with the file's, in memory, so that a key whose value did not change is left as it is: its ciphertext in
+ * `Pulumi.<stack>.yaml` stays the same, and a pull request's diff shows exactly the keys that changed. Then the new
+ * and changed keys are written, a value stored in plaintext is written again encrypted, and with `prune` the keys
+ * the file no longer has are removed. pulumi's standard output is never shown; its error output is, with every value
+ * redacted from it.
  */
 import { spawn } from "node:child_process";
 import { PipecatError, redact } from "../api/errors";
@@ -34,14 +36,26 @@ export interface ImportEnvOptions {
 }
 
 /** What happens (or, in a dry run, would happen) to one key. */
-export type KeyAction = "add" | "write" | "remove" | "keep";
+export type KeyAction =
+    /** In the file, not in the map: written. */
+    | "add"
+    /** In both, with another value: written. */
+    | "change"
+    /** In both, the same value, stored encrypted: left as it is. */
+    | "same"
+    /** In both, the same value, but stored in plaintext: written again, encrypted. */
+    | "encrypt"
+    /** Only in the map, and `prune`: removed. */
+    | "remove"
+    /** Only in the map: kept (and reported). */
+    | "keep";
 
 export interface KeyChange {
     readonly key: string;
     readonly action: KeyAction;
-    /** The line of the file it comes from (add, write). */
+    /** The line of the file it comes from (not for remove and keep). */
     readonly line?: number;
-    /** Its value is the empty string (add, write): often a placeholder never filled in. */
+    /** Its value is the empty string: often a placeholder never filled in. */
     readonly empty?: boolean;
 }
 
@@ -60,7 +74,7 @@ export class PulumiCommandError extends PipecatError {
         message: string,
         readonly args: readonly string[],
         readonly exitCode: number | undefined,
-        /** Keys written before the failure, in order. */
+        /** Keys written (or removed) before the failure, in order. */
         readonly written: readonly string[] = [],
     ) {
         super(message);
@@ -144,36 +158,68 @@ class Pulumi {
 
 const NOT_FOUND = /configuration key '[^']*' not found/;
 
-/** The names of the keys the map at `key` holds now (none when the key is not set). Values are decrypted by pulumi: they stay unread. */
-async function existingNames(pulumi: Pulumi, key: string, stack: string): Promise<string[]> {
+/** The map at `key` as pulumi decrypts it (empty when the key is not set), and whether any of its values is secret. */
+async function currentMap(pulumi: Pulumi, key: string, stack: string): Promise<{ values: Record<string, unknown>; anySecret: boolean }> {
     const args = ["config", "get", "--json", "--", key];
     const run = await pulumi.run(args);
     if (run.code !== 0) {
-        if (NOT_FOUND.test(run.stderr)) return [];
+        if (NOT_FOUND.test(run.stderr)) return { values: {}, anySecret: false };
         throw pulumi.failure(`pulumi config get ${key} failed`, args, run);
     }
-    let objectValue: unknown;
+    let answer: { objectValue?: unknown; secret?: unknown };
     try {
-        objectValue = (JSON.parse(run.stdout) as { objectValue?: unknown }).objectValue;
+        answer = JSON.parse(run.stdout) as typeof answer;
     } catch {
         throw new ConfigShapeError(`pulumi config get ${key} answered with something other than JSON; nothing was written`);
     }
+    const { objectValue } = answer;
     if (typeof objectValue !== "object" || objectValue === null || Array.isArray(objectValue)) {
         throw new ConfigShapeError(
             `${key} in stack ${stack} holds ${Array.isArray(objectValue) ? "a list" : "a single value"}, not a map of keys; ` +
                 `writing keys into it would replace it. Choose another --key, or remove it first: pulumi config rm ${key}`,
         );
     }
-    return Object.keys(objectValue);
+    return { values: objectValue as Record<string, unknown>, anySecret: answer.secret === true };
 }
 
-/** What the import does to each key: the file's keys in file order, then the keys only the map has, sorted. */
-export function planChanges(entries: readonly DotEnvEntry[], existing: readonly string[], prune: boolean): KeyChange[] {
-    const had = new Set(existing);
+/** Whether one value of the map is stored encrypted (`pulumi config get --path`, which says so per value). */
+async function isStoredSecret(pulumi: Pulumi, key: string, name: string): Promise<boolean> {
+    const args = ["config", "get", "--path", "--json", "--", keyPath(key, name)];
+    const run = await pulumi.run(args);
+    if (run.code !== 0) throw pulumi.failure(`pulumi config get ${keyPath(key, name)} failed`, args, run);
+    try {
+        return (JSON.parse(run.stdout) as { secret?: unknown }).secret === true;
+    } catch {
+        throw new ConfigShapeError(`pulumi config get ${keyPath(key, name)} answered with something other than JSON; nothing was written`);
+    }
+}
+
+/** How many read-only `pulumi config get` run at once (each is a process of its own). */
+const READ_CONCURRENCY = 4;
+
+async function inBatches<T, R>(items: readonly T[], size: number, f: (item: T) => Promise<R>): Promise<R[]> {
+    const out: R[] = [];
+    for (let i = 0; i < items.length; i += size) out.push(...(await Promise.all(items.slice(i, i + size).map(f))));
+    return out;
+}
+
+/**
+ * What the import does to each key: the file's keys in file order, then the keys only the map has, sorted.
+ * @param current the map as it is (values compared, never shown)
+ * @param plaintext the keys of the map whose value is stored in plaintext
+ */
+export function planChanges(
+    entries: readonly DotEnvEntry[],
+    current: Readonly<Record<string, unknown>>,
+    plaintext: ReadonlySet<string>,
+    prune: boolean,
+): KeyChange[] {
+    const has = (k: string) => Object.prototype.hasOwnProperty.call(current, k);
     const inFile = new Set(entries.map((e) => e.key));
+    const action = (e: DotEnvEntry): KeyAction => (!has(e.key) ? "add" : current[e.key] !== e.value ? "change" : plaintext.has(e.key) ? "encrypt" : "same");
     return [
-        ...entries.map((e) => ({ key: e.key, action: had.has(e.key) ? ("write" as const) : ("add" as const), line: e.line, empty: e.value === "" })),
-        ...[...had]
+        ...entries.map((e) => ({ key: e.key, action: action(e), line: e.line, empty: e.value === "" })),
+        ...Object.keys(current)
             .filter((k) => !inFile.has(k))
             .sort()
             .map((k) => ({ key: k, action: prune ? ("remove" as const) : ("keep" as const) })),
@@ -187,14 +233,21 @@ export function planChanges(entries: readonly DotEnvEntry[], existing: readonly 
  */
 export async function importEnv(options: ImportEnvOptions): Promise<ImportEnvReport> {
     const entries = readDotEnvFile(options.file);
-    const pulumi = new Pulumi(options, entries.map((e) => e.value));
+    const redacted = entries.map((e) => e.value);
+    const pulumi = new Pulumi(options, redacted);
 
     const stackArgs = ["stack", "--show-name"];
     const stackRun = await pulumi.run(stackArgs);
     if (stackRun.code !== 0) throw pulumi.failure("pulumi cannot tell the stack", stackArgs, stackRun);
     const stack = stackRun.stdout.trim();
 
-    const changes = planChanges(entries, await existingNames(pulumi, options.key, stack), options.prune === true);
+    const current = await currentMap(pulumi, options.key, stack);
+    for (const v of Object.values(current.values)) if (typeof v === "string") redacted.push(v);
+    // Keys whose value is the file's: left alone only if stored encrypted. A map without any secret holds none.
+    const same = entries.filter((e) => Object.prototype.hasOwnProperty.call(current.values, e.key) && current.values[e.key] === e.value).map((e) => e.key);
+    const secret = current.anySecret ? await inBatches(same, READ_CONCURRENCY, (name) => isStoredSecret(pulumi, options.key, name)) : same.map(() => false);
+    const plaintext = new Set(same.filter((_, i) => !secret[i]));
+    const changes = planChanges(entries, current.values, plaintext, options.prune === true);
     const report: ImportEnvReport = { stack, key: options.key, dryRun: options.dryRun === true, changes };
     if (options.dryRun === true) return report;
 
@@ -202,7 +255,7 @@ export async function importEnv(options: ImportEnvOptions): Promise<ImportEnvRep
     const values = new Map(entries.map((e) => [e.key, e.value]));
     for (const change of changes) {
         const path = keyPath(options.key, change.key);
-        if (change.action === "add" || change.action === "write") {
+        if (change.action === "add" || change.action === "change" || change.action === "encrypt") {
             // --raw: the value exactly as dotenv read it (pulumi would strip a trailing newline of a multi-line value).
             const args = ["config", "set", "--secret", "--path", "--raw", "--", path];
             const run = await pulumi.run(args, values.get(change.key));
@@ -212,6 +265,7 @@ export async function importEnv(options: ImportEnvOptions): Promise<ImportEnvRep
             const args = ["config", "rm", "--path", "--", path];
             const run = await pulumi.run(args);
             if (run.code !== 0) throw pulumi.failure(`pulumi config rm failed for ${change.key}`, args, run, written);
+            written.push(`${change.key} (removed)`);
         }
     }
     return report;

@@ -184,36 +184,72 @@ describe("e2e: from a .env file, through the real engine", function () {
         assert.ok(withSecrets.includes(V.local), "the values are in the state, encrypted (--show-secrets decrypts them)");
     });
 
-    it("a changed file: --dry-run writes nothing; without --prune a dropped key is kept with a warning; --prune removes it", async () => {
-        fs.writeFileSync(path.join(project.root, ".env"), STARTER.replace(V.openai, V.openai2).replace(/^DAILY_API_KEY = .*\n/m, "") + `DEEPGRAM_API_KEY=${V.deepgram}\n`);
+    it("a changed file: --dry-run writes nothing; only changed keys are written; a dropped key is kept with a warning, or removed with --prune", async () => {
+        // A value someone set by hand in plaintext, equal to the file's: it must end up encrypted all the same.
+        const plain = "plain-but-the-same";
+        await project.run(["config", "set", "--plaintext", "--path", "--raw", "--non-interactive", "--", 'agentSecrets["PLAIN_KEY"]'], { input: plain });
+        fs.writeFileSync(
+            path.join(project.root, ".env"),
+            STARTER.replace(V.openai, V.openai2).replace(/^DAILY_API_KEY = .*\n/m, "") + `DEEPGRAM_API_KEY=${V.deepgram}\nPLAIN_KEY=${plain}\n`,
+        );
         const before = stackYaml();
+        const ciphertext = (key: string) => (storedMap()[key] as { secure?: string } | undefined)?.secure;
+        const unchanged = ["CARTESIA_API_KEY", "GOOGLE_CREDENTIALS", "TLS_KEY"];
+        const ciphertexts = unchanged.map(ciphertext);
 
         const dry = await importEnv("dry run", ".env", "--dry-run");
         assert.equal(dry.code, 0, dry.stderr);
-        assert.match(dry.stdout, /^Dry run, nothing written: 5 keys of \.env would go into agentSecrets of stack dev, encrypted:\n/);
-        assert.match(dry.stdout, /\n {2}OPENAI_API_KEY +would write \(line 2\)\n/);
-        assert.match(dry.stdout, /\n {2}DEEPGRAM_API_KEY +would add \(line 14\)\n/);
-        assert.match(dry.stdout, /\n {2}DAILY_API_KEY +would keep \(not in \.env\)\n$/);
-        assert.match(dry.stderr, /^pipecat-secrets: warning: agentSecrets would keep 1 key that \.env does not have: DAILY_API_KEY\. Run again with --prune to remove it\.\n$/);
+        assert.equal(
+            dry.stdout,
+            [
+                "Dry run, nothing written: 6 keys of .env would go into agentSecrets of stack dev, encrypted:",
+                "  OPENAI_API_KEY      would change (line 2)",
+                "  CARTESIA_API_KEY    unchanged (line 5)",
+                "  GOOGLE_CREDENTIALS  unchanged (line 6)",
+                "  TLS_KEY             unchanged (line 10)",
+                "  DEEPGRAM_API_KEY    would add (line 14)",
+                "  PLAIN_KEY           would encrypt (is in plaintext) (line 15)",
+                "  DAILY_API_KEY       would keep (not in .env)",
+                "",
+            ].join("\n"),
+        );
+        assert.equal(dry.stderr, "pipecat-secrets: warning: agentSecrets would keep 1 key that .env does not have: DAILY_API_KEY. Run again with --prune to remove it.\n");
         assert.equal(stackYaml(), before, "a dry run writes nothing");
 
+        const setsBefore = pulumiRuns().filter((l) => l.startsWith("config set")).length;
         const kept = await importEnv("import 2", ".env");
         assert.equal(kept.code, 0, kept.stderr);
-        assert.match(kept.stdout, /\n {2}DAILY_API_KEY +kept \(not in \.env\)\n/);
+        assert.equal(
+            kept.stdout,
+            [
+                "Imported 6 keys of .env into agentSecrets of stack dev, encrypted:",
+                "  OPENAI_API_KEY      changed (line 2)",
+                "  CARTESIA_API_KEY    unchanged (line 5)",
+                "  GOOGLE_CREDENTIALS  unchanged (line 6)",
+                "  TLS_KEY             unchanged (line 10)",
+                "  DEEPGRAM_API_KEY    added (line 14)",
+                "  PLAIN_KEY           encrypted (was in plaintext) (line 15)",
+                "  DAILY_API_KEY       kept (not in .env)",
+                'Read them in the program with new pulumi.Config().requireSecretObject("agentSecrets").',
+                "",
+            ].join("\n"),
+        );
         assert.equal(kept.stderr, "pipecat-secrets: warning: agentSecrets keeps 1 key that .env does not have: DAILY_API_KEY. Run again with --prune to remove it.\n");
-        assertAllSecure(["OPENAI_API_KEY", "DAILY_API_KEY", "CARTESIA_API_KEY", "GOOGLE_CREDENTIALS", "TLS_KEY", "DEEPGRAM_API_KEY"]);
+        assert.equal(pulumiRuns().filter((l) => l.startsWith("config set")).length - setsBefore, 3, "only the changed, added and plaintext keys are written");
+        assert.deepEqual(unchanged.map(ciphertext), ciphertexts, "unchanged values keep their ciphertext, so the stack file's diff shows only real changes");
+        assertAllSecure(["OPENAI_API_KEY", "DAILY_API_KEY", "CARTESIA_API_KEY", "GOOGLE_CREDENTIALS", "TLS_KEY", "DEEPGRAM_API_KEY", "PLAIN_KEY"]);
+        assert.ok(!stackYaml().includes(plain), "the plaintext value is encrypted now");
 
         const pruned = await importEnv("import 3", ".env", "--prune");
         assert.equal(pruned.code, 0, pruned.stderr);
+        assert.match(pruned.stdout, /\n {2}OPENAI_API_KEY +unchanged \(line 2\)\n/);
         assert.match(pruned.stdout, /\n {2}DAILY_API_KEY +removed \(not in \.env\)\n/);
         assert.equal(pruned.stderr, "");
-        assertAllSecure(["OPENAI_API_KEY", "CARTESIA_API_KEY", "GOOGLE_CREDENTIALS", "TLS_KEY", "DEEPGRAM_API_KEY"]);
+        assertAllSecure(["OPENAI_API_KEY", "CARTESIA_API_KEY", "GOOGLE_CREDENTIALS", "TLS_KEY", "DEEPGRAM_API_KEY", "PLAIN_KEY"]);
 
         await up("up 2");
-        const secrets = secretsOf("agent-from-config");
-        assert.equal(secrets?.["OPENAI_API_KEY"], V.openai2);
-        assert.equal(secrets?.["DEEPGRAM_API_KEY"], V.deepgram);
-        assert.ok(secrets !== undefined && !("DAILY_API_KEY" in secrets), "the pruned key is gone from the set");
+        assert.deepEqual(secretsOf("agent-from-config"), dotenv.parse(fs.readFileSync(path.join(project.root, ".env"))));
+        assert.equal(secretsOf("agent-from-config")?.["OPENAI_API_KEY"], V.openai2);
     });
 
     it("a bad file exits 1, naming the file and the line, before any pulumi command; the config is unchanged", async () => {

@@ -68,40 +68,47 @@ describe("pipecat-secrets: the plan and its report", () => {
         { key: "DEEPGRAM_API_KEY", line: 5, value: "" },
     ];
 
-    it("adds new keys, writes existing ones again, and keeps or (with --prune) removes the keys the file lacks", () => {
-        assert.deepEqual(planChanges(entries, ["OPENAI_API_KEY", "ZED", "CARTESIA_API_KEY"], false), [
-            { key: "OPENAI_API_KEY", action: "write", line: 2, empty: false },
+    it("adds new keys, changes changed ones, leaves equal encrypted ones, encrypts plaintext ones, keeps or (--prune) removes the rest", () => {
+        const more = [...entries, { key: "SAME", line: 6, value: "same" }, { key: "PLAIN", line: 7, value: "plain" }, { key: "NUMBER", line: 8, value: "1" }];
+        const current = { OPENAI_API_KEY: "other", SAME: "same", PLAIN: "plain", NUMBER: 1, ZED: "z", CARTESIA_API_KEY: "c" };
+        assert.deepEqual(planChanges(more, current, new Set(["PLAIN"]), false), [
+            { key: "OPENAI_API_KEY", action: "change", line: 2, empty: false },
             { key: "DEEPGRAM_API_KEY", action: "add", line: 5, empty: true },
+            { key: "SAME", action: "same", line: 6, empty: false },
+            { key: "PLAIN", action: "encrypt", line: 7, empty: false },
+            { key: "NUMBER", action: "change", line: 8, empty: false },
             { key: "CARTESIA_API_KEY", action: "keep" },
             { key: "ZED", action: "keep" },
         ]);
         assert.deepEqual(
-            planChanges(entries, ["CARTESIA_API_KEY"], true).map((c) => `${c.key}:${c.action}`),
+            planChanges(entries, { CARTESIA_API_KEY: "c" }, new Set(), true).map((c) => `${c.key}:${c.action}`),
             ["OPENAI_API_KEY:add", "DEEPGRAM_API_KEY:add", "CARTESIA_API_KEY:remove"],
         );
     });
 
     it("reports key names, lines and empty values, never a value, and warns about kept keys", () => {
-        const changes = planChanges(entries, ["OPENAI_API_KEY", "CARTESIA_API_KEY"], false);
+        const current = { OPENAI_API_KEY: VALUE, CARTESIA_API_KEY: "c" };
+        const changes = planChanges([...entries, { key: "PLAIN", line: 6, value: "p" }], { ...current, PLAIN: "p" }, new Set(["PLAIN"]), false);
         const done = formatReport({ stack: "dev", key: "agentSecrets", dryRun: false, changes }, ".env");
         assert.equal(
             done.stdout,
             [
-                "Imported 2 keys of .env into agentSecrets of stack dev, encrypted:",
-                "  OPENAI_API_KEY    written (line 2)",
+                "Imported 3 keys of .env into agentSecrets of stack dev, encrypted:",
+                "  OPENAI_API_KEY    unchanged (line 2)",
                 "  DEEPGRAM_API_KEY  added (line 5, empty value)",
+                "  PLAIN             encrypted (was in plaintext) (line 6)",
                 "  CARTESIA_API_KEY  kept (not in .env)",
                 'Read them in the program with new pulumi.Config().requireSecretObject("agentSecrets").',
                 "",
             ].join("\n"),
         );
         assert.equal(done.warning, "warning: agentSecrets keeps 1 key that .env does not have: CARTESIA_API_KEY. Run again with --prune to remove it.");
-        const planned = formatReport({ stack: "org/app/prod", key: "app:agentSecrets", dryRun: true, changes: planChanges(entries, ["X", "Y"], true) }, "agent.env");
+        const planned = formatReport({ stack: "org/app/prod", key: "app:agentSecrets", dryRun: true, changes: planChanges(entries, { OPENAI_API_KEY: "old", X: "x", Y: "y" }, new Set(), true) }, "agent.env");
         assert.equal(
             planned.stdout,
             [
                 "Dry run, nothing written: 2 keys of agent.env would go into app:agentSecrets of stack org/app/prod, encrypted:",
-                "  OPENAI_API_KEY    would add (line 2)",
+                "  OPENAI_API_KEY    would change (line 2)",
                 "  DEEPGRAM_API_KEY  would add (line 5, empty value)",
                 "  X                 would remove (not in agent.env)",
                 "  Y                 would remove (not in agent.env)",
