@@ -15,3 +15,6 @@ export type { AgentArgs } from "./agent/resource";
 export { agentProvider } from "./agent/provider";
 export type { AgentInputs, AgentOutputs, AutoScaling } from "./agent/types";
 export { PipecatError, PipecatApiError, UnexpectedResponseError, NetworkError, ProxyError, ConfigurationError, ReadinessError, DeploymentError, isPipecatError, isPipecatApiError, isProxyError } from "./api/errors";
+export { dotEnvSecrets } from "./dotenv/secrets";
+export { DotEnvError, isDotEnvError } from "./dotenv/parse";
+export type { DotEnvProblem } from "./dotenv/parse";

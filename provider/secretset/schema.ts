@@ -8,27 +8,14 @@
  */
 import { z } from "zod";
 import { type CheckFailure, UNKNOWN, autonameWith, autonamePrefixFrom as prefixFrom, chosenName, dropUndefined, formatIssues as format } from "../inputs";
+import { LIMITS, SECRET_KEY_PATTERN, SET_NAME_PATTERN } from "./limits";
 import type { SecretSetInputs } from "./types";
 
 export { type CheckFailure, UNKNOWN } from "../inputs";
+export { LIMITS, SECRET_KEY_PATTERN, SET_NAME_PATTERN } from "./limits";
 
 export type { ImagePullSecretInputs, SecretSetInputs } from "./types";
 
-/** Limits: the API documents names and keys; value size and key count are this provider's own bounds. */
-export const LIMITS = {
-    nameMin: 3,
-    nameMax: 63,
-    keyMax: 64,
-    /** Bytes of UTF-8 per value. Not documented by Pipecat; chosen to match the emulator. */
-    valueMaxBytes: 64 * 1024,
-    /** Keys per set. Not documented by Pipecat; chosen to match the emulator. */
-    keysMax: 500,
-    /** Bytes of the JSON body of one PUT. Not documented by Pipecat; the emulator's request limit. */
-    bodyMaxBytes: 1024 * 1024,
-} as const;
-
-export const SET_NAME_PATTERN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-export const SECRET_KEY_PATTERN = /^[A-Za-z0-9_-]+$/;
 const REGION_PATTERN = /^[a-z0-9]+(-[a-z0-9]+)*$/;
 
 const orUnknown = <T extends z.ZodType>(schema: T) => z.union([z.literal(UNKNOWN), schema]);

@@ -59,6 +59,8 @@ const CELLS: readonly Cell[] = [
     { node: 20, pulumi: "^3", atLeast: "3.248.0", what: "newest @pulumi/pulumi for Node 20" },
     { node: 22, pulumi: "^3", atLeast: "3.276.0", what: "latest @pulumi/pulumi", typeChecks: true },
     { node: 24, pulumi: "^3", atLeast: "3.276.0", what: "latest @pulumi/pulumi" },
+    // The Active LTS line since 2026-10-28, which examples/github-actions sets up.
+    { node: 26, pulumi: "^3", atLeast: "3.276.0", what: "latest @pulumi/pulumi on the Active LTS" },
 ];
 
 /**
@@ -379,6 +381,14 @@ for (const s of ["pulumi-pipecat-secrets", "pulumi-pipecat-secrets/implementatio
                 assert.match(result.stdout, /^Usage: pipecat-secrets-emulator \[options\]/);
                 const link = modules("js", ".bin", "pipecat-secrets-emulator");
                 assert.equal(fs.realpathSync(link), modules("js", "pulumi-pipecat-secrets", "dist", "emulator", "cli.js"));
+                assert.ok(fs.statSync(link).mode & 0o111, "the bin is not executable");
+            });
+
+            it("runs pipecat-secrets import-env --help through npx", async () => {
+                const result = await run(runtime!.node, [npmScripts().npx, "pipecat-secrets", "import-env", "--help"], { cwd: apps.js, env: npmEnv });
+                assert.match(result.stdout, /^Usage: pipecat-secrets import-env <file> --key <name>/);
+                const link = modules("js", ".bin", "pipecat-secrets");
+                assert.equal(fs.realpathSync(link), modules("js", "pulumi-pipecat-secrets", "dist", "provider", "dotenv", "cli.js"));
                 assert.ok(fs.statSync(link).mode & 0o111, "the bin is not executable");
             });
 

@@ -90,7 +90,8 @@ describe("examples/github-actions/pulumi.yml", function () {
             const ci = at((s) => s.run?.trim() === "npm ci");
             const pulumi = at((s) => s.uses?.startsWith("pulumi/actions@") === true);
             assert.ok(node >= 0 && ci > node && pulumi > ci, `${name}: setup-node, then npm ci, then pulumi/actions`);
-            assert.equal(steps[node]?.with?.["node-version"], 20);
+            // Node.js 26 is the Active LTS line since 2026-10-28 (Node.js 20 reached its end of life on 2026-04-30).
+            assert.equal(steps[node]?.with?.["node-version"], 26);
         }
     });
 
