@@ -86,6 +86,16 @@ describe("the Agent provider", () => {
             assert.deepEqual(emulator.runningSecrets("voice-agent"), { OPENAI_API_KEY: V1 });
         });
 
+        it("waits while the desired deployment is not reconciled yet, even when the answer says ready", async () => {
+            await setup();
+            await secretSet("voice-secrets", V1);
+            const stale = { name: "voice-agent", ready: true, available: true, desiredDeploymentId: "11111111-0000-4000-8000-000000000000", reconciledDeploymentId: "22222222-0000-4000-8000-000000000000" };
+            emulator.injectFault({ route: "GET /agents/:name", status: 200, body: JSON.stringify(stale), times: 1 });
+            const outs = await create(voice);
+            assert.equal(outs["deploymentId"], emulator.agent("voice-agent")?.deployments[0]?.id);
+            assert.ok(emulator.requestCount({ route: "GET /agents/:name" }) >= 2);
+        });
+
         it("retries the 409 of a set still pending, with backoff, and sends the deploy once it is ready", async () => {
             await setup();
             await secretSet("voice-secrets", V1);
@@ -243,9 +253,11 @@ describe("the Agent provider", () => {
             const outs = await create(voice);
             await agentProvider.delete!("voice-agent", outs);
             await agentProvider.delete!("voice-agent", outs); // already gone: fine
-            emulator.injectFault({ route: "DELETE /agents/:name", status: 404, body: "<html>Not Found</html>" });
-            const message = await failure(agentProvider.delete!("voice-agent", outs));
-            assert.match(message, /pipecat:apiUrl \(or PIPECAT_API_URL\) is http:\/\/127\.0\.0\.1/);
+            for (const body of ["<html>Not Found</html>", JSON.stringify({ error: "Route not found: DELETE /agents/voice-agent", code: "NOT_FOUND" })]) {
+                emulator.injectFault({ route: "DELETE /agents/:name", status: 404, body, times: 1 });
+                const message = await failure(agentProvider.delete!("voice-agent", outs));
+                assert.match(message, /pipecat:apiUrl \(or PIPECAT_API_URL\) is http:\/\/127\.0\.0\.1/);
+            }
         });
 
         it("leaves an agent alone that a newer resource of the stack deployed under the same name in this run", async () => {
