@@ -22,10 +22,8 @@
  */
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { type Emulator, startEmulator } from "../../emulator";
-import { engineBin } from "../e2e/harness";
 import { assertNoLeaks, type Haystack } from "../support/leaks";
 import {
     API_KEY,
@@ -41,6 +39,7 @@ import {
     cellResult,
     initStack,
     lifecycleTests,
+    packedWorkspace,
     probeEnv,
     programSource,
     projectYaml,
@@ -61,7 +60,6 @@ import {
     isInside,
     nodeRuntime,
     npmScripts,
-    pack,
     repoRoot,
     run,
 } from "./workspace";
@@ -137,20 +135,7 @@ const { report, summary } = cellReporter("consumer matrix");
 describe("consumer: the packed package in fresh programs, Node.js x @pulumi/pulumi", function () {
     this.timeout(600_000);
 
-    let workRoot: string;
-    let tarball: string;
-
-    before(function () {
-        this.timeout(120_000);
-        engineBin(); // fail now, not in every cell, when the engine is missing
-        workRoot = fs.mkdtempSync(path.join(os.tmpdir(), "pulumi-consumer-"));
-        tarball = pack(workRoot).filename;
-    });
-
-    after(() => {
-        summary();
-        if (workRoot) fs.rmSync(workRoot, { recursive: true, force: true });
-    });
+    const { workRoot, tarball } = packedWorkspace("pulumi-consumer-", summary);
 
     for (const cell of CELLS) {
         describe(`Node ${cell.node} with @pulumi/pulumi ${cell.pulumi} (${cell.what})`, function () {
@@ -175,7 +160,7 @@ describe("consumer: the packed package in fresh programs, Node.js x @pulumi/pulu
                 started = Date.now();
                 runtime = nodeRuntime(cell.node);
                 times.runtime = Date.now() - started;
-                cellRoot = fs.mkdtempSync(path.join(workRoot, `node${cell.node}-`));
+                cellRoot = fs.mkdtempSync(path.join(workRoot(), `node${cell.node}-`));
                 apps.ts = path.join(cellRoot, "ts-app");
                 apps.js = path.join(cellRoot, "js-app");
                 probeDir = path.join(cellRoot, "probe");
@@ -189,11 +174,11 @@ describe("consumer: the packed package in fresh programs, Node.js x @pulumi/pulu
                 write(path.join(apps.ts, "package.json"), { name: "consumer-ts", private: true, main: "index.ts" });
                 const installs = [await npm(["install", ...flags, `@pulumi/pulumi@${cell.pulumi}`, ...TYPESCRIPT_TOOLS], apps.ts)];
                 pulumiVersion = installedVersion("ts", "@pulumi/pulumi");
-                installs.push(await npm(["install", ...flags, tarball], apps.ts));
+                installs.push(await npm(["install", ...flags, tarball()], apps.ts));
                 // A JavaScript program as `pulumi new javascript` leaves it: no TypeScript at all, so @pulumi/pulumi
                 // parses the serialized provider with the TypeScript it vendors. Both packages in one install.
                 write(path.join(apps.js, "package.json"), { name: "consumer-js", private: true, main: "index.js" });
-                installs.push(await npm(["install", ...flags, `@pulumi/pulumi@${pulumiVersion}`, tarball], apps.js));
+                installs.push(await npm(["install", ...flags, `@pulumi/pulumi@${pulumiVersion}`, tarball()], apps.js));
                 times.install = Date.now() - t0;
                 for (const out of installs) assert.doesNotMatch(out.stderr, /EBADENGINE|ERESOLVE|peer dep/i, out.stderr);
             });
@@ -438,12 +423,12 @@ for (const s of ["pulumi-pipecat-secrets", "pulumi-pipecat-secrets/implementatio
                 started = Date.now();
                 runtime = nodeRuntime(u.node);
                 times.runtime = Date.now() - started;
-                const cellRoot = fs.mkdtempSync(path.join(workRoot, `${prefix}-node${u.node}-`));
+                const cellRoot = fs.mkdtempSync(path.join(workRoot(), `${prefix}-node${u.node}-`));
                 dir = path.join(cellRoot, "js-app");
                 const env = cleanEnv();
                 npmEnv = { ...env, PATH: [runtime.binDir, env.PATH].join(path.delimiter) };
                 write(path.join(dir, "package.json"), { name: "consumer-upgrade", private: true, main: "index.js" });
-                assertCleanInstall(await timed("install", () => npm(["install", ...flags, `@pulumi/pulumi@${u.from}`, tarball])));
+                assertCleanInstall(await timed("install", () => npm(["install", ...flags, `@pulumi/pulumi@${u.from}`, tarball()])));
                 versions.before = sdkVersion();
                 assert.equal(versions.before, u.from);
                 emulator = await startEmulator({ apiKey: API_KEY });

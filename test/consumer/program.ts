@@ -4,11 +4,12 @@
 // setups.spec.ts (package managers, a monorepo, ESM, the Automation API) build their cells from these.
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import type { Emulator } from "../../emulator";
 import { engineBin } from "../e2e/harness";
 import { assertNoLeaks, type Haystack } from "../support/leaks";
-import { type NodeRuntime, type RunResult, cleanEnv, run } from "./workspace";
+import { type NodeRuntime, type RunResult, cleanEnv, pack, run } from "./workspace";
 
 /** What a TypeScript program of `pulumi new typescript` has besides @pulumi/pulumi. */
 export const TYPESCRIPT_TOOLS = ["typescript@^5", "ts-node@^10.9.2", "@types/node@^20"];
@@ -132,13 +133,18 @@ export function stackEnv(home: string, runtime: NodeRuntime): NodeJS.ProcessEnv 
     };
 }
 
-/** Creates the stack `consumer` with the config the program reads: the emulator's URL and key, `openaiKey`, `registryToken`. */
+/** The stack config the program reads: the emulator's URL and key, `openaiKey`, `registryToken`. */
+export const stackConfig = (apiUrl: string): Record<string, { readonly value: string; readonly secret: boolean }> => ({
+    "pipecat:apiKey": { value: API_KEY, secret: true },
+    "pipecat:apiUrl": { value: apiUrl, secret: false },
+    openaiKey: { value: V.openai, secret: true },
+    registryToken: { value: V.token, secret: true },
+});
+
+/** Creates the stack `consumer` with stackConfig, one `pulumi config set` a key. */
 export async function initStack(pulumi: PulumiCli, apiUrl: string): Promise<void> {
     await pulumi("stack init", ["stack", "init", "consumer"]);
-    await setConfig(pulumi, "pipecat:apiKey", API_KEY, true);
-    await setConfig(pulumi, "pipecat:apiUrl", apiUrl, false);
-    await setConfig(pulumi, "openaiKey", V.openai, true);
-    await setConfig(pulumi, "registryToken", V.token, true);
+    for (const [key, { value, secret }] of Object.entries(stackConfig(apiUrl))) await setConfig(pulumi, key, value, secret);
 }
 
 /** One program's stack as the life-cycle tests see it, once the cell's `before` hooks made it. */
@@ -300,4 +306,28 @@ export function cellReporter(title: string): { report(r: CellReport): void; summ
             for (const r of reports) console.log(`        ${line(r)}`);
         },
     };
+}
+
+/**
+ * The hooks every consumer spec starts with: once the engine is known to be there, a work folder below the system's
+ * temporary folder holding the packed tarball, and at the end the summary of the cells' lines and the folder's removal.
+ */
+export function packedWorkspace(prefix: string, summary: () => void): { readonly workRoot: () => string; readonly tarball: () => string } {
+    let workRoot: string | undefined;
+    let tarball: string | undefined;
+    before(function () {
+        this.timeout(120_000);
+        engineBin(); // fail now, not in every cell, when the engine is missing
+        workRoot = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+        tarball = pack(workRoot).filename;
+    });
+    after(() => {
+        summary();
+        if (workRoot) fs.rmSync(workRoot, { recursive: true, force: true });
+    });
+    const got = (value: string | undefined, what: string) => {
+        if (value === undefined) throw new Error(`no ${what}: the spec's before hook did not run`);
+        return value;
+    };
+    return { workRoot: () => got(workRoot, "work folder"), tarball: () => got(tarball, "tarball") };
 }
