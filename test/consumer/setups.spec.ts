@@ -215,13 +215,14 @@ const SETUPS: readonly Setup[] = [
         async checkLayout({ programDir }) {
             // A JavaScript ES module gets every subpath's named exports (Node.js reads them from the CommonJS files).
             const script = `
-import { SecretSet } from "pulumi-pipecat-secrets";
+import { Agent, SecretSet } from "pulumi-pipecat-secrets";
 import { create, configure } from "pulumi-pipecat-secrets/implementation";
+import { create as createAgent } from "pulumi-pipecat-secrets/agent/implementation";
 import { startEmulator } from "pulumi-pipecat-secrets/emulator";
-console.log(JSON.stringify([SecretSet, create, configure, startEmulator].map((f) => typeof f)));
+console.log(JSON.stringify([Agent, SecretSet, create, configure, createAgent, startEmulator].map((f) => typeof f)));
 `;
             const out = await run(runtimeOf().node, ["--input-type=module", "-e", script], { cwd: programDir, env: cleanEnv() });
-            assert.deepEqual(JSON.parse(out.stdout), ["function", "function", "function", "function"]);
+            assert.deepEqual(JSON.parse(out.stdout), Array(6).fill("function"));
         },
         checkPrograms(programs, { programDir }) {
             // The runner's automatic ESM mode registers its loader hooks (ts-node's ESM loader) instead of ts-node's require hook.
@@ -344,6 +345,10 @@ describe("consumer setups: every way a program is installed and run", function (
 
             after(async () => {
                 await emulator?.close();
+                // Each cell's folder goes at its end (its node_modules are large), so that its time shows in its line.
+                const t0 = Date.now();
+                if (cellRoot) fs.rmSync(cellRoot, { recursive: true, force: true });
+                times.cleanup = Date.now() - t0;
                 report({
                     label: `${setup.id}: Node ${cellRuntime?.version ?? `${NODE} (not installed)`} + @pulumi/pulumi ${pulumiVersion}, ${managerLabel}`,
                     result: cellResult(layout !== undefined, failed),
