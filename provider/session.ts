@@ -55,6 +55,7 @@ export function onReset(reset: () => void): void {
     resetters.push(reset);
 }
 
+/** The test hooks in force. @internal */
 export function testHooks(): TestHooks {
     return hooks;
 }

@@ -26,7 +26,9 @@ type Props = Record<string, unknown>;
 const writtenNames = new Map<string, string>();
 onReset(() => writtenNames.clear());
 
+/** @internal */
 export type { TestHooks } from "../session";
+/** @internal */
 export { setTestHooks } from "../session";
 
 /** Reads `pipecat:*` stack config, falling back to environment variables. */

@@ -22,11 +22,34 @@
  */
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { type Emulator, startEmulator } from "../../emulator";
-import { engineBin } from "../e2e/harness";
 import { assertNoLeaks, type Haystack } from "../support/leaks";
+import {
+    API_KEY,
+    CREATE_KEYS,
+    PULUMI_TEMPLATE_TSCONFIG,
+    type Lang,
+    type ProcessRecord,
+    type PulumiCli,
+    SECRETS,
+    TYPESCRIPT_TOOLS,
+    V,
+    cellReporter,
+    cellResult,
+    initStack,
+    lifecycleTests,
+    packedWorkspace,
+    probeEnv,
+    programSource,
+    projectYaml,
+    pulumiCli,
+    readProbes,
+    setConfig,
+    stackEnv,
+    timesDetail,
+    write,
+} from "./program";
 import {
     OLDEST_PULUMI,
     type NodeRuntime,
@@ -37,7 +60,6 @@ import {
     isInside,
     nodeRuntime,
     npmScripts,
-    pack,
     repoRoot,
     run,
 } from "./workspace";
@@ -84,65 +106,6 @@ const UPGRADES: readonly UpgradeCell[] = [
     { id: "U2", node: 22, from: "3.248.0", to: "^3", atLeast: "3.276.0", what: "newest for Node 20 to latest" },
 ];
 
-/** What a TypeScript program of `pulumi new typescript` has besides @pulumi/pulumi. */
-const TYPESCRIPT_TOOLS = ["typescript@^5", "ts-node@^10.9.2", "@types/node@^20"];
-
-const API_KEY = "pk-consumer-API-KEY-never-shown-0101";
-const V = {
-    openai: "sk-consumer-OPENAI-never-shown-0102",
-    openai2: "sk-consumer-OPENAI-rotated-never-shown-0103",
-    daily: "consumer-DAILY-value-never-shown-0104",
-    added: "consumer-ADDED-value-never-shown-0105",
-    token: "consumer-REGISTRY-token-never-shown-0106",
-    later: "consumer-LATER-value-never-shown-0107",
-};
-const SECRETS = [API_KEY, ...Object.values(V), `bot:${V.token}`];
-
-/** tsconfig.json of Pulumi's `typescript` template. */
-const PULUMI_TEMPLATE_TSCONFIG = {
-    compilerOptions: {
-        strict: true,
-        outDir: "bin",
-        target: "es2020",
-        module: "commonjs",
-        moduleResolution: "node",
-        sourceMap: true,
-        experimentalDecorators: true,
-        pretty: true,
-        noFallthroughCasesInSwitch: true,
-        noImplicitReturns: true,
-        forceConsistentCasingInFileNames: true,
-    },
-    files: ["index.ts"],
-};
-
-type Lang = "ts" | "js";
-/** A secret value: a literal in the program, or a secret from stack config. */
-type Value = string | { readonly config: string };
-
-/** The program: a regular set with `secrets` and an image-pull set, exporting the key names. */
-function programSource(lang: Lang, prefix: string, secrets: Record<string, Value>): string {
-    const entries = Object.entries(secrets)
-        .map(([key, v]) => `        ${key}: ${typeof v === "string" ? JSON.stringify(v) : `config.requireSecret(${JSON.stringify(v.config)})`},`)
-        .join("\n");
-    const body = `
-const config = new pulumi.Config();
-const agent = new SecretSet("agent", {
-    name: "${prefix}-agent",
-    secrets: {
-${entries}
-    },
-});
-const registry = new SecretSet("registry", {
-    name: "${prefix}-pull",
-    imagePullSecret: { host: "https://index.docker.io/v1/", username: "bot", password: config.requireSecret("registryToken") },
-});
-`;
-    return lang === "ts"
-        ? `import * as pulumi from "@pulumi/pulumi";\nimport { SecretSet } from "pulumi-pipecat-secrets";\n${body}\nexport const agentKeys = agent.keys;\nexport const registryName = registry.name;\n`
-        : `"use strict";\nconst pulumi = require("@pulumi/pulumi");\nconst { SecretSet } = require("pulumi-pipecat-secrets");\n${body}\nexports.agentKeys = agent.keys;\nexports.registryName = registry.name;\n`;
-}
-
 /** A third set, appended to a JavaScript program after an upgrade, so that the new @pulumi/pulumi serializes a provider anew. */
 const laterSetSource = (prefix: string): string =>
     `const later = new SecretSet("later", { name: "${prefix}-later", secrets: { LATER_KEY: ${JSON.stringify(V.later)} } });\n`;
@@ -167,96 +130,12 @@ function compareProviderTexts(before: string, after: string): string {
     return `differs (${before.length} -> ${after.length} bytes, from line ${line + 1})`;
 }
 
-const write = (file: string, contents: string | object): void => {
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    fs.writeFileSync(file, typeof contents === "string" ? contents : JSON.stringify(contents, null, 2) + "\n");
-};
-const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)}s`;
-
-/** Pulumi.yaml of a program; a JavaScript one is not compiled by ts-node. */
-const projectYaml = (lang: Lang, name: string): string =>
-    `name: ${name}\nruntime:\n  name: nodejs\n${lang === "js" ? "  options:\n    typescript: false\n" : ""}`;
-
-/** The engine's `pulumi` run in one program's folder; `input` goes to standard input. */
-type PulumiCli = (label: string, args: string[], input?: string) => Promise<RunResult>;
-
-/** `pulumi` in `dir`, non-interactive, keeping every output in `outputs` (labelled `${tag} ${label}`) for the leak scan. */
-function pulumiCli(dir: string, env: NodeJS.ProcessEnv, outputs: Haystack[], tag: string): PulumiCli {
-    return async (label, args, input) => {
-        // Flags go before "--", after which everything is a positional argument.
-        const end = args.includes("--") ? args.indexOf("--") : args.length;
-        const full = [...args.slice(0, end), "--non-interactive", ...args.slice(end)];
-        const result = await run(path.join(engineBin(), "pulumi"), full, { cwd: dir, env, ...(input === undefined ? {} : { input }) });
-        outputs.push({ label: `${tag} ${label} stdout`, text: result.stdout }, { label: `${tag} ${label} stderr`, text: result.stderr });
-        return result;
-    };
-}
-
-/** Sets one stack config value, given on standard input so that it is on no command line. */
-const setConfig = (pulumi: PulumiCli, key: string, value: string, secret: boolean): Promise<RunResult> =>
-    pulumi(`config set ${key}`, ["config", "set", secret ? "--secret" : "--plaintext", "--", key], value);
-
-/**
- * The environment of a stack of its own below `home` (a file backend and a PULUMI_HOME), with the engine and the
- * cell's Node.js first on PATH, no update check and no plugin download.
- */
-function stackEnv(home: string, runtime: NodeRuntime): NodeJS.ProcessEnv {
-    const base = cleanEnv();
-    fs.mkdirSync(path.join(home, "state"), { recursive: true });
-    return {
-        ...base,
-        PATH: [engineBin(), runtime.binDir, base.PATH].join(path.delimiter),
-        PULUMI_HOME: path.join(home, "home"),
-        PULUMI_BACKEND_URL: `file://${path.join(home, "state")}`,
-        PULUMI_CONFIG_PASSPHRASE: "",
-        PULUMI_SKIP_UPDATE_CHECK: "true",
-        PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
-    };
-}
-
-/** Creates the stack `consumer` with the config the program reads: the emulator's URL and key, `openaiKey`, `registryToken`. */
-async function initStack(pulumi: PulumiCli, apiUrl: string): Promise<void> {
-    await pulumi("stack init", ["stack", "init", "consumer"]);
-    await setConfig(pulumi, "pipecat:apiKey", API_KEY, true);
-    await setConfig(pulumi, "pipecat:apiUrl", apiUrl, false);
-    await setConfig(pulumi, "openaiKey", V.openai, true);
-    await setConfig(pulumi, "registryToken", V.token, true);
-}
-
-interface CellReport {
-    label: string;
-    result: string;
-    timeMs: number;
-    detail: string;
-}
-const reports: CellReport[] = [];
-
-/** Keeps a cell's report for the summary and prints its line now. */
-function report(r: CellReport): void {
-    reports.push(r);
-    console.log(`      cell: ${r.label}: ${r.result} in ${seconds(r.timeMs)} (${r.detail})`);
-}
+const { report, summary } = cellReporter("consumer matrix");
 
 describe("consumer: the packed package in fresh programs, Node.js x @pulumi/pulumi", function () {
     this.timeout(600_000);
 
-    let workRoot: string;
-    let tarball: string;
-
-    before(function () {
-        this.timeout(120_000);
-        engineBin(); // fail now, not in every cell, when the engine is missing
-        workRoot = fs.mkdtempSync(path.join(os.tmpdir(), "pulumi-consumer-"));
-        tarball = pack(workRoot).filename;
-    });
-
-    after(() => {
-        if (reports.length > 0) {
-            console.log("      consumer matrix:");
-            for (const r of reports) console.log(`        ${r.label}: ${r.result} in ${seconds(r.timeMs)} (${r.detail})`);
-        }
-        if (workRoot) fs.rmSync(workRoot, { recursive: true, force: true });
-    });
+    const { workRoot, tarball } = packedWorkspace("pulumi-consumer-", summary);
 
     for (const cell of CELLS) {
         describe(`Node ${cell.node} with @pulumi/pulumi ${cell.pulumi} (${cell.what})`, function () {
@@ -281,12 +160,10 @@ describe("consumer: the packed package in fresh programs, Node.js x @pulumi/pulu
                 started = Date.now();
                 runtime = nodeRuntime(cell.node);
                 times.runtime = Date.now() - started;
-                cellRoot = fs.mkdtempSync(path.join(workRoot, `node${cell.node}-`));
+                cellRoot = fs.mkdtempSync(path.join(workRoot(), `node${cell.node}-`));
                 apps.ts = path.join(cellRoot, "ts-app");
                 apps.js = path.join(cellRoot, "js-app");
                 probeDir = path.join(cellRoot, "probe");
-                fs.mkdirSync(probeDir, { recursive: true });
-                fs.copyFileSync(path.join(__dirname, "module-probe.js"), path.join(cellRoot, "module-probe.js"));
                 const env = cleanEnv();
                 npmEnv = { ...env, PATH: [runtime.binDir, env.PATH].join(path.delimiter) };
                 const flags = ["--no-audit", "--no-fund", "--prefer-offline"];
@@ -297,11 +174,11 @@ describe("consumer: the packed package in fresh programs, Node.js x @pulumi/pulu
                 write(path.join(apps.ts, "package.json"), { name: "consumer-ts", private: true, main: "index.ts" });
                 const installs = [await npm(["install", ...flags, `@pulumi/pulumi@${cell.pulumi}`, ...TYPESCRIPT_TOOLS], apps.ts)];
                 pulumiVersion = installedVersion("ts", "@pulumi/pulumi");
-                installs.push(await npm(["install", ...flags, tarball], apps.ts));
+                installs.push(await npm(["install", ...flags, tarball()], apps.ts));
                 // A JavaScript program as `pulumi new javascript` leaves it: no TypeScript at all, so @pulumi/pulumi
                 // parses the serialized provider with the TypeScript it vendors. Both packages in one install.
                 write(path.join(apps.js, "package.json"), { name: "consumer-js", private: true, main: "index.js" });
-                installs.push(await npm(["install", ...flags, `@pulumi/pulumi@${pulumiVersion}`, tarball], apps.js));
+                installs.push(await npm(["install", ...flags, `@pulumi/pulumi@${pulumiVersion}`, tarball()], apps.js));
                 times.install = Date.now() - t0;
                 for (const out of installs) assert.doesNotMatch(out.stderr, /EBADENGINE|ERESOLVE|peer dep/i, out.stderr);
             });
@@ -311,15 +188,12 @@ describe("consumer: the packed package in fresh programs, Node.js x @pulumi/pulu
             });
 
             after(() => {
-                const cellReport: CellReport = {
+                report({
                     label: `Node ${runtime?.version ?? `${cell.node} (not installed)`} + @pulumi/pulumi ${pulumiVersion === "?" ? `${cell.pulumi} (not installed)` : pulumiVersion} (${cell.what})`,
-                    result: runtime === undefined || pulumiVersion === "?" || failed > 0 ? `FAILED${failed > 0 ? ` (${failed} tests)` : " (setup)"}` : "passed",
+                    result: cellResult(runtime !== undefined && pulumiVersion !== "?", failed),
                     timeMs: Date.now() - started,
-                    detail: Object.entries(times)
-                        .map(([k, ms]) => `${k} ${seconds(ms)}`)
-                        .join(", "),
-                };
-                report(cellReport);
+                    detail: timesDetail(times),
+                });
             });
 
             it("keeps the program's own @pulumi/pulumi: one copy, the version it had, peers satisfied", async () => {
@@ -419,15 +293,6 @@ for (const s of ["pulumi-pipecat-secrets", "pulumi-pipecat-secrets/implementatio
                     const outputs: Haystack[] = [];
                     let langStarted = Date.now();
                     let pulumi: PulumiCli;
-                    const agentSecrets = () => {
-                        const set = emulator.snapshot()[`${prefix}-agent`];
-                        return set?.type === "secret" ? set.secrets : set;
-                    };
-                    const pullSet = () => {
-                        const set = emulator.snapshot()[`${prefix}-pull`];
-                        return set?.type === "imagePullSecret" ? { host: set.host, secretValue: set.secretValue } : set;
-                    };
-                    const expectedPull = { host: "https://index.docker.io/v1/", secretValue: Buffer.from(`bot:${V.token}`).toString("base64") };
 
                     before(async function () {
                         this.timeout(120_000);
@@ -436,12 +301,8 @@ for (const s of ["pulumi-pipecat-secrets", "pulumi-pipecat-secrets/implementatio
                         dir = apps[lang];
                         if (lang === "ts") write(path.join(dir, "tsconfig.json"), PULUMI_TEMPLATE_TSCONFIG);
                         write(path.join(dir, "Pulumi.yaml"), projectYaml(lang, prefix));
-                        write(path.join(dir, `index.${lang}`), programSource(lang, prefix, { OPENAI_API_KEY: { config: "openaiKey" }, DAILY_API_KEY: V.daily }));
-                        const env = {
-                            ...stackEnv(path.join(cellRoot, `pulumi-${lang}`), runtime!),
-                            NODE_OPTIONS: `--require ${JSON.stringify(path.join(cellRoot, "module-probe.js"))}`,
-                            MODULE_PROBE_DIR: probeDir,
-                        };
+                        write(path.join(dir, `index.${lang}`), programSource(lang, prefix, CREATE_KEYS));
+                        const env = { ...stackEnv(path.join(cellRoot, `pulumi-${lang}`), runtime!), ...probeEnv(cellRoot, probeDir) };
                         pulumi = pulumiCli(dir, env, outputs, lang);
                         await initStack(pulumi, emulator.url);
                         emulator.clearRequests();
@@ -452,60 +313,12 @@ for (const s of ["pulumi-pipecat-secrets", "pulumi-pipecat-secrets/implementatio
                         await emulator?.close();
                     });
 
-                    it("previews both sets as creates without a request", async () => {
-                        const preview = await pulumi("preview", ["preview"]);
-                        assert.match(preview.stdout, /\+\s+pulumi-nodejs:dynamic\/pipecat:SecretSet\s+agent\s+create/);
-                        assert.match(preview.stdout, /\+\s+pulumi-nodejs:dynamic\/pipecat:SecretSet\s+registry\s+create/);
-                        assert.match(preview.stdout, /\+ 3 to create/);
-                        assert.equal(emulator.requests.length, 0);
-                    });
-
-                    it("creates both sets with exactly the declared keys and values", async () => {
-                        await pulumi("up", ["up", "--yes", "--skip-preview"]);
-                        assert.deepEqual(Object.keys(emulator.snapshot()).sort(), [`${prefix}-agent`, `${prefix}-pull`]);
-                        assert.deepEqual(agentSecrets(), { OPENAI_API_KEY: V.openai, DAILY_API_KEY: V.daily });
-                        assert.deepEqual(pullSet(), expectedPull);
-                        const outputs = JSON.parse((await pulumi("stack output", ["stack", "output", "--json"])).stdout) as unknown;
-                        assert.deepEqual(outputs, { agentKeys: ["DAILY_API_KEY", "OPENAI_API_KEY"], registryName: `${prefix}-pull` });
-                    });
-
-                    it("updates a changed, an added and a removed key in place", async () => {
-                        await setConfig(pulumi, "openaiKey", V.openai2, true);
-                        write(path.join(dir, `index.${lang}`), programSource(lang, prefix, { OPENAI_API_KEY: { config: "openaiKey" }, ADDED_KEY: V.added }));
-                        emulator.clearRequests();
-                        const up = await pulumi("up (update)", ["up", "--yes", "--skip-preview"]);
-                        assert.match(up.stdout, /~ 1 updated/);
-                        assert.deepEqual(agentSecrets(), { OPENAI_API_KEY: V.openai2, ADDED_KEY: V.added });
-                        assert.deepEqual(pullSet(), expectedPull);
-                        const touchedPull = emulator.requests.filter((r) => r.setName === `${prefix}-pull` && r.method !== "GET");
-                        assert.deepEqual(touchedPull, []);
-                    });
-
-                    it("destroys both sets", async () => {
-                        await pulumi("destroy", ["destroy", "--yes"]);
-                        assert.deepEqual(emulator.snapshot(), {});
-                    });
-
-                    it("showed no secret value in any command's output", () => {
-                        assertNoLeaks(outputs, SECRETS, `${lang} pulumi output`);
-                    });
+                    lifecycleTests(() => ({ prefix, lang, programFile: path.join(dir, `index.${lang}`), emulator, pulumi, outputs }));
                 });
             }
 
             describe("the processes Pulumi started", () => {
-                interface ProcessRecord {
-                    execPath: string;
-                    version: string;
-                    argv: string[];
-                    cwd: string;
-                    resolved: { request: string; file: string; from: string | null }[];
-                }
-                const processes = (): ProcessRecord[] =>
-                    fs.readdirSync(probeDir).map((name) => {
-                        const lines = fs.readFileSync(path.join(probeDir, name), "utf8").trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
-                        const head = lines[0]?.process as Omit<ProcessRecord, "resolved">;
-                        return { ...head, resolved: lines.slice(1) as ProcessRecord["resolved"] };
-                    });
+                const processes = (): ProcessRecord[] => readProbes(probeDir);
                 /** The processes that ran in a program's folder: `node -e` look-ups, the program, the provider plugin. */
                 const of = (lang: Lang) => processes().filter((p) => p.cwd === apps[lang]);
                 const running = (lang: Lang, script: string) => of(lang).filter((p) => p.argv[1] === modules(lang, "@pulumi", "pulumi", "cmd", script, "index.js"));
@@ -610,17 +423,17 @@ for (const s of ["pulumi-pipecat-secrets", "pulumi-pipecat-secrets/implementatio
                 started = Date.now();
                 runtime = nodeRuntime(u.node);
                 times.runtime = Date.now() - started;
-                const cellRoot = fs.mkdtempSync(path.join(workRoot, `${prefix}-node${u.node}-`));
+                const cellRoot = fs.mkdtempSync(path.join(workRoot(), `${prefix}-node${u.node}-`));
                 dir = path.join(cellRoot, "js-app");
                 const env = cleanEnv();
                 npmEnv = { ...env, PATH: [runtime.binDir, env.PATH].join(path.delimiter) };
                 write(path.join(dir, "package.json"), { name: "consumer-upgrade", private: true, main: "index.js" });
-                assertCleanInstall(await timed("install", () => npm(["install", ...flags, `@pulumi/pulumi@${u.from}`, tarball])));
+                assertCleanInstall(await timed("install", () => npm(["install", ...flags, `@pulumi/pulumi@${u.from}`, tarball()])));
                 versions.before = sdkVersion();
                 assert.equal(versions.before, u.from);
                 emulator = await startEmulator({ apiKey: API_KEY });
                 write(path.join(dir, "Pulumi.yaml"), projectYaml("js", prefix));
-                write(path.join(dir, "index.js"), programSource("js", prefix, { OPENAI_API_KEY: { config: "openaiKey" }, DAILY_API_KEY: V.daily }));
+                write(path.join(dir, "index.js"), programSource("js", prefix, CREATE_KEYS));
                 pulumi = pulumiCli(dir, stackEnv(path.join(cellRoot, "pulumi"), runtime), outputs, u.id);
                 await timed("stack", () => initStack(pulumi, emulator!.url));
             });
@@ -633,11 +446,9 @@ for (const s of ["pulumi-pipecat-secrets", "pulumi-pipecat-secrets/implementatio
                 await emulator?.close();
                 report({
                     label: `upgrade ${u.id}: Node ${runtime?.version ?? `${u.node} (not installed)`} + @pulumi/pulumi ${versions.before} -> ${versions.after} (${u.what})`,
-                    result: runtime === undefined || versions.before === "?" || failed > 0 ? `FAILED${failed > 0 ? ` (${failed} tests)` : " (setup)"}` : "passed",
+                    result: cellResult(runtime !== undefined && versions.before !== "?", failed),
                     timeMs: Date.now() - started,
-                    detail: `${Object.entries(times)
-                        .map(([k, ms]) => `${k} ${seconds(ms)}`)
-                        .join(", ")}; __provider before vs. after the upgrade: ${providerComparison}`,
+                    detail: `${timesDetail(times)}; __provider before vs. after the upgrade: ${providerComparison}`,
                 });
             });
 
@@ -682,7 +493,7 @@ for (const s of ["pulumi-pipecat-secrets", "pulumi-pipecat-secrets/implementatio
             });
 
             it("applies the rotation and creates a third set; the new @pulumi/pulumi's serialized provider is compared with the old", async () => {
-                write(path.join(dir, "index.js"), programSource("js", prefix, { OPENAI_API_KEY: { config: "openaiKey" }, DAILY_API_KEY: V.daily }) + laterSetSource(prefix));
+                write(path.join(dir, "index.js"), programSource("js", prefix, CREATE_KEYS) + laterSetSource(prefix));
                 emulator!.clearRequests();
                 const up = await timed("up", () => pulumi("up (after the upgrade)", ["up", "--yes", "--skip-preview"]));
                 assert.match(up.stdout, /\+ 1 created/);

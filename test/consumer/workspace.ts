@@ -1,9 +1,10 @@
 // Helpers for tests that use the package as users get it: the tarball `npm pack` makes, installed by npm
-// into a program of its own, run by the Node.js version of a matrix cell.
+// (or pnpm, or a yarn) into a program of its own, run by the Node.js version of a matrix cell.
 //
 // Node.js runtimes other than the machine's come from scripts/node-runtimes.sh (npm registry packages
 // node-linux-<arch>, cached in .node-runtimes/). They hold no npm, so npm is the machine's npm-cli.js,
-// run by the cell's node: npm then resolves versions and checks engines for that node.
+// run by the cell's node: npm then resolves versions and checks engines for that node. pnpm and the yarns
+// are npm registry packages too, unpacked by packageManager() into .package-managers/ (gitignored).
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -85,10 +86,11 @@ export interface PackResult {
 
 /**
  * Runs `npm pack` in the repository: with `destination` it writes the tarball there and returns its
- * report (with the tarball's absolute path as `filename`); without, it is a dry run.
+ * report (with the tarball's absolute path as `filename`); without, it is a dry run. With `spec` it packs
+ * that package from the registry instead (npm fetches it through its cache and installs nothing).
  */
-export function pack(destination?: string): PackResult {
-    const args = ["pack", "--json", "--loglevel=error", ...(destination ? ["--pack-destination", destination] : ["--dry-run"])];
+export function pack(destination?: string, spec?: string): PackResult {
+    const args = ["pack", "--json", "--loglevel=error", ...(destination ? ["--pack-destination", destination] : ["--dry-run"]), ...(spec ? [spec] : [])];
     const out = execFileSync(process.execPath, [npmScripts().npm, ...args], { cwd: repoRoot, encoding: "utf8", env: cleanEnv() });
     const [result] = JSON.parse(out) as PackResult[];
     if (!result) throw new Error(`npm pack printed no result: ${out}`);
@@ -118,18 +120,24 @@ export function isInside(dir: string, file: string): boolean {
     return rel === "" || (!rel.startsWith("..") && !path.isAbsolute(rel));
 }
 
+import { type RunResult, runProcess } from "../support/process";
+
 export { type RunOptions, type RunResult, runProcess as run } from "../support/process";
 
 /**
- * Every installed copy of package `name` below `root`'s node_modules, nested ones included, by the
- * directories holding its package.json (real directories only: a symlinked copy is listed by its link).
+ * Every installed copy of package `name` below `root`'s node_modules, nested ones and pnpm's virtual store
+ * (node_modules/.pnpm/<package>/node_modules) included, by the real directories holding its package.json: links to
+ * one copy (pnpm's, a workspace's) count once. Links are not followed further down.
  */
 export function installedCopies(root: string, name: string): string[] {
-    const copies: string[] = [];
+    const copies = new Set<string>();
     const visit = (nodeModules: string): void => {
         if (!fs.existsSync(nodeModules)) return;
-        if (fs.existsSync(path.join(nodeModules, name, "package.json"))) copies.push(path.join(nodeModules, name));
+        if (fs.existsSync(path.join(nodeModules, name, "package.json"))) copies.add(fs.realpathSync(path.join(nodeModules, name)));
         for (const entry of fs.readdirSync(nodeModules, { withFileTypes: true })) {
+            if (entry.name === ".pnpm" && entry.isDirectory()) {
+                for (const stored of fs.readdirSync(path.join(nodeModules, entry.name))) visit(path.join(nodeModules, entry.name, stored, "node_modules"));
+            }
             if (entry.name.startsWith(".")) continue;
             const dirs = entry.name.startsWith("@") && entry.isDirectory()
                 ? fs.readdirSync(path.join(nodeModules, entry.name)).map((sub) => path.join(nodeModules, entry.name, sub))
@@ -140,7 +148,7 @@ export function installedCopies(root: string, name: string): string[] {
         }
     };
     visit(path.join(root, "node_modules"));
-    return copies;
+    return [...copies];
 }
 
 /** Compares dotted versions numerically ("3.248.0" < "3.276.0"); pre-release tags are not supported. */
@@ -152,4 +160,76 @@ export function compareVersions(a: string, b: string): number {
         if (d !== 0) return d;
     }
     return 0;
+}
+
+/** The package managers consumer programs are installed with besides npm. */
+export type ManagerName = "pnpm" | "yarn" | "yarn-berry";
+
+/**
+ * Each manager, pinned, as an npm registry package: pnpm 12 is a native binary (the package pnpm's own installer
+ * takes for this platform), yarn 1 and yarn 4 are single JavaScript files run by the cell's node.
+ */
+const MANAGERS: Record<ManagerName, { readonly spec: string; readonly version: string; readonly entry: string; readonly native: boolean }> = {
+    pnpm: { spec: `@pnpm/exe.${process.platform}-${process.arch}@12.23.0`, version: "12.23.0", entry: "pnpm", native: true },
+    yarn: { spec: "yarn@1.22.22", version: "1.22.22", entry: "bin/yarn.js", native: false },
+    "yarn-berry": { spec: "@yarnpkg/cli-dist@4.18.1", version: "4.18.1", entry: "bin/yarn.js", native: false },
+};
+
+/** Where package managers and their download caches live (gitignored); delete it to fetch everything again. */
+export const packageManagersDir = path.join(repoRoot, ".package-managers");
+
+/** A package manager ready to run for one cell. */
+export interface PackageManager {
+    readonly name: ManagerName;
+    readonly version: string;
+    /** Runs it in `cwd` with the cell's environment, its caches in packageManagersDir. */
+    run(args: readonly string[], cwd: string): Promise<RunResult>;
+}
+
+let npmRegistry: string | undefined;
+/** The registry npm is configured with: the yarns are pointed at it too, so every manager installs from the same one. */
+function registry(): string {
+    npmRegistry ??= execFileSync(process.execPath, [npmScripts().npm, "config", "get", "registry"], { encoding: "utf8", env: cleanEnv() }).trim();
+    return npmRegistry;
+}
+
+/**
+ * Package manager `name`, unpacked from the npm registry into packageManagersDir/<name>@<version> on first use, and
+ * run with the cell's `env` (whose PATH starts with the cell's node). Caches: pnpm's store and metadata, yarn 1's
+ * cache folder and yarn 4's global folder, all in packageManagersDir, like npm's own cache in ~/.npm.
+ */
+export function packageManager(name: ManagerName, node: string, env: NodeJS.ProcessEnv): PackageManager {
+    const { spec, version, entry, native } = MANAGERS[name];
+    const home = path.join(packageManagersDir, `${name}@${version}`);
+    const program = path.join(home, entry);
+    if (!fs.existsSync(program)) {
+        fs.mkdirSync(packageManagersDir, { recursive: true });
+        const tmp = fs.mkdtempSync(path.join(packageManagersDir, ".download-"));
+        try {
+            const unpacked = path.join(tmp, "unpacked");
+            fs.mkdirSync(unpacked);
+            execFileSync("tar", ["-xzf", pack(tmp, spec).filename, "-C", unpacked, "--strip-components=1"]);
+            fs.rmSync(home, { recursive: true, force: true });
+            fs.renameSync(unpacked, home);
+        } finally {
+            fs.rmSync(tmp, { recursive: true, force: true });
+        }
+    }
+    const caches = (sub: string) => path.join(packageManagersDir, `${name}-${sub}`);
+    const command = native ? [program] : [node, program];
+    const extra: Record<ManagerName, { args: string[]; env: Record<string, string> }> = {
+        pnpm: { args: ["--store-dir", caches("store"), "--cache-dir", caches("cache")], env: {} },
+        yarn: { args: ["--cache-folder", caches("cache"), "--registry", registry(), "--non-interactive", "--no-progress"], env: {} },
+        // CI=true makes yarn 4 refuse to write a lockfile unless told otherwise.
+        "yarn-berry": {
+            args: [],
+            env: { YARN_GLOBAL_FOLDER: caches("global"), YARN_NPM_REGISTRY_SERVER: registry(), YARN_ENABLE_TELEMETRY: "0", YARN_ENABLE_IMMUTABLE_INSTALLS: "false" },
+        },
+    };
+    const [bin, ...prefix] = command;
+    return {
+        name,
+        version,
+        run: (args, cwd) => runProcess(bin!, [...prefix, ...args, ...extra[name].args], { cwd, env: { ...env, ...extra[name].env } }),
+    };
 }
