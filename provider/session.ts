@@ -118,6 +118,15 @@ export async function regionFailures(
     return [{ property: "", reason: `region: "${region}" is not a region this organisation can use (it has: ${available.join(", ")})` }];
 }
 
+/** Pulumi adds the serialized provider to every input and output under this key. */
+const PROVIDER_KEY = "__provider";
+
+/** A resource's properties without the serialized provider, which no implementation reads. */
+export function withoutProvider(props: Record<string, unknown>): Record<string, unknown> {
+    const { [PROVIDER_KEY]: _provider, ...rest } = props;
+    return rest;
+}
+
 /** How to wait: the test hook's, or a real timer. */
 export function sleep(ms: number): Promise<void> {
     return hooks.sleep ? hooks.sleep(ms) : new Promise<void>((r) => setTimeout(r, ms));

@@ -7,14 +7,13 @@ import type * as dynamic from "@pulumi/pulumi/dynamic";
 import { type AgentContext, type AgentDetails, SET_NOT_READY } from "../api/client";
 import { DeploymentError, PipecatError, isPipecatApiError, isPipecatError } from "../api/errors";
 import * as session from "../session";
-import { api, currentSettings, onReset, regionFailures } from "../session";
+import { api, currentSettings, onReset, regionFailures, withoutProvider as strip } from "../session";
 import type { ConfigSource } from "../settings";
 import { changedProperties, createBody, deploymentBody, diffAgent, mustForce } from "./diff";
 import { dropUndefined } from "../inputs";
 import { checkInputs } from "./schema";
 import type { AgentInputs, AgentOutputs } from "./types";
 
-const PROVIDER_KEY = "__provider";
 type Props = Record<string, unknown>;
 
 /** A revision that crash-looped this many times fails the wait: it will not get better by itself. */
@@ -26,11 +25,6 @@ onReset(() => deployedNames.clear());
 
 export async function configure(req: { readonly config: ConfigSource }): Promise<void> {
     session.configure(req.config);
-}
-
-function strip(props: Props): Props {
-    const { [PROVIDER_KEY]: _provider, ...rest } = props;
-    return rest;
 }
 
 export async function check(olds: Props, news: Props): Promise<dynamic.CheckResult> {

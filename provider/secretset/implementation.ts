@@ -13,12 +13,10 @@ import { diffSecretSet, planUpdate } from "./diff";
 import { NetworkError, PipecatError, ReadinessError, isImagePullUpdateRefused, isPipecatApiError, isPipecatError, isProxyError, redact } from "../api/errors";
 import { type CheckFailure, UNKNOWN, checkInputs } from "./schema";
 import * as session from "../session";
-import { api, currentSettings, onReset, regionFailures } from "../session";
+import { api, currentSettings, onReset, regionFailures, withoutProvider as strip } from "../session";
 import type { ConfigSource } from "../settings";
 import type { ImagePullSecretInputs, SecretSetInputs, SecretSetOutputs } from "./types";
 
-/** Pulumi adds the serialized provider to every input and output under this key. */
-const PROVIDER_KEY = "__provider";
 
 type Props = Record<string, unknown>;
 
@@ -34,11 +32,6 @@ export { setTestHooks } from "../session";
 /** Reads `pipecat:*` stack config, falling back to environment variables. */
 export async function configure(req: { readonly config: ConfigSource }): Promise<void> {
     session.configure(req.config);
-}
-
-function strip(props: Props): Props {
-    const { [PROVIDER_KEY]: _provider, ...rest } = props;
-    return rest;
 }
 
 export async function check(olds: Props, news: Props): Promise<dynamic.CheckResult> {
