@@ -70,3 +70,20 @@ export function formatIssues(issues: readonly z.core.$ZodIssue[], allowed: (path
 export function dropUndefined<T extends Record<string, unknown>>(o: T): T {
     return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 }
+
+/** JSON with object keys sorted at every level: the same value always gives the same text. */
+export function canonicalJson(value: unknown): string {
+    return JSON.stringify(value, (_k, v: unknown) =>
+        v !== null && typeof v === "object" && !Array.isArray(v) ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : v,
+    );
+}
+
+/**
+ * Whether two checked inputs differ only in properties that carry nothing Pipecat Cloud stores
+ * (`bookkeeping`: `adopt`, the autoname prefix after a rename with `aliases`): such a change needs
+ * no request.
+ */
+export function onlyBookkeeping(olds: object, news: object, bookkeeping: readonly string[]): boolean {
+    const without = (o: object) => Object.fromEntries(Object.entries(o).filter(([k, v]) => !bookkeeping.includes(k) && v !== undefined));
+    return canonicalJson(without(olds)) === canonicalJson(without(news));
+}

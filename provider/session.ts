@@ -8,7 +8,7 @@
  */
 import type { AgentContext, CallContext, PipecatClient, RetryPolicy } from "./api/client";
 import { isPipecatError } from "./api/errors";
-import { type CheckFailure, UNKNOWN } from "./inputs";
+import { type CheckFailure, UNKNOWN, dropUndefined } from "./inputs";
 import { type ConfigSource, type Settings, requireApiKey, resolveSettings } from "./settings";
 
 /** Overrides for tests: a recorded sleep, a fake clock and fixed dice instead of real waits. @internal */
@@ -116,6 +116,71 @@ export async function regionFailures(
     }
     if (available.includes(region)) return [];
     return [{ property: "", reason: `region: "${region}" is not a region this organisation can use (it has: ${available.join(", ")})` }];
+}
+
+/**
+ * Where a resource lived, as its last diff in this process saw it. A replacement's `check` gets no old
+ * inputs (the engine checks the new resource afresh), so without this a replacement would be created
+ * in the organisation's default region rather than where the old one was. Keyed by resource kind and
+ * the resource's declared name, or its autoname prefix (the resource name) when autonamed.
+ */
+export interface Place {
+    readonly name: string | undefined;
+    readonly region: string | undefined;
+}
+
+const places = new Map<string, Place>();
+/** `<kind>:<name>` of each resource that a replacement in this run creates again under the same name. */
+const recreated = new Set<string>();
+onReset(() => {
+    places.clear();
+    recreated.clear();
+});
+
+/** What names a resource: its declared name, or its autoname prefix. */
+type Named = { readonly name?: unknown; readonly autonamePrefix?: unknown };
+
+function placeKey(kind: string, props: Named): string | undefined {
+    if (typeof props.autonamePrefix === "string") return `${kind}:prefix:${props.autonamePrefix}`;
+    const name = props.name;
+    return typeof name === "string" && name !== UNKNOWN ? `${kind}:name:${name}` : undefined;
+}
+
+/** Called by every diff: the old resource's name and region, in case the engine replaces it. */
+export function rememberPlace(kind: string, news: Named, place: Place): void {
+    const key = placeKey(kind, news);
+    if (key !== undefined) places.set(key, place);
+}
+
+/**
+ * The place of the resource that these inputs replace, if a diff of this run saw one: taken once, by
+ * the replacement's `check` (or by its `create`, when the engine skipped that check, as `--replace` does).
+ */
+export function replacedPlace(kind: string, news: Named): Place | undefined {
+    const key = placeKey(kind, news);
+    const place = key === undefined ? undefined : places.get(key);
+    if (key !== undefined) places.delete(key);
+    return place;
+}
+
+/** Notes that a replacement creates `name` again: its old half's delete may then remove what others still use. */
+export function markRecreated(kind: string, name: string): void {
+    recreated.add(`${kind}:${name}`);
+}
+
+export function isRecreated(kind: string, name: string): boolean {
+    return recreated.has(`${kind}:${name}`);
+}
+
+/**
+ * Turns an error after a change that was applied (a write accepted, its wait failed) into what the
+ * dynamic-provider host reports as a partly applied change: an error with `id` and `properties`
+ * becomes an initialization error, the engine keeps `outs` as the new state, and the next `up` tries
+ * again; a program reverted meanwhile is then a change, not "unchanged". The host does not add the
+ * serialized provider to these properties itself: without it a later delete could not run.
+ */
+export function partlyApplied<E extends Error>(e: E, id: string, outs: object, raw: Readonly<Record<string, unknown>>): E {
+    return Object.assign(e, { id, properties: { ...dropUndefined({ ...outs }), [PROVIDER_KEY]: raw[PROVIDER_KEY] } });
 }
 
 /** Pulumi adds the serialized provider to every input and output under this key. */

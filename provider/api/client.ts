@@ -94,9 +94,17 @@ export interface AgentDetails {
     readonly desiredDeploymentId: string | undefined;
     readonly reconciledDeploymentId: string | undefined;
     readonly image: string | undefined;
+    readonly buildId: string | undefined;
     readonly secretSet: string | undefined;
     readonly imagePullSecretSet: string | undefined;
     readonly autoScaling: { readonly minAgents: number; readonly maxAgents: number } | undefined;
+    readonly agentProfile: string | undefined;
+    readonly maxSessionDuration: number | undefined;
+    readonly nodeType: string | undefined;
+    readonly enableKrisp: boolean | undefined;
+    /** The Krisp VIVA filter; `null` when the API says it is off, undefined when it does not say. */
+    readonly krispAudioFilter: string | null | undefined;
+    readonly websocketAuth: string | undefined;
     readonly current: Revision | undefined;
     /** The first entry of `errors`, as text, when the API reports one. */
     readonly error: string | undefined;
@@ -114,6 +122,20 @@ export interface SetDetails {
     readonly region: string | undefined;
     readonly status: Readiness | undefined;
     readonly errorMessage: string | undefined;
+}
+
+/** One row of `GET /agents`: the agent and the sets its desired deployment binds. */
+export interface AgentSummary {
+    readonly name: string;
+    readonly region: string | undefined;
+    readonly secretSet: string | undefined;
+    readonly imagePullSecretSet: string | undefined;
+}
+
+/** `GET /builds/{id}`, as far as the provider reads it. */
+export interface BuildSummary {
+    readonly region: string | undefined;
+    readonly status: string | undefined;
 }
 
 /** One row of `GET /secrets`. */
@@ -187,32 +209,37 @@ const agentResponse = z.looseObject({
                     spec: z
                         .looseObject({
                             image: z.string().nullish(),
+                            buildId: z.string().nullish(),
                             envFromSecretNames: z.array(z.string()).nullish(),
                             imagePullSecretName: z.string().nullish(),
+                            dailyNodeType: z.string().nullish(),
+                            krispModels: z.looseObject({ enabled: z.boolean().nullish() }).nullish(),
+                            maxSessionDurationSeconds: z.number().nullish(),
+                            websocketAuth: z.string().nullish(),
                         })
                         .nullish(),
                 })
                 .nullish(),
         })
         .nullish(),
+    agentProfile: z.string().nullish(),
+    krispViva: z.looseObject({ audioFilter: z.string().nullish() }).nullish(),
     currentRevision: revision.nullish(),
     errors: z.array(z.unknown()).nullish(),
 });
+const agentListResponse = z.looseObject({
+    services: z.array(z.looseObject({ name: z.string(), region: z.string().nullish(), deployment: agentResponse.shape.deployment })),
+});
+const buildResponse = z.looseObject({ build: z.looseObject({ region: z.string().nullish(), status: z.string().nullish() }) });
+const propertiesResponse = z.looseObject({ properties: z.looseObject({ defaultRegion: z.string().nullish() }) });
 const errorBody = z.looseObject({ error: z.string().optional(), code: z.string().optional() });
 const regionsResponse = z.looseObject({ regions: z.array(z.looseObject({ code: z.string() })) });
 
 const IMAGE_PULL_NOT_READABLE = /image pull/i;
-/**
- * The API's own words for "missing". Only these mean gone: any other 404 (a route the API does not
- * have, because the URL lacks `/v1`, say) must fail, or destroy would report sets deleted that live on.
- */
-const SET_NOT_FOUND = /^set not found/i;
+/** The API's own words for a missing set or key: used for advice only, never to decide that something is gone. */
 const SET_OR_SECRET_NOT_FOUND = /^(set|secret) not found/i;
 const deleteResponse = z.looseObject({ status: z.string().optional() });
-/**
- * The API's words for a missing agent: "Service not found" (update) and "Not found" (read, delete), as the docs'
- * examples give them. Any other 404 (a route the API lacks: "Secret set not found" is not this) must fail, as for sets.
- */
+/** The API's words for a missing agent ("Service not found", "Not found"): for advice only, as for sets. */
 const AGENT_NOT_FOUND = /^((service|agent) )?not found\.?$/i;
 const AGENT_EXISTS = /^service already exists/i;
 /** The 409 of a deploy that binds a set still `pending` (or `failed`). */
@@ -296,10 +323,11 @@ export class PipecatClient {
         return { region: parsed?.region };
     }
 
-    /** Looks a set up by name (GET /secrets/{name}). */
+    /** Looks a set up by name (GET /secrets/{name}); `absent` only when the list confirms it (`confirmGone`). */
     async lookup(ctx: CallContext): Promise<Lookup> {
-        return this.call(ctx, "GET", setPath(ctx.setName), undefined, (res): Lookup | undefined => {
-            if (res.status === 404 && SET_NOT_FOUND.test(apiError(res).error ?? "")) return { kind: "absent" };
+        const path = setPath(ctx.setName);
+        const found = await this.call(ctx, "GET", path, undefined, (res): Lookup | Missing | undefined => {
+            if (res.status === 404) return missing(res, "GET", path);
             if (res.status === 400 && IMAGE_PULL_NOT_READABLE.test(apiError(res).error ?? "")) return { kind: "imagePull" };
             if (res.status >= 300) return undefined;
             const body = parseJson(res, setResponse, false);
@@ -315,6 +343,9 @@ export class PipecatClient {
                 },
             };
         });
+        if (!isMissing(found)) return found;
+        await this.confirmGone(ctx, found, ctx.setName, async () => (await this.list(ctx)).map((s) => s.name));
+        return { kind: "absent" };
     }
 
     /** GET /secrets: every set of the organisation with its kind and readiness. */
@@ -323,14 +354,25 @@ export class PipecatClient {
         return body.sets.map((s) => ({ name: s.name, type: s.type, region: s.region, status: s.status, source: s.source }));
     }
 
-    /** DELETE /secrets/{name}; a set that is already gone is not an error. */
+    /** DELETE /secrets/{name}; a set that is already gone (the list says so) is not an error. */
     async deleteSet(ctx: CallContext): Promise<"deleted" | "absent"> {
-        return this.call(ctx, "DELETE", setPath(ctx.setName), undefined, (res) => deleted(res, SET_NOT_FOUND));
+        const path = setPath(ctx.setName);
+        const result = await this.call(ctx, "DELETE", path, undefined, (res) => (res.status === 404 ? missing(res, "DELETE", path) : deleted(res)));
+        if (!isMissing(result)) return result;
+        await this.confirmGone(ctx, result, ctx.setName, async () => (await this.list(ctx)).map((s) => s.name));
+        return "absent";
     }
 
-    /** DELETE /secrets/{name}/{key}; a key that is already gone is not an error. */
+    /** DELETE /secrets/{name}/{key}; a key that is already gone (the set's keys say so) is not an error. */
     async deleteKey(ctx: CallContext, key: string): Promise<"deleted" | "absent"> {
-        return this.call(ctx, "DELETE", `${setPath(ctx.setName)}/${encodeURIComponent(key)}`, undefined, (res) => deleted(res, SET_OR_SECRET_NOT_FOUND));
+        const path = `${setPath(ctx.setName)}/${encodeURIComponent(key)}`;
+        const result = await this.call(ctx, "DELETE", path, undefined, (res) => (res.status === 404 ? missing(res, "DELETE", path) : deleted(res)));
+        if (!isMissing(result)) return result;
+        await this.confirmGone(ctx, result, key, async () => {
+            const set = await this.lookup(ctx);
+            return set.kind === "regular" ? set.set.keys : [];
+        });
+        return "absent";
     }
 
     /** GET /regions: the region codes the organisation may use. */
@@ -339,9 +381,25 @@ export class PipecatClient {
         return body.regions.map((r) => r.code);
     }
 
+    /** GET /properties: the organisation's default region (where a set or agent created without `region` goes). */
+    async defaultRegion(ctx: CallContext | AgentContext): Promise<string | undefined> {
+        const body = await this.call(ctx, "GET", "/properties", undefined, (res) => parseJson(res, propertiesResponse, false));
+        return body.properties.defaultRegion ?? undefined;
+    }
+
+    /** GET /builds/{id}: the build's region and status; `"absent"` on a 404 (nothing is deleted on it). */
+    async getBuild(ctx: AgentContext, id: string): Promise<BuildSummary | "absent"> {
+        return this.call(ctx, "GET", `/builds/${encodeURIComponent(id)}`, undefined, (res): BuildSummary | "absent" | undefined => {
+            if (res.status === 404) return "absent";
+            const body = parseJson(res, buildResponse, false);
+            return body && { region: body.build.region ?? undefined, status: body.build.status ?? undefined };
+        });
+    }
+
     /**
      * POST /agents. A retry after an attempt that may have been applied (no answer, a 5xx) can find the
-     * agent created by it: "already exists" is then `"created-earlier"`, and the caller reads the agent.
+     * agent created by it, or someone else's: "already exists" is then `"created-earlier"`, and the
+     * caller reads the agent to tell which.
      */
     async createAgent(ctx: AgentContext, body: object): Promise<AgentDetails | "created-earlier"> {
         return this.call(ctx, "POST", "/agents", body, (res, mayHaveApplied): AgentDetails | "created-earlier" | undefined => {
@@ -359,18 +417,72 @@ export class PipecatClient {
         });
     }
 
-    /** GET /agents/{name}; `"absent"` only on the API's own "Service not found". */
+    /** GET /agents/{name}; `"absent"` only when the list confirms it (`confirmGone`). */
     async getAgent(ctx: AgentContext): Promise<AgentDetails | "absent"> {
-        return this.call(ctx, "GET", agentPath(ctx.agentName), undefined, (res): AgentDetails | "absent" | undefined => {
-            if (res.status === 404 && AGENT_NOT_FOUND.test(apiError(res).error ?? "")) return "absent";
+        const path = agentPath(ctx.agentName);
+        const found = await this.call(ctx, "GET", path, undefined, (res): AgentDetails | Missing | undefined => {
+            if (res.status === 404) return missing(res, "GET", path);
             const parsed = parseJson(res, agentResponse, false);
             return parsed && agentDetails(parsed);
         });
+        if (!isMissing(found)) return found;
+        await this.confirmGone(ctx, found, ctx.agentName, () => this.agentNames(ctx));
+        return "absent";
     }
 
-    /** DELETE /agents/{name}; an agent that is already gone is not an error. */
+    /** GET /agents: the names of the organisation's agents. */
+    private async agentNames(ctx: CallContext | AgentContext): Promise<string[]> {
+        const body = await this.call(ctx, "GET", "/agents", undefined, (res) => parseJson(res, agentListResponse, false));
+        return body.services.map((a) => a.name);
+    }
+
+    /**
+     * GET /agents with each agent's desired deployment, for the sets it binds. An answer without the
+     * deployment (a server that ignores `includeActiveDeployment`) is completed by reading that agent.
+     */
+    async listAgents(ctx: CallContext | AgentContext): Promise<AgentSummary[]> {
+        const body = await this.call(ctx, "GET", "/agents?includeActiveDeployment=true", undefined, (res) => parseJson(res, agentListResponse, false));
+        const rows: AgentSummary[] = [];
+        for (const row of body.services) {
+            let spec = row.deployment?.manifest?.spec;
+            if (spec === undefined || spec === null) {
+                const details = await this.getAgent({ step: ctx.step, agentName: row.name });
+                if (details === "absent") continue;
+                spec = { envFromSecretNames: details.secretSet === undefined ? [] : [details.secretSet], imagePullSecretName: details.imagePullSecretSet ?? null };
+            }
+            rows.push({ name: row.name, region: row.region ?? undefined, secretSet: spec.envFromSecretNames?.[0], imagePullSecretSet: spec.imagePullSecretName ?? undefined });
+        }
+        return rows;
+    }
+
+    /** DELETE /agents/{name}; an agent that is already gone (the list says so) is not an error. */
     async deleteAgent(ctx: AgentContext): Promise<"deleted" | "absent"> {
-        return this.call(ctx, "DELETE", agentPath(ctx.agentName), undefined, (res) => deleted(res, AGENT_NOT_FOUND));
+        const path = agentPath(ctx.agentName);
+        const result = await this.call(ctx, "DELETE", path, undefined, (res) => (res.status === 404 ? missing(res, "DELETE", path) : deleted(res)));
+        if (!isMissing(result)) return result;
+        await this.confirmGone(ctx, result, ctx.agentName, () => this.agentNames(ctx));
+        return "absent";
+    }
+
+    /**
+     * "Gone" never rests on the wording of a 404: an API URL without `/v1` answers 404 too, and the live
+     * service words its errors its own way. It means that the API's own list answered and does not hold
+     * the name (a key: the set's keys). One request, only after a 404. A list that fails is its own
+     * error (a wrong URL then says so); a list that still holds the name is an error too.
+     */
+    private async confirmGone(ctx: CallContext | AgentContext, said: Missing, name: string, listed: () => Promise<readonly string[]>): Promise<void> {
+        if (!(await listed()).includes(name)) return;
+        const quoted = said.error !== undefined ? ` ("${said.error}")` : "";
+        throw new PipecatApiError(
+            `${describe(ctx)}: Pipecat Cloud answered ${said.method} ${said.path} with 404${quoted}, but its own list still holds "${name}", ` +
+                "so it is not taken as gone. Run the command again; if this persists, check pipecat:apiUrl (or PIPECAT_API_URL), " +
+                `which is ${this.options.apiUrl}; Pipecat Cloud's is ${DEFAULT_API_URL}.`,
+            404,
+            said.method,
+            said.path,
+            said.code,
+            said.error,
+        );
     }
 
     /**
@@ -500,8 +612,15 @@ function agentDetails(body: z.infer<typeof agentResponse>): AgentDetails {
         desiredDeploymentId: body.desiredDeploymentId ?? body.activeDeploymentId ?? undefined,
         reconciledDeploymentId: body.reconciledDeploymentId ?? undefined,
         image: spec?.image ?? undefined,
+        buildId: spec?.buildId ?? undefined,
         secretSet: spec?.envFromSecretNames?.[0],
         imagePullSecretSet: spec?.imagePullSecretName ?? undefined,
+        agentProfile: body.agentProfile ?? undefined,
+        maxSessionDuration: spec?.maxSessionDurationSeconds ?? undefined,
+        nodeType: spec?.dailyNodeType ?? undefined,
+        enableKrisp: spec?.krispModels?.enabled ?? undefined,
+        krispAudioFilter: body.krispViva === undefined || body.krispViva === null ? undefined : (body.krispViva.audioFilter ?? null),
+        websocketAuth: spec?.websocketAuth ?? undefined,
         autoScaling:
             typeof scaling?.minReplicas === "number" && typeof scaling.maxReplicas === "number"
                 ? { minAgents: scaling.minReplicas, maxAgents: scaling.maxReplicas }
@@ -540,8 +659,24 @@ function setPath(name: string): string {
     return `/secrets/${encodeURIComponent(name)}`;
 }
 
-function deleted(res: AxiosResponse<string>, notFound: RegExp): "deleted" | "absent" | undefined {
-    if (res.status === 404 && notFound.test(apiError(res).error ?? "")) return "absent";
+/** A 404 of a request by name, as said: whether the name is gone is the list's to say (`confirmGone`). */
+interface Missing {
+    readonly missing: true;
+    readonly method: Method;
+    readonly path: string;
+    readonly error: string | undefined;
+    readonly code: string | undefined;
+}
+
+function missing(res: AxiosResponse<string>, method: Method, path: string): Missing {
+    return { missing: true, method, path, ...apiError(res) };
+}
+
+function isMissing<T>(value: T | Missing): value is Missing {
+    return typeof value === "object" && value !== null && (value as Partial<Missing>).missing === true;
+}
+
+function deleted(res: AxiosResponse<string>): "deleted" | undefined {
     // A 2xx page that is not the API's (a proxy's, say) is no proof of deletion: retry it.
     return parseJson(res, deleteResponse, true) === undefined ? undefined : "deleted";
 }
@@ -612,6 +747,9 @@ const KEY_IN_STATE =
     "`pulumi up`: after rotating `pipecat:apiKey`, run `pulumi up` first (it saves the new key), or add `--run-program` " +
     "(`pulumi refresh --run-program`, `pulumi destroy --run-program`) so they read the current stack config.";
 
+/** The list endpoints: a 404 there can only mean a wrong URL. */
+const LISTS = /^\/(secrets|agents)(\?|$)/;
+
 /** One voice for every API error: what failed, what the API said, what to do. */
 export function apiErrorMessage(
     ctx: CallContext | AgentContext,
@@ -624,6 +762,9 @@ export function apiErrorMessage(
 ): string {
     const said = error !== undefined ? `: "${error}"` : "";
     const head = `${describe(ctx)}: Pipecat Cloud answered ${method} ${path} with ${status}${code ? ` ${code}` : ""}${said}.`;
+    if (status === 404 && LISTS.test(path)) {
+        return `${head} Pipecat Cloud's lists are never missing, so the API URL is wrong: pipecat:apiUrl (or PIPECAT_API_URL) is ${apiUrl}; Pipecat Cloud's is ${DEFAULT_API_URL}.`;
+    }
     if ("agentName" in ctx) {
         const hint = agentHint(ctx, status, error, apiUrl);
         return hint ? `${head} ${hint}` : head;

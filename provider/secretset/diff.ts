@@ -54,8 +54,16 @@ function mustDeleteFirst(olds: Partial<SecretSetOutputs>, news: SecretSetInputs)
 /**
  * `imagePullUpdates` is the provider's setting: with `in-place`, new image-pull credentials and a new
  * host are one PUT of the full body (the API since 2026-03-06), not a replacement.
+ * `valueless`: check found that only bookkeeping inputs changed (`adopt`, the autoname prefix after a
+ * rename with `aliases`); it alone saw the old values. Then nothing is written: no PUT, no new
+ * revision, so no agent bound to the set is redeployed, and the preview shows no update.
  */
-export function diffSecretSet(olds: Partial<SecretSetOutputs>, news: SecretSetInputs, imagePullUpdates: ImagePullUpdates = "replace"): SecretSetDiff {
+export function diffSecretSet(
+    olds: Partial<SecretSetOutputs>,
+    news: SecretSetInputs,
+    imagePullUpdates: ImagePullUpdates = "replace",
+    valueless = false,
+): SecretSetDiff {
     const inPlace = imagePullUpdates === "in-place";
     const replaces: string[] = [];
     const wasImagePull = olds.isImagePullSecret === true;
@@ -78,9 +86,13 @@ export function diffSecretSet(olds: Partial<SecretSetOutputs>, news: SecretSetIn
     // Keys added or removed outside Pulumi (found by refresh), or a set whose provisioning failed
     // outside Pulumi: the inputs may not have changed, so only the provider can tell. Update, to make
     // the set's keys the declared ones again and provision it anew.
-    if (!isImagePull && (olds.status === "failed" || !sameList(olds.keys ?? [], olds.declaredKeys ?? Object.keys(news.secrets ?? {})))) {
+    // A set left `pending` by a write whose wait failed (a partly applied update) is written again.
+    const unfinished = olds.status === "failed" || olds.status === "pending";
+    if (isImagePull && inPlace && unfinished) return { changes: true, replaces: [], deleteBeforeReplace };
+    if (!isImagePull && (unfinished || !sameList(olds.keys ?? [], olds.declaredKeys ?? Object.keys(news.secrets ?? {})))) {
         return { changes: true, replaces: [], deleteBeforeReplace };
     }
+    if (valueless) return { changes: false, replaces: [], deleteBeforeReplace };
     // Otherwise every change (a key added, removed, or a value rotated; new image-pull credentials)
     // is a change of the inputs, which the engine compares itself: its detailed diff then marks each
     // changed key in a preview. New credentials replace an image-pull set through the resource's

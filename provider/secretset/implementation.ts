@@ -7,22 +7,36 @@
  * and no credentials. Settings (API key, URL, timeouts) are read in `configure`, per process.
  */
 import type * as dynamic from "@pulumi/pulumi/dynamic";
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import type { CallContext, Lookup } from "../api/client";
 import { diffSecretSet, planUpdate } from "./diff";
 import { NetworkError, PipecatError, ReadinessError, isImagePullUpdateRefused, isPipecatApiError, isPipecatError, isProxyError, redact } from "../api/errors";
 import { type CheckFailure, UNKNOWN, checkInputs } from "./schema";
 import * as session from "../session";
-import { api, currentSettings, onReset, regionFailures, withoutProvider as strip } from "../session";
+import { api, currentSettings, onReset, partlyApplied, regionFailures, withoutProvider as strip } from "../session";
+import { canonicalJson, onlyBookkeeping } from "../inputs";
 import type { ConfigSource } from "../settings";
 import type { ImagePullSecretInputs, SecretSetInputs, SecretSetOutputs } from "./types";
 
 
 type Props = Record<string, unknown>;
 
+/** The kind of resource, for what the session remembers per process. */
+const KIND = "SecretSet";
+/** Inputs that carry nothing Pipecat Cloud stores: a change of only these sends no request. */
+const BOOKKEEPING = ["adopt", "autonamePrefix"] as const;
+
 /** Set names this process wrote during this run, each with the revision of its last write. */
 const writtenNames = new Map<string, string>();
-onReset(() => writtenNames.clear());
+/**
+ * Sets whose last check found that only bookkeeping changed, each with a fingerprint of those checked
+ * inputs (a hash, kept in memory only): check sees the old values, diff and update do not.
+ */
+const valueless = new Map<string, string>();
+onReset(() => {
+    writtenNames.clear();
+    valueless.clear();
+});
 
 /** @internal */
 export type { TestHooks } from "../session";
@@ -35,11 +49,32 @@ export async function configure(req: { readonly config: ConfigSource }): Promise
 }
 
 export async function check(olds: Props, news: Props): Promise<dynamic.CheckResult> {
-    const result = checkInputs(strip(olds), strip(news), session.testHooks().random);
+    const old = strip(olds);
+    const result = checkInputs(old, strip(news), session.testHooks().random);
     if (!result.ok) return { inputs: news, failures: result.failures };
-    const failures = await checkRegion(strip(olds), result.inputs);
+    const ins = placed(old, result.inputs);
+    const failures = await checkRegion(old, ins);
     if (failures.length > 0) return { inputs: news, failures };
-    return { inputs: { ...result.inputs } };
+    if (Object.keys(old).length > 0 && onlyBookkeeping(old, ins, BOOKKEEPING)) valueless.set(ins.name, fingerprint(ins));
+    else valueless.delete(ins.name);
+    return { inputs: { ...ins } };
+}
+
+/**
+ * The region the set will use, so that the preview shows it: the declared one; else the one its
+ * inputs already hold (a region no longer declared keeps the set where it is); else, for a
+ * replacement, the old set's (a replacement's check gets no old inputs; the diff before it saw them).
+ */
+function placed(old: Props, ins: SecretSetInputs): SecretSetInputs {
+    const replaced = Object.keys(old).length === 0 ? session.replacedPlace(KIND, ins) : undefined;
+    if (replaced?.name === ins.name) session.markRecreated(KIND, ins.name);
+    const region = ins.region ?? (typeof old["region"] === "string" ? old["region"] : undefined) ?? replaced?.region;
+    return region === undefined ? ins : { ...ins, region };
+}
+
+/** A hash of checked inputs, to recognise them again in diff; never stored or shown. */
+function fingerprint(ins: SecretSetInputs): string {
+    return createHash("sha256").update(canonicalJson(ins)).digest("hex");
 }
 
 function checkRegion(olds: Props, ins: SecretSetInputs): Promise<CheckFailure[]> {
@@ -48,7 +83,10 @@ function checkRegion(olds: Props, ins: SecretSetInputs): Promise<CheckFailure[]>
 }
 
 export async function diff(_id: string, olds: Props, news: Props): Promise<dynamic.DiffResult> {
-    return diffSecretSet(strip(olds) as Partial<SecretSetOutputs>, strip(news) as unknown as SecretSetInputs, currentSettings().imagePullUpdates);
+    const before = strip(olds) as Partial<SecretSetOutputs>;
+    const ins = strip(news) as unknown as SecretSetInputs;
+    session.rememberPlace(KIND, ins, { name: before.name, region: before.region });
+    return diffSecretSet(before, ins, currentSettings().imagePullUpdates, valueless.get(ins.name) === fingerprint(ins));
 }
 
 function mayAdopt(name: string, declared: boolean | undefined): boolean {
@@ -57,10 +95,15 @@ function mayAdopt(name: string, declared: boolean | undefined): boolean {
 }
 
 export async function create(props: Props): Promise<dynamic.CreateResult> {
-    const ins = strip(props) as unknown as SecretSetInputs;
+    const declared = strip(props) as unknown as SecretSetInputs;
+    // `pulumi up --replace` creates without checking the inputs again: the old set's region is still remembered.
+    const where = declared.region ?? session.replacedPlace(KIND, declared)?.region;
+    const ins: SecretSetInputs = where === undefined ? declared : { ...declared, region: where };
     return guard(ins, async () => {
-        const found = await api().lookup({ step: "existence check", setName: ins.name });
-        if (found.kind === "referenced") {
+        // The list, not a read by name: one request, and a "no" that rests on the API's own list.
+        const ctx: CallContext = { step: "existence check", setName: ins.name };
+        const row = (await api().list(ctx)).find((s) => s.name === ins.name);
+        if (row?.source === "referenced") {
             // Not even with adopt: Pipecat Cloud does not manage its keys, and a write would replace what
             // its owner registered.
             throw new PipecatError(
@@ -69,7 +112,7 @@ export async function create(props: Props): Promise<dynamic.CreateResult> {
                     "Choose another name, or leave the set out of the program and bind it to agents by its name.",
             );
         }
-        if (found.kind !== "absent") {
+        if (row !== undefined) {
             if (!mayAdopt(ins.name, ins.adopt)) {
                 throw new PipecatError(
                     `Secret set "${ins.name}" already exists in Pipecat Cloud, so it was not created (it may belong to someone else). ` +
@@ -80,6 +123,8 @@ export async function create(props: Props): Promise<dynamic.CreateResult> {
                         "deleting the old one, which cannot work under one name: give the resource the option `deleteBeforeReplace: true`.",
                 );
             }
+            const found = row.type === "imagePullSecret" ? ({ kind: "imagePull" } as const) : await api().lookup(ctx);
+            if (found.kind === "absent" || found.kind === "referenced") throw new PipecatError(`Secret set "${ins.name}" changed while it was being adopted: run \`pulumi up\` again.`);
             return { id: ins.name, outs: await adopt(ins, found) };
         }
         let region: string | undefined;
@@ -184,6 +229,13 @@ async function adopt(ins: SecretSetInputs, found: Extract<Lookup, { kind: "image
     return written(ins, put, await waitUntilReady(ins, "update"));
 }
 
+/** A new revision of the set, remembered by this process (see `delete`). */
+function newRevision(name: string): string {
+    const revision = randomBytes(8).toString("hex");
+    writtenNames.set(name, revision);
+    return revision;
+}
+
 /** PUTs the whole declared set (every key, or the full image-pull body); returns the region the API names. */
 async function putSet(ins: SecretSetInputs, step: "create" | "update" | "adoption", region: string | undefined): Promise<string | undefined> {
     const ctx: CallContext = { step, setName: ins.name };
@@ -198,35 +250,54 @@ async function putSet(ins: SecretSetInputs, step: "create" | "update" | "adoptio
  * the set under this name is this resource's, whatever older resource of the stack is deleted later.
  */
 function written(ins: SecretSetInputs, region: string | undefined, ready: Ready): SecretSetOutputs {
-    const revision = randomBytes(8).toString("hex");
-    writtenNames.set(ins.name, revision);
-    return outputs(ins, region ?? ready.region ?? ins.region ?? "", { status: ready.status ?? "ready", revision });
+    return outputs(ins, region ?? ready.region ?? ins.region ?? "", { status: ready.status ?? "ready", revision: newRevision(ins.name) });
 }
 
 export async function update(_id: string, olds: Props, news: Props): Promise<dynamic.UpdateResult> {
     const before = strip(olds) as Partial<SecretSetOutputs>;
     const ins = strip(news) as unknown as SecretSetInputs;
+    // The set's own region when none is declared: a PUT without one must not mean "the default".
+    const region = ins.region ?? before.region;
     return guard(ins, async () => {
         if (ins.imagePullSecret !== undefined) {
             if (currentSettings().imagePullUpdates === "in-place") {
                 // One PUT of the full body, then the wait: no DELETE, no gap. The old credentials are not
-                // known here (outputs hold none), so every update writes them, bookkeeping ones too.
-                const region = await putSet(ins, "update", ins.region ?? before.region);
-                return { outs: written(ins, region, await waitUntilReady(ins, "update")) };
+                // known here (outputs hold none), so every update writes them.
+                const put = await putSet(ins, "update", region);
+                return { outs: await finished(ins, put, [], news) };
             }
             // With `replace`, new credentials replace the set (the resource's replaceOnChanges), so only
-            // bookkeeping reaches here (`adopt`, a region no longer declared): nothing to send.
+            // bookkeeping reaches here: nothing to send.
             return { outs: outputs(ins, before.region ?? ins.region ?? "", kept(before)) };
         }
         const plan = planUpdate(before, ins);
         if (Object.keys(plan.put).length === 0 && plan.remove.length === 0) {
             return { outs: outputs(ins, before.region ?? ins.region ?? "", kept(before)) };
         }
-        // The set's own region when none is declared: a PUT without one must not mean "the default".
-        const region = Object.keys(plan.put).length > 0 ? await putSet(ins, "update", ins.region ?? before.region) : before.region;
-        for (const key of plan.remove) await api().deleteKey({ step: "key deletion", setName: ins.name }, key);
-        return { outs: written(ins, region, await waitUntilReady(ins, "update")) };
+        const put = Object.keys(plan.put).length > 0 ? await putSet(ins, "update", region) : before.region;
+        return { outs: await finished(ins, put, plan.remove, news) };
     });
+}
+
+/**
+ * After an accepted write: removes the keys no longer declared, then waits until the set is ready. A
+ * failure from here on is a partly applied change (`partlyApplied`): the state records what was written,
+ * with the keys still to remove and the status `pending`, so the next `up` finishes the job, and a
+ * program reverted meanwhile writes the old values back instead of finding "no change".
+ */
+async function finished(ins: SecretSetInputs, region: string | undefined, remove: readonly string[], raw: Props): Promise<SecretSetOutputs> {
+    const left = [...remove];
+    try {
+        while (left.length > 0) {
+            await api().deleteKey({ step: "key deletion", setName: ins.name }, left[0] as string);
+            left.shift();
+        }
+        return written(ins, region, await waitUntilReady(ins, "update"));
+    } catch (e) {
+        if (!isPipecatError(e)) throw e;
+        const outs = outputs(ins, region ?? ins.region ?? "", { status: "pending", revision: newRevision(ins.name) });
+        throw partlyApplied(e, ins.name, { ...outs, keys: [...outs.keys, ...left].sort() }, raw);
+    }
 }
 
 function kept(before: Partial<SecretSetOutputs>): Pick<SecretSetOutputs, "status" | "revision"> {
@@ -276,7 +347,26 @@ async function deleteSet(id: string, props: Props): Promise<void> {
     // created first under the same name, or a set moved to a new resource with adopt): the set is
     // that resource's now, and deleting it would lose what was just written.
     if (newer !== undefined && newer !== olds.revision) return;
-    await guard(olds, () => api().deleteSet({ step: "delete", setName: name }));
+    await guard(olds, async () => {
+        const ctx: CallContext = { step: "delete", setName: name };
+        // A replacement that creates the set again under this name (delete first) keeps it bound.
+        if (!session.isRecreated(KIND, name)) await refuseIfBound(ctx);
+        await api().deleteSet(ctx);
+    });
+}
+
+/**
+ * Refuses to delete a set that an agent still binds: its next deployment would fail, and under
+ * `pulumi up --target <set>` the agent is not updated first. The agents list names the bindings.
+ */
+async function refuseIfBound(ctx: CallContext): Promise<void> {
+    const bound = (await api().listAgents(ctx)).filter((a) => a.secretSet === ctx.setName || a.imagePullSecretSet === ctx.setName).map((a) => `"${a.name}"`);
+    if (bound.length === 0) return;
+    throw new PipecatError(
+        `Secret set "${ctx.setName}" was not deleted: ${bound.length > 1 ? "agents" : "agent"} ${bound.join(", ")} still ${bound.length > 1 ? "bind" : "binds"} it, ` +
+            "and deleting it would break their next deployment. If this run used `--target`, run `pulumi up` again including the agents " +
+            "(or without `--target`), so that they are moved to the new set first; otherwise bind the agents to another set, or delete them, then run the command again.",
+    );
 }
 export { deleteSet as delete };
 

@@ -229,15 +229,16 @@ interface Step {
 }
 
 const STEPS: Step[] = [
-    { op: OPS.createRegular, request: "existence check", route: "GET /secrets/:name", setName: REGULAR, skip: 0, word: "existence check", mutating: false },
+    { op: OPS.createRegular, request: "existence check", route: "GET /secrets", setName: undefined, skip: 0, word: "existence check", mutating: false },
     { op: OPS.createRegular, request: "PUT", route: "PUT /secrets/:name", setName: REGULAR, skip: 0, word: "create", mutating: true },
-    { op: OPS.createRegular, request: "readiness GET", route: "GET /secrets/:name", setName: REGULAR, skip: 1, word: "readiness check", mutating: false },
-    { op: OPS.createPull, request: "existence check", route: "GET /secrets/:name", setName: PULL, skip: 0, word: "existence check", mutating: false },
+    { op: OPS.createRegular, request: "readiness GET", route: "GET /secrets/:name", setName: REGULAR, skip: 0, word: "readiness check", mutating: false },
+    { op: OPS.createPull, request: "existence check", route: "GET /secrets", setName: undefined, skip: 0, word: "existence check", mutating: false },
     { op: OPS.createPull, request: "PUT", route: "PUT /secrets/:name", setName: PULL, skip: 0, word: "create", mutating: true },
-    { op: OPS.createPull, request: "readiness GET /secrets", route: "GET /secrets", setName: undefined, skip: 0, word: "readiness check", mutating: false },
+    { op: OPS.createPull, request: "readiness GET /secrets", route: "GET /secrets", setName: undefined, skip: 1, word: "readiness check", mutating: false },
     { op: OPS.update, request: "PUT", route: "PUT /secrets/:name", setName: REGULAR, skip: 0, word: "update", mutating: true },
     { op: OPS.update, request: "key DELETE", route: "DELETE /secrets/:name/:key", setName: REGULAR, skip: 0, word: "key deletion", mutating: true },
     { op: OPS.update, request: "readiness GET", route: "GET /secrets/:name", setName: REGULAR, skip: 0, word: "readiness check", mutating: false },
+    { op: OPS.delete, request: "bindings check", route: "GET /agents", setName: undefined, skip: 0, word: "delete", mutating: false },
     { op: OPS.delete, request: "DELETE", route: "DELETE /secrets/:name", setName: REGULAR, skip: 0, word: "delete", mutating: true },
     { op: OPS.readRegular, request: "GET", route: "GET /secrets/:name", setName: REGULAR, skip: 0, word: "read", mutating: false },
     { op: OPS.readPull, request: "GET /secrets", route: "GET /secrets", setName: undefined, skip: 0, word: "read", mutating: false },

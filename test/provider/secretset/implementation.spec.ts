@@ -112,7 +112,7 @@ describe("secretSetProvider against the emulator", () => {
         it("creates a regular set with exactly three requests and the seed spec's body", async () => {
             await setup();
             const outs = await create(agent);
-            assert.deepEqual(seen(), ["GET /secrets/voice-agent 404", "PUT /secrets/voice-agent 202", "GET /secrets/voice-agent 200"]);
+            assert.deepEqual(seen(), ["GET /secrets 200", "PUT /secrets/voice-agent 202", "GET /secrets/voice-agent 200"]);
             assert.deepEqual(emulator.requests[1]?.body, {
                 secrets: [
                     { secretKey: "DAILY_API_KEY", secretValue: V2 },
@@ -129,7 +129,7 @@ describe("secretSetProvider against the emulator", () => {
         it("creates an image-pull set from username and password, base64-encoded like Pipecat's CLI", async () => {
             await setup();
             const outs = await create(pull);
-            assert.deepEqual(seen(), ["GET /secrets/dockerhub-pull 404", "PUT /secrets/dockerhub-pull 202", "GET /secrets 200"]);
+            assert.deepEqual(seen(), ["GET /secrets 200", "PUT /secrets/dockerhub-pull 202", "GET /secrets 200"]);
             assert.deepEqual(emulator.requests[1]?.body, {
                 isImagePullSecret: true,
                 host: "https://index.docker.io/v1/",
@@ -142,7 +142,7 @@ describe("secretSetProvider against the emulator", () => {
         it("sends the region only when one is declared, after checking it against the organisation's regions", async () => {
             await setup();
             const outs = await create({ ...agent, region: "eu-central" });
-            assert.deepEqual(seen().slice(0, 3), ["GET /regions 200", "GET /secrets/voice-agent 404", "PUT /secrets/voice-agent 202"]);
+            assert.deepEqual(seen().slice(0, 3), ["GET /regions 200", "GET /secrets 200", "PUT /secrets/voice-agent 202"]);
             assert.deepEqual((emulator.requests[2]?.body as Props)["region"], "eu-central");
             assert.equal(outs["region"], "eu-central");
         });
@@ -153,7 +153,7 @@ describe("secretSetProvider against the emulator", () => {
             const message = await failure(create(agent));
             assert.match(message, /Secret set "voice-agent" already exists/);
             assert.match(message, /adopt: true/);
-            assert.deepEqual(seen(), ["GET /secrets/voice-agent 200"]);
+            assert.deepEqual(seen(), ["GET /secrets 200"]);
             assert.deepEqual(secretsOf("voice-agent"), { THEIRS: "x" });
         });
 
@@ -310,13 +310,13 @@ describe("secretSetProvider against the emulator", () => {
     });
 
     describe("delete", () => {
-        it("deletes the set, and counts a set already gone as deleted", async () => {
+        it("deletes the set after checking that no agent binds it, and counts a set the list no longer holds as deleted", async () => {
             await setup();
             const outs = await create(agent);
             emulator.clearRequests();
             await secretSetProvider.delete!("voice-agent", outs);
             await secretSetProvider.delete!("voice-agent", outs);
-            assert.deepEqual(seen(), ["DELETE /secrets/voice-agent 200", "DELETE /secrets/voice-agent 404"]);
+            assert.deepEqual(seen(), ["GET /agents 200", "DELETE /secrets/voice-agent 200", "GET /agents 200", "DELETE /secrets/voice-agent 404", "GET /secrets 200"]);
             assert.equal(emulator.snapshot()["voice-agent"], undefined);
         });
     });
@@ -338,8 +338,8 @@ describe("secretSetProvider against the emulator", () => {
             emulator.injectFault({ route: "GET /secrets/:name", drop: true, times: 1 });
             await create(agent);
             assert.equal(emulator.snapshot()["voice-agent"]?.status, "ready");
-            // random() = 0.5: half of 500 ms, 1 s, ... (full jitter)
-            assert.deepEqual(sleeps, [250, 250, 500]);
+            // random() = 0.5: half of 500 ms, 1 s, ... (full jitter): the PUT twice, then the readiness GET.
+            assert.deepEqual(sleeps, [250, 500, 250]);
         });
 
         it("gives up on a persistent 500 with a message naming the set and the step", async () => {

@@ -247,7 +247,7 @@ describe("the provider never loses a set", () => {
             // Someone else's set of the same name appears between the existence check and our PUT,
             // which merges into it; then provisioning fails.
             emulator.seed("voice-agent", { secrets: { THEIRS: V2 } });
-            emulator.injectFault({ route: "GET /secrets/:name", status: 404, body: '{"error":"Set not found","code":"NOT_FOUND"}' });
+            emulator.injectFault({ route: "GET /secrets", status: 200, body: '{"sets":[]}' });
             emulator.failProvisioning({ setName: "voice-agent" });
             const message = await failure(secretSetProvider.create(await checked(regular)));
             assert.match(message, /keys this program did not write \(THEIRS\), so it was left in place/);
@@ -257,7 +257,8 @@ describe("the provider never loses a set", () => {
         it("says nothing was left behind when the rollback found the set gone", async () => {
             await setup();
             emulator.failProvisioning({ setName: "voice-agent" });
-            emulator.injectFault({ route: "DELETE /secrets/:name", status: 404, body: '{"error":"Set not found","code":"NOT_FOUND"}' });
+            // Someone deleted it first: the DELETE is applied, and answered 404.
+            emulator.injectFault({ route: "DELETE /secrets/:name", status: 404, body: '{"error":"Set not found","code":"NOT_FOUND"}', afterApply: true });
             const message = await failure(create(regular));
             assert.match(message, /Nothing was left behind in Pipecat Cloud\. Run `pulumi up` to retry\./);
             assert.doesNotMatch(message, /deleted again/);
@@ -296,7 +297,6 @@ describe("the provider never loses a set", () => {
     describe("responses the provider does not know", () => {
         it("waits on an unknown status like pending and never mistakes it for ready", async () => {
             await setup({ readyAfterMs: 0 }, { "pipecat:readyTimeoutSeconds": "10" });
-            emulator.injectFault({ route: "GET /secrets/:name", status: 404, body: '{"error":"Set not found","code":"NOT_FOUND"}' });
             emulator.injectFault({ route: "GET /secrets/:name", status: 200, body: '{"secrets":[{"fieldName":"OPENAI_API_KEY"}],"region":"us-west","status":"provisioning","source":"managed"}', times: Infinity });
             const message = await failure(create(regular));
             assert.match(message, /still in status "provisioning" after \d+ s/);
@@ -367,7 +367,7 @@ describe("the provider never loses a set", () => {
                 emulator.clearRequests();
                 const message = await failure(create(inputs));
                 assert.match(message, /"voice-agent" exists in Pipecat Cloud as a referenced set .* neither creates, adopts nor writes it/);
-                assert.deepEqual(seen(), ["GET /secrets/voice-agent 200"]);
+                assert.deepEqual(seen(), ["GET /secrets 200"]);
             }
             assert.deepEqual(emulator.snapshot()["voice-agent"], { type: "secret", region: "us-west", status: "ready", secrets: {}, referenced: true });
         });
