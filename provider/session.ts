@@ -24,6 +24,8 @@ let client: PipecatClient | undefined;
 let hooks: TestHooks = {};
 /** The organisation's regions, fetched once per process when a declared region must be checked. */
 let regions: Promise<string[]> | undefined;
+/** The organisation's default region, fetched once per process when a resource without a region must be placed. */
+let defaultRegion: Promise<string | undefined> | undefined;
 const resetters: (() => void)[] = [];
 
 /**
@@ -36,6 +38,7 @@ export function configure(config: ConfigSource | undefined): void {
     settings = next;
     client = undefined;
     regions = undefined;
+    defaultRegion = undefined;
 }
 
 function fingerprint(s: Settings): string {
@@ -47,6 +50,7 @@ export function setTestHooks(next: TestHooks): void {
     hooks = next;
     client = undefined;
     regions = undefined;
+    defaultRegion = undefined;
     for (const reset of resetters) reset();
 }
 
@@ -85,6 +89,17 @@ export async function organisationRegions(ctx: CallContext | AgentContext): Prom
         return await regions;
     } catch (e) {
         regions = undefined;
+        throw e;
+    }
+}
+
+/** The organisation's default region (`GET /properties`), once per process; a failed fetch is tried again next time. */
+export async function organisationDefaultRegion(ctx: CallContext | AgentContext): Promise<string | undefined> {
+    defaultRegion ??= api().defaultRegion(ctx);
+    try {
+        return await defaultRegion;
+    } catch (e) {
+        defaultRegion = undefined;
         throw e;
     }
 }
@@ -180,7 +195,7 @@ export function isRecreated(kind: string, name: string): boolean {
  * serialized provider to these properties itself: without it a later delete could not run.
  */
 export function partlyApplied<E extends Error>(e: E, id: string, outs: object, raw: Readonly<Record<string, unknown>>): E {
-    return Object.assign(e, { id, properties: { ...dropUndefined({ ...outs }), [PROVIDER_KEY]: raw[PROVIDER_KEY] } });
+    return Object.assign(e, { id, properties: dropUndefined({ ...outs, [PROVIDER_KEY]: raw[PROVIDER_KEY] }) });
 }
 
 /** Pulumi adds the serialized provider to every input and output under this key. */

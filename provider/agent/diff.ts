@@ -18,8 +18,20 @@ export interface AgentDiff {
 
 /** Fields of the deployment spec: a difference is an update (a new deployment, unless only scaling changed). */
 const DEPLOYED = ["image", "buildId", "secretSet", "imagePullSecretSet", "autoScaling", "agentProfile", "maxSessionDuration", "nodeType", "krispViva", "enableKrisp", "websocketAuth"] as const;
-/** Fields that only this provider keeps: a new revision of a bound set is a forced redeploy. */
-const BOOKKEEPING = ["secretSetRevision", "imagePullSecretSetRevision", "adopt", "autonamePrefix"] as const;
+/** A new revision of a bound set: a forced redeploy (`mustForce`). */
+const REVISIONS = ["secretSetRevision", "imagePullSecretSetRevision"] as const;
+/**
+ * Inputs that carry nothing Pipecat Cloud runs: a change of only these (`adopt` dropped, a rename with
+ * `aliases`, a bound set's region as the set reports it) is no change of the agent, so no request.
+ */
+export const BOOKKEEPING = ["adopt", "autonamePrefix", "secretSetRegion", "imagePullSecretSetRegion"] as const;
+
+/**
+ * What an update sends for an optional field that is no longer declared: an update leaves a field it
+ * omits as it was, so a removed field is reset explicitly to the API's documented default. (A removed
+ * `websocketAuth` is refused by check instead: its documented default differs between Pipecat's pages.)
+ */
+export const RESETS = { krispViva: { audioFilter: null }, enableKrisp: false, nodeType: "arm" } as const;
 
 function same(a: unknown, b: unknown): boolean {
     return JSON.stringify(a) === JSON.stringify(b) && a !== UNKNOWN && b !== UNKNOWN;
@@ -27,7 +39,7 @@ function same(a: unknown, b: unknown): boolean {
 
 /** The properties whose new value differs from what was deployed (or last read back by refresh). */
 export function changedProperties(olds: Partial<AgentOutputs>, news: AgentInputs): string[] {
-    return [...DEPLOYED, ...BOOKKEEPING].filter((k) => !same(olds[k], news[k]) && !(olds[k] === undefined && news[k] === undefined));
+    return [...DEPLOYED, ...REVISIONS].filter((k) => !same(olds[k], news[k]) && !(olds[k] === undefined && news[k] === undefined));
 }
 
 /**
@@ -37,6 +49,8 @@ export function changedProperties(olds: Partial<AgentOutputs>, news: AgentInputs
  *   engine also replaces for its own reasons and then takes the order from the last answer.
  *   An autonamed agent gets a fresh name when it is replaced, so it is created first, without a gap.
  * - Unbinding a set replaces the agent: the API documents no way to remove a binding from an agent.
+ * - A change of only bookkeeping inputs (`BOOKKEEPING`) is no change: the engine records the new inputs
+ *   and sends nothing.
  */
 export function diffAgent(olds: Partial<AgentOutputs>, news: AgentInputs): AgentDiff {
     const replaces: string[] = [];
@@ -68,4 +82,37 @@ export function deploymentBody(ins: AgentInputs): Record<string, unknown> {
 
 export function createBody(ins: AgentInputs): Record<string, unknown> {
     return { serviceName: ins.name, ...(ins.region !== undefined ? { region: ins.region } : {}), ...deploymentBody(ins) };
+}
+
+/**
+ * The body of `POST /agents/{name}`: every declared field, each optional field no longer declared
+ * reset to its default (`RESETS`), and `forceRedeploy` when a bound set was rotated (`mustForce`).
+ */
+export function updateBody(olds: Partial<AgentOutputs>, news: AgentInputs, force: boolean): Record<string, unknown> {
+    const resets = Object.fromEntries(Object.entries(RESETS).filter(([k]) => olds[k as keyof typeof RESETS] !== undefined && news[k as keyof typeof RESETS] === undefined));
+    return { ...deploymentBody(news), ...resets, ...(force ? { forceRedeploy: true } : {}) };
+}
+
+/** What an agent found under a name shows of its configuration (`GET /agents/{name}`). */
+export interface FoundAgent {
+    readonly region: string | undefined;
+    readonly image: string | undefined;
+    readonly buildId: string | undefined;
+    readonly secretSet: string | undefined;
+    readonly imagePullSecretSet: string | undefined;
+}
+
+/**
+ * Where an agent found under the name differs from the one a create sent: after an attempt that got no
+ * answer, "already exists" is this create's own agent only if image or build, bindings and region are the
+ * ones sent. A build the answer does not show cannot prove anything, so it differs.
+ */
+export function differsFromSent(found: FoundAgent, sent: AgentInputs): string[] {
+    const differs: string[] = [];
+    if (sent.image !== undefined && found.image !== sent.image) differs.push("image");
+    if (sent.buildId !== undefined && found.buildId !== sent.buildId) differs.push("buildId");
+    if (found.secretSet !== sent.secretSet) differs.push("secretSet");
+    if (found.imagePullSecretSet !== sent.imagePullSecretSet) differs.push("imagePullSecretSet");
+    if (sent.region !== undefined && found.region !== sent.region) differs.push("region");
+    return differs;
 }

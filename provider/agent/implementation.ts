@@ -4,20 +4,19 @@
  * process, as SecretSet's does. It shares that process's settings and API client (`../session`).
  */
 import type * as dynamic from "@pulumi/pulumi/dynamic";
-import { type AgentContext, type AgentDetails, SET_NOT_READY } from "../api/client";
+import type { AgentContext, AgentDetails } from "../api/client";
 import { DeploymentError, PipecatError, isPipecatApiError, isPipecatError } from "../api/errors";
 import * as session from "../session";
-import { api, currentSettings, onReset, regionFailures, withoutProvider as strip } from "../session";
+import { api, currentSettings, onReset, partlyApplied, regionFailures, withoutProvider as strip } from "../session";
 import type { ConfigSource } from "../settings";
-import { changedProperties, createBody, deploymentBody, diffAgent, mustForce } from "./diff";
+import { changedProperties, createBody, deploymentBody, diffAgent, differsFromSent, mustForce, updateBody } from "./diff";
 import { dropUndefined } from "../inputs";
+import { KIND, inputFailures, placed, placementFailures } from "./placement";
 import { checkInputs } from "./schema";
 import type { AgentInputs, AgentOutputs } from "./types";
+import { deleteAndWait, waitUntilDeployed, whenSetsReady } from "./waits";
 
 type Props = Record<string, unknown>;
-
-/** A revision that crash-looped this many times fails the wait: it will not get better by itself. */
-const CRASH_LOOP_RESTARTS = 3;
 
 /** Agent names this process deployed during this run, each with the id of that deployment. */
 const deployedNames = new Map<string, string>();
@@ -28,16 +27,24 @@ export async function configure(req: { readonly config: ConfigSource }): Promise
 }
 
 export async function check(olds: Props, news: Props): Promise<dynamic.CheckResult> {
-    const result = checkInputs(strip(olds), strip(news), session.testHooks().random);
+    const old = strip(olds);
+    const result = checkInputs(old, strip(news), session.testHooks().random);
     if (!result.ok) return { inputs: news, failures: result.failures };
-    const ins = result.inputs;
-    const failures = await regionFailures(ins.region, olds["region"], typeof olds["name"] === "string", { step: "region check", agentName: ins.name }, "the agent", (t) => t);
+    const ins = placed(old, result.inputs);
+    let failures = inputFailures(old, ins);
+    if (failures.length === 0) {
+        failures = await regionFailures(ins.region, old["region"], typeof old["name"] === "string", { step: "region check", agentName: ins.name }, "the agent", (t) => t);
+    }
+    if (failures.length === 0) failures = await placementFailures(old, ins);
     if (failures.length > 0) return { inputs: news, failures };
     return { inputs: { ...ins } };
 }
 
 export async function diff(_id: string, olds: Props, news: Props): Promise<dynamic.DiffResult> {
-    return diffAgent(strip(olds) as Partial<AgentOutputs>, strip(news) as unknown as AgentInputs);
+    const before = strip(olds) as Partial<AgentOutputs>;
+    const ins = strip(news) as unknown as AgentInputs;
+    session.rememberPlace(KIND, ins, { name: before.name, region: before.region });
+    return diffAgent(before, ins);
 }
 
 function mayAdopt(name: string, declared: boolean | undefined): boolean {
@@ -45,36 +52,60 @@ function mayAdopt(name: string, declared: boolean | undefined): boolean {
     return declared === true || named.has(name) || named.has("*");
 }
 
+const ALREADY_EXISTS = /^service already exists/i;
+
 export async function create(props: Props): Promise<dynamic.CreateResult> {
-    const ins = strip(props) as unknown as AgentInputs;
+    const declared = strip(props) as unknown as AgentInputs;
+    // `pulumi up --replace` creates without checking the inputs again: the old agent's region is still remembered.
+    const where = declared.region ?? session.replacedPlace(KIND, declared)?.region;
+    const ins: AgentInputs = where === undefined ? declared : { ...declared, region: where };
     return guard(async () => {
         const ctx: AgentContext = { step: "create", agentName: ins.name };
+        let created: AgentDetails | "created-earlier";
         try {
-            await whenSetsReady(() => api().createAgent(ctx, createBody(ins)));
+            created = await whenSetsReady(ins, () => api().createAgent(ctx, createBody(ins)));
         } catch (e) {
-            if (!(isPipecatApiError(e) && e.status === 400 && /^service already exists/i.test(e.apiMessage ?? ""))) throw e;
+            // Refused: this create made nothing, so nothing is rolled back.
+            if (!(isPipecatApiError(e) && e.status === 400 && ALREADY_EXISTS.test(e.apiMessage ?? ""))) throw e;
             if (!mayAdopt(ins.name, ins.adopt)) throw refusedExisting(ins.name);
             return { id: ins.name, outs: await adopt(ins) };
         }
+        if (created === "created-earlier") {
+            // An attempt got no answer, and the retry met "already exists": ours only if it is what was sent.
+            const found = await api().getAgent({ step: "existence check", agentName: ins.name });
+            const differs = found === "absent" ? ["it is gone"] : differsFromSent(found, ins);
+            if (differs.length > 0) {
+                if (mayAdopt(ins.name, ins.adopt)) return { id: ins.name, outs: await adopt(ins) };
+                throw refusedExisting(ins.name, differs);
+            }
+        }
         try {
-            return { id: ins.name, outs: deployed(ins, await waitUntilDeployed(ins.name)) };
+            return { id: ins.name, outs: deployed(ins, await waitUntilDeployed(ins.name, created === "created-earlier" ? undefined : created.desiredDeploymentId)) };
         } catch (e) {
             throw await rolledBack(e, ins.name);
         }
     });
 }
 
-function refusedExisting(name: string): PipecatError {
+function refusedExisting(name: string, differs?: readonly string[]): PipecatError {
+    const lost =
+        differs === undefined
+            ? ""
+            : `A first attempt got no answer, and the agent now found under the name differs from the one sent (${differs.join(", ")}), so it is not taken as this create's. `;
     return new PipecatError(
         `Agent "${name}" already exists in Pipecat Cloud, so it was not created (agent names are unique across regions, and it may ` +
-            "belong to someone else). To manage it with this program, set `adopt: true` on the Agent: it is then redeployed with the " +
+            `belong to someone else). ${lost}To manage it with this program, set \`adopt: true\` on the Agent: it is then redeployed with the ` +
             "declared configuration and `pulumi destroy` deletes it. Otherwise choose another name. If this is a replacement of an agent " +
             "of this stack (`pulumi up --replace`, `replacementTrigger`), Pulumi creates the new agent before deleting the old one, which " +
             "cannot work under one name: give the resource the option `deleteBeforeReplace: true`.",
     );
 }
 
-/** Takes over an existing agent: checked first, then redeployed (forced) with exactly the declared configuration. */
+/**
+ * Takes over an existing agent: checked first, then redeployed (forced) with exactly the declared
+ * configuration. A binding the program does not declare cannot be removed through the API, so such an
+ * agent is refused rather than adopted with a configuration Pulumi would not report.
+ */
 async function adopt(ins: AgentInputs): Promise<AgentOutputs> {
     const found = await api().getAgent({ step: "adoption", agentName: ins.name });
     if (found === "absent") throw new PipecatError(`Agent "${ins.name}" was reported to exist but could not be read: run \`pulumi up\` again.`);
@@ -84,20 +115,29 @@ async function adopt(ins: AgentInputs): Promise<AgentOutputs> {
                 `so nothing was changed. Declare \`region: "${found.region}"\` (or leave region out) to adopt it where it is.`,
         );
     }
-    await whenSetsReady(() => api().updateAgent({ step: "adoption", agentName: ins.name }, { ...deploymentBody(ins), forceRedeploy: true }));
-    return deployed(ins, await waitUntilDeployed(ins.name));
+    const undeclared = (["secretSet", "imagePullSecretSet"] as const).filter((b) => found[b] !== undefined && ins[b] === undefined);
+    if (undeclared.length > 0) {
+        const what = undeclared.map((b) => `${b} "${found[b]}"`).join(" and ");
+        throw new PipecatError(
+            `Agent "${ins.name}" is bound to ${what} in Pipecat Cloud, which the program does not declare, and the API cannot remove a binding: ` +
+                `adopting it would leave a binding Pulumi does not show, so nothing was changed. Declare ${undeclared.map((b) => `\`${b}: "${found[b]}"\``).join(" and ")} ` +
+                "to adopt the agent as it is, or delete the agent in Pipecat Cloud first to create it afresh.",
+        );
+    }
+    const sent = await whenSetsReady(ins, () => api().updateAgent({ step: "adoption", agentName: ins.name }, { ...deploymentBody(ins), forceRedeploy: true }));
+    return deployed(ins, await waitUntilDeployed(ins.name, sent.desiredDeploymentId, found.desiredDeploymentId));
 }
 
 /**
  * Deletes the agent a failed create made, so that the next `pulumi up` creates it afresh instead of
- * refusing it as a stranger's; the error then says so.
+ * refusing it as a stranger's; the error then says so. Only called once the create proved the agent its own.
  */
 async function rolledBack(e: unknown, name: string): Promise<unknown> {
     if (!isPipecatError(e)) return e;
     let cleanup: string;
     try {
         cleanup =
-            (await api().deleteAgent({ step: "delete", agentName: name })) === "absent"
+            (await deleteAndWait({ step: "delete", agentName: name })) === "absent"
                 ? "Nothing was left behind in Pipecat Cloud."
                 : "The agent was deleted again, so the next `pulumi up` creates it afresh.";
     } catch {
@@ -113,24 +153,28 @@ const RAISE_DEPLOY_BOUND = "To wait longer, raise the bound, for example `pulumi
 export async function update(_id: string, olds: Props, news: Props): Promise<dynamic.UpdateResult> {
     const before = strip(olds) as Partial<AgentOutputs>;
     const ins = strip(news) as unknown as AgentInputs;
+    const region = before.region ?? ins.region ?? "";
     return guard(async () => {
         const force = mustForce(before, ins);
-        const deployment = changedProperties(before, ins).filter((k) => k !== "adopt" && k !== "autonamePrefix");
-        if (!force && deployment.every((k) => k === "secretSetRevision" || k === "imagePullSecretSetRevision")) {
-            // Bookkeeping only (`adopt`, or a revision of a set no longer bound): nothing to send.
-            return { outs: { ...kept(before), ...ins, region: before.region ?? ins.region ?? "" } };
+        const deployment = changedProperties(before, ins);
+        // A deployment left unfinished by an earlier `up` (`ready: false`) is sent again and waited on.
+        if (!force && before.ready !== false && deployment.every((k) => k === "secretSetRevision" || k === "imagePullSecretSetRevision")) {
+            // Bookkeeping only (a revision of a set no longer bound, `adopt`, a rename): nothing to send.
+            return { outs: { ...kept(before), ...ins, region } };
         }
         const ctx: AgentContext = { step: "update", agentName: ins.name };
-        await whenSetsReady(() => api().updateAgent(ctx, { ...deploymentBody(ins), ...(force ? { forceRedeploy: true } : {}) }));
+        const sent = await whenSetsReady(ins, () => api().updateAgent(ctx, updateBody(before, ins, force)));
         try {
-            return { outs: deployed(ins, await waitUntilDeployed(ins.name)) };
+            return { outs: deployed(ins, await waitUntilDeployed(ins.name, sent.desiredDeploymentId, before.deploymentId)) };
         } catch (e) {
-            if (isPipecatError(e)) {
-                e.message +=
-                    " Pipecat Cloud keeps serving the previous deployment, if one was ready." +
-                    (e instanceof DeploymentError && e.timedOut ? ` ${RAISE_DEPLOY_BOUND}.` : " Fix the cause, then run `pulumi up`.");
-            }
-            throw e;
+            if (!isPipecatError(e)) throw e;
+            e.message +=
+                " Pipecat Cloud keeps serving the previous deployment, if one was ready." +
+                (e instanceof DeploymentError && e.timedOut ? ` ${RAISE_DEPLOY_BOUND}.` : " Fix the cause, then run `pulumi up`.");
+            // Pipecat Cloud holds the new configuration as its desired deployment: the state says so, so that
+            // reverting the program is a change, and the next `up` finishes or undoes this one.
+            const outs: AgentOutputs = { ...ins, region, deploymentId: sent.desiredDeploymentId ?? "", ready: false, available: sent.available };
+            throw partlyApplied(e, ins.name, outs, news);
         }
     });
 }
@@ -145,22 +189,36 @@ export async function read(id: string, props: Props): Promise<dynamic.ReadResult
     return guard(async () => {
         const found = await api().getAgent({ step: "read", agentName: name });
         if (found === "absent") return { id: "", props: {} };
-        // What Pipecat Cloud runs: an image, scaling or binding changed outside Pulumi shows in the next
-        // preview as a change, and `up` deploys the declared ones again. A build's image is Pipecat's own.
-        const outs = {
-            ...(olds as AgentOutputs),
-            name,
-            region: found.region ?? olds.region ?? "",
-            ...(olds.buildId === undefined && found.image !== undefined ? { image: found.image } : {}),
-            ...(found.autoScaling !== undefined ? { autoScaling: found.autoScaling } : {}),
-            secretSet: found.secretSet,
-            imagePullSecretSet: found.imagePullSecretSet,
-            deploymentId: found.desiredDeploymentId ?? olds.deploymentId ?? "",
-            ready: found.ready,
-            available: found.available,
-        };
-        return { id, props: dropUndefined(outs) };
+        return { id, props: dropUndefined({ ...readBack(olds, found), name }) };
     });
+}
+
+/**
+ * What Pipecat Cloud runs, for every field diff compares: a change made outside Pulumi shows in the next
+ * preview as a change, and `up` deploys the declared configuration again. Optional fields the program
+ * does not declare are left to Pipecat (not read into the state); a build's image is Pipecat's own.
+ */
+function readBack(olds: Partial<AgentOutputs>, found: AgentDetails): Record<string, unknown> {
+    const declared = <K extends keyof AgentOutputs>(k: K, value: AgentOutputs[K] | undefined) => (olds[k] === undefined ? {} : { [k]: value ?? olds[k] });
+    const krisp = found.krispAudioFilter === undefined ? olds.krispViva : found.krispAudioFilter === null ? undefined : { audioFilter: found.krispAudioFilter };
+    return {
+        ...olds,
+        region: found.region ?? olds.region ?? "",
+        ...(olds.buildId === undefined && found.image !== undefined ? { image: found.image } : {}),
+        ...(olds.buildId !== undefined && found.buildId !== undefined ? { buildId: found.buildId } : {}),
+        ...(found.autoScaling !== undefined ? { autoScaling: found.autoScaling } : {}),
+        secretSet: found.secretSet,
+        imagePullSecretSet: found.imagePullSecretSet,
+        ...declared("agentProfile", found.agentProfile),
+        ...declared("maxSessionDuration", found.maxSessionDuration),
+        ...declared("nodeType", found.nodeType),
+        ...declared("enableKrisp", found.enableKrisp),
+        ...declared("websocketAuth", found.websocketAuth),
+        ...(olds.krispViva === undefined ? {} : { krispViva: krisp }),
+        deploymentId: found.desiredDeploymentId ?? olds.deploymentId ?? "",
+        ready: found.ready,
+        available: found.available,
+    };
 }
 
 async function deleteAgent(id: string, props: Props): Promise<void> {
@@ -170,7 +228,7 @@ async function deleteAgent(id: string, props: Props): Promise<void> {
     // Another resource of this stack deployed this name during this run (a replacement the engine
     // created first, adopting the agent): it is that resource's now.
     if (newer !== undefined && newer !== olds.deploymentId) return;
-    await guard(() => api().deleteAgent({ step: "delete", agentName: name }));
+    await guard(() => deleteAndWait({ step: "delete", agentName: name }));
 }
 export { deleteAgent as delete };
 
@@ -179,81 +237,6 @@ function deployed(ins: AgentInputs, found: AgentDetails): AgentOutputs {
     const deploymentId = found.desiredDeploymentId ?? "";
     deployedNames.set(ins.name, deploymentId);
     return { ...ins, region: found.region ?? ins.region ?? "", deploymentId, ready: found.ready, available: found.available };
-}
-
-/**
- * Sends a deploy (create or update), retrying the 409 Pipecat Cloud answers while a bound set is
- * still `pending` (or `failed`) with backoff, within `pipecat:readyTimeoutSeconds`. Pipecat's CLI and
- * GitHub Action do not retry it; sets created by this program are ready before the agent is deployed,
- * so this covers sets updated just before, and sets this program does not manage.
- */
-async function whenSetsReady<T>(send: () => Promise<T>): Promise<T> {
-    const timeout = currentSettings().readyTimeoutMs;
-    const started = session.now();
-    for (let delay = 1000; ; delay = Math.min(delay * 2, 5000)) {
-        try {
-            return await send();
-        } catch (e) {
-            if (!(isPipecatApiError(e) && e.status === 409 && SET_NOT_READY.test(e.apiMessage ?? ""))) throw e;
-            const waited = session.now() - started;
-            if (waited + delay > timeout) {
-                e.message += ` The provider retried for ${Math.round(waited / 1000)} s (pipecat:readyTimeoutSeconds is ${timeout / 1000}).`;
-                throw e;
-            }
-        }
-        await session.sleep(delay);
-    }
-}
-
-/**
- * Polls until the agent's deployment is complete: `desiredDeploymentId == reconciledDeploymentId` and
- * `ready`, as Pipecat's CLI waits, within `pipecat:deployTimeoutSeconds`. A revision that `Failed`, or
- * that crash-loops, fails at once with Pipecat's health reason and message.
- */
-async function waitUntilDeployed(name: string): Promise<AgentDetails> {
-    const ctx: AgentContext = { step: "deployment check", agentName: name };
-    const timeout = currentSettings().deployTimeoutMs;
-    const started = session.now();
-    for (let delay = 1000; ; delay = Math.min(delay * 2, 5000)) {
-        const found = await api().getAgent(ctx);
-        if (found === "absent") throw new DeploymentError(`Agent "${name}" disappeared while the provider waited for its deployment.`);
-        if (found.error !== undefined) throw new DeploymentError(`Pipecat Cloud reported an error for agent "${name}": ${clip(found.error)}.`);
-        const problem = deploymentProblem(found);
-        if (problem !== undefined) throw new DeploymentError(`Deployment ${short(found.desiredDeploymentId)}of agent "${name}" ${problem}.`);
-        if (found.desiredDeploymentId !== undefined && found.desiredDeploymentId === found.reconciledDeploymentId && found.ready) return found;
-        const waited = session.now() - started;
-        if (waited + delay > timeout) {
-            const phase = found.current?.phase;
-            throw new DeploymentError(
-                `Deployment ${short(found.desiredDeploymentId)}of agent "${name}" was not complete after ${Math.round(waited / 1000)} s ` +
-                    `(${phase ? `phase ${phase}` : "not yet reconciled"}; pipecat:deployTimeoutSeconds is ${timeout / 1000}).`,
-                { timedOut: true },
-            );
-        }
-        await session.sleep(delay);
-    }
-}
-
-/** Why the desired revision will not become ready by waiting, in Pipecat's words; undefined while it may. */
-function deploymentProblem(found: AgentDetails): string | undefined {
-    const current = found.current;
-    if (current === undefined || (current.deploymentId !== undefined && current.deploymentId !== found.desiredDeploymentId)) return undefined;
-    const { reason, message, restartCount, lastExitCode } = current.health;
-    const said = [reason, lastExitCode !== undefined ? `exit ${lastExitCode}` : undefined].filter((p) => p !== undefined).join(", ");
-    const detail = `${said ? `: ${said}` : ""}${message ? ` ("${clip(message)}")` : ""}`;
-    if (current.phase === "Failed") return `failed${detail}`;
-    if (reason === "CrashLoopBackOff" && (restartCount ?? 0) >= CRASH_LOOP_RESTARTS) return `is crash-looping (${restartCount} restarts)${detail}`;
-    return undefined;
-}
-
-function short(id: string | undefined): string {
-    return id ? `${id.slice(0, 8)} ` : "";
-}
-
-/** The last line of a health message, at most 300 characters: the part Pipecat's CLI shows. */
-function clip(text: string): string {
-    const last = text.trim().split("\n").pop()?.trim() ?? "";
-    return last.length > 300 ? `${last.slice(0, 300)}…` : last;
 }
 
 /** Runs an operation so that anything it throws that is not ours (a bug) is rebuilt without its cause. */

@@ -63,8 +63,10 @@ const inputsSchema = z
         buildId: orUnknown(z.string({ error: "must be a string" }).regex(UUID, { error: "must be the UUID of a successful build" })).optional(),
         secretSet: orUnknown(setName("a regular secret set")).optional(),
         secretSetRevision: z.string().optional(),
+        secretSetRegion: z.string().optional(),
         imagePullSecretSet: orUnknown(setName("an image-pull secret set")).optional(),
         imagePullSecretSetRevision: z.string().optional(),
+        imagePullSecretSetRegion: z.string().optional(),
         autoScaling: orUnknown(autoScaling).optional(),
         agentProfile: orUnknown(oneOf(AGENT_PROFILES)).optional(),
         maxSessionDuration: orUnknown(

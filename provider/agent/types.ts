@@ -22,8 +22,11 @@ export interface AgentInputs {
     readonly secretSet?: string;
     /** The bound SecretSet's `revision` when the program passed the resource: a new one redeploys with force. */
     readonly secretSetRevision?: string;
+    /** The bound SecretSet's region when the program passed the resource: checked against the agent's before anything is sent. */
+    readonly secretSetRegion?: string;
     readonly imagePullSecretSet?: string;
     readonly imagePullSecretSetRevision?: string;
+    readonly imagePullSecretSetRegion?: string;
     readonly autoScaling: AutoScaling;
     readonly agentProfile: string;
     readonly maxSessionDuration: number;

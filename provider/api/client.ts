@@ -431,7 +431,7 @@ export class PipecatClient {
     }
 
     /** GET /agents: the names of the organisation's agents. */
-    private async agentNames(ctx: CallContext | AgentContext): Promise<string[]> {
+    async agentNames(ctx: CallContext | AgentContext): Promise<string[]> {
         const body = await this.call(ctx, "GET", "/agents", undefined, (res) => parseJson(res, agentListResponse, false));
         return body.services.map((a) => a.name);
     }
@@ -762,7 +762,7 @@ export function apiErrorMessage(
 ): string {
     const said = error !== undefined ? `: "${error}"` : "";
     const head = `${describe(ctx)}: Pipecat Cloud answered ${method} ${path} with ${status}${code ? ` ${code}` : ""}${said}.`;
-    if (status === 404 && LISTS.test(path)) {
+    if (status === 404 && method === "GET" && LISTS.test(path)) {
         return `${head} Pipecat Cloud's lists are never missing, so the API URL is wrong: pipecat:apiUrl (or PIPECAT_API_URL) is ${apiUrl}; Pipecat Cloud's is ${DEFAULT_API_URL}.`;
     }
     if ("agentName" in ctx) {

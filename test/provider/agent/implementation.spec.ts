@@ -114,10 +114,10 @@ describe("the Agent provider", () => {
             assert.deepEqual(emulator.runningSecrets("voice-agent"), { OPENAI_API_KEY: V2 });
         });
 
-        it("gives up on a set that stays unready after pipecat:readyTimeoutSeconds, naming the set and the setting", async () => {
-            await setup({}, { "pipecat:readyTimeoutSeconds": "20" });
-            await secretSet("voice-secrets", V1);
-            emulator.failProvisioning({ setName: "voice-secrets" });
+        it("gives up on a set that stays pending after pipecat:readyTimeoutSeconds, naming the set and the setting", async () => {
+            await setup({ readyAfterMs: 600_000 }, { "pipecat:readyTimeoutSeconds": "20" });
+            emulator.seed("voice-secrets", { secrets: { OPENAI_API_KEY: V1 } });
+            // A write behind the program's back leaves the set pending for longer than the bound.
             await fetch(`${emulator.url}/secrets/voice-secrets`, {
                 method: "PUT",
                 headers: { Authorization: `Bearer ${KEY}`, "Content-Type": "application/json" },
@@ -126,6 +126,24 @@ describe("the Agent provider", () => {
             const message = await failure(create(voice));
             assert.match(message, /Secret set 'voice-secrets' is not yet ready/);
             assert.match(message, /retried for \d+ s \(pipecat:readyTimeoutSeconds is 20\)/);
+            assert.equal(emulator.agent("voice-agent"), undefined, "nothing was created");
+        });
+
+        it("fails at once, with the set's own message, when a bound set failed to provision: no wait can fix it", async () => {
+            await setup({}, { "pipecat:readyTimeoutSeconds": "20" });
+            await secretSet("voice-secrets", V1);
+            emulator.failProvisioning({ setName: "voice-secrets" });
+            await fetch(`${emulator.url}/secrets/voice-secrets`, {
+                method: "PUT",
+                headers: { Authorization: `Bearer ${KEY}`, "Content-Type": "application/json" },
+                body: JSON.stringify({ secrets: [{ secretKey: "OPENAI_API_KEY", secretValue: V2 }] }),
+            });
+            clock += 5_000; // provisioning has failed by now
+            emulator.clearRequests();
+            const message = await failure(create(voice));
+            assert.match(message, /its secret set "voice-secrets" failed to provision: "Provisioning of secret set 'voice-secrets' .*failed/);
+            assert.match(message, /waiting cannot fix that/);
+            assert.equal(seen().filter((r) => r.startsWith("POST /agents")).length, 1, "the 409 was not retried");
             assert.equal(emulator.agent("voice-agent"), undefined, "nothing was created");
         });
 
@@ -171,7 +189,8 @@ describe("the Agent provider", () => {
             const adopted = await create({ ...voice, adopt: true, image: "registry.example/voice-agent:0.2" });
             assert.equal(adopted["image"], "registry.example/voice-agent:0.2");
             assert.equal(emulator.agent("voice-agent")?.deployments.at(-1)?.forced, true);
-            assert.match(await failure(create({ ...voice, adopt: true, region: "eu-central" })), /exists in region "us-west" but is declared in region "eu-central"/);
+            const elsewhere = { name: "voice-agent", image: IMAGE, adopt: true, region: "eu-central" };
+            assert.match(await failure(create(elsewhere)), /exists in region "us-west" but is declared in region "eu-central"/);
         });
 
         it("names a bound set that does not exist, and what to do", async () => {
@@ -247,17 +266,33 @@ describe("the Agent provider", () => {
     });
 
     describe("delete", () => {
-        it("counts only the API's own 'Service not found' as gone; any other 404 names pipecat:apiUrl", async () => {
+        it("counts an agent as gone only when the agents list no longer holds it, whatever a 404 says", async () => {
             await setup();
             await secretSet("voice-secrets", V1);
             const outs = await create(voice);
-            await agentProvider.delete!("voice-agent", outs);
-            await agentProvider.delete!("voice-agent", outs); // already gone: fine
-            for (const body of ["<html>Not Found</html>", JSON.stringify({ error: "Route not found: DELETE /agents/voice-agent", code: "NOT_FOUND" })]) {
+            for (const body of ["<html>Not Found</html>", JSON.stringify({ error: "Not found", code: "NOT_FOUND" }), JSON.stringify({ error: "Service not found" })]) {
                 emulator.injectFault({ route: "DELETE /agents/:name", status: 404, body, times: 1 });
                 const message = await failure(agentProvider.delete!("voice-agent", outs));
-                assert.match(message, /pipecat:apiUrl \(or PIPECAT_API_URL\) is http:\/\/127\.0\.0\.1/);
+                assert.match(message, /its own list still holds "voice-agent", so it is not taken as gone/);
+                assert.match(message, /check pipecat:apiUrl \(or PIPECAT_API_URL\), which is http:\/\/127\.0\.0\.1/);
+                assert.ok(emulator.agent("voice-agent"), "the agent still runs");
             }
+            emulator.clearRequests();
+            await agentProvider.delete!("voice-agent", outs);
+            await agentProvider.delete!("voice-agent", outs); // already gone: fine
+            assert.deepEqual(seen(), ["DELETE /agents/voice-agent 200", "GET /agents 200", "DELETE /agents/voice-agent 404", "GET /agents 200"]);
+        });
+
+        it("refuses to call an agent gone or missing at a URL without /v1: the lists are never missing there", async () => {
+            await setup();
+            await secretSet("voice-secrets", V1);
+            const outs = await create(voice);
+            const values: Record<string, string> = { "pipecat:apiKey": KEY, "pipecat:apiUrl": emulator.url.replace(/\/v1$/, "") };
+            await agentProvider.configure!({ config: { get: (k: string) => values[k], require: (k: string) => values[k] ?? assert.fail(k) } });
+            for (const op of [agentProvider.delete!("voice-agent", outs), agentProvider.read!("voice-agent", outs)]) {
+                assert.match(await failure(op), /lists are never missing, so the API URL is wrong: pipecat:apiUrl \(or PIPECAT_API_URL\) is http:\/\/127\.0\.0\.1:\d+;/);
+            }
+            assert.ok(emulator.agent("voice-agent"), "the agent still runs");
         });
 
         it("leaves an agent alone that a newer resource of the stack deployed under the same name in this run", async () => {

@@ -1,0 +1,104 @@
+/**
+ * Where an agent will run, and whether what it binds is there too, decided by `check` before anything
+ * is sent or deleted. A move is a replacement that deletes the running agent first under the same name,
+ * so a move the API would refuse (a set or build in another region) must fail in the preview, not after
+ * the delete.
+ */
+import type { CallContext } from "../api/client";
+import { isPipecatError } from "../api/errors";
+import { type CheckFailure, UNKNOWN } from "../inputs";
+import * as session from "../session";
+import { api, currentSettings } from "../session";
+import type { AgentInputs } from "./types";
+
+type Props = Record<string, unknown>;
+
+/** The kind of resource, for what the session remembers per process. */
+export const KIND = "Agent";
+
+const known = (v: unknown): v is string => typeof v === "string" && v !== UNKNOWN;
+
+/**
+ * The region the agent will use, so that the preview shows it: the declared one; else the one its
+ * inputs already hold (a region no longer declared keeps the agent where it is); else, for a
+ * replacement, the old agent's (a replacement's check gets no old inputs; the diff before it saw them).
+ */
+export function placed(old: Props, ins: AgentInputs): AgentInputs {
+    const replaced = Object.keys(old).length === 0 ? session.replacedPlace(KIND, ins) : undefined;
+    const region = ins.region ?? (typeof old["region"] === "string" ? old["region"] : undefined) ?? replaced?.region;
+    return region === undefined ? ins : { ...ins, region };
+}
+
+/** Whether these inputs place an agent anew: a create (or a replacement's), or a region that changed. */
+export function placesAnew(old: Props, ins: AgentInputs): boolean {
+    return Object.keys(old).length === 0 || (ins.region !== undefined && ins.region !== old["region"]);
+}
+
+/**
+ * Failures that need no API: a bound SecretSet resource whose region is known and is not the agent's
+ * (so also in a pull-request preview without a key), and a `websocketAuth` no longer declared.
+ */
+export function inputFailures(old: Props, ins: AgentInputs): CheckFailure[] {
+    const failures: CheckFailure[] = [];
+    if (typeof old["websocketAuth"] === "string" && ins.websocketAuth === undefined) {
+        failures.push({
+            property: "",
+            reason:
+                `websocketAuth: no longer declared (it was "${old["websocketAuth"]}"). An update leaves out a field it does not send, so ` +
+                "the agent would keep it, and Pipecat's pages disagree on its default (\"none\" or \"token\"): declare websocketAuth: \"none\" or \"token\"",
+        });
+    }
+    if (!known(ins.region)) return failures;
+    for (const [binding, region] of [
+        ["secretSet", ins.secretSetRegion],
+        ["imagePullSecretSet", ins.imagePullSecretSetRegion],
+    ] as const) {
+        if (known(region) && region !== ins.region) failures.push(elsewhere(binding, ins[binding], region, ins.region));
+    }
+    return failures;
+}
+
+/**
+ * With an API key: each bound set (from the sets list) and the build (`GET /builds/{id}`) must be in the
+ * region the agent will use (for a new agent without one, the organisation's default). For an agent that
+ * exists, what cannot be checked fails too: it is about to be deleted first.
+ */
+export async function placementFailures(old: Props, ins: AgentInputs): Promise<CheckFailure[]> {
+    if (currentSettings().apiKey === undefined || !placesAnew(old, ins)) return [];
+    const exists = Object.keys(old).length > 0;
+    const ctx: CallContext = { step: "region check", setName: known(ins.secretSet) ? ins.secretSet : ins.name };
+    const bound = (["secretSet", "imagePullSecretSet"] as const).filter((b) => known(ins[b]));
+    if (bound.length === 0 && !known(ins.buildId)) return [];
+    try {
+        const target = ins.region ?? (await session.organisationDefaultRegion(ctx));
+        if (!known(target)) return [];
+        const failures: CheckFailure[] = [];
+        if (bound.length > 0) {
+            const sets = await api().list(ctx);
+            for (const binding of bound) {
+                const region = sets.find((s) => s.name === ins[binding])?.region;
+                if (region !== undefined && region !== target) failures.push(elsewhere(binding, ins[binding], region, target));
+            }
+        }
+        if (known(ins.buildId)) {
+            const build = await api().getBuild({ step: "region check", agentName: ins.name }, ins.buildId);
+            if (build === "absent" && exists) failures.push({ property: "", reason: `buildId: build ${ins.buildId} was not found, so the agent was not moved` });
+            else if (build !== "absent" && build.region !== undefined && build.region !== target) {
+                failures.push({ property: "", reason: `buildId: build ${ins.buildId} is in region "${build.region}", but the agent would be in "${target}": build again in "${target}", or keep the agent in "${build.region}"` });
+            }
+        }
+        return failures;
+    } catch (e) {
+        if (!exists || !isPipecatError(e)) return [];
+        return [{ property: "", reason: `region: where the agent's sets and build are could not be checked, so the agent was not moved (${e.message})` }];
+    }
+}
+
+function elsewhere(binding: string, set: string | undefined, region: string, target: string): CheckFailure {
+    return {
+        property: "",
+        reason:
+            `${binding}: set "${set}" is in region "${region}", but the agent would be in "${target}", and an agent's sets must be in its region. ` +
+            `Create the set in "${target}" (a SecretSet with region: "${target}"), or keep the agent in "${region}"`,
+    };
+}

@@ -1,0 +1,136 @@
+/**
+ * How the Agent provider waits: for bound sets to be ready before a deploy is accepted, for a
+ * deployment to complete, and for a deleted agent's name to be free. Bounded by the settings, on the
+ * session's clock (a fake one in tests).
+ */
+import { type AgentContext, type AgentDetails, SET_NOT_READY } from "../api/client";
+import { DeploymentError, PipecatError, isPipecatApiError } from "../api/errors";
+import * as session from "../session";
+import { api, currentSettings } from "../session";
+import type { AgentInputs } from "./types";
+
+/** A revision that crash-looped this many times fails the wait: it will not get better by itself. */
+export const CRASH_LOOP_RESTARTS = 3;
+
+/**
+ * Sends a deploy (create or update), retrying the 409 Pipecat Cloud answers while a bound set is
+ * still `pending`, with backoff (1 s doubling to 5 s), within `pipecat:readyTimeoutSeconds`. Pipecat's
+ * CLI and GitHub Action do not retry it; sets created by this program are ready before the agent is
+ * deployed, so this covers sets updated just before, and sets this program does not manage. A bound
+ * set that `failed` fails at once with the set's own message: no wait can fix it.
+ */
+export async function whenSetsReady<T>(ins: AgentInputs, send: () => Promise<T>): Promise<T> {
+    const timeout = currentSettings().readyTimeoutMs;
+    const started = session.now();
+    for (let delay = 1000; ; delay = Math.min(delay * 2, 5000)) {
+        try {
+            return await send();
+        } catch (e) {
+            if (!(isPipecatApiError(e) && e.status === 409 && SET_NOT_READY.test(e.apiMessage ?? ""))) throw e;
+            await refuseFailedSets(ins);
+            const waited = session.now() - started;
+            if (waited + delay > timeout) {
+                e.message += ` The provider retried for ${Math.round(waited / 1000)} s (pipecat:readyTimeoutSeconds is ${timeout / 1000}).`;
+                throw e;
+            }
+        }
+        await session.sleep(delay);
+    }
+}
+
+/** Fails with the set's `errorMessage` when a bound set's provisioning failed (the list says so). */
+async function refuseFailedSets(ins: AgentInputs): Promise<void> {
+    const bound = [ins.secretSet, ins.imagePullSecretSet].filter((s): s is string => s !== undefined);
+    const ctx = { step: "deployment check" as const, setName: bound[0] ?? ins.name };
+    const failed = (await api().list(ctx)).filter((s) => bound.includes(s.name) && s.status === "failed");
+    for (const set of failed) {
+        const found = set.type === "imagePullSecret" ? undefined : await api().lookup({ ...ctx, setName: set.name });
+        const said = found?.kind === "regular" && found.set.errorMessage ? `: "${found.set.errorMessage}"` : "";
+        throw new PipecatError(
+            `Agent "${ins.name}" was not deployed: its secret set "${set.name}" failed to provision${said}, and waiting cannot fix that. ` +
+                "Write the set again (`pulumi up` does that for a SecretSet of this program whose provisioning failed; " +
+                "run `pulumi refresh` first if it failed outside Pulumi), then run `pulumi up`.",
+        );
+    }
+}
+
+/**
+ * Polls until the agent's deployment is complete: `desiredDeploymentId == reconciledDeploymentId` and
+ * `ready`, as Pipecat's CLI waits, within `pipecat:deployTimeoutSeconds`. `expected` is the deployment
+ * the create or update answer named: a read that still shows `previous` (the deployment before the
+ * update) is stale and waited on, so the wait never ends on the old deployment. A revision that
+ * `Failed`, or that crash-loops, fails at once with Pipecat's health reason and message.
+ */
+export async function waitUntilDeployed(name: string, expected: string | undefined, previous?: string): Promise<AgentDetails> {
+    const ctx: AgentContext = { step: "deployment check", agentName: name };
+    const timeout = currentSettings().deployTimeoutMs;
+    const started = session.now();
+    for (let delay = 1000; ; delay = Math.min(delay * 2, 5000)) {
+        const found = await api().getAgent(ctx);
+        if (found === "absent") throw new DeploymentError(`Agent "${name}" disappeared while the provider waited for its deployment.`);
+        if (found.error !== undefined) throw new DeploymentError(`Pipecat Cloud reported an error for agent "${name}": ${clip(found.error)}.`);
+        const desired = found.desiredDeploymentId;
+        // The deployment asked for, or one started after it; not the one before it (a stale read).
+        const current = expected === undefined || desired === expected || (desired !== undefined && desired !== previous);
+        if (current) {
+            const problem = deploymentProblem(found);
+            if (problem !== undefined) throw new DeploymentError(`Deployment ${short(desired)}of agent "${name}" ${problem}.`);
+            if (desired !== undefined && desired === found.reconciledDeploymentId && found.ready) return found;
+        }
+        const waited = session.now() - started;
+        if (waited + delay > timeout) {
+            const phase = current ? found.current?.phase : undefined;
+            throw new DeploymentError(
+                `Deployment ${short(current ? desired : expected)}of agent "${name}" was not complete after ${Math.round(waited / 1000)} s ` +
+                    `(${phase ? `phase ${phase}` : "not yet reconciled"}; pipecat:deployTimeoutSeconds is ${timeout / 1000}).`,
+                { timedOut: true },
+            );
+        }
+        await session.sleep(delay);
+    }
+}
+
+/**
+ * Deletes an agent and waits until its name is free (the agents list no longer holds it), within
+ * `pipecat:deployTimeoutSeconds`: if the API only starts a teardown, a replacement under the same name
+ * would otherwise meet "Service already exists". Returns what the DELETE found.
+ */
+export async function deleteAndWait(ctx: AgentContext): Promise<"deleted" | "absent"> {
+    const result = await api().deleteAgent(ctx);
+    if (result === "absent") return result;
+    const timeout = currentSettings().deployTimeoutMs;
+    const started = session.now();
+    for (let delay = 500; ; delay = Math.min(delay * 2, 5000)) {
+        if (!(await api().agentNames(ctx)).includes(ctx.agentName)) return result;
+        const waited = session.now() - started;
+        if (waited + delay > timeout) {
+            throw new PipecatError(
+                `Agent "${ctx.agentName}" was deleted, but Pipecat Cloud still lists it after ${Math.round(waited / 1000)} s ` +
+                    `(pipecat:deployTimeoutSeconds is ${timeout / 1000}): run the command again once it is gone.`,
+            );
+        }
+        await session.sleep(delay);
+    }
+}
+
+/** Why the desired revision will not become ready by waiting, in Pipecat's words; undefined while it may. */
+function deploymentProblem(found: AgentDetails): string | undefined {
+    const current = found.current;
+    if (current === undefined || (current.deploymentId !== undefined && current.deploymentId !== found.desiredDeploymentId)) return undefined;
+    const { reason, message, restartCount, lastExitCode } = current.health;
+    const said = [reason, lastExitCode !== undefined ? `exit ${lastExitCode}` : undefined].filter((p) => p !== undefined).join(", ");
+    const detail = `${said ? `: ${said}` : ""}${message ? ` ("${clip(message)}")` : ""}`;
+    if (current.phase === "Failed") return `failed${detail}`;
+    if (reason === "CrashLoopBackOff" && (restartCount ?? 0) >= CRASH_LOOP_RESTARTS) return `is crash-looping (${restartCount} restarts)${detail}`;
+    return undefined;
+}
+
+function short(id: string | undefined): string {
+    return id ? `${id.slice(0, 8)} ` : "";
+}
+
+/** The last line of a health message, at most 300 characters: the part Pipecat's CLI shows. */
+function clip(text: string): string {
+    const last = text.trim().split("\n").pop()?.trim() ?? "";
+    return last.length > 300 ? `${last.slice(0, 300)}…` : last;
+}

@@ -1,0 +1,185 @@
+/**
+ * SecretSet decisions that span more than one provider call of a run: a replacement kept in the old
+ * set's region, changes that carry no value sending nothing, a write whose wait failed reported as
+ * partly applied, and a set an agent binds never deleted (unless this run creates it again under its
+ * name). Against the emulator over real HTTP, on a fake clock.
+ */
+import * as assert from "node:assert/strict";
+import { type Emulator, type EmulatorOptions, startEmulator } from "../../../emulator";
+import { agentProvider, secretSetProvider } from "../../../provider";
+import { type Haystack, assertNoLeaks, errorHaystack } from "../../support/leaks";
+
+const impl = require("pulumi-pipecat-secrets/implementation") as typeof import("../../../provider/secretset/implementation");
+
+const KEY = "pk-replace-API-KEY-never-shown-0001";
+const V1 = "sk-replace-VALUE-one-never-shown-1111";
+const V2 = "sk-replace-VALUE-two-never-shown-2222";
+const TOKEN = "replace-TOKEN-never-shown-3333";
+const PROVIDER = "serialized-provider-text";
+
+type Props = Record<string, unknown>;
+
+let emulator: Emulator;
+let clock: number;
+const failures: Haystack[] = [];
+
+async function setup(options: EmulatorOptions = {}, config: Record<string, string> = {}): Promise<void> {
+    clock = 1_000_000;
+    emulator = await startEmulator({ apiKey: KEY, now: () => clock, readyAfterMs: 500, deployPhaseMs: { creating: 500, validating: 500 }, ...options });
+    await configure({ "pipecat:apiKey": KEY, "pipecat:apiUrl": emulator.url, ...config });
+    freshProcess();
+}
+
+/** What a new provider process starts with: nothing remembered, a fake clock. */
+function freshProcess(): void {
+    impl.setTestHooks({ sleep: async (ms) => void (clock += ms), now: () => clock, random: () => 0.5 });
+}
+
+async function configure(values: Record<string, string>): Promise<void> {
+    await secretSetProvider.configure!({ config: { get: (k: string) => values[k], require: (k: string) => values[k] ?? assert.fail(k) } });
+}
+
+async function failure(op: Promise<unknown>): Promise<Error & { id?: string; properties?: Props }> {
+    try {
+        await op;
+    } catch (e) {
+        failures.push(errorHaystack(`failure #${failures.length}`, e));
+        return e as Error;
+    }
+    return assert.fail("expected the operation to fail");
+}
+
+const seen = () => emulator.requests.map((r) => `${r.method} ${r.path.replace("/v1", "")} ${r.status}`);
+
+async function checked(inputs: Props, olds: Props = {}): Promise<Props> {
+    const r = await secretSetProvider.check!(olds, inputs);
+    assert.deepEqual(r.failures ?? [], []);
+    return r.inputs;
+}
+
+async function create(inputs: Props): Promise<{ ins: Props; outs: Props }> {
+    const ins = await checked(inputs);
+    return { ins, outs: (await secretSetProvider.create(ins)).outs as Props };
+}
+
+const pull = (token: string, extra: Props = {}) => ({ name: "voice-registry", imagePullSecret: { host: "https://ghcr.io/", username: "bot", password: token }, ...extra });
+
+describe("SecretSet across a run", () => {
+    afterEach(async () => {
+        impl.setTestHooks({});
+        await emulator?.close();
+    });
+
+    after(() => assertNoLeaks(failures, [KEY, V1, V2, TOKEN, Buffer.from(`bot:${TOKEN}`).toString("base64")], "error"));
+
+    describe("a replacement", () => {
+        it("keeps the old set's region when none is declared: the replacement's check (no old inputs) gets it from the diff before", async () => {
+            await setup();
+            const { outs } = await create(pull(TOKEN, { region: "us-east" }));
+            const news = await checked(pull(V2));
+            await secretSetProvider.diff!("voice-registry", outs, news);
+            const replacement = await checked(pull(V2));
+            assert.equal(replacement["region"], "us-east", "the preview shows the region it will use");
+            await secretSetProvider.delete!("voice-registry", outs);
+            await secretSetProvider.create(replacement);
+            const put = emulator.requests.filter((r) => r.method === "PUT").at(-1);
+            assert.equal((put?.body as Props)["region"], "us-east");
+            assert.equal(emulator.snapshot()["voice-registry"]?.region, "us-east");
+        });
+
+        it("keeps it for `pulumi up --replace` too, whose create comes without a second check", async () => {
+            await setup();
+            const { outs } = await create({ name: "voice-secrets", region: "eu-central", secrets: { A: V1 } });
+            const news = await checked({ name: "voice-secrets", secrets: { A: V1 } }, {});
+            await secretSetProvider.diff!("voice-secrets", outs, news);
+            await secretSetProvider.delete!("voice-secrets", outs);
+            await secretSetProvider.create(news);
+            assert.equal(emulator.snapshot()["voice-secrets"]?.region, "eu-central");
+        });
+    });
+
+    describe("changes that carry no value", () => {
+        for (const [what, before, after] of [
+            ["adopt dropped after the first up", { name: "voice-secrets", adopt: true }, { name: "voice-secrets" }],
+            ["a rename with aliases (a new autoname prefix)", { autonamePrefix: "old-name" }, { autonamePrefix: "new-name" }],
+            ["region no longer declared", { name: "voice-secrets", region: "us-west" }, { name: "voice-secrets" }],
+        ] as const) {
+            it(`${what}: no change, no request, no new revision`, async () => {
+                await setup();
+                const { ins, outs } = await create({ secrets: { A: V1 }, ...before });
+                emulator.clearRequests();
+                const news = await checked({ secrets: { A: V1 }, ...after }, ins);
+                assert.equal(news["name"], outs["name"]);
+                assert.equal((await secretSetProvider.diff!(String(outs["name"]), outs, news)).changes, false);
+                assert.deepEqual(seen(), []);
+            });
+        }
+
+        it("a rotated value is still a change the engine compares", async () => {
+            await setup();
+            const { ins, outs } = await create({ name: "voice-secrets", secrets: { A: V1 }, adopt: true });
+            const news = await checked({ name: "voice-secrets", secrets: { A: V2 } }, ins);
+            assert.equal((await secretSetProvider.diff!("voice-secrets", outs, news)).changes, undefined);
+        });
+    });
+
+    describe("a write whose wait failed", () => {
+        it("is reported as partly applied: the state holds the new revision, status pending, and the serialized provider", async () => {
+            await setup({ readyAfterMs: 500 }, { "pipecat:readyTimeoutSeconds": "10" });
+            const { ins, outs } = await create({ name: "voice-secrets", secrets: { A: V1 } });
+            emulator.failProvisioning({ setName: "voice-secrets" });
+            const news = { ...(await checked({ name: "voice-secrets", secrets: { A: V2 } }, ins)), __provider: PROVIDER };
+            const e = await failure(secretSetProvider.update!("voice-secrets", outs, news));
+            assert.match(e.message, /failed to provision/);
+            assert.equal(e.id, "voice-secrets");
+            assert.equal(e.properties?.["status"], "pending");
+            assert.notEqual(e.properties?.["revision"], outs["revision"]);
+            assert.equal(e.properties?.["__provider"], PROVIDER);
+            // The next diff writes it again, whatever the inputs.
+            assert.equal((await secretSetProvider.diff!("voice-secrets", e.properties as Props, news)).changes, true);
+        });
+
+        it("keeps the keys still to remove when a key deletion fails, so the next up removes them", async () => {
+            await setup();
+            const { ins, outs } = await create({ name: "voice-secrets", secrets: { A: V1, B: V2 } });
+            emulator.injectFault({ route: "DELETE /secrets/:name/:key", status: 500, times: Infinity });
+            const news = { ...(await checked({ name: "voice-secrets", secrets: { A: V1 } }, ins)), __provider: PROVIDER };
+            const e = await failure(secretSetProvider.update!("voice-secrets", outs, news));
+            assert.deepEqual(e.properties?.["keys"], ["A", "B"]);
+            assert.deepEqual(e.properties?.["declaredKeys"], ["A"]);
+            assert.equal((await secretSetProvider.diff!("voice-secrets", e.properties as Props, news)).changes, true);
+        });
+    });
+
+    describe("delete of a set an agent binds", () => {
+        async function boundSet(): Promise<Props> {
+            const { outs } = await create({ name: "voice-secrets", secrets: { A: V1 } });
+            const ins = (await agentProvider.check!({}, { name: "voice-agent", image: "registry.example/a:1", secretSet: "voice-secrets" })).inputs;
+            await agentProvider.create(ins);
+            return outs;
+        }
+
+        it("is refused, naming the agent and what to run, also from a fresh process", async () => {
+            await setup();
+            const outs = await boundSet();
+            freshProcess();
+            emulator.clearRequests();
+            const e = await failure(secretSetProvider.delete!("voice-secrets", outs));
+            assert.match(e.message, /Secret set "voice-secrets" was not deleted: agent "voice-agent" still binds it/);
+            assert.match(e.message, /--target/);
+            assert.deepEqual(seen(), ["GET /agents 200"]);
+            assert.ok(emulator.snapshot()["voice-secrets"]);
+        });
+
+        it("goes ahead when this run creates the set again under the same name (a replacement that deletes first)", async () => {
+            await setup();
+            const outs = await boundSet();
+            freshProcess();
+            const news = await checked({ name: "voice-secrets", secrets: { A: V2 } });
+            await secretSetProvider.diff!("voice-secrets", outs, news);
+            await checked({ name: "voice-secrets", secrets: { A: V2 } }); // the replacement's check
+            await secretSetProvider.delete!("voice-secrets", outs);
+            assert.equal(emulator.snapshot()["voice-secrets"], undefined);
+        });
+    });
+});
