@@ -161,15 +161,19 @@ function placeKey(kind: string, props: Named): string | undefined {
     return typeof name === "string" && name !== UNKNOWN ? `${kind}:name:${name}` : undefined;
 }
 
-/** Called by every diff: the old resource's name and region, in case the engine replaces it. */
+/**
+ * Called by every diff, and by every delete: the old resource's name and region, in case the engine
+ * replaces it. `pulumi up --replace` asks no diff and checks no replacement; when it deletes first, the
+ * old resource's delete runs in this process before the create, which then finds the place by name.
+ */
 export function rememberPlace(kind: string, news: Named, place: Place): void {
     const key = placeKey(kind, news);
     if (key !== undefined) places.set(key, place);
 }
 
 /**
- * The place of the resource that these inputs replace, if a diff of this run saw one: taken once, by
- * the replacement's `check` (or by its `create`, when the engine skipped that check, as `--replace` does).
+ * The place of the resource that these inputs replace, if a diff or a delete of this run saw one: taken
+ * once, by the replacement's `check`, or by its `create` (after a delete, when no check came between).
  */
 export function replacedPlace(kind: string, news: Named): Place | undefined {
     const key = placeKey(kind, news);

@@ -56,7 +56,8 @@ const ALREADY_EXISTS = /^service already exists/i;
 
 export async function create(props: Props): Promise<dynamic.CreateResult> {
     const declared = strip(props) as unknown as AgentInputs;
-    // `pulumi up --replace` creates without checking the inputs again: the old agent's region is still remembered.
+    // A replacement that deleted first without a check in between (`pulumi up --replace` with
+    // `deleteBeforeReplace`): the old agent's delete remembered where it was.
     const where = declared.region ?? session.replacedPlace(KIND, declared)?.region;
     const ins: AgentInputs = where === undefined ? declared : { ...declared, region: where };
     return guard(async () => {
@@ -228,6 +229,7 @@ async function deleteAgent(id: string, props: Props): Promise<void> {
     // Another resource of this stack deployed this name during this run (a replacement the engine
     // created first, adopting the agent): it is that resource's now.
     if (newer !== undefined && newer !== olds.deploymentId) return;
+    session.rememberPlace(KIND, { name }, { name, region: olds.region });
     await guard(() => deleteAndWait({ step: "delete", agentName: name }));
 }
 export { deleteAgent as delete };

@@ -96,7 +96,8 @@ function mayAdopt(name: string, declared: boolean | undefined): boolean {
 
 export async function create(props: Props): Promise<dynamic.CreateResult> {
     const declared = strip(props) as unknown as SecretSetInputs;
-    // `pulumi up --replace` creates without checking the inputs again: the old set's region is still remembered.
+    // A replacement that deleted first without a check in between (`pulumi up --replace` with
+    // `deleteBeforeReplace`): the old set's delete remembered where it was.
     const where = declared.region ?? session.replacedPlace(KIND, declared)?.region;
     const ins: SecretSetInputs = where === undefined ? declared : { ...declared, region: where };
     return guard(ins, async () => {
@@ -347,6 +348,7 @@ async function deleteSet(id: string, props: Props): Promise<void> {
     // created first under the same name, or a set moved to a new resource with adopt): the set is
     // that resource's now, and deleting it would lose what was just written.
     if (newer !== undefined && newer !== olds.revision) return;
+    session.rememberPlace(KIND, { name }, { name, region: olds.region });
     await guard(olds, async () => {
         const ctx: CallContext = { step: "delete", setName: name };
         // A replacement that creates the set again under this name (delete first) keeps it bound.

@@ -87,12 +87,16 @@ describe("SecretSet across a run", () => {
             assert.equal(emulator.snapshot()["voice-registry"]?.region, "us-east");
         });
 
-        it("keeps it for `pulumi up --replace` too, whose create comes without a second check", async () => {
+        it("keeps it for `pulumi up --replace` with deleteBeforeReplace too, which asks no diff and checks no replacement", async () => {
             await setup();
-            const { outs } = await create({ name: "voice-secrets", region: "eu-central", secrets: { A: V1 } });
-            const news = await checked({ name: "voice-secrets", secrets: { A: V1 } }, {});
-            await secretSetProvider.diff!("voice-secrets", outs, news);
-            await secretSetProvider.delete!("voice-secrets", outs);
+            const { ins, outs } = await create({ name: "voice-secrets", adopt: true, secrets: { A: V1 } });
+            // As if adopted where it is, in another region than the default, with no region declared.
+            const elsewhere = { ...outs, region: "eu-central" };
+            emulator.deleteDirect("voice-secrets");
+            emulator.seed("voice-secrets", { secrets: { A: V1 }, region: "eu-central" });
+            freshProcess();
+            const news = await checked({ name: "voice-secrets", secrets: { A: V1 } }, ins);
+            await secretSetProvider.delete!("voice-secrets", elsewhere);
             await secretSetProvider.create(news);
             assert.equal(emulator.snapshot()["voice-secrets"]?.region, "eu-central");
         });
