@@ -4,7 +4,8 @@
  * table the test wrote (standard output, error output, exit code), the way pulumi would. A command line the table
  * does not hold is answered with exit code 99 and a message naming it, so an unexpected command fails the test.
  *
- * A shell script rather than a Node.js one: it starts in milliseconds, so a test can run dozens of commands.
+ * A shell script of builtins rather than a Node.js one: a run costs about what starting /bin/true costs (a Node.js
+ * process costs ten times more or worse), so a test can run dozens of commands.
  * Put `binDir` first on PATH (the script is named `pulumi`), or pass `command` as the pulumi command.
  */
 import * as fs from "node:fs";
@@ -36,6 +37,11 @@ export function configGetJson(value: unknown, secret: boolean): string {
     return JSON.stringify(answer, null, 2) + "\n";
 }
 
+/** `text` as one word of POSIX shell, in single quotes. */
+function shellQuote(text: string): string {
+    return `'${text.replace(/'/g, "'\\''")}'`;
+}
+
 export class StandInPulumi {
     /** The folder that holds the script, named `pulumi`: put it first on PATH. */
     readonly binDir: string;
@@ -50,27 +56,29 @@ export class StandInPulumi {
         this.command = path.join(this.binDir, "pulumi");
         for (const sub of ["bin", "runs", "answers"]) fs.mkdirSync(path.join(this.dir, sub));
         fs.writeFileSync(path.join(this.dir, "commands"), "");
-        const d = this.dir.replace(/'/g, `'\\''`);
         fs.writeFileSync(
             this.command,
             [
                 "#!/bin/sh",
                 "# A stand-in pulumi (test/support/stand-in-pulumi.ts): records its command line and input, answers from a table.",
-                `d='${d}'`,
-                // Builtins wherever they do: every process started is milliseconds on a busy machine.
+                // Builtins wherever they do: on a busy machine every process started costs milliseconds. A run takes
+                // two (this shell and the cat that reads standard input), three when it echoes its input.
+                `d=${shellQuote(this.dir)}`,
+                // A run's files are named by the process id, made unique by noclobber should an id come round again.
+                "set -C",
                 'run="$d/runs/$$"',
-                'while ! mkdir "$run" 2>/dev/null; do run="$run+"; done',
-                "printf '%s\\0' \"$@\" > \"$run/argv\"",
-                'cat > "$run/stdin"',
+                'until { true > "$run.argv"; } 2>/dev/null; do run="$run+"; done',
+                "set +C",
+                "printf '%s\\0' \"$@\" >> \"$run.argv\"",
+                'cat > "$run.stdin"',
                 "printf '%s\\n' \"$run\" >> \"$d/runs.log\"",
-                'n=0; found=',
+                "n=0; found=",
                 'while IFS= read -r line; do n=$((n + 1)); if [ "$line" = "$*" ]; then found=$n; fi; done < "$d/commands"',
                 'if [ -z "$found" ]; then printf \'stand-in pulumi: no answer for: %s\\n\' "$*" >&2; exit 99; fi',
-                'a="$d/answers/$found"',
-                'if [ -s "$a.stdout" ]; then cat "$a.stdout"; fi',
-                'if [ -s "$a.stderr" ]; then cat "$a.stderr" >&2; fi',
-                'if [ -e "$a.echo" ]; then cat "$run/stdin" >&2; echo >&2; fi',
-                'read -r code < "$a.code"',
+                '. "$d/answers/$found.sh"',
+                "printf '%s' \"$out\"",
+                "printf '%s' \"$err\" >&2",
+                'if [ -n "$echo_input" ]; then cat "$run.stdin" >&2; echo >&2; fi',
                 'exit "$code"',
                 "",
             ].join("\n"),
@@ -82,18 +90,26 @@ export class StandInPulumi {
     answer(argv: readonly string[], answer: PulumiAnswer = {}): this {
         const line = argv.join(" ");
         if (/[\n\0]/.test(line)) throw new Error("the stand-in pulumi matches command lines without newlines only");
-        // Line n of the commands file is answered by answers/n.*; the script takes the last line that matches.
+        if (/\0/.test((answer.stdout ?? "") + (answer.stderr ?? ""))) throw new Error("the stand-in pulumi answers text without NUL only");
+        const code = answer.code ?? 0;
+        if (!Number.isInteger(code) || code < 0 || code > 255) throw new Error(`an exit code is an integer from 0 to 255 (got ${code})`);
+        // Line n of the commands file is answered by answers/n.sh; the script takes the last line that matches.
         this.commands.push(line);
-        const base = path.join(this.dir, "answers", String(this.commands.length));
-        fs.writeFileSync(`${base}.stdout`, answer.stdout ?? "");
-        fs.writeFileSync(`${base}.stderr`, answer.stderr ?? "");
-        fs.writeFileSync(`${base}.code`, String(answer.code ?? 0));
-        if (answer.echoInput === true) fs.writeFileSync(`${base}.echo`, "");
+        fs.writeFileSync(
+            path.join(this.dir, "answers", `${this.commands.length}.sh`),
+            [
+                `code=${code}`,
+                `out=${shellQuote(answer.stdout ?? "")}`,
+                `err=${shellQuote(answer.stderr ?? "")}`,
+                `echo_input=${answer.echoInput === true ? "1" : ""}`,
+                "",
+            ].join("\n"),
+        );
         fs.appendFileSync(path.join(this.dir, "commands"), `${line}\n`);
         return this;
     }
 
-    /** The commands run so far, in the order they finished. */
+    /** The commands run so far, in the order they finished reading their input. */
     runs(): PulumiRun[] {
         const log = path.join(this.dir, "runs.log");
         if (!fs.existsSync(log)) return [];
@@ -102,8 +118,8 @@ export class StandInPulumi {
             .split("\n")
             .filter(Boolean)
             .map((run) => ({
-                argv: fs.readFileSync(path.join(run, "argv"), "utf8").split("\0").slice(0, -1),
-                stdin: fs.readFileSync(path.join(run, "stdin"), "utf8"),
+                argv: fs.readFileSync(`${run}.argv`, "utf8").split("\0").slice(0, -1),
+                stdin: fs.readFileSync(`${run}.stdin`, "utf8"),
             }));
     }
 
