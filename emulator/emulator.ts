@@ -37,7 +37,11 @@ export interface Emulator {
   clearRequests(): void;
   /** Every stored set with its values and current readiness (a plain copy). */
   snapshot(): EmulatorSnapshot;
-  /** Creates or replaces a set directly, without the API (for adopt tests); throws `TypeError` on an invalid name, key or region. */
+  /**
+   * Creates or replaces a set directly, without the API (for adopt tests): a regular or an image-pull set, either of
+   * them referenced (`referenced: true`: a Kubernetes Secret registered by name, listed with `source: "referenced"`,
+   * refused to managed writes). Throws `TypeError` on an invalid name, key or region.
+   */
   seed(name: string, set: SeedSet): void;
   /** Deletes a set behind the program's back (drift). Returns whether it existed. */
   deleteDirect(name: string): boolean;

@@ -41,7 +41,7 @@ export interface SetSummary {
   readonly type: SetType;
   readonly region: string;
   readonly status: SetStatus;
-  /** Only on a referenced set: `referenced`. */
+  /** Only on a referenced set (of either type): `referenced`. */
   readonly source?: "referenced";
 }
 
@@ -78,6 +78,8 @@ export interface ImagePullSetSnapshot {
   readonly secretValue: string;
   /** Present when `status` is `failed`. */
   readonly errorMessage?: string;
+  /** A referenced image-pull set (a Kubernetes Secret registered by name): no managed write. */
+  readonly referenced?: true;
 }
 
 /** Every stored set by name. */
@@ -101,10 +103,18 @@ export type SeedSet =
     }
   | {
       readonly type: "imagePullSecret";
-      /** Registry host; a trailing slash is added if missing, as the API does. */
+      /**
+       * Registry host; a trailing slash is added if missing, as the API does. Of a referenced set: the host its
+       * Kubernetes Secret holds (a deployment pulls with it; the API never shows it, as for any image-pull set).
+       */
       readonly host: string;
-      /** Registry credentials (usually base64 of `username:token`). */
+      /** Registry credentials (usually base64 of `username:token`); of a referenced set, those its Kubernetes Secret holds. */
       readonly secretValue: string;
+      /**
+       * A referenced image-pull set (`source: "referenced"` in `GET /secrets`): a Kubernetes Secret registered by name,
+       * which Pipecat Cloud refuses to write (409, like a referenced regular set).
+       */
+      readonly referenced?: boolean;
       /** @default the default region */
       readonly region?: string;
       /** @default "ready" */
@@ -176,6 +186,7 @@ type StoredSet =
       host: string;
       secretValue: string;
       provisioning: Provisioning;
+      readonly referenced?: true;
     };
 
 interface ProvisioningFailure {
@@ -218,7 +229,7 @@ export class SecretStore {
       return ok({ region });
     }
 
-    if (existing.type === "secret" && existing.referenced) return fail(referencedSetConflict(name));
+    if (existing.referenced === true) return fail(referencedSetConflict(name));
     if (existing.type === "imagePullSecret" && request.type === "secret") {
       return fail(imagePullBodyRequired());
     }
@@ -269,7 +280,7 @@ export class SecretStore {
       type: set.type,
       region: set.region,
       status: this.status(set.provisioning),
-      ...(set.type === "secret" && set.referenced ? { source: "referenced" as const } : {}),
+      ...(set.referenced === true ? { source: "referenced" as const } : {}),
     }));
   }
 
@@ -319,7 +330,14 @@ export class SecretStore {
               status,
             )
           : this.withErrorMessage(
-              { type: "imagePullSecret", region: set.region, status, host: set.host, secretValue: set.secretValue },
+              {
+                type: "imagePullSecret",
+                region: set.region,
+                status,
+                host: set.host,
+                secretValue: set.secretValue,
+                ...(set.referenced === true ? { referenced: true as const } : {}),
+              },
               set.provisioning,
               status,
             );
@@ -349,7 +367,14 @@ export class SecretStore {
 
     if (set.type === "imagePullSecret") {
       if (set.host.trim() === "") throw new TypeError(`seed('${name}'): host must not be empty`);
-      this.sets.set(name, { type: "imagePullSecret", region, host: normalizeHost(set.host), secretValue: set.secretValue, provisioning });
+      this.sets.set(name, {
+        type: "imagePullSecret",
+        region,
+        host: normalizeHost(set.host),
+        secretValue: set.secretValue,
+        provisioning,
+        ...(set.referenced === true ? { referenced: true as const } : {}),
+      });
       return;
     }
     const badKey = Object.keys(set.secrets).find((key) => !isValidSecretKey(key));

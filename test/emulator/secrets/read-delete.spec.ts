@@ -200,6 +200,48 @@ describe("emulator reads and deletes", () => {
       assert.deepEqual(emulator.snapshot(), {});
     });
 
+    it("lists a referenced image-pull set with type imagePullSecret and source referenced; managed ones carry no source", async () => {
+      const emulator = await start();
+      emulator.seed("k8s-pull", { type: "imagePullSecret", host: "ghcr.io", secretValue: "Ym90OnRva2Vu", referenced: true, region: "us-east" });
+      emulator.seed("managed-pull", { type: "imagePullSecret", host: "ghcr.io", secretValue: "Ym90OnRva2Vu" });
+      assert.deepEqual((await call(emulator, "GET", "/secrets")).json, {
+        sets: [
+          { name: "k8s-pull", type: "imagePullSecret", region: "us-east", status: "ready", source: "referenced" },
+          { name: "managed-pull", type: "imagePullSecret", region: "us-west", status: "ready" },
+        ],
+      });
+      // Read by name like any image-pull set: refused (the list is how image-pull sets are read).
+      const byName = await call(emulator, "GET", "/secrets/k8s-pull");
+      assert.deepEqual([byName.status, byName.json], [400, { error: "Cannot retrieve image pull secrets by name", code: "GENERIC_BAD_REQUEST" }]);
+      assert.deepEqual(emulator.snapshot()["k8s-pull"], {
+        type: "imagePullSecret",
+        region: "us-east",
+        status: "ready",
+        host: "ghcr.io/",
+        secretValue: "Ym90OnRva2Vu",
+        referenced: true,
+      });
+    });
+
+    it("refuses managed writes to a referenced image-pull set with a 409, even with in-place updates on, and deletes it like any set", async () => {
+      const emulator = await start({ imagePullUpdates: "accept" });
+      emulator.seed("k8s-pull", { type: "imagePullSecret", host: "ghcr.io", secretValue: "Ym90OnRva2Vu", referenced: true });
+      const conflict = {
+        error: "Secret set 'k8s-pull' is a referenced secret set and cannot be modified through the API.",
+        code: "CONFLICT",
+      };
+      for (const body of [imagePullBody("https://ghcr.io/", "bmV3OnRva2Vu"), regularBody({ A: "1" })]) {
+        const answer = await call(emulator, "PUT", "/secrets/k8s-pull", { body });
+        assert.deepEqual([answer.status, answer.json], [409, conflict]);
+      }
+      const key = await call(emulator, "DELETE", "/secrets/k8s-pull/A");
+      assert.equal(key.status, 400, "a key of an image-pull set is refused as for any image-pull set");
+      const set = emulator.snapshot()["k8s-pull"];
+      assert.equal(set?.type === "imagePullSecret" && set.secretValue, "Ym90OnRva2Vu", "unchanged");
+      assert.equal((await call(emulator, "DELETE", "/secrets/k8s-pull")).status, 200);
+      assert.deepEqual(emulator.snapshot(), {});
+    });
+
     it("refuses to seed a referenced set with keys", async () => {
       const emulator = await start();
       assert.throws(() => emulator.seed("k8s-secret", { secrets: { A: "1" }, referenced: true }), /a referenced set holds no keys/);

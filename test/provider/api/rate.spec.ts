@@ -88,6 +88,23 @@ describe("RateLimiter", () => {
         assert.deepEqual(times, [t + 7000, t + 7000 + spacing(1)]);
     });
 
+    it("keeps a long Retry-After when a later 429 or pause asks for a shorter one", async () => {
+        const t = vt.now();
+        limiter.observe(t, 200);
+        limiter.observe(t, 429, 10_000);
+        const times: number[] = [];
+        // A second later: a 429 without Retry-After (one window's pause) and a pause of two seconds; then callers ask.
+        const later = vt.sleep(1000).then(async () => {
+            limiter.observe(vt.now(), 429);
+            limiter.pause(vt.now() + 2000);
+            await vt.sleep(500);
+            await Promise.all([1, 2].map(() => limiter.acquire().then(() => times.push(vt.now()))));
+        });
+        await vt.run(later);
+        assert.equal(limiter.requestsPerSecond, 1);
+        assert.deepEqual(times, [t + 10_000, t + 10_000 + spacing(1)]);
+    });
+
     it("serves callers in the order they asked", async () => {
         limiter.observe(vt.now(), 200);
         limiter.observe(vt.now(), 200);

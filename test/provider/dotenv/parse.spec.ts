@@ -126,6 +126,27 @@ describe("parseDotEnv", () => {
         assert.deepEqual(accepted(`A=${V.openai} # a comment\nB="${V.hash}"\nC= # no value yet\n`), { A: [1, V.openai], B: [2, V.hash], C: [3, ""] });
     });
 
+    it("judges an unquoted value's # by the character before it, the one dotenv cuts at: not the one after, not a later #", () => {
+        // Right after a character, with a space after it: dotenv cuts "p@ss" off, so the file must be refused.
+        const cut = "PASSWORD=p@ss# word\n";
+        assert.equal(dotenv.parse(cut)["PASSWORD"], "p@ss");
+        assert.deepEqual(refused(cut), [
+            '1: the value of "PASSWORD" has a # right after other characters (dotenv would cut the value there, reading the rest as a comment): ' +
+                'quote the value ("...") if the # belongs to it, or put a space before the comment',
+        ]);
+        // At the start of the value, right after "=": dotenv reads an empty value.
+        for (const text of ["COLOR=#fff\n", "export COLOR=#fff\n"]) {
+            assert.equal(dotenv.parse(text)["COLOR"], "", text);
+            assert.match(refused(text)[0] ?? "", /^1: the value of "COLOR" has a # right after other characters/, text);
+        }
+        // After a space or a tab, even with none after it, and when a later # follows a character: a comment.
+        const comments = `A=${V.openai} #comment\nB=${V.daily}\t# tab\nC=${V.single} # see a#b\nD= #\n`;
+        assert.deepEqual(accepted(comments), { A: [1, V.openai], B: [2, V.daily], C: [3, V.single], D: [4, ""] });
+        assert.deepEqual(dotenv.parse(comments), { A: V.openai, B: V.daily, C: V.single, D: "" });
+        // In quotes, a # is the value's, right after a character or not; after the closing quote, a comment.
+        assert.deepEqual(accepted(`P="p@ss# word"\nQ='#start'\nR=\`a #b\`#c\n`), { P: [1, "p@ss# word"], Q: [2, "#start"], R: [3, "a #b"] });
+    });
+
     it("refuses values longer than a set may hold, and more keys than a set may hold", () => {
         const big = "x".repeat(LIMITS.valueMaxBytes + 1);
         assert.deepEqual(refused(`A=${V.openai}\nB=${big}\n`), [`2: the value of "B" is ${LIMITS.valueMaxBytes + 1} bytes long; a value may have at most ${LIMITS.valueMaxBytes}: shorten it`]);
