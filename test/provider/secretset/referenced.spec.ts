@@ -75,16 +75,18 @@ describe("SecretSet and referenced image-pull sets", () => {
         assert.deepEqual(set?.type === "imagePullSecret" && [set.referenced, set.secretValue], [true, THEIR_VALUE]);
     });
 
-    it("does not adopt a referenced image-pull set: the write is refused with a 409 and nothing is deleted", async () => {
+    it("does not adopt a referenced image-pull set: refused from the list row, before any write, whatever the API would answer a PUT", async () => {
         seedReferenced();
+        // A server that would answer the PUT with the seed's refusal (which once made adoption delete and re-create).
+        emulator.injectFault({ route: "PUT /secrets/:name", status: 400, body: '{"error":"Cannot update existing image pull secrets. Delete and recreate instead.","code":"GENERIC_BAD_REQUEST"}', times: Infinity });
         let message = "";
         await create({ ...pull, adopt: true }).then(
             () => assert.fail("expected adopt to fail"),
             (e: Error) => void (message = e.message),
         );
         messages.push(message);
-        assert.match(message, /409 CONFLICT: "Secret set 'dockerhub-pull' is a referenced secret set and cannot be modified through the API\."/);
-        assert.ok(!seen().some((r) => r.startsWith("DELETE")), seen().join("\n"));
+        assert.match(message, /"dockerhub-pull" exists in Pipecat Cloud as a referenced set .* neither creates, adopts nor writes it/);
+        assert.deepEqual(seen(), ["GET /secrets 200"]);
         const set = emulator.snapshot()[pull.name];
         assert.deepEqual(set?.type === "imagePullSecret" && [set.referenced, set.secretValue], [true, THEIR_VALUE]);
     });
