@@ -199,7 +199,9 @@ export function isRecreated(kind: string, name: string): boolean {
  * serialized provider to these properties itself: without it a later delete could not run.
  */
 export function partlyApplied<E extends Error>(e: E, id: string, outs: object, raw: Readonly<Record<string, unknown>>): E {
-    return Object.assign(e, { id, properties: dropUndefined({ ...outs, [PROVIDER_KEY]: raw[PROVIDER_KEY] }) });
+    Object.assign(e, { id, properties: dropUndefined({ ...outs, [PROVIDER_KEY]: raw[PROVIDER_KEY] }) });
+    // What the engine shows for an initialization error: the message as it finally is (redacted, with its advice).
+    return Object.defineProperty(e, "reasons", { get: () => [e.message], enumerable: true });
 }
 
 /** Pulumi adds the serialized provider to every input and output under this key. */
