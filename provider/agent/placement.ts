@@ -73,12 +73,14 @@ export async function placementFailures(old: Props, ins: AgentInputs): Promise<C
         const target = ins.region ?? (await session.organisationDefaultRegion(ctx));
         if (!known(target)) return [];
         const failures: CheckFailure[] = [];
-        if (bound.length > 0) {
-            const sets = await api().list(ctx);
-            for (const binding of bound) {
-                const region = sets.find((s) => s.name === ins[binding])?.region;
-                if (region !== undefined && region !== target) failures.push(elsewhere(binding, ins[binding], region, target));
-            }
+        // A SecretSet resource's own region (its planned one, in a preview) wins over the list, which would
+        // still show where a set that this run moves was; a set bound by name is looked up in the list.
+        const byName = bound.filter((b) => !known(ins[`${b}Region`]));
+        const sets = byName.length > 0 ? await api().list(ctx) : [];
+        for (const binding of bound) {
+            const declared = ins[`${binding}Region`];
+            const region = known(declared) ? declared : sets.find((s) => s.name === ins[binding])?.region;
+            if (region !== undefined && region !== target) failures.push(elsewhere(binding, ins[binding], region, target));
         }
         if (known(ins.buildId)) {
             const build = await api().getBuild({ step: "region check", agentName: ins.name }, ins.buildId);

@@ -143,7 +143,7 @@ describe("e2e: SecretSet through the real engine", function () {
         const preview = await pulumi("preview 4", ["preview"]);
         assert.match(preview.stdout, /\+-\s+pulumi-nodejs:dynamic\/pipecat:SecretSet\s+registry\s+replace/);
         await up("up 4");
-        assert.deepEqual(seen(), ["DELETE /secrets/dockerhub-pull", "GET /secrets/dockerhub-pull", "PUT /secrets/dockerhub-pull", "GET /secrets"]);
+        assert.deepEqual(seen(), ["DELETE /secrets/dockerhub-pull", "GET /secrets", "PUT /secrets/dockerhub-pull", "GET /secrets"]);
         const pull = emulator.snapshot()["dockerhub-pull"];
         assert.equal(pull?.type === "imagePullSecret" && pull.secretValue, Buffer.from(`bot:${V.token2}`).toString("base64"));
     });

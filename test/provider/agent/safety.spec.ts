@@ -128,6 +128,16 @@ describe("the Agent provider's safety decisions", () => {
             assert.deepEqual(seen(), []);
         });
 
+        it("lets an agent move with a SecretSet resource that this run moves too: the set's planned region wins over the list", async () => {
+            await setup();
+            await secretSet("voice-secrets");
+            const old = await checked({ ...voice, secretSetRegion: "us-west" });
+            await agentProvider.create(old);
+            // The preview of moving both: the set still lists in us-west, the resource says us-east.
+            const r = await agentProvider.check!(old, { ...voice, region: "us-east", secretSetRegion: "us-east" });
+            assert.deepEqual(r.failures ?? [], []);
+        });
+
         it("does not move an existing agent when where its sets are cannot be checked", async () => {
             await setup();
             await secretSet("voice-secrets");
