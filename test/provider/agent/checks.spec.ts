@@ -1,6 +1,7 @@
 /**
  * The Agent provider's rules that a mutation pass found unguarded, each pinned where it can fail: what a refused
- * `POST /agents` leaves alone, the exact restart count a crash loop fails at, the 409 backoff and which 409s it retries. Against the emulator over real HTTP, on a
+ * `POST /agents` leaves alone, the region check of an existing agent, the exact restart count a crash loop fails at,
+ * the 409 backoff and which 409s it retries, and the scaling boundary. Against the emulator over real HTTP, on a
  * fake clock shared by the provider and the emulator (the setup of implementation.spec.ts), with every sleep recorded.
  */
 import * as assert from "node:assert/strict";
@@ -188,6 +189,33 @@ describe("the Agent provider's checks", () => {
             // This create made the agent, so it is rolled back.
             assert.match(message, /The agent was deleted again/);
             assert.deepEqual(deletes(), ["DELETE /agents/voice-agent 200"]);
+        });
+    });
+
+    describe("check", () => {
+        it("does not replace an existing agent whose new region could not be checked; a new agent needs no check", async () => {
+            await setup();
+            emulator.injectFault({ route: "GET /regions", status: 500, times: Infinity });
+            const olds = await checked(voice);
+            const r = await agentProvider.check!(olds, { ...voice, region: "us-east" });
+            assert.equal(r.failures?.length, 1);
+            assert.match(r.failures?.[0]?.reason ?? "", /^region: "us-east" could not be checked, so the agent was not replaced \(.*500/);
+            assert.ok(emulator.requestCount({ route: "GET /regions" }) >= 1, "the regions were asked for");
+            // A new agent in a wrong region would fail its POST, and nothing is lost.
+            assert.deepEqual((await agentProvider.check!({}, { ...voice, region: "us-east" })).failures ?? [], []);
+        });
+
+        it("accepts maxAgents equal to minAgents, and refuses it one below", async () => {
+            await setup();
+            for (const n of [1, 3]) {
+                const ins = await checked({ ...voice, autoScaling: { minAgents: n, maxAgents: n } });
+                assert.deepEqual(ins["autoScaling"], { minAgents: n, maxAgents: n });
+            }
+            const r = await agentProvider.check!({}, { ...voice, autoScaling: { minAgents: 3, maxAgents: 2 } });
+            assert.deepEqual(
+                r.failures?.map((f) => f.reason),
+                ["autoScaling: maxAgents must be at least minAgents"],
+            );
         });
     });
 });
