@@ -1,6 +1,7 @@
 /**
  * Upgrades and credential rotations through the real engine, against the emulator with provisioning delays:
- * - a release that serializes the provider differently changes nothing declared: no change, no request;
+ * - a release that serializes the providers (SecretSet's and Agent's) differently changes nothing declared: no
+ *   change, no request;
  * - `pipecat:imagePullUpdates in-place` rotates image-pull credentials with one PUT and no DELETE, and names the
  *   setting when the API refuses;
  * - an autonamed image-pull set is replaced create-first, under a fresh name.
@@ -24,9 +25,13 @@ const SECRETS = [API_KEY, ...Object.values(V), ...[V.token1, V.token2, V.token3]
 
 const program = `
 import * as fs from "fs";
-import { SecretSet } from "pulumi-pipecat-secrets";
+import { Agent, SecretSet } from "pulumi-pipecat-secrets";
 const spec: Record<string, any> = JSON.parse(fs.readFileSync("sets.json", "utf8"));
-export const names = Object.fromEntries(Object.entries(spec).map(([r, args]) => [r, new SecretSet(r, args).name]));
+const sets = Object.fromEntries(Object.entries(spec).map(([r, args]) => [r, new SecretSet(r, args)]));
+export const names = Object.fromEntries(Object.entries(sets).map(([r, set]) => [r, set.name]));
+// Agents, when agents.json declares any, each bound to a set of this program by its resource name.
+const agents: Record<string, any> = fs.existsSync("agents.json") ? JSON.parse(fs.readFileSync("agents.json", "utf8")) : {};
+for (const [r, { secretSet, ...args }] of Object.entries(agents)) new Agent(r, { ...args, secretSet: sets[secretSet] });
 `;
 
 const pull = (token: string, name?: string) => ({ ...(name ? { name } : {}), imagePullSecret: { host: "https://index.docker.io/v1/", username: "bot", password: token } });
@@ -70,22 +75,33 @@ describe("e2e: upgrades and credential rotations", function () {
 
     after(() => assertNoLeaks(outputs, SECRETS, "rotation and upgrade output"));
 
-    it("an upgrade that serializes the provider differently shows no change and sends no request; real changes still show per key", async () => {
+    it("an upgrade that serializes the providers differently shows no change of a set or an agent and sends no request; real changes still show per key", async () => {
         await stack({});
         declare({ agent: { name: "upgrade-agent", secrets: { OPENAI_API_KEY: V.openai } }, registry: pull(V.token1, "upgrade-pull") });
+        project!.writeFile("agents.json", JSON.stringify({ voice: { name: "upgrade-voice", image: "registry.example/voice-agent:0.1", secretSet: "agent" } }));
         await up("create");
+        assert.deepEqual(emulator!.runningSecrets("upgrade-voice"), { OPENAI_API_KEY: V.openai });
+        /** The serialized provider (`__provider` input) in state of each resource, by resource name. */
+        const shims = async () =>
+            Object.fromEntries(
+                ((await project!.exportStack()).deployment.resources ?? []).filter((r) => r.type.startsWith("pulumi-nodejs:dynamic/pipecat:")).map((r) => [r.urn.split("::").at(-1), r.inputs?.["__provider"]]),
+            );
+        const written = await shims();
+        assert.deepEqual(Object.keys(written).sort(), ["agent", "registry", "voice"]);
 
-        // A later release: the same package, its serialized shim's text changed (as a new provider.ts, or a
+        // A later release: the same package, its serialized shims' text changed (as a new provider.ts, or a
         // new @pulumi/pulumi serializer, would write it). The program now loads that copy.
         const release = path.join(project!.root, "release");
         fs.mkdirSync(release);
         fs.cpSync(path.join(repoRoot, "dist"), path.join(release, "dist"), { recursive: true });
         fs.copyFileSync(path.join(repoRoot, "package.json"), path.join(release, "package.json"));
         fs.symlinkSync(path.join(repoRoot, "node_modules"), path.join(release, "node_modules"), "dir");
-        const shim = path.join(release, "dist", "provider", "secretset", "provider.js");
-        const text = fs.readFileSync(shim, "utf8");
-        assert.match(text, /\(\.\.\.a\) => require\("pulumi-pipecat-secrets\/implementation"\)/);
-        fs.writeFileSync(shim, text.replaceAll("(...a)", "(...args)"));
+        for (const [room, implementation] of [["secretset", "implementation"], ["agent", "agent/implementation"]] as const) {
+            const shim = path.join(release, "dist", "provider", room, "provider.js");
+            const text = fs.readFileSync(shim, "utf8");
+            assert.ok(text.includes(`(...a) => require("pulumi-pipecat-secrets/${implementation}")`), `${shim} is not the shim this test rewrites`);
+            fs.writeFileSync(shim, text.replaceAll("(...a)", "(...args)"));
+        }
         const link = path.join(project!.programDir, "node_modules", "pulumi-pipecat-secrets");
         fs.rmSync(link);
         fs.symlinkSync(release, link, "dir");
@@ -95,17 +111,21 @@ describe("e2e: upgrades and credential rotations", function () {
         assert.equal(preview.code, 0, preview.stdout + preview.stderr);
         assert.deepEqual(seen(), [], "a preview after an upgrade sends no request");
         const noop = await up("up after the upgrade");
-        assert.match(noop.stdout, /3 unchanged/);
+        assert.match(noop.stdout, /4 unchanged/);
         assert.deepEqual(seen(), []);
+        // The Agent's diff decides `changes` itself, so only the state can tell whether it took the new text as a
+        // change of its inputs: each resource keeps the shim written at create (ignoreChanges: ["__provider"]).
+        assert.deepEqual(await shims(), written);
 
-        // A real change still shows per key and is applied.
+        // A real change still shows per key and is applied, and the agent bound to the set is redeployed with it.
         declare({ agent: { name: "upgrade-agent", secrets: { OPENAI_API_KEY: V.openai2 } }, registry: pull(V.token1, "upgrade-pull") });
         const changed = await pulumi("preview of a rotation", ["preview", "--diff"]);
         assert.match(changed.stdout, /~ OPENAI_API_KEY\s*: \[secret\] => \[secret\]/);
-        assert.match(changed.stdout, /~ 1 to update/);
+        assert.match(changed.stdout, /~ 2 to update/);
         await up("rotation after the upgrade");
         const set = emulator!.snapshot()["upgrade-agent"];
         assert.deepEqual(set?.type === "secret" && set.secrets, { OPENAI_API_KEY: V.openai2 });
+        assert.deepEqual(emulator!.runningSecrets("upgrade-voice"), { OPENAI_API_KEY: V.openai2 });
     });
 
     it("with pipecat:imagePullUpdates in-place, rotates image-pull credentials as an update: one PUT, the wait, no DELETE", async () => {
