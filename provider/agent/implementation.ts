@@ -30,10 +30,10 @@ export async function check(olds: Props, news: Props): Promise<dynamic.CheckResu
     const old = strip(olds);
     const result = checkInputs(old, strip(news), session.testHooks().random);
     if (!result.ok) return { inputs: news, failures: result.failures };
-    const ins = placed(old, result.inputs);
+    const { ins, kept } = placed(old, result.inputs);
     let failures = inputFailures(old, ins);
     if (failures.length === 0) {
-        failures = await regionFailures(ins.region, old["region"], typeof old["name"] === "string", { step: "region check", agentName: ins.name }, "the agent", (t) => t);
+        failures = await regionFailures(ins.region, kept, typeof old["name"] === "string", { step: "region check", agentName: ins.name }, "the agent", (t) => t);
     }
     if (failures.length === 0) failures = await placementFailures(old, ins);
     if (failures.length > 0) return { inputs: news, failures };

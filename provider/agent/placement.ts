@@ -22,11 +22,13 @@ const known = (v: unknown): v is string => typeof v === "string" && v !== UNKNOW
  * The region the agent will use, so that the preview shows it: the declared one; else the one its
  * inputs already hold (a region no longer declared keeps the agent where it is); else, for a
  * replacement, the old agent's (a replacement's check gets no old inputs; the diff before it saw them).
+ * `kept`: the region the agent has now, as far as its old inputs or the replaced agent tell.
  */
-export function placed(old: Props, ins: AgentInputs): AgentInputs {
+export function placed(old: Props, ins: AgentInputs): { readonly ins: AgentInputs; readonly kept: string | undefined } {
     const replaced = Object.keys(old).length === 0 ? session.replacedPlace(KIND, ins) : undefined;
-    const region = ins.region ?? (typeof old["region"] === "string" ? old["region"] : undefined) ?? replaced?.region;
-    return region === undefined ? ins : { ...ins, region };
+    const kept = (typeof old["region"] === "string" ? old["region"] : undefined) ?? replaced?.region;
+    const region = ins.region ?? kept;
+    return { ins: region === undefined ? ins : { ...ins, region }, kept };
 }
 
 /** Whether these inputs place an agent anew: a create (or a replacement's), or a region that changed. */
@@ -67,14 +69,16 @@ export async function placementFailures(old: Props, ins: AgentInputs): Promise<C
     if (currentSettings().apiKey === undefined || !placesAnew(old, ins)) return [];
     const exists = Object.keys(old).length > 0;
     const ctx: CallContext = { step: "region check", setName: known(ins.secretSet) ? ins.secretSet : ins.name };
-    const bound = (["secretSet", "imagePullSecretSet"] as const).filter((b) => known(ins[b]));
+    // A SecretSet resource's own region (its planned one, in a preview) wins over the list, which would still
+    // show where a set that this run moves was; a set bound by name is looked up in the list. A new agent
+    // without a region goes to the organisation's default, which is read only to compare a SecretSet
+    // resource's region (a set by name that is elsewhere makes the create fail cleanly, and nothing is lost).
+    const bound = (["secretSet", "imagePullSecretSet"] as const).filter((b) => known(ins[b]) && (exists || ins.region !== undefined || known(ins[`${b}Region`])));
     if (bound.length === 0 && !known(ins.buildId)) return [];
     try {
         const target = ins.region ?? (await session.organisationDefaultRegion(ctx));
         if (!known(target)) return [];
         const failures: CheckFailure[] = [];
-        // A SecretSet resource's own region (its planned one, in a preview) wins over the list, which would
-        // still show where a set that this run moves was; a set bound by name is looked up in the list.
         const byName = bound.filter((b) => !known(ins[`${b}Region`]));
         const sets = byName.length > 0 ? await api().list(ctx) : [];
         for (const binding of bound) {

@@ -52,8 +52,8 @@ export async function check(olds: Props, news: Props): Promise<dynamic.CheckResu
     const old = strip(olds);
     const result = checkInputs(old, strip(news), session.testHooks().random);
     if (!result.ok) return { inputs: news, failures: result.failures };
-    const ins = placed(old, result.inputs);
-    const failures = await checkRegion(old, ins);
+    const { ins, kept } = placed(old, result.inputs);
+    const failures = await checkRegion(ins, kept, typeof old["name"] === "string");
     if (failures.length > 0) return { inputs: news, failures };
     if (Object.keys(old).length > 0 && onlyBookkeeping(old, ins, BOOKKEEPING)) valueless.set(ins.name, fingerprint(ins));
     else valueless.delete(ins.name);
@@ -64,12 +64,14 @@ export async function check(olds: Props, news: Props): Promise<dynamic.CheckResu
  * The region the set will use, so that the preview shows it: the declared one; else the one its
  * inputs already hold (a region no longer declared keeps the set where it is); else, for a
  * replacement, the old set's (a replacement's check gets no old inputs; the diff before it saw them).
+ * `kept`: the region the set has now, as far as its old inputs or the replaced set tell (no need to check it).
  */
-function placed(old: Props, ins: SecretSetInputs): SecretSetInputs {
+function placed(old: Props, ins: SecretSetInputs): { readonly ins: SecretSetInputs; readonly kept: string | undefined } {
     const replaced = Object.keys(old).length === 0 ? session.replacedPlace(KIND, ins) : undefined;
     if (replaced?.name === ins.name) session.markRecreated(KIND, ins.name);
-    const region = ins.region ?? (typeof old["region"] === "string" ? old["region"] : undefined) ?? replaced?.region;
-    return region === undefined ? ins : { ...ins, region };
+    const kept = (typeof old["region"] === "string" ? old["region"] : undefined) ?? replaced?.region;
+    const region = ins.region ?? kept;
+    return { ins: region === undefined ? ins : { ...ins, region }, kept };
 }
 
 /** A hash of checked inputs, to recognise them again in diff; never stored or shown. */
@@ -77,9 +79,9 @@ function fingerprint(ins: SecretSetInputs): string {
     return createHash("sha256").update(canonicalJson(ins)).digest("hex");
 }
 
-function checkRegion(olds: Props, ins: SecretSetInputs): Promise<CheckFailure[]> {
+function checkRegion(ins: SecretSetInputs, kept: string | undefined, existed: boolean): Promise<CheckFailure[]> {
     const values = secretValuesOf(ins);
-    return regionFailures(ins.region, olds["region"], typeof olds["name"] === "string", { step: "region check", setName: ins.name }, "the set", (t) => redact(t, values));
+    return regionFailures(ins.region, kept, existed, { step: "region check", setName: ins.name }, "the set", (t) => redact(t, values));
 }
 
 export async function diff(_id: string, olds: Props, news: Props): Promise<dynamic.DiffResult> {

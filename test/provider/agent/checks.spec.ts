@@ -110,7 +110,7 @@ describe("the Agent provider's checks", () => {
             assert.equal(emulator.agent("voice-agent")?.spec.image, "registry.example/someone-else:1", "the other agent lives on, unchanged");
         });
 
-        it("sends no DELETE after the API refuses a set in another region, a missing set, or a set that stays unready", async () => {
+        it("sends no DELETE after the API refuses a set in another region, a missing set, or a set that failed to provision", async () => {
             await setup({}, { "pipecat:readyTimeoutSeconds": "10" });
             await secretSet("eu-secrets", V1, { region: "eu-central" });
             await secretSet("voice-secrets", V1);
@@ -119,12 +119,14 @@ describe("the Agent provider's checks", () => {
             const refusals: [Props, RegExp][] = [
                 [{ ...voice, secretSet: "eu-secrets" }, /Secret set 'eu-secrets' is in region 'eu-central' but service will be created in region 'us-west'/],
                 [{ ...voice, secretSet: "missing-secrets" }, /Secret set not found/],
-                [voice, /Secret set 'voice-secrets' is not yet ready.*retried for \d+ s/],
+                // A failed set fails at once, with its own message (the 409 says only "not yet ready").
+                [voice, /its secret set "voice-secrets" failed to provision: .*waiting cannot fix that/],
             ];
             for (const [inputs, expected] of refusals) {
                 emulator.clearRequests();
                 assert.match(await failure(create(inputs)), expected);
-                assert.ok(seen().length > 0 && seen().every((r) => /^POST \/agents 4\d\d$/.test(r)), seen().join("\n"));
+                const writes = seen().filter((r) => !r.startsWith("GET "));
+                assert.ok(writes.length > 0 && writes.every((r) => /^POST \/agents 4\d\d$/.test(r)), seen().join("\n"));
                 assert.deepEqual(deletes(), [], `a refused POST was followed by a DELETE (${String(expected)})`);
             }
             assert.deepEqual(emulator.agents(), []);
