@@ -4,9 +4,10 @@
  * emulator started for the run (see target.ts), so the scenarios cannot rot between live runs.
  *
  * One stack walks through the scenarios in order. Every name is `pcs-live-<8 random>-…`, every value is
- * random per run and marked secret; every set of the run is deleted in `after`, whatever failed. What
- * the tests check goes through the API by plain HTTP (direct-api.ts), as it would live; where only the
- * emulator can show more (stored values, the order of requests), the extra checks say so.
+ * random per run and marked secret; every agent and then every set of the run is deleted in `after`,
+ * whatever failed. What the tests check goes through the API by plain HTTP (direct-api.ts), as it would
+ * live; where only the emulator can show more (stored values, the order of requests), the extra checks
+ * say so.
  *
  * With PIPECAT_LIVE_SWEEP=1 (and PIPECAT_LIVE=1) the file instead deletes what earlier runs left behind.
  */
@@ -53,16 +54,17 @@ const b64 = (s: string) => Buffer.from(s, "utf8").toString("base64");
 const SET = "pulumi-nodejs:dynamic/pipecat:SecretSet";
 
 if (request.kind === "live" && request.sweep) {
-    describe(`live sweep: sets that earlier acceptance runs left under ${COMMON_PREFIX}`, function () {
+    describe(`live sweep: agents and sets that earlier acceptance runs left under ${COMMON_PREFIX}`, function () {
         this.timeout(600_000);
 
-        it(`deletes every set named ${COMMON_PREFIX}<8 × [a-z0-9]>-…, of either kind, and nothing else`, async () => {
+        it(`deletes every agent, then every set (of either kind), named ${COMMON_PREFIX}<8 × [a-z0-9]>-…, and nothing else`, async () => {
             const sweeper = new DirectApi(request.apiUrl, request.apiKey, COMMON_PREFIX);
             const deleted = await sweeper.sweep();
-            for (const s of deleted) console.log(`      deleted ${s.name} (${s.type}, ${s.region ?? "region not given"})`);
-            console.log(`      ${deleted.length} set(s) deleted from ${request.apiUrl}`);
-            const left = (await sweeper.list()).filter((s) => sweeper.owns(s.name));
-            assert.deepEqual(left.map((s) => s.name), [], "sets under the prefix after the sweep");
+            for (const a of deleted.agents) console.log(`      deleted agent ${a.name} (${a.region ?? "region not given"})`);
+            for (const s of deleted.sets) console.log(`      deleted ${s.name} (${s.type}, ${s.region ?? "region not given"})`);
+            console.log(`      ${deleted.agents.length} agent(s) and ${deleted.sets.length} set(s) deleted from ${request.apiUrl}`);
+            const left = await sweeper.leftovers(30_000);
+            assert.deepEqual(left, [], "agents and sets under the prefix after the sweep");
         });
     });
 } else {
@@ -206,11 +208,11 @@ if (request.kind === "live" && request.sweep) {
             this.timeout(600_000);
             try {
                 if (api !== undefined) {
-                    // Also after a failed step: list, and delete every set (either kind) with this run's prefix.
+                    // Also after a failed step: list, and delete every agent, then every set (either kind), with this run's prefix.
                     const deleted = await api.sweep();
-                    if (deleted.length > 0) console.log(`      clean-up deleted what the run left: ${deleted.map((s) => s.name).join(", ")}`);
-                    const left = (await api.list()).filter((s) => api.owns(s.name));
-                    assert.deepEqual(left.map((s) => s.name), [], "sets of this run left after the clean-up");
+                    const what = [...deleted.agents.map((a) => `agent ${a.name}`), ...deleted.sets.map((s) => s.name)];
+                    if (what.length > 0) console.log(`      clean-up deleted what the run left: ${what.join(", ")}`);
+                    assert.deepEqual(await api.leftovers(target.kind === "live" ? 30_000 : 0), [], "agents and sets of this run left after the clean-up");
                 }
             } finally {
                 project?.cleanup();
@@ -225,7 +227,10 @@ if (request.kind === "live" && request.sweep) {
             for (const name of ["voice-agent", COMMON_PREFIX, `${COMMON_PREFIX}prod`, `${other}agent`, prefix, prefix.slice(0, -1), `x${names.agent}`, `${prefix}Agent`]) {
                 await assert.rejects(api.deleteSet(name), /^Error: Refusing to delete secret set/, name);
                 await assert.rejects(api.deleteKey(name, "OPENAI_API_KEY"), /^Error: Refusing to delete a key of secret set/, name);
+                await assert.rejects(api.deleteAgent(name), /^Error: Refusing to delete agent/, name);
             }
+            // A name of the run that no agent can have (more than 54 characters).
+            await assert.rejects(api.deleteAgent(`${prefix}${"a".repeat(40)}`), /^Error: Refusing to delete agent/);
             assert.equal(api.requestCount, sent, "requests sent for refused names");
             assert.throws(() => new DirectApi(target.apiUrl, target.apiKey, ""), /owned prefix must be/);
             assert.throws(() => new DirectApi(target.apiUrl, target.apiKey, "pcs-"), /owned prefix must be/);
@@ -348,21 +353,42 @@ if (request.kind === "live" && request.sweep) {
             assertNoLeaks(outputs, secrets, "outputs");
         });
 
-        it("the sweep deletes every set earlier runs left under pcs-live- (either kind), and nothing else (emulator only)", async function () {
-            // Live, this would need sets outside this run's prefix: there the sweep mode itself is the test.
+        it("the sweep deletes every agent, then every set, that earlier runs left under pcs-live- (either kind), and nothing else (emulator only)", async function () {
+            // Live, this would need agents and sets outside this run's prefix: there the sweep mode itself is the test.
             if (target.kind === "live") this.skip();
             const emulator = await startEmulator();
             try {
-                const leftovers = ["pcs-live-0ldrun00-agent", "pcs-live-0ldrun00-pull", "pcs-live-zz9zz9zz-agent-renamed"];
+                const leftovers = ["pcs-live-0ldrun00-secrets", "pcs-live-0ldrun00-pull", "pcs-live-zz9zz9zz-secrets-renamed"];
                 const others = ["voice-agent", "pcs-live-prod", "pcs-live-abc-agent", "pcs-live-0ldrun00", "xpcs-live-0ldrun00-agent", "pcs-livex0ldrun00-agent"];
                 for (const name of [...leftovers, ...others]) {
                     emulator.seed(name, name.endsWith("-pull") ? { type: "imagePullSecret", host: PULL_HOST, secretValue: "dXNlcjpwYXNz" } : { secrets: { K: "v" } });
                 }
+                // Agents bound to those sets, made the way a program would: POST /agents.
+                const agents: [string, string][] = [
+                    ["pcs-live-0ldrun00-agent", "pcs-live-0ldrun00-secrets"],
+                    ["pcs-live-zz9zz9zz-agent", "pcs-live-zz9zz9zz-secrets-renamed"],
+                    ["voice-agent", "voice-agent"],
+                    ["pcs-live-prod", "pcs-live-prod"],
+                    ["pcs-live-0ldrun00", "pcs-live-0ldrun00"],
+                ];
+                for (const [serviceName, secretSet] of agents) {
+                    const created = await fetch(`${emulator.url}/agents`, {
+                        method: "POST",
+                        headers: { Authorization: `Bearer ${emulator.apiKey}`, "Content-Type": "application/json" },
+                        body: JSON.stringify({ serviceName, image: "registry.example/agent:1", secretSet }),
+                    });
+                    assert.equal(created.status, 200, `POST /agents ${serviceName}`);
+                }
+                emulator.clearRequests();
                 const sweeper = new DirectApi(emulator.url, emulator.apiKey, COMMON_PREFIX);
                 const deleted = await sweeper.sweep();
-                assert.deepEqual(deleted.map((s) => s.name).sort(), [...leftovers].sort());
+                assert.deepEqual(deleted.agents.map((a) => a.name).sort(), ["pcs-live-0ldrun00-agent", "pcs-live-zz9zz9zz-agent"]);
+                assert.deepEqual(deleted.sets.map((s) => s.name).sort(), [...leftovers].sort());
                 assert.deepEqual(Object.keys(emulator.snapshot()).sort(), [...others].sort());
-                assert.equal(emulator.requestCount({ method: "DELETE" }), leftovers.length);
+                assert.deepEqual(emulator.agents().map((a) => a.name).sort(), ["pcs-live-0ldrun00", "pcs-live-prod", "voice-agent"]);
+                const deletes = emulator.requests.filter((r) => r.method === "DELETE").map((r) => (r.agentName !== undefined ? "agent" : "set"));
+                assert.deepEqual(deletes, ["agent", "agent", "set", "set", "set"], "agents first, then sets, and nothing else");
+                assert.deepEqual(await sweeper.leftovers(0), []);
             } finally {
                 await emulator.close();
             }
