@@ -1,5 +1,5 @@
 /**
- * Acceptance tests: SecretSet end to end through the real Pulumi engine, against a real Pipecat
+ * Acceptance tests: SecretSet and Agent end to end through the real Pulumi engine, against a real Pipecat
  * Cloud organisation (`PIPECAT_LIVE=1 PIPECAT_API_KEY=… npm run test:live`) or, in `npm test`, against an
  * emulator started for the run (see target.ts for every variable), so the scenarios cannot rot between
  * live runs.
@@ -15,12 +15,14 @@
  * removed key), image-pull rotation by replacement, image-pull rotation with `pipecat:imagePullUpdates` =
  * `in-place` (the scenario finds out whether the service accepts in-place updates: if it does, one PUT and
  * no DELETE; if it refuses, the error says what to do, nothing is deleted, and `replace` works again),
- * rename, refresh after drift, destroy; a leak scan.
+ * rename, refresh after drift; an Agent bound to the run's set (deployed when `up` returns), a rotated value
+ * that reaches it (redeployed with `forceRedeploy`), destroy (the agent before its set); a leak scan. The
+ * agent scenarios need `PIPECAT_LIVE_IMAGE` in a live run and are skipped, saying so, without it.
  *
  * Every name is `pcs-live-<8 random>-…`, every value is random per run and marked secret; every agent and
  * then every set of the run is deleted in `after`, whatever failed. What the tests check goes through the
  * API by plain HTTP (direct-api.ts), as it would live; where only the emulator can show more (stored
- * values, the order of requests), the extra checks say so.
+ * values, what a running agent sees, the order of requests), the extra checks say so.
  *
  * With PIPECAT_LIVE_SWEEP=1 (and PIPECAT_LIVE=1) the file instead deletes what earlier runs left behind.
  */
@@ -30,7 +32,7 @@ import { isDeepStrictEqual } from "node:util";
 import { startEmulator } from "../../emulator";
 import { createTempProject, type RunResult, type TempProject } from "../e2e/harness";
 import { assertNoLeaks, type Haystack, MIN_SECRET_LENGTH, needlesFor } from "../support/leaks";
-import { COMMON_PREFIX, DirectApi, newRunPrefix, type SetRow } from "./direct-api";
+import { type AgentLookup, COMMON_PREFIX, DirectApi, newRunPrefix, type SetRow } from "./direct-api";
 import { openTarget, readRequest, type Target } from "./target";
 
 // Refuses at load, naming the variables, when the environment is unclear (PIPECAT_LIVE=yes, a live run without a key).
@@ -39,16 +41,17 @@ const request = readRequest();
 /** What the program declares (stack.json). */
 interface Declared {
     readonly region?: string;
-    /** A regular set. */
+    /** A regular set; the agent binds it. */
     readonly secrets: { readonly name: string; readonly values: Readonly<Record<string, string>> };
     readonly pull: { readonly name: string; readonly host: string; readonly username: string; readonly password: string };
+    readonly agent?: { readonly name: string; readonly image: string };
 }
 
 /** Every value is marked secret here, in the program (the resource would also do it by itself). */
 const program = `
 import * as fs from "fs";
 import * as pulumi from "@pulumi/pulumi";
-import { SecretSet } from "pulumi-pipecat-secrets";
+import { Agent, SecretSet } from "pulumi-pipecat-secrets";
 
 const spec = JSON.parse(fs.readFileSync("stack.json", "utf8"));
 const region = spec.region ? { region: spec.region as string } : {};
@@ -60,9 +63,14 @@ const pull = new SecretSet("pull", {
     ...region,
     imagePullSecret: { host: spec.pull.host, username: spec.pull.username, password: pulumi.secret(spec.pull.password as string) },
 });
+// Bound to the SecretSet resource itself: a write of the set redeploys the agent, and destroy deletes the agent first.
+const agent = spec.agent
+    ? new Agent("agent", { name: spec.agent.name, ...region, image: spec.agent.image, secretSet: set, autoScaling: { minAgents: 0, maxAgents: 1 } })
+    : undefined;
 export const setName = set.name;
 export const setKeys = set.keys;
 export const pullName = pull.name;
+export const agentDeployment = agent?.deploymentId;
 `;
 
 const b64 = (s: string) => Buffer.from(s, "utf8").toString("base64");
@@ -84,11 +92,11 @@ if (request.kind === "live" && request.sweep) {
         });
     });
 } else {
-    describe(`acceptance: SecretSet through the real engine against ${request.kind === "live" ? "the live API" : "the emulator"}`, function () {
-        this.timeout(request.kind === "live" ? 1_800_000 : 300_000);
+    describe(`acceptance: SecretSet and Agent through the real engine against ${request.kind === "live" ? "the live API" : "the emulator"}`, function () {
+        this.timeout(request.kind === "live" ? 2_400_000 : 300_000);
 
         const prefix = newRunPrefix();
-        const names = { secrets: `${prefix}secrets`, renamed: `${prefix}secrets-renamed`, pull: `${prefix}pull` };
+        const names = { secrets: `${prefix}secrets`, renamed: `${prefix}secrets-renamed`, pull: `${prefix}pull`, agent: `${prefix}agent` };
         const PULL_HOST = "https://ghcr.io/";
         const PULL_USER = "pcs-live-bot";
 
@@ -113,6 +121,7 @@ if (request.kind === "live" && request.sweep) {
         const V = {
             openai: value("OPENAI_API_KEY value"),
             openai2: value("OPENAI_API_KEY changed value"),
+            openai3: value("OPENAI_API_KEY rotated value"),
             daily: value("DAILY_API_KEY value"),
             cartesia: value("CARTESIA_API_KEY value"),
             pull1: password("registry token 1"),
@@ -125,7 +134,7 @@ if (request.kind === "live" && request.sweep) {
 
         /**
          * The stages: what the stack holds after each scenario that passed, so the next one knows where it starts.
-         * Made in `before`, once the target's region is known.
+         * Made in `before`, once the target's region and image are known.
          */
         let S: {
             created: Declared;
@@ -133,6 +142,10 @@ if (request.kind === "live" && request.sweep) {
             pullReplaced: Declared;
             pullInPlace: Declared;
             renamed: Declared;
+            withAgent: Declared;
+            rotated: Declared;
+            /** What destroy starts from: with the agent, unless the agent scenarios are skipped. */
+            last: Declared;
         };
 
         /** What stack.json says now. */
@@ -200,16 +213,16 @@ if (request.kind === "live" && request.sweep) {
             target.emulator?.clearRequests();
         }
 
-        /** The engine's progress lines, in order: `<resource> <step>` for `<op> pulumi-nodejs:dynamic/pipecat:SecretSet <resource> <step> (<time>`. */
+        /** The engine's progress lines, in order: `<resource> <step>` for `<op> pulumi-nodejs:dynamic/pipecat:<Type> <resource> <step> (<time>`. */
         function events(result: RunResult): string[] {
             // e.g. " ++ pulumi-nodejs:dynamic/pipecat:SecretSet secrets created replacement (1s) [diff: ~name]"
-            const line = /pulumi-nodejs:dynamic\/pipecat:SecretSet\s+([a-z]+)\s+([a-z][a-z ]*?)\s*\(\d/;
+            const line = /pulumi-nodejs:dynamic\/pipecat:(?:SecretSet|Agent)\s+([a-z]+)\s+([a-z][a-z ]*?)\s*\(\d/;
             return result.stdout.split("\n").flatMap((l) => {
                 const m = line.exec(l);
                 return m?.[1] !== undefined && m[2] !== undefined ? [`${m[1]} ${m[2]}`] : [];
             });
         }
-        /** The steps of one resource (`secrets`, `pull`), in order. */
+        /** The steps of one resource (`secrets`, `pull`, `agent`), in order. */
         const steps = (result: RunResult, resource: string): string[] =>
             events(result).flatMap((e) => (e.startsWith(`${resource} `) ? [e.slice(resource.length + 1)] : []));
 
@@ -229,18 +242,30 @@ if (request.kind === "live" && request.sweep) {
             if (target.region !== undefined) assert.equal(row.region, target.region, `region of ${name}`);
             return row;
         }
+        /** Right after `up`: the agent's newest deployment is the reconciled one and ready, binding `setName`. */
+        async function assertAgentDeployed(name: string, setName: string): Promise<AgentLookup> {
+            const agent = await api.getAgent(name);
+            assert.equal(agent.status, 200, `GET /agents/${name}`);
+            assert.equal(agent.ready, true, `ready of ${name} right after up`);
+            assert.ok(agent.desiredDeploymentId !== undefined, `desiredDeploymentId of ${name}`);
+            assert.equal(agent.reconciledDeploymentId, agent.desiredDeploymentId, `the newest deployment of ${name} is reconciled`);
+            assert.deepEqual(agent.secretSets, [setName], `sets bound to ${name}`);
+            if (target.region !== undefined) assert.equal(agent.region, target.region, `region of ${name}`);
+            return agent;
+        }
+
         /**
-         * A deleted set: GET answers 404 and the list no longer has it. The API does not say whether a delete
-         * shows at once everywhere, so live the check is repeated for up to 30 s before it fails.
+         * A deleted set or agent: GET answers 404 (400 for an image-pull set by name) and the list no longer has
+         * it. The API does not say whether a delete shows at once everywhere, so live the check is repeated for up
+         * to 30 s before it fails.
          */
-        async function assertGone(name: string): Promise<void> {
+        async function assertGone(kind: "set" | "agent", name: string): Promise<void> {
             const deadline = Date.now() + (target.kind === "live" ? 30_000 : 0);
             for (;;) {
-                const [lookup, rows] = [await api.get(name), await api.list()];
-                const listed = rows.some((s) => s.name === name);
-                // An image-pull set answers 400 by name: only the list can say it is gone.
-                if ((lookup.status === 404 || lookup.status === 400) && !listed) return;
-                if (Date.now() >= deadline) assert.fail(`${name} still exists: GET answered ${lookup.status}, listed: ${listed}`);
+                const status = kind === "set" ? (await api.get(name)).status : (await api.getAgent(name)).status;
+                const listed = (kind === "set" ? await api.list() : await api.listAgents()).some((s) => s.name === name);
+                if ((status === 404 || (kind === "set" && status === 400)) && !listed) return;
+                if (Date.now() >= deadline) assert.fail(`${kind} ${name} still exists: GET answered ${status}, listed: ${listed}`);
                 await new Promise((r) => setTimeout(r, 2000));
             }
         }
@@ -250,11 +275,18 @@ if (request.kind === "live" && request.sweep) {
             const set = target.emulator?.snapshot()[name];
             return set?.type === "secret" ? set.secrets : set?.type === "imagePullSecret" ? set.secretValue : undefined;
         };
-        /** The changes (not GETs) the emulator answered to one set, oldest first: `<METHOD> <path without /v1>`. */
-        const emulatorChanges = (setName: string) =>
+        /** The changes (not GETs) the emulator answered, oldest first: `<METHOD> <path without /v1>`; of one set, if named. */
+        const emulatorChanges = (setName?: string) =>
             (target.emulator?.requests ?? [])
-                .filter((r) => r.method !== "GET" && r.setName === setName)
+                .filter((r) => r.method !== "GET" && (setName === undefined || r.setName === setName))
                 .map((r) => `${r.method} ${r.path.replace(/^\/v1/, "")}`);
+
+        /** In a live run without PIPECAT_LIVE_IMAGE: skips an agent scenario, saying why. */
+        function agentsNeedAnImage(context: Mocha.Context): void {
+            if (target.image !== undefined) return;
+            console.log("      skipped: PIPECAT_LIVE_IMAGE is not set, so this live run deploys no agent (set it to a public image that deploys)");
+            context.skip();
+        }
 
         before(async function () {
             this.timeout(300_000);
@@ -272,7 +304,9 @@ if (request.kind === "live" && request.sweep) {
             const pullReplaced = withPull(updated, { password: V.pull2 });
             const pullInPlace = withPull(pullReplaced, { password: V.pull3 });
             const renamed = withSecrets(pullInPlace, { name: names.renamed });
-            S = { created, updated, pullReplaced, pullInPlace, renamed };
+            const withAgent: Declared = { ...renamed, agent: { name: names.agent, image: target.image ?? "(no image: agent scenarios skipped)" } };
+            const rotated = withSecrets(withAgent, { values: { OPENAI_API_KEY: V.openai3, CARTESIA_API_KEY: V.cartesia } });
+            S = { created, updated, pullReplaced, pullInPlace, renamed, withAgent, rotated, last: target.image !== undefined ? rotated : renamed };
 
             project = createTempProject({ name: "pcs-live-acceptance", programTs: program });
             await project.initStack("acceptance");
@@ -420,7 +454,7 @@ if (request.kind === "live" && request.sweep) {
             const created = set.indexOf("created replacement");
             assert.ok(created !== -1 && created < set.indexOf("deleted original"), `create first:\n${set.join("\n")}`);
             await assertRegularReady(names.renamed, ["OPENAI_API_KEY", "CARTESIA_API_KEY"]);
-            await assertGone(names.secrets);
+            await assertGone("set", names.secrets);
             if (target.emulator) {
                 assert.deepEqual(emulatorValues(names.renamed), { OPENAI_API_KEY: V.openai2, CARTESIA_API_KEY: V.cartesia });
                 const order = target.emulator.requests.filter((r) => r.method !== "GET").map((r) => `${r.method} ${r.setName}`);
@@ -449,19 +483,68 @@ if (request.kind === "live" && request.sweep) {
             }
         });
 
-        it("7. keeps every value and the API key out of the state and of every command's output", async () => {
+        it("7. creates an agent bound to a set of the run: deployed and ready when up returns", async function () {
+            agentsNeedAnImage(this);
+            await given("7", S.renamed);
+            declare(S.withAgent);
+            const result = await up("up 7 (agent)");
+            assert.ok(steps(result, "agent").includes("created"), result.stdout);
+            assert.deepEqual(steps(result, "secrets"), [], "the set is not touched");
+            await assertAgentDeployed(names.agent, names.renamed);
+            if (target.emulator) {
+                assert.deepEqual(target.emulator.runningSecrets(names.agent), { OPENAI_API_KEY: V.openai2, CARTESIA_API_KEY: V.cartesia });
+                assert.equal(target.emulator.agent(names.agent)?.deployments.length, 1);
+            }
+        });
+
+        it("8. a rotated value reaches the agent: the set is written, then the agent is redeployed (forceRedeploy) in the same up", async function () {
+            agentsNeedAnImage(this);
+            await given("8", S.withAgent);
+            const before = await api.getAgent(names.agent);
+            declare(S.rotated);
+            const result = await up("up 8 (rotation with the agent)");
+            assert.ok(steps(result, "secrets").includes("updated"), result.stdout);
+            assert.ok(steps(result, "agent").includes("updated"), result.stdout);
+            const after = await assertAgentDeployed(names.agent, names.renamed);
+            // The agent's declaration did not change: only a forced redeploy makes a new deployment.
+            assert.notEqual(after.desiredDeploymentId, before.desiredDeploymentId, "a new deployment after the rotation");
+            await assertRegularReady(names.renamed, ["OPENAI_API_KEY", "CARTESIA_API_KEY"]);
+            if (target.emulator) {
+                assert.deepEqual(target.emulator.runningSecrets(names.agent), { OPENAI_API_KEY: V.openai3, CARTESIA_API_KEY: V.cartesia });
+                const deployments = target.emulator.agent(names.agent)?.deployments ?? [];
+                assert.equal(deployments.at(-1)?.forced, true, "the redeploy asked for forceRedeploy");
+                assert.deepEqual(emulatorChanges(), [`PUT /secrets/${names.renamed}`, `POST /agents/${names.agent}`], "the set is written before the agent is redeployed");
+                const update = target.emulator.requests.find((r) => r.method === "POST" && r.agentName === names.agent);
+                assert.equal((update?.body as { forceRedeploy?: unknown } | undefined)?.forceRedeploy, true);
+            }
+        });
+
+        it("9. keeps every value and the API key out of the state and of every command's output", async () => {
             const exported = await project.run(["stack", "export"]);
             assertNoLeaks([...outputs, { label: "stack export", text: exported.stdout }], secrets, "outputs and state");
         });
 
-        it("8. destroys every set", async () => {
-            await given("8", S.renamed);
+        it("10. destroys the agent before its set, then every set", async () => {
+            await given("10", S.last);
             applied = undefined;
-            const result = await pulumi("destroy 8", ["destroy", "--yes", "--skip-preview"]);
+            const result = await pulumi("destroy 10", ["destroy", "--yes", "--skip-preview"]);
             assert.ok(steps(result, "secrets").includes("deleted"), result.stdout);
             assert.ok(steps(result, "pull").includes("deleted"), result.stdout);
-            await assertGone(names.renamed);
-            await assertGone(names.pull);
+            await assertGone("set", names.renamed);
+            await assertGone("set", names.pull);
+            if (S.last.agent !== undefined) {
+                const all = events(result);
+                const [agent, set] = [all.indexOf("agent deleted"), all.indexOf("secrets deleted")];
+                assert.ok(agent !== -1 && agent < set, `the agent is deleted before its set:\n${all.join("\n")}`);
+                await assertGone("agent", names.agent);
+                if (target.emulator) {
+                    const order = emulatorChanges();
+                    const [a, s] = [order.indexOf(`DELETE /agents/${names.agent}`), order.indexOf(`DELETE /secrets/${names.renamed}`)];
+                    assert.ok(a !== -1 && a < s, `DELETE of the agent before DELETE of its set:\n${order.join("\n")}`);
+                }
+            } else {
+                console.log("      no agent to destroy: PIPECAT_LIVE_IMAGE is not set");
+            }
             assertNoLeaks(outputs, secrets, "outputs");
         });
 
