@@ -1,11 +1,14 @@
 /**
- * Direct HTTP calls to the Pipecat Cloud secrets API, outside Pulumi and outside the provider (Node's
- * fetch), for what the acceptance tests do behind the program's back: read a set, make drift, and clean
- * up. The same calls work against the live API and the emulator: no emulator helper is used here.
+ * Direct HTTP calls to the Pipecat Cloud API (secret sets and agents), outside Pulumi and outside the
+ * provider (Node's fetch), for what the acceptance tests do behind the program's back: read a set or an
+ * agent, make drift, and clean up. The same calls work against the live API and the emulator: no emulator
+ * helper is used here.
  *
- * Everything that changes a set is guarded: a name is touched only if it carries the prefix this client
- * owns AND has the shape of a run's name (`pcs-live-<8 × [a-z0-9]>-…`), so a bug in a test can never
- * delete a set outside the acceptance runs' names, whatever it passes.
+ * Everything that changes a set or an agent is guarded: a name is touched only if it carries the prefix
+ * this client owns AND has the shape of a run's name (`pcs-live-<8 × [a-z0-9]>-…`; for an agent also the
+ * API's service-name rule, at most 54 characters), so a bug in a test can never delete a set or an agent
+ * outside the acceptance runs' names, whatever it passes. The sweep deletes agents before sets, as
+ * `pulumi destroy` does: an agent is never left bound to a set that is gone.
  */
 import { randomInt } from "node:crypto";
 
@@ -14,6 +17,11 @@ export const COMMON_PREFIX = "pcs-live-";
 /** The shape of a name an acceptance run creates: the common prefix, 8 random characters, a dash, more. */
 export const RUN_NAME = /^pcs-live-[a-z0-9]{8}-[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const RUN_PREFIX = /^pcs-live-[a-z0-9]{8}-$/;
+/** The API's rule for an agent's name (`serviceName`), and its length limit. */
+export const AGENT_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])$/;
+export const AGENT_NAME_MAX = 54;
+/** The API's words for a missing agent (`Not found` on read and delete, `Service not found` on update), as the provider takes them. */
+const AGENT_NOT_FOUND = /^((service|agent) )?not found\.?$/i;
 const ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789";
 
 /** A fresh per-run prefix, `pcs-live-<8 random [a-z0-9]>-` (18 characters: names stay far below 63). */
@@ -38,6 +46,30 @@ export interface SetLookup {
     readonly region?: string;
     readonly readiness?: string;
     readonly errorMessage?: string;
+}
+
+/** One row of `GET /agents` (`services`). */
+export interface AgentRow {
+    readonly name: string;
+    readonly region?: string;
+}
+
+/** `GET /agents/{name}` as answered: the status and, for 2xx, what says whether it is deployed and what it binds. */
+export interface AgentLookup {
+    readonly status: number;
+    readonly ready?: boolean;
+    readonly available?: boolean;
+    readonly desiredDeploymentId?: string;
+    readonly reconciledDeploymentId?: string;
+    readonly region?: string;
+    /** The regular sets the newest deployment binds (`deployment.manifest.spec.envFromSecretNames`). */
+    readonly secretSets?: string[];
+}
+
+/** What a sweep deleted: agents first, then sets. */
+export interface Swept {
+    readonly agents: AgentRow[];
+    readonly sets: SetRow[];
 }
 
 const ATTEMPTS = 5;
@@ -65,6 +97,11 @@ export class DirectApi {
     /** Whether this client may change (delete, or delete a key of) the set `name`. */
     owns(name: string): boolean {
         return name.startsWith(this.ownedPrefix) && RUN_NAME.test(name);
+    }
+
+    /** Whether this client may delete the agent `name`: an owned name that is also a valid agent name. */
+    ownsAgent(name: string): boolean {
+        return this.owns(name) && AGENT_NAME.test(name) && name.length <= AGENT_NAME_MAX;
     }
 
     /** `GET /secrets`: every set of the organisation, regular and image-pull. */
@@ -108,23 +145,94 @@ export class DirectApi {
         throw new Error(`DELETE ${path} answered ${status} ${describeBody(body)}`);
     }
 
-    /** Deletes every listed set (either type) this client owns, and returns what it deleted. Nothing else is touched. */
-    async sweep(): Promise<SetRow[]> {
-        const owned = (await this.list()).filter((s) => this.owns(s.name));
-        const deleted: SetRow[] = [];
-        const failures: string[] = [];
-        for (const set of owned) {
-            try {
-                if ((await this.deleteSet(set.name)) === "deleted") deleted.push(set);
-            } catch (e) {
-                failures.push(e instanceof Error ? e.message : String(e));
-            }
+    /** `GET /agents`: every agent of the organisation (a row the API marks deleted is left out). */
+    async listAgents(): Promise<AgentRow[]> {
+        const { status, body } = await this.request("GET", "/agents");
+        const services = (body as { services?: unknown } | undefined)?.services;
+        if (status !== 200 || !Array.isArray(services)) throw new Error(`GET /agents answered ${status} ${describeBody(body)}`);
+        return (services as (AgentRow & { deletedAt?: unknown })[]).filter((a) => a.deletedAt === undefined || a.deletedAt === null);
+    }
+
+    /** `GET /agents/{name}`: readiness, deployments and the bound sets (for 2xx), else just the status. */
+    async getAgent(name: string): Promise<AgentLookup> {
+        const { status, body } = await this.request("GET", `/agents/${encodeURIComponent(name)}`);
+        if (status < 200 || status > 299) return { status };
+        const b = body as {
+            ready?: boolean;
+            available?: boolean;
+            desiredDeploymentId?: string;
+            reconciledDeploymentId?: string;
+            region?: string;
+            deployment?: { manifest?: { spec?: { envFromSecretNames?: string[] } } };
+        };
+        const bound = b.deployment?.manifest?.spec?.envFromSecretNames;
+        return {
+            status,
+            ...(b.ready !== undefined ? { ready: b.ready } : {}),
+            ...(b.available !== undefined ? { available: b.available } : {}),
+            ...(b.desiredDeploymentId !== undefined ? { desiredDeploymentId: b.desiredDeploymentId } : {}),
+            ...(b.reconciledDeploymentId !== undefined ? { reconciledDeploymentId: b.reconciledDeploymentId } : {}),
+            ...(b.region !== undefined ? { region: b.region } : {}),
+            ...(Array.isArray(bound) ? { secretSets: [...bound] } : {}),
+        };
+    }
+
+    /** `DELETE /agents/{name}`: "deleted", or "absent" when the API says the agent is not found. Only on an owned name. */
+    async deleteAgent(name: string): Promise<"deleted" | "absent"> {
+        if (!this.ownsAgent(name)) {
+            throw new Error(
+                `Refusing to delete agent "${name}": only agent names under "${this.ownedPrefix}" shaped like ${RUN_NAME.source} ` +
+                    `(and ${AGENT_NAME.source}, at most ${AGENT_NAME_MAX} characters) belong to the acceptance tests.`,
+            );
         }
+        const path = `/agents/${encodeURIComponent(name)}`;
+        const { status, body } = await this.request("DELETE", path);
+        if (status >= 200 && status <= 299) return "deleted";
+        // As for sets: only the API's own words count as gone, never a route the base URL lacks.
+        if (status === 404 && AGENT_NOT_FOUND.test(String((body as { error?: unknown } | undefined)?.error).trim())) return "absent";
+        throw new Error(`DELETE ${path} answered ${status} ${describeBody(body)}`);
+    }
+
+    /**
+     * Deletes every listed agent this client owns, then every listed set (either type) it owns, and returns
+     * what it deleted. Nothing else is touched. The sets are deleted even when an agent could not be (the
+     * error then names it): the sweep leaves as little as it can.
+     */
+    async sweep(): Promise<Swept> {
+        const failures: string[] = [];
+        const attempt = async <T extends { name: string }>(rows: T[], remove: (name: string) => Promise<"deleted" | "absent">): Promise<T[]> => {
+            const deleted: T[] = [];
+            for (const row of rows) {
+                try {
+                    if ((await remove(row.name)) === "deleted") deleted.push(row);
+                } catch (e) {
+                    failures.push(e instanceof Error ? e.message : String(e));
+                }
+            }
+            return deleted;
+        };
+        const agents = await attempt((await this.listAgents()).filter((a) => this.ownsAgent(a.name)), (n) => this.deleteAgent(n));
+        const sets = await attempt((await this.list()).filter((s) => this.owns(s.name)), (n) => this.deleteSet(n));
         if (failures.length > 0) {
-            const done = deleted.map((s) => s.name).join(", ") || "nothing";
+            const done = [...agents.map((a) => `agent ${a.name}`), ...sets.map((s) => `set ${s.name}`)].join(", ") || "nothing";
             throw new Error(`sweep under ${this.ownedPrefix}: deleted ${done}; failed:\n${failures.join("\n")}`);
         }
-        return deleted;
+        return { agents, sets };
+    }
+
+    /**
+     * What is still listed under the owned prefix (`agent <name>`, `set <name>`), checked again every 2 s
+     * for up to `withinMs` until nothing is: the API does not say whether a delete shows at once everywhere.
+     */
+    async leftovers(withinMs: number): Promise<string[]> {
+        const deadline = Date.now() + withinMs;
+        for (;;) {
+            const agents = (await this.listAgents()).filter((a) => this.ownsAgent(a.name)).map((a) => `agent ${a.name}`);
+            const sets = (await this.list()).filter((s) => this.owns(s.name)).map((s) => `set ${s.name}`);
+            const left = [...agents, ...sets];
+            if (left.length === 0 || Date.now() >= deadline) return left;
+            await new Promise((r) => setTimeout(r, 2000));
+        }
     }
 
     private guard(name: string, what: string): void {
@@ -138,7 +246,8 @@ export class DirectApi {
 
     /**
      * One call, retried on network errors, 409 (concurrent modification), 429 and 5xx: every call here is
-     * idempotent (a repeated DELETE answers 404 `Set not found`, which callers treat as gone). The key goes
+     * idempotent (a repeated DELETE answers 404 `Set not found` or, for an agent, `Not found`, which callers
+     * treat as gone). The key goes
      * only into the Authorization header; messages carry method, path, status and the API's error text.
      */
     private async request(method: "GET" | "DELETE", path: string): Promise<{ status: number; body: unknown }> {

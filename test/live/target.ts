@@ -3,6 +3,21 @@
  * for explicitly (`PIPECAT_LIVE=1` and `PIPECAT_API_KEY`), otherwise an emulator started for the run, so
  * that `npm test` runs the same scenarios and they cannot rot.
  *
+ * Variables (all optional except the key of a live run):
+ * - `PIPECAT_LIVE=1`, `PIPECAT_API_KEY`: a live run; `PIPECAT_API_URL` (default {@link DEFAULT_LIVE_API_URL}),
+ *   `PIPECAT_LIVE_REGION` (default: the organisation's default region).
+ * - `PIPECAT_LIVE_IMAGE`: the container image of the live run's agent: public (the agent binds no image-pull
+ *   set), linux/arm64 (Pipecat Cloud's node type), one that starts and passes Pipecat Cloud's readiness checks,
+ *   e.g. a Pipecat bot of yours. It is deployed with `minAgents: 0, maxAgents: 1`, bound to the run's regular
+ *   set. Without it a live run skips the agent scenarios and says so; against the emulator any image works (a
+ *   fixed fake one is used).
+ * - `PIPECAT_LIVE_SWEEP=1` (with `PIPECAT_LIVE=1`): delete what earlier runs left behind instead.
+ * - `PIPECAT_LIVE_EMULATOR_IMAGE_PULL_UPDATES=refuse|accept` (emulator runs only; default `refuse`): whether the
+ *   emulator refuses in-place image-pull updates (the seed spec's 400, like a service that has not taken up the
+ *   March 2026 change) or applies them (today's docs). The in-place scenario detects which and checks that path;
+ *   run the file once with each to cover both:
+ *   `PIPECAT_LIVE_EMULATOR_IMAGE_PULL_UPDATES=accept npx mocha test/live/acceptance.spec.ts`.
+ *
  * Run as a script (`ts-node test/live/target.ts`), it is the gate of `npm run test:live`: it exits 2 with
  * the variables to set unless a live run was asked for, before anything is built.
  */
@@ -12,26 +27,51 @@ import type { Emulator } from "../../emulator";
 export const DEFAULT_LIVE_API_URL = "https://api.pipecat.daily.co/v1";
 /** Emulator mode: how long a set stays `pending` after each change, so every readiness wait is exercised. */
 const EMULATOR_READY_AFTER_MS = 400;
+/** Emulator mode: how long an agent's deployment is `Creating`, then `Validating`, so the deployment wait is exercised. */
+const EMULATOR_DEPLOY_PHASE_MS = { creating: 300, validating: 300 };
+/** Emulator mode: the agent's image (the emulator pulls nothing). */
+const EMULATOR_IMAGE = "registry.example/pcs-live-agent:0.1";
 
 const USAGE =
     "Set PIPECAT_LIVE=1 and PIPECAT_API_KEY=<Private API key of a Pipecat Cloud organisation>; optional: " +
     `PIPECAT_API_URL (default ${DEFAULT_LIVE_API_URL}), PIPECAT_LIVE_REGION (default: the organisation's default region), ` +
+    "PIPECAT_LIVE_IMAGE (a public linux/arm64 image for the agent scenarios, which are skipped without it), " +
     "PIPECAT_LIVE_SWEEP=1 (delete what earlier runs left behind, and nothing else). " +
     "Example: PIPECAT_LIVE=1 PIPECAT_API_KEY=pk_... npm run test:live";
 
+/** What an emulator does with a PUT of new credentials to an existing image-pull set. */
+export type ImagePullUpdates = "refuse" | "accept";
+
 /** What the environment asks for. Throws, naming the variables, on anything unclear. */
 export type Request =
-    | { readonly kind: "emulator" }
-    | { readonly kind: "live"; readonly apiUrl: string; readonly apiKey: string; readonly region: string | undefined; readonly sweep: boolean };
+    | { readonly kind: "emulator"; readonly imagePullUpdates: ImagePullUpdates }
+    | {
+          readonly kind: "live";
+          readonly apiUrl: string;
+          readonly apiKey: string;
+          readonly region: string | undefined;
+          readonly image: string | undefined;
+          readonly sweep: boolean;
+      };
 
 export function readRequest(env: NodeJS.ProcessEnv = process.env): Request {
     const live = env["PIPECAT_LIVE"] ?? "";
     const sweep = env["PIPECAT_LIVE_SWEEP"] ?? "";
+    const pullUpdates = env["PIPECAT_LIVE_EMULATOR_IMAGE_PULL_UPDATES"] ?? "";
     if (!["", "0", "1"].includes(live)) throw new Error(`PIPECAT_LIVE must be 1 (run against the live API) or unset, got "${live}". ${USAGE}`);
     if (!["", "0", "1"].includes(sweep)) throw new Error(`PIPECAT_LIVE_SWEEP must be 1 or unset, got "${sweep}". ${USAGE}`);
+    if (!["", "refuse", "accept"].includes(pullUpdates)) {
+        throw new Error(`PIPECAT_LIVE_EMULATOR_IMAGE_PULL_UPDATES must be refuse or accept (or unset: refuse), got "${pullUpdates}".`);
+    }
     if (live !== "1") {
         if (sweep === "1") throw new Error(`PIPECAT_LIVE_SWEEP=1 deletes sets in a live organisation: it needs PIPECAT_LIVE=1 too. ${USAGE}`);
-        return { kind: "emulator" };
+        return { kind: "emulator", imagePullUpdates: pullUpdates === "accept" ? "accept" : "refuse" };
+    }
+    if (pullUpdates !== "") {
+        throw new Error(
+            "PIPECAT_LIVE_EMULATOR_IMAGE_PULL_UPDATES chooses the emulator's behaviour and means nothing in a live run " +
+                "(the scenario finds out what the live service does): unset it.",
+        );
     }
     const apiKey = env["PIPECAT_API_KEY"] ?? "";
     if (apiKey.trim() === "") throw new Error(`PIPECAT_LIVE=1 needs PIPECAT_API_KEY (a Private API key). ${USAGE}`);
@@ -50,7 +90,9 @@ export function readRequest(env: NodeJS.ProcessEnv = process.env): Request {
     if (region !== undefined && !/^[a-z0-9][a-z0-9-]*$/.test(region)) {
         throw new Error(`PIPECAT_LIVE_REGION must be a region code such as us-west or eu-central, got "${region}".`);
     }
-    return { kind: "live", apiUrl, apiKey, region, sweep: sweep === "1" };
+    const image = env["PIPECAT_LIVE_IMAGE"] || undefined;
+    if (image !== undefined && !/^[^\s]+$/.test(image)) throw new Error(`PIPECAT_LIVE_IMAGE must be a container image reference without spaces, got "${image}".`);
+    return { kind: "live", apiUrl, apiKey, region, image, sweep: sweep === "1" };
 }
 
 /** Where one run of the acceptance tests sends its requests. */
@@ -58,8 +100,15 @@ export interface Target {
     readonly kind: "live" | "emulator";
     readonly apiUrl: string;
     readonly apiKey: string;
-    /** The region the sets declare; undefined: none is declared, the organisation's default applies. */
+    /** The region the sets and the agent declare; undefined: none is declared, the organisation's default applies. */
     readonly region: string | undefined;
+    /** The agent's image; undefined (a live run without PIPECAT_LIVE_IMAGE): the agent scenarios are skipped. */
+    readonly image: string | undefined;
+    /**
+     * Emulator mode: whether the emulator refuses or applies in-place image-pull updates. Live: undefined,
+     * the in-place scenario finds out (and must find what the emulator was told, in emulator mode).
+     */
+    readonly imagePullUpdates: ImagePullUpdates | undefined;
     /**
      * Emulator mode only: the emulator itself, for what the live API cannot show (stored values, the order
      * of requests). Scenarios never need it to make changes: drift goes through HTTP like in live mode.
@@ -72,21 +121,23 @@ export interface Target {
 
 export async function openTarget(request: Request): Promise<Target> {
     if (request.kind === "live") {
-        return { ...request, emulator: undefined, commandTimeoutMs: 900_000, close: async () => undefined };
+        return { ...request, imagePullUpdates: undefined, emulator: undefined, commandTimeoutMs: 900_000, close: async () => undefined };
     }
     // Loaded only here, so the gate below starts fast.
     const { startEmulator } = await import("../../emulator");
     const emulator = await startEmulator({
         apiKey: `pk-emu-${randomBytes(12).toString("hex")}`,
         readyAfterMs: EMULATOR_READY_AFTER_MS,
-        // Today's API updates image-pull sets in place; the default (replacement) works against it as well.
-        imagePullUpdates: "accept",
+        deployPhaseMs: EMULATOR_DEPLOY_PHASE_MS,
+        imagePullUpdates: request.imagePullUpdates,
     });
     return {
         kind: "emulator",
         apiUrl: emulator.url,
         apiKey: emulator.apiKey,
         region: undefined,
+        image: EMULATOR_IMAGE,
+        imagePullUpdates: request.imagePullUpdates,
         emulator,
         commandTimeoutMs: 180_000,
         close: () => emulator.close(),
@@ -99,12 +150,15 @@ if (require.main === module) {
         const request = readRequest();
         if (request.kind !== "live") {
             throw new Error(
-                "npm run test:live creates and deletes secret sets in a real Pipecat Cloud organisation, so it runs only when asked " +
+                "npm run test:live creates and deletes secret sets (and, with PIPECAT_LIVE_IMAGE, an agent) in a real Pipecat Cloud organisation, so it runs only when asked " +
                     `explicitly. ${USAGE}. (npm test runs the same scenarios against the emulator.)`,
             );
         }
         const region = request.region ?? "the organisation's default region";
         console.log(`test:live: ${request.sweep ? "sweep" : "acceptance run"} against ${request.apiUrl}, ${region}`);
+        if (!request.sweep && request.image === undefined) {
+            console.log("test:live: PIPECAT_LIVE_IMAGE is not set: the agent scenarios will be skipped (set it to a public image that deploys)");
+        }
     } catch (e) {
         console.error(`test:live: ${e instanceof Error ? e.message : String(e)}`);
         process.exit(2);
