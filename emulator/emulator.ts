@@ -108,6 +108,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       regions: resolved.regions,
       defaultRegion: resolved.defaultRegion,
       phases: resolved.deployPhaseMs,
+      deleteAfterMs: resolved.agentDeleteAfterMs,
       now: resolved.now,
       newId: randomUUID,
     },

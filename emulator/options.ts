@@ -58,6 +58,21 @@ export interface EmulatorOptions {
    * @default { creating: 0, validating: 0, draining: 0 }
    */
   readonly deployPhaseMs?: DeployPhaseMs | undefined;
+  /**
+   * How long the teardown that `DELETE /agents/{name}` starts takes. 0: the agent is gone at once. Otherwise the
+   * DELETE answers 200 at once, but the agent stays readable and listed (with `deletedAt`) for this long, `POST
+   * /agents` with its name answers 400 `Service already exists` and an update 404 `Service not found` until the
+   * teardown ends.
+   * @default 0
+   */
+  readonly agentDeleteAfterMs?: number | undefined;
+  /**
+   * Answer an unknown route (a path outside `/v1`, say) with the bare 404 `{"error":"Not found","code":"NOT_FOUND"}`,
+   * the same body as a missing agent, as a gateway or framework in front of an API may, instead of the emulator's
+   * `Route not found: <METHOD> <path>`.
+   * @default false
+   */
+  readonly bareRouteNotFound?: boolean | undefined;
   /** Answer 429 beyond this many requests in any 1-second window. @default no limit */
   readonly rateLimit?: RateLimitOptions | undefined;
   /**
@@ -124,6 +139,8 @@ export interface ResolvedOptions {
   readonly readyAfterMs: number;
   readonly imagePullUpdates: ImagePullUpdates;
   readonly deployPhaseMs: ResolvedDeployPhaseMs;
+  readonly agentDeleteAfterMs: number;
+  readonly bareRouteNotFound: boolean;
   readonly rateLimit: RateLimitOptions | undefined;
   readonly regions: readonly Region[];
   readonly defaultRegion: string;
@@ -176,6 +193,12 @@ export function normalizeOptions(options: EmulatorOptions = {}): ResolvedOptions
     check(isNonNegativeNumber(ms), `deployPhaseMs.${phase}`, "must be a non-negative number of milliseconds");
   }
 
+  const agentDeleteAfterMs = options.agentDeleteAfterMs ?? 0;
+  check(isNonNegativeNumber(agentDeleteAfterMs), "agentDeleteAfterMs", "must be a non-negative number of milliseconds");
+
+  const bareRouteNotFound = options.bareRouteNotFound ?? false;
+  check(typeof bareRouteNotFound === "boolean", "bareRouteNotFound", "must be true or false");
+
   if (options.rateLimit !== undefined) {
     check(isPositiveInteger(options.rateLimit.requestsPerSecond), "rateLimit.requestsPerSecond", "must be a positive integer");
   }
@@ -206,6 +229,8 @@ export function normalizeOptions(options: EmulatorOptions = {}): ResolvedOptions
     readyAfterMs,
     imagePullUpdates,
     deployPhaseMs,
+    agentDeleteAfterMs,
+    bareRouteNotFound,
     rateLimit: options.rateLimit,
     regions: codes.map((code) => ({ code, displayName: DISPLAY_NAMES[code] ?? code })),
     defaultRegion,

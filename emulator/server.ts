@@ -10,6 +10,7 @@ import { createServer, type IncomingMessage, type RequestListener, type Server, 
 import { createServer as createTlsServer, type Server as TlsServer } from "node:https";
 import {
   type ApiError,
+  agentNotFound,
   internalError,
   invalidRequest,
   payloadTooLarge,
@@ -137,7 +138,7 @@ async function serve(
   if (!isAuthorized(req.headers.authorization, options.apiKey)) return finish(errorAnswer(unauthorized()));
 
   const matched = matchRoute(method, path);
-  if (matched === "not-found") return finish(errorAnswer(routeNotFound(method, path)));
+  if (matched === "not-found") return finish(errorAnswer(options.bareRouteNotFound ? agentNotFound() : routeNotFound(method, path)));
   if (matched === "bad-encoding") return finish(errorAnswer(invalidRequest("path is not valid percent-encoding")));
   match = matched;
   if (raw.tooLarge) return finish(errorAnswer(payloadTooLarge(options.limits.maxBodyBytes)));

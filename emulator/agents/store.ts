@@ -76,6 +76,8 @@ export interface AgentSnapshot {
   /** The declared deployment fields (those of the newest deployment). */
   readonly spec: AgentSpec;
   readonly deployments: readonly DeploymentSnapshot[];
+  /** Clock time (ms) of the `DELETE` whose teardown is under way (only with the `agentDeleteAfterMs` option). */
+  readonly deletedAt?: number;
 }
 
 /** Registry credentials a serving deployment pulled its image with. */
@@ -123,6 +125,8 @@ export interface AgentStoreConfig {
   readonly regions: readonly { readonly code: string }[];
   readonly defaultRegion: string;
   readonly phases: ResolvedDeployPhaseMs;
+  /** How long a DELETE's teardown takes; 0: the agent is gone at once. */
+  readonly deleteAfterMs: number;
   readonly now: () => number;
   /** A new UUID for each service and deployment. */
   readonly newId: () => string;
@@ -152,6 +156,8 @@ export interface StoredAgent {
   autoScaling: AutoScaling;
   /** Oldest first; never empty. The newest one's spec is the agent's declared spec. */
   readonly deployments: StoredDeployment[];
+  /** When a DELETE started its teardown (with `deleteAfterMs` > 0); the agent is gone `deleteAfterMs` later. */
+  deletedAt: number | undefined;
 }
 
 interface DeploymentFailure {
@@ -185,6 +191,7 @@ export class AgentStore {
 
   /** `POST /agents`: creates an agent and starts its first deployment. */
   create(request: CreateAgentRequest): Outcome<Record<string, unknown>> {
+    this.sweep();
     const region = request.region ?? this.config.defaultRegion;
     if (!this.config.regions.some((r) => r.code === region)) return fail(invalidRegion());
     if (this.agents.has(request.serviceName)) return fail(serviceExists());
@@ -203,6 +210,7 @@ export class AgentStore {
       updatedAt: now,
       autoScaling: autoScaling.value,
       deployments: [],
+      deletedAt: undefined,
     };
     this.startDeployment(agent, spec, bindings.value, false);
     this.agents.set(agent.name, agent);
@@ -214,8 +222,10 @@ export class AgentStore {
    * scaling change alone applies in place; an update that changes nothing changes nothing.
    */
   update(name: string, request: UpdateAgentRequest): Outcome<Record<string, unknown>> {
+    this.sweep();
     const agent = this.agents.get(name);
-    if (agent === undefined) return fail(serviceNotFound());
+    // An agent whose teardown is under way takes no update (*choice*).
+    if (agent === undefined || agent.deletedAt !== undefined) return fail(serviceNotFound());
     if (request.region !== undefined && request.region !== agent.region) return fail(regionChange(agent.region, request.region));
     const current = latestOf(agent).spec;
     const spec = applySpecPatch(current, request.spec);
@@ -240,29 +250,49 @@ export class AgentStore {
 
   /** `GET /agents/{name}`. */
   describe(name: string): Outcome<Record<string, unknown>> {
+    this.sweep();
     const agent = this.agents.get(name);
     return agent === undefined ? fail(agentNotFound()) : ok(this.details(agent, false));
   }
 
   /** `GET /agents`: every agent (of one region, if asked), in creation order. */
   list(filter: ListFilter): Record<string, unknown>[] {
+    this.sweep();
     return [...this.agents.values()]
       .filter((agent) => filter.region === undefined || agent.region === filter.region)
       .map((agent) => serviceListItem(agent, this.state(agent, false), filter.includeDeployment));
   }
 
-  /** `DELETE /agents/{name}`: removes the agent and its deployments at once. */
+  /**
+   * `DELETE /agents/{name}`: removes the agent and its deployments, at once, or with `deleteAfterMs` once its
+   * teardown has ended (a DELETE during the teardown answers 200 again and does not restart it).
+   */
   delete(name: string): Outcome<void> {
-    return this.agents.delete(name) ? ok(undefined) : fail(agentNotFound());
+    this.sweep();
+    const agent = this.agents.get(name);
+    if (agent === undefined) return fail(agentNotFound());
+    if (this.config.deleteAfterMs === 0) this.agents.delete(name);
+    else agent.deletedAt ??= this.config.now();
+    return ok(undefined);
+  }
+
+  /** Forgets every agent whose teardown has ended. */
+  private sweep(): void {
+    const now = this.config.now();
+    for (const [name, agent] of this.agents) {
+      if (agent.deletedAt !== undefined && now >= agent.deletedAt + this.config.deleteAfterMs) this.agents.delete(name);
+    }
   }
 
   /** Every agent with its deployments (in-process only). */
   snapshots(): AgentSnapshot[] {
+    this.sweep();
     return [...this.agents.values()].map((agent) => this.snapshotOf(agent));
   }
 
   /** One agent with its deployments, or `undefined`. */
   snapshot(name: string): AgentSnapshot | undefined {
+    this.sweep();
     const agent = this.agents.get(name);
     return agent === undefined ? undefined : this.snapshotOf(agent);
   }
@@ -399,6 +429,7 @@ export class AgentStore {
   }
 
   private serving(name: string): StoredDeployment | undefined {
+    this.sweep();
     const agent = this.agents.get(name);
     if (agent === undefined) return undefined;
     const index = servingIndex(agent.deployments, this.config.now(), this.config.phases);
@@ -422,6 +453,7 @@ export class AgentStore {
         startedAt: d.startedAt,
         spec: copySpec(d.spec),
       })),
+      ...(agent.deletedAt === undefined ? {} : { deletedAt: agent.deletedAt }),
     };
   }
 }

@@ -137,7 +137,7 @@ export function serviceListItem(agent: StoredAgent, state: AgentState, includeDe
     organizationId: EMULATOR_ORGANIZATION_ID,
     createdAt: iso(agent.createdAt),
     updatedAt: iso(agent.updatedAt),
-    deletedAt: null,
+    deletedAt: agent.deletedAt === undefined ? null : iso(agent.deletedAt),
     ...(includeDeployment ? { deployment: deploymentView(agent, latest) } : {}),
   };
 }

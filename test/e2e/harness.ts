@@ -8,9 +8,11 @@
 // `pulumi-pipecat-secrets` points at the repository itself. Nothing is downloaded.
 //
 // This file knows nothing about the provider under test: programs are passed in as source text.
+import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { isDeepStrictEqual } from "node:util";
 import { type RunResult, runProcess } from "../support/process";
 
 /** Root of this repository. */
@@ -212,4 +214,40 @@ export function createTempProject(options: TempProjectOptions): TempProject {
       fs.rmSync(root, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Soft assertions for a scenario of several steps: it goes on after a broken expectation (later steps say more about
+ * the behaviour under test), and `done` fails with all of them, plus the notes that explain them. Put only what may
+ * be printed into expectations, details and notes: command output that is leak-scanned, request lines, never values.
+ */
+export class Findings {
+  private readonly problems: string[] = [];
+  private readonly notes: string[] = [];
+
+  /** Records `expectation` as broken unless `condition` holds; `detail` says what was seen. */
+  ok(condition: unknown, expectation: string, detail?: string): boolean {
+    if (!condition) this.problems.push(detail ? `${expectation}\n      ${detail.split("\n").join("\n      ")}` : expectation);
+    return Boolean(condition);
+  }
+
+  /** `ok` for a deep equality; both sides are printed as JSON when it breaks. */
+  equal(actual: unknown, expected: unknown, expectation: string, detail?: string): boolean {
+    const shown = `actual: ${JSON.stringify(actual)}; expected: ${JSON.stringify(expected)}`;
+    return this.ok(isDeepStrictEqual(actual, expected), expectation, detail ? `${shown}\n${detail}` : shown);
+  }
+
+  /** Context printed only if something broke (or with `verbose`). */
+  note(text: string): void {
+    this.notes.push(text);
+  }
+
+  /** Fails with every broken expectation and the notes; `verbose` prints the notes in any case. */
+  done(title: string, verbose = false): void {
+    if (verbose) console.log(`      ${title} notes:\n        ${this.notes.join("\n").split("\n").join("\n        ")}`);
+    if (this.problems.length === 0) return;
+    const body = this.problems.map((p, i) => `  ${i + 1}. ${p}`).join("\n");
+    const notes = this.notes.length ? `\n  context:\n    ${this.notes.join("\n").split("\n").join("\n    ")}` : "";
+    assert.fail(`${this.problems.length} expectation(s) not met:\n${body}${notes}`);
+  }
 }
