@@ -17,6 +17,7 @@ import { api, currentSettings, onReset, partlyApplied, regionFailures, withoutPr
 import { canonicalJson, onlyBookkeeping } from "../inputs";
 import type { ConfigSource } from "../settings";
 import type { ImagePullSecretInputs, SecretSetInputs, SecretSetOutputs } from "./types";
+import { RAISE_READY_BOUND, type Ready, waitUntilReady } from "./waits";
 
 
 type Props = Record<string, unknown>;
@@ -373,66 +374,6 @@ async function refuseIfBound(ctx: CallContext): Promise<void> {
     );
 }
 export { deleteSet as delete };
-
-/** The advice after a readiness timeout: waiting cannot resume (DECISIONS.md), a longer bound can. */
-const RAISE_READY_BOUND = "Raise the bound, for example `pulumi config set pipecat:readyTimeoutSeconds 900`, then run `pulumi up`";
-
-/** What the last readiness check found. */
-interface Ready {
-    readonly region: string | undefined;
-    readonly status: string | undefined;
-}
-
-/**
- * Polls until the set is ready: create and update return only then, because a deployment that
- * binds a pending set is refused. Regular sets are read by name; image-pull sets only via the list.
- * A status this provider does not know is waited on like `pending`, within the same bound.
- */
-async function waitUntilReady(ins: SecretSetInputs, after: "create" | "update"): Promise<Ready> {
-    const ctx: CallContext = { step: "readiness check", setName: ins.name };
-    const timeout = currentSettings().readyTimeoutMs;
-    const started = session.now();
-    for (let delay = 250; ; delay = Math.min(delay * 2, 5000)) {
-        const state = await readiness(ctx, ins.imagePullSecret !== undefined);
-        if (state === undefined) {
-            throw new ReadinessError(`Secret set "${ins.name}" disappeared while the provider waited for it to become ready.`);
-        }
-        if (state.status === "failed") {
-            throw new ReadinessError(
-                `Pipecat Cloud failed to provision secret set "${ins.name}"` +
-                    (state.errorMessage ? `: "${state.errorMessage}".` : ".") +
-                    " Fix the cause if the message names one, then run `pulumi up` again.",
-                { keys: state.keys },
-            );
-        }
-        if (state.status === "ready" || state.status === undefined) return { region: state.region, status: state.status };
-        const waited = session.now() - started;
-        if (waited + delay > timeout) {
-            const head =
-                `Secret set "${ins.name}" was still ${state.status === "pending" ? "pending" : `in status "${state.status}"`} after ` +
-                `${Math.round(waited / 1000)} s (pipecat:readyTimeoutSeconds is ${timeout / 1000}).`;
-            // After a create, `rolledBack` says what was left behind and what to run.
-            const advice =
-                after === "update"
-                    ? ` The values were written and Pipecat Cloud is still provisioning them. ${RAISE_READY_BOUND}: it writes the set again and waits up to the new bound.`
-                    : "";
-            throw new ReadinessError(head + advice, { timedOut: true, keys: state.keys });
-        }
-        await session.sleep(delay);
-    }
-}
-
-async function readiness(
-    ctx: CallContext,
-    isImagePull: boolean,
-): Promise<(Ready & { readonly errorMessage?: string | undefined; readonly keys?: readonly string[] }) | undefined> {
-    if (isImagePull) {
-        const row = (await api().list(ctx)).find((s) => s.name === ctx.setName);
-        return row && { status: row.status, region: row.region };
-    }
-    const found = await api().lookup(ctx);
-    return found.kind === "regular" ? found.set : undefined;
-}
 
 /** Image-pull credentials as the API wants them: as given, or `username:password` in base64 like Pipecat's CLI. */
 export function imagePullValue(p: ImagePullSecretInputs): string {
