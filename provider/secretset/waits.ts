@@ -3,7 +3,7 @@
  * `pipecat:readyTimeoutSeconds`, on the session's clock (a fake one in tests).
  */
 import type { CallContext } from "../api/client";
-import { ReadinessError } from "../api/errors";
+import { ReadinessError, isPipecatApiError } from "../api/errors";
 import * as session from "../session";
 import { api, currentSettings } from "../session";
 import type { SecretSetInputs } from "./types";
@@ -60,10 +60,18 @@ async function readiness(
     ctx: CallContext,
     isImagePull: boolean,
 ): Promise<(Ready & { readonly errorMessage?: string | undefined; readonly keys?: readonly string[] }) | undefined> {
-    if (isImagePull) {
+    const listed = async () => {
         const row = (await api().list(ctx)).find((s) => s.name === ctx.setName);
         return row && { status: row.status, region: row.region };
+    };
+    if (isImagePull) return listed();
+    try {
+        const found = await api().lookup(ctx);
+        return found.kind === "regular" ? found.set : undefined;
+    } catch (e) {
+        // A read by name answered 404 while the list holds the set (a set just written, not yet readable by
+        // name on a service that words its 404 its own way): its list row says how far provisioning got.
+        if (isPipecatApiError(e) && e.status === 404 && e.path !== "/secrets") return listed();
+        throw e;
     }
-    const found = await api().lookup(ctx);
-    return found.kind === "regular" ? found.set : undefined;
 }
