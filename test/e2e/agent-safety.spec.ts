@@ -104,6 +104,8 @@ interface Stack {
     pulumi(label: string, args: string[], env?: Record<string, string>): Promise<RunResult>;
     /** `pulumi up --yes`: its preview first (what a user sees; a check failure stops it there), then the update. */
     up(label: string, extra?: string[], env?: Record<string, string>): Promise<RunResult>;
+    /** `pulumi up --yes --skip-preview`, where the scenario asserts nothing of the preview (one program run less). */
+    quickUp(label: string, extra?: string[]): Promise<RunResult>;
     /** An up (without preview) that must succeed for the rest of the scenario to mean anything. */
     mustUp(label: string): Promise<RunResult>;
     declare(spec: Spec): void;
@@ -202,6 +204,7 @@ gated("e2e: a running agent is never deleted, moved or taken over by mistake (is
             f,
             pulumi: run,
             up: (label, extra = [], env) => run(label, ["up", "--yes", ...extra], env),
+            quickUp: (label, extra = []) => run(label, ["up", "--yes", "--skip-preview", ...extra]),
             mustUp: async (label) => must(await run(label, ["up", "--yes", "--skip-preview"]), label),
             declare: (spec) => project.writeFile("stack.json", JSON.stringify(spec, null, 2)),
             log: () => emulator.requests.map((r) => `${r.method} ${r.path.replace(/^\/v1/, "")} ${r.status}${r.faulted ? " (fault)" : ""}`),
@@ -341,7 +344,7 @@ gated("e2e: a running agent is never deleted, moved or taken over by mistake (is
                 agents: eastless.agents,
             });
             emulator.clearRequests();
-            const upA = await s.up("up: rotate the image-pull sets, region not declared");
+            const upA = await s.quickUp("up: rotate the image-pull sets, region not declared");
             f.ok(upA.code === 0, "the rotation succeeds", errorText(upA).slice(0, 1500));
             f.equal(emulator.snapshot()["voice-registry"]?.region, "us-east", "the replaced voice-registry is in us-east", setShape(emulator, "voice-registry"));
             f.equal(emulator.snapshot()["adopted-registry"]?.region, "us-east", "the replaced adopted-registry is in us-east", setShape(emulator, "adopted-registry"));
@@ -361,7 +364,7 @@ gated("e2e: a running agent is never deleted, moved or taken over by mistake (is
             s.declare({ agents: { voice: { name: "voice-agent", image: IMAGE } } });
             emulator.injectFault({ route: "POST /agents", status: 503, times: 1 });
             emulator.clearRequests();
-            const up = await s.up("up: 503 on POST /agents, a stranger's agent exists");
+            const up = await s.quickUp("up: 503 on POST /agents, a stranger's agent exists");
             f.ok(up.code !== 0, "the up fails: the agent exists and is not ours", keyLines(up));
             f.ok(/already exists/i.test(errorText(up)), "the error says the agent already exists");
             f.equal(emulator.agent("voice-agent")?.spec.image, "stranger/voice:9", "the stranger's image is unchanged");
@@ -374,7 +377,7 @@ gated("e2e: a running agent is never deleted, moved or taken over by mistake (is
             s.declare({ agents: { mine: { name: "mine-agent", image: IMAGE } } });
             emulator.injectFault({ route: "POST /agents", drop: true, afterApply: true, times: 1 });
             emulator.clearRequests();
-            const own = await s.up("up: POST /agents applied, connection dropped");
+            const own = await s.quickUp("up: POST /agents applied, connection dropped");
             f.ok(own.code === 0, "the up of an agent whose POST applied but whose answer was lost succeeds", keyLines(own));
             f.equal(emulator.agent("mine-agent")?.spec.image, IMAGE, "mine-agent runs the declared image");
             f.equal(emulator.agent("mine-agent")?.deployments.length, 1, "mine-agent was deployed once");
@@ -388,7 +391,7 @@ gated("e2e: a running agent is never deleted, moved or taken over by mistake (is
             s.declare({ agents: { mine: { name: "mine-agent", image: IMAGE }, failing: { name: "failing-agent", image: IMAGE } } });
             emulator.injectFault({ route: "POST /agents", status: 503, times: 1 });
             emulator.clearRequests();
-            const failing = await s.up("up: 503 on POST /agents, a stranger's failing agent exists");
+            const failing = await s.quickUp("up: 503 on POST /agents, a stranger's failing agent exists");
             f.ok(failing.code !== 0, "the up fails");
             f.ok(/already exists/i.test(errorText(failing)), "the error says the agent already exists", errorText(failing).slice(0, 1500));
             f.ok(emulator.agent("failing-agent") !== undefined, "the stranger's failing agent still exists", s.log().join("\n"));
@@ -436,7 +439,7 @@ gated("e2e: a running agent is never deleted, moved or taken over by mistake (is
             await settled(emulator, "adopted-agent");
             s.declare({ agents: { voice: plain, adopted: { name: "adopted-agent", image: IMAGE, adopt: true } } });
             emulator.clearRequests();
-            const adopt = await s.up("up: adopt an agent bound to an undeclared set");
+            const adopt = await s.quickUp("up: adopt an agent bound to an undeclared set");
             if (adopt.code === 0) {
                 f.equal(emulator.agent("adopted-agent")?.spec.secretSet, undefined, "an adoption that succeeds leaves no undeclared secretSet bound", agentShape(emulator, "adopted-agent"));
                 f.equal(emulator.agent("adopted-agent")?.spec.image, IMAGE, "and deploys the declared image");
@@ -446,7 +449,7 @@ gated("e2e: a running agent is never deleted, moved or taken over by mistake (is
             f.note(`requests of the adoption:\n  ${s.log().join("\n  ")}`);
             emulator.clearRequests();
             await s.pulumi("refresh", ["refresh", "--yes", "--skip-preview"]);
-            const next = await s.up("up after the refresh");
+            const next = await s.quickUp("up after the refresh");
             const deletes = s.log().filter((l) => l.startsWith("DELETE /agents/"));
             f.equal(deletes, [], "refresh + up after the adoption deletes no agent", keyLines(next));
             f.ok(!plans(next, "Agent", "adopted", /replac/), "and replaces nothing");
@@ -465,7 +468,7 @@ gated("e2e: a running agent is never deleted, moved or taken over by mistake (is
             emulator.failDeployment({ agent: "voice-agent", message: "ModuleNotFoundError: No module named 'bot'" });
             await s.setConfig("pipecat:readyTimeoutSeconds", "1");
             s.declare({ sets: { secrets: { name: "voice-secrets", secrets: secrets(V.openai2) } }, agents: { voice: { name: "voice-agent", image: "registry.example/voice-agent:broken" } } });
-            const broken = await s.up("up: broken image, slow set");
+            const broken = await s.quickUp("up: broken image, slow set");
             f.ok(broken.code !== 0, "the broken update fails (precondition)");
             f.note(`after the failed update: ${agentShape(emulator, "voice-agent")}; ${setShape(emulator, "voice-secrets")}`);
             const set = emulator.snapshot()["voice-secrets"];
@@ -474,7 +477,7 @@ gated("e2e: a running agent is never deleted, moved or taken over by mistake (is
             await s.removeConfig("pipecat:readyTimeoutSeconds");
             s.declare(base);
             emulator.clearRequests();
-            const revert = await s.up("up: revert");
+            const revert = await s.quickUp("up: revert");
             f.ok(plans(revert, "Agent", "voice", /update/), "the revert updates the agent");
             f.ok(plans(revert, "SecretSet", "secrets", /update/), "the revert updates the set");
             f.ok(revert.code === 0, "the revert succeeds");
@@ -497,7 +500,7 @@ gated("e2e: a running agent is never deleted, moved or taken over by mistake (is
             // pipecat:apiUrl without /v1: every route is unknown, and this server answers a bare 404 "Not found".
             await s.setConfig("pipecat:apiUrl", emulator.url.replace(/\/v1$/, ""));
             emulator.clearRequests();
-            const save = await s.up("up with the URL missing /v1 (saves the provider config)");
+            const save = await s.quickUp("up with the URL missing /v1 (saves the provider config)");
             f.note(`requests of that up: ${s.log().join(", ") || "(none)"}; exit ${save.code}`);
 
             emulator.clearRequests();
@@ -520,7 +523,7 @@ gated("e2e: a running agent is never deleted, moved or taken over by mistake (is
             emulator.injectFault({ route: "GET /secrets/:name", setName: "fresh-secrets", status: 404, body: JSON.stringify({ error: "Not found", code: "NOT_FOUND" }), times: 1 });
             s.declare({ sets: { fresh: { name: "fresh-secrets", secrets: secrets() } } });
             emulator.clearRequests();
-            const create = await s.up("up: a new set whose existence check answers 404 Not found");
+            const create = await s.quickUp("up: a new set whose existence check answers 404 Not found");
             f.ok(create.code === 0, "the set is created", errorText(create).slice(0, 1500));
             f.equal(emulator.snapshot()["fresh-secrets"]?.status, "ready", "fresh-secrets exists", setShape(emulator, "fresh-secrets"));
             f.note(`requests of the create:\n  ${s.log().join("\n  ")}`);
@@ -543,7 +546,7 @@ gated("e2e: a running agent is never deleted, moved or taken over by mistake (is
             s.declare(spec("voice-secrets-v2", V.token2));
             const targets = ["--target", await s.urn("secrets"), "--target", await s.urn("registry")];
             emulator.clearRequests();
-            const up = await s.up("up --target the two sets", targets);
+            const up = await s.quickUp("up --target the two sets", targets);
             f.ok(up.code !== 0, "the targeted up fails", keyLines(up));
             f.ok(/voice-agent/.test(errorText(up)), "the refusal names the agent that binds the set", errorText(up).slice(0, 1500));
             f.ok(emulator.snapshot()["voice-secrets"] !== undefined, "the old voice-secrets still exists", setShape(emulator, "voice-secrets"));
@@ -590,7 +593,7 @@ gated("e2e: a running agent is never deleted, moved or taken over by mistake (is
             emulator.injectFault({ route: "GET /agents/:name", agentName: "voice-agent", status: 200, body: stale, times: 1 });
             s.declare({ agents: { voice: { name: "voice-agent", image: "registry.example/voice-agent:0.2" } } });
             emulator.clearRequests();
-            const up = await s.up("up: a new image, first read stale");
+            const up = await s.quickUp("up: a new image, first read stale");
             const newest = emulator.agent("voice-agent")?.deployments.at(-1);
             f.ok(up.code === 0, "the update succeeds");
             f.equal(newest?.phase, "Active", "when up returns, the new deployment is Active", agentShape(emulator, "voice-agent"));
@@ -609,7 +612,7 @@ gated("e2e: a running agent is never deleted, moved or taken over by mistake (is
             s.declare({ agents: { voice: { name: "voice-agent", image: IMAGE, secretSet: "broken-secrets" } } });
             emulator.clearRequests();
             const t0 = Date.now();
-            const up = await s.up("up: an agent bound to a failed set");
+            const up = await s.quickUp("up: an agent bound to a failed set");
             f.note(`the up took ${((Date.now() - t0) / 1000).toFixed(1)} s`);
             f.ok(up.code !== 0, "the up fails");
             f.ok(errorText(up).includes(message), "the error carries the set's errorMessage", errorText(up).slice(0, 1500));
@@ -627,7 +630,7 @@ gated("e2e: a running agent is never deleted, moved or taken over by mistake (is
             await s.mustUp("create bound to shared-secrets");
             s.declare({ agents: { voice: { name: "voice-agent", image: IMAGE } } });
             emulator.clearRequests();
-            const up = await s.up("up: unbind (a delete-first replacement)");
+            const up = await s.quickUp("up: unbind (a delete-first replacement)");
             f.ok(up.code === 0, "the replacement succeeds", errorText(up).slice(0, 1500));
             const agent = emulator.agent("voice-agent");
             f.ok(agent !== undefined && agent.deletedAt === undefined && agent.spec.secretSet === undefined, "voice-agent exists again, unbound", agentShape(emulator, "voice-agent"));
