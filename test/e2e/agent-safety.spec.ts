@@ -9,7 +9,6 @@
  * after a broken one, so its failure lists everything that differs today, with the key lines of the commands and the
  * requests the emulator saw (`METHOD path status`, never bodies).
  *
- * Gated by AGENT_SAFETY_E2E=1 until the fixes land: `AGENT_SAFETY_E2E=1 npx mocha test/e2e/agent-safety.spec.ts`.
  * AGENT_SAFETY_VERBOSE=1 prints each scenario's notes even when it passes.
  */
 import * as assert from "node:assert/strict";
@@ -169,9 +168,7 @@ function setShape(emulator: Emulator, name: string): string {
     return `${name}: ${set.type === "secret" ? "regular" : "image-pull"}, ${set.region}, ${set.status}`;
 }
 
-const gated = process.env["AGENT_SAFETY_E2E"] === "1" ? describe : describe.skip;
-
-gated("e2e: a running agent is never deleted, moved or taken over by mistake (issue 16)", function () {
+describe("e2e: a running agent is never deleted, moved or taken over by mistake (issue 16)", function () {
     this.timeout(600_000);
 
     const outputs: Haystack[] = [];
