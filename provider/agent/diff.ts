@@ -59,7 +59,10 @@ export function diffAgent(olds: Partial<AgentOutputs>, news: AgentInputs): Agent
     if (olds.secretSet !== undefined && news.secretSet === undefined) replaces.push("secretSet");
     if (olds.imagePullSecretSet !== undefined && news.imagePullSecretSet === undefined) replaces.push("imagePullSecretSet");
     const deleteBeforeReplace = news.name === olds.name && news.name !== UNKNOWN && news.autonamePrefix === undefined;
-    return { changes: replaces.length > 0 || changedProperties(olds, news).length > 0, replaces, deleteBeforeReplace };
+    // A deployment that is not ready (a failed update, as refresh reads it back) is sent again: Pulumi must not
+    // report "unchanged" while Pipecat Cloud's desired deployment differs from what serves.
+    const unfinished = olds.ready === false;
+    return { changes: replaces.length > 0 || unfinished || changedProperties(olds, news).length > 0, replaces, deleteBeforeReplace };
 }
 
 /**

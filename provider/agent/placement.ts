@@ -16,7 +16,7 @@ type Props = Record<string, unknown>;
 /** The kind of resource, for what the session remembers per process. */
 export const KIND = "Agent";
 
-const known = (v: unknown): v is string => typeof v === "string" && v !== UNKNOWN;
+const known = (v: unknown): v is string => typeof v === "string" && v !== "" && v !== UNKNOWN;
 
 /**
  * The region the agent will use, so that the preview shows it: the declared one; else the one its
@@ -26,7 +26,9 @@ const known = (v: unknown): v is string => typeof v === "string" && v !== UNKNOW
  */
 export function placed(old: Props, ins: AgentInputs): { readonly ins: AgentInputs; readonly kept: string | undefined } {
     const replaced = Object.keys(old).length === 0 ? session.replacedPlace(KIND, ins) : undefined;
-    const kept = (typeof old["region"] === "string" ? old["region"] : undefined) ?? replaced?.region;
+    // An agent runs in its sets' region: without a region in its old inputs, a bound SecretSet resource's last
+    // known region tells where it is, so a set moved under it is a mismatch, not a silent break.
+    const kept = [old["region"], replaced?.region, old["secretSetRegion"], old["imagePullSecretSetRegion"]].find(known);
     const region = ins.region ?? kept;
     return { ins: region === undefined ? ins : { ...ins, region }, kept };
 }
@@ -83,8 +85,14 @@ export async function placementFailures(old: Props, ins: AgentInputs): Promise<C
         const sets = byName.length > 0 ? await api().list(ctx) : [];
         for (const binding of bound) {
             const declared = ins[`${binding}Region`];
-            const region = known(declared) ? declared : sets.find((s) => s.name === ins[binding])?.region;
+            const row = known(declared) ? undefined : sets.find((s) => s.name === ins[binding]);
+            const region = known(declared) ? declared : row?.region;
             if (region !== undefined && region !== target) failures.push(elsewhere(binding, ins[binding], region, target));
+            // An agent that exists is deleted first: a set the new agent could not be deployed with refuses the move.
+            else if (exists && !known(declared) && (row === undefined || row.status === "failed")) {
+                const why = row === undefined ? "is not in the organisation's sets list" : "failed to provision";
+                failures.push({ property: "", reason: `${binding}: set "${ins[binding]}" ${why}, so the agent was not replaced (it would be deleted first, then fail to deploy)` });
+            }
         }
         if (known(ins.buildId)) {
             const build = await api().getBuild({ step: "region check", agentName: ins.name }, ins.buildId);

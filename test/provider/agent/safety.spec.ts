@@ -138,6 +138,32 @@ describe("the Agent provider's safety decisions", () => {
             assert.deepEqual(r.failures ?? [], []);
         });
 
+        it("refuses a move to a set that does not exist or failed: the agent would be deleted first, then fail to deploy", async () => {
+            await setup();
+            await secretSet("voice-secrets");
+            const old = await checked(voice);
+            await agentProvider.create(old);
+            const missing = await agentProvider.check!(old, { ...voice, region: "us-east", secretSet: "east-secrets" });
+            assert.match(missing.failures?.[0]?.reason ?? "", /secretSet: set "east-secrets" is not in the organisation's sets list, so the agent was not replaced/);
+            await secretSet("east-secrets", "us-east");
+            emulator.failProvisioning({ setName: "east-secrets" });
+            await fetch(`${emulator.url}/secrets/east-secrets`, {
+                method: "PUT",
+                headers: { Authorization: `Bearer ${KEY}`, "Content-Type": "application/json" },
+                body: JSON.stringify({ secrets: [{ secretKey: "OPENAI_API_KEY", secretValue: V1 }], region: "us-east" }),
+            });
+            clock += 5_000;
+            const failed = await agentProvider.check!(old, { ...voice, region: "us-east", secretSet: "east-secrets" });
+            assert.match(failed.failures?.[0]?.reason ?? "", /secretSet: set "east-secrets" failed to provision/);
+            assert.ok(emulator.agent("voice-agent"), "the agent still runs");
+        });
+
+        it("knows an agent without a declared region runs where its SecretSet resource was, so a set moved under it fails the preview", async () => {
+            await setup();
+            const r = await agentProvider.check!({ ...voice, secretSetRegion: "us-west" }, { ...voice, secretSetRegion: "us-east" });
+            assert.match(r.failures?.[0]?.reason ?? "", /secretSet: set "voice-secrets" is in region "us-east", but the agent would be in "us-west"/);
+        });
+
         it("does not move an existing agent when where its sets are cannot be checked", async () => {
             await setup();
             await secretSet("voice-secrets");
@@ -237,6 +263,14 @@ describe("the Agent provider's safety decisions", () => {
             const outs = (await agentProvider.update!("voice-agent", partial, reverted)).outs as Props;
             assert.equal(outs["ready"], true);
             assert.equal(emulator.agent("voice-agent")?.spec.image, IMAGE);
+        });
+
+        it("plans an update of an agent whose deployment is not ready, as refresh reads a failed update back", async () => {
+            await setup();
+            await secretSet("voice-secrets");
+            const olds = await create(voice);
+            assert.equal((await agentProvider.diff!("voice-agent", { ...olds, ready: false }, await checked(voice, olds))).changes, true);
+            assert.equal((await agentProvider.diff!("voice-agent", olds, await checked(voice, olds))).changes, false);
         });
 
         it("sends an unfinished deployment again even when the inputs did not change", async () => {
