@@ -145,8 +145,8 @@ export interface Place {
 }
 
 const places = new Map<string, Place>();
-/** `<kind>:<name>` of each resource that a replacement in this run creates again under the same name, with its region. */
-const recreated = new Map<string, string | undefined>();
+/** `<kind>:<name>` of each resource that a replacement in this run creates again under the same name. */
+const recreated = new Set<string>();
 onReset(() => {
     places.clear();
     recreated.clear();
@@ -182,15 +182,13 @@ export function replacedPlace(kind: string, news: Named): Place | undefined {
     return place;
 }
 
-/** Notes that a replacement creates `name` again, in `region`: its old half's delete may then remove what others still use. */
-export function markRecreated(kind: string, name: string, region: string | undefined): void {
-    recreated.set(`${kind}:${name}`, region);
+/** Notes that a replacement creates `name` again: its old half's delete may then remove what others still use. */
+export function markRecreated(kind: string, name: string): void {
+    recreated.add(`${kind}:${name}`);
 }
 
-/** Whether a replacement in this run creates `name` again, and in which region (undefined: not known). */
-export function recreation(kind: string, name: string): { readonly region: string | undefined } | undefined {
-    const key = `${kind}:${name}`;
-    return recreated.has(key) ? { region: recreated.get(key) } : undefined;
+export function isRecreated(kind: string, name: string): boolean {
+    return recreated.has(`${kind}:${name}`);
 }
 
 /**

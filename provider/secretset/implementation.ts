@@ -71,7 +71,7 @@ function placed(old: Props, ins: SecretSetInputs): { readonly ins: SecretSetInpu
     const replaced = Object.keys(old).length === 0 ? session.replacedPlace(KIND, ins) : undefined;
     const kept = (typeof old["region"] === "string" ? old["region"] : undefined) ?? replaced?.region;
     const region = ins.region ?? kept;
-    if (replaced?.name === ins.name) session.markRecreated(KIND, ins.name, region);
+    if (replaced?.name === ins.name) session.markRecreated(KIND, ins.name);
     return { ins: region === undefined ? ins : { ...ins, region }, kept };
 }
 
@@ -354,32 +354,25 @@ async function deleteSet(id: string, props: Props): Promise<void> {
     session.rememberPlace(KIND, { name }, { name, region: olds.region });
     await guard(olds, async () => {
         const ctx: CallContext = { step: "delete", setName: name };
-        // A replacement that creates the set again under this name (delete first) keeps it bound, unless it
-        // moves the set away from an agent that binds it.
-        await refuseIfBound(ctx, session.recreation(KIND, name));
+        // A replacement that creates the set again under this name (delete first) keeps it bound. (It may move the
+        // set to a new region: the engine replaces an agent that moves with it only after this delete.)
+        if (!session.isRecreated(KIND, name)) await refuseIfBound(ctx);
         await api().deleteSet(ctx);
     });
 }
 
 /**
  * Refuses to delete a set that an agent still binds: its next deployment would fail, and under
- * `pulumi up --target <set>` the agent is not updated first. The agents list names the bindings and
- * regions. A replacement that creates the set again under its name goes ahead, unless the new set is in
- * another region than an agent that binds it (a set moved under an agent its region cannot follow).
+ * `pulumi up --target <set>` the agent is not updated first. The agents list names the bindings.
  */
-async function refuseIfBound(ctx: CallContext, recreation: { readonly region: string | undefined } | undefined): Promise<void> {
-    const bound = (await api().listAgents(ctx)).filter((a) => a.secretSet === ctx.setName || a.imagePullSecretSet === ctx.setName);
-    const broken = recreation === undefined ? bound : bound.filter((a) => recreation.region !== undefined && a.region !== undefined && a.region !== recreation.region);
-    if (broken.length === 0) return;
-    const names = broken.map((a) => `"${a.name}"`);
-    const many = names.length > 1;
-    const what =
-        recreation === undefined
-            ? "deleting it would break their next deployment. If this run used `--target`, run `pulumi up` again including the agents " +
-              "(or without `--target`), so that they are moved to the new set first; otherwise bind the agents to another set, or delete them, then run the command again."
-            : `the set would be created again in region "${recreation.region}", where ${many ? "they are" : "it is"} not, which would break their next deployment. ` +
-              "Move the agents together with the set (declare the same `region` on them), or keep the set where it is.";
-    throw new PipecatError(`Secret set "${ctx.setName}" was not deleted: ${many ? "agents" : "agent"} ${names.join(", ")} still ${many ? "bind" : "binds"} it, and ${what}`);
+async function refuseIfBound(ctx: CallContext): Promise<void> {
+    const bound = (await api().listAgents(ctx)).filter((a) => a.secretSet === ctx.setName || a.imagePullSecretSet === ctx.setName).map((a) => `"${a.name}"`);
+    if (bound.length === 0) return;
+    throw new PipecatError(
+        `Secret set "${ctx.setName}" was not deleted: ${bound.length > 1 ? "agents" : "agent"} ${bound.join(", ")} still ${bound.length > 1 ? "bind" : "binds"} it, ` +
+            "and deleting it would break their next deployment. If this run used `--target`, run `pulumi up` again including the agents " +
+            "(or without `--target`), so that they are moved to the new set first; otherwise bind the agents to another set, or delete them, then run the command again.",
+    );
 }
 export { deleteSet as delete };
 
