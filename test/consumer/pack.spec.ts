@@ -87,6 +87,8 @@ describe("pack: what npm publishes", () => {
 
     it("stays small", () => {
         console.log(`      tarball: ${packed.files.length} files, ${(packed.size / 1024).toFixed(1)} KiB packed, ${(packed.unpackedSize / 1024).toFixed(1)} KiB unpacked`);
-        assert.ok(packed.unpackedSize < 512 * 1024, `${packed.unpackedSize} bytes unpacked`);
+        // 512 KiB until 2026-12-04; the Agent's placement and waits (issue 16) took it to 527 KiB. The bound is there to
+        // catch a stray large file (a build context, a report), not a few new modules.
+        assert.ok(packed.unpackedSize < 576 * 1024, `${packed.unpackedSize} bytes unpacked`);
     });
 });
