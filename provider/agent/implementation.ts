@@ -31,11 +31,11 @@ export async function check(olds: Props, news: Props): Promise<dynamic.CheckResu
     const result = checkInputs(old, strip(news), session.testHooks().random);
     if (!result.ok) return { inputs: news, failures: result.failures };
     const { ins, kept } = placed(old, result.inputs);
-    let failures = inputFailures(old, ins);
+    let failures = inputFailures(old, ins, kept);
     if (failures.length === 0) {
         failures = await regionFailures(ins.region, kept, typeof old["name"] === "string", { step: "region check", agentName: ins.name }, "the agent", (t) => t);
     }
-    if (failures.length === 0) failures = await placementFailures(old, ins);
+    if (failures.length === 0) failures = await placementFailures(old, ins, kept);
     if (failures.length > 0) return { inputs: news, failures };
     return { inputs: { ...ins } };
 }

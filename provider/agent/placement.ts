@@ -26,23 +26,25 @@ const known = (v: unknown): v is string => typeof v === "string" && v !== "" && 
  */
 export function placed(old: Props, ins: AgentInputs): { readonly ins: AgentInputs; readonly kept: string | undefined } {
     const replaced = Object.keys(old).length === 0 ? session.replacedPlace(KIND, ins) : undefined;
+    const carried = [old["region"], replaced?.region].find(known);
+    const region = ins.region ?? carried;
     // An agent runs in its sets' region: without a region in its old inputs, a bound SecretSet resource's last
-    // known region tells where it is, so a set moved under it is a mismatch, not a silent break.
-    const kept = [old["region"], replaced?.region, old["secretSetRegion"], old["imagePullSecretSetRegion"]].find(known);
-    const region = ins.region ?? kept;
+    // known region tells where it is, so a set moved under it is a mismatch, not a silent break. (Only for the
+    // checks: put into the inputs, it would show in every preview as a new `region`.)
+    const kept = carried ?? [old["secretSetRegion"], old["imagePullSecretSetRegion"]].find(known);
     return { ins: region === undefined ? ins : { ...ins, region }, kept };
 }
 
-/** Whether these inputs place an agent anew: a create (or a replacement's), or a region that changed. */
-export function placesAnew(old: Props, ins: AgentInputs): boolean {
-    return Object.keys(old).length === 0 || (ins.region !== undefined && ins.region !== old["region"]);
+/** Whether these inputs place an agent anew: a create (or a replacement's), or a region other than where it is (`kept`). */
+export function placesAnew(old: Props, ins: AgentInputs, kept: string | undefined): boolean {
+    return Object.keys(old).length === 0 || (ins.region !== undefined && ins.region !== kept);
 }
 
 /**
  * Failures that need no API: a bound SecretSet resource whose region is known and is not the agent's
  * (so also in a pull-request preview without a key), and a `websocketAuth` no longer declared.
  */
-export function inputFailures(old: Props, ins: AgentInputs): CheckFailure[] {
+export function inputFailures(old: Props, ins: AgentInputs, kept: string | undefined): CheckFailure[] {
     const failures: CheckFailure[] = [];
     if (typeof old["websocketAuth"] === "string" && ins.websocketAuth === undefined) {
         failures.push({
@@ -52,12 +54,13 @@ export function inputFailures(old: Props, ins: AgentInputs): CheckFailure[] {
                 "the agent would keep it, and Pipecat's pages disagree on its default (\"none\" or \"token\"): declare websocketAuth: \"none\" or \"token\"",
         });
     }
-    if (!known(ins.region)) return failures;
+    const where = ins.region ?? kept;
+    if (!known(where)) return failures;
     for (const [binding, region] of [
         ["secretSet", ins.secretSetRegion],
         ["imagePullSecretSet", ins.imagePullSecretSetRegion],
     ] as const) {
-        if (known(region) && region !== ins.region) failures.push(elsewhere(binding, ins[binding], region, ins.region));
+        if (known(region) && region !== where) failures.push(elsewhere(binding, ins[binding], region, where));
     }
     return failures;
 }
@@ -67,8 +70,8 @@ export function inputFailures(old: Props, ins: AgentInputs): CheckFailure[] {
  * region the agent will use (for a new agent without one, the organisation's default). For an agent that
  * exists, what cannot be checked fails too: it is about to be deleted first.
  */
-export async function placementFailures(old: Props, ins: AgentInputs): Promise<CheckFailure[]> {
-    if (currentSettings().apiKey === undefined || !placesAnew(old, ins)) return [];
+export async function placementFailures(old: Props, ins: AgentInputs, kept: string | undefined): Promise<CheckFailure[]> {
+    if (currentSettings().apiKey === undefined || !placesAnew(old, ins, kept)) return [];
     const exists = Object.keys(old).length > 0;
     const ctx: CallContext = { step: "region check", setName: known(ins.secretSet) ? ins.secretSet : ins.name };
     // A SecretSet resource's own region (its planned one, in a preview) wins over the list, which would still

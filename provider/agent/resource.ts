@@ -104,7 +104,7 @@ export class Agent extends pulumi.dynamic.Resource {
 }
 
 /**
- * A bound set: its name, and, for a SecretSet resource, the revision of its last write and its region.
+ * A bound set: its name, and, for a SecretSet resource, the revision of its last write and its declared region.
  * The revision is new whenever the provider writes the set (values, keys, credentials) and says nothing
  * about the values; an unknown one in a preview (the set is about to be written) plans the agent's
  * redeploy. The region lets check refuse an agent in another region than its set, even in a preview
@@ -112,6 +112,9 @@ export class Agent extends pulumi.dynamic.Resource {
  */
 function binding(key: "secretSet" | "imagePullSecretSet", set: SecretSet | pulumi.Input<string> | undefined): Record<string, unknown> {
     if (set === undefined) return {};
-    if (set instanceof SecretSet) return { [key]: set.name, [`${key}Revision`]: set.revision, [`${key}Region`]: set.region };
+    if (set instanceof SecretSet) {
+        const region = set.declaredRegion === undefined ? {} : { [`${key}Region`]: set.declaredRegion };
+        return { [key]: set.name, [`${key}Revision`]: set.revision, ...region };
+    }
     return { [key]: set };
 }

@@ -61,6 +61,12 @@ export class SecretSet extends pulumi.dynamic.Resource {
     public readonly secrets: pulumi.Output<Record<string, string> | undefined>;
     /** The declared image-pull credentials (secret), once the set is written. */
     public readonly imagePullSecret: pulumi.Output<{ host: string; credentials?: string; username?: string; password?: string } | undefined>;
+    /**
+     * The region as the program declared it (undefined when it did not). An Agent bound to this set compares it
+     * with its own before anything is sent or deleted, even in a preview without an API key; unlike the `region`
+     * output, it is known in a preview and changes only when the program changes it. @internal
+     */
+    public readonly declaredRegion: pulumi.Input<string> | undefined;
 
     constructor(name: string, args: SecretSetArgs, opts?: pulumi.CustomResourceOptions) {
         // The outputs the provider fills in, plus only the optional inputs that were given: for every
@@ -77,6 +83,7 @@ export class SecretSet extends pulumi.dynamic.Resource {
         if (args.imagePullSecret !== undefined) props["imagePullSecret"] = secretCredentials(args.imagePullSecret);
         if (args.adopt !== undefined) props["adopt"] = args.adopt;
         super(secretSetProvider, name, props, withOwnOptions(opts), "pipecat", "SecretSet");
+        this.declaredRegion = args.region;
         // The provider returns no value (@pulumi/pulumi prints outputs in clear under --debug), so
         // the declared values are handed back from the arguments, secret, once the set exists.
         this.secrets = afterCreate(this, args.secrets) as SecretSet["secrets"];
