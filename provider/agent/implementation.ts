@@ -4,10 +4,10 @@
  * process, as SecretSet's does. It shares that process's settings and API client (`../session`).
  */
 import type * as dynamic from "@pulumi/pulumi/dynamic";
-import type { AgentContext, AgentDetails } from "../api/client";
+import { AGENT_EXISTS, type AgentContext, type AgentDetails } from "../api/client";
 import { DeploymentError, PipecatError, isPipecatApiError, isPipecatError } from "../api/errors";
 import * as session from "../session";
-import { api, currentSettings, onReset, partlyApplied, regionFailures, withoutProvider as strip } from "../session";
+import { api, mayAdopt, onReset, partlyApplied, regionFailures, withoutProvider as strip } from "../session";
 import type { ConfigSource } from "../settings";
 import { changedProperties, createBody, deploymentBody, diffAgent, differsFromSent, mustForce, updateBody } from "./diff";
 import { dropUndefined } from "../inputs";
@@ -47,13 +47,6 @@ export async function diff(_id: string, olds: Props, news: Props): Promise<dynam
     return diffAgent(before, ins);
 }
 
-function mayAdopt(name: string, declared: boolean | undefined): boolean {
-    const named = currentSettings().adopt;
-    return declared === true || named.has(name) || named.has("*");
-}
-
-const ALREADY_EXISTS = /^service already exists/i;
-
 export async function create(props: Props): Promise<dynamic.CreateResult> {
     const declared = strip(props) as unknown as AgentInputs;
     // A replacement that deleted first without a check in between (`pulumi up --replace` with
@@ -67,7 +60,7 @@ export async function create(props: Props): Promise<dynamic.CreateResult> {
             created = await whenSetsReady(ins, () => api().createAgent(ctx, createBody(ins)));
         } catch (e) {
             // Refused: this create made nothing, so nothing is rolled back.
-            if (!(isPipecatApiError(e) && e.status === 400 && ALREADY_EXISTS.test(e.apiMessage ?? ""))) throw e;
+            if (!(isPipecatApiError(e) && e.status === 400 && AGENT_EXISTS.test(e.apiMessage ?? ""))) throw e;
             if (!mayAdopt(ins.name, ins.adopt)) throw refusedExisting(ins.name);
             return { id: ins.name, outs: await adopt(ins) };
         }

@@ -241,7 +241,8 @@ const SET_OR_SECRET_NOT_FOUND = /^(set|secret) not found/i;
 const deleteResponse = z.looseObject({ status: z.string().optional() });
 /** The API's words for a missing agent ("Service not found", "Not found"): for advice only, as for sets. */
 const AGENT_NOT_FOUND = /^((service|agent) )?not found\.?$/i;
-const AGENT_EXISTS = /^service already exists/i;
+/** The API's words for a name taken by an existing agent. */
+export const AGENT_EXISTS = /^service already exists/i;
 /** The 409 of a deploy that binds a set still `pending` (or `failed`). */
 export const SET_NOT_READY = /is not yet ready/i;
 

@@ -13,7 +13,7 @@ import { diffSecretSet, planUpdate } from "./diff";
 import { NetworkError, PipecatError, ReadinessError, isImagePullUpdateRefused, isPipecatApiError, isPipecatError, isProxyError, redact } from "../api/errors";
 import { type CheckFailure, UNKNOWN, checkInputs } from "./schema";
 import * as session from "../session";
-import { api, currentSettings, onReset, partlyApplied, regionFailures, withoutProvider as strip } from "../session";
+import { api, currentSettings, mayAdopt, onReset, partlyApplied, regionFailures, withoutProvider as strip } from "../session";
 import { canonicalJson, onlyBookkeeping } from "../inputs";
 import type { ConfigSource } from "../settings";
 import type { ImagePullSecretInputs, SecretSetInputs, SecretSetOutputs } from "./types";
@@ -90,11 +90,6 @@ export async function diff(_id: string, olds: Props, news: Props): Promise<dynam
     const ins = strip(news) as unknown as SecretSetInputs;
     session.rememberPlace(KIND, ins, { name: before.name, region: before.region });
     return diffSecretSet(before, ins, currentSettings().imagePullUpdates, valueless.get(ins.name) === fingerprint(ins));
-}
-
-function mayAdopt(name: string, declared: boolean | undefined): boolean {
-    const named = currentSettings().adopt;
-    return declared === true || named.has(name) || named.has("*");
 }
 
 export async function create(props: Props): Promise<dynamic.CreateResult> {
