@@ -89,7 +89,12 @@ describe("pipecat-secrets import-env, against a stand-in pulumi", () => {
             `${SET.join(" ")} ${flags.join(" ")} -- agentSecrets["TLS_KEY"] | ${JSON.stringify(V.pem)}`,
         ]);
         assert.equal(run.code, EXIT.ok, run.stderr);
-        assert.equal(run.stderr, "");
+        // The PEM runs over lines 3 to 6: pcc secrets set --file would read them one by one.
+        assert.equal(
+            run.stderr,
+            `pipecat-secrets: note: the values imported are python-dotenv's, as the bot reads ${file}; \`pcc secrets set --file ${file}\` would store another value for 1 key:\n` +
+                `  ${file}:3 TLS_KEY: its value runs over lines 3 to 6, and pcc reads each line on its own\n`,
+        );
         assert.match(run.stdout, /^Imported 3 keys of .*\.env into agentSecrets of stack dev, encrypted:\n {2}OPENAI_API_KEY {2}added \(line 1\)\n {2}DASHED {10}added \(line 2\)\n {2}TLS_KEY {9}added \(line 3\)\n/);
     });
 
