@@ -27,9 +27,14 @@ const USAGE = `Usage: pipecat-secrets import-env <file> --key <name> [--stack <s
 Stores each key of a .env file in the stack's configuration, encrypted, in one map under <name>, so that
 the program reads it with new pulumi.Config().requireSecretObject("<name>") and passes it as a SecretSet's
 secrets. Each value reaches \`pulumi config set --secret\` on standard input, never on a command line, and
-is never printed. Only new and changed values are written: an unchanged one keeps its ciphertext. The
-file is read with dotenv's rules; a line dotenv would skip, a key Pipecat Cloud refuses, a key set twice
-or a file without keys stops the import before anything is written.
+is never printed. Only new and changed values are written: an unchanged one keeps its ciphertext.
+
+The file is read as the bot reads it, with python-dotenv's rules: in double quotes \\" \\n \\\\ and the other
+escapes are decoded, in single quotes only \\' and \\\\; an unquoted value ends at a # after a space;
+\${NAME} and \${NAME:-default} take the value of a key above. Nothing is written when a line python-dotenv
+would skip or read without a value, a \${NAME} no line above sets (it would come from your environment),
+an unquoted value starting with #, a key Pipecat Cloud refuses, a key set twice or a file without keys is
+found. Where \`pcc secrets set --file\` would store another value for a key, a note names the key and line.
 
   <file>         the .env file, relative to the current directory (not to --cwd)
   --key NAME     the config key of the map, e.g. agentSecrets (or <namespace>:agentSecrets)
@@ -120,8 +125,11 @@ const LABELS: Record<KeyChange["action"], [done: string, planned: string]> = {
     keep: ["kept", "would keep"],
 };
 
-/** The report as lines for standard output (key names and counts only), and the warning for kept keys. */
-export function formatReport(report: ImportEnvReport, file: string): { stdout: string; warning: string | undefined } {
+/**
+ * The report as lines for standard output (key names and counts only), the warning for kept keys, and the note on the
+ * keys `pcc secrets set --file` would store otherwise.
+ */
+export function formatReport(report: ImportEnvReport, file: string): { stdout: string; warning: string | undefined; note: string | undefined } {
     const imported = report.changes.filter((c) => c.line !== undefined);
     const width = Math.max(...report.changes.map((c) => c.key.length));
     const head = report.dryRun
@@ -140,7 +148,14 @@ export function formatReport(report: ImportEnvReport, file: string): { stdout: s
             ? undefined
             : `warning: ${report.key} ${report.dryRun ? "would keep" : "keeps"} ${kept.length === 1 ? "1 key" : `${kept.length} keys`} that ${file} does not have: ` +
               `${kept.join(", ")}. Run again with --prune to remove ${kept.length === 1 ? "it" : "them"}.`;
-    return { stdout: [head, ...lines, ...(report.dryRun ? [] : [read])].join("\n") + "\n", warning };
+    const pcc = report.pcc ?? [];
+    const note =
+        pcc.length === 0
+            ? undefined
+            : `note: the values ${report.dryRun ? "to import" : "imported"} are python-dotenv's, as the bot reads ${file}; \`pcc secrets set --file ${file}\` ` +
+              `would store ${pcc.length === 1 ? "another value for 1 key" : `other values for ${pcc.length} keys`}:\n` +
+              pcc.map((n) => `  ${file}:${n.line} ${n.key}: ${n.reason}`).join("\n");
+    return { stdout: [head, ...lines, ...(report.dryRun ? [] : [read])].join("\n") + "\n", warning, note };
 }
 
 interface Io {
@@ -166,9 +181,10 @@ export async function main(argv: readonly string[] = process.argv.slice(2), env:
     const { options } = command;
     try {
         const report = await importEnv(options);
-        const { stdout, warning } = formatReport(report, options.file);
+        const { stdout, warning, note } = formatReport(report, options.file);
         io.stdout(stdout);
         if (warning !== undefined) io.stderr(`pipecat-secrets: ${warning}\n`);
+        if (note !== undefined) io.stderr(`pipecat-secrets: ${note}\n`);
         return EXIT.ok;
     } catch (err) {
         if (isDotEnvError(err)) {

@@ -9,6 +9,9 @@
  * and changed keys are written, a value stored in plaintext is written again encrypted, and with `prune` the keys
  * the file no longer has are removed. pulumi's standard output is never shown; its error output is, with every value
  * redacted from it.
+ *
+ * The values are python-dotenv's, as the bot reads the file (`parse.ts`). Where Pipecat's own
+ * `pcc secrets set --file` would store another value for a key (`pcc.ts`), the report says so, key and line only.
  */
 import { spawn } from "node:child_process";
 import { PipecatError, redact } from "../api/errors";
@@ -59,12 +62,22 @@ export interface KeyChange {
     readonly empty?: boolean;
 }
 
+/** A key for which `pcc secrets set --file` would not store the value imported here. */
+export interface PccNote {
+    readonly key: string;
+    readonly line: number;
+    /** Why, in words without a value. */
+    readonly reason: string;
+}
+
 /** The outcome of an import: the stack, and every key's change in file order, then the keys the file lacks. */
 export interface ImportEnvReport {
     readonly stack: string;
     readonly key: string;
     readonly dryRun: boolean;
     readonly changes: readonly KeyChange[];
+    /** The keys, in file order, for which `pcc secrets set --file` would store another value (or none). */
+    readonly pcc?: readonly PccNote[];
 }
 
 /** A pulumi command failed (or could not start): its arguments (no value is ever one), exit code and error output. */
@@ -209,14 +222,14 @@ async function inBatches<T, R>(items: readonly T[], size: number, f: (item: T) =
  * @param plaintext the keys of the map whose value is stored in plaintext
  */
 export function planChanges(
-    entries: readonly DotEnvEntry[],
+    entries: readonly Pick<DotEnvEntry, "key" | "line" | "value">[],
     current: Readonly<Record<string, unknown>>,
     plaintext: ReadonlySet<string>,
     prune: boolean,
 ): KeyChange[] {
     const has = (k: string) => Object.prototype.hasOwnProperty.call(current, k);
     const inFile = new Set(entries.map((e) => e.key));
-    const action = (e: DotEnvEntry): KeyAction => (!has(e.key) ? "add" : current[e.key] !== e.value ? "change" : plaintext.has(e.key) ? "encrypt" : "same");
+    const action = (e: Pick<DotEnvEntry, "key" | "value">): KeyAction => (!has(e.key) ? "add" : current[e.key] !== e.value ? "change" : plaintext.has(e.key) ? "encrypt" : "same");
     return [
         ...entries.map((e) => ({ key: e.key, action: action(e), line: e.line, empty: e.value === "" })),
         ...Object.keys(current)
@@ -248,7 +261,8 @@ export async function importEnv(options: ImportEnvOptions): Promise<ImportEnvRep
     const secret = current.anySecret ? await inBatches(same, READ_CONCURRENCY, (name) => isStoredSecret(pulumi, options.key, name)) : same.map(() => false);
     const plaintext = new Set(same.filter((_, i) => !secret[i]));
     const changes = planChanges(entries, current.values, plaintext, options.prune === true);
-    const report: ImportEnvReport = { stack, key: options.key, dryRun: options.dryRun === true, changes };
+    const pcc = entries.flatMap((e) => (e.pcc === undefined ? [] : [{ key: e.key, line: e.line, reason: e.pcc }]));
+    const report: ImportEnvReport = { stack, key: options.key, dryRun: options.dryRun === true, changes, pcc };
     if (options.dryRun === true) return report;
 
     const written: string[] = [];
@@ -256,7 +270,7 @@ export async function importEnv(options: ImportEnvOptions): Promise<ImportEnvRep
     for (const change of changes) {
         const path = keyPath(options.key, change.key);
         if (change.action === "add" || change.action === "change" || change.action === "encrypt") {
-            // --raw: the value exactly as dotenv read it (pulumi would strip a trailing newline of a multi-line value).
+            // --raw: the value exactly as python-dotenv reads it (pulumi would strip a trailing newline of a multi-line value).
             const args = ["config", "set", "--secret", "--path", "--raw", "--", path];
             const run = await pulumi.run(args, values.get(change.key));
             if (run.code !== 0) throw pulumi.failure(`pulumi config set failed for ${change.key}`, args, run, written);

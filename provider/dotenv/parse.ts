@@ -2,24 +2,40 @@
  * A `.env` file as the entries of a secret set, or the problems that keep it from being one. Pure: text in, data
  * out; the file is read elsewhere (`read.ts`).
  *
- * `dotenv.parse` reads the values: its rules (comments, `export `, quotes, multi-line values) are the ones users
- * know. But dotenv skips lines it cannot read without a word, keeps the last of two equal keys, and accepts keys
- * with `.`; none of that may pass silently into a secret set. So a small line scanner walks the same text beside it:
- * it finds the line each key starts on, and the lines dotenv would skip. Where the two disagree on the keys, the
- * file is refused rather than guessed at.
+ * The values are python-dotenv's: a Pipecat bot is Python and reads its `.env` with python-dotenv
+ * (`load_dotenv(override=True)`, or `dotenv_values`), so a value stored in Pipecat Cloud must be the one the bot
+ * reads from the same file on the developer's machine. This is a small parser of python-dotenv's grammar, rule for
+ * rule (its `parser.py` and `variables.py`, the same in 0.21 and 1.x): an optional `export `, a key, `=`, then a
+ * value that is single-quoted (escapes `\\` and `\'`), double-quoted (escapes `\\ \' \" \a \b \f \n \r \t \v`),
+ * both of which may run over several lines, or unquoted (to the end of the line, cut at the first `#` after
+ * whitespace, trailing whitespace removed); then `${NAME}` and `${NAME:-default}` are expanded in every value.
+ *
+ * Where python-dotenv would go on silently or with a mere warning, or where its value would surprise, the file is
+ * refused, each problem with its line: a line it cannot parse (it skips it), a name without `=` (no value), a quoted
+ * key, a value starting with `#` (a comment to most readers, the value to python-dotenv), a `${NAME}` whose name no
+ * line above sets (python-dotenv would take it from the environment of whoever runs the bot: the developer's, not
+ * Pipecat Cloud's), a byte order mark, keys Pipecat Cloud refuses, keys set twice, and the limits of a set.
  *
  * No value, and no part of a line other than a key, ever enters a problem: a broken file may have a value where
- * a key was expected, so a key is named only when it is name-like (dotenv's key characters, at most 64 of them).
+ * a key was expected, so a key is named only when it is name-like (letters, digits, `_`, `.`, `-`, at most 64).
  */
-import * as dotenv from "dotenv";
 import { PipecatError, isPipecatError } from "../api/errors";
 import { LIMITS, SECRET_KEY_PATTERN } from "../secretset/limits";
+import { pccDifference } from "./pcc";
 
-/** One key of the file, with the line it starts on (1-based) and its value as dotenv reads it. */
+/** One key of the file, with the lines it spans (1-based) and its value as python-dotenv reads it. */
 export interface DotEnvEntry {
     readonly key: string;
+    /** The line the key is on. */
     readonly line: number;
+    /** The last line of its value (a quoted value may run over several lines). */
+    readonly lastLine: number;
     readonly value: string;
+    /**
+     * Why Pipecat's own `pcc secrets set --file` would store another value for this key (or none), in words that
+     * hold no value; undefined when it would store the same.
+     */
+    readonly pcc?: string | undefined;
 }
 
 /** Why a file cannot be used: the line (1-based) when one is to blame, and a sentence that never holds a value. */
@@ -56,145 +72,280 @@ export function formatProblems(file: string, problems: readonly DotEnvProblem[])
     return head + lines.join("\n");
 }
 
-// dotenv's own syntax, as its parser reads it: an optional `export `, a key of word characters, `.` and `-`, then
-// `=` (spaces around it allowed) or `:` and a space.
-const ENTRY_START = /^\s*(?:export\s+)?([\w.-]+)(?:\s*=|:\s)/;
-const BLANK_OR_COMMENT = /^\s*(#.*)?$/;
-const QUOTES = new Set(["'", '"', "`"]);
+// python-dotenv's expressions, with Python's `\s` (str.isspace) spelled out: JavaScript's `\s` differs (it has
+// U+FEFF, and lacks U+001C to U+001F and U+0085). Each is matched at a position ("y"), as Python's regex.match.
+const SPACE = "\\t\\n\\x0b\\x0c\\r\\x1c-\\x1f \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000";
+/** `[^\S\r\n]`: a space that does not end a line. */
+const INLINE = "\\t\\x0b\\x0c\\x1c-\\x1f \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000";
+const at = (source: string) => new RegExp(source, "y");
+const MULTILINE_WHITESPACE = at(`[${SPACE}]*`);
+const WHITESPACE = at(`[${INLINE}]*`);
+const EXPORT = at(`(?:export[${INLINE}]+)?`);
+const SINGLE_QUOTED_KEY = at("'([^']+)'");
+const UNQUOTED_KEY = at(`[^=#${SPACE}]+`);
+const EQUAL_SIGN = at(`=[${INLINE}]*`);
+const UNQUOTED_VALUE = at("[^\\r\\n]*");
+const COMMENT = at(`(?:[${INLINE}]*#[^\\r\\n]*)?`);
+const END_OF_LINE = at(`[${INLINE}]*(?:\\r\\n|\\n|\\r|$)`);
+const REST_OF_LINE = at("[^\\r\\n]*(?:\\r|\\n|\\r\\n)?");
+const IS_SPACE = new RegExp(`[${SPACE}]`);
+const TRAILING_SPACE = new RegExp(`[${SPACE}]+$`);
+/** `${NAME}` or `${NAME:-default}`, as python-dotenv's `_posix_variable`. */
+const VARIABLE = /\$\{([^}:]*)(?::-([^}]*))?\}/g;
+const HAS_VARIABLE = /\$\{[^}:]*(?::-[^}]*)?\}/;
 
-/** Where a key starts, and how far its value reaches (`lastLine`, also 1-based). */
-interface ScannedEntry {
-    readonly key: string;
-    readonly line: number;
-    readonly lastLine: number;
+const DOUBLE_QUOTE_ESCAPES: Readonly<Record<string, string>> = {
+    "\\": "\\",
+    "'": "'",
+    '"': '"',
+    a: "\x07",
+    b: "\b",
+    f: "\f",
+    n: "\n",
+    r: "\r",
+    t: "\t",
+    v: "\v",
+};
+
+/** The length of `pattern`'s match at `position` (python-dotenv's `read_regex`), or -1. */
+function matchAt(pattern: RegExp, text: string, position: number): number {
+    pattern.lastIndex = position;
+    const match = pattern.exec(text);
+    return match === null ? -1 : match[0].length;
+}
+
+/**
+ * The closing quote of a value opened at `open`, as python-dotenv's `'((?:\\'|[^'])*)'` (or with `"`) finds it: the
+ * first quote that is not escaped by the backslash before it (a backslash escapes only a quote here, so `\\"`
+ * is a backslash and an escaped quote); if there is none, by backtracking, the last escaped one. -1 when the text
+ * has neither.
+ */
+function closingQuote(text: string, open: number): number {
+    const quote = text[open];
+    let lastEscaped = -1;
+    for (let i = open + 1; i < text.length; i++) {
+        if (text[i] === "\\" && text[i + 1] === quote) {
+            lastEscaped = ++i;
+        } else if (text[i] === quote) {
+            return i;
+        }
+    }
+    return lastEscaped;
+}
+
+/** An unquoted value as python-dotenv keeps it: `re.sub(r"\s+#.*", "", part).rstrip()`, without the regex's cost. */
+function unquotedValue(part: string): string {
+    let cut = part.length;
+    for (let i = 1; i < part.length; i++) {
+        if (part[i] === "#" && IS_SPACE.test(part[i - 1] as string)) {
+            cut = i - 1;
+            while (cut > 0 && IS_SPACE.test(part[cut - 1] as string)) cut--;
+            break;
+        }
+    }
+    return part.slice(0, cut).replace(TRAILING_SPACE, "");
+}
+
+/** One statement of the file as python-dotenv's `parse_binding` reads it. */
+type Binding =
+    | {
+          readonly kind: "entry";
+          readonly key: string;
+          readonly keyQuoted: boolean;
+          /** Decoded, not yet expanded; undefined when the key has no `=`. */
+          readonly value: string | undefined;
+          readonly quote: "'" | '"' | undefined;
+          /** The value's text had a `#` comment after it (cut off, or after the closing quote). */
+          readonly comment: boolean;
+          /** An unquoted value that starts with `#`. */
+          readonly startsWithHash: boolean;
+          readonly line: number;
+          readonly lastLine: number;
+      }
+    | { readonly kind: "comment" }
+    | {
+          readonly kind: "error";
+          readonly why: "statement" | "unclosed" | "after-quote";
+          readonly key: string | undefined;
+          readonly quote: "'" | '"' | undefined;
+          readonly line: number;
+          readonly lastLine: number;
+      };
+
+/** python-dotenv's `parse_stream`: the statements of `text` (line ends already "\n"), with their lines. */
+function parseBindings(text: string): Binding[] {
+    const lineStarts = [0];
+    for (let i = text.indexOf("\n"); i !== -1; i = text.indexOf("\n", i + 1)) lineStarts.push(i + 1);
+    const lineAt = (position: number): number => {
+        let low = 0;
+        let high = lineStarts.length - 1;
+        while (low < high) {
+            const mid = (low + high + 1) >> 1;
+            if ((lineStarts[mid] as number) <= position) low = mid;
+            else high = mid - 1;
+        }
+        return low + 1;
+    };
+
+    const bindings: Binding[] = [];
+    let position = 0;
+    while (position < text.length) {
+        position += matchAt(MULTILINE_WHITESPACE, text, position);
+        if (position >= text.length) break;
+        const line = lineAt(position);
+        let key: string | undefined;
+        let quote: "'" | '"' | undefined;
+        const fail = (why: "statement" | "unclosed" | "after-quote"): void => {
+            bindings.push({ kind: "error", why, key, quote, line, lastLine: lineAt(position) });
+            position += matchAt(REST_OF_LINE, text, position);
+        };
+
+        position += matchAt(EXPORT, text, position);
+        let keyQuoted = false;
+        if (text[position] === "#") {
+            key = undefined;
+        } else {
+            keyQuoted = text[position] === "'";
+            const length = matchAt(keyQuoted ? SINGLE_QUOTED_KEY : UNQUOTED_KEY, text, position);
+            if (length === -1) {
+                fail("statement");
+                continue;
+            }
+            key = keyQuoted ? text.slice(position + 1, position + length - 1) : text.slice(position, position + length);
+            position += length;
+        }
+        position += matchAt(WHITESPACE, text, position);
+
+        let value: string | undefined;
+        let comment = false;
+        let startsWithHash = false;
+        if (text[position] === "=") {
+            position += matchAt(EQUAL_SIGN, text, position);
+            const first = text[position];
+            if (first === "'" || first === '"') {
+                quote = first;
+                const close = closingQuote(text, position);
+                if (close === -1) {
+                    fail("unclosed");
+                    continue;
+                }
+                const raw = text.slice(position + 1, close);
+                value =
+                    first === "'"
+                        ? raw.replace(/\\[\\']/g, (m) => m[1] as string)
+                        : raw.replace(/\\[\\'"abfnrtv]/g, (m) => DOUBLE_QUOTE_ESCAPES[m[1] as string] as string);
+                position = close + 1;
+            } else if (first === undefined || first === "\n" || first === "\r") {
+                value = "";
+            } else {
+                const length = matchAt(UNQUOTED_VALUE, text, position);
+                const part = text.slice(position, position + length);
+                value = unquotedValue(part);
+                comment = value !== part.replace(TRAILING_SPACE, "");
+                startsWithHash = part.startsWith("#");
+                position += length;
+            }
+        }
+        const commentLength = matchAt(COMMENT, text, position);
+        if (quote !== undefined && commentLength > 0) comment = true;
+        position += commentLength;
+        const endLength = matchAt(END_OF_LINE, text, position);
+        if (endLength === -1) {
+            fail(quote === undefined ? "statement" : "after-quote");
+            continue;
+        }
+        const lastLine = lineAt(position);
+        position += endLength;
+        if (key === undefined) {
+            bindings.push({ kind: "comment" });
+        } else {
+            bindings.push({ kind: "entry", key, keyQuoted, value, quote, comment, startsWithHash, line, lastLine });
+        }
+    }
+    return bindings;
 }
 
 /** A key as problems show it: quoted when name-like, else only its length (it may be part of a value). */
 function shownKey(key: string): string {
-    return key.length <= LIMITS.keyMax ? JSON.stringify(key) : `of ${key.length} characters`;
+    return /^[\w.-]{1,64}$/.test(key) ? JSON.stringify(key) : `of ${key.length} characters`;
 }
 
-/**
- * The closing quote of a value opened by the quote at `open`, as dotenv's expression finds it: the first quote not
- * escaped by a backslash, else (backtracking) an escaped one, the last first; a candidate counts only if the rest of
- * its line is blank or a `#` comment. -1 when there is none (dotenv then reads the quote as part of the value).
- */
-function closingQuote(text: string, open: number): number {
-    const quote = text[open];
-    const escaped: number[] = [];
-    let at = open + 1;
-    while (at < text.length) {
-        if (text[at] === "\\" && text[at + 1] === quote) {
-            escaped.push(at + 1);
-            at += 2;
-        } else if (text[at] === quote) {
-            break;
-        } else {
-            at++;
-        }
-    }
-    const candidates = [...(at < text.length ? [at] : []), ...escaped.reverse()];
-    return candidates.find((close) => restOfLineIsBlank(text, close + 1)) ?? -1;
-}
+const NOT_AN_ENTRY = "write it as KEY=value, make it a comment with #, or quote a value that runs over several lines";
 
-function restOfLineIsBlank(text: string, from: number): boolean {
-    const end = text.indexOf("\n", from);
-    return BLANK_OR_COMMENT.test(text.slice(from, end === -1 ? text.length : end));
-}
-
-/**
- * Walks the lines as dotenv's parser would: blank lines and comments, entries (a quoted value may run over several
- * lines), and lines it would skip. Returns the entries found and the problems of single lines.
- */
-function scanLines(text: string): { entries: ScannedEntry[]; problems: DotEnvProblem[] } {
-    const entries: ScannedEntry[] = [];
-    const problems: DotEnvProblem[] = [];
-    const lines = text.split("\n");
-    let offset = 0; // of the current line in text
-    for (let index = 0; index < lines.length; ) {
-        const line = lines[index] as string;
-        const number = index + 1;
-        const next = (): void => {
-            offset += (lines[index] as string).length + 1;
-            index++;
-        };
-        if (BLANK_OR_COMMENT.test(line)) {
-            next();
-            continue;
-        }
-        const start = ENTRY_START.exec(line);
-        if (start === null) {
-            problems.push({
-                line: number,
+/** The problem of a line python-dotenv cannot parse. */
+function errorProblem(b: Extract<Binding, { kind: "error" }>): DotEnvProblem {
+    const lines = b.lastLine === b.line ? `line ${b.line}` : `lines ${b.line} to ${b.lastLine}`;
+    switch (b.why) {
+        case "statement":
+            return { line: b.line, message: `not a KEY=value line (python-dotenv would skip it, with a warning): ${NOT_AN_ENTRY}` };
+        case "unclosed":
+            return {
+                line: b.line,
                 message:
-                    "not a KEY=value line (dotenv would skip it without a word): write it as KEY=value, " +
-                    "make it a comment with #, or quote a value that runs over several lines",
-            });
-            next();
-            continue;
-        }
-        const key = start[1] as string;
-        const afterSeparator = start[0].length;
-        const valueStart = afterSeparator + (/^\s*/.exec(line.slice(afterSeparator))?.[0].length ?? 0);
-        const first = line[valueStart];
-        if (first !== undefined && QUOTES.has(first)) {
-            const close = closingQuote(text, offset + valueStart);
-            if (close === -1) {
-                problems.push({
-                    line: number,
-                    message:
-                        `the value of ${shownKey(key)} opens a ${first} quote that no line closes (dotenv would keep the quote ` +
-                        `in the value): end the value with ${first}, followed by nothing but a # comment on its line`,
-                });
-                entries.push({ key, line: number, lastLine: number });
-                next();
-                continue;
-            }
-            const lastLine = number + (text.slice(offset, close).match(/\n/g)?.length ?? 0);
-            entries.push({ key, line: number, lastLine });
-            while (index < lastLine) next();
-            continue;
-        }
-        // An unquoted value ends at the first "#". Right after other characters it is part of a value more often than
-        // a comment (a URL's fragment, a password): dotenv would cut the value there, so the file must say which.
-        const hash = line.indexOf("#", afterSeparator);
-        if (hash !== -1 && !/\s/.test(line[hash - 1] ?? "")) {
-            problems.push({
-                line: number,
+                    `the value of ${shownKey(b.key as string)} opens a ${b.quote} quote that nothing after it closes ` +
+                    `(python-dotenv would skip the line, with a warning): end the value with ${b.quote}`,
+            };
+        case "after-quote":
+            return {
+                line: b.line,
                 message:
-                    `the value of ${shownKey(key)} has a # right after other characters (dotenv would cut the value there, ` +
-                    `reading the rest as a comment): quote the value ("...") if the # belongs to it, or put a space before the comment`,
-            });
-        }
-        entries.push({ key, line: number, lastLine: number });
-        next();
+                    `the value of ${shownKey(b.key as string)} is followed by more than a # comment after its closing ${b.quote} ` +
+                    `on line ${b.lastLine} (python-dotenv would skip ${lines}, with a warning): escape a ${b.quote} inside ` +
+                    `the value as \\${b.quote}, and put nothing but a # comment after the closing ${b.quote}`,
+            };
     }
-    return { entries, problems };
 }
 
-/** The shape of `dotenv.parse`. */
-export type DotEnvParser = (text: string) => Record<string, string>;
-
-const dotenvParse: DotEnvParser = (text) => dotenv.parse(text);
+/**
+ * The value with `${NAME}` and `${NAME:-default}` expanded from the keys above it (python-dotenv's
+ * `resolve_variables`), or undefined when a name is not among them: python-dotenv would then take it from the
+ * environment, or the default, which is not the file's to say.
+ */
+function expand(value: string, above: ReadonlyMap<string, string>): string | undefined {
+    let unknown = false;
+    const expanded = value.replace(VARIABLE, (_, name: string) => {
+        const found = above.get(name);
+        if (found === undefined) unknown = true;
+        return found ?? "";
+    });
+    return unknown ? undefined : expanded;
+}
 
 /**
- * The entries of a `.env` file's text, or every problem in it: lines dotenv would skip, keys Pipecat Cloud refuses,
- * keys set twice, values longer than a set may hold, and a file without keys.
- * @param parse dotenv's parser; tests give another to prove that a disagreement is refused.
+ * The entries of a `.env` file's text, python-dotenv's values, or every problem in it: lines python-dotenv would
+ * skip or read without a value, a `${NAME}` the file does not set above it, keys Pipecat Cloud refuses, keys set
+ * twice, values longer than a set may hold, and a file without keys.
  */
-export function parseDotEnv(source: string, parse: DotEnvParser = dotenvParse): DotEnvResult {
-    // dotenv reads "\r\n" and a lone "\r" as line ends; so must the line numbers.
+export function parseDotEnv(source: string): DotEnvResult {
+    // Python reads the file with universal newlines: "\r\n" and a lone "\r" are "\n" before python-dotenv sees them.
     const text = source.replace(/\r\n?/g, "\n");
-    const scanned = scanLines(text);
-    const problems = [...scanned.problems];
+    const physical = text.split("\n");
+    const problems: DotEnvProblem[] = [];
     const firstLine = new Map<string, number>();
-    for (const { key, line } of scanned.entries) {
-        if (key.length > LIMITS.keyMax) {
+    const above = new Map<string, string>();
+    const entries: DotEnvEntry[] = [];
+    for (const b of parseBindings(text)) {
+        if (b.kind === "comment") continue;
+        if (b.kind === "error") {
+            problems.push(errorProblem(b));
+            continue;
+        }
+        const { key, line } = b;
+        if (b.value === undefined) {
+            // Never named: a line of an unquoted multi-line value (a PEM's) looks like a key without "=".
+            problems.push({ line, message: `not a KEY=value line (no =: python-dotenv reads a name without a value, which the bot never gets): ${NOT_AN_ENTRY}` });
+            continue;
+        }
+        if (line === 1 && key.startsWith("\ufeff")) {
+            problems.push({ line, message: "the file starts with a byte order mark (BOM), which python-dotenv reads as part of the first key: save the file as UTF-8 without BOM" });
+        } else if (b.keyQuoted) {
+            problems.push({ line, message: `the key is in quotes (python-dotenv reads them, Node's dotenv and pcc do not): write the key without quotes` });
+        } else if (key.length > LIMITS.keyMax) {
             problems.push({ line, message: `key ${shownKey(key)} is longer than the ${LIMITS.keyMax} characters Pipecat Cloud allows: shorten it` });
         } else if (!SECRET_KEY_PATTERN.test(key)) {
             problems.push({
                 line,
-                message: `key ${shownKey(key)} may contain only letters, digits, "_" and "-" (dotenv also accepts ".", Pipecat Cloud does not): rename it`,
+                message: `key ${shownKey(key)} may contain only letters, digits, "_" and "-" (python-dotenv accepts more, Pipecat Cloud does not): rename it`,
             });
         }
         const earlier = firstLine.get(key);
@@ -203,40 +354,47 @@ export function parseDotEnv(source: string, parse: DotEnvParser = dotenvParse): 
         } else {
             problems.push({
                 line,
-                message: `key ${shownKey(key)} is set again, first on line ${earlier} (dotenv would keep the later value without a word): remove one of them`,
+                message: `key ${shownKey(key)} is set again, first on line ${earlier} (python-dotenv would keep the later value without a word): remove one of them`,
             });
         }
-    }
-    if (problems.length > 0) return { ok: false, problems: sortByLine(problems) };
-
-    const values = parse(text);
-    const scannedKeys = new Set(firstLine.keys());
-    const missed = Object.keys(values).filter((k) => !scannedKeys.has(k));
-    const unread = scanned.entries.filter((e) => !Object.prototype.hasOwnProperty.call(values, e.key));
-    if (missed.length > 0 || unread.length > 0) {
-        // The scanner and dotenv disagree on where entries are: refuse rather than import a key from the wrong lines.
-        return {
-            ok: false,
-            problems: [
-                ...unread.map((e) => ({ line: e.line, message: `dotenv reads no key ${shownKey(e.key)} here: check the quotes on the lines before it` })),
-                ...(missed.length > 0
-                    ? [{ line: undefined, message: `dotenv reads ${missed.length === 1 ? "a key" : `${missed.length} keys`} that start${missed.length === 1 ? "s" : ""} on no line of ${missed.length === 1 ? "its" : "their"} own (${missed.map(shownKey).join(", ")}): check the file's quotes` }]
-                    : []),
-            ],
-        };
-    }
-
-    const entries = scanned.entries.map(({ key, line }) => ({ key, line, value: values[key] as string }));
-    for (const { key, line, value } of entries) {
+        if (b.startsWithHash) {
+            problems.push({
+                line,
+                message:
+                    `the value of ${shownKey(key)} starts with # (python-dotenv reads it as the value, most other readers as a comment): ` +
+                    `quote the value ("#...") if the # belongs to it, or write nothing after = for an empty value`,
+            });
+        }
+        const value = expand(b.value, above);
+        if (value === undefined) {
+            problems.push({
+                line,
+                message:
+                    `the value of ${shownKey(key)} uses \${...} with a name that no line above sets (python-dotenv would take it from the ` +
+                    `environment of whoever runs the bot, or its :- default: yours locally, not Pipecat Cloud's): set the name on a line above, or write the value out`,
+            });
+            continue;
+        }
+        above.set(key, value);
         const bytes = Buffer.byteLength(value, "utf8");
         if (bytes > LIMITS.valueMaxBytes) {
             problems.push({ line, message: `the value of ${shownKey(key)} is ${bytes} bytes long; a value may have at most ${LIMITS.valueMaxBytes}: shorten it` });
         }
+        const pcc = pccDifference(physical[line - 1] as string, {
+            key,
+            value,
+            line,
+            lastLine: b.lastLine,
+            quote: b.quote,
+            comment: b.comment,
+            expanded: HAS_VARIABLE.test(b.value),
+        });
+        entries.push({ key, line, lastLine: b.lastLine, value, ...(pcc !== undefined ? { pcc } : {}) });
     }
     if (entries.length > LIMITS.keysMax) {
         problems.push({ line: undefined, message: `${entries.length} keys; a secret set may hold at most ${LIMITS.keysMax}: split them over several files and sets` });
     }
-    if (entries.length === 0) {
+    if (entries.length === 0 && problems.length === 0) {
         problems.push({ line: undefined, message: "no KEY=value line (the file is empty, or holds only blank lines and comments): add the keys of the set" });
     }
     return problems.length > 0 ? { ok: false, problems: sortByLine(problems) } : { ok: true, entries };

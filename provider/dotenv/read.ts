@@ -35,7 +35,15 @@ export function readDotEnvFile(file: string): readonly DotEnvEntry[] {
     if ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff)) {
         throw new DotEnvError(file, [{ line: undefined, message: "is saved as UTF-16: save it as UTF-8" }]);
     }
-    const result = parseDotEnv(bytes.toString("utf8"));
+    // python-dotenv opens the file as UTF-8 and fails on anything else; Buffer#toString would replace it silently.
+    // The byte order mark is kept, as Python keeps it: parseDotEnv names it.
+    let text: string;
+    try {
+        text = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(bytes);
+    } catch {
+        throw new DotEnvError(file, [{ line: undefined, message: "is not valid UTF-8 (python-dotenv, which reads it as UTF-8, would fail): save it as UTF-8" }]);
+    }
+    const result = parseDotEnv(text);
     if (!result.ok) throw new DotEnvError(file, result.problems);
     return result.entries;
 }

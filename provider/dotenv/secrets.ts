@@ -6,8 +6,11 @@ import * as pulumi from "@pulumi/pulumi";
 import { readDotEnvFile } from "./read";
 
 /**
- * Reads a `.env` file (parsed by `dotenv`, whose rules for comments, `export `, quotes and multi-line values apply)
- * into a map of key to value, every value a Pulumi secret, ready to be a SecretSet's `secrets`:
+ * Reads a `.env` file into a map of key to value, every value a Pulumi secret, ready to be a SecretSet's `secrets`.
+ * The values are the ones a Pipecat bot reads from the same file with python-dotenv: `export `, comments (`#` after
+ * a space, or after a closing quote), single and double quotes (both may run over several lines; in double quotes
+ * `\"`, `\n`, `\\` and the other escapes are decoded, in single quotes only `\'` and `\\`), and `${NAME}` or
+ * `${NAME:-default}` taking the value of a key above:
  *
  * ```ts
  * new SecretSet("agent", { secrets: dotEnvSecrets(".env") });
@@ -18,8 +21,10 @@ import { readDotEnvFile } from "./read";
  * in the stack instead, encrypted, use `pipecat-secrets import-env`.
  *
  * @param file Path of the file, relative to the program's working directory (the folder of `Pulumi.yaml`).
- * @throws DotEnvError when the file cannot be read, or has a line dotenv would skip, a key Pipecat Cloud refuses
- *   (letters, digits, `_` and `-`, at most 64), a key set twice, or no key; the error names each line, never a value.
+ * @throws DotEnvError when the file cannot be read (or is not UTF-8), or has a line python-dotenv would skip or read
+ *   without a value, a `${NAME}` that no line above sets (python-dotenv would take it from the environment of whoever
+ *   runs the bot), an unquoted value starting with `#`, a key Pipecat Cloud refuses (letters, digits, `_` and `-`, at
+ *   most 64), a key set twice, or no key; the error names each line, never a value.
  */
 export function dotEnvSecrets(file: string): Record<string, pulumi.Output<string>> {
     return Object.fromEntries(readDotEnvFile(file).map(({ key, value }) => [key, pulumi.secret(value)]));

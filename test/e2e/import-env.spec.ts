@@ -3,13 +3,12 @@
  * - `pipecat-secrets import-env` (the bin, as its own process, running the engine's `pulumi` from PATH or PULUMI) stores
  *   the file's keys in the stack's config, encrypted; a program reads them with `requireSecretObject`;
  * - `dotEnvSecrets` reads another file when the program runs.
- * The API (the emulator) must get exactly dotenv's values, the stack file and the state must hold them only encrypted,
+ * The API (the emulator) must get exactly python-dotenv's values (the bot's reading of the file), the stack file and the state must hold them only encrypted,
  * and no value may reach a command line (every `pulumi` the import starts is recorded), an output or an error.
  */
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import * as dotenv from "dotenv";
 import { type Emulator, startEmulator } from "../../emulator";
 import { assertNoLeaks, fileHaystacks, type Haystack } from "../support/leaks";
 import { runProcess } from "../support/process";
@@ -50,6 +49,18 @@ ${V.pem}
 -----END TEST KEY-----
 "
 `;
+
+/** STARTER as python-dotenv reads it (dotenv_values): what the bot reads locally, and what Pipecat Cloud must get. */
+const STARTER_VALUES = {
+    OPENAI_API_KEY: V.openai,
+    DAILY_API_KEY: V.daily,
+    CARTESIA_API_KEY: V.cartesia,
+    GOOGLE_CREDENTIALS: `{\n  "type": "service_account",\n  "private_key": "${V.google}"\n}`,
+    TLS_KEY: `-----BEGIN TEST KEY-----\n${V.pem}\n-----END TEST KEY-----\n`,
+};
+
+/** Standard error without import-env's note on pcc secrets set --file (printed last). */
+const withoutNote = (stderr: string) => stderr.replace(/^pipecat-secrets: note: [\s\S]*$/m, "");
 
 const program = `
 import * as pulumi from "@pulumi/pulumi";
@@ -158,7 +169,18 @@ describe("e2e: from a .env file, through the real engine", function () {
                 "",
             ].join("\n"),
         );
-        assert.equal(run.stderr, "");
+        // Where pcc secrets set --file would have stored other values: a note, keys and lines only.
+        assert.equal(
+            run.stderr,
+            [
+                "pipecat-secrets: note: the values imported are python-dotenv's, as the bot reads .env; `pcc secrets set --file .env` would store other values for 4 keys:",
+                '  .env:2 OPENAI_API_KEY: pcc would take "export " (or what else is before the key) as part of the key',
+                "  .env:6 CARTESIA_API_KEY: pcc would store another value: it keeps the double quotes, the # comment",
+                "  .env:7 GOOGLE_CREDENTIALS: its value runs over lines 7 to 10, and pcc reads each line on its own",
+                "  .env:11 TLS_KEY: its value runs over lines 11 to 14, and pcc reads each line on its own",
+                "",
+            ].join("\n"),
+        );
         assertAllSecure(["OPENAI_API_KEY", "DAILY_API_KEY", "CARTESIA_API_KEY", "GOOGLE_CREDENTIALS", "TLS_KEY"]);
         // pulumi's own listing, without --show-secrets, shows the map as a secret.
         const listed = JSON.parse((await project.run(["config", "--json"])).stdout) as Record<string, { secret?: boolean }>;
@@ -170,9 +192,9 @@ describe("e2e: from a .env file, through the real engine", function () {
         assertNoLeaks([{ label: "pulumi command lines", text: pulumiRuns().join("\n") }, { label: "stdout", text: run.stdout }], SECRETS);
     });
 
-    it("a program reading that map with requireSecretObject, and local.env with dotEnvSecrets, writes exactly dotenv's values", async () => {
+    it("a program reading that map with requireSecretObject, and local.env with dotEnvSecrets, writes exactly python-dotenv's values", async () => {
         await up("up 1");
-        const expected = dotenv.parse(STARTER);
+        const expected = STARTER_VALUES;
         assert.equal(expected["CARTESIA_API_KEY"], V.cartesia, "the # in quotes is part of the value");
         assert.equal(expected["TLS_KEY"], `-----BEGIN TEST KEY-----\n${V.pem}\n-----END TEST KEY-----\n`, "the multi-line value, its last newline included");
         assert.deepEqual(secretsOf("agent-from-config"), expected);
@@ -213,7 +235,7 @@ describe("e2e: from a .env file, through the real engine", function () {
                 "",
             ].join("\n"),
         );
-        assert.equal(dry.stderr, "pipecat-secrets: warning: agentSecrets would keep 1 key that .env does not have: DAILY_API_KEY. Run again with --prune to remove it.\n");
+        assert.equal(withoutNote(dry.stderr), "pipecat-secrets: warning: agentSecrets would keep 1 key that .env does not have: DAILY_API_KEY. Run again with --prune to remove it.\n");
         assert.equal(stackYaml(), before, "a dry run writes nothing");
 
         const setsBefore = pulumiRuns().filter((l) => l.startsWith("config set")).length;
@@ -234,7 +256,7 @@ describe("e2e: from a .env file, through the real engine", function () {
                 "",
             ].join("\n"),
         );
-        assert.equal(kept.stderr, "pipecat-secrets: warning: agentSecrets keeps 1 key that .env does not have: DAILY_API_KEY. Run again with --prune to remove it.\n");
+        assert.equal(withoutNote(kept.stderr), "pipecat-secrets: warning: agentSecrets keeps 1 key that .env does not have: DAILY_API_KEY. Run again with --prune to remove it.\n");
         assert.equal(pulumiRuns().filter((l) => l.startsWith("config set")).length - setsBefore, 3, "only the changed, added and plaintext keys are written");
         assert.deepEqual(unchanged.map(ciphertext), ciphertexts, "unchanged values keep their ciphertext, so the stack file's diff shows only real changes");
         assertAllSecure(["OPENAI_API_KEY", "DAILY_API_KEY", "CARTESIA_API_KEY", "GOOGLE_CREDENTIALS", "TLS_KEY", "DEEPGRAM_API_KEY", "PLAIN_KEY"]);
@@ -244,11 +266,12 @@ describe("e2e: from a .env file, through the real engine", function () {
         assert.equal(pruned.code, 0, pruned.stderr);
         assert.match(pruned.stdout, /\n {2}OPENAI_API_KEY +unchanged \(line 2\)\n/);
         assert.match(pruned.stdout, /\n {2}DAILY_API_KEY +removed \(not in \.env\)\n/);
-        assert.equal(pruned.stderr, "");
+        assert.equal(withoutNote(pruned.stderr), "");
         assertAllSecure(["OPENAI_API_KEY", "CARTESIA_API_KEY", "GOOGLE_CREDENTIALS", "TLS_KEY", "DEEPGRAM_API_KEY", "PLAIN_KEY"]);
 
         await up("up 2");
-        assert.deepEqual(secretsOf("agent-from-config"), dotenv.parse(fs.readFileSync(path.join(project.root, ".env"))));
+        const { DAILY_API_KEY: _dropped, ...rest } = STARTER_VALUES;
+        assert.deepEqual(secretsOf("agent-from-config"), { ...rest, OPENAI_API_KEY: V.openai2, DEEPGRAM_API_KEY: V.deepgram, PLAIN_KEY: plain });
         assert.equal(secretsOf("agent-from-config")?.["OPENAI_API_KEY"], V.openai2);
     });
 

@@ -117,7 +117,29 @@ describe("pipecat-secrets: the plan and its report", () => {
         );
         assert.equal(planned.warning, undefined);
         assert.match(formatReport({ stack: "dev", key: "app:s", dryRun: false, changes }, ".env").stdout, /new pulumi\.Config\("app"\)\.requireSecretObject\("s"\)/);
+        assert.equal(done.note, undefined);
         assertNoLeaks([{ label: "report", text: done.stdout + planned.stdout }], [VALUE]);
+    });
+});
+
+describe("pipecat-secrets: the note on pcc secrets set --file", () => {
+    it("names each key and line where pcc would store another value, and says the values are python-dotenv's", () => {
+        const changes = [{ key: "A", action: "add" as const, line: 2 }, { key: "B", action: "add" as const, line: 3 }];
+        const pcc = [
+            { key: "A", line: 2, reason: 'pcc would take "export " (or what else is before the key) as part of the key' },
+            { key: "B", line: 3, reason: "pcc would store another value: it keeps the # comment" },
+        ];
+        assert.equal(
+            formatReport({ stack: "dev", key: "agentSecrets", dryRun: false, changes, pcc }, ".env").note,
+            "note: the values imported are python-dotenv's, as the bot reads .env; `pcc secrets set --file .env` would store other values for 2 keys:\n" +
+                '  .env:2 A: pcc would take "export " (or what else is before the key) as part of the key\n' +
+                "  .env:3 B: pcc would store another value: it keeps the # comment",
+        );
+        assert.match(
+            formatReport({ stack: "dev", key: "agentSecrets", dryRun: true, changes, pcc: pcc.slice(1) }, "agent.env").note ?? "",
+            /^note: the values to import are python-dotenv's, as the bot reads agent\.env; `pcc secrets set --file agent\.env` would store another value for 1 key:\n {2}agent\.env:3 B: /,
+        );
+        assert.equal(formatReport({ stack: "dev", key: "agentSecrets", dryRun: false, changes, pcc: [] }, ".env").note, undefined);
     });
 });
 
@@ -165,7 +187,7 @@ describe("pipecat-secrets: main", () => {
         assert.equal(run.stdout, "");
         assert.equal(
             run.stderr,
-            `pipecat-secrets: ${file}:3: not a KEY=value line (dotenv would skip it without a word): write it as KEY=value, ` +
+            `pipecat-secrets: ${file}:3: not a KEY=value line (no =: python-dotenv reads a name without a value, which the bot never gets): write it as KEY=value, ` +
                 "make it a comment with #, or quote a value that runs over several lines\nNothing was written.\n",
         );
         assertNoLeaks([{ label: "stdout", text: run.stdout }, { label: "stderr", text: run.stderr }], [VALUE]);

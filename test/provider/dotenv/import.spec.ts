@@ -89,8 +89,36 @@ describe("pipecat-secrets import-env, against a stand-in pulumi", () => {
             `${SET.join(" ")} ${flags.join(" ")} -- agentSecrets["TLS_KEY"] | ${JSON.stringify(V.pem)}`,
         ]);
         assert.equal(run.code, EXIT.ok, run.stderr);
-        assert.equal(run.stderr, "");
+        // The PEM runs over lines 3 to 6: pcc secrets set --file would read them one by one.
+        assert.equal(
+            run.stderr,
+            `pipecat-secrets: note: the values imported are python-dotenv's, as the bot reads ${file}; \`pcc secrets set --file ${file}\` would store another value for 1 key:\n` +
+                `  ${file}:3 TLS_KEY: its value runs over lines 3 to 6, and pcc reads each line on its own\n`,
+        );
         assert.match(run.stdout, /^Imported 3 keys of .*\.env into agentSecrets of stack dev, encrypted:\n {2}OPENAI_API_KEY {2}added \(line 1\)\n {2}DASHED {10}added \(line 2\)\n {2}TLS_KEY {9}added \(line 3\)\n/);
+    });
+
+    it("writes python-dotenv's values, the bot's: \\\" in double quotes is a quote, ${NAME} the value above; a note names where pcc differs", async () => {
+        const json = `{"type": "service_account", "private_key": "${V.openai}"}`;
+        const file = envFile(`GOOGLE_CREDENTIALS="${json.replace(/"/g, '\\"')}"\nHOST=${V.same}\nURL=https://\${HOST}/v1 # the API\n`);
+        const flags = ["--non-interactive"];
+        pulumi
+            .answer(["stack", "--show-name", ...flags], { stdout: "dev\n" })
+            .answer(["config", "get", "--json", ...flags, "--", "agentSecrets"], failed("configuration key 'agentSecrets' not found for stack 'dev'"));
+        for (const key of ["GOOGLE_CREDENTIALS", "HOST", "URL"]) pulumi.answer([...SET, ...flags, "--", `agentSecrets["${key}"]`]);
+
+        const run = await cli("import-env", file, "--key", "agentSecrets");
+        assert.equal(run.code, EXIT.ok, run.stderr);
+        assert.deepEqual(
+            pulumi.runs().filter((r) => r.argv[1] === "set").map((r) => r.stdin),
+            [json, V.same, `https://${V.same}/v1`],
+        );
+        assert.equal(
+            run.stderr,
+            `pipecat-secrets: note: the values imported are python-dotenv's, as the bot reads ${file}; \`pcc secrets set --file ${file}\` would store other values for 2 keys:\n` +
+                `  ${file}:1 GOOGLE_CREDENTIALS: pcc would store another value: it keeps the backslashes of escapes\n` +
+                `  ${file}:3 URL: pcc would store another value: it keeps the # comment; it does not expand \${...}\n`,
+        );
     });
 
     describe("a stack whose map already holds keys", () => {

@@ -1,6 +1,5 @@
 import * as assert from "node:assert/strict";
-import * as dotenv from "dotenv";
-import { type DotEnvProblem, DotEnvError, formatProblems, isDotEnvError, parseDotEnv } from "../../../provider/dotenv/parse";
+import { DotEnvError, formatProblems, isDotEnvError, parseDotEnv } from "../../../provider/dotenv/parse";
 import { LIMITS } from "../../../provider/secretset/limits";
 import { assertNoLeaks } from "../../support/leaks";
 
@@ -27,7 +26,7 @@ function refused(text: string): string[] {
 }
 
 describe("parseDotEnv", () => {
-    it("reads a Pipecat starter's .env with comments, export, quoted # and multi-line values, as dotenv does", () => {
+    it("reads a Pipecat starter's .env with comments, export, quoted # and multi-line values, as python-dotenv does", () => {
         const text = [
             "# Pipecat Cloud: copy to .env and fill in",
             "",
@@ -48,120 +47,165 @@ describe("parseDotEnv", () => {
             SINGLE: [11, V.single],
             EMPTY: [12, ""],
         });
-        // The values are dotenv's own reading of the file.
-        assert.deepEqual(Object.fromEntries(Object.entries(accepted(text)).map(([k, [, v]]) => [k, v])), dotenv.parse(text));
     });
 
-    it("reads the other forms dotenv knows: backticks, KEY: value, escaped newlines in double quotes, CRLF and lone CR line ends", () => {
-        assert.deepEqual(accepted('A=`it\'s "b"`\nB: c\nC="x\\ny"\nD=\'x\\ny\'\n'), {
-            A: [1, `it's "b"`],
-            B: [2, "c"],
-            C: [3, "x\ny"],
-            D: [4, "x\\ny"],
-        });
+    it('reads the issue\'s GOOGLE_CREDENTIALS as the bot does: in double quotes \\" is a quote, where Node\'s dotenv kept the backslash', () => {
+        const json = `{"type": "service_account", "private_key": "${V.single}"}`;
+        const text = `GOOGLE_CREDENTIALS="${json.replace(/"/g, '\\"')}"\n`;
+        assert.deepEqual(accepted(text), { GOOGLE_CREDENTIALS: [1, json] });
+        assert.deepEqual(JSON.parse(accepted(text)["GOOGLE_CREDENTIALS"]?.[1] ?? ""), JSON.parse(json));
+    });
+
+    it("decodes python-dotenv's escapes: in double quotes \\\\ \\' \\\" \\a \\b \\f \\n \\r \\t \\v, in single quotes \\\\ and \\' only, unquoted none", () => {
+        assert.deepEqual(accepted('A="a\\\\b \\\'c\\\' \\"d\\" \\a\\b\\f\\n\\r\\t\\v \\x41 \\$"\n'), { A: [1, "a\\b 'c' \"d\" \x07\b\f\n\r\t\v \\x41 \\$"] });
+        assert.deepEqual(accepted("A='it\\'s \\\\ \\n \\\"'\nB=x\\ny\\\\\n"), { A: [1, "it's \\ \\n \\\""], B: [2, "x\\ny\\\\"] });
+        // "\\" before the closing quote is one backslash, and the quote closes the value.
+        assert.deepEqual(accepted('A="C:\\\\"\nB=1\n'), { A: [1, "C:\\"], B: [2, "1"] });
+    });
+
+    it("reads quoted values over several lines, line ends as Python reads a file: CRLF and a lone CR are newlines", () => {
+        assert.deepEqual(accepted('A="one\nB=two\n# three\n"\nC=4\n'), { A: [1, "one\nB=two\n# three\n"], C: [5, "4"] });
+        assert.deepEqual(accepted("A='{\n  \"k\": 1\n}'\n"), { A: [1, '{\n  "k": 1\n}'] });
         assert.deepEqual(accepted('A=1\r\nB="x\r\ny"\r\nC=3\r\n'), { A: [1, "1"], B: [2, "x\ny"], C: [4, "3"] });
         assert.deepEqual(accepted("A=1\rB=2\r"), { A: [1, "1"], B: [2, "2"] });
+        const r = parseDotEnv('A="x\ny"\nB=1\n');
+        assert.ok(r.ok);
+        assert.deepEqual(r.entries.map((e) => [e.line, e.lastLine]), [[1, 2], [3, 3]]);
     });
 
-    it("closes a double-quoted value where dotenv does, escaped quotes included", () => {
-        assert.deepEqual(accepted('A="say \\"hi\\""\nB=2\n'), { A: [1, 'say \\"hi\\"'], B: [2, "2"] });
-        // No unescaped quote closes the value at a line end: dotenv backtracks to the escaped one.
-        assert.deepEqual(accepted('A="x\\"\nB="y"\n'), { A: [1, "x\\"], B: [2, "y"] });
-        // A quoted value runs over lines that look like entries and comments.
-        assert.deepEqual(accepted('A="one\nB=two\n# three\n"\nC=4\n'), { A: [1, "one\nB=two\n# three\n"], C: [5, "4"] });
+    it("keeps what python-dotenv keeps: backticks, $NAME without braces, quotes and = inside an unquoted value", () => {
+        assert.deepEqual(accepted("A=`x`\nB=$A\nC=it's \"so\"=1\n"), { A: [1, "`x`"], B: [2, "$A"], C: [3, "it's \"so\"=1"] });
     });
 
-    it("refuses the lines dotenv skips without a word, naming each line", () => {
-        const text = `OPENAI_API_KEY=${V.openai}\nDAILY API KEY=${V.daily}\n${V.single}\nB:c\n`;
-        // dotenv itself drops lines 2 to 4 silently:
-        assert.deepEqual(Object.keys(dotenv.parse(text)), ["OPENAI_API_KEY"]);
-        const problems = refused(text);
-        assert.equal(problems.length, 3);
-        for (const [i, line] of [2, 3, 4].entries()) assert.match(problems[i] ?? "", new RegExp(`^${line}: not a KEY=value line \\(dotenv would skip it without a word\\)`));
+    it("expands ${NAME} and ${NAME:-default} from the keys above it, in any quotes, as python-dotenv does", () => {
+        assert.deepEqual(accepted(`HOST=${V.daily}\nURL="https://\${HOST}/v1"\nSAME='\${HOST}'\nD=\${HOST:-unused}\nE=\nF=\${E:-not used: E is set}\nG=\${HOST:x}\n`), {
+            HOST: [1, V.daily],
+            URL: [2, `https://${V.daily}/v1`],
+            SAME: [3, V.daily],
+            D: [4, V.daily],
+            E: [5, ""],
+            F: [6, ""],
+            G: [7, "${HOST:x}"],
+        });
     });
 
-    it("refuses the lines of an unquoted multi-line value, which dotenv would drop", () => {
+    it("refuses a ${NAME} that no line above sets: python-dotenv would take it from the environment, which is not Pipecat Cloud's", () => {
+        for (const [text, line] of [
+            ["A=${HOME}\n", 1],
+            ["A=1\nB=x${LATER}\nLATER=2\n", 2],
+            ["A=${MISSING:-default}\n", 1],
+            ["A=${A}\n", 1],
+            ["A='${}'\n", 1],
+        ] as const) {
+            assert.deepEqual(refused(text), [
+                `${line}: the value of "${line === 1 ? "A" : "B"}" uses \${...} with a name that no line above sets (python-dotenv would take it from the environment of whoever runs the bot, ` +
+                    "or its :- default: yours locally, not Pipecat Cloud's): set the name on a line above, or write the value out",
+            ], text);
+        }
+    });
+
+    it("refuses the lines python-dotenv skips with a warning, or reads as a name without a value, naming each line and nothing of it", () => {
+        const text = `OPENAI_API_KEY=${V.openai}\nDAILY API KEY=${V.daily}\n${V.single}\nB:c\n=${V.hash}\n`;
+        assert.deepEqual(refused(text), [
+            "2: not a KEY=value line (python-dotenv would skip it, with a warning): write it as KEY=value, make it a comment with #, or quote a value that runs over several lines",
+            "3: not a KEY=value line (no =: python-dotenv reads a name without a value, which the bot never gets): write it as KEY=value, make it a comment with #, or quote a value that runs over several lines",
+            "4: not a KEY=value line (no =: python-dotenv reads a name without a value, which the bot never gets): write it as KEY=value, make it a comment with #, or quote a value that runs over several lines",
+            "5: not a KEY=value line (python-dotenv would skip it, with a warning): write it as KEY=value, make it a comment with #, or quote a value that runs over several lines",
+        ]);
+    });
+
+    it("refuses the lines of an unquoted multi-line value, which python-dotenv would drop", () => {
         const problems = refused(`PRIVATE_KEY=${V.pem}\n`);
         assert.deepEqual(problems.map((p) => p.split(":")[0]), ["2", "3", "4"]);
         assert.match(problems.join("\n"), /quote a value that runs over several lines/);
     });
 
-    it('refuses keys Pipecat Cloud does not accept: "." (which dotenv allows), more than 64 characters', () => {
+    it('refuses keys Pipecat Cloud does not accept: "." (which python-dotenv allows), more than 64 characters; a quoted key; a byte order mark', () => {
         const long = "K".repeat(LIMITS.keyMax + 1);
-        const problems = refused(`agent.openai=${V.openai}\n${"K".repeat(LIMITS.keyMax)}=${V.daily}\n${long}=${V.single}\n`);
+        const problems = refused(`agent.openai=${V.openai}\n${"K".repeat(LIMITS.keyMax)}=${V.daily}\n${long}=${V.single}\n'A'=1\nx/y=1\n`);
         assert.deepEqual(problems, [
-            `1: key "agent.openai" may contain only letters, digits, "_" and "-" (dotenv also accepts ".", Pipecat Cloud does not): rename it`,
+            `1: key "agent.openai" may contain only letters, digits, "_" and "-" (python-dotenv accepts more, Pipecat Cloud does not): rename it`,
             `3: key of 65 characters is longer than the 64 characters Pipecat Cloud allows: shorten it`,
+            "4: the key is in quotes (python-dotenv reads them, Node's dotenv and pcc do not): write the key without quotes",
+            `5: key of 3 characters may contain only letters, digits, "_" and "-" (python-dotenv accepts more, Pipecat Cloud does not): rename it`,
+        ]);
+        assert.deepEqual(refused(`\ufeffA=${V.openai}\n`), [
+            "1: the file starts with a byte order mark (BOM), which python-dotenv reads as part of the first key: save the file as UTF-8 without BOM",
         ]);
     });
 
     it("refuses a key set twice, naming both lines", () => {
         assert.deepEqual(refused(`A=${V.openai}\n# later\nexport A=${V.daily}\n`), [
-            '3: key "A" is set again, first on line 1 (dotenv would keep the later value without a word): remove one of them',
+            '3: key "A" is set again, first on line 1 (python-dotenv would keep the later value without a word): remove one of them',
         ]);
     });
 
     it("refuses an empty file, and one of comments and blank lines only", () => {
-        for (const text of ["", "\n\n", "# OPENAI_API_KEY=\n   \n# nothing yet\n"]) {
+        for (const text of ["", "\n\n", "# OPENAI_API_KEY=\n   \n# nothing yet\n", "export # not a key\n"]) {
             assert.deepEqual(refused(text), ["-: no KEY=value line (the file is empty, or holds only blank lines and comments): add the keys of the set"]);
         }
     });
 
-    it("refuses a quote that no line end closes, which dotenv would keep in the value", () => {
-        const text = `A="${V.openai}\nB=${V.daily}\n`;
-        assert.equal(dotenv.parse(text)["A"], `"${V.openai}`);
-        assert.deepEqual(refused(text), [
-            `1: the value of "A" opens a " quote that no line closes (dotenv would keep the quote in the value): end the value with ", followed by nothing but a # comment on its line`,
+    it("refuses a quote that nothing closes, and a closing quote followed by more than a comment, which python-dotenv would skip", () => {
+        assert.deepEqual(refused(`A="${V.openai}\nB=${V.daily}\n`), [
+            `1: the value of "A" opens a " quote that nothing after it closes (python-dotenv would skip the line, with a warning): end the value with "`,
         ]);
-        assert.match(refused(`A='${V.openai}' trailing\n`)[0] ?? "", /^1: the value of "A" opens a ' quote that no line closes/);
+        assert.deepEqual(refused(`A='${V.openai}' trailing\n`), [
+            `1: the value of "A" is followed by more than a # comment after its closing ' on line 1 (python-dotenv would skip line 1, with a warning): ` +
+                `escape a ' inside the value as \\', and put nothing but a # comment after the closing '`,
+        ]);
+        // An escaped quote at a line end does not close the value: it runs on to the next quote, here B's; python-dotenv loses both keys.
+        assert.deepEqual(refused('A="x\\"\nB="y"\n'), [
+            `1: the value of "A" is followed by more than a # comment after its closing " on line 2 (python-dotenv would skip lines 1 to 2, with a warning): ` +
+                `escape a " inside the value as \\", and put nothing but a # comment after the closing "`,
+        ]);
     });
 
-    it("refuses a # right after a value's characters, which dotenv would cut off; accepts it after a space and in quotes", () => {
-        const text = `URL=https://example.test/#/callback\nPASSWORD=${V.hash}\nCOLOR=#fff\n`;
-        assert.equal(dotenv.parse(text)["URL"], "https://example.test/");
-        assert.deepEqual(
-            refused(text).map((p) => p.slice(0, 45)),
-            ['1: the value of "URL" has a # right after oth', '2: the value of "PASSWORD" has a # right afte', '3: the value of "COLOR" has a # right after o'],
-        );
-        assert.deepEqual(accepted(`A=${V.openai} # a comment\nB="${V.hash}"\nC= # no value yet\n`), { A: [1, V.openai], B: [2, V.hash], C: [3, ""] });
+    it("reads an unquoted value's # as python-dotenv does: a comment after whitespace, the value's after anything else", () => {
+        const text = `URL=https://example.test/#/callback\nPASSWORD=${V.hash}\nA=${V.openai} #comment\nB=${V.daily}\t# tab\nC=${V.single} # see a#b\nD= \nE=p@ss# word\n`;
+        assert.deepEqual(accepted(text), {
+            URL: [1, "https://example.test/#/callback"],
+            PASSWORD: [2, V.hash],
+            A: [3, V.openai],
+            B: [4, V.daily],
+            C: [5, V.single],
+            D: [6, ""],
+            E: [7, "p@ss# word"],
+        });
+        // In quotes a # is the value's; after the closing quote, with or without a space, a comment.
+        assert.deepEqual(accepted(`P="p@ss# word"\nQ='#start'\nR="a #b"#c\n`), { P: [1, "p@ss# word"], Q: [2, "#start"], R: [3, "a #b"] });
     });
 
-    it("judges an unquoted value's # by the character before it, the one dotenv cuts at: not the one after, not a later #", () => {
-        // Right after a character, with a space after it: dotenv cuts "p@ss" off, so the file must be refused.
-        const cut = "PASSWORD=p@ss# word\n";
-        assert.equal(dotenv.parse(cut)["PASSWORD"], "p@ss");
-        assert.deepEqual(refused(cut), [
-            '1: the value of "PASSWORD" has a # right after other characters (dotenv would cut the value there, reading the rest as a comment): ' +
-                'quote the value ("...") if the # belongs to it, or put a space before the comment',
-        ]);
-        // At the start of the value, right after "=": dotenv reads an empty value.
-        for (const text of ["COLOR=#fff\n", "export COLOR=#fff\n"]) {
-            assert.equal(dotenv.parse(text)["COLOR"], "", text);
-            assert.match(refused(text)[0] ?? "", /^1: the value of "COLOR" has a # right after other characters/, text);
+    it("refuses an unquoted value that starts with #: the value to python-dotenv, a comment to most readers", () => {
+        for (const text of ["COLOR=#fff\n", "export COLOR=#fff\n", "COLOR= # no value yet\n"]) {
+            assert.deepEqual(
+                refused(text),
+                ['1: the value of "COLOR" starts with # (python-dotenv reads it as the value, most other readers as a comment): quote the value ("#...") if the # belongs to it, or write nothing after = for an empty value'],
+                text,
+            );
         }
-        // After a space or a tab, even with none after it, and when a later # follows a character: a comment.
-        const comments = `A=${V.openai} #comment\nB=${V.daily}\t# tab\nC=${V.single} # see a#b\nD= #\n`;
-        assert.deepEqual(accepted(comments), { A: [1, V.openai], B: [2, V.daily], C: [3, V.single], D: [4, ""] });
-        assert.deepEqual(dotenv.parse(comments), { A: V.openai, B: V.daily, C: V.single, D: "" });
-        // In quotes, a # is the value's, right after a character or not; after the closing quote, a comment.
-        assert.deepEqual(accepted(`P="p@ss# word"\nQ='#start'\nR=\`a #b\`#c\n`), { P: [1, "p@ss# word"], Q: [2, "#start"], R: [3, "a #b"] });
+        assert.deepEqual(accepted('COLOR="#fff"\nNONE=\n'), { COLOR: [1, "#fff"], NONE: [2, ""] });
     });
 
     it("refuses values longer than a set may hold, and more keys than a set may hold", () => {
         const big = "x".repeat(LIMITS.valueMaxBytes + 1);
         assert.deepEqual(refused(`A=${V.openai}\nB=${big}\n`), [`2: the value of "B" is ${LIMITS.valueMaxBytes + 1} bytes long; a value may have at most ${LIMITS.valueMaxBytes}: shorten it`]);
         assert.ok(parseDotEnv(`B=${"x".repeat(LIMITS.valueMaxBytes)}\n`).ok);
+        // The limit is on the value as read: an escape is one character, an expansion all of its value.
+        assert.ok(parseDotEnv(`B="${"\\n".repeat(LIMITS.valueMaxBytes)}"\n`).ok);
+        assert.match(refused(`A=${"x".repeat(LIMITS.valueMaxBytes / 2)}\nB=\${A}\${A}y\n`)[0] ?? "", /^2: the value of "B" is 65537 bytes long/);
         const keys = (n: number) => Array.from({ length: n }, (_, i) => `K${i}=v`).join("\n");
         assert.ok(parseDotEnv(keys(LIMITS.keysMax)).ok);
         assert.deepEqual(refused(keys(LIMITS.keysMax + 1)), [`-: ${LIMITS.keysMax + 1} keys; a secret set may hold at most ${LIMITS.keysMax}: split them over several files and sets`]);
     });
 
     it("lists every problem of a file, in line order, without a value or any part of a line but its key", () => {
-        const text = [`A=${V.openai}`, `${V.daily}`, `A=${V.single}`, `B=${V.hash}`, `bad.key=${V.openai}`, `C="${V.pem}`, `${V.pem.split("\n")[1]}=x`].join("\n");
+        const text = [`A=${V.openai}`, `${V.daily}`, `A=${V.single}`, `B=x\${${V.hash}}`, `bad.key=${V.openai}`, `C="${V.pem}`, `${V.pem.split("\n")[1]}=x`].join("\n");
         const r = parseDotEnv(text);
         assert.ok(!r.ok);
-        // 2: a value alone; 3: A again; 4: "#" in a value; 5: "."; 6: an unclosed quote, so 7-9 are the PEM's lines
-        // alone. Line 10 looks like an entry whose key is part of the PEM: it is fine on its own, so nothing names it.
+        // 2: a value alone; 3: A again; 4: a ${...} of no key above; 5: "."; 6: a quote nothing closes, so 7-9 are the
+        // PEM's lines alone (two without =, then one python-dotenv cannot parse). Line 10 is an entry whose key is part
+        // of the PEM: it is fine on its own, so nothing names it.
         assert.deepEqual(
             r.problems.map((p) => p.line),
             [2, 3, 4, 5, 6, 7, 8, 9],
@@ -171,14 +215,18 @@ describe("parseDotEnv", () => {
         assertNoLeaks([{ label: "message", text: error.message }], Object.values(V).flatMap((v) => v.split("\n")).filter((v) => v.length >= 8 && !v.startsWith("-----")));
     });
 
-    it("refuses a file whose keys dotenv reads differently from the line scanner, rather than guess", () => {
-        const problems = (parse: (text: string) => Record<string, string>): DotEnvProblem[] => {
-            const r = parseDotEnv("A=1\nB=2\n", parse);
-            assert.ok(!r.ok);
-            return [...r.problems];
-        };
-        assert.deepEqual(problems(() => ({ A: "1" })), [{ line: 2, message: 'dotenv reads no key "B" here: check the quotes on the lines before it' }]);
-        assert.deepEqual(problems(() => ({ A: "1", B: "2", C: "3" })), [{ line: undefined, message: `dotenv reads a key that starts on no line of its own ("C"): check the file's quotes` }]);
+    it("says for each entry whether pcc secrets set --file would store another value, in words without a value", () => {
+        const r = parseDotEnv(`export A=${V.openai}\nB="${V.daily}" # c\nC=${V.single}\nD="x\ny"\n`);
+        assert.ok(r.ok);
+        assert.deepEqual(
+            r.entries.map((e) => [e.key, e.pcc]),
+            [
+                ["A", 'pcc would take "export " (or what else is before the key) as part of the key'],
+                ["B", "pcc would store another value: it keeps the double quotes, the # comment"],
+                ["C", undefined],
+                ["D", "its value runs over lines 4 to 5, and pcc reads each line on its own"],
+            ],
+        );
     });
 });
 
@@ -190,84 +238,5 @@ describe("DotEnvError", () => {
         assert.ok(isDotEnvError(e));
         assert.ok(!isDotEnvError(new Error(".env:4: not a KEY=value line")));
         assert.equal(new DotEnvError(".env", [{ line: undefined, message: "no KEY=value line" }]).message, ".env: no KEY=value line");
-    });
-});
-
-/** A small deterministic generator (mulberry32), so a failure names a seed that reproduces it. */
-function random(seed: number): () => number {
-    let a = seed >>> 0;
-    return () => {
-        a = (a + 0x6d2b79f5) >>> 0;
-        let t = a;
-        t = Math.imul(t ^ (t >>> 15), t | 1);
-        t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-        return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
-}
-
-/** Lines of the kinds .env files hold, good and bad; `K` is replaced by a key. */
-const FRAGMENTS = [
-    "K=plain value",
-    "export K=exported",
-    "  K  =  spaced out  ",
-    "K: yaml style",
-    'K="double # quoted"',
-    "K='single # quoted'",
-    "K=`back # ticked`",
-    'K="multi\nline\n# not a comment\nX=not a key"',
-    "K='multi\nline'",
-    'K="esc \\"aped\\""',
-    'K="esc at end\\"',
-    'K="closed" # comment',
-    'K="closed"#comment',
-    "K=value # comment",
-    "K=",
-    'K=""',
-    "K= # empty",
-    'K="unterminated',
-    'K="text" after',
-    "K=a#b",
-    "# comment",
-    "",
-    "   ",
-    "junk line",
-    '"orphan quoted"',
-    "K:nospace",
-    "K=a=b=c",
-    "K=\\n literal",
-    "export",
-    "K=\"a'b`c\"",
-];
-const KEYS = ["A", "B", "C", "D_1", "e-2", "f.3"];
-
-describe("parseDotEnv against dotenv (generated files)", () => {
-    it("never disagrees with dotenv on the keys, and each accepted key's own lines give dotenv the same value", function () {
-        this.timeout(60_000);
-        let acceptedFiles = 0;
-        for (let seed = 1; seed <= 3000; seed++) {
-            const next = random(seed);
-            const pick = <T>(xs: readonly T[]): T => xs[Math.floor(next() * xs.length)] as T;
-            const lines = Array.from({ length: 1 + Math.floor(next() * 8) }, () => pick(FRAGMENTS).replace(/^(\s*(?:export )?)K/, (_, p: string) => p + pick(KEYS)));
-            const text = lines.join(next() < 0.2 ? "\r\n" : "\n");
-            const r = parseDotEnv(text);
-            const context = `seed ${seed}: ${JSON.stringify(text)}`;
-            if (!r.ok) {
-                for (const p of r.problems) {
-                    assert.doesNotMatch(p.message, /^dotenv reads/, context);
-                    assert.ok(p.line === undefined || (p.line >= 1 && p.line <= text.split(/\r\n|\n/).length), context);
-                }
-                continue;
-            }
-            acceptedFiles++;
-            const normalized = text.replace(/\r\n?/g, "\n").split("\n");
-            const whole = dotenv.parse(text);
-            assert.deepEqual(r.entries.map((e) => e.key).sort(), Object.keys(whole).sort(), context);
-            r.entries.forEach((entry, i) => {
-                const end = (r.entries[i + 1]?.line ?? normalized.length + 1) - 1;
-                const own = dotenv.parse(normalized.slice(entry.line - 1, end).join("\n"));
-                assert.deepEqual(own, { [entry.key]: entry.value }, context);
-            });
-        }
-        assert.ok(acceptedFiles > 300, `only ${acceptedFiles} generated files were accepted: the generator tests little`);
     });
 });

@@ -1,5 +1,5 @@
 /**
- * dotEnvSecrets: real files in a temporary directory, read by the real dotenv; values checked through the Outputs.
+ * dotEnvSecrets: real files in a temporary directory, read by python-dotenv's rules; values checked through the Outputs.
  */
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
@@ -67,7 +67,7 @@ describe("dotEnvSecrets", () => {
         assertNoLeaks([errorHaystack("error", caught)], Object.values(V).flatMap((v) => v.split("\n")));
     });
 
-    it("says what is wrong with a file it cannot read: missing, a directory, UTF-16", () => {
+    it("says what is wrong with a file it cannot read: missing, a directory, UTF-16, not UTF-8, a byte order mark", () => {
         const message = (file: string): string => {
             try {
                 dotEnvSecrets(file);
@@ -81,5 +81,11 @@ describe("dotEnvSecrets", () => {
         assert.equal(message(dir), `${dir}: is a directory: give the path of the .env file itself`);
         const utf16 = write("utf16.env", Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(`OPENAI_API_KEY=${V.openai}\n`, "utf16le")]));
         assert.equal(message(utf16), `${utf16}: is saved as UTF-16: save it as UTF-8`);
+        // Latin-1: Python's open(encoding="utf-8") would fail on it; Buffer#toString would have read U+FFFD.
+        const latin1 = write("latin1.env", Buffer.concat([Buffer.from(`OPENAI_API_KEY=${V.openai}\nNAME=caf`), Buffer.from([0xe9]), Buffer.from("\n")]));
+        assert.equal(message(latin1), `${latin1}: is not valid UTF-8 (python-dotenv, which reads it as UTF-8, would fail): save it as UTF-8`);
+        // A UTF-8 byte order mark is kept, as Python keeps it (in the first key).
+        const bom = write("bom.env", Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(`OPENAI_API_KEY=${V.openai}\n`)]));
+        assert.equal(message(bom), `${bom}:1: the file starts with a byte order mark (BOM), which python-dotenv reads as part of the first key: save the file as UTF-8 without BOM`);
     });
 });
