@@ -6,13 +6,10 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 
 [ -d node_modules/@pulumi/pulumi ] || npm ci --no-audit --no-fund
-# The engine's provider process loads the compiled package (dist/): rebuild only when a source is newer than the
-# last build, so a second run does not spend its first 15 s in tsc.
-stamp=dist/.demo-build-stamp
-if [ ! -f "$stamp" ] || [ -n "$(find provider emulator tsconfig.json package.json -newer "$stamp" -print -quit)" ]; then
-  npm run --silent build
-  touch "$stamp"
-fi
+# The engine's provider process loads the compiled package (dist/). `npm run build` (scripts/build.js) compiles only
+# when an input changed since the last build, so a second run does not spend its first 15 s in tsc (nor one right
+# after the `npm ci` above, whose `prepare` script built it).
+npm run --silent build
 bash scripts/install-engine.sh
 
 exec node -r ts-node/register/transpile-only scripts/demo.ts

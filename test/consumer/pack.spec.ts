@@ -1,45 +1,23 @@
 /**
  * What `npm pack` ships: exactly the compiled JavaScript and declarations of provider/ and emulator/ (one
  * .js and one .d.ts per source file, nothing stale), the READMEs, LICENSE and package.json. No tests,
- * sources, scripts, engine or bench, and no test secret in any shipped file. Needs `npm run build` first.
+ * sources, scripts, engine or bench, and no test secret in any shipped file. The rules are
+ * scripts/check-pack.ts's, which the `prepack` script runs on every `npm pack` and `npm publish`: these tests
+ * run npm pack (and with it `prepack`: the build, then the check) and show that each rule can fail.
  */
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { type PackageManifest, UNPACKED_SIZE_BOUND, TEST_SECRET_PATTERNS, entryFiles, expectedFiles, loadExports, packProblems, readManifest } from "../../scripts/check-pack";
 import { PULUMI_PEER_RANGE, type PackResult, pack, repoRoot } from "./workspace";
 
-/** Values the tests use as secrets all look like one of these; none may reach the tarball. */
-const TEST_SECRET_PATTERNS = [/never[-_]shown/i, /never[-_]leak/i, /do-not-leak/i, /PLANTED/, /should-never-be-serialized/, /\b[sp]k-(test|e2e|live|mock|faults|rate|badinputs|pr|consumer)-/];
-
-interface PackageJson {
-    main: string;
-    types: string;
-    bin: Record<string, string>;
-    exports: Record<string, string | Record<string, string>>;
+interface PackageJson extends PackageManifest {
     files: string[];
     engines: Record<string, string>;
     peerDependencies: Record<string, string>;
 }
 
-const pkg = JSON.parse(fs.readFileSync(path.join(repoRoot, "package.json"), "utf8")) as PackageJson;
-
-/** The files tsc compiles (tsconfig.json: provider/ and emulator/), as their outputs in dist/. */
-function compiledOutputs(): string[] {
-    const outputs: string[] = [];
-    const walk = (dir: string): void => {
-        for (const entry of fs.readdirSync(path.join(repoRoot, dir), { withFileTypes: true })) {
-            const rel = path.posix.join(dir, entry.name);
-            if (entry.isDirectory()) walk(rel);
-            else if (entry.name.endsWith(".ts") && !entry.name.endsWith(".d.ts")) {
-                const base = path.posix.join("dist", rel.slice(0, -".ts".length));
-                outputs.push(`${base}.js`, `${base}.d.ts`);
-            }
-        }
-    };
-    walk("provider");
-    walk("emulator");
-    return outputs;
-}
+const pkg = readManifest() as PackageJson;
 
 describe("pack: what npm publishes", () => {
     let packed: PackResult;
@@ -50,8 +28,8 @@ describe("pack: what npm publishes", () => {
     });
 
     it("holds exactly the compiled provider and emulator, the READMEs, LICENSE and package.json", () => {
-        const expected = [...compiledOutputs(), "README.md", "emulator/README.md", "LICENSE", "package.json"].sort();
-        assert.deepEqual(packed.files.map((f) => f.path).sort(), expected);
+        assert.ok(expectedFiles().includes("dist/provider/index.js"));
+        assert.deepEqual(packed.files.map((f) => f.path).sort(), expectedFiles());
     });
 
     it("ships no test, source, script, engine or bench file", () => {
@@ -70,9 +48,8 @@ describe("pack: what npm publishes", () => {
 
     it("ships every file that main, types, exports and bin point to; the bin runs with node", () => {
         const shipped = new Set(packed.files.map((f) => f.path));
-        const targets = [pkg.main, pkg.types, ...Object.values(pkg.bin)];
-        for (const entry of Object.values(pkg.exports)) targets.push(...(typeof entry === "string" ? [entry] : Object.values(entry)));
-        for (const target of targets) assert.ok(shipped.has(path.posix.normalize(target)), `${target} is not shipped`);
+        assert.ok(entryFiles(pkg).includes("dist/emulator/index.js"));
+        for (const target of entryFiles(pkg)) assert.ok(shipped.has(target), `${target} is not shipped`);
         for (const bin of Object.values(pkg.bin)) {
             assert.match(fs.readFileSync(path.join(repoRoot, bin), "utf8"), /^#!\/usr\/bin\/env node\n/, `${bin} has no node shebang`);
         }
@@ -87,8 +64,28 @@ describe("pack: what npm publishes", () => {
 
     it("stays small", () => {
         console.log(`      tarball: ${packed.files.length} files, ${(packed.size / 1024).toFixed(1)} KiB packed, ${(packed.unpackedSize / 1024).toFixed(1)} KiB unpacked`);
-        // 512 KiB until 2026-12-04; the Agent's placement and waits (issue 16) took it to 527 KiB. The bound is there to
-        // catch a stray large file (a build context, a report), not a few new modules.
-        assert.ok(packed.unpackedSize < 576 * 1024, `${packed.unpackedSize} bytes unpacked`);
+        assert.ok(packed.unpackedSize < UNPACKED_SIZE_BOUND, `${packed.unpackedSize} bytes unpacked`);
+    });
+
+    it("passes every rule of the prepack check, and each export loads by the package's name", () => {
+        assert.deepEqual(packProblems(packed, pkg), []);
+        // A bogus subpath beside the real ones shows that a failing export is reported, not skipped.
+        const { loaded, problems } = loadExports({ ...pkg, exports: { ...pkg.exports, "./not-exported": "./dist/nowhere.js" } });
+        assert.deepEqual(Object.keys(loaded), Object.keys(pkg.exports).filter((k) => k !== "./package.json").map((k) => (k === "." ? pkg.name : `${pkg.name}/${k.slice(2)}`)));
+        assert.ok(loaded[pkg.name]?.includes("SecretSet") && loaded[pkg.name]?.includes("Agent"), String(loaded[pkg.name]));
+        assert.ok(loaded[`${pkg.name}/emulator`]?.includes("startEmulator"), String(loaded[`${pkg.name}/emulator`]));
+        assert.equal(problems.length, 1, problems.join("\n"));
+        assert.match(problems[0] ?? "", /^pulumi-pipecat-secrets\/not-exported does not load: .*not-exported/);
+    });
+
+    it("refuses to pack when dist/ holds an output of no source (the prepack script's check)", function () {
+        this.timeout(60_000);
+        const stale = path.join(repoRoot, "dist", "provider", "zz-no-such-source.js");
+        fs.writeFileSync(stale, "module.exports = {};\n");
+        try {
+            assert.throws(() => pack(), /dist\/provider\/zz-no-such-source\.js would be shipped but is no compiled source/);
+        } finally {
+            fs.rmSync(stale, { force: true });
+        }
     });
 });

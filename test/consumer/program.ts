@@ -308,9 +308,24 @@ export function cellReporter(title: string): { report(r: CellReport): void; summ
     };
 }
 
+let packedOnce: string | undefined;
+/**
+ * The tarball `npm pack` makes of this repository, packed once per mocha process (each pack runs the `prepack` check,
+ * a few seconds) into a folder of its own that goes when the process exits.
+ */
+function packOnce(): string {
+    if (packedOnce === undefined || !fs.existsSync(packedOnce)) {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pulumi-tarball-"));
+        process.once("exit", () => fs.rmSync(dir, { recursive: true, force: true }));
+        packedOnce = pack(dir).filename;
+    }
+    return packedOnce;
+}
+
 /**
  * The hooks every consumer spec starts with: once the engine is known to be there, a work folder below the system's
- * temporary folder holding the packed tarball, and at the end the summary of the cells' lines and the folder's removal.
+ * temporary folder and the packed tarball (one for every spec of the process), and at the end the summary of the
+ * cells' lines and the folder's removal.
  */
 export function packedWorkspace(prefix: string, summary: () => void): { readonly workRoot: () => string; readonly tarball: () => string } {
     let workRoot: string | undefined;
@@ -319,7 +334,7 @@ export function packedWorkspace(prefix: string, summary: () => void): { readonly
         this.timeout(120_000);
         engineBin(); // fail now, not in every cell, when the engine is missing
         workRoot = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
-        tarball = pack(workRoot).filename;
+        tarball = packOnce();
     });
     after(() => {
         summary();

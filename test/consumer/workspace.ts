@@ -85,13 +85,15 @@ export interface PackResult {
 }
 
 /**
- * Runs `npm pack` in the repository: with `destination` it writes the tarball there and returns its
- * report (with the tarball's absolute path as `filename`); without, it is a dry run. With `spec` it packs
- * that package from the registry instead (npm fetches it through its cache and installs nothing).
+ * Runs `npm pack` in the repository (or in `dir`, a clone of it): with `destination` it writes the tarball there
+ * and returns its report (with the tarball's absolute path as `filename`); without, it is a dry run. Either way npm
+ * runs the `prepack` script (the build, then scripts/check-pack.ts) and `prepare`. With `spec` it packs that package
+ * from the registry instead (npm fetches it through its cache and installs nothing).
  */
-export function pack(destination?: string, spec?: string): PackResult {
+export function pack(destination?: string, spec?: string, dir: string = repoRoot): PackResult {
     const args = ["pack", "--json", "--loglevel=error", ...(destination ? ["--pack-destination", destination] : ["--dry-run"]), ...(spec ? [spec] : [])];
-    const out = execFileSync(process.execPath, [npmScripts().npm, ...args], { cwd: repoRoot, encoding: "utf8", env: cleanEnv() });
+    // stderr is kept (in the error when npm fails): the prepack and prepare scripts' lines would clutter the test output.
+    const out = execFileSync(process.execPath, [npmScripts().npm, ...args], { cwd: dir, encoding: "utf8", env: cleanEnv(), stdio: ["ignore", "pipe", "pipe"] });
     const [result] = JSON.parse(out) as PackResult[];
     if (!result) throw new Error(`npm pack printed no result: ${out}`);
     return destination ? { ...result, filename: path.join(destination, result.filename) } : result;
