@@ -52,7 +52,7 @@ export interface SecretSetArgs {
      * unless the stack sets `pipecat:imagePullUpdates` to `in-place`: then one write updates it in place
      * (what today's Pipecat Cloud supports). A replacement of a set with a declared `name` deletes it first
      * (the set is briefly gone); an autonamed set is created first under a new name, and the old one is
-     * deleted after its agents moved to the new one. Switching between `secrets` and `imagePullSecret`
+     * deleted after the resources that use its name (an Agent given this SecretSet) were updated. Switching between `secrets` and `imagePullSecret`
      * always replaces the set.
      */
     readonly imagePullSecret?: pulumi.Input<ImagePullSecretArgs>;
