@@ -116,6 +116,8 @@ describe("SecretSet.get", () => {
         assert.deepEqual(await value(set.keys), []);
         assert.equal(await value(set.imagePullSecret), undefined);
         assert.deepEqual(seen(), ["GET /secrets/team-registry", "GET /secrets"]);
+        // Only a get, which knows no kind, takes the image-pull set: the refresh of a regular set whose name it took finds it gone.
+        assert.deepEqual(await implementation.read("team-registry", { name: "team-registry", isImagePullSecret: false, keys: ["A"], region: "us-east" }), { id: "", props: {} });
     });
 
     it("is the same read as the constructor given opts.id, whose args are then ignored", async () => {
