@@ -14,6 +14,7 @@ export { Agent } from "./agent/resource";
 export type { AgentArgs } from "./agent/resource";
 export { agentProvider } from "./agent/provider";
 export type { AgentInputs, AgentOutputs, AutoScaling } from "./agent/types";
+export type { Region } from "./region";
 export { PipecatError, PipecatApiError, UnexpectedResponseError, NetworkError, ProxyError, ConfigurationError, ReadinessError, DeploymentError, isPipecatError, isPipecatApiError, isProxyError } from "./api/errors";
 export { dotEnvSecrets } from "./dotenv/secrets";
 export { DotEnvError, isDotEnvError } from "./dotenv/parse";

@@ -183,7 +183,9 @@ export async function read(id: string, props: Props): Promise<dynamic.ReadResult
     return guard(async () => {
         const found = await api().getAgent({ step: "read", agentName: name });
         if (found === "absent") return { id: "", props: {} };
-        return { id, props: dropUndefined({ ...readBack(olds, found), name }) };
+        // `Agent.get` reads with no state (state always holds a name): the build is read even though none was declared.
+        const build = olds.name === undefined && found.buildId !== undefined ? { buildId: found.buildId } : {};
+        return { id, props: dropUndefined({ ...readBack(olds, found), ...build, name }) };
     });
 }
 

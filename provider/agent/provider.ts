@@ -10,6 +10,11 @@ import type * as dynamic from "@pulumi/pulumi/dynamic";
 type Implementation = typeof import("./implementation");
 type Method<K extends keyof Implementation> = (...args: Parameters<Implementation[K]>) => ReturnType<Implementation[K]>;
 
+/**
+ * The dynamic provider every Agent resource is created with (the resource passes it itself). Each method
+ * requires the installed implementation by package name and calls it; exported for tests and tools that drive the
+ * provider directly, as the engine's dynamic-provider plugin does.
+ */
 export const agentProvider: dynamic.ResourceProvider & { [K in "configure" | "check" | "diff" | "read" | "update" | "delete"]-?: Method<K> } = {
     configure: (...a) => require("pulumi-pipecat-secrets/agent/implementation").configure(...a),
     check: (...a) => require("pulumi-pipecat-secrets/agent/implementation").check(...a),

@@ -5,7 +5,9 @@
 
 /** Scaling of an agent, as the API's request bodies name it. */
 export interface AutoScaling {
+    /** The fewest instances Pipecat Cloud runs (0 or more). */
     readonly minAgents: number;
+    /** The most instances Pipecat Cloud runs (1 or more, not below `minAgents`). */
     readonly maxAgents: number;
 }
 
@@ -15,8 +17,11 @@ export interface AgentInputs {
     readonly name: string;
     /** Present when `name` was generated: the resource name it was derived from. */
     readonly autonamePrefix?: string;
+    /** The declared region; else the one the previous inputs held, or a replaced agent's (a region no longer declared keeps the agent where it is). */
     readonly region?: string;
+    /** The container image; exclusive with `buildId`. */
     readonly image?: string;
+    /** The UUID of a Pipecat Cloud build; exclusive with `image`. */
     readonly buildId?: string;
     /** Name of the regular secret set bound to the agent. */
     readonly secretSet?: string;
@@ -24,16 +29,27 @@ export interface AgentInputs {
     readonly secretSetRevision?: string;
     /** The bound SecretSet's region when the program passed the resource: checked against the agent's before anything is sent. */
     readonly secretSetRegion?: string;
+    /** Name of the image-pull secret set bound to the agent. */
     readonly imagePullSecretSet?: string;
+    /** The bound image-pull SecretSet's `revision`, as `secretSetRevision`. */
     readonly imagePullSecretSetRevision?: string;
+    /** The bound image-pull SecretSet's region, as `secretSetRegion`. */
     readonly imagePullSecretSetRegion?: string;
+    /** The scaling, with its defaults (`{ minAgents: 0, maxAgents: 50 }`) filled in. */
     readonly autoScaling: AutoScaling;
+    /** The instance profile, `agent-1x` unless declared. */
     readonly agentProfile: string;
+    /** The longest session in seconds, 7200 unless declared. */
     readonly maxSessionDuration: number;
+    /** The node type (`arm`), when declared. */
     readonly nodeType?: string;
+    /** The Krisp VIVA model (`tel` or `pro`), when declared. */
     readonly krispViva?: { readonly audioFilter: string };
+    /** The older Krisp switch, when declared. */
     readonly enableKrisp?: boolean;
+    /** `none` or `token`, when declared. */
     readonly websocketAuth?: string;
+    /** Whether create may take over an agent that exists under `name`. */
     readonly adopt?: boolean;
 }
 
@@ -42,6 +58,7 @@ export interface AgentInputs {
  * reads image, scaling and bound sets back), and readiness. Never a secret value.
  */
 export interface AgentOutputs extends AgentInputs {
+    /** The region the agent runs in, as Pipecat Cloud reports it. */
     readonly region: string;
     /** The deployment the last create, update or refresh found (`desiredDeploymentId`). */
     readonly deploymentId: string;

@@ -23,19 +23,26 @@ export type Step =
     | "adoption"
     | "deployment check";
 
-/** Base class of every error this package throws. */
+/** Base class of every error this package throws. Its message says what to do, and never holds a secret value or the API key. */
 export class PipecatError extends Error {
+    /** Marks this package's errors, also across two copies of the class (what `isPipecatError` checks). */
     readonly [brand] = true;
+    /** The class's name (`"PipecatError"` here, the subclass's own in each subclass): what the `is…` guards compare. */
     override name = "PipecatError";
 }
 
 /** The API answered with an HTTP error status. */
 export class PipecatApiError extends PipecatError {
+    /** `"PipecatApiError"`. */
     override name = "PipecatApiError";
+    /** Made by the provider's API client; a program only reads these. */
     constructor(
         message: string,
+        /** The HTTP status of the answer. */
         readonly status: number,
+        /** The request's method (`GET`, `PUT`, `POST` or `DELETE`). */
         readonly method: string,
+        /** The request's path under the API URL, for example `/secrets/voice-secrets`. */
         readonly path: string,
         /** The API's own `code` field (informational: the live codes drift from the docs). */
         readonly code: string | undefined,
@@ -48,16 +55,34 @@ export class PipecatApiError extends PipecatError {
 
 /** The API answered 2xx with a body this provider does not understand. */
 export class UnexpectedResponseError extends PipecatError {
+    /** `"UnexpectedResponseError"`. */
     override name = "UnexpectedResponseError";
-    constructor(message: string, readonly method: string, readonly path: string) {
+    /** Made by the provider's API client; a program only reads these. */
+    constructor(
+        message: string,
+        /** The request's method. */
+        readonly method: string,
+        /** The request's path under the API URL. */
+        readonly path: string,
+    ) {
         super(message);
     }
 }
 
 /** No usable answer: connection refused or dropped, or the per-request timeout elapsed. */
 export class NetworkError extends PipecatError {
+    /** `"NetworkError"`. */
     override name = "NetworkError";
-    constructor(message: string, readonly method: string, readonly path: string, readonly reason: string) {
+    /** Made by the provider's API client; a program only reads these. */
+    constructor(
+        message: string,
+        /** The request's method. */
+        readonly method: string,
+        /** The request's path under the API URL. */
+        readonly path: string,
+        /** Why no answer came: `timed out`, a Node.js error code such as `ECONNREFUSED`, or what the proxy answered. */
+        readonly reason: string,
+    ) {
         super(message);
     }
 }
@@ -68,9 +93,11 @@ export class NetworkError extends PipecatError {
  * Pipecat Cloud. `proxy` is the proxy's URL with any credentials hidden.
  */
 export class ProxyError extends NetworkError {
+    /** `"ProxyError"`. */
     override name = "ProxyError";
     /** Whether an earlier attempt of the same call may have reached the API (this one did not). */
     mayHaveApplied = false;
+    /** Made by the provider's API client; a program only reads these. */
     constructor(
         message: string,
         method: string,
@@ -78,7 +105,9 @@ export class ProxyError extends NetworkError {
         reason: string,
         /** The variable the proxy came from (`HTTPS_PROXY`, `https_proxy`, ...). */
         readonly variable: string,
+        /** The proxy's URL, with any credentials in it hidden. */
         readonly proxy: string,
+        /** The proxy's answer to the CONNECT, when it answered (undefined when it was not reached). */
         readonly status: number | undefined,
     ) {
         super(message, method, path, reason);
@@ -87,15 +116,19 @@ export class ProxyError extends NetworkError {
 
 /** The provider's own settings (credentials, URL, timeouts) are unusable. */
 export class ConfigurationError extends PipecatError {
+    /** `"ConfigurationError"`. */
     override name = "ConfigurationError";
 }
 
 /** A set did not become ready: provisioning failed, or the wait bound elapsed (`timedOut`). */
 export class ReadinessError extends PipecatError {
+    /** `"ReadinessError"`. */
     override name = "ReadinessError";
+    /** Whether the wait bound (`pipecat:readyTimeoutSeconds`) elapsed, rather than provisioning failing. */
     readonly timedOut: boolean;
     /** Key names the last readiness check found (regular sets). */
     readonly keys: readonly string[] | undefined;
+    /** Made by the provider's readiness wait; a program only reads these. */
     constructor(message: string, options: { readonly timedOut?: boolean; readonly keys?: readonly string[] | undefined } = {}) {
         super(message);
         this.timedOut = options.timedOut === true;
@@ -105,26 +138,33 @@ export class ReadinessError extends PipecatError {
 
 /** An agent's deployment failed, crash-looped, or did not complete within `pipecat:deployTimeoutSeconds`. */
 export class DeploymentError extends PipecatError {
+    /** `"DeploymentError"`. */
     override name = "DeploymentError";
+    /** Whether `pipecat:deployTimeoutSeconds` elapsed, rather than the deployment failing. */
     readonly timedOut: boolean;
+    /** Made by the provider's deployment wait; a program only reads these. */
     constructor(message: string, options: { readonly timedOut?: boolean } = {}) {
         super(message);
         this.timedOut = options.timedOut === true;
     }
 }
 
+/** Whether `e` is an error of this package, also one made by another copy of it (the provider process loads its own). */
 export function isPipecatError(e: unknown): e is PipecatError {
     return typeof e === "object" && e !== null && (e as { [brand]?: unknown })[brand] === true;
 }
 
+/** Whether `e` is this package's `PipecatApiError` (the API answered with an error status), by name rather than `instanceof`. */
 export function isPipecatApiError(e: unknown): e is PipecatApiError {
     return isPipecatError(e) && e.name === "PipecatApiError";
 }
 
+/** Whether `e` is this package's `ProxyError` (the proxy failed the request), by name rather than `instanceof`. */
 export function isProxyError(e: unknown): e is ProxyError {
     return isPipecatError(e) && e.name === "ProxyError";
 }
 
+/** Whether `e` is this package's `ConfigurationError`, by name rather than `instanceof`. */
 export function isConfigurationError(e: unknown): e is ConfigurationError {
     return isPipecatError(e) && e.name === "ConfigurationError";
 }

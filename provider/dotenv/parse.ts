@@ -40,7 +40,9 @@ export interface DotEnvEntry {
 
 /** Why a file cannot be used: the line (1-based) when one is to blame, and a sentence that never holds a value. */
 export interface DotEnvProblem {
+    /** The line to blame (1-based), or undefined when the problem is the file's as a whole. */
     readonly line: number | undefined;
+    /** What is wrong, in one sentence that never holds a value. */
     readonly message: string;
 }
 
@@ -50,10 +52,13 @@ export type DotEnvResult =
 
 /** A `.env` file that cannot be used as a secret set: every problem, each with its line; never a value. */
 export class DotEnvError extends PipecatError {
+    /** `"DotEnvError"`. */
     override name = "DotEnvError";
+    /** The message lists every problem, one per line, as `<file>:<line>: <problem>`. */
     constructor(
         /** The file, as the caller named it. */
         readonly file: string,
+        /** Every problem found. */
         readonly problems: readonly DotEnvProblem[],
     ) {
         super(formatProblems(file, problems));

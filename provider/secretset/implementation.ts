@@ -308,14 +308,17 @@ export async function read(id: string, props: Props): Promise<dynamic.ReadResult
     const name = olds.name ?? id;
     const ctx: CallContext = { step: "read", setName: name };
     return guard(olds, async () => {
-        if (olds.isImagePullSecret === true) {
+        const imagePull = async (): Promise<dynamic.ReadResult> => {
             const row = (await api().list(ctx)).find((s) => s.name === name);
             // Gone, or another kind of set (a referenced one included) took the name: not this resource's.
             if (row === undefined || row.type !== "imagePullSecret" || row.source === "referenced") return { id: "", props: {} };
-            const outs: SecretSetOutputs = { ...(olds as SecretSetOutputs), region: row.region ?? olds.region ?? "", ...statusOf(row.status) };
+            const outs: SecretSetOutputs = { ...(olds as SecretSetOutputs), name, region: row.region ?? olds.region ?? "", keys: [], isImagePullSecret: true, ...statusOf(row.status) };
             return { id, props: { ...outs } };
-        }
+        };
+        if (olds.isImagePullSecret === true) return imagePull();
         const found = await api().lookup(ctx);
+        // `SecretSet.get` reads with no state, so it does not know the kind: an image-pull set is read from the list.
+        if (found.kind === "imagePull" && olds.isImagePullSecret === undefined) return imagePull();
         // Gone, or replaced by another kind (a referenced set's keys are never "repaired": it is not ours).
         if (found.kind !== "regular") return { id: "", props: {} };
         // Values cannot be read back; key names can. Keys that drifted show in `keys`, and the next

@@ -1,0 +1,112 @@
+/**
+ * Pulumi's own ways in, through the real engine: a program reads a secret set and an agent that were made outside
+ * it with `SecretSet.get` and `Agent.get`; `up` exports what was read, a refresh reads again, and `destroy` leaves
+ * both in Pipecat Cloud (the API's own lists still hold them). The `import` resource option is refused by the
+ * resource itself, before the engine is asked, instead of @pulumi/pulumi's raw TypeError (pulumi/pulumi#3550).
+ * What the read returns field by field is in test/provider/secretset/get.spec.ts and test/provider/agent/get.spec.ts.
+ */
+import * as assert from "node:assert/strict";
+import { type Emulator, startEmulator } from "../../emulator";
+import { assertNoLeaks, type Haystack } from "../support/leaks";
+import { createTempProject, type RunResult, type TempProject } from "./harness";
+
+const API_KEY = "pk-waysin-API-KEY-never-shown-0001";
+const VALUE = "sk-waysin-VALUE-never-shown-0002";
+const IMAGE = "registry.example/voice-agent:0.1";
+
+const program = `
+import { Agent, SecretSet } from "pulumi-pipecat-secrets";
+const shared = process.env.WAYS_IN_IMPORT === "1"
+    ? new SecretSet("shared", { name: "team-secrets", secrets: { OPENAI_API_KEY: "x" } }, { import: "team-secrets" })
+    : SecretSet.get("shared", "team-secrets");
+const voice = Agent.get("voice", "team-agent");
+export const set = { name: shared.name, region: shared.region, keys: shared.keys, isImagePullSecret: shared.isImagePullSecret };
+export const agent = { name: voice.name, region: voice.region, image: voice.image, secretSet: voice.secretSet, autoScaling: voice.autoScaling, ready: voice.ready };
+`;
+
+describe("e2e: get, and the refused import option", function () {
+    this.timeout(300_000);
+
+    let emulator: Emulator | undefined;
+    let project: TempProject | undefined;
+    const outputs: Haystack[] = [];
+
+    after(async () => {
+        project?.cleanup();
+        await emulator?.close();
+        assertNoLeaks(outputs, [API_KEY, VALUE], "ways-in output");
+    });
+
+    async function pulumi(label: string, args: string[], env: Record<string, string> = {}): Promise<RunResult> {
+        const result = await project!.run([...args, "--non-interactive"], { allowFail: true, env });
+        outputs.push({ label: `${label} stdout`, text: result.stdout }, { label: `${label} stderr`, text: result.stderr });
+        return result;
+    }
+
+    /** The API's own lists, as anyone would read them. */
+    async function listed(): Promise<{ sets: string[]; agents: string[] }> {
+        const get = async (path: string) => (await fetch(`${emulator!.url}${path}`, { headers: { Authorization: `Bearer ${API_KEY}` } })).json();
+        const sets = ((await get("/secrets")) as { sets: { name: string }[] }).sets.map((s) => s.name);
+        const agents = ((await get("/agents")) as { services: { name: string }[] }).services.map((a) => a.name);
+        return { sets, agents };
+    }
+
+    it("up exports a set and an agent read with get; refresh reads them again; destroy leaves both in Pipecat Cloud", async () => {
+        emulator = await startEmulator({ apiKey: API_KEY, deployPhaseMs: { creating: 200, validating: 200 } });
+        // Made outside the program: a set, and an agent bound to it through the API itself.
+        emulator.seed("team-secrets", { secrets: { OPENAI_API_KEY: VALUE, DAILY_API_KEY: VALUE }, region: "eu-central" });
+        const created = await fetch(`${emulator.url}/agents`, {
+            method: "POST",
+            headers: { Authorization: `Bearer ${API_KEY}`, "Content-Type": "application/json" },
+            body: JSON.stringify({ serviceName: "team-agent", image: IMAGE, region: "eu-central", secretSet: "team-secrets" }),
+        });
+        assert.equal(created.status, 200);
+        project = createTempProject({ name: "ways-in-e2e", programTs: program });
+        await project.initStack("e2e");
+        await project.setConfig("pipecat:apiKey", API_KEY, { secret: true });
+        await project.setConfig("pipecat:apiUrl", emulator.url);
+        emulator.clearRequests();
+
+        const refused = await pulumi("import", ["preview"], { WAYS_IN_IMPORT: "1" });
+        assert.notEqual(refused.code, 0);
+        const text = refused.stdout + refused.stderr;
+        assert.match(text, /SecretSet "shared": the `import` resource option cannot work for this package/, text);
+        assert.ok(text.includes('SecretSet.get("shared", "team-secrets")') && text.includes("adopt: true"), text);
+        assert.doesNotMatch(text, /toJavaScript|TypeError/, text);
+        assert.equal(emulator.requests.length, 0, "the refused import sent a request");
+
+        const up = await pulumi("up", ["up", "--yes", "--skip-preview"]);
+        assert.equal(up.code, 0, up.stdout + up.stderr);
+        // Only the stack is created: both objects are reads.
+        assert.match(up.stdout, /read pulumi-nodejs:dynamic\/pipecat:SecretSet shared/, up.stdout);
+        assert.match(up.stdout, /read pulumi-nodejs:dynamic\/pipecat:Agent voice/, up.stdout);
+        assert.match(up.stdout, /\+ 1 created/, up.stdout);
+        const out = JSON.parse((await project.run(["stack", "output", "--json"])).stdout) as Record<string, Record<string, unknown>>;
+        assert.deepEqual(out["set"], { name: "team-secrets", region: "eu-central", keys: ["DAILY_API_KEY", "OPENAI_API_KEY"], isImagePullSecret: false });
+        assert.deepEqual(out["agent"], { name: "team-agent", region: "eu-central", image: IMAGE, secretSet: "team-secrets", autoScaling: { minAgents: 0, maxAgents: 50 }, ready: true });
+        const state = await project.exportStack();
+        const read = (state.deployment.resources ?? []).filter((r) => r.type.startsWith("pulumi-nodejs:dynamic/pipecat:"));
+        // Read resources ("external"): the engine never deletes one.
+        assert.deepEqual(read.map((r) => `${r.type} ${r.id} external=${String(r["external"])}`).sort(), [
+            "pulumi-nodejs:dynamic/pipecat:Agent team-agent external=true",
+            "pulumi-nodejs:dynamic/pipecat:SecretSet team-secrets external=true",
+        ]);
+
+        // A key added outside Pulumi shows at the next read.
+        emulator.seed("team-secrets", { secrets: { OPENAI_API_KEY: VALUE, DAILY_API_KEY: VALUE, EXTRA: VALUE }, region: "eu-central" });
+        const refresh = await pulumi("refresh", ["refresh", "--yes", "--skip-preview"]);
+        assert.equal(refresh.code, 0, refresh.stdout + refresh.stderr);
+        const again = await pulumi("up again", ["up", "--yes", "--skip-preview"]);
+        assert.equal(again.code, 0, again.stdout + again.stderr);
+        const keys = JSON.parse((await project.run(["stack", "output", "--json"])).stdout)["set"]["keys"];
+        assert.deepEqual(keys, ["DAILY_API_KEY", "EXTRA", "OPENAI_API_KEY"]);
+
+        const destroy = await pulumi("destroy", ["destroy", "--yes", "--skip-preview"]);
+        assert.equal(destroy.code, 0, destroy.stdout + destroy.stderr);
+        assert.deepEqual((await project.exportStack()).deployment.resources ?? [], []);
+        assert.deepEqual(emulator.requests.filter((r) => r.method !== "GET").map((r) => `${r.method} ${r.path}`), [], "the program wrote or deleted something");
+        const after = await listed();
+        assert.ok(after.sets.includes("team-secrets"), `destroy deleted the set: ${after.sets.join(", ")}`);
+        assert.ok(after.agents.includes("team-agent"), `destroy deleted the agent: ${after.agents.join(", ")}`);
+    });
+});
