@@ -9,11 +9,15 @@ cd "$root"
 DEMO_STARTED_MS=$(($(date +%s%N) / 1000000))
 export DEMO_STARTED_MS
 
-[ -d node_modules/@pulumi/pulumi ] || npm ci --no-audit --no-fund
+if [ ! -d node_modules/@pulumi/pulumi ]; then
+  echo "demo: installing dependencies (npm ci; about a minute)"
+  npm ci --no-audit --no-fund
+fi
 # The engine's provider process loads the compiled package (dist/): rebuild only when a source is newer than the
 # last build, so a second run does not spend its first 15 s in tsc.
 stamp=dist/.demo-build-stamp
 if [ ! -f "$stamp" ] || [ -n "$(find provider emulator tsconfig.json package.json -newer "$stamp" -print -quit)" ]; then
+  echo "demo: compiling the package into dist/ (tsc; 15 s to a minute on 2 cores)"
   npm run --silent build
   touch "$stamp"
 fi
