@@ -141,8 +141,8 @@ fi
 
 modcache=$(go env GOMODCACHE)
 if [ -d "$modcache/github.com/pulumi/pulumi/pkg/v3@$version" ]; then
-  estimate="with the Go caches of an earlier build this takes seconds to 2 min"
-  say "building Pulumi $version and the Node.js language host from Go modules (Go caches from an earlier build: seconds to 2 min)"
+  estimate="with Go's caches from an earlier build usually under 2 min, longer if its build cache was cleared"
+  say "building Pulumi $version and the Node.js language host from Go modules ($estimate)"
 else
   estimate="a first build takes 5-6 min on 2 idle cores, 20 min or more on a busy 2-core machine"
   say "building Pulumi $version and the Node.js language host from Go modules, once: $estimate (1.4 GB of Go modules, then compiling)"
