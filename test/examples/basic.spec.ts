@@ -66,11 +66,16 @@ describe("examples/basic, copied and installed as a user would", function () {
             // Every later command names its stack (`pulumi up --stack dev`, `pulumi config --stack dev set ...`).
             const pulumi: PulumiCli = (label, [command = "", ...rest], input) => cli(label, [command, "--stack", stack, ...rest], input);
             stacks[stack] = pulumi;
-            const config: [string, string, boolean][] = [
-                ["pipecat:apiKey", API_KEY, true], ["pipecat:apiUrl", emulator.url, false],
-                ["openaiKey", V.openai, true], ["dailyKey", V.daily, true], ["dockerUser", "bot", false], ["dockerToken", V.token, true],
-            ];
-            for (const [key, value, secret] of config) await setConfig(pulumi, key, value, secret);
+            if (stack === "dev") {
+                const config: [string, string, boolean][] = [
+                    ["pipecat:apiKey", API_KEY, true], ["pipecat:apiUrl", emulator.url, false],
+                    ["openaiKey", V.openai, true], ["dailyKey", V.daily, true], ["dockerUser", "bot", false], ["dockerToken", V.token, true],
+                ];
+                for (const [key, value, secret] of config) await setConfig(pulumi, key, value, secret);
+            } else {
+                // As a user starts a second stack: the first one's config, copied (secrets re-encrypted for it).
+                await stacks["dev"]!("config cp", ["config", "cp", "--dest", stack]);
+            }
             if (stack === "dev") {
                 // The first stack is type-checked by ts-node with the example's tsconfig.json, as by default.
                 const preview = await pulumi("preview", ["preview"]);
