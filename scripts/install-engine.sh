@@ -12,8 +12,9 @@
 # version). Needs Go and the Go module proxy; expects `npm ci` to have been run (node_modules).
 # On 2 idle cores a cold build (empty Go build and module caches) takes 5-6 minutes: about 15 s of module
 # download (1.4 GB of module cache) and the rest compiling the CLI; on a 2-core machine busy with other
-# work a user measured 21 minutes. Rebuilding after a change to the language host takes ~20 s with a warm
-# cache (relinking the CLI); an up-to-date run takes ~0.2 s. While building, a progress line (phase,
+# work a user measured 21 minutes, and we 31 min (88 s download, 29 min compiling) at a load average of
+# 17. With Go's caches warm, a fresh clone's build takes ~1 min (relinking the CLI); rebuilding after a
+# change to the language host ~20 s; an up-to-date run ~0.2 s. While building, a progress line (phase,
 # elapsed time) is printed every INSTALL_ENGINE_PROGRESS_SECONDS (default 20).
 #
 # --demo (scripts/demo.sh): first looks for any installed `pulumi` from 3.139 (the oldest the package
@@ -144,7 +145,7 @@ if [ -d "$modcache/github.com/pulumi/pulumi/pkg/v3@$version" ]; then
   estimate="with Go's caches from an earlier build usually under 2 min, longer if its build cache was cleared"
   say "building Pulumi $version and the Node.js language host from Go modules ($estimate)"
 else
-  estimate="a first build takes 5-6 min on 2 idle cores, 20 min or more on a busy 2-core machine"
+  estimate="a first build takes 5-6 min on 2 idle cores, 20-30 min on a busy 2-core machine"
   say "building Pulumi $version and the Node.js language host from Go modules, once: $estimate (1.4 GB of Go modules, then compiling)"
   $demo && say "  (with Pulumi $oldest_supported or newer installed, the demo uses it and builds nothing: https://www.pulumi.com/docs/install/)"
 fi
