@@ -2,8 +2,11 @@
 /**
  * `pipecat-secrets-emulator`: runs the emulator (secrets and agents) as a process, for end-to-end tests, the demo and manual use.
  *
- * Prints one line once listening (`pipecat-secrets-emulator listening on http://127.0.0.1:8787/v1`), then one line per
- * request (method, path, status, duration; never bodies). Stops cleanly on SIGINT or SIGTERM.
+ * Prints one line once listening (`pipecat-secrets-emulator listening on http://127.0.0.1:8787/v1`), the two
+ * `pulumi config set` commands that point a program at it, then one line per request (method, path, status, duration;
+ * never bodies). Stops cleanly on SIGINT or SIGTERM, and when started through npm (`npx pipecat-secrets-emulator`,
+ * `npm run`) also when npm's wrapper goes away: npm passes a signal on to the `sh -c` it runs the command in, not to
+ * this process, which would otherwise keep the port.
  */
 import { renameSync, rmSync, writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
@@ -23,13 +26,32 @@ const USAGE = `Usage: pipecat-secrets-emulator [options]
   --ready-after-ms N         how long sets stay pending after a change (default 0)
   --deploy-phase-ms SPEC     how long agent deployments stay in each phase, e.g.
                              creating=2000,validating=5000,draining=1000 (each default 0)
-  --image-pull-updates MODE  "refuse" (default, as the seed spec) or "accept" (in-place updates)
+  --image-pull-updates MODE  what a PUT of new credentials to an existing image-pull set does:
+                             "refuse" (default: 400 "Cannot update existing image pull secrets",
+                             as Pipecat Cloud first documented it) or "accept" (updated in place,
+                             as documented since March 2026)
   --rate-limit N             answer 429 beyond N requests per second
   --regions A,B,...          region codes (default us-west,us-east,eu-central,ap-south)
   --default-region CODE      region of sets created without one (default us-west)
   --port-file FILE           write the chosen port to FILE (removed on exit)
   --quiet                    do not log requests
   --help                     show this help`;
+
+/** How often a process started through npm checks that npm's wrapper is still there. */
+const PARENT_CHECK_MS = 500;
+
+/**
+ * The `pulumi config set` commands that point a Pulumi program at the emulator (the keys of provider/settings.ts).
+ * The API key is named, never printed: it may be one of the user's own.
+ */
+export function configLines(url: string, defaultKey: boolean): string[] {
+  const key = defaultKey ? DEFAULT_API_KEY : `<the key given with --api-key or $${API_KEY_ENV}>`;
+  return [
+    "Point a Pulumi program at it:",
+    `  pulumi config set pipecat:apiUrl ${url}`,
+    `  pulumi config set pipecat:apiKey --secret ${key}`,
+  ];
+}
 
 /** A command line that cannot be run; the message says which option is wrong. */
 export class CliUsageError extends Error {
@@ -155,7 +177,7 @@ export async function main(argv: readonly string[] = process.argv.slice(2), env 
   const { portFile } = command;
   // Handlers go in before the listening line: a script may signal as soon as it reads it.
   let stopping = false;
-  const stop = (signal: NodeJS.Signals): void => {
+  const stop = (signal: NodeJS.Signals | "parent exited"): void => {
     if (stopping) return;
     stopping = true;
     emulator
@@ -180,6 +202,19 @@ export async function main(argv: readonly string[] = process.argv.slice(2), env 
     );
   }
   process.stdout.write(`pipecat-secrets-emulator listening on ${emulator.url}\n`);
+  process.stdout.write(`${configLines(emulator.url, command.defaultKey).join("\n")}\n`);
+
+  // Started by npm (npx, npm exec, npm run: npm sets npm_command), the parent is npm's `sh -c`, which a signal to npm
+  // ends without passing it on. Once the parent is gone this process is re-parented: then stop as if signalled.
+  if (env["npm_command"] !== undefined) {
+    const parent = process.ppid;
+    const watch = setInterval(() => {
+      if (process.ppid === parent) return;
+      clearInterval(watch);
+      stop("parent exited");
+    }, PARENT_CHECK_MS);
+    watch.unref();
+  }
 }
 
 if (require.main === module) {

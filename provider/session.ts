@@ -10,6 +10,7 @@ import type { AgentContext, CallContext, PipecatClient, RetryPolicy } from "./ap
 import { isPipecatError } from "./api/errors";
 import { type CheckFailure, UNKNOWN, dropUndefined } from "./inputs";
 import { type ConfigSource, type Settings, requireApiKey, resolveSettings } from "./settings";
+import { didYouMean } from "./suggest";
 
 /** Overrides for tests: a recorded sleep, a fake clock and fixed dice instead of real waits. @internal */
 export interface TestHooks {
@@ -136,7 +137,7 @@ export async function regionFailures(
         return [{ property: "", reason: `region: "${region}" could not be checked, so ${what} was not replaced (${why})` }];
     }
     if (available.includes(region)) return [];
-    return [{ property: "", reason: `region: "${region}" is not a region this organisation can use (it has: ${available.join(", ")})` }];
+    return [{ property: "", reason: `region: "${region}" is not a region this organisation can use (it has: ${available.join(", ")})${didYouMean(region, available)}` }];
 }
 
 /**

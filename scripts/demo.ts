@@ -3,7 +3,8 @@
  * steps, through the real Pulumi engine, against the emulator embedded in this process, on a throw-away local
  * backend. Nothing leaves the machine and no value is ever printed.
  *
- * 1. create the sets and the agent of examples/basic, and wait until they are ready;
+ * 1. create the sets and the agent of examples/basic (autonamed: their names are read from the stack's outputs), and
+ *    wait until they are ready;
  * 2. a pull request rotates one value: `pulumi preview --diff` names the key, hides the value, plans the redeploy;
  * 3. apply it: the agent is redeployed with forceRedeploy and runs the new value;
  * 4. drift made behind Pulumi's back (a key deleted, the image changed) is shown by refresh and repaired by up;
@@ -12,6 +13,8 @@
  * Values come from the environment when given (the spec injects them, so it can scan the output for them), else
  * they are random: DEMO_API_KEY, DEMO_OPENAI_KEY, DEMO_OPENAI_KEY_ROTATED, DEMO_DAILY_KEY, DEMO_DOCKER_TOKEN.
  * Lines starting with "emulator:" are facts read from the emulator after a step; test/demo/demo.spec.ts checks them.
+ * The Pulumi engine is the one scripts/install-engine.sh --demo chose (.pulumi-engine/demo-path): an installed Pulumi
+ * from 3.139, else the pinned one built into .pulumi-engine/bin. The run ends with "Next:" lines for a user's own stack.
  */
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -21,9 +24,10 @@ import * as path from "node:path";
 import { type Emulator, startEmulator } from "../emulator";
 
 const root = path.resolve(__dirname, "..");
-const SET = "voice-agent-secrets";
-const AGENT = "voice-agent";
+const EXAMPLE = path.join(root, "examples", "basic");
 const HOTFIX = "dockerhub-user/voice-agent:hotfix";
+/** The autonamed sets and agent of the stack, from its outputs once step 1 has created them. */
+const names = { set: "", pullSet: "", agent: "" };
 
 const value = (name: string, prefix: string): string => process.env[name] || `${prefix}-${randomBytes(12).toString("hex")}`;
 const V = {
@@ -34,7 +38,9 @@ const V = {
     dockerToken: value("DEMO_DOCKER_TOKEN", "demo-token"),
 };
 
-const started = Date.now();
+// scripts/demo.sh passes when it started, so "Done in" counts the preparation (npm ci, build, engine) too.
+const started = Number(process.env["DEMO_STARTED_MS"]) || Date.now();
+const prepared = Date.now();
 const say = (line = ""): void => void process.stdout.write(`${line}\n`);
 const fact = (line: string): void => say(`   emulator: ${line}`);
 let stepNo = 0;
@@ -67,30 +73,33 @@ interface Workspace {
     readonly projectDir: string;
 }
 
+/** The directory holding the `pulumi` the demo runs: what scripts/install-engine.sh --demo chose. */
+function engineDir(): string {
+    const chosen = path.join(root, ".pulumi-engine", "demo-path");
+    const dir = fs.existsSync(chosen) ? fs.readFileSync(chosen, "utf8").trim() : path.join(root, ".pulumi-engine", "bin");
+    // The real path: the engine warns when the plugin it finds on PATH is not where it expected it.
+    return fs.realpathSync(dir);
+}
+
 function workspace(apiUrl: string): Workspace {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pipecat-demo-"));
-    // The root Pulumi.yaml's program, from a project folder of our own: `pulumi stack init` writes the stack's
-    // config file beside Pulumi.yaml, and that must not be the checkout (a user's own Pulumi.demo.yaml would be
-    // overwritten, two runs would share one). The program itself stays in examples/basic, resolved by its real path.
+    // A copy of examples/basic as a user would copy it (its Pulumi.yaml, package.json, tsconfig.json, index.ts), in a
+    // folder of our own: `pulumi stack init` writes the stack's config file beside Pulumi.yaml, and that must not be
+    // the checkout (two runs would share one).
     const projectDir = path.join(dir, "project");
     fs.mkdirSync(projectDir);
     fs.mkdirSync(path.join(dir, "state"));
-    fs.copyFileSync(path.join(root, "Pulumi.yaml"), path.join(projectDir, "Pulumi.yaml"));
-    fs.mkdirSync(path.join(projectDir, "examples", "basic"), { recursive: true });
-    fs.copyFileSync(path.join(root, "examples", "basic", "index.ts"), path.join(projectDir, "examples", "basic", "index.ts"));
-    fs.writeFileSync(path.join(projectDir, "package.json"), JSON.stringify({ name: "pipecat-secrets-demo", private: true }));
-    fs.writeFileSync(path.join(projectDir, "tsconfig.json"), JSON.stringify({ compilerOptions: { target: "ES2020", module: "commonjs", strict: true } }));
-    // The program and the provider process (which runs in this folder) require pulumi-pipecat-secrets as a user's
-    // program would, from its node_modules: there it is this checkout, and the rest comes from the checkout's.
+    for (const file of ["Pulumi.yaml", "package.json", "tsconfig.json", "index.ts"]) fs.copyFileSync(path.join(EXAMPLE, file), path.join(projectDir, file));
+    // Instead of `npm install` (a minute): the program and the provider process (which runs in this folder) require
+    // pulumi-pipecat-secrets from the program's node_modules, where it is this checkout; the rest is the checkout's.
     const modules = path.join(projectDir, "node_modules");
     fs.mkdirSync(modules);
-    for (const name of ["@pulumi", "typescript", "ts-node"]) fs.symlinkSync(path.join(root, "node_modules", name), path.join(modules, name), "dir");
+    for (const name of ["@pulumi", "@types", "typescript", "ts-node"]) fs.symlinkSync(path.join(root, "node_modules", name), path.join(modules, name), "dir");
     fs.symlinkSync(root, path.join(modules, "pulumi-pipecat-secrets"), "dir");
     const env: NodeJS.ProcessEnv = {};
     for (const [k, v] of Object.entries(process.env)) if (!k.startsWith("PULUMI_") && !k.startsWith("PIPECAT_") && !k.startsWith("DEMO_")) env[k] = v;
     Object.assign(env, {
-        // The real path: the engine warns when the plugin it finds on PATH is not where it expected it.
-        PATH: `${fs.realpathSync(path.join(root, ".pulumi-engine", "bin"))}${path.delimiter}${process.env.PATH ?? ""}`,
+        PATH: `${engineDir()}${path.delimiter}${process.env.PATH ?? ""}`,
         PULUMI_HOME: path.join(dir, "home"),
         PULUMI_BACKEND_URL: `file://${path.join(dir, "state")}`,
         PULUMI_CONFIG_PASSPHRASE: "demo",
@@ -171,17 +180,48 @@ async function showState(emulator: Emulator): Promise<void> {
         const detail = (await api(emulator, "GET", `/secrets/${s.name}`)) as { secrets: { fieldName: string }[]; status: string };
         fact(`set ${s.name}: ${detail.status}, keys ${detail.secrets.map((k) => k.fieldName).sort().join(", ")}`);
     }
-    const agent = emulator.agent(AGENT);
-    if (agent === undefined) return fact(`agent ${AGENT}: none`);
-    const details = (await api(emulator, "GET", `/agents/${AGENT}`)) as AgentDetails;
+    const agent = emulator.agent(names.agent);
+    if (agent === undefined) return fact(`agent ${names.agent}: none`);
+    const details = (await api(emulator, "GET", `/agents/${names.agent}`)) as AgentDetails;
     const last = agent.deployments.at(-1);
-    fact(`agent ${AGENT}: ready=${details.ready}, image ${details.deployment.manifest.spec.image ?? "(a build)"}, ` +
+    fact(`agent ${names.agent}: ready=${details.ready}, image ${details.deployment.manifest.spec.image ?? "(a build)"}, ` +
         `deployments ${agent.deployments.length}, newest forced=${last?.forced === true ? "yes" : "no"}`);
 }
 
 /** Whether the running agent sees `key` = `expected`: a yes/no, the value itself never leaves this function. */
 function runs(emulator: Emulator, key: string, expected: string): string {
-    return emulator.runningSecrets(AGENT)?.[key] === expected ? "yes" : "no";
+    return emulator.runningSecrets(names.agent)?.[key] === expected ? "yes" : "no";
+}
+
+/**
+ * Pulumi shows a change of a list position by position: a key deleted from the middle of `keys` reads like a
+ * rename (`~ [0]: "DAILY_API_KEY" => "OPENAI_API_KEY"`, `- [1]: "OPENAI_API_KEY"`). This reads the list before
+ * and after from such a block of `--diff` output and says in words which keys went and came.
+ */
+function listChange(output: string, property: string): string | undefined {
+    const lines = output.split("\n");
+    const start = lines.findIndex((l) => new RegExp(`^\\s*~ ${property}\\s*: \\[$`).test(l));
+    if (start === -1) return undefined;
+    const before: string[] = [];
+    const after: string[] = [];
+    for (const line of lines.slice(start + 1)) {
+        const t = line.trim();
+        if (t === "]") break;
+        const changed = /^~ \[\d+\]: "(.*)" => "(.*)"$/.exec(t);
+        const removed = /^- \[\d+\]: "(.*)"$/.exec(t);
+        const added = /^\+ \[\d+\]: "(.*)"$/.exec(t);
+        const same = /^\[\d+\]: "(.*)"$/.exec(t);
+        if (changed) before.push(changed[1]!), after.push(changed[2]!);
+        else if (removed) before.push(removed[1]!);
+        else if (added) after.push(added[1]!);
+        else if (same) before.push(same[1]!), after.push(same[1]!);
+        else return undefined; // not a list of strings: say nothing rather than something wrong
+    }
+    const gone = before.filter((k) => !after.includes(k));
+    const came = after.filter((k) => !before.includes(k));
+    const kept = before.filter((k) => after.includes(k));
+    const parts = [gone.length > 0 ? `lost ${gone.join(", ")}` : "", came.length > 0 ? `gained ${came.join(", ")}` : "", kept.length > 0 ? `kept ${kept.join(", ")}` : ""];
+    return `Pulumi compares \`${property}\` position by position, so the lines above are no rename: it ${parts.filter((p) => p !== "").join("; ")}.`;
 }
 
 async function main(): Promise<void> {
@@ -201,6 +241,9 @@ async function main(): Promise<void> {
 
         step("Create the sets and the agent; `up` returns once all three are ready");
         await pulumi(ws, ["up", "--yes", "--skip-preview", "--suppress-outputs", "--suppress-progress"]);
+        const outputs = JSON.parse(await pulumi(ws, ["stack", "output", "--json"], { quiet: true })) as Record<string, string>;
+        Object.assign(names, { set: outputs["secretSetName"], pullSet: outputs["pullSetName"], agent: outputs["agentName"] });
+        say(`Autonamed: set ${names.set}, image-pull set ${names.pullSet}, agent ${names.agent} (another stack gets names of its own).`);
         await showState(emulator);
         fact(`the running agent sees the declared OPENAI_API_KEY: ${runs(emulator, "OPENAI_API_KEY", V.openai)}`);
 
@@ -217,10 +260,12 @@ async function main(): Promise<void> {
 
         step("Drift: a key is deleted and the image changed behind Pulumi's back; refresh shows it, up repairs it");
         // The image first: a deployment binds the set, and the API refuses it (409) while a key deletion re-provisions the set.
-        await api(emulator, "POST", `/agents/${AGENT}`, { image: HOTFIX });
-        await api(emulator, "DELETE", `/secrets/${SET}/DAILY_API_KEY`);
+        await api(emulator, "POST", `/agents/${names.agent}`, { image: HOTFIX });
+        await api(emulator, "DELETE", `/secrets/${names.set}/DAILY_API_KEY`);
         await showState(emulator);
-        await pulumi(ws, ["refresh", "--yes", "--skip-preview", "--diff", "--suppress-outputs", "--suppress-progress"], { onlyChanges: true });
+        const refreshed = await pulumi(ws, ["refresh", "--yes", "--skip-preview", "--diff", "--suppress-outputs", "--suppress-progress"], { onlyChanges: true });
+        const note = listChange(refreshed, "keys");
+        if (note !== undefined) say(`   note: ${note}`);
         await pulumi(ws, ["up", "--yes", "--skip-preview", "--suppress-outputs", "--suppress-progress"]);
         await showState(emulator);
         fact(`the running agent sees DAILY_API_KEY again: ${runs(emulator, "DAILY_API_KEY", V.daily)}`);
@@ -233,7 +278,14 @@ async function main(): Promise<void> {
         const left = (await api(emulator, "GET", "/secrets")) as { sets: unknown[] };
         const agents = (await api(emulator, "GET", "/agents")) as { services: unknown[] };
         fact(`holds ${left.sets.length} sets and ${agents.services.length} agents`);
-        say(`\nDone in ${Math.round((Date.now() - started) / 1000)} s.`);
+        const secs = (from: number): number => Math.round((Date.now() - from) / 1000);
+        say(`\nDone in ${secs(started)} s${prepared - started >= 1000 ? ` (${Math.round((prepared - started) / 1000)} s of it preparing: dependencies, build, engine)` : ""}.`);
+        say("\nNext:");
+        say("  - Your own stack: the README's Quickstart, or copy examples/basic (its README lists the config it needs):");
+        say("      cp -r examples/basic ../my-voice-agent && cd ../my-voice-agent && npm install && pulumi stack init dev");
+        say("  - Your own .env: `npx pipecat-secrets import-env .env --key agentSecrets` puts it in the stack's config, encrypted;");
+        say("    or read it in the program with dotEnvSecrets(\".env\") (README, \"From a .env file\").");
+        say("  - Previews on pull requests: examples/github-actions (`pulumi preview --diff` as a PR comment, `pulumi up` on main).");
     } finally {
         fs.rmSync(ws.dir, { recursive: true, force: true });
         await emulator.close();

@@ -2,11 +2,18 @@
  * `npm run demo`, run for real (the same entry a newcomer runs), with values injected through the environment so
  * the test knows them. It checks what the demo prints, engine output and the `emulator:` lines the demo reads from
  * its emulator after each step, and that no value or API key appears anywhere in stdout or stderr.
+ *
+ * A user with Pulumi installed gets that Pulumi, not a build: the run has a stand-in "installed Pulumi v3.250.0" first
+ * on PATH (a script that answers `version` and runs the pinned engine for everything else, logging each command), so
+ * it checks that the demo takes an installed engine and runs every command through it.
  */
 import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import { assertNoLeaks } from "../support/leaks";
 import { runProcess } from "../support/process";
-import { repoRoot } from "../e2e/harness";
+import { engineBin, repoRoot } from "../e2e/harness";
 
 const V = {
     DEMO_API_KEY: "pk-demo-API-KEY-never-shown-0001",
@@ -20,6 +27,11 @@ const SECRETS = [
     // The image-pull credentials as the provider sends them: base64 of `username:password`.
     { label: "docker auth (base64)", value: Buffer.from(`demo-bot:${V.DEMO_DOCKER_TOKEN}`).toString("base64") },
 ];
+
+/** Autonamed: `<resource name>-<7 random characters>`. */
+const SET = "voice-agent-secrets-[a-z0-9]{7}";
+const PULL = "registry-pull-[a-z0-9]{7}";
+const AGENT = "voice-agent-[a-z0-9]{7}";
 
 const TITLES = ["1/5 Create", "2/5 A pull request rotates", "3/5 Apply it", "4/5 Drift", "5/5 Destroy"];
 
@@ -35,9 +47,10 @@ function sections(stdout: string): string[] {
 const checks: Record<string, (s: string[]) => void> = {
     "1. the sets and the agent exist and are ready": ([s1]) => {
         assert.match(s1!, /\+ 4 created/);
-        assert.match(s1!, /emulator: set voice-agent-secrets: ready, keys DAILY_API_KEY, OPENAI_API_KEY\n/);
-        assert.match(s1!, /emulator: set dockerhub-pull: ready, image-pull credentials\n/);
-        assert.match(s1!, /emulator: agent voice-agent: ready=true, image dockerhub-user\/voice-agent:0\.1, deployments 1, newest forced=no\n/);
+        assert.match(s1!, new RegExp(`Autonamed: set ${SET}, image-pull set ${PULL}, agent ${AGENT} \\(another stack gets names of its own\\)\\.\n`));
+        assert.match(s1!, new RegExp(`emulator: set ${SET}: ready, keys DAILY_API_KEY, OPENAI_API_KEY\n`));
+        assert.match(s1!, new RegExp(`emulator: set ${PULL}: ready, image-pull credentials\n`));
+        assert.match(s1!, new RegExp(`emulator: agent ${AGENT}: ready=true, image dockerhub-user/voice-agent:0\\.1, deployments 1, newest forced=no\n`));
         assert.match(s1!, /the running agent sees the declared OPENAI_API_KEY: yes\n/);
     },
     "2. the rotation preview marks the key, hides the value and plans the agent's redeploy, sending nothing": ([, s2]) => {
@@ -51,27 +64,37 @@ const checks: Record<string, (s: string[]) => void> = {
     },
     "3. after apply the agent was redeployed, forced, and runs the new value": ([, , s3]) => {
         assert.match(s3!, /~ 2 updated/);
-        assert.match(s3!, /emulator: agent voice-agent: ready=true, image dockerhub-user\/voice-agent:0\.1, deployments 2, newest forced=yes\n/);
+        assert.match(s3!, new RegExp(`emulator: agent ${AGENT}: ready=true, image dockerhub-user/voice-agent:0\\.1, deployments 2, newest forced=yes\n`));
         assert.match(s3!, /the running agent sees the new OPENAI_API_KEY: yes; the old one: no\n/);
     },
     "4. the drift is shown by refresh and repaired by up": ([, , , s4]) => {
         const [before, rest = ""] = s4!.split("$ pulumi refresh");
-        assert.match(before!, /DELETE \$PIPECAT_API_URL\/secrets\/voice-agent-secrets\/DAILY_API_KEY\s+→ 200/);
-        assert.match(before!, /emulator: set voice-agent-secrets: \w+, keys OPENAI_API_KEY\n/);
+        assert.match(before!, new RegExp(`DELETE \\$PIPECAT_API_URL/secrets/${SET}/DAILY_API_KEY\\s+→ 200`));
+        assert.match(before!, new RegExp(`emulator: set ${SET}: \\w+, keys OPENAI_API_KEY\n`));
         assert.match(before!, /image dockerhub-user\/voice-agent:hotfix/);
         const [refresh, after = ""] = rest.split("$ pulumi up");
         assert.match(refresh!, /~ keys\s*: \[/);
         assert.match(refresh!, /"DAILY_API_KEY" =>/, "refresh shows the deleted key");
+        // Pulumi's by-position list diff reads like a rename; the demo says what happened.
+        assert.match(refresh!, /note: Pulumi compares `keys` position by position, so the lines above are no rename: it lost DAILY_API_KEY; kept OPENAI_API_KEY\.\n/);
         assert.match(refresh!, /~ image\s*: "dockerhub-user\/voice-agent:0\.1" => "dockerhub-user\/voice-agent:hotfix"/);
-        assert.match(after, /emulator: set voice-agent-secrets: ready, keys DAILY_API_KEY, OPENAI_API_KEY\n/);
-        assert.match(after, /emulator: agent voice-agent: ready=true, image dockerhub-user\/voice-agent:0\.1, deployments 4, newest forced=yes\n/);
+        assert.match(after, new RegExp(`emulator: set ${SET}: ready, keys DAILY_API_KEY, OPENAI_API_KEY\n`));
+        assert.match(after, new RegExp(`emulator: agent ${AGENT}: ready=true, image dockerhub-user/voice-agent:0\\.1, deployments 4, newest forced=yes\n`));
         assert.match(after, /the running agent sees DAILY_API_KEY again: yes\n/);
     },
     "5. destroy removes the agent first, then the sets, and leaves the emulator empty": ([, , , , s5]) => {
         assert.match(s5!, /- 4 deleted/);
-        assert.match(s5!, /emulator: deletes in order: \/agents\/voice-agent, (\/secrets\/voice-agent-secrets, \/secrets\/dockerhub-pull|\/secrets\/dockerhub-pull, \/secrets\/voice-agent-secrets)\n/);
+        assert.match(s5!, new RegExp(`emulator: deletes in order: /agents/${AGENT}, (/secrets/${SET}, /secrets/${PULL}|/secrets/${PULL}, /secrets/${SET})\n`));
         assert.match(s5!, /emulator: holds 0 sets and 0 agents\n/);
-        assert.match(s5!, /Done in \d+ s\./);
+        assert.match(s5!, /Done in \d+ s( \(\d+ s of it preparing: dependencies, build, engine\))?\.\n/);
+    },
+    "6. it ends with the next steps: a stack of one's own, one's own .env, the pull-request workflow": ([, , , , s5]) => {
+        const next = s5!.slice(s5!.indexOf("\nNext:\n"));
+        assert.ok(next.startsWith("\nNext:\n"), "a Next: section after Done");
+        assert.match(next, /README's Quickstart, or copy examples\/basic/);
+        assert.match(next, /npx pipecat-secrets import-env \.env --key agentSecrets/);
+        assert.match(next, /dotEnvSecrets\("\.env"\)/);
+        assert.match(next, /examples\/github-actions/);
     },
 };
 
@@ -79,10 +102,27 @@ describe("npm run demo", function () {
     this.timeout(300_000);
     let stdout = "";
     let stderr = "";
+    let standIn = "";
 
     before(async () => {
-        const env: NodeJS.ProcessEnv = { ...process.env, ...V };
+        // The stand-in installed Pulumi: `version` says 3.250.0, every other command runs the pinned engine and is logged.
+        standIn = fs.mkdtempSync(path.join(os.tmpdir(), "demo-installed-pulumi-"));
+        const real = fs.realpathSync(path.join(engineBin(), "pulumi"));
+        fs.writeFileSync(
+            path.join(standIn, "pulumi"),
+            `#!/bin/sh\n[ "$1" = version ] && { echo v3.250.0; exit 0; }\necho "$*" >>"${standIn}/commands.log"\nexec "${real}" "$@"\n`,
+            { mode: 0o755 },
+        );
+        for (const plugin of ["pulumi-language-nodejs", "pulumi-resource-pulumi-nodejs"]) fs.symlinkSync(fs.realpathSync(path.join(engineBin(), plugin)), path.join(standIn, plugin));
+        const env: NodeJS.ProcessEnv = { ...process.env, ...V, PATH: `${standIn}${path.delimiter}${process.env.PATH ?? ""}` };
         ({ stdout, stderr } = await runProcess("npm", ["run", "demo"], { cwd: repoRoot, env, timeoutMs: 240_000 }));
+    });
+    after(() => fs.rmSync(standIn, { recursive: true, force: true }));
+
+    it("uses an installed Pulumi from 3.139 as it is, building nothing, and runs every command through it", () => {
+        assert.match(stdout, new RegExp(`install-engine: the demo uses the installed Pulumi v3\\.250\\.0 from ${fs.realpathSync(standIn)} \\(nothing to build\\)`));
+        const commands = fs.readFileSync(path.join(standIn, "commands.log"), "utf8");
+        for (const command of ["stack init", "up", "preview", "refresh", "destroy"]) assert.match(commands, new RegExp(`^--non-interactive ${command}`, "m"));
     });
 
     it("shows the five steps in order", () => void sections(stdout));
@@ -102,7 +142,9 @@ describe("npm run demo", function () {
         ["4. the drift", '=> "dockerhub-user/voice-agent:hotfix"', ""],
         ["4. the drift", "DAILY_API_KEY again: yes", "DAILY_API_KEY again: no"],
         ["5. destroy", "holds 0 sets and 0 agents", "holds 1 sets and 0 agents"],
-        ["5. destroy", "deletes in order: /agents/voice-agent, ", "deletes in order: "],
+        ["4. the drift", "it lost DAILY_API_KEY;", "it lost OPENAI_API_KEY;"],
+        ["5. destroy", "deletes in order: /agents/voice-agent-", "deletes in order: /secrets/voice-agent-"],
+        ["6. it ends", "examples/github-actions", "examples"],
     ];
     it("fails each step's check on a copy of the output with that step's fact broken", () => {
         for (const [prefix, from, to] of broken) {

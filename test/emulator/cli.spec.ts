@@ -49,8 +49,8 @@ function startCli(args: readonly string[], env: NodeJS.ProcessEnv = {}): Running
   return Object.assign(running, { ready });
 }
 
-async function waitFor(condition: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 5000;
+async function waitFor(condition: () => boolean, what: string, ms = 5000): Promise<void> {
+  const deadline = Date.now() + ms;
   while (!condition()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 20));
@@ -130,6 +130,72 @@ describe("emulator command line", () => {
     await waitFor(() => cli.stderr().includes("default API key"), "the notice");
     assert.equal((await fetch(`${cli.url}/secrets`, { headers: { authorization: "Bearer emulator-key" } })).status, 200);
   });
+
+  it("prints the two pulumi config set lines a program needs after its URL, naming the key only when it is the default", async () => {
+    const cli = startCli(["--port", "0", "--quiet"]);
+    running = cli;
+    await cli.ready;
+    await waitFor(() => cli.stdout().includes("pipecat:apiKey"), "the config lines");
+    const after = cli.stdout().slice(cli.stdout().indexOf(cli.url) + cli.url.length);
+    assert.match(after, new RegExp(`^\\nPoint a Pulumi program at it:\\n  pulumi config set pipecat:apiUrl ${cli.url}\\n  pulumi config set pipecat:apiKey --secret emulator-key\\n`));
+
+    const own = startCli(["--port", "0", "--quiet", "--api-key", "pk-own-KEY-never-printed"]);
+    await own.ready;
+    try {
+      await waitFor(() => own.stdout().includes("pipecat:apiKey"), "the config lines");
+      assert.match(own.stdout(), new RegExp(`pulumi config set pipecat:apiUrl ${own.url}\\n`));
+      assert.match(own.stdout(), /pulumi config set pipecat:apiKey --secret <the key given with --api-key or \$PIPECAT_EMULATOR_API_KEY>\n/);
+      assert.ok(!own.stdout().includes("pk-own-KEY") && !own.stderr().includes("pk-own-KEY"), "the given key is not printed");
+    } finally {
+      own.child.kill("SIGKILL");
+      await own.exit;
+    }
+  });
+
+  it("says in --help what the default image-pull update mode does, without jargon", async () => {
+    const cli = startCli(["--help"]);
+    running = cli;
+    assert.deepEqual(await cli.exit, { code: 0, signal: null });
+    assert.match(cli.stdout(), /--image-pull-updates MODE +what a PUT of new credentials to an existing image-pull set does:\n +"refuse" \(default: 400/);
+    assert.doesNotMatch(cli.stdout(), /seed/);
+  });
+
+  // npx (npm exec) and npm run start a command as npm -> sh -c -> node. npm passes a signal on to the sh only: on
+  // SIGTERM the sh and npm exit and, without a watch on its parent, the emulator outlived them and kept the port.
+  // A terminal's Ctrl-C sends SIGINT to the whole process group. `npm exec` is what npx runs.
+  const viaNpm: [string, (pid: number) => void][] = [
+    ["SIGTERM to npm alone", (pid) => process.kill(pid, "SIGTERM")],
+    ["Ctrl-C (SIGINT to the process group)", (pid) => process.kill(-pid, "SIGINT")],
+  ];
+  for (const [what, signal] of viaNpm) {
+    it(`exits when started by npm exec (as by npx) and npm's wrapper gets ${what}`, async function () {
+      this.timeout(40_000);
+      const child = spawn("npm", ["exec", "--", "node", "-r", "ts-node/register/transpile-only", "emulator/cli.ts", "--port", "0", "--quiet"], {
+        cwd: ROOT,
+        env: { ...process.env, PIPECAT_EMULATOR_API_KEY: "" },
+        stdio: ["ignore", "pipe", "pipe"],
+        detached: true,
+      });
+      let out = "";
+      child.stdout.on("data", (chunk: Buffer) => (out += chunk.toString()));
+      const npmExit = new Promise((done) => child.on("exit", done));
+      try {
+        await waitFor(() => LISTENING.test(out), "the listening line", 25_000);
+        const url = LISTENING.exec(out)?.[1] ?? "";
+        assert.equal((await fetch(`${url}/secrets`, { headers: { authorization: "Bearer emulator-key" } })).status, 200);
+        signal(child.pid as number);
+        await npmExit;
+        await waitFor(() => out.includes("pipecat-secrets-emulator stopped"), "the emulator to stop");
+        await assert.rejects(fetch(`${url}/secrets`), "nothing listens on the port any more");
+      } finally {
+        try {
+          process.kill(-(child.pid as number), "SIGKILL");
+        } catch {
+          // all gone
+        }
+      }
+    });
+  }
 
   it("exits with status 2 and the usage on an unknown option", async () => {
     const cli = startCli(["--port", "0", "--bogus"]);

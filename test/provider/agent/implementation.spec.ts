@@ -311,7 +311,7 @@ describe("the Agent provider", () => {
         it("refuses a region the organisation does not have before a replacement could delete the agent", async () => {
             await setup();
             const r = await agentProvider.check!({ ...voice, region: "us-west" }, { ...voice, region: "us-wset" });
-            assert.match(r.failures?.[0]?.reason ?? "", /region: "us-wset" is not a region this organisation can use/);
+            assert.match(r.failures?.[0]?.reason ?? "", /region: "us-wset" is not a region this organisation can use \(it has: [^)]*\); did you mean "us-west"\?$/);
         });
     });
 });

@@ -126,7 +126,7 @@ describe("the provider never loses a set", () => {
             await setup();
             const olds = await checked(regular);
             const r = await secretSetProvider.check!(olds, { ...regular, region: "us-esat" });
-            assert.deepEqual(r.failures, [{ property: "", reason: 'region: "us-esat" is not a region this organisation can use (it has: us-west, us-east, eu-central, ap-south)' }]);
+            assert.deepEqual(r.failures, [{ property: "", reason: 'region: "us-esat" is not a region this organisation can use (it has: us-west, us-east, eu-central, ap-south); did you mean "us-east"?' }]);
             assert.deepEqual(seen(), ["GET /regions 200"]);
         });
 
