@@ -89,7 +89,7 @@ describe("README.md Quickstart", function () {
         const printedConfig = printed.split("\n").map((l) => l.trim()).filter((l) => CONFIG_LINE.test(l));
         const readmeConfig = lines.filter((l) => CONFIG_LINE.test(l));
         const url = /pipecat:apiUrl (\S+)/.exec(printedConfig.join("\n"))?.[1] ?? assert.fail(`no apiUrl line in:\n${printed}`);
-        const key = /pipecat:apiKey (\S+)/.exec(printedConfig.join("\n"))?.[1] ?? assert.fail(`no apiKey line in:\n${printed}`);
+        const key = /pipecat:apiKey (?:--secret )?(\S+)/.exec(printedConfig.join("\n"))?.[1] ?? assert.fail(`no apiKey line in:\n${printed}`);
         assert.deepEqual(
             printedConfig.map((l) => l.replace(/:\d+\//, ":PORT/")),
             readmeConfig.map((l) => l.replace(/:\d+\//, ":PORT/")),
