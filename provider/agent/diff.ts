@@ -33,13 +33,14 @@ export const BOOKKEEPING = ["adopt", "autonamePrefix", "secretSetRegion", "image
  */
 export const RESETS = { krispViva: { audioFilter: null }, enableKrisp: false, nodeType: "arm" } as const;
 
+/** Equal, and not unknown (in a preview, an unknown value is a change). Equal JSON and `b` known imply `a` known too. */
 function same(a: unknown, b: unknown): boolean {
-    return JSON.stringify(a) === JSON.stringify(b) && a !== UNKNOWN && b !== UNKNOWN;
+    return JSON.stringify(a) === JSON.stringify(b) && b !== UNKNOWN;
 }
 
 /** The properties whose new value differs from what was deployed (or last read back by refresh). */
 export function changedProperties(olds: Partial<AgentOutputs>, news: AgentInputs): string[] {
-    return [...DEPLOYED, ...REVISIONS].filter((k) => !same(olds[k], news[k]) && !(olds[k] === undefined && news[k] === undefined));
+    return [...DEPLOYED, ...REVISIONS].filter((k) => !same(olds[k], news[k]));
 }
 
 /**
