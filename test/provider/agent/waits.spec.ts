@@ -139,6 +139,14 @@ describe("the Agent provider's waits", () => {
             );
             assert.deepEqual(seen(), ["POST /agents 409", "GET /secrets 200"]);
         });
+
+        it("names the image-pull set when the sets list cannot be read for an agent that binds only that set", async () => {
+            await setup();
+            emulator.seed("voice-pull", { type: "imagePullSecret", host: "https://index.docker.io/v1/", secretValue: V1, status: "pending" });
+            emulator.injectFault({ route: "GET /secrets", status: 500, times: Infinity });
+            const message = await failure(create({ name: "voice-agent", image: IMAGE, imagePullSecretSet: "voice-pull" }));
+            assert.ok(message.startsWith('deployment check of secret set "voice-pull" failed'), message);
+        });
     });
 
     describe("for a deployment", () => {
@@ -182,6 +190,34 @@ describe("the Agent provider's waits", () => {
             assert.equal(deployments.length, 2);
             assert.equal(outs["deploymentId"], deployments[1]?.id);
             assert.equal(outs["ready"], true);
+        });
+
+        it("after an unanswered create, waits on an answer that names no deployment yet, and words a failure without an id", async () => {
+            // The first read is the existence check (the agent is what was sent), the second the first poll.
+            const sent = { ready: true, available: true, deployment: { manifest: { spec: { image: IMAGE, envFromSecretNames: ["voice-secrets"] } } } };
+            await setup();
+            await secretSet("voice-secrets", V1);
+            emulator.injectFault({ route: "POST /agents", status: 503, afterApply: true, times: 1 });
+            nextRead(sent, 2);
+            const outs = await create(voice);
+            assert.equal(outs["deploymentId"], emulator.agent("voice-agent")?.deployments[0]?.id, "not the answer without an id");
+            await emulator.close();
+
+            await setup();
+            await secretSet("voice-secrets", V1);
+            emulator.injectFault({ route: "POST /agents", status: 503, afterApply: true, times: 1 });
+            nextRead({ ...sent, ready: false, currentRevision: { phase: "Failed", health: { reason: "Error" } } }, 2);
+            assert.equal(await failure(create(voice)), `Deployment of agent "voice-agent" failed: Error. ${DELETED_AGAIN} ${FIX}`);
+        });
+
+        it("does not judge an update by a read that names no deployment: it may be the previous one's", async () => {
+            await setup();
+            await secretSet("voice-secrets", V1);
+            const olds = await create(voice);
+            nextRead({ ready: false, currentRevision: { phase: "Failed", health: { reason: "Error" } } });
+            const outs = (await agentProvider.update!("voice-agent", olds, await checked({ ...voice, image: "registry.example/voice-agent:0.2" }, olds))).outs as Props;
+            assert.equal(outs["ready"], true);
+            assert.equal(outs["deploymentId"], emulator.agent("voice-agent")?.deployments.at(-1)?.id);
         });
 
         it("fails, and has nothing to roll back, when the agent disappears while it waits", async () => {
