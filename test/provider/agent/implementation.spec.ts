@@ -376,6 +376,33 @@ describe("the Agent provider", () => {
             );
         });
 
+        it("asks for another run when the agent it is about to adopt cannot be read any more", async () => {
+            await setup();
+            await secretSet("voice-secrets", V1);
+            await create(voice);
+            emulator.injectFault({ route: "GET /agents/:name", status: 404, body: JSON.stringify({ error: "Service not found" }), times: 1 });
+            emulator.injectFault({ route: "GET /agents", status: 200, body: JSON.stringify({ services: [] }), times: 1 });
+            assert.equal(await failure(create({ ...voice, adopt: true })), 'Agent "voice-agent" was reported to exist but could not be read: run `pulumi up` again.');
+        });
+
+        it("reports a failure that is not the provider's own (a bug) as unexpected, without its cause", async () => {
+            await setup();
+            await secretSet("voice-secrets", V1);
+            sets.setTestHooks({
+                sleep: async () => {
+                    throw new TypeError("the clock broke");
+                },
+                now: () => clock,
+                random: () => 0.5,
+            });
+            const e = await create(voice).then(
+                () => assert.fail("expected the create to fail"),
+                (error: unknown) => error as Error & { cause?: unknown },
+            );
+            assert.equal(e.message, "Unexpected error in the Pipecat agent provider: the clock broke");
+            assert.equal(e.cause, undefined);
+        });
+
         it("adopts an agent in the region declared, and refuses one elsewhere with where to declare it", async () => {
             await setup();
             await secretSet("voice-secrets", V1);
@@ -452,6 +479,22 @@ describe("the Agent provider", () => {
                 assert.deepEqual(seen(), [], JSON.stringify(byName));
                 assert.deepEqual(after, { ...ins, deploymentId: outs["deploymentId"], ready: true, available: true, region: "us-west" });
             }
+        });
+
+        it("records a failed update whose answer named no deployment as partly applied, with no deployment id", async () => {
+            await setup();
+            await secretSet("voice-secrets", V1);
+            const outs = await create(voice);
+            emulator.injectFault({ route: "POST /agents/:name", status: 200, afterApply: true, body: JSON.stringify({ name: "voice-agent", ready: false }), times: 1 });
+            emulator.failDeployment({ agent: "voice-agent", reason: "Error", message: "boom" });
+            const e = await update(outs, { ...voice, image: "registry.example/voice-agent:typo" }).then(
+                () => assert.fail("expected the update to fail"),
+                (error: unknown) => error as Error & { properties?: Props },
+            );
+            messages.push(e.message);
+            assert.equal(e.properties?.["deploymentId"], "");
+            assert.equal(e.properties?.["ready"], false);
+            assert.equal(e.properties?.["image"], "registry.example/voice-agent:typo");
         });
 
         it("says a failed update leaves the previous deployment serving, and to fix the cause", async () => {
