@@ -59,7 +59,8 @@ export function diffAgent(olds: Partial<AgentOutputs>, news: AgentInputs): Agent
     if (news.region !== undefined && news.region !== olds.region) replaces.push("region");
     if (olds.secretSet !== undefined && news.secretSet === undefined) replaces.push("secretSet");
     if (olds.imagePullSecretSet !== undefined && news.imagePullSecretSet === undefined) replaces.push("imagePullSecretSet");
-    const deleteBeforeReplace = news.name === olds.name && news.name !== UNKNOWN && news.autonamePrefix === undefined;
+    // An unknown new name (a preview) is never the old one: the state holds the name the agent was created with.
+    const deleteBeforeReplace = news.name === olds.name && news.autonamePrefix === undefined;
     // A deployment that is not ready (a failed update, as refresh reads it back) is sent again: Pulumi must not
     // report "unchanged" while Pipecat Cloud's desired deployment differs from what serves.
     const unfinished = olds.ready === false;
