@@ -110,6 +110,7 @@ describe("agent diff", () => {
         it("finds nothing different in the agent that was sent, with or without a declared region", () => {
             assert.deepEqual(differsFromSent(found, { ...base, region: "us-west" }), []);
             assert.deepEqual(differsFromSent(found, base), [], "no region sent: the organisation's default, whatever it is");
+            assert.deepEqual(differsFromSent({ ...found, buildId: BUILD }, base), [], "an image sent: the image is compared, not a build beside it");
             const built: AgentInputs = { ...base, buildId: BUILD };
             delete (built as { image?: string }).image;
             assert.deepEqual(differsFromSent({ ...found, image: "registry.pipecat/built:1", buildId: BUILD }, built), [], "a build's image is Pipecat's own");

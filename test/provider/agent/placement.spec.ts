@@ -107,9 +107,10 @@ describe("the Agent's placement", () => {
     });
 
     describe("without the API", () => {
-        it("takes a SecretSet resource's region still unknown in a preview as no mismatch", async () => {
+        it("takes a SecretSet resource's region still unknown in a preview, or empty, as no mismatch", async () => {
             await setup(true);
             assert.deepEqual(await failures({}, { ...voice, region: "us-west", secretSetRegion: UNKNOWN }), []);
+            assert.deepEqual(await failures({}, { ...voice, region: "us-west", secretSetRegion: "" }), [], "an empty region is none");
         });
 
         it("knows an agent without a declared region runs where its image-pull SecretSet resource was", async () => {
