@@ -416,6 +416,17 @@ describe("the Agent provider", () => {
             );
         });
 
+        it("adopts an agent whose answer does not say its region, with a region declared", async () => {
+            await setup();
+            await secretSet("voice-secrets", V1);
+            await create(voice);
+            const spec = { image: IMAGE, envFromSecretNames: ["voice-secrets"] };
+            emulator.injectFault({ route: "GET /agents/:name", status: 200, body: JSON.stringify({ name: "voice-agent", ready: true, deployment: { manifest: { spec } } }), times: 1 });
+            const adopted = await create({ ...voice, region: "us-west", adopt: true });
+            assert.equal(adopted["ready"], true);
+            assert.equal(emulator.agent("voice-agent")?.deployments.at(-1)?.forced, true);
+        });
+
         it("refuses to adopt an agent bound to two sets the program does not declare, naming both", async () => {
             await setup();
             await secretSet("voice-secrets", V1);
@@ -543,6 +554,9 @@ describe("the Agent provider", () => {
             const spec = { buildId: BUILD2, image: "registry.pipecat/built:7", envFromSecretNames: ["voice-secrets"] };
             emulator.injectFault({ route: "GET /agents/:name", status: 200, body: JSON.stringify({ name: "voice-agent", region: "us-west", ready: true, deployment: { manifest: { spec } } }), times: 1 });
             assert.equal("image" in (await agentProvider.read!("voice-agent", outs)).props, false, "a build's image is Pipecat's own");
+            const unsaid = { envFromSecretNames: ["voice-secrets"] };
+            emulator.injectFault({ route: "GET /agents/:name", status: 200, body: JSON.stringify({ name: "voice-agent", region: "us-west", ready: true, deployment: { manifest: { spec: unsaid } } }), times: 1 });
+            assert.equal((await agentProvider.read!("voice-agent", outs)).props["buildId"], BUILD, "an answer that does not show the build keeps the state's");
             const imaged = await create({ ...voice, name: "imaged-agent" });
             emulator.updateAgentDirect("imaged-agent", { buildId: BUILD });
             assert.equal("buildId" in (await agentProvider.read!("imaged-agent", imaged)).props, false);
