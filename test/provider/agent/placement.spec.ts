@@ -159,6 +159,7 @@ describe("the Agent's placement", () => {
             await secretSet("voice-secrets");
             const old = await existing({ ...voice, secretSetRegion: "us-west" });
             assert.equal(old["region"], undefined, "no region declared or carried: the set's region tells where it runs");
+            sets.setTestHooks({ sleep: async (ms) => void (clock += ms), now: () => clock, random: () => 0.5 }); // the next run's process
             assert.deepEqual(await failures(old, { ...voice, secretSetRegion: "us-west" }), []);
             assert.deepEqual(requests, []);
         });
