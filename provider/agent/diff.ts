@@ -33,13 +33,14 @@ export const BOOKKEEPING = ["adopt", "autonamePrefix", "secretSetRegion", "image
  */
 export const RESETS = { krispViva: { audioFilter: null }, enableKrisp: false, nodeType: "arm" } as const;
 
+/** Equal, and not unknown (in a preview, an unknown value is a change). Equal JSON and `b` known imply `a` known too. */
 function same(a: unknown, b: unknown): boolean {
-    return JSON.stringify(a) === JSON.stringify(b) && a !== UNKNOWN && b !== UNKNOWN;
+    return JSON.stringify(a) === JSON.stringify(b) && b !== UNKNOWN;
 }
 
 /** The properties whose new value differs from what was deployed (or last read back by refresh). */
 export function changedProperties(olds: Partial<AgentOutputs>, news: AgentInputs): string[] {
-    return [...DEPLOYED, ...REVISIONS].filter((k) => !same(olds[k], news[k]) && !(olds[k] === undefined && news[k] === undefined));
+    return [...DEPLOYED, ...REVISIONS].filter((k) => !same(olds[k], news[k]));
 }
 
 /**
@@ -58,7 +59,8 @@ export function diffAgent(olds: Partial<AgentOutputs>, news: AgentInputs): Agent
     if (news.region !== undefined && news.region !== olds.region) replaces.push("region");
     if (olds.secretSet !== undefined && news.secretSet === undefined) replaces.push("secretSet");
     if (olds.imagePullSecretSet !== undefined && news.imagePullSecretSet === undefined) replaces.push("imagePullSecretSet");
-    const deleteBeforeReplace = news.name === olds.name && news.name !== UNKNOWN && news.autonamePrefix === undefined;
+    // An unknown new name (a preview) is never the old one: the state holds the name the agent was created with.
+    const deleteBeforeReplace = news.name === olds.name && news.autonamePrefix === undefined;
     // A deployment that is not ready (a failed update, as refresh reads it back) is sent again: Pulumi must not
     // report "unchanged" while Pipecat Cloud's desired deployment differs from what serves.
     const unfinished = olds.ready === false;

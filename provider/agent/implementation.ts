@@ -60,6 +60,7 @@ export async function create(props: Props): Promise<dynamic.CreateResult> {
             created = await whenSetsReady(ins, () => api().createAgent(ctx, createBody(ins)));
         } catch (e) {
             // Refused: this create made nothing, so nothing is rolled back.
+            // Stryker disable next-line StringLiteral: AGENT_EXISTS (anchored "^service already exists") matches neither "" nor the mutant's text
             if (!(isPipecatApiError(e) && e.status === 400 && AGENT_EXISTS.test(e.apiMessage ?? ""))) throw e;
             if (!mayAdopt(ins.name, ins.adopt)) throw refusedExisting(ins.name);
             return { id: ins.name, outs: await adopt(ins) };
@@ -231,6 +232,7 @@ export { deleteAgent as delete };
 
 /** Outputs after a deployment completed, remembered per process (see `delete`). */
 function deployed(ins: AgentInputs, found: AgentDetails): AgentOutputs {
+    // Stryker disable next-line StringLiteral: waitUntilDeployed returns only an agent whose desiredDeploymentId is defined
     const deploymentId = found.desiredDeploymentId ?? "";
     deployedNames.set(ins.name, deploymentId);
     return { ...ins, region: found.region ?? ins.region ?? "", deploymentId, ready: found.ready, available: found.available };

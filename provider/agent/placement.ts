@@ -14,6 +14,7 @@ import type { AgentInputs } from "./types";
 type Props = Record<string, unknown>;
 
 /** The kind of resource, for what the session remembers per process. */
+// Stryker disable next-line StringLiteral: the key only has to differ from SecretSet's ("SecretSet"); "" does too
 export const KIND = "Agent";
 
 const known = (v: unknown): v is string => typeof v === "string" && v !== "" && v !== UNKNOWN;

@@ -205,10 +205,9 @@ function declaredProps(name: string, args: AgentArgs): Record<string, unknown> {
  * The revision is new whenever the provider writes the set (values, keys, credentials) and says nothing
  * about the values; an unknown one in a preview (the set is about to be written) plans the agent's
  * redeploy. The region lets check refuse an agent in another region than its set, even in a preview
- * without an API key.
+ * without an API key. No set: the key stays undefined, as the props declare it.
  */
 function binding(key: "secretSet" | "imagePullSecretSet", set: SecretSet | pulumi.Input<string> | undefined): Record<string, unknown> {
-    if (set === undefined) return {};
     if (set instanceof SecretSet) {
         const region = set.declaredRegion === undefined ? {} : { [`${key}Region`]: set.declaredRegion };
         return { [key]: set.name, [`${key}Revision`]: set.revision, ...region };

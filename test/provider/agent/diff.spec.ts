@@ -1,6 +1,7 @@
 import * as assert from "node:assert/strict";
 import { UNKNOWN } from "../../../provider/inputs";
-import { createBody, deploymentBody, diffAgent, mustForce } from "../../../provider/agent/diff";
+import { changedProperties, createBody, deploymentBody, diffAgent, differsFromSent, mustForce, updateBody } from "../../../provider/agent/diff";
+import type { FoundAgent } from "../../../provider/agent/diff";
 import type { AgentInputs, AgentOutputs } from "../../../provider/agent/types";
 
 const base: AgentInputs = {
@@ -14,6 +15,8 @@ const base: AgentInputs = {
     agentProfile: "agent-1x",
     maxSessionDuration: 7200,
 };
+/** An agent that binds no set. */
+const plain: AgentInputs = { name: "voice", image: "registry.example/voice:1", autoScaling: { minAgents: 0, maxAgents: 50 }, agentProfile: "agent-1x", maxSessionDuration: 7200 };
 const deployed: AgentOutputs = { ...base, region: "us-west", deploymentId: "d1", ready: true, available: true };
 
 describe("agent diff", () => {
@@ -73,5 +76,59 @@ describe("agent diff", () => {
         assert.deepEqual(Object.keys(body).sort(), ["agentProfile", "autoScaling", "image", "imagePullSecretSet", "maxSessionDuration", "secretSet"]);
         assert.deepEqual(createBody({ ...base, region: "us-east" }), { serviceName: "voice", region: "us-east", ...body });
         assert.equal("region" in createBody(base), false, "no region declared: the organisation's default");
+    });
+
+    it("sees a value still unknown in a preview as a change, even against the same sentinel; two absent values as none", () => {
+        assert.deepEqual(changedProperties({ ...deployed, image: UNKNOWN }, { ...base, image: UNKNOWN }), ["image"]);
+        assert.deepEqual(changedProperties({ ...plain, region: "us-west" }, plain), []);
+    });
+
+    it("replaces for an unbound image-pull set, and not when neither version binds a set", () => {
+        const noPull: AgentInputs = { ...base };
+        delete (noPull as { imagePullSecretSet?: string }).imagePullSecretSet;
+        delete (noPull as { imagePullSecretSetRevision?: string }).imagePullSecretSetRevision;
+        assert.deepEqual(diffAgent(deployed, noPull), { changes: true, replaces: ["imagePullSecretSet"], deleteBeforeReplace: true });
+        assert.deepEqual(diffAgent({ ...plain, region: "us-west" }, plain), { changes: false, replaces: [], deleteBeforeReplace: true });
+    });
+
+    it("does not force a redeploy for a revision without a binding", () => {
+        assert.equal(mustForce({ ...plain, secretSetRevision: "r1" }, { ...plain, secretSetRevision: "r2" }), false);
+    });
+
+    it("resets exactly the optional fields no longer declared, and sends the declared ones as they are", () => {
+        const olds: Partial<AgentOutputs> = { ...deployed, krispViva: { audioFilter: "tel" }, enableKrisp: true, nodeType: "arm" };
+        assert.deepEqual(updateBody(olds, base, false), { ...deploymentBody(base), krispViva: { audioFilter: null }, enableKrisp: false, nodeType: "arm" });
+        assert.deepEqual(updateBody(deployed, base, false), deploymentBody(base), "never declared: nothing to reset");
+        const kept = { ...base, krispViva: { audioFilter: "pro" as const }, enableKrisp: true };
+        assert.deepEqual(updateBody(olds, kept, true), { ...deploymentBody(kept), nodeType: "arm", forceRedeploy: true });
+    });
+
+    describe("differsFromSent (is the agent found under the name the one a lost create sent?)", () => {
+        const found: FoundAgent = { region: "us-west", image: "registry.example/voice:1", buildId: undefined, secretSet: "voice-secrets", imagePullSecretSet: "registry" };
+        const BUILD = "4cab03c7-8f53-418d-9c3c-91a1265d179e";
+
+        it("finds nothing different in the agent that was sent, with or without a declared region", () => {
+            assert.deepEqual(differsFromSent(found, { ...base, region: "us-west" }), []);
+            assert.deepEqual(differsFromSent(found, base), [], "no region sent: the organisation's default, whatever it is");
+            assert.deepEqual(differsFromSent({ ...found, buildId: BUILD }, base), [], "an image sent: the image is compared, not a build beside it");
+            const built: AgentInputs = { ...base, buildId: BUILD };
+            delete (built as { image?: string }).image;
+            assert.deepEqual(differsFromSent({ ...found, image: "registry.pipecat/built:1", buildId: BUILD }, built), [], "a build's image is Pipecat's own");
+        });
+
+        it("names every field of a stranger's agent that differs: image, build, bindings and region", () => {
+            assert.deepEqual(differsFromSent({ ...found, image: "registry.example/theirs:1" }, base), ["image"]);
+            assert.deepEqual(differsFromSent({ ...found, region: "eu-central" }, { ...base, region: "us-west" }), ["region"]);
+            assert.deepEqual(differsFromSent({ ...found, imagePullSecretSet: undefined }, base), ["imagePullSecretSet"]);
+            assert.deepEqual(differsFromSent({ ...found, secretSet: "other" }, base), ["secretSet"]);
+            const built: AgentInputs = { ...base, buildId: BUILD };
+            delete (built as { image?: string }).image;
+            assert.deepEqual(differsFromSent({ ...found, buildId: "00000000-0000-4000-8000-000000000000" }, built), ["buildId"]);
+            assert.deepEqual(differsFromSent(found, built), ["buildId"], "a build the answer does not show proves nothing");
+            assert.deepEqual(
+                differsFromSent({ region: "eu-central", image: "x:1", buildId: undefined, secretSet: undefined, imagePullSecretSet: undefined }, { ...base, region: "us-west" }),
+                ["image", "secretSet", "imagePullSecretSet", "region"],
+            );
+        });
     });
 });

@@ -55,12 +55,25 @@ async function update(olds: Props, inputs: Props): Promise<Props> {
     return (await agentProvider.update!(String(olds["name"]), olds, await checked(inputs, olds))).outs as Props;
 }
 
-async function secretSet(name: string, value: string): Promise<Props> {
-    const ins = (await secretSetProvider.check!({}, { name, secrets: { OPENAI_API_KEY: value } })).inputs;
+async function secretSet(name: string, value: string, region?: string): Promise<Props> {
+    const ins = (await secretSetProvider.check!({}, { name, secrets: { OPENAI_API_KEY: value }, ...(region ? { region } : {}) })).inputs;
     return (await secretSetProvider.create(ins)).outs as Props;
 }
 
 const voice = { name: "voice-agent", image: IMAGE, secretSet: "voice-secrets" };
+const BUILD = "4cab03c7-8f53-418d-9c3c-91a1265d179e";
+const BUILD2 = "5dbc14d8-9064-429e-8d4d-a2b2376e280f";
+
+/** An agent created straight through the API, as someone else would. */
+async function stranger(body: Props): Promise<void> {
+    const res = await fetch(`${emulator.url}/agents`, {
+        method: "POST",
+        headers: { Authorization: `Bearer ${KEY}`, "Content-Type": "application/json" },
+        body: JSON.stringify(body),
+    });
+    await res.arrayBuffer();
+    assert.equal(res.status, 200);
+}
 
 describe("the Agent provider", () => {
     afterEach(async () => {
@@ -312,6 +325,255 @@ describe("the Agent provider", () => {
             await setup();
             const r = await agentProvider.check!({ ...voice, region: "us-west" }, { ...voice, region: "us-wset" });
             assert.match(r.failures?.[0]?.reason ?? "", /region: "us-wset" is not a region this organisation can use \(it has: [^)]*\); did you mean "us-west"\?$/);
+        });
+    });
+
+    describe("create, what it takes as existing", () => {
+        const REFUSED =
+            'Agent "voice-agent" already exists in Pipecat Cloud, so it was not created (agent names are unique across regions, and it may belong to someone else). ' +
+            "To manage it with this program, set `adopt: true` on the Agent: it is then redeployed with the declared configuration and `pulumi destroy` deletes it. " +
+            "Otherwise choose another name. If this is a replacement of an agent of this stack (`pulumi up --replace`, `replacementTrigger`), Pulumi creates the " +
+            "new agent before deleting the old one, which cannot work under one name: give the resource the option `deleteBeforeReplace: true`.";
+
+        it("refuses an agent that exists with the whole advice: adopt, another name, or deleteBeforeReplace for a replacement", async () => {
+            await setup();
+            await secretSet("voice-secrets", V1);
+            await create(voice);
+            assert.equal(await failure(create(voice)), REFUSED);
+        });
+
+        it("takes only a 400 as 'already exists': the same words in another status are the API's error, passed on", async () => {
+            await setup();
+            await secretSet("voice-secrets", V1);
+            emulator.injectFault({ route: "POST /agents", status: 409, body: JSON.stringify({ error: "Service already exists" }), times: 1 });
+            const message = await failure(create(voice));
+            assert.notEqual(message, REFUSED);
+            assert.match(message, /Service already exists/);
+            assert.doesNotMatch(message, /adopt: true/);
+        });
+
+        it("adopts, with adopt, a stranger's agent that an unanswered create then met", async () => {
+            await setup();
+            await secretSet("voice-secrets", V1);
+            await stranger({ serviceName: "voice-agent", image: "registry.example/theirs:1", secretSet: "voice-secrets" });
+            emulator.injectFault({ route: "POST /agents", status: 503, times: 1 });
+            const outs = await create({ ...voice, adopt: true });
+            assert.equal(outs["image"], IMAGE);
+            assert.equal(emulator.agent("voice-agent")?.spec.image, IMAGE);
+            assert.equal(emulator.agent("voice-agent")?.deployments.at(-1)?.forced, true);
+        });
+
+        it("refuses, naming why, when the agent an unanswered create met is gone by the time it is read", async () => {
+            await setup();
+            await secretSet("voice-secrets", V1);
+            emulator.injectFault({ route: "POST /agents", status: 503, afterApply: true, times: 1 });
+            emulator.injectFault({ route: "GET /agents/:name", status: 404, body: JSON.stringify({ error: "Service not found" }), times: 1 });
+            emulator.injectFault({ route: "GET /agents", status: 200, body: JSON.stringify({ services: [] }), times: 1 });
+            const message = await failure(create(voice));
+            assert.ok(
+                message.includes("A first attempt got no answer, and the agent now found under the name differs from the one sent (it is gone), so it is not taken as this create's. "),
+                message,
+            );
+        });
+
+        it("asks for another run when the agent it is about to adopt cannot be read any more", async () => {
+            await setup();
+            await secretSet("voice-secrets", V1);
+            await create(voice);
+            emulator.injectFault({ route: "GET /agents/:name", status: 404, body: JSON.stringify({ error: "Service not found" }), times: 1 });
+            emulator.injectFault({ route: "GET /agents", status: 200, body: JSON.stringify({ services: [] }), times: 1 });
+            assert.equal(await failure(create({ ...voice, adopt: true })), 'Agent "voice-agent" was reported to exist but could not be read: run `pulumi up` again.');
+        });
+
+        it("reports a failure that is not the provider's own (a bug) as unexpected, without its cause", async () => {
+            await setup();
+            await secretSet("voice-secrets", V1);
+            sets.setTestHooks({
+                sleep: async () => {
+                    throw new TypeError("the clock broke");
+                },
+                now: () => clock,
+                random: () => 0.5,
+            });
+            const e = await create(voice).then(
+                () => assert.fail("expected the create to fail"),
+                (error: unknown) => error as Error & { cause?: unknown },
+            );
+            assert.equal(e.message, "Unexpected error in the Pipecat agent provider: the clock broke");
+            assert.equal(e.cause, undefined);
+        });
+
+        it("adopts an agent in the region declared, and refuses one elsewhere with where to declare it", async () => {
+            await setup();
+            await secretSet("voice-secrets", V1);
+            await create(voice);
+            const adopted = await create({ ...voice, region: "us-west", adopt: true });
+            assert.equal(adopted["region"], "us-west");
+            assert.equal(
+                await failure(create({ name: "voice-agent", image: IMAGE, region: "eu-central", adopt: true })),
+                'Agent "voice-agent" exists in region "us-west" but is declared in region "eu-central"; adopt does not move an agent, so nothing was changed. ' +
+                    'Declare `region: "us-west"` (or leave region out) to adopt it where it is.',
+            );
+        });
+
+        it("adopts an agent whose answer does not say its region, with a region declared", async () => {
+            await setup();
+            await secretSet("voice-secrets", V1);
+            await create(voice);
+            const spec = { image: IMAGE, envFromSecretNames: ["voice-secrets"] };
+            emulator.injectFault({ route: "GET /agents/:name", status: 200, body: JSON.stringify({ name: "voice-agent", ready: true, deployment: { manifest: { spec } } }), times: 1 });
+            const adopted = await create({ ...voice, region: "us-west", adopt: true });
+            assert.equal(adopted["ready"], true);
+            assert.equal(emulator.agent("voice-agent")?.deployments.at(-1)?.forced, true);
+        });
+
+        it("refuses to adopt an agent bound to two sets the program does not declare, naming both", async () => {
+            await setup();
+            await secretSet("voice-secrets", V1);
+            emulator.seed("voice-pull", { type: "imagePullSecret", host: "https://index.docker.io/v1/", secretValue: "Ym90OnRva2Vu" });
+            await create({ ...voice, imagePullSecretSet: "voice-pull" });
+            assert.equal(
+                await failure(create({ name: "voice-agent", image: IMAGE, adopt: true })),
+                'Agent "voice-agent" is bound to secretSet "voice-secrets" and imagePullSecretSet "voice-pull" in Pipecat Cloud, which the program does not declare, ' +
+                    "and the API cannot remove a binding: adopting it would leave a binding Pulumi does not show, so nothing was changed. " +
+                    'Declare `secretSet: "voice-secrets"` and `imagePullSecretSet: "voice-pull"` to adopt the agent as it is, or delete the agent in Pipecat Cloud first to create it afresh.',
+            );
+        });
+
+        it("says how to delete the agent by hand when the rollback of a failed create could not delete it", async () => {
+            await setup();
+            await secretSet("voice-secrets", V1);
+            emulator.failDeployment({ agent: "voice-agent", reason: "Error", message: "boom" });
+            emulator.injectFault({ route: "DELETE /agents/:name", status: 500, times: Infinity });
+            const message = await failure(create(voice));
+            assert.ok(
+                message.endsWith(
+                    " The agent could not be deleted again: delete it (`pipecat cloud agent delete voice-agent`), or set `adopt: true`, before the next `pulumi up`. Fix the cause, then run `pulumi up`.",
+                ),
+                message,
+            );
+            assert.ok(emulator.agent("voice-agent"));
+        });
+    });
+
+    describe("a replacement created right after the delete of the old agent (no check between)", () => {
+        it("goes where the old agent was when no region is declared, and where declared otherwise", async () => {
+            await setup();
+            await secretSet("voice-secrets", V1);
+            await secretSet("east-secrets", V1, "us-east");
+            const east = { ...voice, secretSet: "east-secrets" };
+            const ins = await checked({ ...east, region: "us-east" });
+            const outs = (await agentProvider.create(ins)).outs as Props;
+            await agentProvider.delete!("voice-agent", outs);
+            const { region: _, ...undeclared } = ins;
+            const created = (await agentProvider.create(undeclared)).outs as Props;
+            assert.equal(created["region"], "us-east");
+            assert.equal(emulator.agent("voice-agent")?.region, "us-east");
+            await agentProvider.delete!("voice-agent", created);
+            const west = (await agentProvider.create(await checked({ ...voice, region: "us-west" }))).outs as Props;
+            assert.equal(emulator.agent("voice-agent")?.region, "us-west");
+            assert.equal(west["region"], "us-west");
+        });
+    });
+
+    describe("update, what it sends", () => {
+        it("sends nothing when a bound SecretSet resource is now given by name (only its revision is gone), and keeps the deployment's outputs", async () => {
+            await setup();
+            await secretSet("voice-secrets", V1);
+            emulator.seed("voice-pull", { type: "imagePullSecret", host: "https://index.docker.io/v1/", secretValue: "Ym90OnRva2Vu" });
+            const pulled = { ...voice, imagePullSecretSet: "voice-pull" };
+            const outs = await create({ ...pulled, secretSetRevision: "r1", imagePullSecretSetRevision: "p1" });
+            for (const byName of [{ ...pulled, imagePullSecretSetRevision: "p1" }, { ...pulled, secretSetRevision: "r1" }]) {
+                emulator.clearRequests();
+                const ins = await checked(byName, outs);
+                const after = (await agentProvider.update!("voice-agent", outs, ins)).outs as Props;
+                assert.deepEqual(seen(), [], JSON.stringify(byName));
+                assert.deepEqual(after, { ...ins, deploymentId: outs["deploymentId"], ready: true, available: true, region: "us-west" });
+            }
+        });
+
+        it("records a failed update whose answer named no deployment as partly applied, with no deployment id", async () => {
+            await setup();
+            await secretSet("voice-secrets", V1);
+            const outs = await create(voice);
+            emulator.injectFault({ route: "POST /agents/:name", status: 200, afterApply: true, body: JSON.stringify({ name: "voice-agent", ready: false }), times: 1 });
+            emulator.failDeployment({ agent: "voice-agent", reason: "Error", message: "boom" });
+            const e = await update(outs, { ...voice, image: "registry.example/voice-agent:typo" }).then(
+                () => assert.fail("expected the update to fail"),
+                (error: unknown) => error as Error & { properties?: Props },
+            );
+            messages.push(e.message);
+            assert.equal(e.properties?.["deploymentId"], "");
+            assert.equal(e.properties?.["ready"], false);
+            assert.equal(e.properties?.["image"], "registry.example/voice-agent:typo");
+        });
+
+        it("says a failed update leaves the previous deployment serving, and to fix the cause", async () => {
+            await setup();
+            await secretSet("voice-secrets", V1);
+            const outs = await create(voice);
+            emulator.failDeployment({ agent: "voice-agent", reason: "Error", message: "boom" });
+            const message = await failure(update(outs, { ...voice, image: "registry.example/voice-agent:typo" }));
+            assert.ok(message.endsWith(' ("boom"). Pipecat Cloud keeps serving the previous deployment, if one was ready. Fix the cause, then run `pulumi up`.'), message);
+        });
+    });
+
+    describe("read, field by field", () => {
+        it("reads back a Krisp filter changed in the dashboard, and the deployment id; leaves an undeclared filter to Pipecat", async () => {
+            await setup();
+            await secretSet("voice-secrets", V1);
+            const outs = await create({ ...voice, krispViva: { audioFilter: "tel" } });
+            emulator.updateAgentDirect("voice-agent", { krispViva: { audioFilter: "pro" } });
+            const read = (await agentProvider.read!("voice-agent", outs)).props as Props;
+            assert.deepEqual(read["krispViva"], { audioFilter: "pro" });
+            assert.equal(read["deploymentId"], emulator.agent("voice-agent")?.deployments.at(-1)?.id);
+            assert.notEqual(read["deploymentId"], outs["deploymentId"]);
+            const plain = await create({ ...voice, name: "plain-agent" });
+            emulator.updateAgentDirect("plain-agent", { krispViva: { audioFilter: "tel" } });
+            assert.equal("krispViva" in (await agentProvider.read!("plain-agent", plain)).props, false);
+        });
+
+        it("keeps what the answer does not show (image, scaling, Krisp filter) as the state had it", async () => {
+            await setup();
+            await secretSet("voice-secrets", V1);
+            const outs = await create({ ...voice, krispViva: { audioFilter: "tel" } });
+            const D = "33333333-0000-4000-8000-000000000000";
+            emulator.injectFault({ route: "GET /agents/:name", status: 200, body: JSON.stringify({ name: "voice-agent", region: "us-west", ready: true, available: true, desiredDeploymentId: D, deployment: { manifest: { spec: { envFromSecretNames: ["voice-secrets"] } } } }), times: 1 });
+            const read = (await agentProvider.read!("voice-agent", outs)).props as Props;
+            assert.deepEqual(read, { ...outs, deploymentId: D });
+        });
+
+        it("reads back the build of an agent deployed from one, never the image Pipecat built from it; an image agent moved to a build keeps no buildId", async () => {
+            await setup();
+            await secretSet("voice-secrets", V1);
+            const outs = await create({ name: "voice-agent", buildId: BUILD, secretSet: "voice-secrets" });
+            emulator.updateAgentDirect("voice-agent", { buildId: BUILD2 });
+            const read = (await agentProvider.read!("voice-agent", outs)).props as Props;
+            assert.equal(read["buildId"], BUILD2);
+            assert.equal("image" in read, false);
+            const spec = { buildId: BUILD2, image: "registry.pipecat/built:7", envFromSecretNames: ["voice-secrets"] };
+            emulator.injectFault({ route: "GET /agents/:name", status: 200, body: JSON.stringify({ name: "voice-agent", region: "us-west", ready: true, deployment: { manifest: { spec } } }), times: 1 });
+            assert.equal("image" in (await agentProvider.read!("voice-agent", outs)).props, false, "a build's image is Pipecat's own");
+            const unsaid = { envFromSecretNames: ["voice-secrets"] };
+            emulator.injectFault({ route: "GET /agents/:name", status: 200, body: JSON.stringify({ name: "voice-agent", region: "us-west", ready: true, deployment: { manifest: { spec: unsaid } } }), times: 1 });
+            assert.equal((await agentProvider.read!("voice-agent", outs)).props["buildId"], BUILD, "an answer that does not show the build keeps the state's");
+            const imaged = await create({ ...voice, name: "imaged-agent" });
+            emulator.updateAgentDirect("imaged-agent", { buildId: BUILD });
+            assert.equal("buildId" in (await agentProvider.read!("imaged-agent", imaged)).props, false);
+        });
+    });
+
+    describe("delete, in a fresh process", () => {
+        it("remembers nothing of an earlier run: an agent the old run deployed anew is deleted", async () => {
+            await setup();
+            await secretSet("voice-secrets", V1);
+            const old = await create(voice);
+            await create({ ...voice, adopt: true });
+            // A new process: the provider's memory of this run is reset.
+            sets.setTestHooks({ sleep: async (ms) => void (clock += ms), now: () => clock, random: () => 0.5 });
+            emulator.clearRequests();
+            await agentProvider.delete!("voice-agent", old);
+            assert.deepEqual(seen(), ["DELETE /agents/voice-agent 200", "GET /agents 200"]);
         });
     });
 });

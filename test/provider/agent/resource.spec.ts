@@ -108,6 +108,22 @@ describe("Agent under mocks", () => {
         assert.deepEqual(named.dependencies, []);
     });
 
+    it("passes a SecretSet resource's declared region, for check to compare without the API, and nothing for a set without one", async () => {
+        const east = new SecretSet("east", { name: "east-secrets", region: "us-east", secrets: { OPENAI_API_KEY: VALUE } });
+        const pull = new SecretSet("east-pull", {
+            name: "east-pull",
+            region: "eu-central",
+            imagePullSecret: { host: "https://index.docker.io/v1/", username: "bot", password: VALUE },
+        });
+        const placed = await registered(new Agent("placed", { name: "placed", image: IMAGE, secretSet: east, imagePullSecretSet: pull }));
+        assert.equal(placed.props["secretSetRegion"], "us-east");
+        assert.equal(placed.props["imagePullSecretSetRegion"], "eu-central");
+        const anywhere = new SecretSet("anywhere", { name: "anywhere-secrets", secrets: { OPENAI_API_KEY: VALUE } });
+        const unplaced = await registered(new Agent("unplaced", { name: "unplaced", image: IMAGE, secretSet: anywhere }));
+        assert.equal("secretSetRegion" in unplaced.props, false);
+        assert.equal("imagePullSecretSetRegion" in unplaced.props, false);
+    });
+
     it("passes the resource name for autonaming when no name is given, and asks for the name at create in a preview", async () => {
         const up = (await registered(new Agent("worker", { image: IMAGE }))).props;
         assert.equal(up["autonamePrefix"], "worker");

@@ -76,4 +76,24 @@ describe("agent schema", () => {
         assert.equal(ins.autoScaling as unknown, UNKNOWN, "an unknown scaling stays unknown (diff then plans an update)");
         assert.deepEqual(failures({ name: "voice", image: IMAGE, autoScaling: { minAgents: UNKNOWN, maxAgents: 2 } }), []);
     });
+
+    it("says what a valid agent name looks like, with an example, as a failure of the whole inputs", () => {
+        assert.deepEqual(checkInputs({}, { name: "Voice", image: IMAGE }), {
+            ok: false,
+            failures: [
+                {
+                    property: "",
+                    reason: 'name: "Voice" is not a valid agent name: use at least 2 lowercase letters, digits and "-", starting and ending with a letter or digit (for example "voice-agent")',
+                },
+            ],
+        });
+    });
+
+    it("autonames from \"agent\" when neither a name nor a usable prefix is given, and records no prefix for a named agent", () => {
+        const unnamed = inputs({ image: IMAGE });
+        assert.equal(unnamed.name, "agent-aaaaaaa");
+        assert.equal(unnamed.autonamePrefix, "agent");
+        assert.equal(inputs({ autonamePrefix: "___", image: IMAGE }).name, "agent-aaaaaaa", "a prefix with nothing usable in it");
+        assert.deepEqual(inputs({ name: "voice", image: IMAGE }), { name: "voice", image: IMAGE, autoScaling: { minAgents: 0, maxAgents: 50 }, agentProfile: "agent-1x", maxSessionDuration: AGENT_LIMITS.sessionDefault });
+    });
 });
