@@ -220,6 +220,27 @@ describe("the provider never loses a set", () => {
             assert.match(message, /was deleted to be created again with the declared credentials, and that failed: its previous credentials are gone/);
         });
 
+        it("deletes nothing when adopting an image-pull set fails for another reason than the refusal to update", async () => {
+            for (const fault of [
+                { status: 400, body: '{"error":"Invalid request format","code":"GENERIC_BAD_REQUEST"}', times: 1, shows: /400 GENERIC_BAD_REQUEST: "Invalid request format"/ },
+                { status: 503, times: Infinity, shows: /503.*gave up after 6 attempts/ },
+            ]) {
+                await setup();
+                emulator.seed("dockerhub-pull", { type: "imagePullSecret", host: "https://ghcr.io/", secretValue: "b2xkOm9sZA==" });
+                const before = emulator.snapshot()["dockerhub-pull"];
+                const { shows, ...spec } = fault;
+                emulator.injectFault({ route: "PUT /secrets/:name", ...spec });
+                const message = await failure(create({ ...pull, adopt: true }));
+                assert.match(message, /^adoption of secret set "dockerhub-pull" failed: /);
+                assert.match(message, shows);
+                assert.doesNotMatch(message, /previous credentials are gone/);
+                assert.ok(!seen().some((r) => r.startsWith("DELETE")), seen().join("\n"));
+                assert.deepEqual(emulator.snapshot()["dockerhub-pull"], before, "the set keeps its credentials");
+                await emulator.close();
+            }
+            await setup();
+        });
+
         it("waits until an adopted regular set is ready after deleting its extra keys", async () => {
             await setup();
             emulator.seed("voice-agent", { secrets: { OPENAI_API_KEY: V2, EXTRA: V2, constructor: V2 } });
