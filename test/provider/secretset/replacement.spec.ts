@@ -175,6 +175,29 @@ describe("SecretSet across a run", () => {
             assert.ok(emulator.snapshot()["voice-secrets"]);
         });
 
+        it("names every agent that binds it, as its secret set or its image-pull set, and no agent that binds another", async () => {
+            await setup();
+            const { outs } = await create({ name: "voice-secrets", secrets: { A: V1 } });
+            const { outs: registry } = await create(pull(TOKEN));
+            const { outs: free } = await create({ name: "free-secrets", secrets: { A: V2 } });
+            const agents = [
+                { name: "agent-a", secretSet: "voice-secrets" },
+                { name: "agent-b", secretSet: "voice-secrets", imagePullSecretSet: "voice-registry" },
+                { name: "agent-c", imagePullSecretSet: "voice-registry" },
+            ];
+            for (const a of agents) await agentProvider.create((await agentProvider.check!({}, { image: "registry.example/a:1", ...a })).inputs);
+            freshProcess();
+            const e = await failure(secretSetProvider.delete!("voice-secrets", outs));
+            assert.match(e.message, /^Secret set "voice-secrets" was not deleted: agents "agent-a", "agent-b" still bind it, and deleting it would break their next deployment\./);
+            const r = await failure(secretSetProvider.delete!("voice-registry", registry));
+            assert.match(r.message, /^Secret set "voice-registry" was not deleted: agents "agent-b", "agent-c" still bind it/);
+            emulator.clearRequests();
+            // A set no agent binds is deleted, whatever binds the others.
+            await secretSetProvider.delete!("free-secrets", free);
+            assert.deepEqual(seen(), ["GET /agents 200", "DELETE /secrets/free-secrets 200"]);
+            assert.deepEqual(Object.keys(emulator.snapshot()).sort(), ["voice-registry", "voice-secrets"]);
+        });
+
         it("goes ahead when this run creates the set again under the same name (a replacement that deletes first)", async () => {
             await setup();
             const outs = await boundSet();
