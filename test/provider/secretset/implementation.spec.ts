@@ -198,6 +198,27 @@ describe("secretSetProvider against the emulator", () => {
             assert.match(await failure(create({ ...agent, adopt: true })), /adopt cannot change a set's kind/);
         });
 
+        it("stops an adoption when the set the list showed is gone, or referenced, by the time it is read", async () => {
+            for (const [what, fault] of [
+                // Read by name: the API's own 404; then the list no longer holds it either.
+                ["gone", { route: "GET /secrets/:name", status: 404, body: '{"error":"Set not found","code":"NOT_FOUND"}' }],
+                ["referenced", { route: "GET /secrets/:name", status: 200, body: '{"secrets":[],"region":"us-west","status":"ready","source":"referenced"}' }],
+            ] as const) {
+                await setup();
+                emulator.seed("voice-agent", { secrets: { OPENAI_API_KEY: "old" } });
+                emulator.injectFault(fault);
+                if (what === "gone") {
+                    emulator.injectFault({ route: "GET /secrets", delayMs: 0, times: 1 }); // the existence check sees it
+                    emulator.injectFault({ route: "GET /secrets", status: 200, body: '{"sets":[]}' });
+                }
+                assert.equal(await failure(create({ ...agent, adopt: true })), 'Secret set "voice-agent" changed while it was being adopted: run `pulumi up` again.');
+                assert.ok(seen().every((r) => r.startsWith("GET")), seen().join("\n"));
+                assert.deepEqual(secretsOf("voice-agent"), { OPENAI_API_KEY: "old" });
+                await emulator.close();
+            }
+            await setup();
+        });
+
         it("waits until a pending set is ready, polling with backoff", async () => {
             await setup({ readyAfterMs: 2000 });
             await create(agent);
@@ -275,6 +296,51 @@ describe("secretSetProvider against the emulator", () => {
         });
     });
 
+    describe("update (more)", () => {
+        it("sends nothing for an image-pull set whose inputs changed only in bookkeeping, and keeps its status and revision", async () => {
+            await setup();
+            const olds = await create(pull);
+            emulator.clearRequests();
+            const news = (await secretSetProvider.check!(olds, { ...pull, adopt: true })).inputs;
+            const result = await secretSetProvider.update!("dockerhub-pull", olds, news);
+            assert.deepEqual(result.outs, { ...olds, adopt: true });
+            assert.deepEqual(seen(), []);
+        });
+
+        it("records the keys still to remove after a failed key deletion with the written ones, sorted", async () => {
+            await setup();
+            const olds = await create({ name: "voice-agent", secrets: { A_KEY: V1, B_KEY: V2, C_KEY: V3 } });
+            emulator.injectFault({ route: "DELETE /secrets/:name/:key", status: 500, times: Infinity });
+            const news = { name: "voice-agent", secrets: { B_KEY: V2 } };
+            const e = await secretSetProvider.update!("voice-agent", olds, news).then(
+                () => assert.fail("expected the update to fail"),
+                (error: unknown) => error as Error & { properties?: Props },
+            );
+            failures.push(errorHaystack("a failed key deletion", e));
+            const { revision, ...rest } = e.properties ?? {};
+            assert.deepEqual(rest, { name: "voice-agent", region: "us-west", keys: ["A_KEY", "B_KEY", "C_KEY"], declaredKeys: ["B_KEY"], isImagePullSecret: false, status: "pending" });
+            assert.notEqual(revision, olds["revision"]);
+        });
+
+        it("reports a failure that is not the provider's own as unexpected, redacted, and not as a partly applied change", async () => {
+            await setup({ readyAfterMs: 1000 });
+            const olds = await create(agent);
+            const news = { name: "voice-agent", secrets: { OPENAI_API_KEY: V3, DAILY_API_KEY: V2 } };
+            for (const thrown of [new TypeError(`bug near ${V3}`), `a string near ${V3}`]) {
+                impl.setTestHooks({ sleep: () => Promise.reject(thrown), now: () => clock, random: () => 0.5 });
+                const e = await secretSetProvider.update!("voice-agent", olds, news).then(
+                    () => assert.fail("expected the update to fail"),
+                    (error: unknown) => error as Error & { properties?: Props },
+                );
+                failures.push(errorHaystack("an unexpected failure", e));
+                const text = thrown instanceof Error ? "bug near" : "a string near";
+                assert.equal(e.message, `Unexpected error in the Pipecat secrets provider: ${text} [secret]`);
+                assert.equal(e.name, "PipecatError");
+                assert.equal(e.properties, undefined);
+            }
+        });
+    });
+
     describe("read", () => {
         it("reports a deleted set as gone", async () => {
             await setup();
@@ -295,6 +361,17 @@ describe("secretSetProvider against the emulator", () => {
             assert.equal((await secretSetProvider.diff!("voice-agent", read.props ?? {}, news)).changes, true);
             await secretSetProvider.update!("voice-agent", read.props ?? {}, news);
             assert.deepEqual(secretsOf("voice-agent"), { OPENAI_API_KEY: V1, DAILY_API_KEY: V2 });
+        });
+
+        it("reports an image-pull set as gone when a regular set took its name, and reads its region and status from the list", async () => {
+            await setup();
+            const outs = await create(pull);
+            const list = JSON.stringify({ sets: [{ name: "dockerhub-pull", type: "imagePullSecret", region: "eu-central", status: "failed", source: "managed" }] });
+            emulator.injectFault({ route: "GET /secrets", status: 200, body: list });
+            assert.deepEqual(await secretSetProvider.read!("dockerhub-pull", outs), { id: "dockerhub-pull", props: { ...outs, region: "eu-central", status: "failed" } });
+            emulator.deleteDirect("dockerhub-pull");
+            emulator.seed("dockerhub-pull", { secrets: { OTHER: "x" } });
+            assert.deepEqual(await secretSetProvider.read!("dockerhub-pull", outs), { id: "", props: {} });
         });
 
         it("reads an image-pull set from the list", async () => {
