@@ -174,6 +174,11 @@ describe("the provider never loses a set", () => {
             await setup({ imagePullUpdates: "accept" });
             emulator.seed("dockerhub-pull", { type: "imagePullSecret", host: "https://ghcr.io/", secretValue: "b2xkOm9sZA==", region: "us-east" });
             await create({ ...pull, adopt: true });
+            // The existence check's list row says it is an image-pull set (which cannot be read by name); the adoption's
+            // own list its region; then one PUT, and the readiness checks (the list again).
+            const requests = seen();
+            assert.deepEqual(requests.slice(0, 3), ["GET /secrets 200", "GET /secrets 200", "PUT /secrets/dockerhub-pull 202"]);
+            assert.ok(requests.slice(3).length >= 2 && requests.slice(3).every((r) => r === "GET /secrets 200"), requests.join("\n"));
             assert.ok(!seen().some((r) => r.startsWith("DELETE")), seen().join("\n"));
             const set = emulator.snapshot()["dockerhub-pull"];
             assert.equal(set?.type === "imagePullSecret" && set.secretValue, pullValue);
