@@ -106,6 +106,15 @@ describe("secretSetProvider against the emulator", () => {
             assert.equal(r.failures?.length, 1);
             assert.equal(emulator.requests.length, 0);
         });
+        it("redacts the set's values from the reason a region could not be checked", async () => {
+            await setup();
+            emulator.injectFault({ route: "GET /regions", status: 500, body: JSON.stringify({ error: `echo ${V1}`, code: "X" }), times: Infinity });
+            const olds = (await secretSetProvider.check!({}, agent)).inputs;
+            const r = await secretSetProvider.check!(olds, { ...agent, region: "eu-central" });
+            const reason = r.failures?.[0]?.reason ?? "";
+            failures.push({ label: "region check reason", text: reason });
+            assert.match(reason, /^region: "eu-central" could not be checked, so the set was not replaced \(region check of secret set "voice-agent" failed: .*"echo \[secret\]"/);
+        });
     });
 
     describe("create", () => {
@@ -217,6 +226,78 @@ describe("secretSetProvider against the emulator", () => {
                 await emulator.close();
             }
             await setup();
+        });
+
+        it("names both kinds when refusing to adopt a set of the other kind", async () => {
+            await setup();
+            emulator.seed("voice-agent", { type: "imagePullSecret", host: "https://ghcr.io/", secretValue: "old" });
+            emulator.seed("dockerhub-pull", { secrets: { THEIRS: "x" } });
+            assert.equal(
+                await failure(create({ ...agent, adopt: true })),
+                'Secret set "voice-agent" exists as an image-pull set but is declared as a regular set; adopt cannot change a set\'s kind. Delete the set first, or choose another name.',
+            );
+            assert.equal(
+                await failure(create({ ...pull, adopt: true })),
+                'Secret set "dockerhub-pull" exists as a regular set but is declared as an image-pull set; adopt cannot change a set\'s kind. Delete the set first, or choose another name.',
+            );
+            assert.ok(seen().every((r) => r.startsWith("GET")), seen().join("\n"));
+        });
+
+        it("adopts an image-pull set in its own region, read from its own row of the list", async () => {
+            await setup();
+            emulator.seed("aaa-first", { secrets: { THEIRS: "x" }, region: "eu-central" });
+            emulator.seed("dockerhub-pull", { type: "imagePullSecret", host: "https://ghcr.io/", secretValue: "old", region: "us-east" });
+            const outs = await create({ ...pull, adopt: true });
+            const puts = emulator.requests.filter((r) => r.method === "PUT");
+            assert.deepEqual(puts.map((r) => (r.body as Props)["region"]), ["us-east", "us-east"]);
+            assert.equal(outs["region"], "us-east");
+        });
+
+        it("adopts a set whose list row names no region in the declared one", async () => {
+            await setup();
+            emulator.seed("dockerhub-pull", { type: "imagePullSecret", host: "https://ghcr.io/", secretValue: "old", region: "eu-central" });
+            const list = JSON.stringify({ sets: [{ name: "dockerhub-pull", type: "imagePullSecret", status: "ready", source: "managed" }] });
+            emulator.injectFault({ route: "GET /secrets", status: 200, body: list, times: 2 }); // the existence check and the adoption's
+            const outs = await create({ ...pull, region: "eu-central", adopt: true });
+            assert.deepEqual(emulator.requests.filter((r) => r.method === "PUT").map((r) => (r.body as Props)["region"]), ["eu-central", "eu-central"]);
+            assert.equal(outs["region"], "eu-central");
+        });
+
+        it("rolls back after a PUT that failed for good with a 5xx, saying what was left behind", async () => {
+            for (const [fault, cleanup] of [
+                [{ status: 503 }, "Nothing was left behind in Pipecat Cloud."],
+                // Applied, and only the answer lost: the set exists and is deleted again.
+                [{ status: 500, afterApply: true }, "The partly created set was deleted again."],
+            ] as const) {
+                await setup();
+                emulator.injectFault({ route: "PUT /secrets/:name", times: Infinity, ...fault });
+                const message = await failure(create(agent));
+                assert.match(message, /\(gave up after 6 attempts in [\d.]+ s\)/);
+                assert.ok(message.endsWith(` s) ${cleanup} Run \`pulumi up\` to retry.`), message);
+                assert.ok(seen().includes("DELETE /secrets/voice-agent " + ("afterApply" in fault ? "200" : "404")), seen().join("\n"));
+                assert.equal(emulator.snapshot()["voice-agent"], undefined);
+                await emulator.close();
+            }
+            await setup();
+        });
+
+        it("says what to do when the rollback of a failed create could not delete the set", async () => {
+            await setup();
+            emulator.injectFault({ route: "PUT /secrets/:name", status: 500, afterApply: true, times: Infinity });
+            emulator.injectFault({ route: "DELETE /secrets/:name", status: 500, times: Infinity });
+            const message = await failure(create(agent));
+            assert.ok(
+                message.endsWith(" The partly created set could not be deleted: delete it, or set `adopt: true`, before the next `pulumi up`. Run `pulumi up` to retry."),
+                message,
+            );
+            assert.ok(emulator.snapshot()["voice-agent"]);
+        });
+
+        it("reports a failure that is not the provider's own during a create as unexpected, and deletes nothing", async () => {
+            await setup({ readyAfterMs: 1000 });
+            impl.setTestHooks({ sleep: () => Promise.reject(new TypeError(`bug near ${V1}`)), now: () => clock, random: () => 0.5 });
+            assert.equal(await failure(create(agent)), "Unexpected error in the Pipecat secrets provider: bug near [secret]");
+            assert.ok(!seen().some((r) => r.startsWith("DELETE")), seen().join("\n"));
         });
 
         it("waits until a pending set is ready, polling with backoff", async () => {
@@ -372,6 +453,21 @@ describe("secretSetProvider against the emulator", () => {
             emulator.deleteDirect("dockerhub-pull");
             emulator.seed("dockerhub-pull", { secrets: { OTHER: "x" } });
             assert.deepEqual(await secretSetProvider.read!("dockerhub-pull", outs), { id: "", props: {} });
+        });
+
+        it("reads a regular set's region, keys and status, also by its id alone as an import does", async () => {
+            await setup();
+            const outs = await create(agent);
+            const answer = '{"secrets":[{"fieldName":"OPENAI_API_KEY"}],"region":"eu-central","status":"failed","source":"managed"}';
+            emulator.injectFault({ route: "GET /secrets/:name", status: 200, body: answer });
+            assert.deepEqual(await secretSetProvider.read!("voice-agent", outs), {
+                id: "voice-agent",
+                props: { ...outs, region: "eu-central", keys: ["OPENAI_API_KEY"], status: "failed" },
+            });
+            assert.deepEqual(await secretSetProvider.read!("voice-agent", {}), {
+                id: "voice-agent",
+                props: { name: "voice-agent", region: "us-west", keys: ["DAILY_API_KEY", "OPENAI_API_KEY"], isImagePullSecret: false, status: "ready" },
+            });
         });
 
         it("reads an image-pull set from the list", async () => {
