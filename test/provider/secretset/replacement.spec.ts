@@ -198,6 +198,17 @@ describe("SecretSet across a run", () => {
             assert.deepEqual(Object.keys(emulator.snapshot()).sort(), ["voice-registry", "voice-secrets"]);
         });
 
+        it("is refused after a check of the set that is not a replacement's (an update's, or a create's without a diff before it)", async () => {
+            await setup();
+            const outs = await boundSet();
+            freshProcess();
+            await checked({ name: "voice-secrets", secrets: { A: V2 } }, { name: "voice-secrets", secrets: { A: V1 } });
+            await checked({ name: "voice-secrets", secrets: { A: V2 } });
+            const e = await failure(secretSetProvider.delete!("voice-secrets", outs));
+            assert.match(e.message, /^Secret set "voice-secrets" was not deleted: agent "voice-agent" still binds it/);
+            assert.ok(emulator.snapshot()["voice-secrets"]);
+        });
+
         it("goes ahead when this run creates the set again under the same name (a replacement that deletes first)", async () => {
             await setup();
             const outs = await boundSet();

@@ -166,4 +166,35 @@ describe("waitUntilReady", () => {
         assert.deepEqual(sleeps, [250, 500]);
         assert.equal(outs["status"], "ready");
     });
+
+    it("waits for an image-pull set's own row of the list, not another set's", async () => {
+        await setup({ readyAfterMs: 1_000 });
+        await create(regular);
+        clock += 1_000; // the regular set is ready, listed first
+        sleeps = [];
+        await create(pull);
+        assert.deepEqual(sleeps, [250, 500, 1000]);
+        assert.equal(emulator.snapshot()["voice-registry"]?.status, "ready");
+    });
+
+    it("does not ask the list again when the list itself is not found (a wrong pipecat:apiUrl answers 404 everywhere)", async () => {
+        await setup({ readyAfterMs: 500 });
+        emulator.injectFault({ route: "GET /secrets/:name", status: 404, body: '{"error":"Not Found"}', times: Infinity });
+        emulator.injectFault({ route: "GET /secrets", delayMs: 0, times: 1 }); // the existence check
+        emulator.injectFault({ route: "GET /secrets", status: 404, body: '{"error":"Not Found"}', times: Infinity });
+        const message = await failure(create(regular));
+        assert.match(message, /^readiness check of secret set "voice-secrets" failed: Pipecat Cloud answered GET \/secrets with 404/);
+        assert.deepEqual(seen().slice(0, 4), ["GET /secrets 200", "PUT /secrets/voice-secrets 202", "GET /secrets/voice-secrets 404", "GET /secrets 404"]);
+        assert.equal(seen()[4]?.startsWith("DELETE"), true, seen().join("\n"));
+    });
+
+    it("after an adoption's readiness timeout, says that the values were written and how to wait longer", async () => {
+        await setup({ readyAfterMs: 600_000 }, { "pipecat:readyTimeoutSeconds": "30" });
+        emulator.seed("voice-secrets", { secrets: { A: "old" } });
+        assert.equal(
+            await failure(create({ ...regular, adopt: true })),
+            'Secret set "voice-secrets" was still pending after 28 s (pipecat:readyTimeoutSeconds is 30). The values were written and Pipecat Cloud is still provisioning them. ' +
+                "Raise the bound, for example `pulumi config set pipecat:readyTimeoutSeconds 900`, then run `pulumi up`: it writes the set again and waits up to the new bound.",
+        );
+    });
 });
