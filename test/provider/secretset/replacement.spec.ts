@@ -119,6 +119,15 @@ describe("SecretSet across a run", () => {
             });
         }
 
+        it("only the last check of a set counts: one that found a value change forgets an earlier valueless one", async () => {
+            await setup();
+            const { ins, outs } = await create({ name: "voice-secrets", secrets: { A: V1 }, adopt: true });
+            const news = await checked({ name: "voice-secrets", secrets: { A: V1 } }, ins);
+            // The same new inputs checked again, against old ones with another value (a program changed meanwhile).
+            await checked({ name: "voice-secrets", secrets: { A: V1 } }, { ...ins, secrets: { A: V2 } });
+            assert.equal((await secretSetProvider.diff!("voice-secrets", outs, news)).changes, undefined);
+        });
+
         it("a rotated value is still a change the engine compares", async () => {
             await setup();
             const { ins, outs } = await create({ name: "voice-secrets", secrets: { A: V1 }, adopt: true });
