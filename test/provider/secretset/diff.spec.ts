@@ -49,6 +49,10 @@ describe("diffSecretSet", () => {
         assert.deepEqual(diffSecretSet({ ...older, keys: ["A", "B", "X"] }, declared), { changes: true, replaces: [], deleteBeforeReplace: true });
     });
 
+    it("updates when refresh found as many keys as declared but not the same ones", () => {
+        assert.deepEqual(diffSecretSet({ ...regular, keys: ["A", "C"] }, declared), { changes: true, replaces: [], deleteBeforeReplace: true });
+    });
+
     it("writes a set again that a failed wait left pending: a regular one, or an image-pull one where it can be updated in place", () => {
         const written = { changes: true, replaces: [], deleteBeforeReplace: true };
         assert.deepEqual(diffSecretSet({ ...regular, status: "pending" }, declared), written);
@@ -121,6 +125,10 @@ describe("planUpdate", () => {
 
     it("removes keys found by refresh that the program never declared", () => {
         assert.deepEqual(planUpdate({ ...regular, keys: ["A", "B", "STRAY"] }, declared), { put: declared.secrets, remove: ["STRAY"] });
+    });
+
+    it("removes nothing when the old outputs name no keys", () => {
+        assert.deepEqual(planUpdate({ name: "agent" }, declared), { put: declared.secrets, remove: [] });
     });
 
     it("removes keys named after Object.prototype members like any other", () => {
