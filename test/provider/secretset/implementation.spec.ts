@@ -135,6 +135,14 @@ describe("secretSetProvider against the emulator", () => {
             assert.match(String(revision), /^[0-9a-f]{16}$/, "a new revision, telling this write apart from any other");
         });
 
+        it("keeps the autoname prefix of an autonamed set in its outputs", async () => {
+            await setup();
+            const checked = await secretSetProvider.check!({}, { autonamePrefix: "worker", secrets: { A: V1 } });
+            const outs = (await secretSetProvider.create(checked.inputs)).outs as Props;
+            assert.equal(outs["autonamePrefix"], "worker");
+            assert.match(String(outs["name"]), /^worker-[a-z0-9]{7}$/);
+        });
+
         it("creates an image-pull set from username and password, base64-encoded like Pipecat's CLI", async () => {
             await setup();
             const outs = await create(pull);
@@ -162,6 +170,15 @@ describe("secretSetProvider against the emulator", () => {
             const message = await failure(create(agent));
             assert.match(message, /Secret set "voice-agent" already exists/);
             assert.match(message, /adopt: true/);
+            assert.equal(
+                message,
+                'Secret set "voice-agent" already exists in Pipecat Cloud, so it was not created (it may belong to someone else). ' +
+                    "To manage it with this program, set `adopt: true` on the SecretSet: its keys are then made exactly the declared ones " +
+                    "and `pulumi destroy` deletes it. Otherwise choose another name. If an interrupted `pulumi up` created it, " +
+                    "take it over once with `PIPECAT_ADOPT=voice-agent pulumi up`. If this is a replacement of a set of this " +
+                    "stack (`pulumi up --replace`, a tainted resource, `replacementTrigger`), Pulumi creates the new set before " +
+                    "deleting the old one, which cannot work under one name: give the resource the option `deleteBeforeReplace: true`.",
+            );
             assert.deepEqual(seen(), ["GET /secrets 200"]);
             assert.deepEqual(secretsOf("voice-agent"), { THEIRS: "x" });
         });
@@ -385,6 +402,9 @@ describe("secretSetProvider against the emulator", () => {
             const news = (await secretSetProvider.check!(olds, { ...pull, adopt: true })).inputs;
             const result = await secretSetProvider.update!("dockerhub-pull", olds, news);
             assert.deepEqual(result.outs, { ...olds, adopt: true });
+            // A state written by a version without status and revision keeps having none.
+            const { status: _status, revision: _revision, ...older } = olds;
+            assert.deepEqual((await secretSetProvider.update!("dockerhub-pull", older, news)).outs, { ...older, adopt: true });
             assert.deepEqual(seen(), []);
         });
 

@@ -119,6 +119,14 @@ describe("SecretSet across a run", () => {
             });
         }
 
+        it("a new process remembers no valueless check of an earlier one", async () => {
+            await setup();
+            const { ins, outs } = await create({ name: "voice-secrets", secrets: { A: V1 }, adopt: true });
+            const news = await checked({ name: "voice-secrets", secrets: { A: V1 } }, ins);
+            freshProcess();
+            assert.equal((await secretSetProvider.diff!("voice-secrets", outs, news)).changes, undefined);
+        });
+
         it("only the last check of a set counts: one that found a value change forgets an earlier valueless one", async () => {
             await setup();
             const { ins, outs } = await create({ name: "voice-secrets", secrets: { A: V1 }, adopt: true });
@@ -180,6 +188,13 @@ describe("SecretSet across a run", () => {
             const e = await failure(secretSetProvider.delete!("voice-secrets", outs));
             assert.match(e.message, /Secret set "voice-secrets" was not deleted: agent "voice-agent" still binds it/);
             assert.match(e.message, /--target/);
+            assert.ok(
+                e.message.endsWith(
+                    "If this run used `--target`, run `pulumi up` again including the agents (or without `--target`), so that they are moved to the new set first; " +
+                        "otherwise bind the agents to another set, or delete them, then run the command again.",
+                ),
+                e.message,
+            );
             assert.deepEqual(seen(), ["GET /agents 200"]);
             assert.ok(emulator.snapshot()["voice-secrets"]);
         });

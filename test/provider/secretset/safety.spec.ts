@@ -210,9 +210,19 @@ describe("the provider never loses a set", () => {
                 emulator.clearRequests();
                 const message = await failure(create({ ...inputs, adopt: true, region: "us-west" }));
                 assert.match(message, new RegExp(`"${name}" exists in region "us-east" but is declared in region "us-west"`));
+                assert.ok(message.endsWith('adopt does not move a set, so nothing was changed. Declare `region: "us-east"` (or leave region out) to adopt it where it is, or delete it first.'), message);
                 assert.ok(seen().every((r) => r.startsWith("GET")), seen().join("\n"));
                 assert.deepEqual(emulator.snapshot()[name], before);
             }
+        });
+
+        it("adopts a set declared in the region it is in", async () => {
+            await setup();
+            emulator.seed("voice-agent", { secrets: { OPENAI_API_KEY: V2 }, region: "us-east" });
+            const outs = await create({ ...regular, adopt: true, region: "us-east" });
+            assert.equal(outs["region"], "us-east");
+            const set = emulator.snapshot()["voice-agent"];
+            assert.deepEqual(set?.type === "secret" && [set.region, set.secrets], ["us-east", { OPENAI_API_KEY: V1 }]);
         });
 
         it("says that an adopted image-pull set's credentials are gone when re-creating it failed", async () => {
@@ -272,11 +282,11 @@ describe("the provider never loses a set", () => {
             await setup();
             // Someone else's set of the same name appears between the existence check and our PUT,
             // which merges into it; then provisioning fails.
-            emulator.seed("voice-agent", { secrets: { THEIRS: V2 } });
+            emulator.seed("voice-agent", { secrets: { THEIRS: V2, ALSO_THEIRS: V2 } });
             emulator.injectFault({ route: "GET /secrets", status: 200, body: '{"sets":[]}' });
             emulator.failProvisioning({ setName: "voice-agent" });
             const message = await failure(secretSetProvider.create(await checked(regular)));
-            assert.match(message, /keys this program did not write \(THEIRS\), so it was left in place/);
+            assert.match(message, /keys this program did not write \(ALSO_THEIRS, THEIRS\), so it was left in place/);
             assert.ok(emulator.snapshot()["voice-agent"]);
         });
 
@@ -393,6 +403,7 @@ describe("the provider never loses a set", () => {
                 emulator.clearRequests();
                 const message = await failure(create(inputs));
                 assert.match(message, /"voice-agent" exists in Pipecat Cloud as a referenced set .* neither creates, adopts nor writes it/);
+                assert.ok(message.endsWith(" Choose another name, or leave the set out of the program and bind it to agents by its name."), message);
                 assert.deepEqual(seen(), ["GET /secrets 200"]);
             }
             assert.deepEqual(emulator.snapshot()["voice-agent"], { type: "secret", region: "us-west", status: "ready", secrets: {}, referenced: true });
