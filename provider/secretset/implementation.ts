@@ -269,11 +269,9 @@ export async function update(_id: string, olds: Props, news: Props): Promise<dyn
             // bookkeeping reaches here: nothing to send.
             return { outs: outputs(ins, before.region ?? ins.region ?? "", kept(before)) };
         }
+        // A regular set declares at least one key (check refuses an empty map), so there is always a PUT.
         const plan = planUpdate(before, ins);
-        if (Object.keys(plan.put).length === 0 && plan.remove.length === 0) {
-            return { outs: outputs(ins, before.region ?? ins.region ?? "", kept(before)) };
-        }
-        const put = Object.keys(plan.put).length > 0 ? await putSet(ins, "update", region) : before.region;
+        const put = await putSet(ins, "update", region);
         return { outs: await finished(ins, put, plan.remove, news) };
     });
 }

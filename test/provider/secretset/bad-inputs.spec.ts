@@ -100,6 +100,9 @@ const BAD: BadInput[] = [
     { id: "an http host", inputs: withPull({ host: "http://registry.example.com/", credentials: CREDENTIALS }), field: /^imagePullSecret\.host: /, rule: /https:\/\/ URL/, api: "accepts" },
     { id: "a host without a scheme", inputs: withPull({ host: "registry.example.com", credentials: CREDENTIALS }), field: /^imagePullSecret\.host: /, rule: /https:\/\/ URL/, api: "accepts" },
     { id: "an ftp host", inputs: withPull({ host: "ftp://registry.example.com/", credentials: CREDENTIALS }), field: /^imagePullSecret\.host: /, rule: /https:\/\/ URL/, api: "accepts" },
+    // host is shown in previews: a user or a token alone in it is a credential in clear too.
+    { id: "a host with a user in it (https://user@host/)", inputs: withPull({ host: "https://robot-user@ghcr.io/", credentials: CREDENTIALS }), field: /^imagePullSecret\.host: /, rule: /must not contain credentials/, api: "accepts" },
+    { id: "a host with a token but no user in it (https://:token@host/)", inputs: withPull({ host: `https://:${PASSWORD}@ghcr.io/`, credentials: CREDENTIALS }), field: /^imagePullSecret\.host: /, rule: /must not contain credentials/, api: "accepts" },
     { id: "a host that is a number", inputs: withPull({ host: 443, credentials: CREDENTIALS }), field: /^imagePullSecret\.host: /, rule: /must be a string/, api: "refuses" },
     { id: "image-pull with neither credentials nor username/password", inputs: withPull({ host: HOST }), field: /^imagePullSecret: /, rule: /needs credentials, or both username and password/, api: "refuses" },
     { id: "image-pull with both credentials and username/password", inputs: withPull({ host: HOST, credentials: CREDENTIALS, username: "robot-user", password: PASSWORD }), field: /^imagePullSecret: /, rule: /either credentials or username and password, not both/ },

@@ -42,6 +42,33 @@ describe("diffSecretSet", () => {
         assert.deepEqual(diffSecretSet({ ...regular, keys: ["A"] }, declared), { changes: true, replaces: [], deleteBeforeReplace: true });
     });
 
+    it("compares key names as sets, whatever their order, and falls back to the declared inputs for a state without declaredKeys", () => {
+        assert.deepEqual(diffSecretSet({ ...regular, keys: ["B", "A"] }, declared), leftToEngine());
+        const older = { name: "agent", region: "us-west", keys: ["A", "B"], isImagePullSecret: false };
+        assert.deepEqual(diffSecretSet(older, { name: "agent", secrets: { B: "2", A: "1" } }), leftToEngine());
+        assert.deepEqual(diffSecretSet({ ...older, keys: ["A", "B", "X"] }, declared), { changes: true, replaces: [], deleteBeforeReplace: true });
+    });
+
+    it("updates when refresh found as many keys as declared but not the same ones", () => {
+        assert.deepEqual(diffSecretSet({ ...regular, keys: ["A", "C"] }, declared), { changes: true, replaces: [], deleteBeforeReplace: true });
+    });
+
+    it("writes a set again that a failed wait left pending: a regular one, or an image-pull one where it can be updated in place", () => {
+        const written = { changes: true, replaces: [], deleteBeforeReplace: true };
+        assert.deepEqual(diffSecretSet({ ...regular, status: "pending" }, declared), written);
+        assert.deepEqual(diffSecretSet({ ...pull, status: "pending" }, pullInputs, "in-place"), written);
+        // With `replace`, only new credentials (the resource's replaceOnChanges) write an image-pull set again.
+        assert.deepEqual(diffSecretSet({ ...pull, status: "pending" }, pullInputs), leftToEngine());
+        assert.deepEqual(diffSecretSet({ ...pull, status: "ready" }, pullInputs, "in-place"), leftToEngine());
+    });
+
+    it("says nothing changed when check found only bookkeeping inputs changed, unless refresh found drift", () => {
+        assert.deepEqual(diffSecretSet(regular, declared, "replace", true), { changes: false, replaces: [], deleteBeforeReplace: true });
+        assert.deepEqual(diffSecretSet(pull, pullInputs, "in-place", true), { changes: false, replaces: [], deleteBeforeReplace: true });
+        assert.deepEqual(diffSecretSet({ ...regular, keys: ["A"] }, declared, "replace", true), { changes: true, replaces: [], deleteBeforeReplace: true });
+        assert.deepEqual(diffSecretSet(regular, { ...declared, region: "eu-central" }, "replace", true), leftToEngine(["region"]));
+    });
+
     it("writes a set again whose provisioning refresh found failed outside Pulumi", () => {
         assert.deepEqual(diffSecretSet({ ...regular, status: "failed" }, declared), { changes: true, replaces: [], deleteBeforeReplace: true });
         assert.deepEqual(diffSecretSet({ ...regular, status: "ready" }, declared), leftToEngine());
@@ -98,6 +125,10 @@ describe("planUpdate", () => {
 
     it("removes keys found by refresh that the program never declared", () => {
         assert.deepEqual(planUpdate({ ...regular, keys: ["A", "B", "STRAY"] }, declared), { put: declared.secrets, remove: ["STRAY"] });
+    });
+
+    it("removes nothing when the old outputs name no keys", () => {
+        assert.deepEqual(planUpdate({ name: "agent" }, declared), { put: declared.secrets, remove: [] });
     });
 
     it("removes keys named after Object.prototype members like any other", () => {

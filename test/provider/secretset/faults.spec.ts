@@ -422,6 +422,35 @@ describe("faults through the provider methods", () => {
             assertNoLeaks([{ label: "message and stack", text: `${String(e)}: ${String(e.stack)}` }], SECRETS);
         });
 
+        it("keeps image-pull credentials the server echoes out of the error: the username, the password and the value sent", async () => {
+            await setup();
+            // Each on its own: a redaction of the value sent alone (base64 of user:password) would not hide the others.
+            const echo = `rejected user ${USER} password ${PASSWORD} value ${pullValue(PASSWORD)}`;
+            emulator.injectFault({ route: "PUT /secrets/:name", status: 500, body: JSON.stringify({ error: echo, code: "X" }), times: Infinity });
+            const error = await create(pull).then(
+                () => assert.fail("expected the create to fail"),
+                (e: unknown) => e as Error & { apiMessage?: string },
+            );
+            errors.push(errorHaystack("image-pull create with an echo", error));
+            assert.equal(error.apiMessage, "rejected user [secret] password [secret] value [secret]");
+            assert.match(error.message, /^create of secret set "registry-pull" failed: .*"rejected user \[secret\] password \[secret\] value \[secret\]"/);
+            assert.ok(!error.message.includes(USER), "the username (a secret input) is shown");
+        });
+
+        it("keeps image-pull credentials given as one value out of the error when the server echoes them", async () => {
+            await setup();
+            const credentials = pullValue(ROTATED);
+            const echo = `rejected credentials ${credentials}`;
+            emulator.injectFault({ route: "PUT /secrets/:name", status: 500, body: JSON.stringify({ error: echo, code: "X" }), times: Infinity });
+            const error = await create({ name: PULL, imagePullSecret: { host: HOST, credentials } }).then(
+                () => assert.fail("expected the create to fail"),
+                (e: unknown) => e as Error & { apiMessage?: string },
+            );
+            errors.push(errorHaystack("image-pull create (credentials) with an echo", error));
+            assert.equal(error.apiMessage, "rejected credentials [secret]");
+            assert.match(error.message, /"rejected credentials \[secret\]"/);
+        });
+
         it("keeps a value the server echoes out of the error's own properties too", async () => {
             await setup();
             const echo = `rejected value ${V.OPENAI}`;

@@ -106,6 +106,15 @@ describe("secretSetProvider against the emulator", () => {
             assert.equal(r.failures?.length, 1);
             assert.equal(emulator.requests.length, 0);
         });
+        it("redacts the set's values from the reason a region could not be checked", async () => {
+            await setup();
+            emulator.injectFault({ route: "GET /regions", status: 500, body: JSON.stringify({ error: `echo ${V1}`, code: "X" }), times: Infinity });
+            const olds = (await secretSetProvider.check!({}, agent)).inputs;
+            const r = await secretSetProvider.check!(olds, { ...agent, region: "eu-central" });
+            const reason = r.failures?.[0]?.reason ?? "";
+            failures.push({ label: "region check reason", text: reason });
+            assert.match(reason, /^region: "eu-central" could not be checked, so the set was not replaced \(region check of secret set "voice-agent" failed: .*"echo \[secret\]"/);
+        });
     });
 
     describe("create", () => {
@@ -124,6 +133,14 @@ describe("secretSetProvider against the emulator", () => {
             const { revision, ...rest } = outs;
             assert.deepEqual(rest, { name: "voice-agent", region: "us-west", keys, declaredKeys: keys, isImagePullSecret: false, status: "ready" });
             assert.match(String(revision), /^[0-9a-f]{16}$/, "a new revision, telling this write apart from any other");
+        });
+
+        it("keeps the autoname prefix of an autonamed set in its outputs", async () => {
+            await setup();
+            const checked = await secretSetProvider.check!({}, { autonamePrefix: "worker", secrets: { A: V1 } });
+            const outs = (await secretSetProvider.create(checked.inputs)).outs as Props;
+            assert.equal(outs["autonamePrefix"], "worker");
+            assert.match(String(outs["name"]), /^worker-[a-z0-9]{7}$/);
         });
 
         it("creates an image-pull set from username and password, base64-encoded like Pipecat's CLI", async () => {
@@ -153,6 +170,15 @@ describe("secretSetProvider against the emulator", () => {
             const message = await failure(create(agent));
             assert.match(message, /Secret set "voice-agent" already exists/);
             assert.match(message, /adopt: true/);
+            assert.equal(
+                message,
+                'Secret set "voice-agent" already exists in Pipecat Cloud, so it was not created (it may belong to someone else). ' +
+                    "To manage it with this program, set `adopt: true` on the SecretSet: its keys are then made exactly the declared ones " +
+                    "and `pulumi destroy` deletes it. Otherwise choose another name. If an interrupted `pulumi up` created it, " +
+                    "take it over once with `PIPECAT_ADOPT=voice-agent pulumi up`. If this is a replacement of a set of this " +
+                    "stack (`pulumi up --replace`, a tainted resource, `replacementTrigger`), Pulumi creates the new set before " +
+                    "deleting the old one, which cannot work under one name: give the resource the option `deleteBeforeReplace: true`.",
+            );
             assert.deepEqual(seen(), ["GET /secrets 200"]);
             assert.deepEqual(secretsOf("voice-agent"), { THEIRS: "x" });
         });
@@ -196,6 +222,99 @@ describe("secretSetProvider against the emulator", () => {
             await setup();
             emulator.seed("voice-agent", { type: "imagePullSecret", host: "https://ghcr.io/", secretValue: "old" });
             assert.match(await failure(create({ ...agent, adopt: true })), /adopt cannot change a set's kind/);
+        });
+
+        it("stops an adoption when the set the list showed is gone, or referenced, by the time it is read", async () => {
+            for (const [what, fault] of [
+                // Read by name: the API's own 404; then the list no longer holds it either.
+                ["gone", { route: "GET /secrets/:name", status: 404, body: '{"error":"Set not found","code":"NOT_FOUND"}' }],
+                ["referenced", { route: "GET /secrets/:name", status: 200, body: '{"secrets":[],"region":"us-west","status":"ready","source":"referenced"}' }],
+            ] as const) {
+                await setup();
+                emulator.seed("voice-agent", { secrets: { OPENAI_API_KEY: "old" } });
+                emulator.injectFault(fault);
+                if (what === "gone") {
+                    emulator.injectFault({ route: "GET /secrets", delayMs: 0, times: 1 }); // the existence check sees it
+                    emulator.injectFault({ route: "GET /secrets", status: 200, body: '{"sets":[]}' });
+                }
+                assert.equal(await failure(create({ ...agent, adopt: true })), 'Secret set "voice-agent" changed while it was being adopted: run `pulumi up` again.');
+                assert.ok(seen().every((r) => r.startsWith("GET")), seen().join("\n"));
+                assert.deepEqual(secretsOf("voice-agent"), { OPENAI_API_KEY: "old" });
+                await emulator.close();
+            }
+            await setup();
+        });
+
+        it("names both kinds when refusing to adopt a set of the other kind", async () => {
+            await setup();
+            emulator.seed("voice-agent", { type: "imagePullSecret", host: "https://ghcr.io/", secretValue: "old" });
+            emulator.seed("dockerhub-pull", { secrets: { THEIRS: "x" } });
+            assert.equal(
+                await failure(create({ ...agent, adopt: true })),
+                'Secret set "voice-agent" exists as an image-pull set but is declared as a regular set; adopt cannot change a set\'s kind. Delete the set first, or choose another name.',
+            );
+            assert.equal(
+                await failure(create({ ...pull, adopt: true })),
+                'Secret set "dockerhub-pull" exists as a regular set but is declared as an image-pull set; adopt cannot change a set\'s kind. Delete the set first, or choose another name.',
+            );
+            assert.ok(seen().every((r) => r.startsWith("GET")), seen().join("\n"));
+        });
+
+        it("adopts an image-pull set in its own region, read from its own row of the list", async () => {
+            await setup();
+            emulator.seed("aaa-first", { secrets: { THEIRS: "x" }, region: "eu-central" });
+            emulator.seed("dockerhub-pull", { type: "imagePullSecret", host: "https://ghcr.io/", secretValue: "old", region: "us-east" });
+            const outs = await create({ ...pull, adopt: true });
+            const puts = emulator.requests.filter((r) => r.method === "PUT");
+            assert.deepEqual(puts.map((r) => (r.body as Props)["region"]), ["us-east", "us-east"]);
+            assert.equal(outs["region"], "us-east");
+        });
+
+        it("adopts a set whose list row names no region in the declared one", async () => {
+            await setup();
+            emulator.seed("dockerhub-pull", { type: "imagePullSecret", host: "https://ghcr.io/", secretValue: "old", region: "eu-central" });
+            const list = JSON.stringify({ sets: [{ name: "dockerhub-pull", type: "imagePullSecret", status: "ready", source: "managed" }] });
+            emulator.injectFault({ route: "GET /secrets", status: 200, body: list, times: 2 }); // the existence check and the adoption's
+            const outs = await create({ ...pull, region: "eu-central", adopt: true });
+            assert.deepEqual(emulator.requests.filter((r) => r.method === "PUT").map((r) => (r.body as Props)["region"]), ["eu-central", "eu-central"]);
+            assert.equal(outs["region"], "eu-central");
+        });
+
+        it("rolls back after a PUT that failed for good with a 5xx, saying what was left behind", async () => {
+            for (const [fault, cleanup] of [
+                [{ status: 503 }, "Nothing was left behind in Pipecat Cloud."],
+                // Applied, and only the answer lost: the set exists and is deleted again.
+                [{ status: 500, afterApply: true }, "The partly created set was deleted again."],
+            ] as const) {
+                await setup();
+                emulator.injectFault({ route: "PUT /secrets/:name", times: Infinity, ...fault });
+                const message = await failure(create(agent));
+                assert.match(message, /\(gave up after 6 attempts in [\d.]+ s\)/);
+                assert.ok(message.endsWith(` s) ${cleanup} Run \`pulumi up\` to retry.`), message);
+                assert.ok(seen().includes("DELETE /secrets/voice-agent " + ("afterApply" in fault ? "200" : "404")), seen().join("\n"));
+                assert.equal(emulator.snapshot()["voice-agent"], undefined);
+                await emulator.close();
+            }
+            await setup();
+        });
+
+        it("says what to do when the rollback of a failed create could not delete the set", async () => {
+            await setup();
+            emulator.injectFault({ route: "PUT /secrets/:name", status: 500, afterApply: true, times: Infinity });
+            emulator.injectFault({ route: "DELETE /secrets/:name", status: 500, times: Infinity });
+            const message = await failure(create(agent));
+            assert.ok(
+                message.endsWith(" The partly created set could not be deleted: delete it, or set `adopt: true`, before the next `pulumi up`. Run `pulumi up` to retry."),
+                message,
+            );
+            assert.ok(emulator.snapshot()["voice-agent"]);
+        });
+
+        it("reports a failure that is not the provider's own during a create as unexpected, and deletes nothing", async () => {
+            await setup({ readyAfterMs: 1000 });
+            impl.setTestHooks({ sleep: () => Promise.reject(new TypeError(`bug near ${V1}`)), now: () => clock, random: () => 0.5 });
+            assert.equal(await failure(create(agent)), "Unexpected error in the Pipecat secrets provider: bug near [secret]");
+            assert.ok(!seen().some((r) => r.startsWith("DELETE")), seen().join("\n"));
         });
 
         it("waits until a pending set is ready, polling with backoff", async () => {
@@ -275,6 +394,54 @@ describe("secretSetProvider against the emulator", () => {
         });
     });
 
+    describe("update (more)", () => {
+        it("sends nothing for an image-pull set whose inputs changed only in bookkeeping, and keeps its status and revision", async () => {
+            await setup();
+            const olds = await create(pull);
+            emulator.clearRequests();
+            const news = (await secretSetProvider.check!(olds, { ...pull, adopt: true })).inputs;
+            const result = await secretSetProvider.update!("dockerhub-pull", olds, news);
+            assert.deepEqual(result.outs, { ...olds, adopt: true });
+            // A state written by a version without status and revision keeps having none.
+            const { status: _status, revision: _revision, ...older } = olds;
+            assert.deepEqual((await secretSetProvider.update!("dockerhub-pull", older, news)).outs, { ...older, adopt: true });
+            assert.deepEqual(seen(), []);
+        });
+
+        it("records the keys still to remove after a failed key deletion with the written ones, sorted", async () => {
+            await setup();
+            const olds = await create({ name: "voice-agent", secrets: { A_KEY: V1, B_KEY: V2, C_KEY: V3 } });
+            emulator.injectFault({ route: "DELETE /secrets/:name/:key", status: 500, times: Infinity });
+            const news = { name: "voice-agent", secrets: { B_KEY: V2 } };
+            const e = await secretSetProvider.update!("voice-agent", olds, news).then(
+                () => assert.fail("expected the update to fail"),
+                (error: unknown) => error as Error & { properties?: Props },
+            );
+            failures.push(errorHaystack("a failed key deletion", e));
+            const { revision, ...rest } = e.properties ?? {};
+            assert.deepEqual(rest, { name: "voice-agent", region: "us-west", keys: ["A_KEY", "B_KEY", "C_KEY"], declaredKeys: ["B_KEY"], isImagePullSecret: false, status: "pending" });
+            assert.notEqual(revision, olds["revision"]);
+        });
+
+        it("reports a failure that is not the provider's own as unexpected, redacted, and not as a partly applied change", async () => {
+            await setup({ readyAfterMs: 1000 });
+            const olds = await create(agent);
+            const news = { name: "voice-agent", secrets: { OPENAI_API_KEY: V3, DAILY_API_KEY: V2 } };
+            for (const thrown of [new TypeError(`bug near ${V3}`), `a string near ${V3}`]) {
+                impl.setTestHooks({ sleep: () => Promise.reject(thrown), now: () => clock, random: () => 0.5 });
+                const e = await secretSetProvider.update!("voice-agent", olds, news).then(
+                    () => assert.fail("expected the update to fail"),
+                    (error: unknown) => error as Error & { properties?: Props },
+                );
+                failures.push(errorHaystack("an unexpected failure", e));
+                const text = thrown instanceof Error ? "bug near" : "a string near";
+                assert.equal(e.message, `Unexpected error in the Pipecat secrets provider: ${text} [secret]`);
+                assert.equal(e.name, "PipecatError");
+                assert.equal(e.properties, undefined);
+            }
+        });
+    });
+
     describe("read", () => {
         it("reports a deleted set as gone", async () => {
             await setup();
@@ -295,6 +462,32 @@ describe("secretSetProvider against the emulator", () => {
             assert.equal((await secretSetProvider.diff!("voice-agent", read.props ?? {}, news)).changes, true);
             await secretSetProvider.update!("voice-agent", read.props ?? {}, news);
             assert.deepEqual(secretsOf("voice-agent"), { OPENAI_API_KEY: V1, DAILY_API_KEY: V2 });
+        });
+
+        it("reports an image-pull set as gone when a regular set took its name, and reads its region and status from the list", async () => {
+            await setup();
+            const outs = await create(pull);
+            const list = JSON.stringify({ sets: [{ name: "dockerhub-pull", type: "imagePullSecret", region: "eu-central", status: "failed", source: "managed" }] });
+            emulator.injectFault({ route: "GET /secrets", status: 200, body: list });
+            assert.deepEqual(await secretSetProvider.read!("dockerhub-pull", outs), { id: "dockerhub-pull", props: { ...outs, region: "eu-central", status: "failed" } });
+            emulator.deleteDirect("dockerhub-pull");
+            emulator.seed("dockerhub-pull", { secrets: { OTHER: "x" } });
+            assert.deepEqual(await secretSetProvider.read!("dockerhub-pull", outs), { id: "", props: {} });
+        });
+
+        it("reads a regular set's region, keys and status, also by its id alone as an import does", async () => {
+            await setup();
+            const outs = await create(agent);
+            const answer = '{"secrets":[{"fieldName":"OPENAI_API_KEY"}],"region":"eu-central","status":"failed","source":"managed"}';
+            emulator.injectFault({ route: "GET /secrets/:name", status: 200, body: answer });
+            assert.deepEqual(await secretSetProvider.read!("voice-agent", outs), {
+                id: "voice-agent",
+                props: { ...outs, region: "eu-central", keys: ["OPENAI_API_KEY"], status: "failed" },
+            });
+            assert.deepEqual(await secretSetProvider.read!("voice-agent", {}), {
+                id: "voice-agent",
+                props: { name: "voice-agent", region: "us-west", keys: ["DAILY_API_KEY", "OPENAI_API_KEY"], isImagePullSecret: false, status: "ready" },
+            });
         });
 
         it("reads an image-pull set from the list", async () => {

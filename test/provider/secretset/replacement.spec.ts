@@ -119,6 +119,23 @@ describe("SecretSet across a run", () => {
             });
         }
 
+        it("a new process remembers no valueless check of an earlier one", async () => {
+            await setup();
+            const { ins, outs } = await create({ name: "voice-secrets", secrets: { A: V1 }, adopt: true });
+            const news = await checked({ name: "voice-secrets", secrets: { A: V1 } }, ins);
+            freshProcess();
+            assert.equal((await secretSetProvider.diff!("voice-secrets", outs, news)).changes, undefined);
+        });
+
+        it("only the last check of a set counts: one that found a value change forgets an earlier valueless one", async () => {
+            await setup();
+            const { ins, outs } = await create({ name: "voice-secrets", secrets: { A: V1 }, adopt: true });
+            const news = await checked({ name: "voice-secrets", secrets: { A: V1 } }, ins);
+            // The same new inputs checked again, against old ones with another value (a program changed meanwhile).
+            await checked({ name: "voice-secrets", secrets: { A: V1 } }, { ...ins, secrets: { A: V2 } });
+            assert.equal((await secretSetProvider.diff!("voice-secrets", outs, news)).changes, undefined);
+        });
+
         it("a rotated value is still a change the engine compares", async () => {
             await setup();
             const { ins, outs } = await create({ name: "voice-secrets", secrets: { A: V1 }, adopt: true });
@@ -171,7 +188,48 @@ describe("SecretSet across a run", () => {
             const e = await failure(secretSetProvider.delete!("voice-secrets", outs));
             assert.match(e.message, /Secret set "voice-secrets" was not deleted: agent "voice-agent" still binds it/);
             assert.match(e.message, /--target/);
+            assert.ok(
+                e.message.endsWith(
+                    "If this run used `--target`, run `pulumi up` again including the agents (or without `--target`), so that they are moved to the new set first; " +
+                        "otherwise bind the agents to another set, or delete them, then run the command again.",
+                ),
+                e.message,
+            );
             assert.deepEqual(seen(), ["GET /agents 200"]);
+            assert.ok(emulator.snapshot()["voice-secrets"]);
+        });
+
+        it("names every agent that binds it, as its secret set or its image-pull set, and no agent that binds another", async () => {
+            await setup();
+            const { outs } = await create({ name: "voice-secrets", secrets: { A: V1 } });
+            const { outs: registry } = await create(pull(TOKEN));
+            const { outs: free } = await create({ name: "free-secrets", secrets: { A: V2 } });
+            const agents = [
+                { name: "agent-a", secretSet: "voice-secrets" },
+                { name: "agent-b", secretSet: "voice-secrets", imagePullSecretSet: "voice-registry" },
+                { name: "agent-c", imagePullSecretSet: "voice-registry" },
+            ];
+            for (const a of agents) await agentProvider.create((await agentProvider.check!({}, { image: "registry.example/a:1", ...a })).inputs);
+            freshProcess();
+            const e = await failure(secretSetProvider.delete!("voice-secrets", outs));
+            assert.match(e.message, /^Secret set "voice-secrets" was not deleted: agents "agent-a", "agent-b" still bind it, and deleting it would break their next deployment\./);
+            const r = await failure(secretSetProvider.delete!("voice-registry", registry));
+            assert.match(r.message, /^Secret set "voice-registry" was not deleted: agents "agent-b", "agent-c" still bind it/);
+            emulator.clearRequests();
+            // A set no agent binds is deleted, whatever binds the others.
+            await secretSetProvider.delete!("free-secrets", free);
+            assert.deepEqual(seen(), ["GET /agents 200", "DELETE /secrets/free-secrets 200"]);
+            assert.deepEqual(Object.keys(emulator.snapshot()).sort(), ["voice-registry", "voice-secrets"]);
+        });
+
+        it("is refused after a check of the set that is not a replacement's (an update's, or a create's without a diff before it)", async () => {
+            await setup();
+            const outs = await boundSet();
+            freshProcess();
+            await checked({ name: "voice-secrets", secrets: { A: V2 } }, { name: "voice-secrets", secrets: { A: V1 } });
+            await checked({ name: "voice-secrets", secrets: { A: V2 } });
+            const e = await failure(secretSetProvider.delete!("voice-secrets", outs));
+            assert.match(e.message, /^Secret set "voice-secrets" was not deleted: agent "voice-agent" still binds it/);
             assert.ok(emulator.snapshot()["voice-secrets"]);
         });
 

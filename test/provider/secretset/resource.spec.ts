@@ -142,6 +142,38 @@ describe("SecretSet under mocks", () => {
         const props = await registered(new SecretSet("worker", { secrets: { A: VALUE } }));
         assert.equal(props["autonamePrefix"], "worker");
         assert.equal("name" in props, false);
+        // Only a preview leaves the name to be chosen unknown (these mocks run an update).
+        assert.equal("autonameAtCreate" in props, false);
+        const named = await registered(new SecretSet("named", { name: "named-set", secrets: { A: VALUE } }));
+        assert.deepEqual(["autonamePrefix" in named, "autonameAtCreate" in named], [false, false]);
+    });
+
+    it("registers adopt when given, and the outputs the provider fills in", async () => {
+        const set = new SecretSet("adopted", { name: "adopted-set", region: "eu-central", secrets: { A: VALUE }, adopt: true });
+        const props = await registered(set);
+        assert.equal(props["adopt"], true);
+        assert.equal(props["region"], "eu-central");
+        for (const output of [set.name, set.region, set.keys, set.isImagePullSecret, set.host, set.revision]) assert.ok(pulumi.Output.isInstance(output));
+        assert.equal(set.declaredRegion, "eu-central");
+        assert.equal(new SecretSet("no-region", { name: "no-region", secrets: { A: VALUE } }).declaredRegion, undefined);
+    });
+
+    it("hands the declared values back as secret outputs, and the kind not declared as a plain undefined", async () => {
+        const value = <T>(o: pulumi.Output<T>) => new Promise<T>((resolve) => o.apply(resolve));
+        const regular = new SecretSet("handed-back", { name: "handed-back", secrets: { A_KEY: VALUE } });
+        assert.deepEqual(await value(regular.secrets), { A_KEY: VALUE });
+        assert.equal(await pulumi.isSecret(regular.secrets), true);
+        assert.equal(await value(regular.imagePullSecret), undefined);
+        assert.equal(await pulumi.isSecret(regular.imagePullSecret), false);
+        const pull = new SecretSet("handed-back-pull", { name: "handed-back-pull", imagePullSecret: { host: HOST, credentials: CREDENTIALS } });
+        assert.deepEqual(await value(pull.imagePullSecret), { host: HOST, credentials: CREDENTIALS });
+        assert.equal(await pulumi.isSecret(pull.imagePullSecret), true);
+        assert.equal(await value(pull.secrets), undefined);
+    });
+
+    it("opens an imagePullSecret given as a Promise: credentials secret, the host plain", async () => {
+        const set = new SecretSet("registry-promise", { name: "pull-promise", imagePullSecret: Promise.resolve({ host: HOST, username: "robot-user", password: PASSWORD }) });
+        assert.deepEqual((await registered(set))["imagePullSecret"], { host: HOST, username: secret("robot-user"), password: secret(PASSWORD) });
     });
 
     it("serializes a provider that is small, plain and holds no value, no key and no implementation", async () => {

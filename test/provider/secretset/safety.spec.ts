@@ -174,6 +174,11 @@ describe("the provider never loses a set", () => {
             await setup({ imagePullUpdates: "accept" });
             emulator.seed("dockerhub-pull", { type: "imagePullSecret", host: "https://ghcr.io/", secretValue: "b2xkOm9sZA==", region: "us-east" });
             await create({ ...pull, adopt: true });
+            // The existence check's list row says it is an image-pull set (which cannot be read by name); the adoption's
+            // own list its region; then one PUT, and the readiness checks (the list again).
+            const requests = seen();
+            assert.deepEqual(requests.slice(0, 3), ["GET /secrets 200", "GET /secrets 200", "PUT /secrets/dockerhub-pull 202"]);
+            assert.ok(requests.slice(3).length >= 2 && requests.slice(3).every((r) => r === "GET /secrets 200"), requests.join("\n"));
             assert.ok(!seen().some((r) => r.startsWith("DELETE")), seen().join("\n"));
             const set = emulator.snapshot()["dockerhub-pull"];
             assert.equal(set?.type === "imagePullSecret" && set.secretValue, pullValue);
@@ -205,9 +210,19 @@ describe("the provider never loses a set", () => {
                 emulator.clearRequests();
                 const message = await failure(create({ ...inputs, adopt: true, region: "us-west" }));
                 assert.match(message, new RegExp(`"${name}" exists in region "us-east" but is declared in region "us-west"`));
+                assert.ok(message.endsWith('adopt does not move a set, so nothing was changed. Declare `region: "us-east"` (or leave region out) to adopt it where it is, or delete it first.'), message);
                 assert.ok(seen().every((r) => r.startsWith("GET")), seen().join("\n"));
                 assert.deepEqual(emulator.snapshot()[name], before);
             }
+        });
+
+        it("adopts a set declared in the region it is in", async () => {
+            await setup();
+            emulator.seed("voice-agent", { secrets: { OPENAI_API_KEY: V2 }, region: "us-east" });
+            const outs = await create({ ...regular, adopt: true, region: "us-east" });
+            assert.equal(outs["region"], "us-east");
+            const set = emulator.snapshot()["voice-agent"];
+            assert.deepEqual(set?.type === "secret" && [set.region, set.secrets], ["us-east", { OPENAI_API_KEY: V1 }]);
         });
 
         it("says that an adopted image-pull set's credentials are gone when re-creating it failed", async () => {
@@ -218,6 +233,27 @@ describe("the provider never loses a set", () => {
             emulator.injectFault({ route: "PUT /secrets/:name", status: 503, times: Infinity });
             const message = await failure(create({ ...pull, adopt: true }));
             assert.match(message, /was deleted to be created again with the declared credentials, and that failed: its previous credentials are gone/);
+        });
+
+        it("deletes nothing when adopting an image-pull set fails for another reason than the refusal to update", async () => {
+            for (const fault of [
+                { status: 400, body: '{"error":"Invalid request format","code":"GENERIC_BAD_REQUEST"}', times: 1, shows: /400 GENERIC_BAD_REQUEST: "Invalid request format"/ },
+                { status: 503, times: Infinity, shows: /503.*gave up after 6 attempts/ },
+            ]) {
+                await setup();
+                emulator.seed("dockerhub-pull", { type: "imagePullSecret", host: "https://ghcr.io/", secretValue: "b2xkOm9sZA==" });
+                const before = emulator.snapshot()["dockerhub-pull"];
+                const { shows, ...spec } = fault;
+                emulator.injectFault({ route: "PUT /secrets/:name", ...spec });
+                const message = await failure(create({ ...pull, adopt: true }));
+                assert.match(message, /^adoption of secret set "dockerhub-pull" failed: /);
+                assert.match(message, shows);
+                assert.doesNotMatch(message, /previous credentials are gone/);
+                assert.ok(!seen().some((r) => r.startsWith("DELETE")), seen().join("\n"));
+                assert.deepEqual(emulator.snapshot()["dockerhub-pull"], before, "the set keeps its credentials");
+                await emulator.close();
+            }
+            await setup();
         });
 
         it("waits until an adopted regular set is ready after deleting its extra keys", async () => {
@@ -246,11 +282,11 @@ describe("the provider never loses a set", () => {
             await setup();
             // Someone else's set of the same name appears between the existence check and our PUT,
             // which merges into it; then provisioning fails.
-            emulator.seed("voice-agent", { secrets: { THEIRS: V2 } });
+            emulator.seed("voice-agent", { secrets: { THEIRS: V2, ALSO_THEIRS: V2 } });
             emulator.injectFault({ route: "GET /secrets", status: 200, body: '{"sets":[]}' });
             emulator.failProvisioning({ setName: "voice-agent" });
             const message = await failure(secretSetProvider.create(await checked(regular)));
-            assert.match(message, /keys this program did not write \(THEIRS\), so it was left in place/);
+            assert.match(message, /keys this program did not write \(ALSO_THEIRS, THEIRS\), so it was left in place/);
             assert.ok(emulator.snapshot()["voice-agent"]);
         });
 
@@ -367,6 +403,7 @@ describe("the provider never loses a set", () => {
                 emulator.clearRequests();
                 const message = await failure(create(inputs));
                 assert.match(message, /"voice-agent" exists in Pipecat Cloud as a referenced set .* neither creates, adopts nor writes it/);
+                assert.ok(message.endsWith(" Choose another name, or leave the set out of the program and bind it to agents by its name."), message);
                 assert.deepEqual(seen(), ["GET /secrets 200"]);
             }
             assert.deepEqual(emulator.snapshot()["voice-agent"], { type: "secret", region: "us-west", status: "ready", secrets: {}, referenced: true });

@@ -34,6 +34,16 @@ describe("checkInputs", () => {
         assert.equal(second.inputs.name, "agent-secrets-aaaaaaa");
     });
 
+    it("autonames from \"secrets\" when no resource name is passed, and records that prefix", () => {
+        const r = checkInputs({}, { secrets: { A: VALUE } }, () => 0);
+        assert.deepEqual(r, { ok: true, inputs: { name: "secrets-aaaaaaa", autonamePrefix: "secrets", secrets: { A: VALUE } } });
+    });
+
+    it("quotes at most the first 80 characters of a key that is too long", () => {
+        const key = `${"K".repeat(80)}TAIL`;
+        assert.deepEqual(reasons({ name: "abc", secrets: { [key]: VALUE } }), [`secrets.${key}: secret key "${"K".repeat(80)}" is longer than 64 characters`]);
+    });
+
     it("makes a valid set name out of any resource name", () => {
         assert.equal(autonamePrefixFrom("__"), "secrets");
         assert.equal(autonamePrefixFrom("x".repeat(100)).length, LIMITS.nameMax - 8);
