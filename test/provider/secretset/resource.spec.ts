@@ -247,7 +247,8 @@ describe("SecretSet under mocks", () => {
         });
 
         it("is, as exported, the same 7 methods delegating by name to the installed implementation", () => {
-            // The shim's require resolves the package name from dist/provider: stand in for that module there.
+            // The shim requires the implementation by the package's own name, which in the mocha process resolves to the
+            // sources (test/support/source-packages.ts): stand in for that module in the require cache.
             const id = require.resolve(IMPLEMENTATION, { paths: [path.dirname(require.resolve("../../../provider"))] });
             require(id);
             const cached = require.cache[id];
