@@ -183,7 +183,13 @@ export async function read(id: string, props: Props): Promise<dynamic.ReadResult
     const name = olds.name ?? id;
     return guard(async () => {
         const found = await api().getAgent({ step: "read", agentName: name });
-        if (found === "absent") return { id: "", props: {} };
+        if (found === "absent") {
+            // A read with no stored state is `Agent.get`: there, no agent is an error, not an agent that left the state.
+            if (olds.name === undefined) {
+                throw new PipecatError(`Agent.get: no agent named "${name}" exists in this organisation (GET /agents does not list it), so nothing was read. Check the name and pipecat:apiKey, or declare the agent with new Agent(...) to create it.`);
+            }
+            return { id: "", props: {} };
+        }
         // `Agent.get` reads with no state (state always holds a name): the build is read even though none was declared.
         const build = olds.name === undefined && found.buildId !== undefined ? { buildId: found.buildId } : {};
         return { id, props: dropUndefined({ ...readBack(olds, found), ...build, name }) };

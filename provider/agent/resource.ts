@@ -210,7 +210,9 @@ function declaredProps(name: string, args: AgentArgs): Record<string, unknown> {
 function binding(key: "secretSet" | "imagePullSecretSet", set: SecretSet | pulumi.Input<string> | undefined): Record<string, unknown> {
     if (set instanceof SecretSet) {
         const region = set.declaredRegion === undefined ? {} : { [`${key}Region`]: set.declaredRegion };
-        return { [key]: set.name, [`${key}Revision`]: set.revision, ...region };
+        // A set read with `get` has no revision to follow (see SecretSet.isRead): bound by its name only.
+        const revision = set.isRead ? {} : { [`${key}Revision`]: set.revision };
+        return { [key]: set.name, ...revision, ...region };
     }
     return { [key]: set };
 }

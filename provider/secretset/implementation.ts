@@ -276,6 +276,15 @@ export async function update(_id: string, olds: Props, news: Props): Promise<dyn
     });
 }
 
+/** Why `SecretSet.get` cannot read `name`: nothing there, or a referenced set (whose keys Pipecat Cloud does not hold). */
+function getFailure(name: string, why: "absent" | "referenced"): PipecatError {
+    return new PipecatError(
+        why === "absent"
+            ? `SecretSet.get: no secret set named "${name}" exists in this organisation (GET /secrets does not list it), so nothing was read. Check the name and pipecat:apiKey, or declare the set with new SecretSet(...) to create it.`
+            : `SecretSet.get: "${name}" is a referenced set (a Kubernetes Secret registered by name; Pipecat Cloud does not hold its keys), so it cannot be read. Bind an Agent to it by its name instead: secretSet: "${name}".`,
+    );
+}
+
 /**
  * After an accepted write: removes the keys no longer declared, then waits until the set is ready. A
  * failure from here on is a partly applied change (`partlyApplied`): the state records what was written,
@@ -305,20 +314,26 @@ export async function read(id: string, props: Props): Promise<dynamic.ReadResult
     const olds = strip(props) as Partial<SecretSetOutputs>;
     const name = olds.name ?? id;
     const ctx: CallContext = { step: "read", setName: name };
+    // A read with no stored state is `SecretSet.get`: there, no set to read is an error, not a set that left the state.
+    const getting = olds.name === undefined;
+    const notThere = (why: "absent" | "referenced"): dynamic.ReadResult => {
+        if (getting) throw getFailure(name, why);
+        return { id: "", props: {} };
+    };
     return guard(olds, async () => {
         const imagePull = async (): Promise<dynamic.ReadResult> => {
             const row = (await api().list(ctx)).find((s) => s.name === name);
             // Gone, or another kind of set (a referenced one included) took the name: not this resource's.
-            if (row === undefined || row.type !== "imagePullSecret" || row.source === "referenced") return { id: "", props: {} };
+            if (row === undefined || row.type !== "imagePullSecret" || row.source === "referenced") return notThere(row?.source === "referenced" ? "referenced" : "absent");
             const outs: SecretSetOutputs = { ...(olds as SecretSetOutputs), name, region: row.region ?? olds.region ?? "", keys: [], isImagePullSecret: true, ...statusOf(row.status) };
             return { id, props: { ...outs } };
         };
         if (olds.isImagePullSecret === true) return imagePull();
         const found = await api().lookup(ctx);
         // `SecretSet.get` reads with no state, so it does not know the kind: an image-pull set is read from the list.
-        if (found.kind === "imagePull" && olds.isImagePullSecret === undefined) return imagePull();
+        if (found.kind === "imagePull" && getting) return imagePull();
         // Gone, or replaced by another kind (a referenced set's keys are never "repaired": it is not ours).
-        if (found.kind !== "regular") return { id: "", props: {} };
+        if (found.kind !== "regular") return notThere(found.kind === "referenced" ? "referenced" : "absent");
         // Values cannot be read back; key names can. Keys that drifted show in `keys`, and the next
         // diff (which compares them with the declared ones) updates the set back. No inputs are
         // returned: the engine keeps the old ones, which hold the values.

@@ -105,6 +105,12 @@ export class SecretSet extends pulumi.dynamic.Resource {
      * output, it is known in a preview and changes only when the program changes it. @internal
      */
     public readonly declaredRegion: pulumi.Input<string> | undefined;
+    /**
+     * Whether this set was read (`SecretSet.get`, or `opts.id`) rather than declared. A read set has no `revision`
+     * (this program never writes it), so an Agent bound to it does not follow one: in a preview, a read resource's
+     * missing output would be unknown and plan an agent update that `up` never makes. @internal
+     */
+    public readonly isRead: boolean;
 
     /**
      * Reads the secret set named `id` as it is in Pipecat Cloud, without managing it. The stack holds it as
@@ -148,6 +154,7 @@ export class SecretSet extends pulumi.dynamic.Resource {
         const reading = opts?.id !== undefined;
         super(secretSetProvider, name, reading ? readProps() : declaredProps(name, args), withOwnOptions(opts), "pipecat", "SecretSet");
         this.declaredRegion = reading ? undefined : args.region;
+        this.isRead = reading;
         // The provider returns no value (@pulumi/pulumi prints outputs in clear under --debug), so
         // the declared values are handed back from the arguments, secret, once the set exists.
         this.secrets = afterCreate(this, reading ? undefined : args.secrets) as SecretSet["secrets"];

@@ -14,6 +14,13 @@ const API_KEY = "pk-waysin-API-KEY-never-shown-0001";
 const VALUE = "sk-waysin-VALUE-never-shown-0002";
 const IMAGE = "registry.example/voice-agent:0.1";
 
+/** An agent this program manages, bound to a set it only reads; or a get of a name that holds nothing. */
+const boundProgram = `
+import { Agent, SecretSet } from "pulumi-pipecat-secrets";
+const shared = SecretSet.get("shared", process.env.WAYS_IN_SET ?? "team-secrets");
+new Agent("mine", { name: "my-agent", image: "${"registry.example/voice-agent:0.1"}", region: "eu-central", secretSet: shared });
+`;
+
 const program = `
 import { Agent, SecretSet } from "pulumi-pipecat-secrets";
 const shared = process.env.WAYS_IN_IMPORT === "1"
@@ -108,5 +115,41 @@ describe("e2e: get, and the refused import option", function () {
         const after = await listed();
         assert.ok(after.sets.includes("team-secrets"), `destroy deleted the set: ${after.sets.join(", ")}`);
         assert.ok(after.agents.includes("team-agent"), `destroy deleted the agent: ${after.agents.join(", ")}`);
+    });
+
+    it("an agent bound to a set read with get plans no change once up, and destroy deletes the agent only; a get of a free name fails with advice", async () => {
+        const local = await startEmulator({ apiKey: API_KEY, readyAfterMs: 300, deployPhaseMs: { creating: 250, validating: 250 } });
+        const bound = createTempProject({ name: "ways-in-bound", programTs: boundProgram });
+        try {
+            local.seed("team-secrets", { secrets: { OPENAI_API_KEY: VALUE }, region: "eu-central" });
+            await bound.initStack("e2e");
+            await bound.setConfig("pipecat:apiKey", API_KEY, { secret: true });
+            await bound.setConfig("pipecat:apiUrl", local.url);
+            const run = async (label: string, args: string[], env: Record<string, string> = {}) => {
+                const result = await bound.run([...args, "--non-interactive"], { allowFail: true, env });
+                outputs.push({ label: `bound ${label} stdout`, text: result.stdout }, { label: `bound ${label} stderr`, text: result.stderr });
+                return result;
+            };
+
+            const missing = await run("missing", ["up", "--yes", "--skip-preview"], { WAYS_IN_SET: "no-such-set" });
+            assert.notEqual(missing.code, 0, "a get of a free name succeeded");
+            assert.match(missing.stdout + missing.stderr, /SecretSet\.get: no secret set named "no-such-set" exists in this organisation/);
+            assert.deepEqual(local.requests.filter((r) => r.method !== "GET").map((r) => `${r.method} ${r.path}`), [], "a failed get let the agent be created");
+
+            const up = await run("up", ["up", "--yes", "--skip-preview"]);
+            assert.equal(up.code, 0, up.stdout + up.stderr);
+            // The read set has no revision: a preview must not plan an agent update that up never makes.
+            const quiet = await run("preview", ["preview", "--expect-no-changes"]);
+            assert.equal(quiet.code, 0, quiet.stdout + quiet.stderr);
+
+            const destroy = await run("destroy", ["destroy", "--yes", "--skip-preview"]);
+            assert.equal(destroy.code, 0, destroy.stdout + destroy.stderr);
+            const writes = local.requests.filter((r) => r.method !== "GET").map((r) => `${r.method} ${r.path.replace(/^\/v1/, "")}`);
+            assert.deepEqual(writes.filter((w) => !w.startsWith("POST /agents")), ["DELETE /agents/my-agent"], writes.join(", "));
+            assert.ok(local.snapshot()["team-secrets"] !== undefined, "destroy deleted the set it only read");
+        } finally {
+            bound.cleanup();
+            await local.close();
+        }
     });
 });

@@ -131,8 +131,11 @@ describe("Agent.get", () => {
         assert.equal(refreshed.props?.["buildId"], undefined);
     });
 
-    it("finds no agent (an empty id, which the engine reports as \"does not exist\") under a free name", async () => {
-        assert.deepEqual(await agents.read("no-such-agent", { __provider: "shim" }), { id: "", props: {} });
+    it("fails, saying why and what to do, under a free name (the engine would keep an empty read); a refresh just leaves the state", async () => {
+        await assert.rejects(agents.read("no-such-agent", { __provider: "shim" }), {
+            message: 'Agent.get: no agent named "no-such-agent" exists in this organisation (GET /agents does not list it), so nothing was read. Check the name and pipecat:apiKey, or declare the agent with new Agent(...) to create it.',
+        });
+        assert.deepEqual(await agents.read("no-such-agent", { name: "no-such-agent" }), { id: "", props: {} });
     });
 
     it("binds a set read with SecretSet.get by its name, without a revision: its values are not this program's to rotate", async () => {

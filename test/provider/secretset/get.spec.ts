@@ -128,12 +128,28 @@ describe("SecretSet.get", () => {
         assert.deepEqual(Object.keys(reads.get("by-id")?.props ?? {}), ["__provider"]);
     });
 
-    it("finds no set (an empty id, which the engine reports as \"does not exist\") under a free name, or a referenced set's", async () => {
+    it("fails, saying why and what to do, for a free name or a referenced set's (the engine would keep an empty read)", async () => {
         emulator.seed("k8s-secrets", { secrets: {}, referenced: true });
         // The properties a get sends, as the provider receives them: the serialized provider only.
-        assert.deepEqual(await implementation.read("no-such-set", { __provider: "shim" }), { id: "", props: {} });
-        assert.deepEqual(await implementation.read("k8s-secrets", { __provider: "shim" }), { id: "", props: {} });
+        await assert.rejects(implementation.read("no-such-set", { __provider: "shim" }), {
+            message: 'SecretSet.get: no secret set named "no-such-set" exists in this organisation (GET /secrets does not list it), so nothing was read. Check the name and pipecat:apiKey, or declare the set with new SecretSet(...) to create it.',
+        });
+        await assert.rejects(implementation.read("k8s-secrets", { __provider: "shim" }), {
+            message: 'SecretSet.get: "k8s-secrets" is a referenced set (a Kubernetes Secret registered by name; Pipecat Cloud does not hold its keys), so it cannot be read. Bind an Agent to it by its name instead: secretSet: "k8s-secrets".',
+        });
+        // A refresh (stored state holds the name) of a set gone or turned referenced still just leaves the state.
+        assert.deepEqual(await implementation.read("no-such-set", { name: "no-such-set", isImagePullSecret: false, keys: [] }), { id: "", props: {} });
+        assert.deepEqual(await implementation.read("k8s-secrets", { name: "k8s-secrets", isImagePullSecret: false, keys: [] }), { id: "", props: {} });
         assert.ok(!seen().some((r) => !r.startsWith("GET ")), "a read wrote something");
+    });
+
+    it("is marked as read, so that an Agent bound to it follows no revision; a declared set is not", async () => {
+        emulator.seed("team-secrets", { secrets: { OPENAI_API_KEY: VALUE } });
+        const marked = SecretSet.get("marked", "team-secrets");
+        const declared = new SecretSet("declared", { secrets: { A: VALUE } });
+        await Promise.all([value(marked.urn), value(declared.urn)]);
+        assert.equal(marked.isRead, true);
+        assert.equal(declared.isRead, false);
     });
 });
 
