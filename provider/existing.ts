@@ -42,3 +42,17 @@ export function refuseImport(kind: keyof typeof EXAMPLES, resourceName: string, 
             "Remove the `import` option and use one of these.",
     );
 }
+
+/**
+ * Why a `get` (a read with no stored state) cannot read `name`: nothing there, or a referenced secret set (whose keys
+ * Pipecat Cloud does not hold). The engine would keep a read that answers an empty id, so a get fails instead; a
+ * refresh of a stored resource gone the same way just leaves the state.
+ */
+export function nothingToGet(kind: keyof typeof EXAMPLES, name: string, why: "absent" | "referenced"): PipecatError {
+    const [list, noun] = kind === "SecretSet" ? ["GET /secrets", "set"] : ["GET /agents", "agent"];
+    return new PipecatError(
+        why === "absent"
+            ? `${kind}.get: no ${EXAMPLES[kind].what} named "${name}" exists in this organisation (${list} does not list it), so nothing was read. Check the name and pipecat:apiKey, or declare the ${noun} with new ${kind}(...) to create it.`
+            : `${kind}.get: "${name}" is a referenced set (a Kubernetes Secret registered by name; Pipecat Cloud does not hold its keys), so it cannot be read. Bind an Agent to it by its name instead: secretSet: "${name}".`,
+    );
+}

@@ -7,6 +7,7 @@ import type * as dynamic from "@pulumi/pulumi/dynamic";
 import { AGENT_EXISTS, type AgentContext, type AgentDetails } from "../api/client";
 import { DeploymentError, PipecatError, isPipecatApiError, isPipecatError } from "../api/errors";
 import * as session from "../session";
+import { nothingToGet } from "../existing";
 import { api, mayAdopt, onReset, partlyApplied, regionFailures, withoutProvider as strip } from "../session";
 import type { ConfigSource } from "../settings";
 import { changedProperties, createBody, deploymentBody, diffAgent, differsFromSent, mustForce, updateBody } from "./diff";
@@ -186,7 +187,7 @@ export async function read(id: string, props: Props): Promise<dynamic.ReadResult
         if (found === "absent") {
             // A read with no stored state is `Agent.get`: there, no agent is an error, not an agent that left the state.
             if (olds.name === undefined) {
-                throw new PipecatError(`Agent.get: no agent named "${name}" exists in this organisation (GET /agents does not list it), so nothing was read. Check the name and pipecat:apiKey, or declare the agent with new Agent(...) to create it.`);
+                throw nothingToGet("Agent", name, "absent");
             }
             return { id: "", props: {} };
         }

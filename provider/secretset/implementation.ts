@@ -13,6 +13,7 @@ import { diffSecretSet, planUpdate } from "./diff";
 import { NetworkError, PipecatError, ReadinessError, isImagePullUpdateRefused, isPipecatApiError, isPipecatError, isProxyError, redact } from "../api/errors";
 import { type CheckFailure, UNKNOWN, checkInputs } from "./schema";
 import * as session from "../session";
+import { nothingToGet } from "../existing";
 import { api, currentSettings, mayAdopt, onReset, partlyApplied, regionFailures, withoutProvider as strip } from "../session";
 import { canonicalJson, onlyBookkeeping } from "../inputs";
 import type { ConfigSource } from "../settings";
@@ -276,15 +277,6 @@ export async function update(_id: string, olds: Props, news: Props): Promise<dyn
     });
 }
 
-/** Why `SecretSet.get` cannot read `name`: nothing there, or a referenced set (whose keys Pipecat Cloud does not hold). */
-function getFailure(name: string, why: "absent" | "referenced"): PipecatError {
-    return new PipecatError(
-        why === "absent"
-            ? `SecretSet.get: no secret set named "${name}" exists in this organisation (GET /secrets does not list it), so nothing was read. Check the name and pipecat:apiKey, or declare the set with new SecretSet(...) to create it.`
-            : `SecretSet.get: "${name}" is a referenced set (a Kubernetes Secret registered by name; Pipecat Cloud does not hold its keys), so it cannot be read. Bind an Agent to it by its name instead: secretSet: "${name}".`,
-    );
-}
-
 /**
  * After an accepted write: removes the keys no longer declared, then waits until the set is ready. A
  * failure from here on is a partly applied change (`partlyApplied`): the state records what was written,
@@ -317,7 +309,7 @@ export async function read(id: string, props: Props): Promise<dynamic.ReadResult
     // A read with no stored state is `SecretSet.get`: there, no set to read is an error, not a set that left the state.
     const getting = olds.name === undefined;
     const notThere = (why: "absent" | "referenced"): dynamic.ReadResult => {
-        if (getting) throw getFailure(name, why);
+        if (getting) throw nothingToGet("SecretSet", name, why);
         return { id: "", props: {} };
     };
     return guard(olds, async () => {
