@@ -97,7 +97,9 @@ function measure(args: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<M
             clearTimeout(timer);
             const ms = performance.now() - started;
             if (code !== 0) {
-                return reject(new Error(`pulumi ${args.join(" ")} exited with ${code ?? signal}\n--- stdout\n${stdout}\n--- stderr\n${stderr}`));
+                return reject(
+                    new Error(`pulumi ${args.join(" ")} exited with ${code ?? signal}\n--- stdout\n${stdout}\n--- stderr\n${stderr}`),
+                );
             }
             resolve({ ms, cpuMs: childCpuMs(times), result: { code, stdout, stderr } });
         });

@@ -88,7 +88,12 @@ export interface Machine {
 export interface BenchResults {
     readonly generatedAt: string;
     readonly machine: Machine;
-    readonly settings: { readonly sizes: readonly number[]; readonly runs: number; readonly keysPerSet: number; readonly requestSets: number };
+    readonly settings: {
+        readonly sizes: readonly number[];
+        readonly runs: number;
+        readonly keysPerSet: number;
+        readonly requestSets: number;
+    };
     readonly requests: readonly RequestRow[];
     readonly timings: readonly TimingRow[];
     readonly growth: readonly GrowthRow[];
@@ -114,13 +119,20 @@ export function renderMarkdown(r: BenchResults): string {
             `load average ${r.machine.loadAverage.before.toFixed(2)} before, ${r.machine.loadAverage.after.toFixed(2)} after.`,
     );
     line();
-    line(`## Requests to the API (${r.settings.requestSets} sets of ${r.settings.keysPerSet} keys; the emulator reports sets ready at once)`);
+    line(
+        `## Requests to the API (${r.settings.requestSets} sets of ${r.settings.keysPerSet} keys; the emulator reports sets ready at once)`,
+    );
     line();
     line("| operation | requests | per set | by route | target | met |");
     line("| --- | ---: | ---: | --- | --- | --- |");
     for (const row of r.requests) {
-        const routes = Object.entries(row.byRoute).map(([route, n]) => `${route} ×${n}`).join(", ") || "none";
-        line(`| ${row.operation} | ${row.requests} | ${+(row.requests / row.sets).toFixed(2)} | ${routes} | ${row.target ?? ""} | ${yes(row.met)} |`);
+        const routes =
+            Object.entries(row.byRoute)
+                .map(([route, n]) => `${route} ×${n}`)
+                .join(", ") || "none";
+        line(
+            `| ${row.operation} | ${row.requests} | ${+(row.requests / row.sets).toFixed(2)} | ${routes} | ${row.target ?? ""} | ${yes(row.met)} |`,
+        );
     }
     line();
     line(`## Wall time: ours against the engine's floor (median of ${r.settings.runs} runs, ms, min–max in brackets)`);
@@ -145,7 +157,9 @@ export function renderMarkdown(r: BenchResults): string {
     line("| operation | N | ours | floor | ratio | emulator |");
     line("| --- | ---: | ---: | ---: | ---: | ---: |");
     for (const t of r.timings) {
-        line(`| ${t.operation} | ${t.n} | ${ms(t.oursCpu)} | ${ms(t.floorCpu)} | ${t.cpuRatio.toFixed(3)} | ${Math.round(t.emulatorCpuMs)} |`);
+        line(
+            `| ${t.operation} | ${t.n} | ${ms(t.oursCpu)} | ${ms(t.floorCpu)} | ${t.cpuRatio.toFixed(3)} | ${Math.round(t.emulatorCpuMs)} |`,
+        );
     }
     line();
     line("## Growth with N (least squares through the medians: time = fixed + per resource × N)");
@@ -164,7 +178,9 @@ export function renderMarkdown(r: BenchResults): string {
     line();
     line("| what | ours | floor | target | met |");
     line("| --- | ---: | ---: | --- | --- |");
-    line(`| serialized provider (\`__provider\`), per resource | ${s.providerBytes.ours} B | ${s.providerBytes.floor} B | ≤ ${s.providerTarget} B | ${yes(s.providerMet)} |`);
+    line(
+        `| serialized provider (\`__provider\`), per resource | ${s.providerBytes.ours} B | ${s.providerBytes.floor} B | ≤ ${s.providerTarget} B | ${yes(s.providerMet)} |`,
+    );
     line(`| copies of it stored per resource | ${s.providerCopiesPerResource.ours} | ${s.providerCopiesPerResource.floor} | | |`);
     line(`| state file | ${kb(s.stateFileBytes.ours)} | ${kb(s.stateFileBytes.floor)} | | |`);
     line(`| state file per resource | ${Math.round(s.stateFileBytes.ours / s.n)} B | ${Math.round(s.stateFileBytes.floor / s.n)} B | | |`);
@@ -179,9 +195,13 @@ export function renderMarkdown(r: BenchResults): string {
     line("| program | serialized provider | state file | up (create) | ratio to the floor |");
     line("| --- | ---: | ---: | ---: | ---: |");
     line(`| floor | ${s.providerBytes.floor} B | ${kb(s.stateFileBytes.floor)} | ${ms(c.floor)} | 1.000 |`);
-    line(`| floor with a provider as large as ours | ${c.providerBytes} B | ${kb(c.stateFileBytes)} | ${ms(c.floorSized)} | ${c.ratio.toFixed(3)} |`);
+    line(
+        `| floor with a provider as large as ours | ${c.providerBytes} B | ${kb(c.stateFileBytes)} | ${ms(c.floorSized)} | ${c.ratio.toFixed(3)} |`,
+    );
     if (upOurs !== undefined) {
-        line(`| ours (from the table above) | ${s.providerBytes.ours} B | ${kb(s.stateFileBytes.ours)} | ${ms(upOurs.ours)} | ${upOurs.ratio.toFixed(3)} |`);
+        line(
+            `| ours (from the table above) | ${s.providerBytes.ours} B | ${kb(s.stateFileBytes.ours)} | ${ms(upOurs.ours)} | ${upOurs.ratio.toFixed(3)} |`,
+        );
     }
     line();
     return out.join("\n");

@@ -66,12 +66,23 @@ async function measureRequests(emulator: Emulator, n: number): Promise<RequestRo
     const rows: RequestRow[] = [];
     const bench = await createBenchProject("ours", emulator);
     try {
-        const record = async (operation: string, sets: number, args: string[], target?: { text: string; met: (r: Record<string, number>, total: number) => boolean }) => {
+        const record = async (
+            operation: string,
+            sets: number,
+            args: string[],
+            target?: { text: string; met: (r: Record<string, number>, total: number) => boolean },
+        ) => {
             emulator.clearRequests();
             await bench.pulumi(args);
             const routes = byRoute(emulator);
             const total = emulator.requests.length;
-            rows.push({ operation, sets, requests: total, byRoute: routes, ...(target ? { target: target.text, met: target.met(routes, total) } : {}) });
+            rows.push({
+                operation,
+                sets,
+                requests: total,
+                byRoute: routes,
+                ...(target ? { target: target.text, met: target.met(routes, total) } : {}),
+            });
             log(`requests: ${operation}: ${total}`);
         };
         const none = { text: "0", met: (_: Record<string, number>, total: number) => total === 0 };
@@ -86,13 +97,17 @@ async function measureRequests(emulator: Emulator, n: number): Promise<RequestRo
         // One more set of 50 keys, then one value of it changes.
         const big = makeSets(1, 50, "big");
         const bigSet = Object.values(big)[0] as SetsSpec[string];
-        const withBig = (value: string): SetsSpec => ({ ...sets, big: { name: "bench-big-set", secrets: { ...bigSet.secrets, KEY_17: value } } });
+        const withBig = (value: string): SetsSpec => ({
+            ...sets,
+            big: { name: "bench-big-set", secrets: { ...bigSet.secrets, KEY_17: value } },
+        });
         bench.declare(withBig("bench-big-value-before"));
         await bench.pulumi(COMMANDS["up (create)"]);
         bench.declare(withBig("bench-big-value-after"));
         const oneWrite = {
             text: "1 write + readiness check",
-            met: (r: Record<string, number>, total: number) => r["PUT /secrets/:name"] === 1 && r["GET /secrets/:name"] === 1 && total === 2,
+            met: (r: Record<string, number>, total: number) =>
+                r["PUT /secrets/:name"] === 1 && r["GET /secrets/:name"] === 1 && total === 2,
         };
         await record("preview of a 1-key update in a 50-key set", 1, ["preview"], none);
         await record("up: update 1 key of a 50-key set", 1, COMMANDS["up (no changes)"], oneWrite);
@@ -122,8 +137,14 @@ async function measureTimes(emulator: Emulator, sizes: number[], runs: number): 
             const times = Object.fromEntries(
                 Object.keys(COMMANDS).map((op) => [op, { ours: { wall: [], cpu: [] }, floor: { wall: [], cpu: [] } }]),
             ) as unknown as Runs;
-            const requests = Object.fromEntries(Object.keys(COMMANDS).map((op) => [op, [] as number[]])) as Record<TimedOperation, number[]>;
-            const emulatorCpu = Object.fromEntries(Object.keys(COMMANDS).map((op) => [op, [] as number[]])) as Record<TimedOperation, number[]>;
+            const requests = Object.fromEntries(Object.keys(COMMANDS).map((op) => [op, [] as number[]])) as Record<
+                TimedOperation,
+                number[]
+            >;
+            const emulatorCpu = Object.fromEntries(Object.keys(COMMANDS).map((op) => [op, [] as number[]])) as Record<
+                TimedOperation,
+                number[]
+            >;
 
             // Warm-up (untimed): plugin discovery, file caches, first compile of each program.
             for (const p of Object.values(projects)) {
@@ -184,7 +205,12 @@ async function measureTimes(emulator: Emulator, sizes: number[], runs: number): 
     return { timings, sizes: sizeRow };
 }
 
-const rounded = (s: Summary): Summary => ({ median: round(s.median), min: round(s.min), max: round(s.max), runs: s.runs.map((x) => round(x)) });
+const rounded = (s: Summary): Summary => ({
+    median: round(s.median),
+    min: round(s.min),
+    max: round(s.max),
+    runs: s.runs.map((x) => round(x)),
+});
 
 /** A timed run must have done what it is labelled as, or its time means nothing. */
 function checkOutcome(op: TimedOperation, kind: ProgramKind, n: number, stdout: string, emulator: Emulator): void {
@@ -236,7 +262,11 @@ async function measureStateCost(emulator: Emulator, sizes: SizeRow, runs: number
     const { n } = sizes;
     const projects = {
         floor: await createBenchProject("floor", emulator),
-        floorsized: await createBenchProject("floorsized", emulator, floorWithLargerProvider(sizes.providerBytes.ours - sizes.providerBytes.floor)),
+        floorsized: await createBenchProject(
+            "floorsized",
+            emulator,
+            floorWithLargerProvider(sizes.providerBytes.ours - sizes.providerBytes.floor),
+        ),
     };
     const wall: Record<keyof typeof projects, number[]> = { floor: [], floorsized: [] };
     let sized: Awaited<ReturnType<typeof stateOf>> | undefined;
@@ -250,7 +280,8 @@ async function measureStateCost(emulator: Emulator, sizes: SizeRow, runs: number
             const order = round % 2 === 0 ? (["floor", "floorsized"] as const) : (["floorsized", "floor"] as const);
             for (const kind of order) {
                 const { ms, result } = await projects[kind].pulumi(COMMANDS["up (create)"]);
-                if (!new RegExp(`\\+ ${n + 1} created`).test(result.stdout)) throw new Error(`${kind} up (N=${n}) did not create ${n + 1} resources`);
+                if (!new RegExp(`\\+ ${n + 1} created`).test(result.stdout))
+                    throw new Error(`${kind} up (N=${n}) did not create ${n + 1} resources`);
                 wall[kind].push(ms);
                 log(`state cost N=${n} run ${round + 1}/${runs} ${kind}: ${Math.round(ms)} ms`);
             }
@@ -301,7 +332,10 @@ function machine(loadBefore: number): Machine {
         memoryGiB: Math.round(os.totalmem() / 2 ** 30),
         os: `${os.type()} ${os.release()} ${os.arch()}`,
         node: process.versions.node,
-        pulumi: execFileSync(path.join(engineBin(), "pulumi"), ["version"], { encoding: "utf8", env: { ...process.env, PULUMI_SKIP_UPDATE_CHECK: "true" } }).trim(),
+        pulumi: execFileSync(path.join(engineBin(), "pulumi"), ["version"], {
+            encoding: "utf8",
+            env: { ...process.env, PULUMI_SKIP_UPDATE_CHECK: "true" },
+        }).trim(),
     };
 }
 
@@ -319,7 +353,9 @@ async function main(): Promise<void> {
     const emulator = await startEmulator({ apiKey: API_KEY });
     try {
         const before = machine(loadBefore);
-        log(`${before.nproc} × ${before.cpu}, Pulumi ${before.pulumi}, load ${loadBefore.toFixed(2)}; sizes ${sizes.join(", ")}, ${runs} runs each`);
+        log(
+            `${before.nproc} × ${before.cpu}, Pulumi ${before.pulumi}, load ${loadBefore.toFixed(2)}; sizes ${sizes.join(", ")}, ${runs} runs each`,
+        );
         const requestSets = Math.max(...sizes);
         const requests = await measureRequests(emulator, requestSets);
         const { timings, sizes: sizeRow } = await measureTimes(emulator, sizes, runs);

@@ -4,13 +4,7 @@
  */
 import { randomUUID } from "node:crypto";
 import type { AddressInfo } from "node:net";
-import {
-  type AgentPatch,
-  type AgentSnapshot,
-  AgentStore,
-  type FailDeploymentOptions,
-  type ImagePullCredentials,
-} from "./agents/store";
+import { type AgentPatch, type AgentSnapshot, AgentStore, type FailDeploymentOptions, type ImagePullCredentials } from "./agents/store";
 import { FaultRules, type FaultSpec, RateLimiter } from "./faults";
 import type { InjectionHandle } from "./handle";
 import { type EmulatorOptions, normalizeOptions } from "./options";
@@ -21,75 +15,75 @@ import { type EmulatorSnapshot, type FailProvisioningOptions, SecretStore, type 
 
 /** A running emulator and its test hooks. */
 export interface Emulator {
-  /** Base URL including `/v1`, e.g. `http://127.0.0.1:43121/v1` (`https://` with the `tls` option). */
-  readonly url: string;
-  /** The port it listens on (the chosen one when started with port 0). */
-  readonly port: number;
-  /** The API key it accepts. */
-  readonly apiKey: string;
-  /** Requests answered so far, oldest first (a copy). Bodies hold secret values: assert on them, never print them. */
-  readonly requests: readonly RecordedRequest[];
-  /** How many 429 answers the rate limiter has sent (injected 429 faults are not counted). */
-  readonly rateLimitedCount: number;
-  /** How many recorded requests match `filter` (all of them without one). */
-  requestCount(filter?: RequestFilter): number;
-  /** Forgets the recorded requests. */
-  clearRequests(): void;
-  /** Every stored set with its values and current readiness (a plain copy). */
-  snapshot(): EmulatorSnapshot;
-  /**
-   * Creates or replaces a set directly, without the API (for adopt tests): a regular or an image-pull set, either of
-   * them referenced (`referenced: true`: a Kubernetes Secret registered by name, listed with `source: "referenced"`,
-   * refused to managed writes). Throws `TypeError` on an invalid name, key or region.
-   */
-  seed(name: string, set: SeedSet): void;
-  /** Deletes a set behind the program's back (drift). Returns whether it existed. */
-  deleteDirect(name: string): boolean;
-  /** Deletes one key of a regular set behind the program's back (drift); readiness is unchanged. Returns whether it existed. */
-  deleteKeyDirect(name: string, key: string): boolean;
-  /** Makes the next provisioning of a set (or of any set) end `failed` with an `errorMessage`. */
-  failProvisioning(options?: FailProvisioningOptions): InjectionHandle;
-  /** Injects a fault for matching requests; see {@link FaultSpec}. Throws `TypeError` on an invalid spec. */
-  injectFault(fault: FaultSpec): InjectionHandle;
-  /**
-   * Every stored agent, in creation order, with its declared fields and its deployments oldest first (a plain copy;
-   * names only, no values).
-   */
-  agents(): AgentSnapshot[];
-  /** One stored agent with its deployments (a plain copy), or `undefined` when there is none of that name. */
-  agent(name: string): AgentSnapshot | undefined;
-  /**
-   * What the agent's running code sees: the values of its regular set as the serving (`Active`) deployment
-   * captured them when it started (`{}` when that deployment binds no set, or binds a referenced set). Rotating
-   * the set changes nothing here until a new deployment (forced, or by a spec change) becomes `Active`.
-   * `undefined` when no deployment of the agent is `Active` (or there is no such agent).
-   */
-  runningSecrets(name: string): Readonly<Record<string, string>> | undefined;
-  /**
-   * The registry credentials (`host`, `secretValue`) the serving (`Active`) deployment captured from its image-pull
-   * set when it started. `undefined` when none is `Active` or it binds no image-pull set.
-   */
-  runningImagePull(name: string): ImagePullCredentials | undefined;
-  /**
-   * Makes the next deployment of an agent (or of any agent; `times` of them, default 1) fail: `mode: "failed"`
-   * (default) ends it `Failed` once `Creating` is over; `"crash-loop"` keeps it in `Validating` with
-   * `CrashLoopBackOff` for ever. Consumed when a deployment starts, unless its image pull already fails. Throws
-   * `TypeError` on invalid options.
-   */
-  failDeployment(options?: FailDeploymentOptions): InjectionHandle;
-  /** Deletes an agent behind the program's back (drift). Returns whether it existed. */
-  deleteAgentDirect(name: string): boolean;
-  /**
-   * Changes an agent behind the program's back (drift: a new image or scaling set in the dashboard). The patch goes
-   * through the same rules as `POST /agents/{name}` and starts a deployment when the spec changes (or with
-   * `forceRedeploy`). Returns the agent after the change; throws `TypeError` when there is no such agent or the
-   * rules refuse the patch. Sends no request.
-   */
-  updateAgentDirect(name: string, patch: AgentPatch): AgentSnapshot;
-  /** Withdraws every injected fault and every {@link failProvisioning} and {@link failDeployment} rule. */
-  clearFaults(): void;
-  /** Stops listening and drops open connections (including requests held by a delay). Safe to call twice. */
-  close(): Promise<void>;
+    /** Base URL including `/v1`, e.g. `http://127.0.0.1:43121/v1` (`https://` with the `tls` option). */
+    readonly url: string;
+    /** The port it listens on (the chosen one when started with port 0). */
+    readonly port: number;
+    /** The API key it accepts. */
+    readonly apiKey: string;
+    /** Requests answered so far, oldest first (a copy). Bodies hold secret values: assert on them, never print them. */
+    readonly requests: readonly RecordedRequest[];
+    /** How many 429 answers the rate limiter has sent (injected 429 faults are not counted). */
+    readonly rateLimitedCount: number;
+    /** How many recorded requests match `filter` (all of them without one). */
+    requestCount(filter?: RequestFilter): number;
+    /** Forgets the recorded requests. */
+    clearRequests(): void;
+    /** Every stored set with its values and current readiness (a plain copy). */
+    snapshot(): EmulatorSnapshot;
+    /**
+     * Creates or replaces a set directly, without the API (for adopt tests): a regular or an image-pull set, either of
+     * them referenced (`referenced: true`: a Kubernetes Secret registered by name, listed with `source: "referenced"`,
+     * refused to managed writes). Throws `TypeError` on an invalid name, key or region.
+     */
+    seed(name: string, set: SeedSet): void;
+    /** Deletes a set behind the program's back (drift). Returns whether it existed. */
+    deleteDirect(name: string): boolean;
+    /** Deletes one key of a regular set behind the program's back (drift); readiness is unchanged. Returns whether it existed. */
+    deleteKeyDirect(name: string, key: string): boolean;
+    /** Makes the next provisioning of a set (or of any set) end `failed` with an `errorMessage`. */
+    failProvisioning(options?: FailProvisioningOptions): InjectionHandle;
+    /** Injects a fault for matching requests; see {@link FaultSpec}. Throws `TypeError` on an invalid spec. */
+    injectFault(fault: FaultSpec): InjectionHandle;
+    /**
+     * Every stored agent, in creation order, with its declared fields and its deployments oldest first (a plain copy;
+     * names only, no values).
+     */
+    agents(): AgentSnapshot[];
+    /** One stored agent with its deployments (a plain copy), or `undefined` when there is none of that name. */
+    agent(name: string): AgentSnapshot | undefined;
+    /**
+     * What the agent's running code sees: the values of its regular set as the serving (`Active`) deployment
+     * captured them when it started (`{}` when that deployment binds no set, or binds a referenced set). Rotating
+     * the set changes nothing here until a new deployment (forced, or by a spec change) becomes `Active`.
+     * `undefined` when no deployment of the agent is `Active` (or there is no such agent).
+     */
+    runningSecrets(name: string): Readonly<Record<string, string>> | undefined;
+    /**
+     * The registry credentials (`host`, `secretValue`) the serving (`Active`) deployment captured from its image-pull
+     * set when it started. `undefined` when none is `Active` or it binds no image-pull set.
+     */
+    runningImagePull(name: string): ImagePullCredentials | undefined;
+    /**
+     * Makes the next deployment of an agent (or of any agent; `times` of them, default 1) fail: `mode: "failed"`
+     * (default) ends it `Failed` once `Creating` is over; `"crash-loop"` keeps it in `Validating` with
+     * `CrashLoopBackOff` for ever. Consumed when a deployment starts, unless its image pull already fails. Throws
+     * `TypeError` on invalid options.
+     */
+    failDeployment(options?: FailDeploymentOptions): InjectionHandle;
+    /** Deletes an agent behind the program's back (drift). Returns whether it existed. */
+    deleteAgentDirect(name: string): boolean;
+    /**
+     * Changes an agent behind the program's back (drift: a new image or scaling set in the dashboard). The patch goes
+     * through the same rules as `POST /agents/{name}` and starts a deployment when the spec changes (or with
+     * `forceRedeploy`). Returns the agent after the change; throws `TypeError` when there is no such agent or the
+     * rules refuse the patch. Sends no request.
+     */
+    updateAgentDirect(name: string, patch: AgentPatch): AgentSnapshot;
+    /** Withdraws every injected fault and every {@link failProvisioning} and {@link failDeployment} rule. */
+    clearFaults(): void;
+    /** Stops listening and drops open connections (including requests held by a delay). Safe to call twice. */
+    close(): Promise<void>;
 }
 
 /**
@@ -101,74 +95,73 @@ export interface Emulator {
  * await emulator.close();
  */
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
-  const resolved = normalizeOptions(options);
-  const store = new SecretStore(resolved);
-  const agents = new AgentStore(
-    {
-      regions: resolved.regions,
-      defaultRegion: resolved.defaultRegion,
-      phases: resolved.deployPhaseMs,
-      deleteAfterMs: resolved.agentDeleteAfterMs,
-      now: resolved.now,
-      newId: randomUUID,
-    },
-    store,
-  );
-  const faults = new FaultRules();
-  const rateLimiter =
-    resolved.rateLimit === undefined ? undefined : new RateLimiter(resolved.rateLimit.requestsPerSecond, resolved.now);
-  let recorded: RecordedRequest[] = [];
-  const http = createEmulatorServer({
-    options: resolved,
-    store,
-    agents,
-    faults,
-    rateLimiter,
-    record: (request) => recorded.push(request),
-  });
-
-  await new Promise<void>((resolve, reject) => {
-    http.server.once("error", reject);
-    http.server.listen(resolved.port, resolved.host, () => {
-      http.server.off("error", reject);
-      resolve();
+    const resolved = normalizeOptions(options);
+    const store = new SecretStore(resolved);
+    const agents = new AgentStore(
+        {
+            regions: resolved.regions,
+            defaultRegion: resolved.defaultRegion,
+            phases: resolved.deployPhaseMs,
+            deleteAfterMs: resolved.agentDeleteAfterMs,
+            now: resolved.now,
+            newId: randomUUID,
+        },
+        store,
+    );
+    const faults = new FaultRules();
+    const rateLimiter = resolved.rateLimit === undefined ? undefined : new RateLimiter(resolved.rateLimit.requestsPerSecond, resolved.now);
+    let recorded: RecordedRequest[] = [];
+    const http = createEmulatorServer({
+        options: resolved,
+        store,
+        agents,
+        faults,
+        rateLimiter,
+        record: (request) => recorded.push(request),
     });
-  });
-  const { port } = http.server.address() as AddressInfo;
-  const hostForUrl = resolved.host.includes(":") ? `[${resolved.host}]` : resolved.host;
 
-  return {
-    url: `${resolved.tls === undefined ? "http" : "https"}://${hostForUrl}:${port}${BASE_PATH}`,
-    port,
-    apiKey: resolved.apiKey,
-    get requests() {
-      return [...recorded];
-    },
-    get rateLimitedCount() {
-      return rateLimiter?.limited ?? 0;
-    },
-    requestCount: (filter) => recorded.filter((r) => matchesFilter(r, filter)).length,
-    clearRequests: () => {
-      recorded = [];
-    },
-    snapshot: () => store.snapshot(),
-    seed: (name, set) => store.seed(name, set),
-    deleteDirect: (name) => store.deleteDirect(name),
-    deleteKeyDirect: (name, key) => store.deleteKeyDirect(name, key),
-    failProvisioning: (failure) => store.failProvisioning(failure),
-    injectFault: (fault) => faults.add(fault),
-    agents: () => agents.snapshots(),
-    agent: (name) => agents.snapshot(name),
-    runningSecrets: (name) => agents.runningSecrets(name),
-    runningImagePull: (name) => agents.runningImagePull(name),
-    failDeployment: (failure) => agents.failDeployment(failure),
-    deleteAgentDirect: (name) => agents.deleteDirect(name),
-    updateAgentDirect: (name, patch) => agents.updateDirect(name, patch),
-    clearFaults: () => {
-      faults.clear();
-      store.clearProvisioningFailures();
-      agents.clearDeploymentFailures();
-    },
-    close: () => http.stop(),
-  };
+    await new Promise<void>((resolve, reject) => {
+        http.server.once("error", reject);
+        http.server.listen(resolved.port, resolved.host, () => {
+            http.server.off("error", reject);
+            resolve();
+        });
+    });
+    const { port } = http.server.address() as AddressInfo;
+    const hostForUrl = resolved.host.includes(":") ? `[${resolved.host}]` : resolved.host;
+
+    return {
+        url: `${resolved.tls === undefined ? "http" : "https"}://${hostForUrl}:${port}${BASE_PATH}`,
+        port,
+        apiKey: resolved.apiKey,
+        get requests() {
+            return [...recorded];
+        },
+        get rateLimitedCount() {
+            return rateLimiter?.limited ?? 0;
+        },
+        requestCount: (filter) => recorded.filter((r) => matchesFilter(r, filter)).length,
+        clearRequests: () => {
+            recorded = [];
+        },
+        snapshot: () => store.snapshot(),
+        seed: (name, set) => store.seed(name, set),
+        deleteDirect: (name) => store.deleteDirect(name),
+        deleteKeyDirect: (name, key) => store.deleteKeyDirect(name, key),
+        failProvisioning: (failure) => store.failProvisioning(failure),
+        injectFault: (fault) => faults.add(fault),
+        agents: () => agents.snapshots(),
+        agent: (name) => agents.snapshot(name),
+        runningSecrets: (name) => agents.runningSecrets(name),
+        runningImagePull: (name) => agents.runningImagePull(name),
+        failDeployment: (failure) => agents.failDeployment(failure),
+        deleteAgentDirect: (name) => agents.deleteDirect(name),
+        updateAgentDirect: (name, patch) => agents.updateDirect(name, patch),
+        clearFaults: () => {
+            faults.clear();
+            store.clearProvisioningFailures();
+            agents.clearDeploymentFailures();
+        },
+        close: () => http.stop(),
+    };
 }

@@ -7,26 +7,26 @@
 
 /** An error answer: the HTTP status plus the documented body `{"error": "...", "code": "..."}`. */
 export interface ApiError {
-  /** HTTP status code of the answer. */
-  readonly status: number;
-  /** Human-readable message (`error` in the body). */
-  readonly error: string;
-  /** Machine code (`code` in the body); clients should branch on `status`, not on this. */
-  readonly code: string;
+    /** HTTP status code of the answer. */
+    readonly status: number;
+    /** Human-readable message (`error` in the body). */
+    readonly error: string;
+    /** Machine code (`code` in the body); clients should branch on `status`, not on this. */
+    readonly code: string;
 }
 
 /** The JSON body sent for an {@link ApiError}. */
 export function errorBody(e: ApiError): { error: string; code: string } {
-  return { error: e.error, code: e.code };
+    return { error: e.error, code: e.code };
 }
 
 function apiError(status: number, code: string, error: string): ApiError {
-  return { status, code, error };
+    return { status, code, error };
 }
 
 /** 400 with the documented `GENERIC_BAD_REQUEST` code. */
 export function badRequest(message: string): ApiError {
-  return apiError(400, "GENERIC_BAD_REQUEST", message);
+    return apiError(400, "GENERIC_BAD_REQUEST", message);
 }
 
 /**
@@ -34,37 +34,37 @@ export function badRequest(message: string): ApiError {
  * choice (README), with the documented `CONFLICT` code.
  */
 export function referencedSetConflict(name: string): ApiError {
-  return apiError(409, "CONFLICT", `Secret set '${name}' is a referenced secret set and cannot be modified through the API.`);
+    return apiError(409, "CONFLICT", `Secret set '${name}' is a referenced secret set and cannot be modified through the API.`);
 }
 
 /** 400 for a write to an image-pull set without the full image-pull body, verbatim from today's docs. */
 export function imagePullBodyRequired(): ApiError {
-  return badRequest("Must provide isImagePullSecret, host, and secretValue to update an image pull secret");
+    return badRequest("Must provide isImagePullSecret, host, and secretValue to update an image pull secret");
 }
 
 /** 400 for a body or name that does not validate; the detail follows the documented "Invalid request format". */
 export function invalidRequest(detail: string): ApiError {
-  return badRequest(`Invalid request format: ${detail}`);
+    return badRequest(`Invalid request format: ${detail}`);
 }
 
 /** 400 for a region the organisation does not have, verbatim from the contract (sets and agents alike). */
 export function invalidRegion(): ApiError {
-  return badRequest("Invalid region or organization does not have access");
+    return badRequest("Invalid region or organization does not have access");
 }
 
 /** 401, verbatim from the contract. */
 export function unauthorized(): ApiError {
-  return apiError(401, "UNAUTHORIZED", "Unauthorized");
+    return apiError(401, "UNAUTHORIZED", "Unauthorized");
 }
 
 /** 404 for a set that does not exist, verbatim from the contract. */
 export function setNotFound(): ApiError {
-  return apiError(404, "NOT_FOUND", "Set not found");
+    return apiError(404, "NOT_FOUND", "Set not found");
 }
 
 /** 404 for a key that does not exist in an existing set, verbatim from the contract. */
 export function secretNotFound(): ApiError {
-  return apiError(404, "NOT_FOUND", "Secret not found");
+    return apiError(404, "NOT_FOUND", "Secret not found");
 }
 
 /**
@@ -72,65 +72,65 @@ export function secretNotFound(): ApiError {
  * missing `/v1`) is not mistaken for "set not found" by someone reading logs.
  */
 export function routeNotFound(method: string, path: string): ApiError {
-  return apiError(404, "NOT_FOUND", `Route not found: ${method} ${path}`);
+    return apiError(404, "NOT_FOUND", `Route not found: ${method} ${path}`);
 }
 
 /** 409 for a concurrent modification, verbatim from the contract (only ever sent when injected). */
 export function conflict(setName: string | undefined): ApiError {
-  const subject = setName === undefined ? "Secret set" : `Secret set '${setName}'`;
-  return apiError(409, "CONFLICT", `${subject} was modified concurrently. Please retry.`);
+    const subject = setName === undefined ? "Secret set" : `Secret set '${setName}'`;
+    return apiError(409, "CONFLICT", `${subject} was modified concurrently. Please retry.`);
 }
 
 /** 413 for a request body over the emulator's size limit. */
 export function payloadTooLarge(limitBytes: number): ApiError {
-  return apiError(413, "PAYLOAD_TOO_LARGE", `Request body exceeds the emulator's limit of ${limitBytes} bytes`);
+    return apiError(413, "PAYLOAD_TOO_LARGE", `Request body exceeds the emulator's limit of ${limitBytes} bytes`);
 }
 
 /** 429 sent by the rate limiter (or by an injected fault). */
 export function tooManyRequests(): ApiError {
-  return apiError(429, "TOO_MANY_REQUESTS", "Too many requests. Retry after the time given in Retry-After.");
+    return apiError(429, "TOO_MANY_REQUESTS", "Too many requests. Retry after the time given in Retry-After.");
 }
 
 /** 500 for an unexpected failure inside the emulator. */
 export function internalError(): ApiError {
-  return apiError(500, "INTERNAL_SERVER_ERROR", "Internal server error");
+    return apiError(500, "INTERNAL_SERVER_ERROR", "Internal server error");
 }
 
 // ---- Agents -------------------------------------------------------------------------------------------------------
 
 /** 400 for an agent body that does not validate; the docs' update example says "Invalid parameters". */
 export function invalidParameters(detail: string): ApiError {
-  return badRequest(`Invalid parameters: ${detail}`);
+    return badRequest(`Invalid parameters: ${detail}`);
 }
 
 /** 400 on create when an agent of that name exists, verbatim from the docs. */
 export function serviceExists(): ApiError {
-  return badRequest("Service already exists");
+    return badRequest("Service already exists");
 }
 
 /** 400 on create without `image` or `buildId`, verbatim from the docs. */
 export function imageOrBuildIdRequired(): ApiError {
-  return badRequest("Either image or buildId is required for service creation");
+    return badRequest("Either image or buildId is required for service creation");
 }
 
 /** 400 when a body gives both `image` and `buildId`, verbatim from the docs. */
 export function imageAndBuildIdConflict(): ApiError {
-  return badRequest("Cannot specify both image and buildId. Use one or the other.");
+    return badRequest("Cannot specify both image and buildId. Use one or the other.");
 }
 
 /** 404 for `POST /agents/{name}` on a missing agent, verbatim from the docs' update example. */
 export function serviceNotFound(): ApiError {
-  return apiError(404, "NOT_FOUND", "Service not found");
+    return apiError(404, "NOT_FOUND", "Service not found");
 }
 
 /** 404 for `GET` and `DELETE /agents/{name}` on a missing agent, verbatim from the docs' examples of those two. */
 export function agentNotFound(): ApiError {
-  return apiError(404, "NOT_FOUND", "Not found");
+    return apiError(404, "NOT_FOUND", "Not found");
 }
 
 /** 404 when `secretSet` or `imagePullSecretSet` names no set, verbatim from the docs (the same for both fields). */
 export function boundSetNotFound(): ApiError {
-  return apiError(404, "NOT_FOUND", "Secret set not found");
+    return apiError(404, "NOT_FOUND", "Secret set not found");
 }
 
 /** Which field bound a set, for the messages that differ between the two. */
@@ -140,54 +140,63 @@ export type BindingField = "secretSet" | "imagePullSecretSet";
  * 400 when a bound set is in another region than the agent, verbatim from the docs: the create and update wordings
  * differ ("will be created in" / "is in"), and so do the regular and image-pull ones.
  */
-export function boundSetRegionMismatch(field: BindingField, set: string, setRegion: string, serviceRegion: string, creating: boolean): ApiError {
-  const service = creating ? `service will be created in region '${serviceRegion}'` : `service is in region '${serviceRegion}'`;
-  return field === "secretSet"
-    ? badRequest(`Secret set '${set}' is in region '${setRegion}' but ${service}. Secrets must be in the same region as the service.`)
-    : badRequest(
-        `Image pull secret set '${set}' is in region '${setRegion}' but ${service}. Image pull secrets must be in the same region as the service.`,
-      );
+export function boundSetRegionMismatch(
+    field: BindingField,
+    set: string,
+    setRegion: string,
+    serviceRegion: string,
+    creating: boolean,
+): ApiError {
+    const service = creating ? `service will be created in region '${serviceRegion}'` : `service is in region '${serviceRegion}'`;
+    return field === "secretSet"
+        ? badRequest(`Secret set '${set}' is in region '${setRegion}' but ${service}. Secrets must be in the same region as the service.`)
+        : badRequest(
+              `Image pull secret set '${set}' is in region '${setRegion}' but ${service}. Image pull secrets must be in the same region as the service.`,
+          );
 }
 
 /** 400 when a set of the other kind is bound (the docs are silent; the emulator's wording). */
 export function boundSetWrongKind(field: BindingField, set: string): ApiError {
-  return field === "secretSet"
-    ? badRequest(`Secret set '${set}' is an image pull secret set; bind it as imagePullSecretSet, not secretSet`)
-    : badRequest(`Secret set '${set}' is not an image pull secret set; bind it as secretSet, not imagePullSecretSet`);
+    return field === "secretSet"
+        ? badRequest(`Secret set '${set}' is an image pull secret set; bind it as imagePullSecretSet, not secretSet`)
+        : badRequest(`Secret set '${set}' is not an image pull secret set; bind it as secretSet, not imagePullSecretSet`);
 }
 
 /** 409 while a bound set is `pending` or `failed`, verbatim from the docs' troubleshooting page (code `CONFLICT`). */
 export function boundSetNotReady(set: string | undefined): ApiError {
-  const subject = set === undefined ? "Secret set" : `Secret set '${set}'`;
-  return apiError(409, "CONFLICT", `${subject} is not yet ready. Retry once it has been provisioned.`);
+    const subject = set === undefined ? "Secret set" : `Secret set '${set}'`;
+    return apiError(409, "CONFLICT", `${subject} is not yet ready. Retry once it has been provisioned.`);
 }
 
 /** 400 for an update that names another region (the docs are silent: agents cannot move; the emulator's wording). */
 export function regionChange(current: string, requested: string): ApiError {
-  return badRequest(`Service is in region '${current}'. Cannot change region to '${requested}'.`);
+    return badRequest(`Service is in region '${current}'. Cannot change region to '${requested}'.`);
 }
 
 /**
  * The default body of an injected fault that gives a status but no body: the contract's message where one exists
  * (404, 409, 429; for agent routes the agents' 404 and 409), the error shape with a generic message otherwise.
  */
-export function faultError(status: number, target: { readonly room: "secrets" | "agents"; readonly setName?: string | undefined }): ApiError {
-  switch (status) {
-    case 400:
-      return badRequest("Bad request (injected fault)");
-    case 401:
-      return unauthorized();
-    case 404:
-      return target.room === "agents" ? serviceNotFound() : setNotFound();
-    case 409:
-      return target.room === "agents" ? boundSetNotReady(undefined) : conflict(target.setName);
-    case 429:
-      return tooManyRequests();
-    case 503:
-      return apiError(503, "SERVICE_UNAVAILABLE", "Service unavailable (injected fault)");
-    default:
-      return status >= 500
-        ? apiError(status, "INTERNAL_SERVER_ERROR", "Internal server error (injected fault)")
-        : apiError(status, "INJECTED_FAULT", `Injected fault with status ${status}`);
-  }
+export function faultError(
+    status: number,
+    target: { readonly room: "secrets" | "agents"; readonly setName?: string | undefined },
+): ApiError {
+    switch (status) {
+        case 400:
+            return badRequest("Bad request (injected fault)");
+        case 401:
+            return unauthorized();
+        case 404:
+            return target.room === "agents" ? serviceNotFound() : setNotFound();
+        case 409:
+            return target.room === "agents" ? boundSetNotReady(undefined) : conflict(target.setName);
+        case 429:
+            return tooManyRequests();
+        case 503:
+            return apiError(503, "SERVICE_UNAVAILABLE", "Service unavailable (injected fault)");
+        default:
+            return status >= 500
+                ? apiError(status, "INTERNAL_SERVER_ERROR", "Internal server error (injected fault)")
+                : apiError(status, "INJECTED_FAULT", `Injected fault with status ${status}`);
+    }
 }

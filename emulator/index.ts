@@ -20,28 +20,28 @@ export type { InjectionHandle } from "./handle";
 export type { RecordedRequest, RequestFilter } from "./request-log";
 export type { RouteId } from "./routes";
 export type {
-  EmulatorSnapshot,
-  FailProvisioningOptions,
-  ImagePullSetSnapshot,
-  ImagePullUpdates,
-  RegularSetSnapshot,
-  SeedSet,
-  SetStatus,
-  SetType,
+    EmulatorSnapshot,
+    FailProvisioningOptions,
+    ImagePullSetSnapshot,
+    ImagePullUpdates,
+    RegularSetSnapshot,
+    SeedSet,
+    SetStatus,
+    SetType,
 } from "./secrets/store";
 export type {
-  AgentPatch,
-  AgentProfile,
-  AgentSnapshot,
-  AgentSpec,
-  AutoScaling,
-  DeploymentFailureMode,
-  DeploymentSnapshot,
-  FailDeploymentOptions,
-  ImagePullCredentials,
-  KrispAudioFilter,
-  NodeType,
-  WebsocketAuth,
+    AgentPatch,
+    AgentProfile,
+    AgentSnapshot,
+    AgentSpec,
+    AutoScaling,
+    DeploymentFailureMode,
+    DeploymentSnapshot,
+    FailDeploymentOptions,
+    ImagePullCredentials,
+    KrispAudioFilter,
+    NodeType,
+    WebsocketAuth,
 } from "./agents/store";
 export type { DeploymentPhase, RevisionHealth, RevisionPhase } from "./agents/deployments";
 export { KRISP_VIVA_AUDIO_FILTERS } from "./agents/rules";

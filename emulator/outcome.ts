@@ -9,28 +9,28 @@ export type Outcome<T> = { readonly ok: true; readonly value: T } | { readonly o
 
 /** @internal */
 export function ok<T>(value: T): Outcome<T> {
-  return { ok: true, value };
+    return { ok: true, value };
 }
 
 /** @internal */
 export function fail<T = never>(error: ApiError): Outcome<T> {
-  return { ok: false, error };
+    return { ok: false, error };
 }
 
 /** An answer to send: status and JSON body. @internal */
 export interface Reply {
-  readonly status: number;
-  readonly body: unknown;
+    readonly status: number;
+    readonly body: unknown;
 }
 
 /** Turns an error into its reply. @internal */
 export function errorReply(e: ApiError): Reply {
-  return { status: e.status, body: errorBody(e) };
+    return { status: e.status, body: errorBody(e) };
 }
 
 /** The reply for an outcome: `status` with `body(value)` on success, the error's reply otherwise. @internal */
 export function reply<T>(outcome: Outcome<T>, status: number, body: (value: T) => unknown): Reply {
-  return outcome.ok ? { status, body: body(outcome.value) } : errorReply(outcome.error);
+    return outcome.ok ? { status, body: body(outcome.value) } : errorReply(outcome.error);
 }
 
 /** A request body as the server read it: parsed JSON (`undefined` when empty), or not valid JSON. @internal */

@@ -9,16 +9,16 @@ import { timingSafeEqual } from "node:crypto";
 import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from "node:http";
 import { createServer as createTlsServer, type Server as TlsServer } from "node:https";
 import {
-  type ApiError,
-  agentNotFound,
-  internalError,
-  invalidRequest,
-  payloadTooLarge,
-  routeNotFound,
-  tooManyRequests,
-  unauthorized,
-  errorBody,
-  faultError,
+    type ApiError,
+    agentNotFound,
+    internalError,
+    invalidRequest,
+    payloadTooLarge,
+    routeNotFound,
+    tooManyRequests,
+    unauthorized,
+    errorBody,
+    faultError,
 } from "./errors";
 import { handleAgents } from "./agents/handlers";
 import type { AgentStore } from "./agents/store";
@@ -32,196 +32,196 @@ import type { SecretStore } from "./secrets/store";
 
 /** What the HTTP layer works with. @internal */
 export interface ServerDeps {
-  readonly options: ResolvedOptions;
-  readonly store: SecretStore;
-  readonly agents: AgentStore;
-  readonly faults: FaultRules;
-  readonly rateLimiter: RateLimiter | undefined;
-  readonly record: (request: RecordedRequest) => void;
+    readonly options: ResolvedOptions;
+    readonly store: SecretStore;
+    readonly agents: AgentStore;
+    readonly faults: FaultRules;
+    readonly rateLimiter: RateLimiter | undefined;
+    readonly record: (request: RecordedRequest) => void;
 }
 
 /** A reply whose body is already text (an injected body is sent verbatim). */
 interface Answer {
-  readonly status: number;
-  readonly text: string;
-  readonly retryAfter?: number;
+    readonly status: number;
+    readonly text: string;
+    readonly retryAfter?: number;
 }
 
 type ReadBody = { readonly tooLarge: false; readonly text: string } | { readonly tooLarge: true };
 
 /** The node:http (or, with `tls`, node:https) server plus a way to stop it that does not wait for idle keep-alive connections. @internal */
 export interface EmulatorServer {
-  readonly server: Server | TlsServer;
-  stop(): Promise<void>;
+    readonly server: Server | TlsServer;
+    stop(): Promise<void>;
 }
 
 /** @internal */
 export function createEmulatorServer(deps: ServerDeps): EmulatorServer {
-  const timers = new Set<NodeJS.Timeout>();
-  let stopped = false;
+    const timers = new Set<NodeJS.Timeout>();
+    let stopped = false;
 
-  const realSleep = (ms: number): Promise<void> =>
-    new Promise((resolve) => {
-      // After stop() the timer is cleared and the request is abandoned with its (destroyed) socket.
-      const timer = setTimeout(() => {
-        timers.delete(timer);
-        resolve();
-      }, ms);
-      timers.add(timer);
-    });
+    const realSleep = (ms: number): Promise<void> =>
+        new Promise((resolve) => {
+            // After stop() the timer is cleared and the request is abandoned with its (destroyed) socket.
+            const timer = setTimeout(() => {
+                timers.delete(timer);
+                resolve();
+            }, ms);
+            timers.add(timer);
+        });
 
-  const sleep = deps.options.sleep ?? realSleep;
-  const listener: RequestListener = (req, res) => {
-    serve(deps, req, res, sleep, () => stopped).catch((err: unknown) => {
-      deps.options.log?.(`internal error: ${err instanceof Error ? err.message : String(err)}`);
-      if (!res.headersSent && !res.destroyed) send(res, jsonAnswer(errorReply(internalError())));
-    });
-  };
-  const tls = deps.options.tls;
-  const server = tls === undefined ? createServer(listener) : createTlsServer({ key: tls.key, cert: tls.cert }, listener);
+    const sleep = deps.options.sleep ?? realSleep;
+    const listener: RequestListener = (req, res) => {
+        serve(deps, req, res, sleep, () => stopped).catch((err: unknown) => {
+            deps.options.log?.(`internal error: ${err instanceof Error ? err.message : String(err)}`);
+            if (!res.headersSent && !res.destroyed) send(res, jsonAnswer(errorReply(internalError())));
+        });
+    };
+    const tls = deps.options.tls;
+    const server = tls === undefined ? createServer(listener) : createTlsServer({ key: tls.key, cert: tls.cert }, listener);
 
-  return {
-    server,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (stopped) return resolve();
-        stopped = true;
-        for (const timer of timers) clearTimeout(timer);
-        timers.clear();
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
+    return {
+        server,
+        stop: () =>
+            new Promise<void>((resolve) => {
+                if (stopped) return resolve();
+                stopped = true;
+                for (const timer of timers) clearTimeout(timer);
+                timers.clear();
+                server.close(() => resolve());
+                server.closeAllConnections();
+            }),
+    };
 }
 
 async function serve(
-  deps: ServerDeps,
-  req: IncomingMessage,
-  res: ServerResponse,
-  sleep: (ms: number) => Promise<void>,
-  isStopped: () => boolean,
+    deps: ServerDeps,
+    req: IncomingMessage,
+    res: ServerResponse,
+    sleep: (ms: number) => Promise<void>,
+    isStopped: () => boolean,
 ): Promise<void> {
-  const { options, store, agents, faults, rateLimiter } = deps;
-  const at = options.now();
-  const startedMs = Date.now();
-  const method = (req.method ?? "GET").toUpperCase();
-  const { path, query } = splitUrl(req.url);
-  const raw = await readBody(req, options.limits.maxBodyBytes);
-  const parsed: RequestBody = raw.tooLarge ? { valid: false } : parseJson(raw.text);
+    const { options, store, agents, faults, rateLimiter } = deps;
+    const at = options.now();
+    const startedMs = Date.now();
+    const method = (req.method ?? "GET").toUpperCase();
+    const { path, query } = splitUrl(req.url);
+    const raw = await readBody(req, options.limits.maxBodyBytes);
+    const parsed: RequestBody = raw.tooLarge ? { valid: false } : parseJson(raw.text);
 
-  let match: RouteMatch | undefined;
-  let faulted = false;
-  const finish = (answer: Answer | "dropped", note?: string): void => {
-    if (isStopped()) return;
-    const status = answer === "dropped" ? 0 : answer.status;
-    if (answer === "dropped") res.destroy();
-    else send(res, answer);
-    deps.record({
-      method,
-      path,
-      ...(match?.route === undefined ? {} : { route: match.route }),
-      ...(match?.setName === undefined ? {} : { setName: match.setName }),
-      ...(match?.agentName === undefined ? {} : { agentName: match.agentName }),
-      status,
-      ...(parsed.valid && parsed.value !== undefined ? { body: parsed.value } : {}),
-      at,
-      faulted,
-    });
-    const outcome = answer === "dropped" ? "dropped" : String(status);
-    options.log?.(`${method} ${path} ${outcome} ${Date.now() - startedMs}ms${note === undefined ? "" : ` (${note})`}`);
-  };
+    let match: RouteMatch | undefined;
+    let faulted = false;
+    const finish = (answer: Answer | "dropped", note?: string): void => {
+        if (isStopped()) return;
+        const status = answer === "dropped" ? 0 : answer.status;
+        if (answer === "dropped") res.destroy();
+        else send(res, answer);
+        deps.record({
+            method,
+            path,
+            ...(match?.route === undefined ? {} : { route: match.route }),
+            ...(match?.setName === undefined ? {} : { setName: match.setName }),
+            ...(match?.agentName === undefined ? {} : { agentName: match.agentName }),
+            status,
+            ...(parsed.valid && parsed.value !== undefined ? { body: parsed.value } : {}),
+            at,
+            faulted,
+        });
+        const outcome = answer === "dropped" ? "dropped" : String(status);
+        options.log?.(`${method} ${path} ${outcome} ${Date.now() - startedMs}ms${note === undefined ? "" : ` (${note})`}`);
+    };
 
-  if (rateLimiter !== undefined && !rateLimiter.allow()) {
+    if (rateLimiter !== undefined && !rateLimiter.allow()) {
+        faulted = true;
+        return finish({ ...jsonAnswer(errorReply(tooManyRequests())), retryAfter: 1 }, "rate limited");
+    }
+    if (!isAuthorized(req.headers.authorization, options.apiKey)) return finish(errorAnswer(unauthorized()));
+
+    const matched = matchRoute(method, path);
+    if (matched === "not-found") return finish(errorAnswer(options.bareRouteNotFound ? agentNotFound() : routeNotFound(method, path)));
+    if (matched === "bad-encoding") return finish(errorAnswer(invalidRequest("path is not valid percent-encoding")));
+    match = matched;
+    if (raw.tooLarge) return finish(errorAnswer(payloadTooLarge(options.limits.maxBodyBytes)));
+
+    const run = (): Answer =>
+        jsonAnswer(
+            roomOf(matched.route) === "agents"
+                ? handleAgents(agents, matched, parsed, query)
+                : handleSecrets(store, matched, parsed, options.limits),
+        );
+
+    const fault = faults.take({ method, route: matched.route, setName: matched.setName, agentName: matched.agentName });
+    if (fault === undefined) return finish(run());
+
     faulted = true;
-    return finish({ ...jsonAnswer(errorReply(tooManyRequests())), retryAfter: 1 }, "rate limited");
-  }
-  if (!isAuthorized(req.headers.authorization, options.apiKey)) return finish(errorAnswer(unauthorized()));
-
-  const matched = matchRoute(method, path);
-  if (matched === "not-found") return finish(errorAnswer(options.bareRouteNotFound ? agentNotFound() : routeNotFound(method, path)));
-  if (matched === "bad-encoding") return finish(errorAnswer(invalidRequest("path is not valid percent-encoding")));
-  match = matched;
-  if (raw.tooLarge) return finish(errorAnswer(payloadTooLarge(options.limits.maxBodyBytes)));
-
-  const run = (): Answer =>
-    jsonAnswer(
-      roomOf(matched.route) === "agents"
-        ? handleAgents(agents, matched, parsed, query)
-        : handleSecrets(store, matched, parsed, options.limits),
-    );
-
-  const fault = faults.take({ method, route: matched.route, setName: matched.setName, agentName: matched.agentName });
-  if (fault === undefined) return finish(run());
-
-  faulted = true;
-  if (fault.delayMs > 0) await sleep(fault.delayMs);
-  if (isStopped()) return;
-  if (fault.answer.kind === "none") return finish(run(), `delayed ${fault.delayMs}ms`);
-  if (fault.afterApply) run();
-  return finish(faultAnswer(fault, matched), "injected fault");
+    if (fault.delayMs > 0) await sleep(fault.delayMs);
+    if (isStopped()) return;
+    if (fault.answer.kind === "none") return finish(run(), `delayed ${fault.delayMs}ms`);
+    if (fault.afterApply) run();
+    return finish(faultAnswer(fault, matched), "injected fault");
 }
 
 function faultAnswer(fault: Fault, match: RouteMatch): Answer | "dropped" {
-  const answer = fault.answer;
-  if (answer.kind === "drop") return "dropped";
-  if (answer.kind === "none") throw new Error("faultAnswer: a delay-only fault has no answer");
-  const text = answer.body ?? JSON.stringify(errorBody(faultError(answer.status, { room: roomOf(match.route), setName: match.setName })));
-  return answer.retryAfter === undefined
-    ? { status: answer.status, text }
-    : { status: answer.status, text, retryAfter: answer.retryAfter };
+    const answer = fault.answer;
+    if (answer.kind === "drop") return "dropped";
+    if (answer.kind === "none") throw new Error("faultAnswer: a delay-only fault has no answer");
+    const text = answer.body ?? JSON.stringify(errorBody(faultError(answer.status, { room: roomOf(match.route), setName: match.setName })));
+    return answer.retryAfter === undefined
+        ? { status: answer.status, text }
+        : { status: answer.status, text, retryAfter: answer.retryAfter };
 }
 
 function jsonAnswer(reply: Reply): Answer {
-  return { status: reply.status, text: JSON.stringify(reply.body) };
+    return { status: reply.status, text: JSON.stringify(reply.body) };
 }
 
 function errorAnswer(e: ApiError): Answer {
-  return jsonAnswer(errorReply(e));
+    return jsonAnswer(errorReply(e));
 }
 
 function send(res: ServerResponse, answer: Answer): void {
-  res.writeHead(answer.status, {
-    "content-type": "application/json; charset=utf-8",
-    "content-length": Buffer.byteLength(answer.text),
-    ...(answer.retryAfter === undefined ? {} : { "retry-after": String(answer.retryAfter) }),
-  });
-  res.end(answer.text);
+    res.writeHead(answer.status, {
+        "content-type": "application/json; charset=utf-8",
+        "content-length": Buffer.byteLength(answer.text),
+        ...(answer.retryAfter === undefined ? {} : { "retry-after": String(answer.retryAfter) }),
+    });
+    res.end(answer.text);
 }
 
 function splitUrl(url: string | undefined): { path: string; query: URLSearchParams } {
-  const raw = url ?? "/";
-  const at = raw.indexOf("?");
-  return at === -1 ? { path: raw, query: new URLSearchParams() } : { path: raw.slice(0, at), query: new URLSearchParams(raw.slice(at + 1)) };
+    const raw = url ?? "/";
+    const at = raw.indexOf("?");
+    return at === -1
+        ? { path: raw, query: new URLSearchParams() }
+        : { path: raw.slice(0, at), query: new URLSearchParams(raw.slice(at + 1)) };
 }
 
 /** Reads the whole body; beyond `limit` bytes keeps draining but discards, so the answer can still be sent. */
 function readBody(req: IncomingMessage, limit: number): Promise<ReadBody> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on("data", (chunk: Buffer) => {
-      size += chunk.length;
-      if (size <= limit) chunks.push(chunk);
+    return new Promise((resolve, reject) => {
+        const chunks: Buffer[] = [];
+        let size = 0;
+        req.on("data", (chunk: Buffer) => {
+            size += chunk.length;
+            if (size <= limit) chunks.push(chunk);
+        });
+        req.on("end", () => resolve(size > limit ? { tooLarge: true } : { tooLarge: false, text: Buffer.concat(chunks).toString("utf8") }));
+        req.on("error", reject);
     });
-    req.on("end", () =>
-      resolve(size > limit ? { tooLarge: true } : { tooLarge: false, text: Buffer.concat(chunks).toString("utf8") }),
-    );
-    req.on("error", reject);
-  });
 }
 
 function parseJson(text: string): RequestBody {
-  if (text.trim() === "") return { valid: true, value: undefined };
-  try {
-    return { valid: true, value: JSON.parse(text) as unknown };
-  } catch {
-    return { valid: false };
-  }
+    if (text.trim() === "") return { valid: true, value: undefined };
+    try {
+        return { valid: true, value: JSON.parse(text) as unknown };
+    } catch {
+        return { valid: false };
+    }
 }
 
 function isAuthorized(header: string | undefined, apiKey: string): boolean {
-  const match = /^Bearer\s+(\S+)\s*$/i.exec(header ?? "");
-  const given = Buffer.from(match?.[1] ?? "");
-  const expected = Buffer.from(apiKey);
-  return given.length === expected.length && timingSafeEqual(given, expected);
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(header ?? "");
+    const given = Buffer.from(match?.[1] ?? "");
+    const expected = Buffer.from(apiKey);
+    return given.length === expected.length && timingSafeEqual(given, expected);
 }

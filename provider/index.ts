@@ -15,7 +15,19 @@ export type { AgentArgs } from "./agent/resource";
 export { agentProvider } from "./agent/provider";
 export type { AgentInputs, AgentOutputs, AutoScaling } from "./agent/types";
 export type { Region } from "./region";
-export { PipecatError, PipecatApiError, UnexpectedResponseError, NetworkError, ProxyError, ConfigurationError, ReadinessError, DeploymentError, isPipecatError, isPipecatApiError, isProxyError } from "./api/errors";
+export {
+    PipecatError,
+    PipecatApiError,
+    UnexpectedResponseError,
+    NetworkError,
+    ProxyError,
+    ConfigurationError,
+    ReadinessError,
+    DeploymentError,
+    isPipecatError,
+    isPipecatApiError,
+    isProxyError,
+} from "./api/errors";
 export { dotEnvSecrets } from "./dotenv/secrets";
 export { DotEnvError, isDotEnvError } from "./dotenv/parse";
 export type { DotEnvProblem } from "./dotenv/parse";

@@ -47,7 +47,11 @@ export function chosenName(olds: Readonly<Record<string, unknown>>, atCreate: bo
  * wrapper) report the branch that is not the sentinel. No input value ever enters a message.
  * `allowed(path)` lists the properties an object at `path` may have.
  */
-export function formatIssues(issues: readonly z.core.$ZodIssue[], allowed: (path: readonly PropertyKey[]) => string, prefix: readonly PropertyKey[] = []): string[] {
+export function formatIssues(
+    issues: readonly z.core.$ZodIssue[],
+    allowed: (path: readonly PropertyKey[]) => string,
+    prefix: readonly PropertyKey[] = [],
+): string[] {
     const out: string[] = [];
     for (const issue of issues) {
         const path = [...prefix, ...issue.path];
@@ -58,7 +62,9 @@ export function formatIssues(issues: readonly z.core.$ZodIssue[], allowed: (path
             out.push(...formatIssues(issue.issues, allowed, path));
         } else if (issue.code === "unrecognized_keys") {
             const where = path.length ? `${path.join(".")}: ` : "";
-            out.push(`${where}unknown ${issue.keys.length > 1 ? "properties" : "property"} ${issue.keys.map((k) => `"${k}"`).join(", ")} (allowed: ${allowed(path)})`);
+            out.push(
+                `${where}unknown ${issue.keys.length > 1 ? "properties" : "property"} ${issue.keys.map((k) => `"${k}"`).join(", ")} (allowed: ${allowed(path)})`,
+            );
         } else {
             const where = path.length ? path.join(".") : "inputs";
             out.push(`${where}: ${issue.message}`);
@@ -74,7 +80,9 @@ export function dropUndefined<T extends Record<string, unknown>>(o: T): T {
 /** JSON with object keys sorted at every level: the same value always gives the same text. */
 export function canonicalJson(value: unknown): string {
     return JSON.stringify(value, (_k, v: unknown) =>
-        v !== null && typeof v === "object" && !Array.isArray(v) ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : v,
+        v !== null && typeof v === "object" && !Array.isArray(v)
+            ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+            : v,
     );
 }
 

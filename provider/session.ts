@@ -137,7 +137,12 @@ export async function regionFailures(
         return [{ property: "", reason: `region: "${region}" could not be checked, so ${what} was not replaced (${why})` }];
     }
     if (available.includes(region)) return [];
-    return [{ property: "", reason: `region: "${region}" is not a region this organisation can use (it has: ${available.join(", ")})${didYouMean(region, available)}` }];
+    return [
+        {
+            property: "",
+            reason: `region: "${region}" is not a region this organisation can use (it has: ${available.join(", ")})${didYouMean(region, available)}`,
+        },
+    ];
 }
 
 /**

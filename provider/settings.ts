@@ -55,7 +55,12 @@ function read(config: ConfigSource | undefined, env: NodeJS.ProcessEnv, which: k
     return value === undefined || value === "" ? undefined : value;
 }
 
-function seconds(config: ConfigSource | undefined, env: NodeJS.ProcessEnv, which: "requestTimeout" | "readyTimeout" | "deployTimeout", fallback: number): number {
+function seconds(
+    config: ConfigSource | undefined,
+    env: NodeJS.ProcessEnv,
+    which: "requestTimeout" | "readyTimeout" | "deployTimeout",
+    fallback: number,
+): number {
     const raw = read(config, env, which);
     if (raw === undefined) return fallback * 1000;
     const n = Number(raw);
@@ -103,7 +108,12 @@ export function imagePullUpdates(config: ConfigSource | undefined, env: NodeJS.P
  */
 function adoptNames(config: ConfigSource | undefined, env: NodeJS.ProcessEnv): ReadonlySet<string> {
     const lists = [config?.get(SOURCES.adopt.config), env[SOURCES.adopt.env]];
-    return new Set(lists.flatMap((list) => (list ?? "").split(",")).map((n) => n.trim()).filter((n) => n !== ""));
+    return new Set(
+        lists
+            .flatMap((list) => (list ?? "").split(","))
+            .map((n) => n.trim())
+            .filter((n) => n !== ""),
+    );
 }
 
 export function resolveSettings(config?: ConfigSource, env: NodeJS.ProcessEnv = process.env): Settings {

@@ -5,7 +5,9 @@
 
 /** Edit distance (insertions, deletions, substitutions, and a swap of two neighbours counting once). */
 export function editDistance(a: string, b: string): number {
-    const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+    const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) =>
+        Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
+    );
     for (let i = 1; i <= a.length; i++) {
         for (let j = 1; j <= b.length; j++) {
             const cost = a[i - 1] === b[j - 1] ? 0 : 1;
@@ -27,7 +29,8 @@ export function closest(input: string, known: readonly string[]): string | undef
     for (const name of known) {
         if (name === input) return undefined;
         const distance = editDistance(wanted, name.toLowerCase());
-        if (distance <= 2 && distance * 2 < Math.max(wanted.length, 1) && (best === undefined || distance < best.distance)) best = { name, distance };
+        if (distance <= 2 && distance * 2 < Math.max(wanted.length, 1) && (best === undefined || distance < best.distance))
+            best = { name, distance };
     }
     return best?.name;
 }

@@ -69,13 +69,20 @@ export function entryFiles(pkg: PackageManifest): string[] {
  * Every problem with a packed package, one sentence each (an empty list: it may be published). `read` gives a
  * shipped file's text (by default from the repository, where npm packed it from).
  */
-export function packProblems(packed: PackedPackage, pkg: PackageManifest, read: (file: string) => string = (f) => fs.readFileSync(path.join(root, f), "utf8")): string[] {
+export function packProblems(
+    packed: PackedPackage,
+    pkg: PackageManifest,
+    read: (file: string) => string = (f) => fs.readFileSync(path.join(root, f), "utf8"),
+): string[] {
     const problems: string[] = [];
     const shipped = new Set(packed.files.map((f) => f.path));
     const expected = new Set(expectedFiles());
     for (const file of expected) if (!shipped.has(file)) problems.push(`${file} is missing (run npm run build)`);
     for (const file of shipped) {
-        if (!expected.has(file)) problems.push(`${file} would be shipped but is no compiled source, README, LICENSE or package.json (a stale build? npm run build -- --force)`);
+        if (!expected.has(file))
+            problems.push(
+                `${file} would be shipped but is no compiled source, README, LICENSE or package.json (a stale build? npm run build -- --force)`,
+            );
     }
     for (const target of entryFiles(pkg)) if (!shipped.has(target)) problems.push(`${target}, named in package.json, is not shipped`);
     for (const bin of Object.values(pkg.bin)) {
@@ -84,10 +91,13 @@ export function packProblems(packed: PackedPackage, pkg: PackageManifest, read: 
     }
     for (const file of shipped) {
         const text = read(file);
-        for (const pattern of TEST_SECRET_PATTERNS) if (pattern.test(text)) problems.push(`${file} holds a test secret (matches ${pattern})`);
+        for (const pattern of TEST_SECRET_PATTERNS)
+            if (pattern.test(text)) problems.push(`${file} holds a test secret (matches ${pattern})`);
     }
     if (packed.unpackedSize >= UNPACKED_SIZE_BOUND) {
-        problems.push(`the package is ${packed.unpackedSize} bytes unpacked, over the bound of ${UNPACKED_SIZE_BOUND} (scripts/check-pack.ts): a stray large file?`);
+        problems.push(
+            `the package is ${packed.unpackedSize} bytes unpacked, over the bound of ${UNPACKED_SIZE_BOUND} (scripts/check-pack.ts): a stray large file?`,
+        );
     }
     return problems;
 }
@@ -117,7 +127,10 @@ function dryRunPack(): PackedPackage {
     // In a lifecycle script npm names its own entry point; otherwise the npm on PATH.
     const npmCli = process.env.npm_execpath;
     const [command, args] = npmCli && /\.js$/.test(npmCli) ? [process.execPath, [npmCli]] : ["npm", []];
-    const out = execFileSync(command, [...args, "pack", "--dry-run", "--json", "--ignore-scripts", "--loglevel=error"], { cwd: root, encoding: "utf8" });
+    const out = execFileSync(command, [...args, "pack", "--dry-run", "--json", "--ignore-scripts", "--loglevel=error"], {
+        cwd: root,
+        encoding: "utf8",
+    });
     const [result] = JSON.parse(out) as PackedPackage[];
     if (!result) throw new Error(`npm pack printed no result: ${out}`);
     return result;

@@ -40,7 +40,13 @@ export function changelogEntry(changelog: string, version: string): { readonly s
     const at = lines.findIndex((l) => heading.test(l));
     if (at < 0) return undefined;
     const end = lines.findIndex((l, i) => i > at && /^## /.test(l));
-    return { suffix: heading.exec(lines[at]!)![1]!.trim(), body: lines.slice(at + 1, end < 0 ? undefined : end).join("\n").trim() };
+    return {
+        suffix: heading.exec(lines[at]!)![1]!.trim(),
+        body: lines
+            .slice(at + 1, end < 0 ? undefined : end)
+            .join("\n")
+            .trim(),
+    };
 }
 
 /** "github.com/owner/name" from the forms npm accepts for `repository` (git+https://…/x.git, github:owner/name, owner/name). */
@@ -59,13 +65,18 @@ export function checkRelease(inputs: ReleaseInputs): ReleaseCheck {
     const version = tag.startsWith("v") ? tag.slice(1) : undefined;
     const parsed = version === undefined ? null : SEMVER.exec(version);
     if (!parsed) problems.push(`tag ${JSON.stringify(tag)} is not v<major>.<minor>.<patch>[-<pre-release>]`);
-    else if (version !== pkg.version) problems.push(`tag ${tag} does not match package.json's version ${pkg.version}: set "version": "${version}" (npm version ${version} --no-git-tag-version) or tag v${pkg.version}`);
+    else if (version !== pkg.version)
+        problems.push(
+            `tag ${tag} does not match package.json's version ${pkg.version}: set "version": "${version}" (npm version ${version} --no-git-tag-version) or tag v${pkg.version}`,
+        );
     const wanted = version ?? pkg.version;
     const entry = changelogEntry(changelog, wanted);
     if (!entry) problems.push(`CHANGELOG.md has no entry "## [${wanted}] - YYYY-MM-DD": add one with what changed`);
     else {
         if (!/^- \d{4}-\d{2}-\d{2}$/.test(entry.suffix) || Number.isNaN(Date.parse(entry.suffix.slice(2)))) {
-            problems.push(`CHANGELOG.md's entry for ${wanted} has no release date ("## [${wanted}] ${entry.suffix}"): write "## [${wanted}] - YYYY-MM-DD"`);
+            problems.push(
+                `CHANGELOG.md's entry for ${wanted} has no release date ("## [${wanted}] ${entry.suffix}"): write "## [${wanted}] - YYYY-MM-DD"`,
+            );
         }
         if (entry.body === "") problems.push(`CHANGELOG.md's entry for ${wanted} is empty: list what changed`);
     }

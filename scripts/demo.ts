@@ -59,7 +59,9 @@ function changedOnly(): (line: string) => boolean {
         const t = line.trim();
         const marked = /^[~+-] /.test(t);
         if (t === "}" || t === "]") return open.pop() ?? true;
-        const property = /^[~+-]?\s*(\[\d+\]|[A-Za-z_][\w-]*)\s*: /.test(t) && !/\((update|create|delete|same|replace|create-replacement|delete-replaced)\)$/.test(t);
+        const property =
+            /^[~+-]?\s*(\[\d+\]|[A-Za-z_][\w-]*)\s*: /.test(t) &&
+            !/\((update|create|delete|same|replace|create-replacement|delete-replaced)\)$/.test(t);
         const keep = !property || marked || open.at(-1) === true;
         if (t.endsWith("{") || t.endsWith("[")) open.push(keep);
         return keep;
@@ -89,15 +91,18 @@ function workspace(apiUrl: string): Workspace {
     const projectDir = path.join(dir, "project");
     fs.mkdirSync(projectDir);
     fs.mkdirSync(path.join(dir, "state"));
-    for (const file of ["Pulumi.yaml", "package.json", "tsconfig.json", "index.ts"]) fs.copyFileSync(path.join(EXAMPLE, file), path.join(projectDir, file));
+    for (const file of ["Pulumi.yaml", "package.json", "tsconfig.json", "index.ts"])
+        fs.copyFileSync(path.join(EXAMPLE, file), path.join(projectDir, file));
     // Instead of `npm install` (a minute): the program and the provider process (which runs in this folder) require
     // pulumi-pipecat-secrets from the program's node_modules, where it is this checkout; the rest is the checkout's.
     const modules = path.join(projectDir, "node_modules");
     fs.mkdirSync(modules);
-    for (const name of ["@pulumi", "@types", "typescript", "ts-node"]) fs.symlinkSync(path.join(root, "node_modules", name), path.join(modules, name), "dir");
+    for (const name of ["@pulumi", "@types", "typescript", "ts-node"])
+        fs.symlinkSync(path.join(root, "node_modules", name), path.join(modules, name), "dir");
     fs.symlinkSync(root, path.join(modules, "pulumi-pipecat-secrets"), "dir");
     const env: NodeJS.ProcessEnv = {};
-    for (const [k, v] of Object.entries(process.env)) if (!k.startsWith("PULUMI_") && !k.startsWith("PIPECAT_") && !k.startsWith("DEMO_")) env[k] = v;
+    for (const [k, v] of Object.entries(process.env))
+        if (!k.startsWith("PULUMI_") && !k.startsWith("PIPECAT_") && !k.startsWith("DEMO_")) env[k] = v;
     Object.assign(env, {
         PATH: `${engineDir()}${path.delimiter}${process.env.PATH ?? ""}`,
         PULUMI_HOME: path.join(dir, "home"),
@@ -115,7 +120,11 @@ function workspace(apiUrl: string): Workspace {
  * Runs `pulumi <args>`; prints the command, then its output without the noise, indented. `input` goes to
  * standard input (config values never go on a command line). Fails the demo on a non-zero exit.
  */
-function pulumi(ws: Workspace, args: string[], opts: { input?: string; quiet?: boolean; shown?: string; onlyChanges?: boolean } = {}): Promise<string> {
+function pulumi(
+    ws: Workspace,
+    args: string[],
+    opts: { input?: string; quiet?: boolean; shown?: string; onlyChanges?: boolean } = {},
+): Promise<string> {
     say(`$ pulumi ${opts.shown ?? args.join(" ")}${opts.onlyChanges ? "   (unchanged inputs left out below)" : ""}`);
     const changed = opts.onlyChanges ? changedOnly() : () => true;
     return new Promise((resolve, reject) => {
@@ -160,13 +169,22 @@ async function api(emulator: Emulator, method: string, route: string, body?: unk
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
     const json: unknown = await res.json();
-    if (method !== "GET") say(`$ curl -X ${method} $PIPECAT_API_URL${route}${body === undefined ? "" : ` -d '${JSON.stringify(body)}'`}   → ${res.status}`);
+    if (method !== "GET")
+        say(`$ curl -X ${method} $PIPECAT_API_URL${route}${body === undefined ? "" : ` -d '${JSON.stringify(body)}'`}   → ${res.status}`);
     if (!res.ok) throw new Error(`${method} ${route} answered ${res.status}`);
     return json;
 }
 
-interface SetRow { readonly name: string; readonly type: string; readonly status?: string }
-interface AgentDetails { readonly ready: boolean; readonly desiredDeploymentId: string; readonly deployment: { readonly manifest: { readonly spec: { readonly image?: string } } } }
+interface SetRow {
+    readonly name: string;
+    readonly type: string;
+    readonly status?: string;
+}
+interface AgentDetails {
+    readonly ready: boolean;
+    readonly desiredDeploymentId: string;
+    readonly deployment: { readonly manifest: { readonly spec: { readonly image?: string } } };
+}
 
 /** What the API says about the sets and the agent (names, kinds, keys, readiness: the API never returns values). */
 async function showState(emulator: Emulator): Promise<void> {
@@ -178,14 +196,21 @@ async function showState(emulator: Emulator): Promise<void> {
             continue;
         }
         const detail = (await api(emulator, "GET", `/secrets/${s.name}`)) as { secrets: { fieldName: string }[]; status: string };
-        fact(`set ${s.name}: ${detail.status}, keys ${detail.secrets.map((k) => k.fieldName).sort().join(", ")}`);
+        fact(
+            `set ${s.name}: ${detail.status}, keys ${detail.secrets
+                .map((k) => k.fieldName)
+                .sort()
+                .join(", ")}`,
+        );
     }
     const agent = emulator.agent(names.agent);
     if (agent === undefined) return fact(`agent ${names.agent}: none`);
     const details = (await api(emulator, "GET", `/agents/${names.agent}`)) as AgentDetails;
     const last = agent.deployments.at(-1);
-    fact(`agent ${names.agent}: ready=${details.ready}, image ${details.deployment.manifest.spec.image ?? "(a build)"}, ` +
-        `deployments ${agent.deployments.length}, newest forced=${last?.forced === true ? "yes" : "no"}`);
+    fact(
+        `agent ${names.agent}: ready=${details.ready}, image ${details.deployment.manifest.spec.image ?? "(a build)"}, ` +
+            `deployments ${agent.deployments.length}, newest forced=${last?.forced === true ? "yes" : "no"}`,
+    );
 }
 
 /** Whether the running agent sees `key` = `expected`: a yes/no, the value itself never leaves this function. */
@@ -211,16 +236,20 @@ function listChange(output: string, property: string): string | undefined {
         const removed = /^- \[\d+\]: "(.*)"$/.exec(t);
         const added = /^\+ \[\d+\]: "(.*)"$/.exec(t);
         const same = /^\[\d+\]: "(.*)"$/.exec(t);
-        if (changed) before.push(changed[1]!), after.push(changed[2]!);
+        if (changed) (before.push(changed[1]!), after.push(changed[2]!));
         else if (removed) before.push(removed[1]!);
         else if (added) after.push(added[1]!);
-        else if (same) before.push(same[1]!), after.push(same[1]!);
+        else if (same) (before.push(same[1]!), after.push(same[1]!));
         else return undefined; // not a list of strings: say nothing rather than something wrong
     }
     const gone = before.filter((k) => !after.includes(k));
     const came = after.filter((k) => !before.includes(k));
     const kept = before.filter((k) => after.includes(k));
-    const parts = [gone.length > 0 ? `lost ${gone.join(", ")}` : "", came.length > 0 ? `gained ${came.join(", ")}` : "", kept.length > 0 ? `kept ${kept.join(", ")}` : ""];
+    const parts = [
+        gone.length > 0 ? `lost ${gone.join(", ")}` : "",
+        came.length > 0 ? `gained ${came.join(", ")}` : "",
+        kept.length > 0 ? `kept ${kept.join(", ")}` : "",
+    ];
     return `Pulumi compares \`${property}\` position by position, so the lines above are no rename: it ${parts.filter((p) => p !== "").join("; ")}.`;
 }
 
@@ -232,7 +261,8 @@ async function main(): Promise<void> {
         say(`Pipecat Cloud emulator at ${emulator.url} (in this process); state in a throw-away local backend.`);
         say("Program: examples/basic (a secret set, an image-pull set, and an agent bound to both). No value is ever shown.");
         await pulumi(ws, ["stack", "init", "demo"], { quiet: true });
-        const secret = (key: string, v: string) => pulumi(ws, ["config", "set", "--secret", "--", key], { input: v, quiet: true, shown: `config set --secret ${key} <value>` });
+        const secret = (key: string, v: string) =>
+            pulumi(ws, ["config", "set", "--secret", "--", key], { input: v, quiet: true, shown: `config set --secret ${key} <value>` });
         await secret("pipecat:apiKey", V.apiKey);
         await secret("openaiKey", V.openai);
         await secret("dailyKey", V.daily);
@@ -256,14 +286,18 @@ async function main(): Promise<void> {
         step("Apply it: the set is rewritten, then the agent is redeployed with forceRedeploy");
         await pulumi(ws, ["up", "--yes", "--skip-preview", "--suppress-outputs", "--suppress-progress"]);
         await showState(emulator);
-        fact(`the running agent sees the new OPENAI_API_KEY: ${runs(emulator, "OPENAI_API_KEY", V.openaiRotated)}; the old one: ${runs(emulator, "OPENAI_API_KEY", V.openai)}`);
+        fact(
+            `the running agent sees the new OPENAI_API_KEY: ${runs(emulator, "OPENAI_API_KEY", V.openaiRotated)}; the old one: ${runs(emulator, "OPENAI_API_KEY", V.openai)}`,
+        );
 
         step("Drift: a key is deleted and the image changed behind Pulumi's back; refresh shows it, up repairs it");
         // The image first: a deployment binds the set, and the API refuses it (409) while a key deletion re-provisions the set.
         await api(emulator, "POST", `/agents/${names.agent}`, { image: HOTFIX });
         await api(emulator, "DELETE", `/secrets/${names.set}/DAILY_API_KEY`);
         await showState(emulator);
-        const refreshed = await pulumi(ws, ["refresh", "--yes", "--skip-preview", "--diff", "--suppress-outputs", "--suppress-progress"], { onlyChanges: true });
+        const refreshed = await pulumi(ws, ["refresh", "--yes", "--skip-preview", "--diff", "--suppress-outputs", "--suppress-progress"], {
+            onlyChanges: true,
+        });
         const note = listChange(refreshed, "keys");
         if (note !== undefined) say(`   note: ${note}`);
         await pulumi(ws, ["up", "--yes", "--skip-preview", "--suppress-outputs", "--suppress-progress"]);
@@ -279,12 +313,14 @@ async function main(): Promise<void> {
         const agents = (await api(emulator, "GET", "/agents")) as { services: unknown[] };
         fact(`holds ${left.sets.length} sets and ${agents.services.length} agents`);
         const secs = (from: number): number => Math.round((Date.now() - from) / 1000);
-        say(`\nDone in ${secs(started)} s${prepared - started >= 1000 ? ` (${Math.round((prepared - started) / 1000)} s of it preparing: dependencies, build, engine)` : ""}.`);
+        say(
+            `\nDone in ${secs(started)} s${prepared - started >= 1000 ? ` (${Math.round((prepared - started) / 1000)} s of it preparing: dependencies, build, engine)` : ""}.`,
+        );
         say("\nNext:");
         say("  - Your own stack: the README's Quickstart, or copy examples/basic (its README lists the config it needs):");
         say("      cp -r examples/basic ../my-voice-agent && cd ../my-voice-agent && npm install && pulumi stack init dev");
         say("  - Your own .env: `npx pipecat-secrets import-env .env --key agentSecrets` puts it in the stack's config, encrypted;");
-        say("    or read it in the program with dotEnvSecrets(\".env\") (README, \"From a .env file\").");
+        say('    or read it in the program with dotEnvSecrets(".env") (README, "From a .env file").');
         say("  - Previews on pull requests: examples/github-actions (`pulumi preview --diff` as a PR comment, `pulumi up` on main).");
     } finally {
         fs.rmSync(ws.dir, { recursive: true, force: true });

@@ -26,7 +26,10 @@ interface Mutant {
     readonly mutatorName: string;
     readonly replacement?: string;
     readonly status: Status;
-    readonly location: { readonly start: { readonly line: number; readonly column: number }; readonly end: { readonly line: number; readonly column: number } };
+    readonly location: {
+        readonly start: { readonly line: number; readonly column: number };
+        readonly end: { readonly line: number; readonly column: number };
+    };
 }
 
 interface Report {
@@ -67,18 +70,31 @@ function scoreTable(report: Report): string {
     const total: Tally = { killed: 0, timeout: 0, survived: 0, noCoverage: 0, invalid: 0, ignored: 0 };
     for (const [file, { mutants }] of Object.entries(report.files)) {
         const folder = folderOf(file);
-        tally(mutants, folders.get(folder) ?? folders.set(folder, { killed: 0, timeout: 0, survived: 0, noCoverage: 0, invalid: 0, ignored: 0 }).get(folder)!);
+        tally(
+            mutants,
+            folders.get(folder) ??
+                folders.set(folder, { killed: 0, timeout: 0, survived: 0, noCoverage: 0, invalid: 0, ignored: 0 }).get(folder)!,
+        );
         tally(mutants, total);
     }
     const head = ["folder", "score", "covered", "killed", "timeout", "survived", "no cov", "no compile", "ignored"];
     const row = (name: string, t: Tally): string[] => {
         const detected = t.killed + t.timeout;
-        return [name, percent(detected, detected + t.survived + t.noCoverage), percent(detected, detected + t.survived), ...[t.killed, t.timeout, t.survived, t.noCoverage, t.invalid, t.ignored].map(String)];
+        return [
+            name,
+            percent(detected, detected + t.survived + t.noCoverage),
+            percent(detected, detected + t.survived),
+            ...[t.killed, t.timeout, t.survived, t.noCoverage, t.invalid, t.ignored].map(String),
+        ];
     };
     const rows = [head, ...[...folders.keys()].sort().map((f) => row(f, folders.get(f)!)), row("all", total)];
     const widths = head.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
     const line = (r: string[]) => r.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join("  ");
-    return ["Mutation score per folder (score: of all valid mutants; covered: of those a spec executes)", line(rows[0]!), ...rows.slice(1).map(line)].join("\n");
+    return [
+        "Mutation score per folder (score: of all valid mutants; covered: of those a spec executes)",
+        line(rows[0]!),
+        ...rows.slice(1).map(line),
+    ].join("\n");
 }
 
 /** The mutants no spec killed, per file: line, mutator, original → replacement (each on one line, shortened). */
@@ -91,12 +107,18 @@ function survivors(report: Report): string {
     for (const file of Object.keys(report.files).sort()) {
         const { source, mutants } = report.files[file]!;
         const lines = source.split("\n");
-        const left = mutants.filter((m) => m.status === "Survived" || m.status === "NoCoverage").sort((a, b) => a.location.start.line - b.location.start.line || a.location.start.column - b.location.start.column);
+        const left = mutants
+            .filter((m) => m.status === "Survived" || m.status === "NoCoverage")
+            .sort((a, b) => a.location.start.line - b.location.start.line || a.location.start.column - b.location.start.column);
         if (left.length === 0) continue;
         out.push(`\n${file}`);
         for (const m of left) {
             const { start, end } = m.location;
-            const original = lines.slice(start.line - 1, end.line).map((l, i, all) => (i === all.length - 1 ? l.slice(0, end.column - 1) : l)).join("\n").slice(start.column - 1);
+            const original = lines
+                .slice(start.line - 1, end.line)
+                .map((l, i, all) => (i === all.length - 1 ? l.slice(0, end.column - 1) : l))
+                .join("\n")
+                .slice(start.column - 1);
             const what = m.status === "NoCoverage" ? " (no coverage)" : "";
             out.push(`  ${start.line}:${start.column}  ${m.mutatorName}${what}: ${short(original)} → ${short(m.replacement ?? "")}`);
         }
@@ -127,7 +149,9 @@ function main(args: string[]): number {
         return status === 0 ? 1 : status;
     }
     console.log(`\n${scoreTable(readReport())}`);
-    console.log(`Details: ${path.relative(ROOT, path.join(path.dirname(REPORT), "mutation.html"))}; the mutants left: npx ts-node --transpile-only scripts/mutation.ts report --survived`);
+    console.log(
+        `Details: ${path.relative(ROOT, path.join(path.dirname(REPORT), "mutation.html"))}; the mutants left: npx ts-node --transpile-only scripts/mutation.ts report --survived`,
+    );
     return status;
 }
 

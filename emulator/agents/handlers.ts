@@ -16,30 +16,30 @@ import type { AgentStore } from "./store";
  * @internal
  */
 export function handleAgents(store: AgentStore, match: RouteMatch, body: RequestBody, query: URLSearchParams): Reply {
-  const name = match.agentName ?? "";
-  switch (match.route) {
-    case "POST /agents": {
-      if (!body.valid) return errorReply(invalidParameters("body is not valid JSON"));
-      const request = parseCreateBody(body.value);
-      if (!request.ok) return errorReply(request.error);
-      return reply(store.create(request.value), 200, (details) => details);
+    const name = match.agentName ?? "";
+    switch (match.route) {
+        case "POST /agents": {
+            if (!body.valid) return errorReply(invalidParameters("body is not valid JSON"));
+            const request = parseCreateBody(body.value);
+            if (!request.ok) return errorReply(request.error);
+            return reply(store.create(request.value), 200, (details) => details);
+        }
+        case "GET /agents": {
+            const region = query.get("region") ?? undefined;
+            const includeDeployment = query.get("includeActiveDeployment") === "true";
+            return { status: 200, body: { services: store.list({ region, includeDeployment }) } };
+        }
+        case "GET /agents/:name":
+            return reply(store.describe(name), 200, (details) => details);
+        case "POST /agents/:name": {
+            if (!body.valid) return errorReply(invalidParameters("body is not valid JSON"));
+            const request = parseUpdateBody(body.value);
+            if (!request.ok) return errorReply(request.error);
+            return reply(store.update(name, request.value), 200, (details) => details);
+        }
+        case "DELETE /agents/:name":
+            return reply(store.delete(name), 200, () => ({ status: "OK" }));
+        default:
+            throw new Error(`handleAgents: ${match.route} is not an agents route`);
     }
-    case "GET /agents": {
-      const region = query.get("region") ?? undefined;
-      const includeDeployment = query.get("includeActiveDeployment") === "true";
-      return { status: 200, body: { services: store.list({ region, includeDeployment }) } };
-    }
-    case "GET /agents/:name":
-      return reply(store.describe(name), 200, (details) => details);
-    case "POST /agents/:name": {
-      if (!body.valid) return errorReply(invalidParameters("body is not valid JSON"));
-      const request = parseUpdateBody(body.value);
-      if (!request.ok) return errorReply(request.error);
-      return reply(store.update(name, request.value), 200, (details) => details);
-    }
-    case "DELETE /agents/:name":
-      return reply(store.delete(name), 200, () => ({ status: "OK" }));
-    default:
-      throw new Error(`handleAgents: ${match.route} is not an agents route`);
-  }
 }

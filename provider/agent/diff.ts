@@ -17,7 +17,19 @@ export interface AgentDiff {
 }
 
 /** Fields of the deployment spec: a difference is an update (a new deployment, unless only scaling changed). */
-const DEPLOYED = ["image", "buildId", "secretSet", "imagePullSecretSet", "autoScaling", "agentProfile", "maxSessionDuration", "nodeType", "krispViva", "enableKrisp", "websocketAuth"] as const;
+const DEPLOYED = [
+    "image",
+    "buildId",
+    "secretSet",
+    "imagePullSecretSet",
+    "autoScaling",
+    "agentProfile",
+    "maxSessionDuration",
+    "nodeType",
+    "krispViva",
+    "enableKrisp",
+    "websocketAuth",
+] as const;
 /** A new revision of a bound set: a forced redeploy (`mustForce`). */
 const REVISIONS = ["secretSetRevision", "imagePullSecretSetRevision"] as const;
 /**
@@ -94,7 +106,11 @@ export function createBody(ins: AgentInputs): Record<string, unknown> {
  * reset to its default (`RESETS`), and `forceRedeploy` when a bound set was rotated (`mustForce`).
  */
 export function updateBody(olds: Partial<AgentOutputs>, news: AgentInputs, force: boolean): Record<string, unknown> {
-    const resets = Object.fromEntries(Object.entries(RESETS).filter(([k]) => olds[k as keyof typeof RESETS] !== undefined && news[k as keyof typeof RESETS] === undefined));
+    const resets = Object.fromEntries(
+        Object.entries(RESETS).filter(
+            ([k]) => olds[k as keyof typeof RESETS] !== undefined && news[k as keyof typeof RESETS] === undefined,
+        ),
+    );
     return { ...deploymentBody(news), ...resets, ...(force ? { forceRedeploy: true } : {}) };
 }
 

@@ -34,7 +34,14 @@ export async function check(olds: Props, news: Props): Promise<dynamic.CheckResu
     const { ins, kept } = placed(old, result.inputs);
     let failures = inputFailures(old, ins, kept);
     if (failures.length === 0) {
-        failures = await regionFailures(ins.region, kept, typeof old["name"] === "string", { step: "region check", agentName: ins.name }, "the agent", (t) => t);
+        failures = await regionFailures(
+            ins.region,
+            kept,
+            typeof old["name"] === "string",
+            { step: "region check", agentName: ins.name },
+            "the agent",
+            (t) => t,
+        );
     }
     if (failures.length === 0) failures = await placementFailures(old, ins, kept);
     if (failures.length > 0) return { inputs: news, failures };
@@ -76,7 +83,13 @@ export async function create(props: Props): Promise<dynamic.CreateResult> {
             }
         }
         try {
-            return { id: ins.name, outs: deployed(ins, await waitUntilDeployed(ins.name, created === "created-earlier" ? undefined : created.desiredDeploymentId)) };
+            return {
+                id: ins.name,
+                outs: deployed(
+                    ins,
+                    await waitUntilDeployed(ins.name, created === "created-earlier" ? undefined : created.desiredDeploymentId),
+                ),
+            };
         } catch (e) {
             throw await rolledBack(e, ins.name);
         }
@@ -104,7 +117,8 @@ function refusedExisting(name: string, differs?: readonly string[]): PipecatErro
  */
 async function adopt(ins: AgentInputs): Promise<AgentOutputs> {
     const found = await api().getAgent({ step: "adoption", agentName: ins.name });
-    if (found === "absent") throw new PipecatError(`Agent "${ins.name}" was reported to exist but could not be read: run \`pulumi up\` again.`);
+    if (found === "absent")
+        throw new PipecatError(`Agent "${ins.name}" was reported to exist but could not be read: run \`pulumi up\` again.`);
     if (ins.region !== undefined && found.region !== undefined && found.region !== ins.region) {
         throw new PipecatError(
             `Agent "${ins.name}" exists in region "${found.region}" but is declared in region "${ins.region}"; adopt does not move an agent, ` +
@@ -120,7 +134,9 @@ async function adopt(ins: AgentInputs): Promise<AgentOutputs> {
                 "to adopt the agent as it is, or delete the agent in Pipecat Cloud first to create it afresh.",
         );
     }
-    const sent = await whenSetsReady(ins, () => api().updateAgent({ step: "adoption", agentName: ins.name }, { ...deploymentBody(ins), forceRedeploy: true }));
+    const sent = await whenSetsReady(ins, () =>
+        api().updateAgent({ step: "adoption", agentName: ins.name }, { ...deploymentBody(ins), forceRedeploy: true }),
+    );
     return deployed(ins, await waitUntilDeployed(ins.name, sent.desiredDeploymentId, found.desiredDeploymentId));
 }
 
@@ -144,7 +160,8 @@ async function rolledBack(e: unknown, name: string): Promise<unknown> {
     return e;
 }
 
-const RAISE_DEPLOY_BOUND = "To wait longer, raise the bound, for example `pulumi config set pipecat:deployTimeoutSeconds 1200`, then run `pulumi up`";
+const RAISE_DEPLOY_BOUND =
+    "To wait longer, raise the bound, for example `pulumi config set pipecat:deployTimeoutSeconds 1200`, then run `pulumi up`";
 
 export async function update(_id: string, olds: Props, news: Props): Promise<dynamic.UpdateResult> {
     const before = strip(olds) as Partial<AgentOutputs>;
@@ -169,7 +186,13 @@ export async function update(_id: string, olds: Props, news: Props): Promise<dyn
                 (e instanceof DeploymentError && e.timedOut ? ` ${RAISE_DEPLOY_BOUND}.` : " Fix the cause, then run `pulumi up`.");
             // Pipecat Cloud holds the new configuration as its desired deployment: the state says so, so that
             // reverting the program is a change, and the next `up` finishes or undoes this one.
-            const outs: AgentOutputs = { ...ins, region, deploymentId: sent.desiredDeploymentId ?? "", ready: false, available: sent.available };
+            const outs: AgentOutputs = {
+                ...ins,
+                region,
+                deploymentId: sent.desiredDeploymentId ?? "",
+                ready: false,
+                available: sent.available,
+            };
             throw partlyApplied(e, ins.name, outs, news);
         }
     });
@@ -203,8 +226,14 @@ export async function read(id: string, props: Props): Promise<dynamic.ReadResult
  * does not declare are left to Pipecat (not read into the state); a build's image is Pipecat's own.
  */
 function readBack(olds: Partial<AgentOutputs>, found: AgentDetails): Record<string, unknown> {
-    const declared = <K extends keyof AgentOutputs>(k: K, value: AgentOutputs[K] | undefined) => (olds[k] === undefined ? {} : { [k]: value ?? olds[k] });
-    const krisp = found.krispAudioFilter === undefined ? olds.krispViva : found.krispAudioFilter === null ? undefined : { audioFilter: found.krispAudioFilter };
+    const declared = <K extends keyof AgentOutputs>(k: K, value: AgentOutputs[K] | undefined) =>
+        olds[k] === undefined ? {} : { [k]: value ?? olds[k] };
+    const krisp =
+        found.krispAudioFilter === undefined
+            ? olds.krispViva
+            : found.krispAudioFilter === null
+              ? undefined
+              : { audioFilter: found.krispAudioFilter };
     return {
         ...olds,
         region: found.region ?? olds.region ?? "",

@@ -52,7 +52,7 @@ export function inputFailures(old: Props, ins: AgentInputs, kept: string | undef
             property: "",
             reason:
                 `websocketAuth: no longer declared (it was "${old["websocketAuth"]}"). An update leaves out a field it does not send, so ` +
-                "the agent would keep it, and Pipecat's pages disagree on its default (\"none\" or \"token\"): declare websocketAuth: \"none\" or \"token\"",
+                'the agent would keep it, and Pipecat\'s pages disagree on its default ("none" or "token"): declare websocketAuth: "none" or "token"',
         });
     }
     const where = ins.region ?? kept;
@@ -79,7 +79,9 @@ export async function placementFailures(old: Props, ins: AgentInputs, kept: stri
     // show where a set that this run moves was; a set bound by name is looked up in the list. A new agent
     // without a region goes to the organisation's default, which is read only to compare a SecretSet
     // resource's region (a set by name that is elsewhere makes the create fail cleanly, and nothing is lost).
-    const bound = (["secretSet", "imagePullSecretSet"] as const).filter((b) => known(ins[b]) && (exists || ins.region !== undefined || known(ins[`${b}Region`])));
+    const bound = (["secretSet", "imagePullSecretSet"] as const).filter(
+        (b) => known(ins[b]) && (exists || ins.region !== undefined || known(ins[`${b}Region`])),
+    );
     if (bound.length === 0 && !known(ins.buildId)) return [];
     try {
         const target = ins.region ?? (await session.organisationDefaultRegion(ctx));
@@ -95,20 +97,32 @@ export async function placementFailures(old: Props, ins: AgentInputs, kept: stri
             // An agent that exists is deleted first: a set the new agent could not be deployed with refuses the move.
             else if (exists && !known(declared) && (row === undefined || row.status === "failed")) {
                 const why = row === undefined ? "is not in the organisation's sets list" : "failed to provision";
-                failures.push({ property: "", reason: `${binding}: set "${ins[binding]}" ${why}, so the agent was not replaced (it would be deleted first, then fail to deploy)` });
+                failures.push({
+                    property: "",
+                    reason: `${binding}: set "${ins[binding]}" ${why}, so the agent was not replaced (it would be deleted first, then fail to deploy)`,
+                });
             }
         }
         if (known(ins.buildId)) {
             const build = await api().getBuild({ step: "region check", agentName: ins.name }, ins.buildId);
-            if (build === "absent" && exists) failures.push({ property: "", reason: `buildId: build ${ins.buildId} was not found, so the agent was not moved` });
+            if (build === "absent" && exists)
+                failures.push({ property: "", reason: `buildId: build ${ins.buildId} was not found, so the agent was not moved` });
             else if (build !== "absent" && build.region !== undefined && build.region !== target) {
-                failures.push({ property: "", reason: `buildId: build ${ins.buildId} is in region "${build.region}", but the agent would be in "${target}": build again in "${target}", or keep the agent in "${build.region}"` });
+                failures.push({
+                    property: "",
+                    reason: `buildId: build ${ins.buildId} is in region "${build.region}", but the agent would be in "${target}": build again in "${target}", or keep the agent in "${build.region}"`,
+                });
             }
         }
         return failures;
     } catch (e) {
         if (!exists || !isPipecatError(e)) return [];
-        return [{ property: "", reason: `region: where the agent's sets and build are could not be checked, so the agent was not moved (${e.message})` }];
+        return [
+            {
+                property: "",
+                reason: `region: where the agent's sets and build are could not be checked, so the agent was not moved (${e.message})`,
+            },
+        ];
     }
 }
 

@@ -15,7 +15,9 @@ type Method<K extends keyof Implementation> = (...args: Parameters<Implementatio
  * requires the installed implementation by package name and calls it; exported for tests and tools that drive the
  * provider directly, as the engine's dynamic-provider plugin does.
  */
-export const agentProvider: dynamic.ResourceProvider & { [K in "configure" | "check" | "diff" | "read" | "update" | "delete"]-?: Method<K> } = {
+export const agentProvider: dynamic.ResourceProvider & {
+    [K in "configure" | "check" | "diff" | "read" | "update" | "delete"]-?: Method<K>;
+} = {
     configure: (...a) => require("pulumi-pipecat-secrets/agent/implementation").configure(...a),
     check: (...a) => require("pulumi-pipecat-secrets/agent/implementation").check(...a),
     diff: (...a) => require("pulumi-pipecat-secrets/agent/implementation").diff(...a),

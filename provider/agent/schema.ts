@@ -25,7 +25,8 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const REGION_PATTERN = /^[a-z0-9]+(-[a-z0-9]+)*$/;
 
 const orUnknown = <T extends z.ZodType>(schema: T) => z.union([z.literal(UNKNOWN), schema]);
-const oneOf = (values: readonly string[]) => z.enum(values as [string, ...string[]], { error: `must be one of ${values.map((v) => `"${v}"`).join(", ")}` });
+const oneOf = (values: readonly string[]) =>
+    z.enum(values as [string, ...string[]], { error: `must be one of ${values.map((v) => `"${v}"`).join(", ")}` });
 
 const agentName = z
     .string({ error: "must be a string" })
@@ -42,7 +43,10 @@ const setName = (what: string) =>
     });
 
 const count = (what: string, min: number) =>
-    z.number({ error: `must be a number` }).int({ error: `must be a whole number of ${what}` }).min(min, { error: `must be at least ${min}` });
+    z
+        .number({ error: `must be a number` })
+        .int({ error: `must be a whole number of ${what}` })
+        .min(min, { error: `must be at least ${min}` });
 
 const autoScaling = z
     .strictObject(
@@ -60,7 +64,9 @@ const inputsSchema = z
         autonameAtCreate: z.literal(true).optional(),
         region: orUnknown(z.string().regex(REGION_PATTERN, { error: 'must be a region code such as "us-west"' })).optional(),
         image: orUnknown(z.string({ error: "must be a string" }).min(1, { error: "must not be empty" })).optional(),
-        buildId: orUnknown(z.string({ error: "must be a string" }).regex(UUID, { error: "must be the UUID of a successful build" })).optional(),
+        buildId: orUnknown(
+            z.string({ error: "must be a string" }).regex(UUID, { error: "must be the UUID of a successful build" }),
+        ).optional(),
         secretSet: orUnknown(setName("a regular secret set")).optional(),
         secretSetRevision: z.string().optional(),
         secretSetRegion: z.string().optional(),
@@ -77,16 +83,24 @@ const inputsSchema = z
                 .max(AGENT_LIMITS.sessionMax, { error: `must be ${AGENT_LIMITS.sessionMin} to ${AGENT_LIMITS.sessionMax} seconds` }),
         ).optional(),
         nodeType: orUnknown(oneOf(["arm"])).optional(),
-        krispViva: orUnknown(z.strictObject({ audioFilter: orUnknown(oneOf(KRISP_AUDIO_FILTERS)) }, { error: "must be an object with audioFilter" })).optional(),
+        krispViva: orUnknown(
+            z.strictObject({ audioFilter: orUnknown(oneOf(KRISP_AUDIO_FILTERS)) }, { error: "must be an object with audioFilter" }),
+        ).optional(),
         enableKrisp: orUnknown(z.boolean({ error: "must be true or false" })).optional(),
         websocketAuth: orUnknown(oneOf(["none", "token"])).optional(),
         adopt: orUnknown(z.boolean({ error: "must be true or false" })).optional(),
     })
     .superRefine((p, ctx) => {
         if (p.image !== undefined && p.buildId !== undefined) {
-            ctx.addIssue({ code: "custom", message: "declare either image (a container image) or buildId (a Pipecat Cloud build), not both" });
+            ctx.addIssue({
+                code: "custom",
+                message: "declare either image (a container image) or buildId (a Pipecat Cloud build), not both",
+            });
         } else if (p.image === undefined && p.buildId === undefined) {
-            ctx.addIssue({ code: "custom", message: 'declare image (for example "your-registry/voice-agent:0.1") or buildId (the UUID of a Pipecat Cloud build)' });
+            ctx.addIssue({
+                code: "custom",
+                message: 'declare image (for example "your-registry/voice-agent:0.1") or buildId (the UUID of a Pipecat Cloud build)',
+            });
         }
     });
 
@@ -102,7 +116,11 @@ export type CheckResult = { readonly ok: true; readonly inputs: AgentInputs } | 
  * Validates raw inputs (`__provider` removed), fills in the name (autonamed like a SecretSet) and the
  * documented defaults of scaling, profile and session length, so that a diff compares what runs.
  */
-export function checkInputs(olds: Readonly<Record<string, unknown>>, news: Readonly<Record<string, unknown>>, random: () => number = Math.random): CheckResult {
+export function checkInputs(
+    olds: Readonly<Record<string, unknown>>,
+    news: Readonly<Record<string, unknown>>,
+    random: () => number = Math.random,
+): CheckResult {
     // Stryker disable next-line ObjectLiteral,BooleanLiteral: no message here reads an issue's input (formatIssues never does); the option keeps values out of the issue objects
     const parsed = inputsSchema.safeParse(news, { reportInput: false });
     if (!parsed.success) {
@@ -121,7 +139,10 @@ export function checkInputs(olds: Readonly<Record<string, unknown>>, news: Reado
         autoScaling:
             scaling === UNKNOWN
                 ? UNKNOWN
-                : { minAgents: scaling?.minAgents ?? AGENT_LIMITS.minAgentsDefault, maxAgents: scaling?.maxAgents ?? AGENT_LIMITS.maxAgentsDefault },
+                : {
+                      minAgents: scaling?.minAgents ?? AGENT_LIMITS.minAgentsDefault,
+                      maxAgents: scaling?.maxAgents ?? AGENT_LIMITS.maxAgentsDefault,
+                  },
         agentProfile: rest.agentProfile ?? "agent-1x",
         maxSessionDuration: rest.maxSessionDuration ?? AGENT_LIMITS.sessionDefault,
     };

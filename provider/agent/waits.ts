@@ -69,7 +69,8 @@ export async function waitUntilDeployed(name: string, expected: string | undefin
     for (let delay = 1000; ; delay = Math.min(delay * 2, 5000)) {
         const found = await api().getAgent(ctx);
         if (found === "absent") throw new DeploymentError(`Agent "${name}" disappeared while the provider waited for its deployment.`);
-        if (found.error !== undefined) throw new DeploymentError(`Pipecat Cloud reported an error for agent "${name}": ${clip(found.error)}.`);
+        if (found.error !== undefined)
+            throw new DeploymentError(`Pipecat Cloud reported an error for agent "${name}": ${clip(found.error)}.`);
         const desired = found.desiredDeploymentId;
         // The deployment asked for, or one started after it; not the one before it (a stale read).
         const current = expected === undefined || desired === expected || (desired !== undefined && desired !== previous);
@@ -117,12 +118,14 @@ export async function deleteAndWait(ctx: AgentContext): Promise<"deleted" | "abs
 /** Why the desired revision will not become ready by waiting, in Pipecat's words; undefined while it may. */
 function deploymentProblem(found: AgentDetails): string | undefined {
     const current = found.current;
-    if (current === undefined || (current.deploymentId !== undefined && current.deploymentId !== found.desiredDeploymentId)) return undefined;
+    if (current === undefined || (current.deploymentId !== undefined && current.deploymentId !== found.desiredDeploymentId))
+        return undefined;
     const { reason, message, restartCount, lastExitCode } = current.health;
     const said = [reason, lastExitCode !== undefined ? `exit ${lastExitCode}` : undefined].filter((p) => p !== undefined).join(", ");
     const detail = `${said ? `: ${said}` : ""}${message ? ` ("${clip(message)}")` : ""}`;
     if (current.phase === "Failed") return `failed${detail}`;
-    if (reason === "CrashLoopBackOff" && (restartCount ?? 0) >= CRASH_LOOP_RESTARTS) return `is crash-looping (${restartCount} restarts)${detail}`;
+    if (reason === "CrashLoopBackOff" && (restartCount ?? 0) >= CRASH_LOOP_RESTARTS)
+        return `is crash-looping (${restartCount} restarts)${detail}`;
     return undefined;
 }
 

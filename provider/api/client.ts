@@ -17,8 +17,25 @@
  */
 import axios, { type AxiosInstance, type AxiosProxyConfig, type AxiosResponse } from "axios";
 import { z } from "zod";
-import { ConfigurationError, IMAGE_PULL_UPDATE_REFUSED, NetworkError, PipecatApiError, ProxyError, type Step, UnexpectedResponseError } from "./errors";
-import { type ProxyEnvironment, type Route, UNTRUSTED_CERTIFICATE, networkAdvice, proxyUnreachable, refusalMessage, routeFor, via } from "./proxy";
+import {
+    ConfigurationError,
+    IMAGE_PULL_UPDATE_REFUSED,
+    NetworkError,
+    PipecatApiError,
+    ProxyError,
+    type Step,
+    UnexpectedResponseError,
+} from "./errors";
+import {
+    type ProxyEnvironment,
+    type Route,
+    UNTRUSTED_CERTIFICATE,
+    networkAdvice,
+    proxyUnreachable,
+    refusalMessage,
+    routeFor,
+    via,
+} from "./proxy";
 import { RateLimiter } from "./rate";
 import { DEFAULT_API_URL } from "../settings";
 
@@ -358,7 +375,9 @@ export class PipecatClient {
     /** DELETE /secrets/{name}; a set that is already gone (the list says so) is not an error. */
     async deleteSet(ctx: CallContext): Promise<"deleted" | "absent"> {
         const path = setPath(ctx.setName);
-        const result = await this.call(ctx, "DELETE", path, undefined, (res) => (res.status === 404 ? missing(res, "DELETE", path) : deleted(res)));
+        const result = await this.call(ctx, "DELETE", path, undefined, (res) =>
+            res.status === 404 ? missing(res, "DELETE", path) : deleted(res),
+        );
         if (!isMissing(result)) return result;
         await this.confirmGone(ctx, result, ctx.setName, async () => (await this.list(ctx)).map((s) => s.name));
         return "absent";
@@ -367,7 +386,9 @@ export class PipecatClient {
     /** DELETE /secrets/{name}/{key}; a key that is already gone (the set's keys say so) is not an error. */
     async deleteKey(ctx: CallContext, key: string): Promise<"deleted" | "absent"> {
         const path = `${setPath(ctx.setName)}/${encodeURIComponent(key)}`;
-        const result = await this.call(ctx, "DELETE", path, undefined, (res) => (res.status === 404 ? missing(res, "DELETE", path) : deleted(res)));
+        const result = await this.call(ctx, "DELETE", path, undefined, (res) =>
+            res.status === 404 ? missing(res, "DELETE", path) : deleted(res),
+        );
         if (!isMissing(result)) return result;
         await this.confirmGone(ctx, result, key, async () => {
             const set = await this.lookup(ctx);
@@ -442,16 +463,26 @@ export class PipecatClient {
      * deployment (a server that ignores `includeActiveDeployment`) is completed by reading that agent.
      */
     async listAgents(ctx: CallContext | AgentContext): Promise<AgentSummary[]> {
-        const body = await this.call(ctx, "GET", "/agents?includeActiveDeployment=true", undefined, (res) => parseJson(res, agentListResponse, false));
+        const body = await this.call(ctx, "GET", "/agents?includeActiveDeployment=true", undefined, (res) =>
+            parseJson(res, agentListResponse, false),
+        );
         const rows: AgentSummary[] = [];
         for (const row of body.services) {
             let spec = row.deployment?.manifest?.spec;
             if (spec === undefined || spec === null) {
                 const details = await this.getAgent({ step: ctx.step, agentName: row.name });
                 if (details === "absent") continue;
-                spec = { envFromSecretNames: details.secretSet === undefined ? [] : [details.secretSet], imagePullSecretName: details.imagePullSecretSet ?? null };
+                spec = {
+                    envFromSecretNames: details.secretSet === undefined ? [] : [details.secretSet],
+                    imagePullSecretName: details.imagePullSecretSet ?? null,
+                };
             }
-            rows.push({ name: row.name, region: row.region ?? undefined, secretSet: spec.envFromSecretNames?.[0], imagePullSecretSet: spec.imagePullSecretName ?? undefined });
+            rows.push({
+                name: row.name,
+                region: row.region ?? undefined,
+                secretSet: spec.envFromSecretNames?.[0],
+                imagePullSecretSet: spec.imagePullSecretName ?? undefined,
+            });
         }
         return rows;
     }
@@ -459,7 +490,9 @@ export class PipecatClient {
     /** DELETE /agents/{name}; an agent that is already gone (the list says so) is not an error. */
     async deleteAgent(ctx: AgentContext): Promise<"deleted" | "absent"> {
         const path = agentPath(ctx.agentName);
-        const result = await this.call(ctx, "DELETE", path, undefined, (res) => (res.status === 404 ? missing(res, "DELETE", path) : deleted(res)));
+        const result = await this.call(ctx, "DELETE", path, undefined, (res) =>
+            res.status === 404 ? missing(res, "DELETE", path) : deleted(res),
+        );
         if (!isMissing(result)) return result;
         await this.confirmGone(ctx, result, ctx.agentName, () => this.agentNames(ctx));
         return "absent";
@@ -471,7 +504,12 @@ export class PipecatClient {
      * the name (a key: the set's keys). One request, only after a 404. A list that fails is its own
      * error (a wrong URL then says so); a list that still holds the name is an error too.
      */
-    private async confirmGone(ctx: CallContext | AgentContext, said: Missing, name: string, listed: () => Promise<readonly string[]>): Promise<void> {
+    private async confirmGone(
+        ctx: CallContext | AgentContext,
+        said: Missing,
+        name: string,
+        listed: () => Promise<readonly string[]>,
+    ): Promise<void> {
         if (!(await listed()).includes(name)) return;
         const quoted = said.error !== undefined ? ` ("${said.error}")` : "";
         throw new PipecatApiError(
@@ -542,7 +580,11 @@ export class PipecatClient {
                 return { ok: false, error, unsent: true };
             }
             // A certificate that is not trusted now will not be trusted on the next attempt either.
-            return { ok: false, error: new NetworkError(message, method, path, reason), ...(untrusted ? { unsent: true, final: true } : {}) };
+            return {
+                ok: false,
+                error: new NetworkError(message, method, path, reason),
+                ...(untrusted ? { unsent: true, final: true } : {}),
+            };
         }
         // The constructor allows a proxy only for https, so every answer through it should be the API's, over TLS.
         if (this.route.kind === "proxy" && answeredByProxy(res)) {
@@ -573,7 +615,14 @@ export class PipecatClient {
         const retryAfterMs = res.status === 429 || res.status === 503 ? this.retryAfter(res) : undefined;
         return {
             ok: false,
-            error: new PipecatApiError(apiErrorMessage(ctx, method, path, res.status, error, code, this.options.apiUrl), res.status, method, path, code, error),
+            error: new PipecatApiError(
+                apiErrorMessage(ctx, method, path, res.status, error, code, this.options.apiUrl),
+                res.status,
+                method,
+                path,
+                code,
+                error,
+            ),
             ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
         };
     }
@@ -633,7 +682,12 @@ function agentDetails(body: z.infer<typeof agentResponse>): AgentDetails {
                   health: Object.fromEntries(Object.entries(current.health ?? {}).filter(([, v]) => v !== null && v !== undefined)),
               }
             : undefined,
-        error: first === undefined ? undefined : typeof first === "object" && first !== null && "message" in first ? String((first as { message: unknown }).message) : String(JSON.stringify(first)),
+        error:
+            first === undefined
+                ? undefined
+                : typeof first === "object" && first !== null && "message" in first
+                  ? String((first as { message: unknown }).message)
+                  : String(JSON.stringify(first)),
     };
 }
 
@@ -794,13 +848,16 @@ export function apiErrorMessage(
             "Pipecat Cloud cannot update an image-pull secret set in place. This provider replaces such sets " +
             "(delete, then create under the same name); if the set was changed outside Pulumi, run `pulumi refresh`, then `pulumi up`.";
     } else if (status === 400 && /cannot change region/i.test(error ?? "")) {
-        hint = "A set's region cannot change after creation: remove `region`, or set it to the set's current region (a new region replaces the set).";
+        hint =
+            "A set's region cannot change after creation: remove `region`, or set it to the set's current region (a new region replaces the set).";
     } else if (status === 400 && /invalid region/i.test(error ?? "")) {
-        hint = "The organisation cannot use this region: set `region` to one it has (Pipecat Cloud's dashboard, or GET /regions), or remove it to use the default.";
+        hint =
+            "The organisation cannot use this region: set `region` to one it has (Pipecat Cloud's dashboard, or GET /regions), or remove it to use the default.";
     } else if (status === 400) {
         hint = "The request was refused as invalid: check the set's inputs against the message above.";
     } else if (status >= 500) {
-        hint = "Pipecat Cloud had a server error and the provider's retries did not get through: run `pulumi up` again later; it finishes the change.";
+        hint =
+            "Pipecat Cloud had a server error and the provider's retries did not get through: run `pulumi up` again later; it finishes the change.";
     }
     return hint ? `${head} ${hint}` : head;
 }
@@ -812,20 +869,24 @@ function agentHint(ctx: AgentContext, status: number, error: string | undefined,
     if (status === 404 && /secret set not found/i.test(said)) {
         return "A bound secret set (secretSet or imagePullSecretSet) does not exist: pass the SecretSet resource itself (then Pulumi creates it first), or correct the set name.";
     }
-    if (status === 404 && AGENT_NOT_FOUND.test(said)) return "The agent does not exist (any more): run `pulumi refresh` to bring the state up to date, then `pulumi up` creates it again.";
+    if (status === 404 && AGENT_NOT_FOUND.test(said))
+        return "The agent does not exist (any more): run `pulumi refresh` to bring the state up to date, then `pulumi up` creates it again.";
     if (status === 404) {
         return `Pipecat Cloud did not say that the agent is missing, so this is not taken as "already gone": the API URL may be wrong. pipecat:apiUrl (or PIPECAT_API_URL) is ${apiUrl}; Pipecat Cloud's is ${DEFAULT_API_URL}.`;
     }
     if (status === 409 && SET_NOT_READY.test(said)) {
         return "A bound secret set was still not ready when the provider stopped retrying: check it with `pipecat cloud secrets list`; a set that failed must be written again (`pulumi up` does that for a SecretSet of this program).";
     }
-    if (status === 400 && /same region/i.test(said)) return "An agent and its secret sets must be in one region: declare the agent's `region` as the sets', or create the sets in the agent's region.";
+    if (status === 400 && /same region/i.test(said))
+        return "An agent and its secret sets must be in one region: declare the agent's `region` as the sets', or create the sets in the agent's region.";
     if (status === 400 && AGENT_EXISTS.test(said)) {
         return "An agent of this name already exists (names are unique across regions; it may belong to someone else): choose another name, or set `adopt: true` to manage the existing agent with this program.";
     }
     if (status === 400) return "The request was refused as invalid: check the agent's inputs against the message above.";
-    if (status === 403) return "The API key may not manage agents: use a Private API key of the organisation that owns the agent (`pulumi config set --secret pipecat:apiKey <key>`).";
-    if (status >= 500) return "Pipecat Cloud had a server error and the provider's retries did not get through: run `pulumi up` again later.";
+    if (status === 403)
+        return "The API key may not manage agents: use a Private API key of the organisation that owns the agent (`pulumi config set --secret pipecat:apiKey <key>`).";
+    if (status >= 500)
+        return "Pipecat Cloud had a server error and the provider's retries did not get through: run `pulumi up` again later.";
     return HINTS[status];
 }
 

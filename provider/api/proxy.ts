@@ -132,8 +132,16 @@ export function parseProxy(raw: string, variable: ProxyVariable, apiHost: string
     const port = url.port !== "" ? Number(url.port) : protocol === "https:" ? 443 : 80;
     const username = url.username !== "" ? decode(url.username) : undefined;
     const password = url.password !== "" ? decode(url.password) : undefined;
-    const credentials = username !== undefined && password !== undefined ? "***:***@" : username !== undefined || password !== undefined ? "***@" : "";
-    return { protocol, hostname: bare(url.hostname), port, username, password, display: `${protocol}//${credentials}${url.hostname}:${port}` };
+    const credentials =
+        username !== undefined && password !== undefined ? "***:***@" : username !== undefined || password !== undefined ? "***@" : "";
+    return {
+        protocol,
+        hostname: bare(url.hostname),
+        port,
+        username,
+        password,
+        display: `${protocol}//${credentials}${url.hostname}:${port}`,
+    };
 }
 
 /**

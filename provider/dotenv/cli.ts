@@ -93,9 +93,11 @@ export function parseCliArgs(argv: readonly string[], env: NodeJS.ProcessEnv): C
     const { values, positionals } = parsed;
     if (values.help === true) return { help: "import-env" };
     if (positionals.length !== 1) {
-        throw new CliUsageError(positionals.length === 0 ? "give the .env file to import" : `give one .env file (got ${positionals.length} arguments)`);
+        throw new CliUsageError(
+            positionals.length === 0 ? "give the .env file to import" : `give one .env file (got ${positionals.length} arguments)`,
+        );
     }
-    if (values.key === undefined) throw new CliUsageError('--key is required: the config key of the map, e.g. --key agentSecrets');
+    if (values.key === undefined) throw new CliUsageError("--key is required: the config key of the map, e.g. --key agentSecrets");
     const keyProblem = configKeyProblem(values.key);
     if (keyProblem !== undefined) throw new CliUsageError(keyProblem);
     for (const flag of ["stack", "cwd"] as const) {
@@ -129,7 +131,10 @@ const LABELS: Record<KeyChange["action"], [done: string, planned: string]> = {
  * The report as lines for standard output (key names and counts only), the warning for kept keys, and the note on the
  * keys `pcc secrets set --file` would store otherwise.
  */
-export function formatReport(report: ImportEnvReport, file: string): { stdout: string; warning: string | undefined; note: string | undefined } {
+export function formatReport(
+    report: ImportEnvReport,
+    file: string,
+): { stdout: string; warning: string | undefined; note: string | undefined } {
     const imported = report.changes.filter((c) => c.line !== undefined);
     const width = Math.max(...report.changes.map((c) => c.key.length));
     const head = report.dryRun
@@ -166,7 +171,11 @@ interface Io {
 const processIo: Io = { stdout: (t) => process.stdout.write(t), stderr: (t) => process.stderr.write(t) };
 
 /** Runs the command line; resolves to the exit code. */
-export async function main(argv: readonly string[] = process.argv.slice(2), env: NodeJS.ProcessEnv = process.env, io: Io = processIo): Promise<number> {
+export async function main(
+    argv: readonly string[] = process.argv.slice(2),
+    env: NodeJS.ProcessEnv = process.env,
+    io: Io = processIo,
+): Promise<number> {
     let command: CliCommand;
     try {
         command = parseCliArgs(argv, env);

@@ -108,7 +108,8 @@ export function configKeyProblem(key: string): string | undefined {
     if (match === null) {
         return `--key must be a config key name of letters, digits, "_" and "-", optionally after a namespace and ":" (got ${JSON.stringify(key)})`;
     }
-    if (match[1] === "pipecat") return "--key must not be in the pipecat: namespace, which holds the provider's own settings (pipecat:apiKey, ...)";
+    if (match[1] === "pipecat")
+        return "--key must not be in the pipecat: namespace, which holds the provider's own settings (pipecat:apiKey, ...)";
     return undefined;
 }
 
@@ -136,7 +137,11 @@ class Pulumi {
     /** Runs `pulumi <args>` with `--stack`, `--cwd` and `--non-interactive`, `input` on standard input. Rejects only when it cannot start. */
     run(args: readonly string[], input = ""): Promise<Run> {
         const { stack, cwd } = this.options;
-        const flags = [...(stack !== undefined ? ["--stack", stack] : []), ...(cwd !== undefined ? ["--cwd", cwd] : []), "--non-interactive"];
+        const flags = [
+            ...(stack !== undefined ? ["--stack", stack] : []),
+            ...(cwd !== undefined ? ["--cwd", cwd] : []),
+            "--non-interactive",
+        ];
         // The flags go before "--", after which pulumi reads the key path as an argument even if it began with "-".
         const end = args.indexOf("--");
         const full = end === -1 ? [...args, ...flags] : [...args.slice(0, end), ...flags, ...args.slice(end)];
@@ -229,7 +234,8 @@ export function planChanges(
 ): KeyChange[] {
     const has = (k: string) => Object.prototype.hasOwnProperty.call(current, k);
     const inFile = new Set(entries.map((e) => e.key));
-    const action = (e: Pick<DotEnvEntry, "key" | "value">): KeyAction => (!has(e.key) ? "add" : current[e.key] !== e.value ? "change" : plaintext.has(e.key) ? "encrypt" : "same");
+    const action = (e: Pick<DotEnvEntry, "key" | "value">): KeyAction =>
+        !has(e.key) ? "add" : current[e.key] !== e.value ? "change" : plaintext.has(e.key) ? "encrypt" : "same";
     return [
         ...entries.map((e) => ({ key: e.key, action: action(e), line: e.line, empty: e.value === "" })),
         ...Object.keys(current)
@@ -257,8 +263,12 @@ export async function importEnv(options: ImportEnvOptions): Promise<ImportEnvRep
     const current = await currentMap(pulumi, options.key, stack);
     for (const v of Object.values(current.values)) if (typeof v === "string") redacted.push(v);
     // Keys whose value is the file's: left alone only if stored encrypted. A map without any secret holds none.
-    const same = entries.filter((e) => Object.prototype.hasOwnProperty.call(current.values, e.key) && current.values[e.key] === e.value).map((e) => e.key);
-    const secret = current.anySecret ? await inBatches(same, READ_CONCURRENCY, (name) => isStoredSecret(pulumi, options.key, name)) : same.map(() => false);
+    const same = entries
+        .filter((e) => Object.prototype.hasOwnProperty.call(current.values, e.key) && current.values[e.key] === e.value)
+        .map((e) => e.key);
+    const secret = current.anySecret
+        ? await inBatches(same, READ_CONCURRENCY, (name) => isStoredSecret(pulumi, options.key, name))
+        : same.map(() => false);
     const plaintext = new Set(same.filter((_, i) => !secret[i]));
     const changes = planChanges(entries, current.values, plaintext, options.prune === true);
     const pcc = entries.flatMap((e) => (e.pcc === undefined ? [] : [{ key: e.key, line: e.line, reason: e.pcc }]));

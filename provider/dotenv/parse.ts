@@ -47,8 +47,7 @@ export interface DotEnvProblem {
 }
 
 export type DotEnvResult =
-    | { readonly ok: true; readonly entries: readonly DotEnvEntry[] }
-    | { readonly ok: false; readonly problems: readonly DotEnvProblem[] };
+    { readonly ok: true; readonly entries: readonly DotEnvEntry[] } | { readonly ok: false; readonly problems: readonly DotEnvProblem[] };
 
 /** A `.env` file that cannot be used as a secret set: every problem, each with its line; never a value. */
 export class DotEnvError extends PipecatError {
@@ -338,15 +337,28 @@ export function parseDotEnv(source: string): DotEnvResult {
         const { key, line } = b;
         if (b.value === undefined) {
             // Never named: a line of an unquoted multi-line value (a PEM's) looks like a key without "=".
-            problems.push({ line, message: `not a KEY=value line (no =: python-dotenv reads a name without a value, which the bot never gets): ${NOT_AN_ENTRY}` });
+            problems.push({
+                line,
+                message: `not a KEY=value line (no =: python-dotenv reads a name without a value, which the bot never gets): ${NOT_AN_ENTRY}`,
+            });
             continue;
         }
         if (line === 1 && key.startsWith("\ufeff")) {
-            problems.push({ line, message: "the file starts with a byte order mark (BOM), which python-dotenv reads as part of the first key: save the file as UTF-8 without BOM" });
+            problems.push({
+                line,
+                message:
+                    "the file starts with a byte order mark (BOM), which python-dotenv reads as part of the first key: save the file as UTF-8 without BOM",
+            });
         } else if (b.keyQuoted) {
-            problems.push({ line, message: `the key is in quotes (python-dotenv reads them, Node's dotenv and pcc do not): write the key without quotes` });
+            problems.push({
+                line,
+                message: `the key is in quotes (python-dotenv reads them, Node's dotenv and pcc do not): write the key without quotes`,
+            });
         } else if (key.length > LIMITS.keyMax) {
-            problems.push({ line, message: `key ${shownKey(key)} is longer than the ${LIMITS.keyMax} characters Pipecat Cloud allows: shorten it` });
+            problems.push({
+                line,
+                message: `key ${shownKey(key)} is longer than the ${LIMITS.keyMax} characters Pipecat Cloud allows: shorten it`,
+            });
         } else if (!SECRET_KEY_PATTERN.test(key)) {
             problems.push({
                 line,
@@ -383,7 +395,10 @@ export function parseDotEnv(source: string): DotEnvResult {
         above.set(key, value);
         const bytes = Buffer.byteLength(value, "utf8");
         if (bytes > LIMITS.valueMaxBytes) {
-            problems.push({ line, message: `the value of ${shownKey(key)} is ${bytes} bytes long; a value may have at most ${LIMITS.valueMaxBytes}: shorten it` });
+            problems.push({
+                line,
+                message: `the value of ${shownKey(key)} is ${bytes} bytes long; a value may have at most ${LIMITS.valueMaxBytes}: shorten it`,
+            });
         }
         const pcc = pccDifference(physical[line - 1] as string, {
             key,
@@ -397,10 +412,16 @@ export function parseDotEnv(source: string): DotEnvResult {
         entries.push({ key, line, lastLine: b.lastLine, value, ...(pcc !== undefined ? { pcc } : {}) });
     }
     if (entries.length > LIMITS.keysMax) {
-        problems.push({ line: undefined, message: `${entries.length} keys; a secret set may hold at most ${LIMITS.keysMax}: split them over several files and sets` });
+        problems.push({
+            line: undefined,
+            message: `${entries.length} keys; a secret set may hold at most ${LIMITS.keysMax}: split them over several files and sets`,
+        });
     }
     if (entries.length === 0 && problems.length === 0) {
-        problems.push({ line: undefined, message: "no KEY=value line (the file is empty, or holds only blank lines and comments): add the keys of the set" });
+        problems.push({
+            line: undefined,
+            message: "no KEY=value line (the file is empty, or holds only blank lines and comments): add the keys of the set",
+        });
     }
     return problems.length > 0 ? { ok: false, problems: sortByLine(problems) } : { ok: true, entries };
 }

@@ -10,7 +10,8 @@
  */
 
 /** Python's `str.strip()`: the whitespace of `str.isspace`, which JavaScript's `trim` does not match exactly. */
-const PY_STRIP = /^[\t\n\x0b\x0c\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+|[\t\n\x0b\x0c\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+$/g;
+const PY_STRIP =
+    /^[\t\n\x0b\x0c\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+|[\t\n\x0b\x0c\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+$/g;
 const pyStrip = (s: string): string => s.replace(PY_STRIP, "");
 
 /** What `pcc secrets set --file` makes of one line: a key and value, nothing (skipped), or a refusal of the whole file. */
@@ -48,7 +49,8 @@ export interface PccEntryFacts {
  * @param text the entry's first line, as in the file
  */
 export function pccDifference(text: string, entry: PccEntryFacts): string | undefined {
-    if (entry.lastLine > entry.line) return `its value runs over lines ${entry.line} to ${entry.lastLine}, and pcc reads each line on its own`;
+    if (entry.lastLine > entry.line)
+        return `its value runs over lines ${entry.line} to ${entry.lastLine}, and pcc reads each line on its own`;
     const read = pccReadLine(text);
     if (read === "refused") return "pcc refuses an empty value (and with it the whole file)";
     if (read === "skipped" || read.key !== entry.key) return 'pcc would take "export " (or what else is before the key) as part of the key';
@@ -58,6 +60,9 @@ export function pccDifference(text: string, entry: PccEntryFacts): string | unde
     if (entry.quote === '"' && entry.comment) keeps.push("the double quotes");
     if (entry.comment) keeps.push("the # comment");
     if (entry.quote === '"' && text.includes("\\")) keeps.push("the backslashes of escapes");
-    const reasons = [...(keeps.length > 0 ? [`it keeps ${keeps.join(", ")}`] : []), ...(entry.expanded ? ["it does not expand ${...}"] : [])];
+    const reasons = [
+        ...(keeps.length > 0 ? [`it keeps ${keeps.join(", ")}`] : []),
+        ...(entry.expanded ? ["it does not expand ${...}"] : []),
+    ];
     return `pcc would store another value${reasons.length > 0 ? `: ${reasons.join("; ")}` : ""}`;
 }

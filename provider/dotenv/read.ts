@@ -41,7 +41,9 @@ export function readDotEnvFile(file: string): readonly DotEnvEntry[] {
     try {
         text = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(bytes);
     } catch {
-        throw new DotEnvError(file, [{ line: undefined, message: "is not valid UTF-8 (python-dotenv, which reads it as UTF-8, would fail): save it as UTF-8" }]);
+        throw new DotEnvError(file, [
+            { line: undefined, message: "is not valid UTF-8 (python-dotenv, which reads it as UTF-8, would fail): save it as UTF-8" },
+        ]);
     }
     const result = parseDotEnv(text);
     if (!result.ok) throw new DotEnvError(file, result.problems);

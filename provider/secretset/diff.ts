@@ -74,7 +74,8 @@ export function diffSecretSet(
     if (news.region !== undefined && news.region !== olds.region) replaces.push("region");
     if (wasImagePull !== isImagePull) replaces.push(isImagePull ? "imagePullSecret" : "secrets");
     // The docs say nothing of a new host; the full body carries it, so `in-place` updates it too.
-    else if (isImagePull && !inPlace && (news.imagePullSecret?.host !== olds.host || news.imagePullSecret?.host === UNKNOWN)) replaces.push("imagePullSecret");
+    else if (isImagePull && !inPlace && (news.imagePullSecret?.host !== olds.host || news.imagePullSecret?.host === UNKNOWN))
+        replaces.push("imagePullSecret");
 
     const deleteBeforeReplace = mustDeleteFirst(olds, news);
     // `changes` is left out so that the engine still compares the inputs: a preview then shows the
@@ -82,7 +83,8 @@ export function diffSecretSet(
     if (replaces.length > 0) return { replaces, deleteBeforeReplace };
     // An image-pull set whose provisioning failed outside Pulumi is written again: in place where the
     // setting says the API allows it, otherwise as a new set (the API as first documented).
-    if (isImagePull && olds.status === "failed") return { changes: true, replaces: inPlace ? [] : ["imagePullSecret"], deleteBeforeReplace };
+    if (isImagePull && olds.status === "failed")
+        return { changes: true, replaces: inPlace ? [] : ["imagePullSecret"], deleteBeforeReplace };
     // Keys added or removed outside Pulumi (found by refresh), or a set whose provisioning failed
     // outside Pulumi: the inputs may not have changed, so only the provider can tell. Update, to make
     // the set's keys the declared ones again and provision it anew.

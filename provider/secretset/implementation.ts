@@ -10,7 +10,16 @@ import type * as dynamic from "@pulumi/pulumi/dynamic";
 import { createHash, randomBytes } from "node:crypto";
 import type { CallContext, Lookup } from "../api/client";
 import { diffSecretSet, planUpdate } from "./diff";
-import { NetworkError, PipecatError, ReadinessError, isImagePullUpdateRefused, isPipecatApiError, isPipecatError, isProxyError, redact } from "../api/errors";
+import {
+    NetworkError,
+    PipecatError,
+    ReadinessError,
+    isImagePullUpdateRefused,
+    isPipecatApiError,
+    isPipecatError,
+    isProxyError,
+    redact,
+} from "../api/errors";
 import { type CheckFailure, UNKNOWN, checkInputs } from "./schema";
 import * as session from "../session";
 import { nothingToGet } from "../existing";
@@ -19,7 +28,6 @@ import { canonicalJson, onlyBookkeeping } from "../inputs";
 import type { ConfigSource } from "../settings";
 import type { ImagePullSecretInputs, SecretSetInputs, SecretSetOutputs } from "./types";
 import { RAISE_READY_BOUND, type Ready, waitUntilReady } from "./waits";
-
 
 type Props = Record<string, unknown>;
 
@@ -124,7 +132,8 @@ export async function create(props: Props): Promise<dynamic.CreateResult> {
                 );
             }
             const found = row.type === "imagePullSecret" ? ({ kind: "imagePull" } as const) : await api().lookup(ctx);
-            if (found.kind === "absent" || found.kind === "referenced") throw new PipecatError(`Secret set "${ins.name}" changed while it was being adopted: run \`pulumi up\` again.`);
+            if (found.kind === "absent" || found.kind === "referenced")
+                throw new PipecatError(`Secret set "${ins.name}" changed while it was being adopted: run \`pulumi up\` again.`);
             return { id: ins.name, outs: await adopt(ins, found) };
         }
         let region: string | undefined;
@@ -170,7 +179,8 @@ async function rolledBack(e: unknown, ins: SecretSetInputs): Promise<unknown> {
     }
     if (e instanceof NetworkError && e.reason === "timed out") {
         // A request that timed out here may still be applied later by the server.
-        cleanup += " A request that timed out may still re-create the set later: if the next `pulumi up` finds it, set `adopt: true` to take it over.";
+        cleanup +=
+            " A request that timed out may still re-create the set later: if the next `pulumi up` finds it, set `adopt: true` to take it over.";
     }
     const next =
         e instanceof ReadinessError && e.timedOut
@@ -237,7 +247,11 @@ function newRevision(name: string): string {
 }
 
 /** PUTs the whole declared set (every key, or the full image-pull body); returns the region the API names. */
-async function putSet(ins: SecretSetInputs, step: "create" | "update" | "adoption", region: string | undefined): Promise<string | undefined> {
+async function putSet(
+    ins: SecretSetInputs,
+    step: "create" | "update" | "adoption",
+    region: string | undefined,
+): Promise<string | undefined> {
     const ctx: CallContext = { step, setName: ins.name };
     const put = ins.imagePullSecret
         ? await api().putImagePull(ctx, ins.imagePullSecret.host, imagePullValue(ins.imagePullSecret), region)
@@ -283,7 +297,12 @@ export async function update(_id: string, olds: Props, news: Props): Promise<dyn
  * with the keys still to remove and the status `pending`, so the next `up` finishes the job, and a
  * program reverted meanwhile writes the old values back instead of finding "no change".
  */
-async function finished(ins: SecretSetInputs, region: string | undefined, remove: readonly string[], raw: Props): Promise<SecretSetOutputs> {
+async function finished(
+    ins: SecretSetInputs,
+    region: string | undefined,
+    remove: readonly string[],
+    raw: Props,
+): Promise<SecretSetOutputs> {
     const left = [...remove];
     try {
         while (left.length > 0) {
@@ -299,7 +318,10 @@ async function finished(ins: SecretSetInputs, region: string | undefined, remove
 }
 
 function kept(before: Partial<SecretSetOutputs>): Pick<SecretSetOutputs, "status" | "revision"> {
-    return { ...(before.status !== undefined ? { status: before.status } : {}), ...(before.revision !== undefined ? { revision: before.revision } : {}) };
+    return {
+        ...(before.status !== undefined ? { status: before.status } : {}),
+        ...(before.revision !== undefined ? { revision: before.revision } : {}),
+    };
 }
 
 export async function read(id: string, props: Props): Promise<dynamic.ReadResult> {
@@ -316,8 +338,16 @@ export async function read(id: string, props: Props): Promise<dynamic.ReadResult
         const imagePull = async (): Promise<dynamic.ReadResult> => {
             const row = (await api().list(ctx)).find((s) => s.name === name);
             // Gone, or another kind of set (a referenced one included) took the name: not this resource's.
-            if (row === undefined || row.type !== "imagePullSecret" || row.source === "referenced") return notThere(row?.source === "referenced" ? "referenced" : "absent");
-            const outs: SecretSetOutputs = { ...(olds as SecretSetOutputs), name, region: row.region ?? olds.region ?? "", keys: [], isImagePullSecret: true, ...statusOf(row.status) };
+            if (row === undefined || row.type !== "imagePullSecret" || row.source === "referenced")
+                return notThere(row?.source === "referenced" ? "referenced" : "absent");
+            const outs: SecretSetOutputs = {
+                ...(olds as SecretSetOutputs),
+                name,
+                region: row.region ?? olds.region ?? "",
+                keys: [],
+                isImagePullSecret: true,
+                ...statusOf(row.status),
+            };
             return { id, props: { ...outs } };
         };
         if (olds.isImagePullSecret === true) return imagePull();
@@ -369,7 +399,9 @@ async function deleteSet(id: string, props: Props): Promise<void> {
  * `pulumi up --target <set>` the agent is not updated first. The agents list names the bindings.
  */
 async function refuseIfBound(ctx: CallContext): Promise<void> {
-    const bound = (await api().listAgents(ctx)).filter((a) => a.secretSet === ctx.setName || a.imagePullSecretSet === ctx.setName).map((a) => `"${a.name}"`);
+    const bound = (await api().listAgents(ctx))
+        .filter((a) => a.secretSet === ctx.setName || a.imagePullSecretSet === ctx.setName)
+        .map((a) => `"${a.name}"`);
     if (bound.length === 0) return;
     throw new PipecatError(
         `Secret set "${ctx.setName}" was not deleted: ${bound.length > 1 ? "agents" : "agent"} ${bound.join(", ")} still ${bound.length > 1 ? "bind" : "binds"} it, ` +

@@ -98,7 +98,9 @@ export class SecretSet extends pulumi.dynamic.Resource {
      */
     public readonly secrets: pulumi.Output<Record<string, string> | undefined>;
     /** The declared image-pull credentials (secret), once the set is written. Undefined for a regular set and for a set read with `get`. */
-    public readonly imagePullSecret: pulumi.Output<{ host: string; credentials?: string; username?: string; password?: string } | undefined>;
+    public readonly imagePullSecret: pulumi.Output<
+        { host: string; credentials?: string; username?: string; password?: string } | undefined
+    >;
     /**
      * The region as the program declared it (undefined when it did not). An Agent bound to this set compares it
      * with its own before anything is sent or deleted, even in a preview without an API key; unlike the `region`
@@ -173,7 +175,14 @@ function readProps(): Record<string, unknown> {
  * ts-node), so an absent input passed as undefined still costs time on every resource.
  */
 function declaredProps(name: string, args: SecretSetArgs): Record<string, unknown> {
-    const props: Record<string, unknown> = { name: args.name, region: args.region, keys: undefined, isImagePullSecret: undefined, host: undefined, revision: undefined };
+    const props: Record<string, unknown> = {
+        name: args.name,
+        region: args.region,
+        keys: undefined,
+        isImagePullSecret: undefined,
+        host: undefined,
+        revision: undefined,
+    };
     // Lets check() derive the autoname from the resource name (check does not see the URN).
     if (args.name === undefined) {
         props["autonamePrefix"] = name;
@@ -226,9 +235,15 @@ function secretEach(secrets: NonNullable<SecretSetArgs["secrets"]>): pulumi.Inpu
 function secretCredentials(p: NonNullable<SecretSetArgs["imagePullSecret"]>): pulumi.Input<ImagePullSecretArgs> {
     const each = (c: ImagePullSecretArgs): ImagePullSecretArgs => {
         const secret = (v: pulumi.Input<string> | undefined) => (v === undefined ? undefined : pulumi.secret(v));
-        return { host: c.host, credentials: secret(c.credentials), username: secret(c.username), password: secret(c.password) } as ImagePullSecretArgs;
+        return {
+            host: c.host,
+            credentials: secret(c.credentials),
+            username: secret(c.username),
+            password: secret(c.password),
+        } as ImagePullSecretArgs;
     };
-    if (pulumi.Output.isInstance(p) || isPromise(p)) return pulumi.unsecret(pulumi.output(p).apply(each)) as pulumi.Input<ImagePullSecretArgs>;
+    if (pulumi.Output.isInstance(p) || isPromise(p))
+        return pulumi.unsecret(pulumi.output(p).apply(each)) as pulumi.Input<ImagePullSecretArgs>;
     return each(p);
 }
 

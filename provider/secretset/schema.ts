@@ -7,7 +7,15 @@
  * it as a sentinel string. Every leaf accepts that sentinel, so an unknown value is never an error.
  */
 import { z } from "zod";
-import { type CheckFailure, UNKNOWN, autonameWith, autonamePrefixFrom as prefixFrom, chosenName, dropUndefined, formatIssues as format } from "../inputs";
+import {
+    type CheckFailure,
+    UNKNOWN,
+    autonameWith,
+    autonamePrefixFrom as prefixFrom,
+    chosenName,
+    dropUndefined,
+    formatIssues as format,
+} from "../inputs";
 import { LIMITS, SECRET_KEY_PATTERN, SET_NAME_PATTERN } from "./limits";
 import type { SecretSetInputs } from "./types";
 
@@ -125,7 +133,9 @@ const inputsSchema = z
 
 /** zod issues as `<dotted path>: <rule>` lines (see `formatIssues` in ../inputs). */
 export function formatIssues(issues: readonly z.core.$ZodIssue[]): string[] {
-    return format(issues, (path) => (path.length ? "host, credentials, username, password" : "name, region, secrets, imagePullSecret, adopt"));
+    return format(issues, (path) =>
+        path.length ? "host, credentials, username, password" : "name, region, secrets, imagePullSecret, adopt",
+    );
 }
 
 /** Lowercases a Pulumi resource name into something a set name can start with. */
@@ -139,8 +149,7 @@ export function autoname(prefix: string, random: () => number = Math.random): st
 }
 
 export type CheckResult =
-    | { readonly ok: true; readonly inputs: SecretSetInputs }
-    | { readonly ok: false; readonly failures: CheckFailure[] };
+    { readonly ok: true; readonly inputs: SecretSetInputs } | { readonly ok: false; readonly failures: CheckFailure[] };
 
 /**
  * Validates raw inputs (the `__provider` property already removed) and fills in the set name.

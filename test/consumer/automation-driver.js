@@ -30,7 +30,8 @@ async function main(argv) {
     const stackName = process.env.AUTOMATION_STACK || (verb === "stack" && sub === "init" ? name : undefined) || "consumer";
     const opts = {};
     if (process.env.AUTOMATION_WORKDIR) opts.workDir = process.env.AUTOMATION_WORKDIR;
-    if (process.env.AUTOMATION_MAIN) opts.projectSettings = { name: "consumer-automation", runtime: "nodejs", main: process.env.AUTOMATION_MAIN };
+    if (process.env.AUTOMATION_MAIN)
+        opts.projectSettings = { name: "consumer-automation", runtime: "nodejs", main: process.env.AUTOMATION_MAIN };
     const stack = await LocalWorkspace.createOrSelectStack({ program, projectName: "consumer-automation", stackName }, opts);
 
     if (verb === "stack" && sub === "init") {

@@ -150,7 +150,8 @@ describe("consumer: the packed package in fresh programs, Node.js x @pulumi/pulu
             const times: Record<string, number> = {};
             let failed = 0;
 
-            const npm = (args: string[], cwd: string): Promise<RunResult> => run(runtime!.node, [npmScripts().npm, ...args], { cwd, env: npmEnv });
+            const npm = (args: string[], cwd: string): Promise<RunResult> =>
+                run(runtime!.node, [npmScripts().npm, ...args], { cwd, env: npmEnv });
             const modules = (lang: Lang, ...parts: string[]) => path.join(apps[lang], "node_modules", ...parts);
             const installedVersion = (lang: Lang, name: string): string =>
                 (JSON.parse(fs.readFileSync(modules(lang, name, "package.json"), "utf8")) as { version: string }).version;
@@ -197,7 +198,10 @@ describe("consumer: the packed package in fresh programs, Node.js x @pulumi/pulu
             });
 
             it("keeps the program's own @pulumi/pulumi: one copy, the version it had, peers satisfied", async () => {
-                assert.ok(compareVersions(pulumiVersion, cell.atLeast) >= 0, `npm picked @pulumi/pulumi ${pulumiVersion}, expected >= ${cell.atLeast}`);
+                assert.ok(
+                    compareVersions(pulumiVersion, cell.atLeast) >= 0,
+                    `npm picked @pulumi/pulumi ${pulumiVersion}, expected >= ${cell.atLeast}`,
+                );
                 const ours = JSON.parse(fs.readFileSync(path.join(repoRoot, "package.json"), "utf8")) as { version: string };
                 for (const lang of ["ts", "js"] as const) {
                     const sdk = modules(lang, "@pulumi", "pulumi");
@@ -245,13 +249,19 @@ for (const s of ["pulumi-pipecat-secrets", "pulumi-pipecat-secrets/implementatio
                 assert.equal(out["pulumi-pipecat-secrets/provider/index.ts"], "ERR_PACKAGE_PATH_NOT_EXPORTED");
                 assert.ok((out.main as string[]).includes("SecretSet"), String(out.main));
                 for (const method of ["check", "configure", "create", "delete", "diff", "read", "update"]) {
-                    assert.ok((out.implementation as string[]).includes(method), `implementation lacks ${method}: ${String(out.implementation)}`);
+                    assert.ok(
+                        (out.implementation as string[]).includes(method),
+                        `implementation lacks ${method}: ${String(out.implementation)}`,
+                    );
                 }
                 assert.equal(out.emulator, 200);
             });
 
             it("runs the emulator's command line through npx", async () => {
-                const result = await run(runtime!.node, [npmScripts().npx, "pipecat-secrets-emulator", "--help"], { cwd: apps.js, env: npmEnv });
+                const result = await run(runtime!.node, [npmScripts().npx, "pipecat-secrets-emulator", "--help"], {
+                    cwd: apps.js,
+                    env: npmEnv,
+                });
                 assert.match(result.stdout, /^Usage: pipecat-secrets-emulator \[options\]/);
                 const link = modules("js", ".bin", "pipecat-secrets-emulator");
                 assert.equal(fs.realpathSync(link), modules("js", "pulumi-pipecat-secrets", "dist", "emulator", "cli.js"));
@@ -259,7 +269,10 @@ for (const s of ["pulumi-pipecat-secrets", "pulumi-pipecat-secrets/implementatio
             });
 
             it("runs pipecat-secrets import-env --help through npx", async () => {
-                const result = await run(runtime!.node, [npmScripts().npx, "pipecat-secrets", "import-env", "--help"], { cwd: apps.js, env: npmEnv });
+                const result = await run(runtime!.node, [npmScripts().npx, "pipecat-secrets", "import-env", "--help"], {
+                    cwd: apps.js,
+                    env: npmEnv,
+                });
                 assert.match(result.stdout, /^Usage: pipecat-secrets import-env <file> --key <name>/);
                 const link = modules("js", ".bin", "pipecat-secrets");
                 assert.equal(fs.realpathSync(link), modules("js", "pulumi-pipecat-secrets", "dist", "provider", "dotenv", "cli.js"));
@@ -267,7 +280,8 @@ for (const s of ["pulumi-pipecat-secrets", "pulumi-pipecat-secrets/implementatio
             });
 
             if (cell.typeChecks) {
-                const tsc = (args: string[]) => run(runtime!.node, [modules("ts", "typescript", "bin", "tsc"), "--noEmit", ...args], { cwd: apps.ts, env: npmEnv });
+                const tsc = (args: string[]) =>
+                    run(runtime!.node, [modules("ts", "typescript", "bin", "tsc"), "--noEmit", ...args], { cwd: apps.ts, env: npmEnv });
 
                 // The public declarations need neither zod nor axios (provider/secretset/types.ts), so the template's
                 // tsconfig (no esModuleInterop, no skipLibCheck) type-checks a program that uses the package.
@@ -280,48 +294,65 @@ for (const s of ["pulumi-pipecat-secrets", "pulumi-pipecat-secrets/implementatio
                 // With `moduleResolution: node` (Pulumi's template) TypeScript ignores `exports`: package.json's
                 // `typesVersions` maps the subpaths to their declarations.
                 it("type-checks an import of pulumi-pipecat-secrets/emulator with moduleResolution node", async () => {
-                    write(path.join(apps.ts, "emulator-check.ts"), `import { startEmulator } from "pulumi-pipecat-secrets/emulator";\nexport const start: typeof startEmulator = startEmulator;\n`);
-                    await tsc(["--strict", "--module", "commonjs", "--moduleResolution", "node", "--esModuleInterop", "--types", "node", "emulator-check.ts"]);
+                    write(
+                        path.join(apps.ts, "emulator-check.ts"),
+                        `import { startEmulator } from "pulumi-pipecat-secrets/emulator";\nexport const start: typeof startEmulator = startEmulator;\n`,
+                    );
+                    await tsc([
+                        "--strict",
+                        "--module",
+                        "commonjs",
+                        "--moduleResolution",
+                        "node",
+                        "--esModuleInterop",
+                        "--types",
+                        "node",
+                        "emulator-check.ts",
+                    ]);
                 });
             }
 
             for (const lang of ["ts", "js"] as const) {
-                describe(lang === "ts" ? "a TypeScript program (type-checked by ts-node, as by default)" : "a JavaScript program", function () {
-                    let emulator: Emulator;
-                    let dir: string;
-                    const prefix = `consumer-${lang}`;
-                    const outputs: Haystack[] = [];
-                    let langStarted = Date.now();
-                    let pulumi: PulumiCli;
+                describe(
+                    lang === "ts" ? "a TypeScript program (type-checked by ts-node, as by default)" : "a JavaScript program",
+                    function () {
+                        let emulator: Emulator;
+                        let dir: string;
+                        const prefix = `consumer-${lang}`;
+                        const outputs: Haystack[] = [];
+                        let langStarted = Date.now();
+                        let pulumi: PulumiCli;
 
-                    before(async function () {
-                        this.timeout(120_000);
-                        langStarted = Date.now();
-                        emulator = await startEmulator({ apiKey: API_KEY });
-                        dir = apps[lang];
-                        if (lang === "ts") write(path.join(dir, "tsconfig.json"), PULUMI_TEMPLATE_TSCONFIG);
-                        write(path.join(dir, "Pulumi.yaml"), projectYaml(lang, prefix));
-                        write(path.join(dir, `index.${lang}`), programSource(lang, prefix, CREATE_KEYS));
-                        const env = { ...stackEnv(path.join(cellRoot, `pulumi-${lang}`), runtime!), ...probeEnv(cellRoot, probeDir) };
-                        pulumi = pulumiCli(dir, env, outputs, lang);
-                        await initStack(pulumi, emulator.url);
-                        emulator.clearRequests();
-                    });
+                        before(async function () {
+                            this.timeout(120_000);
+                            langStarted = Date.now();
+                            emulator = await startEmulator({ apiKey: API_KEY });
+                            dir = apps[lang];
+                            if (lang === "ts") write(path.join(dir, "tsconfig.json"), PULUMI_TEMPLATE_TSCONFIG);
+                            write(path.join(dir, "Pulumi.yaml"), projectYaml(lang, prefix));
+                            write(path.join(dir, `index.${lang}`), programSource(lang, prefix, CREATE_KEYS));
+                            const env = { ...stackEnv(path.join(cellRoot, `pulumi-${lang}`), runtime!), ...probeEnv(cellRoot, probeDir) };
+                            pulumi = pulumiCli(dir, env, outputs, lang);
+                            await initStack(pulumi, emulator.url);
+                            emulator.clearRequests();
+                        });
 
-                    after(async () => {
-                        times[lang] = Date.now() - langStarted;
-                        await emulator?.close();
-                    });
+                        after(async () => {
+                            times[lang] = Date.now() - langStarted;
+                            await emulator?.close();
+                        });
 
-                    lifecycleTests(() => ({ prefix, lang, programFile: path.join(dir, `index.${lang}`), emulator, pulumi, outputs }));
-                });
+                        lifecycleTests(() => ({ prefix, lang, programFile: path.join(dir, `index.${lang}`), emulator, pulumi, outputs }));
+                    },
+                );
             }
 
             describe("the processes Pulumi started", () => {
                 const processes = (): ProcessRecord[] => readProbes(probeDir);
                 /** The processes that ran in a program's folder: `node -e` look-ups, the program, the provider plugin. */
                 const of = (lang: Lang) => processes().filter((p) => p.cwd === apps[lang]);
-                const running = (lang: Lang, script: string) => of(lang).filter((p) => p.argv[1] === modules(lang, "@pulumi", "pulumi", "cmd", script, "index.js"));
+                const running = (lang: Lang, script: string) =>
+                    of(lang).filter((p) => p.argv[1] === modules(lang, "@pulumi", "pulumi", "cmd", script, "index.js"));
 
                 it("ran on the cell's Node.js only, in the programs' folders", () => {
                     const all = processes();
@@ -351,11 +382,17 @@ for (const s of ["pulumi-pipecat-secrets", "pulumi-pipecat-secrets/implementatio
                             const ours = p.resolved.find((r) => r.request === "pulumi-pipecat-secrets");
                             assert.equal(ours?.file, modules(lang, "pulumi-pipecat-secrets", "dist", "provider", "index.js"));
                             if (lang === "ts") {
-                                assert.ok(tsModules(p).some((r) => isInside(modules("ts", "ts-node"), r.file)), "ts-node was not loaded");
+                                assert.ok(
+                                    tsModules(p).some((r) => isInside(modules("ts", "ts-node"), r.file)),
+                                    "ts-node was not loaded",
+                                );
                             } else {
                                 // No TypeScript compiler or ts-node: @pulumi/pulumi parsed the provider with the TypeScript it vendors.
                                 assert.deepEqual(tsModules(p), []);
-                                assert.ok(p.resolved.some((r) => isInside(modules("js", "@pulumi", "pulumi", "vendor"), r.file)), "the vendored TypeScript was not loaded");
+                                assert.ok(
+                                    p.resolved.some((r) => isInside(modules("js", "@pulumi", "pulumi", "vendor"), r.file)),
+                                    "the vendored TypeScript was not loaded",
+                                );
                             }
                         }
                     }
@@ -363,11 +400,23 @@ for (const s of ["pulumi-pipecat-secrets", "pulumi-pipecat-secrets/implementatio
 
                 it("ran the dynamic provider from the program's @pulumi/pulumi, requiring the program's implementation", () => {
                     for (const lang of ["ts", "js"] as const) {
-                        const implementation = modules(lang, "pulumi-pipecat-secrets", "dist", "provider", "secretset", "implementation.js");
+                        const implementation = modules(
+                            lang,
+                            "pulumi-pipecat-secrets",
+                            "dist",
+                            "provider",
+                            "secretset",
+                            "implementation.js",
+                        );
                         const providers = running(lang, "dynamic-provider");
-                        const loaded = providers.filter((p) => p.resolved.some((r) => r.request === "pulumi-pipecat-secrets/implementation" && r.file === implementation));
+                        const loaded = providers.filter((p) =>
+                            p.resolved.some((r) => r.request === "pulumi-pipecat-secrets/implementation" && r.file === implementation),
+                        );
                         // At least one per command that reached the provider: preview, up, up, destroy.
-                        assert.ok(loaded.length >= 4, `${loaded.length} of ${providers.length} ${lang} provider processes required ${implementation}`);
+                        assert.ok(
+                            loaded.length >= 4,
+                            `${loaded.length} of ${providers.length} ${lang} provider processes required ${implementation}`,
+                        );
                     }
                 });
             });
@@ -394,7 +443,8 @@ for (const s of ["pulumi-pipecat-secrets", "pulumi-pipecat-secrets/implementatio
 
             const npm = (args: string[]): Promise<RunResult> => run(runtime!.node, [npmScripts().npm, ...args], { cwd: dir, env: npmEnv });
             const sdk = () => path.join(dir, "node_modules", "@pulumi", "pulumi");
-            const sdkVersion = (): string => (JSON.parse(fs.readFileSync(path.join(sdk(), "package.json"), "utf8")) as { version: string }).version;
+            const sdkVersion = (): string =>
+                (JSON.parse(fs.readFileSync(path.join(sdk(), "package.json"), "utf8")) as { version: string }).version;
             const timed = async <T>(step: string, f: () => Promise<T>): Promise<T> => {
                 const t0 = Date.now();
                 try {
@@ -466,7 +516,10 @@ for (const s of ["pulumi-pipecat-secrets", "pulumi-pipecat-secrets/implementatio
             it(`upgrades the program's @pulumi/pulumi to ${u.to} in place: at least ${u.atLeast}, one copy`, async () => {
                 assertCleanInstall(await timed("upgrade", () => npm(["install", ...flags, `@pulumi/pulumi@${u.to}`])));
                 versions.after = sdkVersion();
-                assert.ok(compareVersions(versions.after, u.atLeast) >= 0, `npm picked @pulumi/pulumi ${versions.after}, expected >= ${u.atLeast}`);
+                assert.ok(
+                    compareVersions(versions.after, u.atLeast) >= 0,
+                    `npm picked @pulumi/pulumi ${versions.after}, expected >= ${u.atLeast}`,
+                );
                 assert.deepEqual(installedCopies(dir, "@pulumi/pulumi"), [sdk()]);
                 await npm(["ls", "--all"]); // exits non-zero on a missing or invalid peer
             });
@@ -484,8 +537,15 @@ for (const s of ["pulumi-pipecat-secrets", "pulumi-pipecat-secrets/implementatio
                 const preview = await timed("preview", () => pulumi("preview --diff", ["preview", "--diff"]));
                 // Every line above the summary that marks a change: one resource (the agent set) and one key of it.
                 const steps = preview.stdout.split("\nResources:")[0] ?? "";
-                const changes = steps.split("\n").filter((l) => /^\s*[-+~]\s/.test(l)).map((l) => l.trim());
-                assert.deepEqual(changes, ["~ pulumi-nodejs:dynamic/pipecat:SecretSet: (update)", "~ secrets: {", "~ OPENAI_API_KEY: [secret] => [secret]"], preview.stdout);
+                const changes = steps
+                    .split("\n")
+                    .filter((l) => /^\s*[-+~]\s/.test(l))
+                    .map((l) => l.trim());
+                assert.deepEqual(
+                    changes,
+                    ["~ pulumi-nodejs:dynamic/pipecat:SecretSet: (update)", "~ secrets: {", "~ OPENAI_API_KEY: [secret] => [secret]"],
+                    preview.stdout,
+                );
                 assert.match(steps, /\[urn=\S+::agent\]/);
                 assert.match(preview.stdout, /~ 1 to update/);
                 assert.match(preview.stdout, /2 unchanged/);
@@ -500,7 +560,10 @@ for (const s of ["pulumi-pipecat-secrets", "pulumi-pipecat-secrets/implementatio
                 assert.match(up.stdout, /~ 1 updated/);
                 assert.deepEqual(agentSecrets(), { OPENAI_API_KEY: V.openai2, DAILY_API_KEY: V.daily });
                 assert.deepEqual(pullSet(), expectedPull);
-                assert.deepEqual(emulator!.requests.filter((r) => r.setName === `${prefix}-pull`).map((r) => `${r.method} ${r.path}`), []);
+                assert.deepEqual(
+                    emulator!.requests.filter((r) => r.setName === `${prefix}-pull`).map((r) => `${r.method} ${r.path}`),
+                    [],
+                );
                 const providers = await exportProviders("stack export (after)");
                 assert.equal(typeof providers.later, "string", "the serialized provider in state is not plain text");
                 assert.ok(providerBefore !== undefined, "no serialized provider from before the upgrade");

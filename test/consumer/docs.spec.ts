@@ -17,12 +17,17 @@ const ENTRY = path.resolve(__dirname, "..", "..", "dist", "provider", "index.d.t
 
 /** Whether a declaration has a TSDoc comment with a description. */
 function described(node: ts.Node): boolean {
-    return ts.getJSDocCommentsAndTags(node).some((doc) => ts.isJSDoc(doc) && (ts.getTextOfJSDocComment(doc.comment) ?? "").trim().length > 0);
+    return ts
+        .getJSDocCommentsAndTags(node)
+        .some((doc) => ts.isJSDoc(doc) && (ts.getTextOfJSDocComment(doc.comment) ?? "").trim().length > 0);
 }
 
 function isPublic(member: ts.ClassElement): boolean {
     const flags = ts.getCombinedModifierFlags(member as ts.Declaration);
-    return (flags & (ts.ModifierFlags.Private | ts.ModifierFlags.Protected)) === 0 && !(member.name !== undefined && ts.isPrivateIdentifier(member.name));
+    return (
+        (flags & (ts.ModifierFlags.Private | ts.ModifierFlags.Protected)) === 0 &&
+        !(member.name !== undefined && ts.isPrivateIdentifier(member.name))
+    );
 }
 
 /** `Class.member`, `Class.static`, `Class.constructor`, `Interface.property`, or the export's own name. */
@@ -47,12 +52,13 @@ export function publicSurface(program: ts.Program, entry: string = ENTRY): Surfa
             if (ts.isClassDeclaration(decl)) {
                 for (const member of decl.members) {
                     if (!isPublic(member) || ts.isIndexSignatureDeclaration(member) || ts.isClassStaticBlockDeclaration(member)) continue;
-                    const label = ts.isConstructorDeclaration(member) ? "constructor" : member.name?.getText() ?? "?";
+                    const label = ts.isConstructorDeclaration(member) ? "constructor" : (member.name?.getText() ?? "?");
                     const isStatic = (ts.getCombinedModifierFlags(member as ts.Declaration) & ts.ModifierFlags.Static) !== 0;
                     out.push({ name: `${name}.${isStatic ? "static " : ""}${label}`, documented: described(member) });
                 }
             } else if (ts.isInterfaceDeclaration(decl)) {
-                for (const member of decl.members) out.push({ name: `${name}.${member.name?.getText() ?? "(call or index signature)"}`, documented: described(member) });
+                for (const member of decl.members)
+                    out.push({ name: `${name}.${member.name?.getText() ?? "(call or index signature)"}`, documented: described(member) });
             }
         }
     }
@@ -69,8 +75,21 @@ describe("the package's documentation (dist/provider/index.d.ts)", () => {
     it("documents every export, every public constructor and member of its classes, and every property of its interfaces", () => {
         const surface = publicSurface(program);
         // The walk reaches what it must: both resources' get and constructors, Args and Outputs properties.
-        for (const name of ["SecretSet.static get", "SecretSet.constructor", "SecretSet.keys", "Agent.static get", "Agent.constructor", "AgentArgs.websocketAuth", "ImagePullSecretArgs.password", "SecretSetOutputs.revision", "Region"]) {
-            assert.ok(surface.some((s) => s.name === name), `the walk missed ${name}`);
+        for (const name of [
+            "SecretSet.static get",
+            "SecretSet.constructor",
+            "SecretSet.keys",
+            "Agent.static get",
+            "Agent.constructor",
+            "AgentArgs.websocketAuth",
+            "ImagePullSecretArgs.password",
+            "SecretSetOutputs.revision",
+            "Region",
+        ]) {
+            assert.ok(
+                surface.some((s) => s.name === name),
+                `the walk missed ${name}`,
+            );
         }
         const undocumented = surface.filter((s) => !s.documented).map((s) => s.name);
         assert.deepEqual(undocumented, [], `public members without a TSDoc description:\n  ${undocumented.join("\n  ")}`);
@@ -83,6 +102,9 @@ describe("the package's documentation (dist/provider/index.d.ts)", () => {
         assert.ok(alias && ts.isUnionTypeNode(alias.type), "Region is not a union");
         const literals = alias.type.types.filter(ts.isLiteralTypeNode).map((t) => (t.literal as ts.StringLiteral).text);
         assert.deepEqual(literals, [...DEFAULT_REGIONS]);
-        assert.ok(alias.type.types.some((t) => t.getText(file) === "(string & {})"), "Region is closed to other codes");
+        assert.ok(
+            alias.type.types.some((t) => t.getText(file) === "(string & {})"),
+            "Region is closed to other codes",
+        );
     });
 });

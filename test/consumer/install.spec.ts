@@ -66,11 +66,18 @@ function fileHashes(dir: string): Record<string, string> {
         for (const entry of fs.readdirSync(path.join(dir, rel), { withFileTypes: true })) {
             const child = path.posix.join(rel, entry.name);
             if (entry.isDirectory()) walk(child);
-            else out[child] = createHash("sha256").update(fs.readFileSync(path.join(dir, child))).digest("hex");
+            else
+                out[child] = createHash("sha256")
+                    .update(fs.readFileSync(path.join(dir, child)))
+                    .digest("hex");
         }
     };
     walk("");
-    return Object.fromEntries(Object.keys(out).sort().map((k) => [k, out[k]!]));
+    return Object.fromEntries(
+        Object.keys(out)
+            .sort()
+            .map((k) => [k, out[k]!]),
+    );
 }
 
 describe("install: from a git URL and from a packed clone, before the package is on the registry", function () {
@@ -84,7 +91,8 @@ describe("install: from a git URL and from a packed clone, before the package is
     const outputs: { label: string; text: string }[] = [];
 
     /** npm in the program's folder; an install from git may take minutes on a busy machine. */
-    const npm = (args: string[]): Promise<RunResult> => run(process.execPath, [npmScripts().npm, ...args], { cwd: app, env: cleanEnv(), timeoutMs: 540_000 });
+    const npm = (args: string[]): Promise<RunResult> =>
+        run(process.execPath, [npmScripts().npm, ...args], { cwd: app, env: cleanEnv(), timeoutMs: 540_000 });
     const installs: RunResult[] = [];
     const flags = ["--no-audit", "--no-fund", "--prefer-offline"];
     const installed = () => path.join(app, "node_modules", "pulumi-pipecat-secrets");
@@ -102,7 +110,12 @@ describe("install: from a git URL and from a packed clone, before the package is
         it(`is one real copy, not a link, with dist/ (${how})`, async () => {
             assert.deepEqual(installedCopies(app, "pulumi-pipecat-secrets"), [installed()]);
             assert.equal(fs.lstatSync(installed()).isSymbolicLink(), false);
-            for (const file of ["dist/provider/index.js", "dist/provider/index.d.ts", "dist/emulator/index.js", "dist/provider/secretset/implementation.js"]) {
+            for (const file of [
+                "dist/provider/index.js",
+                "dist/provider/index.d.ts",
+                "dist/emulator/index.js",
+                "dist/provider/secretset/implementation.js",
+            ]) {
                 assert.ok(fs.existsSync(path.join(installed(), file)), `${file} is not installed`);
             }
             for (const out of installs) assert.doesNotMatch(out.stderr, /EBADENGINE|ERESOLVE|peer dep/i, out.stderr);
@@ -110,9 +123,15 @@ describe("install: from a git URL and from a packed clone, before the package is
         });
 
         it(`runs: the emulator's command answers, and a set is created and deleted through the installed provider (${how})`, async () => {
-            const help = await run(path.join(app, "node_modules", ".bin", "pipecat-secrets-emulator"), ["--help"], { cwd: app, env: cleanEnv() });
+            const help = await run(path.join(app, "node_modules", ".bin", "pipecat-secrets-emulator"), ["--help"], {
+                cwd: app,
+                env: cleanEnv(),
+            });
             assert.match(help.stdout, /^Usage: pipecat-secrets-emulator \[options\]/);
-            const result = await run(process.execPath, ["program.js"], { cwd: app, env: { ...cleanEnv(), CHECK_API_KEY: API_KEY, CHECK_VALUE: VALUE } });
+            const result = await run(process.execPath, ["program.js"], {
+                cwd: app,
+                env: { ...cleanEnv(), CHECK_API_KEY: API_KEY, CHECK_VALUE: VALUE },
+            });
             outputs.push({ label: `${how} stdout`, text: result.stdout }, { label: `${how} stderr`, text: result.stderr });
             const out = JSON.parse(result.stdout) as Record<string, unknown>;
             assert.deepEqual(out, {
@@ -143,18 +162,26 @@ describe("install: from a git URL and from a packed clone, before the package is
     });
 
     after(() => {
-        console.log(`      install times: ${Object.entries(times).map(([k, ms]) => `${k} ${seconds(ms)}`).join(", ")}`);
+        console.log(
+            `      install times: ${Object.entries(times)
+                .map(([k, ms]) => `${k} ${seconds(ms)}`)
+                .join(", ")}`,
+        );
         if (work) fs.rmSync(work, { recursive: true, force: true });
     });
 
     describe("from a git URL (npm install git+file://<clone>)", () => {
         before(async () => {
-            const pulumi = (JSON.parse(fs.readFileSync(path.join(repoRoot, "package.json"), "utf8")) as { devDependencies: Record<string, string> }).devDependencies["@pulumi/pulumi"];
+            const pulumi = (
+                JSON.parse(fs.readFileSync(path.join(repoRoot, "package.json"), "utf8")) as { devDependencies: Record<string, string> }
+            ).devDependencies["@pulumi/pulumi"];
             installs.push(await timed("git install", () => npm(["install", ...flags, `@pulumi/pulumi@${pulumi}`, `git+file://${clone}`])));
         });
 
         it("installs HEAD of the clone, recorded as such in the program's lockfile", () => {
-            const lock = JSON.parse(fs.readFileSync(path.join(app, "package-lock.json"), "utf8")) as { packages: Record<string, { resolved?: string }> };
+            const lock = JSON.parse(fs.readFileSync(path.join(app, "package-lock.json"), "utf8")) as {
+                packages: Record<string, { resolved?: string }>;
+            };
             assert.equal(lock.packages["node_modules/pulumi-pipecat-secrets"]?.resolved, `git+file://${clone}#${head}`);
         });
 

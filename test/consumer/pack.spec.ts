@@ -8,7 +8,16 @@
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { type PackageManifest, UNPACKED_SIZE_BOUND, TEST_SECRET_PATTERNS, entryFiles, expectedFiles, loadExports, packProblems, readManifest } from "../../scripts/check-pack";
+import {
+    type PackageManifest,
+    UNPACKED_SIZE_BOUND,
+    TEST_SECRET_PATTERNS,
+    entryFiles,
+    expectedFiles,
+    loadExports,
+    packProblems,
+    readManifest,
+} from "../../scripts/check-pack";
 import { PULUMI_PEER_RANGE, type PackResult, pack, repoRoot } from "./workspace";
 
 interface PackageJson extends PackageManifest {
@@ -58,12 +67,16 @@ describe("pack: what npm publishes", () => {
     it("declares Node.js >= 20 and the proven @pulumi/pulumi range as a peer, not a dependency", () => {
         assert.equal(pkg.engines.node, ">=20");
         assert.deepEqual(pkg.peerDependencies, { "@pulumi/pulumi": PULUMI_PEER_RANGE });
-        const deps = (JSON.parse(fs.readFileSync(path.join(repoRoot, "package.json"), "utf8")) as { dependencies?: Record<string, string> }).dependencies ?? {};
+        const deps =
+            (JSON.parse(fs.readFileSync(path.join(repoRoot, "package.json"), "utf8")) as { dependencies?: Record<string, string> })
+                .dependencies ?? {};
         assert.equal(deps["@pulumi/pulumi"], undefined);
     });
 
     it("stays small", () => {
-        console.log(`      tarball: ${packed.files.length} files, ${(packed.size / 1024).toFixed(1)} KiB packed, ${(packed.unpackedSize / 1024).toFixed(1)} KiB unpacked`);
+        console.log(
+            `      tarball: ${packed.files.length} files, ${(packed.size / 1024).toFixed(1)} KiB packed, ${(packed.unpackedSize / 1024).toFixed(1)} KiB unpacked`,
+        );
         assert.ok(packed.unpackedSize < UNPACKED_SIZE_BOUND, `${packed.unpackedSize} bytes unpacked`);
     });
 
@@ -71,7 +84,12 @@ describe("pack: what npm publishes", () => {
         assert.deepEqual(packProblems(packed, pkg), []);
         // A bogus subpath beside the real ones shows that a failing export is reported, not skipped.
         const { loaded, problems } = loadExports({ ...pkg, exports: { ...pkg.exports, "./not-exported": "./dist/nowhere.js" } });
-        assert.deepEqual(Object.keys(loaded), Object.keys(pkg.exports).filter((k) => k !== "./package.json").map((k) => (k === "." ? pkg.name : `${pkg.name}/${k.slice(2)}`)));
+        assert.deepEqual(
+            Object.keys(loaded),
+            Object.keys(pkg.exports)
+                .filter((k) => k !== "./package.json")
+                .map((k) => (k === "." ? pkg.name : `${pkg.name}/${k.slice(2)}`)),
+        );
         assert.ok(loaded[pkg.name]?.includes("SecretSet") && loaded[pkg.name]?.includes("Agent"), String(loaded[pkg.name]));
         assert.ok(loaded[`${pkg.name}/emulator`]?.includes("startEmulator"), String(loaded[`${pkg.name}/emulator`]));
         assert.equal(problems.length, 1, problems.join("\n"));

@@ -53,7 +53,10 @@ export type Value = string | { readonly config: string };
  */
 export function programSource(lang: Lang, prefix: string, secrets: Record<string, Value>): string {
     const entries = Object.entries(secrets)
-        .map(([key, v]) => `        ${key}: ${typeof v === "string" ? JSON.stringify(v) : `config.requireSecret(${JSON.stringify(v.config)})`},`)
+        .map(
+            ([key, v]) =>
+                `        ${key}: ${typeof v === "string" ? JSON.stringify(v) : `config.requireSecret(${JSON.stringify(v.config)})`},`,
+        )
         .join("\n");
     const body = `
 const config = new pulumi.Config();
@@ -98,7 +101,13 @@ export type PulumiCli = (label: string, args: string[], input?: string) => Promi
  * for the leak scan: by default the engine's `pulumi` itself; `command` replaces it (setups.spec.ts's Automation API
  * driver takes the same arguments).
  */
-export function pulumiCli(dir: string, env: NodeJS.ProcessEnv, outputs: Haystack[], tag: string, command: readonly string[] = [path.join(engineBin(), "pulumi")]): PulumiCli {
+export function pulumiCli(
+    dir: string,
+    env: NodeJS.ProcessEnv,
+    outputs: Haystack[],
+    tag: string,
+    command: readonly string[] = [path.join(engineBin(), "pulumi")],
+): PulumiCli {
     const [bin, ...prefix] = command;
     if (bin === undefined) throw new Error("pulumiCli: empty command");
     return async (label, args, input) => {
@@ -237,7 +246,11 @@ export interface ProcessRecord {
 /** The processes module-probe.js recorded in `probeDir`. */
 export function readProbes(probeDir: string): ProcessRecord[] {
     return fs.readdirSync(probeDir).map((name) => {
-        const lines = fs.readFileSync(path.join(probeDir, name), "utf8").trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
+        const lines = fs
+            .readFileSync(path.join(probeDir, name), "utf8")
+            .trim()
+            .split("\n")
+            .map((l) => JSON.parse(l) as Record<string, unknown>);
         const head = lines[0]?.process as Omit<ProcessRecord, "resolved">;
         return { ...head, resolved: lines.slice(1) as ProcessRecord["resolved"] };
     });

@@ -134,17 +134,31 @@ const SETUPS: readonly Setup[] = [
             return { programDir: dir, installRoot: dir };
         },
         checkLayout({ programDir }) {
-            const state = JSON.parse(fs.readFileSync(path.join(programDir, "node_modules", ".modules.yaml"), "utf8")) as Record<string, unknown>;
+            const state = JSON.parse(fs.readFileSync(path.join(programDir, "node_modules", ".modules.yaml"), "utf8")) as Record<
+                string,
+                unknown
+            >;
             assert.equal(state.nodeLinker, "isolated");
             assert.deepEqual(state.hoistedDependencies, {});
             assert.deepEqual(state.publicHoistPattern, []);
-            assert.equal(exists(programDir, "node_modules", ".pnpm", "node_modules"), false, "pnpm hoisted packages into .pnpm/node_modules");
+            assert.equal(
+                exists(programDir, "node_modules", ".pnpm", "node_modules"),
+                false,
+                "pnpm hoisted packages into .pnpm/node_modules",
+            );
             // The package is a link into pnpm's virtual store, where only its own dependencies and peers sit beside it.
             const link = path.join(programDir, "node_modules", "pulumi-pipecat-secrets");
             assert.ok(fs.lstatSync(link).isSymbolicLink());
             const beside = fs.readdirSync(path.dirname(fs.realpathSync(link))).sort();
-            const ours = JSON.parse(fs.readFileSync(path.join(repoRoot, "package.json"), "utf8")) as Record<string, Record<string, string> | undefined>;
-            const declared = ["pulumi-pipecat-secrets", ...Object.keys(ours.dependencies ?? {}), ...Object.keys(ours.peerDependencies ?? {})];
+            const ours = JSON.parse(fs.readFileSync(path.join(repoRoot, "package.json"), "utf8")) as Record<
+                string,
+                Record<string, string> | undefined
+            >;
+            const declared = [
+                "pulumi-pipecat-secrets",
+                ...Object.keys(ours.dependencies ?? {}),
+                ...Object.keys(ours.peerDependencies ?? {}),
+            ];
             assert.deepEqual(beside, [...new Set(declared.map((name) => name.split("/")[0]!))].sort());
         },
     },
@@ -229,7 +243,11 @@ console.log(JSON.stringify([Agent, SecretSet, create, configure, createAgent, st
         checkPrograms(programs, { programDir }) {
             // The runner's automatic ESM mode registers its loader hooks (ts-node's ESM loader) instead of ts-node's require hook.
             const hooks = path.join(resolvePackage(programDir, "@pulumi/pulumi"), "cmd", "run", "hooks.js");
-            for (const p of programs) assert.ok(p.resolved.some((r) => r.file === hooks), `${p.argv.slice(1).join(" ")} did not register ${hooks}`);
+            for (const p of programs)
+                assert.ok(
+                    p.resolved.some((r) => r.file === hooks),
+                    `${p.argv.slice(1).join(" ")} did not register ${hooks}`,
+                );
         },
     },
     {
@@ -269,7 +287,8 @@ const npmEnv = (): NodeJS.ProcessEnv => {
     const env = cleanEnv();
     return { ...env, PATH: [runtimeOf().binDir, env.PATH].join(path.delimiter) };
 };
-const npmIn = (cwd: string, args: readonly string[]): Promise<RunResult> => run(runtimeOf().node, [npmScripts().npm, ...args], { cwd, env: npmEnv() });
+const npmIn = (cwd: string, args: readonly string[]): Promise<RunResult> =>
+    run(runtimeOf().node, [npmScripts().npm, ...args], { cwd, env: npmEnv() });
 
 const { report, summary } = cellReporter("consumer setups");
 
@@ -317,7 +336,9 @@ describe("consumer setups: every way a program is installed and run", function (
                 };
                 layout = await setup.install({ root: cellRoot, tarball: tarball(), install });
                 times.install = Date.now() - t0;
-                pulumiVersion = (JSON.parse(fs.readFileSync(path.join(resolvedDir("@pulumi/pulumi"), "package.json"), "utf8")) as { version: string }).version;
+                pulumiVersion = (
+                    JSON.parse(fs.readFileSync(path.join(resolvedDir("@pulumi/pulumi"), "package.json"), "utf8")) as { version: string }
+                ).version;
 
                 t0 = Date.now();
                 emulator = await startEmulator({ apiKey: API_KEY });
@@ -362,7 +383,10 @@ describe("consumer setups: every way a program is installed and run", function (
             it(`installs one @pulumi/pulumi (at least ${PULUMI_AT_LEAST}) and one copy of the package, from the tarball`, async () => {
                 const { programDir, installRoot } = layout!;
                 for (const out of installs) assert.doesNotMatch(out.stdout + out.stderr, INSTALL_PROBLEM, out.stdout + out.stderr);
-                assert.ok(compareVersions(pulumiVersion, PULUMI_AT_LEAST) >= 0, `@pulumi/pulumi ${pulumiVersion} installed, expected >= ${PULUMI_AT_LEAST}`);
+                assert.ok(
+                    compareVersions(pulumiVersion, PULUMI_AT_LEAST) >= 0,
+                    `@pulumi/pulumi ${pulumiVersion} installed, expected >= ${PULUMI_AT_LEAST}`,
+                );
                 const everywhere = (name: string) => [...new Set([installRoot, programDir].flatMap((dir) => installedCopies(dir, name)))];
                 assert.deepEqual(everywhere("@pulumi/pulumi"), [resolvedDir("@pulumi/pulumi")]);
                 const ours = resolvedDir("pulumi-pipecat-secrets");
@@ -399,12 +423,17 @@ describe("consumer setups: every way a program is installed and run", function (
                 /** The processes that ran the program: @pulumi/pulumi's runner, or the Automation API driver's preview and up. */
                 const programs = () =>
                     processes().filter((p) =>
-                        setup.automation ? p.argv[1] === path.join(layout!.programDir, "automation.js") && ["preview", "up"].includes(p.argv[2] ?? "") : isSdkCommand(p, "run"),
+                        setup.automation
+                            ? p.argv[1] === path.join(layout!.programDir, "automation.js") && ["preview", "up"].includes(p.argv[2] ?? "")
+                            : isSdkCommand(p, "run"),
                     );
 
                 it(`ran on Node ${NODE} only, in the program's folder, resolving modules only inside its install`, () => {
                     const all = processes();
-                    assert.ok(programs().length >= 3 && providers().length >= 4, `${programs().length} program and ${providers().length} provider processes recorded`);
+                    assert.ok(
+                        programs().length >= 3 && providers().length >= 4,
+                        `${programs().length} program and ${providers().length} provider processes recorded`,
+                    );
                     const installed = fs.realpathSync(layout!.installRoot);
                     for (const p of all) {
                         assert.equal(p.version, runtimeOf().version, `${p.argv.join(" ")} ran on ${p.execPath}`);
@@ -424,12 +453,20 @@ describe("consumer setups: every way a program is installed and run", function (
                     // Each program run loaded the package's entry point (an ES module's import shows as the entry's own requires).
                     const entry = path.join(ours, "dist", "provider", "index.js");
                     for (const p of programs()) {
-                        assert.ok(p.resolved.some((r) => r.file === entry || r.from === entry), `${p.argv.slice(1).join(" ")} did not load ${entry}`);
+                        assert.ok(
+                            p.resolved.some((r) => r.file === entry || r.from === entry),
+                            `${p.argv.slice(1).join(" ")} did not load ${entry}`,
+                        );
                     }
                     // The serialized provider's require("pulumi-pipecat-secrets/implementation"), resolved from the program's folder.
                     const implementation = path.join(ours, "dist", "provider", "secretset", "implementation.js");
-                    const required = providers().filter((p) => p.resolved.some((r) => r.request === "pulumi-pipecat-secrets/implementation" && r.file === implementation));
-                    assert.ok(required.length >= 4, `${required.length} of ${providers().length} provider processes required ${implementation}`);
+                    const required = providers().filter((p) =>
+                        p.resolved.some((r) => r.request === "pulumi-pipecat-secrets/implementation" && r.file === implementation),
+                    );
+                    assert.ok(
+                        required.length >= 4,
+                        `${required.length} of ${providers().length} provider processes required ${implementation}`,
+                    );
                     setup.checkPrograms?.(programs(), layout!);
                 });
             });

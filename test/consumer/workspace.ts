@@ -91,9 +91,20 @@ export interface PackResult {
  * from the registry instead (npm fetches it through its cache and installs nothing).
  */
 export function pack(destination?: string, spec?: string, dir: string = repoRoot): PackResult {
-    const args = ["pack", "--json", "--loglevel=error", ...(destination ? ["--pack-destination", destination] : ["--dry-run"]), ...(spec ? [spec] : [])];
+    const args = [
+        "pack",
+        "--json",
+        "--loglevel=error",
+        ...(destination ? ["--pack-destination", destination] : ["--dry-run"]),
+        ...(spec ? [spec] : []),
+    ];
     // stderr is kept (in the error when npm fails): the prepack and prepare scripts' lines would clutter the test output.
-    const out = execFileSync(process.execPath, [npmScripts().npm, ...args], { cwd: dir, encoding: "utf8", env: cleanEnv(), stdio: ["ignore", "pipe", "pipe"] });
+    const out = execFileSync(process.execPath, [npmScripts().npm, ...args], {
+        cwd: dir,
+        encoding: "utf8",
+        env: cleanEnv(),
+        stdio: ["ignore", "pipe", "pipe"],
+    });
     const [result] = JSON.parse(out) as PackResult[];
     if (!result) throw new Error(`npm pack printed no result: ${out}`);
     return destination ? { ...result, filename: path.join(destination, result.filename) } : result;
@@ -138,12 +149,14 @@ export function installedCopies(root: string, name: string): string[] {
         if (fs.existsSync(path.join(nodeModules, name, "package.json"))) copies.add(fs.realpathSync(path.join(nodeModules, name)));
         for (const entry of fs.readdirSync(nodeModules, { withFileTypes: true })) {
             if (entry.name === ".pnpm" && entry.isDirectory()) {
-                for (const stored of fs.readdirSync(path.join(nodeModules, entry.name))) visit(path.join(nodeModules, entry.name, stored, "node_modules"));
+                for (const stored of fs.readdirSync(path.join(nodeModules, entry.name)))
+                    visit(path.join(nodeModules, entry.name, stored, "node_modules"));
             }
             if (entry.name.startsWith(".")) continue;
-            const dirs = entry.name.startsWith("@") && entry.isDirectory()
-                ? fs.readdirSync(path.join(nodeModules, entry.name)).map((sub) => path.join(nodeModules, entry.name, sub))
-                : [path.join(nodeModules, entry.name)];
+            const dirs =
+                entry.name.startsWith("@") && entry.isDirectory()
+                    ? fs.readdirSync(path.join(nodeModules, entry.name)).map((sub) => path.join(nodeModules, entry.name, sub))
+                    : [path.join(nodeModules, entry.name)];
             for (const dir of dirs) {
                 if (!fs.lstatSync(dir).isSymbolicLink()) visit(path.join(dir, "node_modules"));
             }
@@ -171,11 +184,12 @@ export type ManagerName = "pnpm" | "yarn" | "yarn-berry";
  * Each manager, pinned, as an npm registry package: pnpm 12 is a native binary (the package pnpm's own installer
  * takes for this platform), yarn 1 and yarn 4 are single JavaScript files run by the cell's node.
  */
-const MANAGERS: Record<ManagerName, { readonly spec: string; readonly version: string; readonly entry: string; readonly native: boolean }> = {
-    pnpm: { spec: `@pnpm/exe.${process.platform}-${process.arch}@12.23.0`, version: "12.23.0", entry: "pnpm", native: true },
-    yarn: { spec: "yarn@1.22.22", version: "1.22.22", entry: "bin/yarn.js", native: false },
-    "yarn-berry": { spec: "@yarnpkg/cli-dist@4.18.1", version: "4.18.1", entry: "bin/yarn.js", native: false },
-};
+const MANAGERS: Record<ManagerName, { readonly spec: string; readonly version: string; readonly entry: string; readonly native: boolean }> =
+    {
+        pnpm: { spec: `@pnpm/exe.${process.platform}-${process.arch}@12.23.0`, version: "12.23.0", entry: "pnpm", native: true },
+        yarn: { spec: "yarn@1.22.22", version: "1.22.22", entry: "bin/yarn.js", native: false },
+        "yarn-berry": { spec: "@yarnpkg/cli-dist@4.18.1", version: "4.18.1", entry: "bin/yarn.js", native: false },
+    };
 
 /** Where package managers and their download caches live (gitignored); delete it to fetch everything again. */
 export const packageManagersDir = path.join(repoRoot, ".package-managers");
@@ -191,7 +205,10 @@ export interface PackageManager {
 let npmRegistry: string | undefined;
 /** The registry npm is configured with: the yarns are pointed at it too, so every manager installs from the same one. */
 function registry(): string {
-    npmRegistry ??= execFileSync(process.execPath, [npmScripts().npm, "config", "get", "registry"], { encoding: "utf8", env: cleanEnv() }).trim();
+    npmRegistry ??= execFileSync(process.execPath, [npmScripts().npm, "config", "get", "registry"], {
+        encoding: "utf8",
+        env: cleanEnv(),
+    }).trim();
     return npmRegistry;
 }
 
@@ -225,7 +242,12 @@ export function packageManager(name: ManagerName, node: string, env: NodeJS.Proc
         // CI=true makes yarn 4 refuse to write a lockfile unless told otherwise.
         "yarn-berry": {
             args: [],
-            env: { YARN_GLOBAL_FOLDER: caches("global"), YARN_NPM_REGISTRY_SERVER: registry(), YARN_ENABLE_TELEMETRY: "0", YARN_ENABLE_IMMUTABLE_INSTALLS: "false" },
+            env: {
+                YARN_GLOBAL_FOLDER: caches("global"),
+                YARN_NPM_REGISTRY_SERVER: registry(),
+                YARN_ENABLE_TELEMETRY: "0",
+                YARN_ENABLE_IMMUTABLE_INSTALLS: "false",
+            },
         },
     };
     const [bin, ...prefix] = command;

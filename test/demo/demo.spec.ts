@@ -47,10 +47,16 @@ function sections(stdout: string): string[] {
 const checks: Record<string, (s: string[]) => void> = {
     "1. the sets and the agent exist and are ready": ([s1]) => {
         assert.match(s1!, /\+ 4 created/);
-        assert.match(s1!, new RegExp(`Autonamed: set ${SET}, image-pull set ${PULL}, agent ${AGENT} \\(another stack gets names of its own\\)\\.\n`));
+        assert.match(
+            s1!,
+            new RegExp(`Autonamed: set ${SET}, image-pull set ${PULL}, agent ${AGENT} \\(another stack gets names of its own\\)\\.\n`),
+        );
         assert.match(s1!, new RegExp(`emulator: set ${SET}: ready, keys DAILY_API_KEY, OPENAI_API_KEY\n`));
         assert.match(s1!, new RegExp(`emulator: set ${PULL}: ready, image-pull credentials\n`));
-        assert.match(s1!, new RegExp(`emulator: agent ${AGENT}: ready=true, image dockerhub-user/voice-agent:0\\.1, deployments 1, newest forced=no\n`));
+        assert.match(
+            s1!,
+            new RegExp(`emulator: agent ${AGENT}: ready=true, image dockerhub-user/voice-agent:0\\.1, deployments 1, newest forced=no\n`),
+        );
         assert.match(s1!, /the running agent sees the declared OPENAI_API_KEY: yes\n/);
     },
     "2. the rotation preview marks the key, hides the value and plans the agent's redeploy, sending nothing": ([, s2]) => {
@@ -64,7 +70,10 @@ const checks: Record<string, (s: string[]) => void> = {
     },
     "3. after apply the agent was redeployed, forced, and runs the new value": ([, , s3]) => {
         assert.match(s3!, /~ 2 updated/);
-        assert.match(s3!, new RegExp(`emulator: agent ${AGENT}: ready=true, image dockerhub-user/voice-agent:0\\.1, deployments 2, newest forced=yes\n`));
+        assert.match(
+            s3!,
+            new RegExp(`emulator: agent ${AGENT}: ready=true, image dockerhub-user/voice-agent:0\\.1, deployments 2, newest forced=yes\n`),
+        );
         assert.match(s3!, /the running agent sees the new OPENAI_API_KEY: yes; the old one: no\n/);
     },
     "4. the drift is shown by refresh and repaired by up": ([, , , s4]) => {
@@ -76,15 +85,26 @@ const checks: Record<string, (s: string[]) => void> = {
         assert.match(refresh!, /~ keys\s*: \[/);
         assert.match(refresh!, /"DAILY_API_KEY" =>/, "refresh shows the deleted key");
         // Pulumi's by-position list diff reads like a rename; the demo says what happened.
-        assert.match(refresh!, /note: Pulumi compares `keys` position by position, so the lines above are no rename: it lost DAILY_API_KEY; kept OPENAI_API_KEY\.\n/);
+        assert.match(
+            refresh!,
+            /note: Pulumi compares `keys` position by position, so the lines above are no rename: it lost DAILY_API_KEY; kept OPENAI_API_KEY\.\n/,
+        );
         assert.match(refresh!, /~ image\s*: "dockerhub-user\/voice-agent:0\.1" => "dockerhub-user\/voice-agent:hotfix"/);
         assert.match(after, new RegExp(`emulator: set ${SET}: ready, keys DAILY_API_KEY, OPENAI_API_KEY\n`));
-        assert.match(after, new RegExp(`emulator: agent ${AGENT}: ready=true, image dockerhub-user/voice-agent:0\\.1, deployments 4, newest forced=yes\n`));
+        assert.match(
+            after,
+            new RegExp(`emulator: agent ${AGENT}: ready=true, image dockerhub-user/voice-agent:0\\.1, deployments 4, newest forced=yes\n`),
+        );
         assert.match(after, /the running agent sees DAILY_API_KEY again: yes\n/);
     },
     "5. destroy removes the agent first, then the sets, and leaves the emulator empty": ([, , , , s5]) => {
         assert.match(s5!, /- 4 deleted/);
-        assert.match(s5!, new RegExp(`emulator: deletes in order: /agents/${AGENT}, (/secrets/${SET}, /secrets/${PULL}|/secrets/${PULL}, /secrets/${SET})\n`));
+        assert.match(
+            s5!,
+            new RegExp(
+                `emulator: deletes in order: /agents/${AGENT}, (/secrets/${SET}, /secrets/${PULL}|/secrets/${PULL}, /secrets/${SET})\n`,
+            ),
+        );
         assert.match(s5!, /emulator: holds 0 sets and 0 agents\n/);
         assert.match(s5!, /Done in \d+ s( \(\d+ s of it preparing: dependencies, build, engine\))?\.\n/);
     },
@@ -113,23 +133,37 @@ describe("npm run demo", function () {
             `#!/bin/sh\n[ "$1" = version ] && { echo v3.250.0; exit 0; }\necho "$*" >>"${standIn}/commands.log"\nexec "${real}" "$@"\n`,
             { mode: 0o755 },
         );
-        for (const plugin of ["pulumi-language-nodejs", "pulumi-resource-pulumi-nodejs"]) fs.symlinkSync(fs.realpathSync(path.join(engineBin(), plugin)), path.join(standIn, plugin));
+        for (const plugin of ["pulumi-language-nodejs", "pulumi-resource-pulumi-nodejs"])
+            fs.symlinkSync(fs.realpathSync(path.join(engineBin(), plugin)), path.join(standIn, plugin));
         const env: NodeJS.ProcessEnv = { ...process.env, ...V, PATH: `${standIn}${path.delimiter}${process.env.PATH ?? ""}` };
         ({ stdout, stderr } = await runProcess("npm", ["run", "demo"], { cwd: repoRoot, env, timeoutMs: 240_000 }));
     });
     after(() => fs.rmSync(standIn, { recursive: true, force: true }));
 
     it("uses an installed Pulumi from 3.139 as it is, building nothing, and runs every command through it", () => {
-        assert.match(stdout, new RegExp(`install-engine: the demo uses the installed Pulumi v3\\.250\\.0 from ${fs.realpathSync(standIn)} \\(nothing to build\\)`));
+        assert.match(
+            stdout,
+            new RegExp(
+                `install-engine: the demo uses the installed Pulumi v3\\.250\\.0 from ${fs.realpathSync(standIn)} \\(nothing to build\\)`,
+            ),
+        );
         const commands = fs.readFileSync(path.join(standIn, "commands.log"), "utf8");
-        for (const command of ["stack init", "up", "preview", "refresh", "destroy"]) assert.match(commands, new RegExp(`^--non-interactive ${command}`, "m"));
+        for (const command of ["stack init", "up", "preview", "refresh", "destroy"])
+            assert.match(commands, new RegExp(`^--non-interactive ${command}`, "m"));
     });
 
     it("shows the five steps in order", () => void sections(stdout));
     for (const [name, check] of Object.entries(checks)) it(name, () => check(sections(stdout)));
 
     it("prints no injected value, no API key, in any form, on stdout or stderr", () => {
-        assertNoLeaks([{ label: "stdout", text: stdout }, { label: "stderr", text: stderr }], SECRETS, "demo streams");
+        assertNoLeaks(
+            [
+                { label: "stdout", text: stdout },
+                { label: "stderr", text: stderr },
+            ],
+            SECRETS,
+            "demo streams",
+        );
     });
 
     // Each check can fail: a copy of this run's output with one fact broken fails the check of that step.
@@ -150,7 +184,11 @@ describe("npm run demo", function () {
         for (const [prefix, from, to] of broken) {
             assert.ok(stdout.includes(from), `the run printed ${JSON.stringify(from)}`);
             const name = Object.keys(checks).find((k) => k.startsWith(prefix)) as string;
-            assert.throws(() => checks[name]!(sections(stdout.replace(from, to))), assert.AssertionError, `${name} with ${JSON.stringify(to)}`);
+            assert.throws(
+                () => checks[name]!(sections(stdout.replace(from, to))),
+                assert.AssertionError,
+                `${name} with ${JSON.stringify(to)}`,
+            );
         }
         const [s1, s2, s3, s4, s5] = sections(stdout);
         assert.throws(() => sections(`${s1}${s3}${s2}${s4}${s5}`), /step "3\/5 Apply it" comes before/);

@@ -12,7 +12,8 @@ import { repoRoot } from "../e2e/harness";
 import { runProcess } from "../support/process";
 
 const SCRIPT = path.join(repoRoot, "scripts", "install-engine.sh");
-const PINNED = /github\.com\/pulumi\/pulumi\/pkg\/v3 (v\S+)/.exec(fs.readFileSync(path.join(repoRoot, "engine", "go.mod"), "utf8"))?.[1] ?? "?";
+const PINNED =
+    /github\.com\/pulumi\/pulumi\/pkg\/v3 (v\S+)/.exec(fs.readFileSync(path.join(repoRoot, "engine", "go.mod"), "utf8"))?.[1] ?? "?";
 
 const FAKE_GO = `#!/bin/sh
 case "$1" in
@@ -39,7 +40,8 @@ describe("scripts/install-engine.sh", function () {
         fs.mkdirSync(bin);
         fs.writeFileSync(path.join(bin, "pulumi"), `#!/bin/sh\n[ "$1" = version ] && echo ${version}\n`, { mode: 0o755 });
         if (withHost) {
-            for (const plugin of ["pulumi-language-nodejs", "pulumi-resource-pulumi-nodejs"]) fs.writeFileSync(path.join(bin, plugin), "#!/bin/sh\n", { mode: 0o755 });
+            for (const plugin of ["pulumi-language-nodejs", "pulumi-resource-pulumi-nodejs"])
+                fs.writeFileSync(path.join(bin, plugin), "#!/bin/sh\n", { mode: 0o755 });
         }
         return fs.realpathSync(bin);
     }
@@ -81,7 +83,11 @@ describe("scripts/install-engine.sh", function () {
         assert.equal(demoPath(), path.join(engineDir, "bin"));
         assert.match(stdout, /from Go modules, once: a first build takes 5-6 min on 2 idle cores, 20-30 min on a busy 2-core machine/);
         assert.match(stdout, /with Pulumi 3\.139\.0 or newer installed, the demo uses it and builds nothing/);
-        const progress = stdout.split("\n").filter((l) => /^install-engine: {3}\.\.\. compiling the pulumi CLI: 0m0\ds so far \(whole install 0m\d\ds; a first build takes/.test(l));
+        const progress = stdout
+            .split("\n")
+            .filter((l) =>
+                /^install-engine: {3}\.\.\. compiling the pulumi CLI: 0m0\ds so far \(whole install 0m\d\ds; a first build takes/.test(l),
+            );
         assert.ok(progress.length >= 2, `progress lines while building the CLI:\n${stdout}`);
         assert.match(stdout, new RegExp(`built Pulumi ${PINNED.replace(/\./g, "\\.")} into ${engineDir}/bin`));
     });

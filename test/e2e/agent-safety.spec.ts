@@ -65,15 +65,19 @@ export const agents = Object.fromEntries(
 
 type Spec = { sets?: Record<string, unknown>; agents?: Record<string, unknown> };
 
-const pull = (token: string, extra: Record<string, unknown> = {}) => ({ ...extra, imagePullSecret: { host: HOST, username: "bot", password: token } });
+const pull = (token: string, extra: Record<string, unknown> = {}) => ({
+    ...extra,
+    imagePullSecret: { host: HOST, username: "bot", password: token },
+});
 
 /** The lines of a command's output that say what happened: steps, errors, the summary. */
 function keyLines(r: RunResult, max = 30): string {
     const lines = `${r.stdout}\n${r.stderr}`.split("\n").map((l) => l.replace(/\s+$/, ""));
     const picked = lines.filter(
         (l) =>
-            /pipecat:|error|warning|failed|\bto (create|update|delete|replace)\b|replace|created|deleted|updated|unchanged|region|Resources:/i.test(l) &&
-            !/__provider|using pulumi-resource-pulumi-nodejs from \$PATH/.test(l),
+            /pipecat:|error|warning|failed|\bto (create|update|delete|replace)\b|replace|created|deleted|updated|unchanged|region|Resources:/i.test(
+                l,
+            ) && !/__provider|using pulumi-resource-pulumi-nodejs from \$PATH/.test(l),
     );
     const unique = picked.filter((l, i) => picked.indexOf(l) === i && l.trim() !== "");
     return [`exit ${r.code}`, ...unique.slice(0, max).map((l) => l.slice(0, 500))].join("\n");
@@ -190,8 +194,14 @@ describe("e2e: a running agent is never deleted, moved or taken over by mistake 
         const f = new Findings();
         const run = async (label: string, args: string[], env?: Record<string, string>): Promise<RunResult> => {
             const t0 = Date.now();
-            const result = await project.run([...args, "--non-interactive"], { allowFail: true, env: { PIPECAT_API_KEY: "", PIPECAT_API_URL: "", ...env } });
-            outputs.push({ label: `${title} ${label} stdout`, text: result.stdout }, { label: `${title} ${label} stderr`, text: result.stderr });
+            const result = await project.run([...args, "--non-interactive"], {
+                allowFail: true,
+                env: { PIPECAT_API_KEY: "", PIPECAT_API_URL: "", ...env },
+            });
+            outputs.push(
+                { label: `${title} ${label} stdout`, text: result.stdout },
+                { label: `${title} ${label} stderr`, text: result.stderr },
+            );
             f.note(`[${label}] ${((Date.now() - t0) / 1000).toFixed(1)} s\n  ${keyLines(result).split("\n").join("\n  ")}`);
             return result;
         };
@@ -256,9 +266,17 @@ describe("e2e: a running agent is never deleted, moved or taken over by mistake 
             });
             emulator.clearRequests();
             const fresh = await s.up("up: a new us-east agent bound to a new us-west set");
-            f.ok(stoppedAtPreview(fresh), "the up of a new us-east agent bound to a us-west set resource fails at its preview", keyLines(fresh));
+            f.ok(
+                stoppedAtPreview(fresh),
+                "the up of a new us-east agent bound to a us-west set resource fails at its preview",
+                keyLines(fresh),
+            );
             f.ok(/west-secrets/.test(errorText(fresh)), "the error names the set west-secrets");
-            f.ok(!s.log().some((l) => l.startsWith("PUT /secrets/west-secrets")), "nothing was created (no PUT /secrets/west-secrets)", s.log().join("\n"));
+            f.ok(
+                !s.log().some((l) => l.startsWith("PUT /secrets/west-secrets")),
+                "nothing was created (no PUT /secrets/west-secrets)",
+                s.log().join("\n"),
+            );
             f.ok(!s.log().some((l) => l.startsWith("POST /agents ")), "no POST /agents was sent", s.log().join("\n"));
             f.note(`requests:\n  ${s.log().join("\n  ")}`);
 
@@ -272,7 +290,11 @@ describe("e2e: a running agent is never deleted, moved or taken over by mistake 
             await s.removeConfig("pipecat:apiKey");
             emulator.clearRequests();
             const keyless = await s.pulumi("preview without an API key", ["preview"]);
-            f.ok(keyless.code !== 0, "a keyless preview of voice moving to us-east, bound to a set resource declared in us-west, fails", keyLines(keyless));
+            f.ok(
+                keyless.code !== 0,
+                "a keyless preview of voice moving to us-east, bound to a set resource declared in us-west, fails",
+                keyLines(keyless),
+            );
             f.ok(/voice-secrets/.test(errorText(keyless)), "the keyless preview's error names the set voice-secrets");
             f.equal(s.log(), [], "a keyless preview sends no request");
             await s.setConfig("pipecat:apiKey", API_KEY, true);
@@ -281,12 +303,19 @@ describe("e2e: a running agent is never deleted, moved or taken over by mistake 
             const up = await s.up("up of the region change, with the key");
             f.ok(stoppedAtPreview(up), "the up of the region change fails at its preview", keyLines(up));
             // The engine stops at the first failed check, so the up names the set of whichever agent it checked first.
-            f.ok(/voice-secrets|shared-secrets/.test(errorText(up)), "the error names a bound set that stays in us-west (a set resource, or one bound by name)");
+            f.ok(
+                /voice-secrets|shared-secrets/.test(errorText(up)),
+                "the error names a bound set that stays in us-west (a set resource, or one bound by name)",
+            );
             const deletes = s.log().filter((l) => l.startsWith("DELETE /agents/"));
             f.equal(deletes, [], "the up deletes no agent", s.log().join("\n"));
             for (const name of ["voice-agent", "helper-agent"]) {
                 const agent = emulator.agent(name);
-                f.ok(agent !== undefined && agent.region === "us-west" && agent.deployments.at(-1)?.phase === "Active", `${name} keeps running in us-west`, agentShape(emulator, name));
+                f.ok(
+                    agent !== undefined && agent.region === "us-west" && agent.deployments.at(-1)?.phase === "Active",
+                    `${name} keeps running in us-west`,
+                    agentShape(emulator, name),
+                );
             }
             f.note(`requests of the up:\n  ${s.log().join("\n  ")}`);
         });
@@ -299,7 +328,12 @@ describe("e2e: a running agent is never deleted, moved or taken over by mistake 
             emulator.seed("adopted-registry", { type: "imagePullSecret", host: HOST, secretValue: b64(V.token1), region: "us-east" });
             // An agent in us-east bound to a set there, adopted where it is: its region is not declared.
             emulator.seed("east-registry", { type: "imagePullSecret", host: HOST, secretValue: b64(V.token3), region: "us-east" });
-            await createDirect(emulator, { serviceName: "east-agent", region: "us-east", image: IMAGE, imagePullSecretSet: "east-registry" });
+            await createDirect(emulator, {
+                serviceName: "east-agent",
+                region: "us-east",
+                image: IMAGE,
+                imagePullSecretSet: "east-registry",
+            });
             const east = { name: "east-agent", image: IMAGE, adopt: true };
             const base = {
                 sets: {
@@ -313,7 +347,9 @@ describe("e2e: a running agent is never deleted, moved or taken over by mistake 
             };
             s.declare(base);
             await s.mustUp("create in us-east, adopt east-agent");
-            f.note(`after create: ${["voice-registry", "adopted-registry"].map((n) => setShape(emulator, n)).join("; ")}; ${agentShape(emulator, "east-agent")}`);
+            f.note(
+                `after create: ${["voice-registry", "adopted-registry"].map((n) => setShape(emulator, n)).join("; ")}; ${agentShape(emulator, "east-agent")}`,
+            );
 
             // (b) The adopted agent in us-east, no region declared, whose imagePullSecretSet is removed: a replacement.
             const eastless = { ...base, agents: { ...base.agents, east } };
@@ -328,9 +364,16 @@ describe("e2e: a running agent is never deleted, moved or taken over by mistake 
                 `region lines of the preview: ${JSON.stringify(regionLines)}`,
             );
             f.ok(upB.code === 0, "the replacement of east-agent succeeds");
-            f.equal(emulator.agent("east-agent")?.region, "us-east", "east-agent comes back in us-east", agentShape(emulator, "east-agent"));
+            f.equal(
+                emulator.agent("east-agent")?.region,
+                "us-east",
+                "east-agent comes back in us-east",
+                agentShape(emulator, "east-agent"),
+            );
             const create = emulator.requests.find((r) => r.method === "POST" && r.path === "/v1/agents");
-            f.note(`east-agent's POST /agents region: ${JSON.stringify((create?.body as Record<string, unknown> | undefined)?.["region"])}`);
+            f.note(
+                `east-agent's POST /agents region: ${JSON.stringify((create?.body as Record<string, unknown> | undefined)?.["region"])}`,
+            );
 
             // (a) The image-pull sets' region no longer declared, then their credentials rotated (replace mode).
             s.declare({
@@ -343,10 +386,25 @@ describe("e2e: a running agent is never deleted, moved or taken over by mistake 
             emulator.clearRequests();
             const upA = await s.quickUp("up: rotate the image-pull sets, region not declared");
             f.ok(upA.code === 0, "the rotation succeeds", errorText(upA).slice(0, 1500));
-            f.equal(emulator.snapshot()["voice-registry"]?.region, "us-east", "the replaced voice-registry is in us-east", setShape(emulator, "voice-registry"));
-            f.equal(emulator.snapshot()["adopted-registry"]?.region, "us-east", "the replaced adopted-registry is in us-east", setShape(emulator, "adopted-registry"));
+            f.equal(
+                emulator.snapshot()["voice-registry"]?.region,
+                "us-east",
+                "the replaced voice-registry is in us-east",
+                setShape(emulator, "voice-registry"),
+            );
+            f.equal(
+                emulator.snapshot()["adopted-registry"]?.region,
+                "us-east",
+                "the replaced adopted-registry is in us-east",
+                setShape(emulator, "adopted-registry"),
+            );
             await settled(emulator, "pull-agent");
-            f.equal(credentialsOf(emulator.runningImagePull("pull-agent")?.secretValue), "token2", "pull-agent runs with the rotated credentials", agentShape(emulator, "pull-agent"));
+            f.equal(
+                credentialsOf(emulator.runningImagePull("pull-agent")?.secretValue),
+                "token2",
+                "pull-agent runs with the rotated credentials",
+                agentShape(emulator, "pull-agent"),
+            );
             f.note(`requests of the rotation:\n  ${s.log().join("\n  ")}`);
         });
     });
@@ -365,9 +423,17 @@ describe("e2e: a running agent is never deleted, moved or taken over by mistake 
             f.ok(up.code !== 0, "the up fails: the agent exists and is not ours", keyLines(up));
             f.ok(/already exists/i.test(errorText(up)), "the error says the agent already exists");
             f.equal(emulator.agent("voice-agent")?.spec.image, "stranger/voice:9", "the stranger's image is unchanged");
-            f.equal(emulator.agent("voice-agent")?.deployments.length, stranger?.deployments.length, "the stranger's agent got no deployment");
+            f.equal(
+                emulator.agent("voice-agent")?.deployments.length,
+                stranger?.deployments.length,
+                "the stranger's agent got no deployment",
+            );
             const state = await s.resource("voice");
-            f.ok(state === undefined, "the state holds no voice agent", `state: name ${String(state?.outputs?.["name"])}, image ${String(state?.outputs?.["image"])}`);
+            f.ok(
+                state === undefined,
+                "the state holds no voice agent",
+                `state: name ${String(state?.outputs?.["name"])}, image ${String(state?.outputs?.["image"])}`,
+            );
             f.note(`requests:\n  ${s.log().join("\n  ")}`);
 
             // Our own POST, applied but its answer lost: recognised as ours.
@@ -412,14 +478,28 @@ describe("e2e: a running agent is never deleted, moved or taken over by mistake 
             await s.mustUp("create with websocketAuth token and krispViva tel");
 
             /** Pulumi's report and Pipecat's state agree after an up that removed `field`. */
-            const agree = async (label: string, field: "websocketAuth" | "krispViva", reset: unknown, actual: () => unknown): Promise<void> => {
+            const agree = async (
+                label: string,
+                field: "websocketAuth" | "krispViva",
+                reset: unknown,
+                actual: () => unknown,
+            ): Promise<void> => {
                 emulator.clearRequests();
                 const up = await s.up(`up: ${label}`);
                 const outs = (await s.resource("voice"))?.outputs ?? {};
                 if (up.code === 0) {
-                    f.equal(actual(), reset, `after an up that succeeded, Pipecat's ${field} is reset`, `${agentShape(emulator, "voice-agent")}\nrequests: ${s.log().join(", ")}`);
+                    f.equal(
+                        actual(),
+                        reset,
+                        `after an up that succeeded, Pipecat's ${field} is reset`,
+                        `${agentShape(emulator, "voice-agent")}\nrequests: ${s.log().join(", ")}`,
+                    );
                 } else {
-                    f.ok(new RegExp(field).test(errorText(up)) && stoppedAtPreview(up), `a refusal names ${field}, already at preview`, errorText(up).slice(0, 1500));
+                    f.ok(
+                        new RegExp(field).test(errorText(up)) && stoppedAtPreview(up),
+                        `a refusal names ${field}, already at preview`,
+                        errorText(up).slice(0, 1500),
+                    );
                     f.ok(outs[field] !== undefined, `after a refusal the state still holds ${field}`);
                 }
             };
@@ -438,10 +518,19 @@ describe("e2e: a running agent is never deleted, moved or taken over by mistake 
             emulator.clearRequests();
             const adopt = await s.quickUp("up: adopt an agent bound to an undeclared set");
             if (adopt.code === 0) {
-                f.equal(emulator.agent("adopted-agent")?.spec.secretSet, undefined, "an adoption that succeeds leaves no undeclared secretSet bound", agentShape(emulator, "adopted-agent"));
+                f.equal(
+                    emulator.agent("adopted-agent")?.spec.secretSet,
+                    undefined,
+                    "an adoption that succeeds leaves no undeclared secretSet bound",
+                    agentShape(emulator, "adopted-agent"),
+                );
                 f.equal(emulator.agent("adopted-agent")?.spec.image, IMAGE, "and deploys the declared image");
             } else {
-                f.ok(/secretSet|stranger-secrets/.test(errorText(adopt)), "an adoption that refuses says what differs (the bound set)", errorText(adopt).slice(0, 1500));
+                f.ok(
+                    /secretSet|stranger-secrets/.test(errorText(adopt)),
+                    "an adoption that refuses says what differs (the bound set)",
+                    errorText(adopt).slice(0, 1500),
+                );
             }
             f.note(`requests of the adoption:\n  ${s.log().join("\n  ")}`);
             emulator.clearRequests();
@@ -457,19 +546,28 @@ describe("e2e: a running agent is never deleted, moved or taken over by mistake 
     it("5. after a failed update, reverting the program writes the old configuration again", async () => {
         await scenario("5.", { readyAfterMs: 2500 }, async (s) => {
             const { emulator, f } = s;
-            const base = { sets: { secrets: { name: "voice-secrets", secrets: secrets() } }, agents: { voice: { name: "voice-agent", image: IMAGE } } };
+            const base = {
+                sets: { secrets: { name: "voice-secrets", secrets: secrets() } },
+                agents: { voice: { name: "voice-agent", image: IMAGE } },
+            };
             s.declare(base);
             await s.mustUp("create");
 
             // An update to a broken image whose deployment fails; a set rotation whose readiness wait times out.
             emulator.failDeployment({ agent: "voice-agent", message: "ModuleNotFoundError: No module named 'bot'" });
             await s.setConfig("pipecat:readyTimeoutSeconds", "1");
-            s.declare({ sets: { secrets: { name: "voice-secrets", secrets: secrets(V.openai2) } }, agents: { voice: { name: "voice-agent", image: "registry.example/voice-agent:broken" } } });
+            s.declare({
+                sets: { secrets: { name: "voice-secrets", secrets: secrets(V.openai2) } },
+                agents: { voice: { name: "voice-agent", image: "registry.example/voice-agent:broken" } },
+            });
             const broken = await s.quickUp("up: broken image, slow set");
             f.ok(broken.code !== 0, "the broken update fails (precondition)");
             f.note(`after the failed update: ${agentShape(emulator, "voice-agent")}; ${setShape(emulator, "voice-secrets")}`);
             const set = emulator.snapshot()["voice-secrets"];
-            f.ok(set?.type === "secret" && set.secrets["OPENAI_API_KEY"] === V.openai2, "Pipecat holds the new value after the timed-out wait (precondition)");
+            f.ok(
+                set?.type === "secret" && set.secrets["OPENAI_API_KEY"] === V.openai2,
+                "Pipecat holds the new value after the timed-out wait (precondition)",
+            );
 
             await s.removeConfig("pipecat:readyTimeoutSeconds");
             s.declare(base);
@@ -479,9 +577,22 @@ describe("e2e: a running agent is never deleted, moved or taken over by mistake 
             f.ok(plans(revert, "SecretSet", "secrets", /update/), "the revert updates the set");
             f.ok(revert.code === 0, "the revert succeeds");
             const post = emulator.requests.find((r) => r.method === "POST" && r.path === "/v1/agents/voice-agent");
-            f.ok(post !== undefined && (post.body as Record<string, unknown>)["image"] === IMAGE, "the revert sends POST /agents/voice-agent with the old image", s.log().join("\n"));
-            f.equal(emulator.agent("voice-agent")?.spec.image, IMAGE, "Pipecat's desired deployment is the reverted image", agentShape(emulator, "voice-agent"));
-            f.ok(s.log().some((l) => l.startsWith("PUT /secrets/voice-secrets")), "the revert writes the set again", s.log().join("\n"));
+            f.ok(
+                post !== undefined && (post.body as Record<string, unknown>)["image"] === IMAGE,
+                "the revert sends POST /agents/voice-agent with the old image",
+                s.log().join("\n"),
+            );
+            f.equal(
+                emulator.agent("voice-agent")?.spec.image,
+                IMAGE,
+                "Pipecat's desired deployment is the reverted image",
+                agentShape(emulator, "voice-agent"),
+            );
+            f.ok(
+                s.log().some((l) => l.startsWith("PUT /secrets/voice-secrets")),
+                "the revert writes the set again",
+                s.log().join("\n"),
+            );
             const after = emulator.snapshot()["voice-secrets"];
             f.ok(after?.type === "secret" && after.secrets["OPENAI_API_KEY"] === V.openai, "Pipecat holds the reverted value");
             f.note(`requests of the revert:\n  ${s.log().join("\n  ") || "(none)"}`);
@@ -517,7 +628,13 @@ describe("e2e: a running agent is never deleted, moved or taken over by mistake 
 
             // The right URL; a live service that words the 404 of a missing set differently.
             await s.setConfig("pipecat:apiUrl", emulator.url);
-            emulator.injectFault({ route: "GET /secrets/:name", setName: "fresh-secrets", status: 404, body: JSON.stringify({ error: "Not found", code: "NOT_FOUND" }), times: 1 });
+            emulator.injectFault({
+                route: "GET /secrets/:name",
+                setName: "fresh-secrets",
+                status: 404,
+                body: JSON.stringify({ error: "Not found", code: "NOT_FOUND" }),
+                times: 1,
+            });
             s.declare({ sets: { fresh: { name: "fresh-secrets", secrets: secrets() } } });
             emulator.clearRequests();
             const create = await s.quickUp("up: a new set whose existence check answers 404 Not found");
@@ -546,9 +663,22 @@ describe("e2e: a running agent is never deleted, moved or taken over by mistake 
             const up = await s.quickUp("up --target the two sets", targets);
             f.ok(up.code !== 0, "the targeted up fails", keyLines(up));
             f.ok(/voice-agent/.test(errorText(up)), "the refusal names the agent that binds the set", errorText(up).slice(0, 1500));
-            f.ok(emulator.snapshot()["voice-secrets"] !== undefined, "the old voice-secrets still exists", setShape(emulator, "voice-secrets"));
-            f.ok(emulator.snapshot()[registry] !== undefined, `the old image-pull set ${registry} still exists`, setShape(emulator, registry));
-            f.equal(emulator.agent("voice-agent")?.deployments.at(-1)?.phase, "Active", "the agent still runs", agentShape(emulator, "voice-agent"));
+            f.ok(
+                emulator.snapshot()["voice-secrets"] !== undefined,
+                "the old voice-secrets still exists",
+                setShape(emulator, "voice-secrets"),
+            );
+            f.ok(
+                emulator.snapshot()[registry] !== undefined,
+                `the old image-pull set ${registry} still exists`,
+                setShape(emulator, registry),
+            );
+            f.equal(
+                emulator.agent("voice-agent")?.deployments.at(-1)?.phase,
+                "Active",
+                "the agent still runs",
+                agentShape(emulator, "voice-agent"),
+            );
             f.note(`requests:\n  ${s.log().join("\n  ")}`);
         });
     });
@@ -561,9 +691,27 @@ describe("e2e: a running agent is never deleted, moved or taken over by mistake 
             await s.mustUp("create an autonamed set, adopt: true, region us-west");
 
             const steps: [string, Spec][] = [
-                ["the set resource renamed with aliases", { sets: { renamed: { ...set, opts: { aliases: [{ name: "secrets" }] } } }, agents: { voice: { name: "voice-agent", image: IMAGE, secretSet: "@renamed" } } }],
-                ["adopt: true dropped", { sets: { renamed: { region: "us-west", secrets: secrets(), opts: { aliases: [{ name: "secrets" }] } } }, agents: { voice: { name: "voice-agent", image: IMAGE, secretSet: "@renamed" } } }],
-                ["region no longer declared", { sets: { renamed: { secrets: secrets(), opts: { aliases: [{ name: "secrets" }] } } }, agents: { voice: { name: "voice-agent", image: IMAGE, secretSet: "@renamed" } } }],
+                [
+                    "the set resource renamed with aliases",
+                    {
+                        sets: { renamed: { ...set, opts: { aliases: [{ name: "secrets" }] } } },
+                        agents: { voice: { name: "voice-agent", image: IMAGE, secretSet: "@renamed" } },
+                    },
+                ],
+                [
+                    "adopt: true dropped",
+                    {
+                        sets: { renamed: { region: "us-west", secrets: secrets(), opts: { aliases: [{ name: "secrets" }] } } },
+                        agents: { voice: { name: "voice-agent", image: IMAGE, secretSet: "@renamed" } },
+                    },
+                ],
+                [
+                    "region no longer declared",
+                    {
+                        sets: { renamed: { secrets: secrets(), opts: { aliases: [{ name: "secrets" }] } } },
+                        agents: { voice: { name: "voice-agent", image: IMAGE, secretSet: "@renamed" } },
+                    },
+                ],
             ];
             for (const [label, spec] of steps) {
                 s.declare(spec);
@@ -571,7 +719,11 @@ describe("e2e: a running agent is never deleted, moved or taken over by mistake 
                 const deployments = emulator.agent("voice-agent")?.deployments.length;
                 const up = await s.up(`up: ${label}`);
                 f.ok(up.code === 0, `${label}: up succeeds`);
-                f.ok(!plans(up, "Agent", "voice", /update|replac/), `${label}: neither the preview nor the update shows an agent update`, keyLines(up));
+                f.ok(
+                    !plans(up, "Agent", "voice", /update|replac/),
+                    `${label}: neither the preview nor the update shows an agent update`,
+                    keyLines(up),
+                );
                 f.equal(s.log(), [], `${label}: up sends no request`);
                 f.equal(emulator.agent("voice-agent")?.deployments.length, deployments, `${label}: the agent is not redeployed`);
             }
@@ -586,7 +738,9 @@ describe("e2e: a running agent is never deleted, moved or taken over by mistake 
             await s.mustUp("create");
             await settled(emulator, "voice-agent");
             // A read that still shows the previous deployment, ready, right after the update's POST.
-            const stale = await (await fetch(`${emulator.url}/agents/voice-agent`, { headers: { Authorization: `Bearer ${API_KEY}` } })).text();
+            const stale = await (
+                await fetch(`${emulator.url}/agents/voice-agent`, { headers: { Authorization: `Bearer ${API_KEY}` } })
+            ).text();
             emulator.injectFault({ route: "GET /agents/:name", agentName: "voice-agent", status: 200, body: stale, times: 1 });
             s.declare({ agents: { voice: { name: "voice-agent", image: "registry.example/voice-agent:0.2" } } });
             emulator.clearRequests();
@@ -630,7 +784,11 @@ describe("e2e: a running agent is never deleted, moved or taken over by mistake 
             const up = await s.quickUp("up: unbind (a delete-first replacement)");
             f.ok(up.code === 0, "the replacement succeeds", errorText(up).slice(0, 1500));
             const agent = emulator.agent("voice-agent");
-            f.ok(agent !== undefined && agent.deletedAt === undefined && agent.spec.secretSet === undefined, "voice-agent exists again, unbound", agentShape(emulator, "voice-agent"));
+            f.ok(
+                agent !== undefined && agent.deletedAt === undefined && agent.spec.secretSet === undefined,
+                "voice-agent exists again, unbound",
+                agentShape(emulator, "voice-agent"),
+            );
             f.note(`requests:\n  ${s.log().join("\n  ")}`);
         });
     });

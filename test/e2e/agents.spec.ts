@@ -36,7 +36,10 @@ export const agents = Object.fromEntries(
 );
 `;
 
-const pull = (token: string, name = "voice-registry") => ({ name, imagePullSecret: { host: "https://index.docker.io/v1/", username: "bot", password: token } });
+const pull = (token: string, name = "voice-registry") => ({
+    name,
+    imagePullSecret: { host: "https://index.docker.io/v1/", username: "bot", password: token },
+});
 
 describe("e2e: agents bound to secret sets", function () {
     this.timeout(600_000);
@@ -51,12 +54,18 @@ describe("e2e: agents bound to secret sets", function () {
         return result;
     }
     const up = (label: string) => pulumi(label, ["up", "--yes", "--skip-preview"]);
-    const declare = (spec: { sets?: Record<string, unknown>; agents?: Record<string, unknown> }) => project!.writeFile("stack.json", JSON.stringify(spec, null, 2));
+    const declare = (spec: { sets?: Record<string, unknown>; agents?: Record<string, unknown> }) =>
+        project!.writeFile("stack.json", JSON.stringify(spec, null, 2));
     const seen = () => emulator!.requests.map((r) => `${r.method} ${r.path.replace("/v1", "")} ${r.status}`);
     const deployments = (name: string) => emulator!.agent(name)?.deployments ?? [];
 
     async function stack(options: Parameters<typeof startEmulator>[0] = {}, config: Record<string, string> = {}): Promise<void> {
-        emulator = await startEmulator({ apiKey: API_KEY, readyAfterMs: 500, deployPhaseMs: { creating: 300, validating: 300 }, ...options });
+        emulator = await startEmulator({
+            apiKey: API_KEY,
+            readyAfterMs: 500,
+            deployPhaseMs: { creating: 300, validating: 300 },
+            ...options,
+        });
         project = createTempProject({ name: "agents-e2e", programTs: program });
         await project.initStack("e2e");
         await project.setConfig("pipecat:apiKey", API_KEY, { secret: true });
@@ -84,7 +93,10 @@ describe("e2e: agents bound to secret sets", function () {
         await stack({ readyAfterMs: 15_000 });
         declare(voiceStack(V.openai));
         await up("create");
-        assert.ok(!seen().some((r) => r.startsWith("POST /agents ") && r.endsWith(" 409")), "the set was ready before the agent was deployed");
+        assert.ok(
+            !seen().some((r) => r.startsWith("POST /agents ") && r.endsWith(" 409")),
+            "the set was ready before the agent was deployed",
+        );
         assert.deepEqual(emulator!.runningSecrets("voice-agent"), { OPENAI_API_KEY: V.openai, DAILY_API_KEY: V.daily });
         assert.equal(deployments("voice-agent").length, 1);
 
@@ -97,7 +109,10 @@ describe("e2e: agents bound to secret sets", function () {
         });
         assert.equal(put.status, 202);
         emulator!.clearRequests();
-        declare({ ...voiceStack(V.openai), agents: { ...voiceStack(V.openai).agents, helper: { name: "helper-agent", image: IMAGE, secretSet: "shared-secrets" } } });
+        declare({
+            ...voiceStack(V.openai),
+            agents: { ...voiceStack(V.openai).agents, helper: { name: "helper-agent", image: IMAGE, secretSet: "shared-secrets" } },
+        });
         await up("an agent bound to a pending set");
         const posts = seen().filter((r) => r.startsWith("POST /agents "));
         assert.equal(posts[0], "POST /agents 409", posts.join("\n"));
@@ -155,8 +170,14 @@ describe("e2e: agents bound to secret sets", function () {
 
     for (const mode of ["replace", "in-place"] as const) {
         it(`4. image-pull credential rotation (${mode}) keeps the agent able to pull: redeployed with the new credentials`, async () => {
-            await stack(mode === "in-place" ? { imagePullUpdates: "accept" } : {}, mode === "in-place" ? { "pipecat:imagePullUpdates": "in-place" } : {});
-            const spec = (token: string) => ({ sets: { registry: pull(token) }, agents: { voice: { name: "pull-agent", image: IMAGE, imagePullSecretSet: "@registry" } } });
+            await stack(
+                mode === "in-place" ? { imagePullUpdates: "accept" } : {},
+                mode === "in-place" ? { "pipecat:imagePullUpdates": "in-place" } : {},
+            );
+            const spec = (token: string) => ({
+                sets: { registry: pull(token) },
+                agents: { voice: { name: "pull-agent", image: IMAGE, imagePullSecretSet: "@registry" } },
+            });
             declare(spec(V.token1));
             await up("create");
             assert.deepEqual(emulator!.runningImagePull("pull-agent"), { host: "https://index.docker.io/v1/", secretValue: b64(V.token1) });
@@ -191,7 +212,10 @@ describe("e2e: agents bound to secret sets", function () {
         declare(voiceStack(V.openai, { image: "registry.example/voice-agent:0.2" }));
         const crashing = await pulumi("a crash-looping update", ["up", "--yes", "--skip-preview"], true);
         assert.notEqual(crashing.code, 0);
-        assert.match(crashing.stdout + crashing.stderr, /is crash-looping .*CrashLoopBackOff.*KeyError: 'OPENAI_API_KEY'.*keeps serving the previous deployment/s);
+        assert.match(
+            crashing.stdout + crashing.stderr,
+            /is crash-looping .*CrashLoopBackOff.*KeyError: 'OPENAI_API_KEY'.*keeps serving the previous deployment/s,
+        );
         assert.deepEqual(emulator!.runningSecrets("voice-agent"), { OPENAI_API_KEY: V.openai, DAILY_API_KEY: V.daily });
         declare(voiceStack(V.openai, { image: "registry.example/voice-agent:0.3" }));
         await up("the fixed update");
@@ -201,7 +225,11 @@ describe("e2e: agents bound to secret sets", function () {
 
     it("6. destroy removes the agent, then its sets", async () => {
         await stack();
-        declare({ ...voiceStack(V.openai), sets: { ...voiceStack(V.openai).sets, registry: pull(V.token1) }, agents: { voice: { ...voiceStack(V.openai).agents.voice, imagePullSecretSet: "@registry" } } });
+        declare({
+            ...voiceStack(V.openai),
+            sets: { ...voiceStack(V.openai).sets, registry: pull(V.token1) },
+            agents: { voice: { ...voiceStack(V.openai).agents.voice, imagePullSecretSet: "@registry" } },
+        });
         await up("create");
         emulator!.clearRequests();
         await pulumi("destroy", ["destroy", "--yes", "--skip-preview"]);

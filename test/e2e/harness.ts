@@ -25,195 +25,192 @@ const engineBinaries = ["pulumi", "pulumi-language-nodejs", "pulumi-resource-pul
  * dangling link): the e2e tests must fail, not skip, when the engine was not installed.
  */
 export function engineBin(): string {
-  const bin = path.join(repoRoot, ".pulumi-engine", "bin");
-  const missing = engineBinaries.filter((name) => !fs.existsSync(path.join(bin, name)));
-  if (missing.length > 0) {
-    throw new Error(
-      `Pulumi engine not built: run bash scripts/install-engine.sh (missing in ${bin}: ${missing.join(", ")})`,
-    );
-  }
-  return bin;
+    const bin = path.join(repoRoot, ".pulumi-engine", "bin");
+    const missing = engineBinaries.filter((name) => !fs.existsSync(path.join(bin, name)));
+    if (missing.length > 0) {
+        throw new Error(`Pulumi engine not built: run bash scripts/install-engine.sh (missing in ${bin}: ${missing.join(", ")})`);
+    }
+    return bin;
 }
 
 /** Packages of the repository's node_modules that every test program gets, as symlinks. */
 const defaultLinkedModules = ["@pulumi", "@types", "typescript", "ts-node"];
 
 export interface TempProjectOptions {
-  /** Pulumi project name (Pulumi.yaml `name`; also the namespace of unqualified config keys). */
-  name: string;
-  /** Source of the program's entry point, index.ts. */
-  programTs: string;
-  /** More files for the program directory: relative path -> contents. */
-  files?: Record<string, string>;
-  /** Plain (non-secret) stack configuration that initStack sets: key -> value. */
-  config?: Record<string, string>;
-  /** More packages of the repository's node_modules to link into the program's node_modules. */
-  modules?: string[];
-  /** Type-check the program with ts-node on every run (slower). Default: transpile only. */
-  typecheck?: boolean;
-  /** Passphrase of the stack's secrets provider. Default: "". */
-  passphrase?: string;
+    /** Pulumi project name (Pulumi.yaml `name`; also the namespace of unqualified config keys). */
+    name: string;
+    /** Source of the program's entry point, index.ts. */
+    programTs: string;
+    /** More files for the program directory: relative path -> contents. */
+    files?: Record<string, string>;
+    /** Plain (non-secret) stack configuration that initStack sets: key -> value. */
+    config?: Record<string, string>;
+    /** More packages of the repository's node_modules to link into the program's node_modules. */
+    modules?: string[];
+    /** Type-check the program with ts-node on every run (slower). Default: transpile only. */
+    typecheck?: boolean;
+    /** Passphrase of the stack's secrets provider. Default: "". */
+    passphrase?: string;
 }
 
 export interface RunOptions {
-  /** Extra environment variables for this run (on top of the hermetic environment). */
-  env?: Record<string, string>;
-  /** Resolve with a non-zero exit code instead of rejecting. */
-  allowFail?: boolean;
-  /** Written to the command's standard input (which is closed in any case). */
-  input?: string;
-  /** Kill the command (and everything it started) after this long. Default: 180 s. */
-  timeoutMs?: number;
+    /** Extra environment variables for this run (on top of the hermetic environment). */
+    env?: Record<string, string>;
+    /** Resolve with a non-zero exit code instead of rejecting. */
+    allowFail?: boolean;
+    /** Written to the command's standard input (which is closed in any case). */
+    input?: string;
+    /** Kill the command (and everything it started) after this long. Default: 180 s. */
+    timeoutMs?: number;
 }
 
 export type { RunResult } from "../support/process";
 
 export interface TempProject {
-  /** The temporary directory holding everything below. */
-  root: string;
-  /** The program directory (Pulumi.yaml, index.ts, node_modules); the commands' working directory. */
-  programDir: string;
-  /** The file backend's state directory. */
-  stateDir: string;
-  /** The environment every command runs with (before RunOptions.env). */
-  env: NodeJS.ProcessEnv;
-  /** Runs `pulumi <args>` in the program directory. Rejects on a non-zero exit unless allowFail. */
-  run(args: string[], opts?: RunOptions): Promise<RunResult>;
-  /** `pulumi stack init` (which also selects the stack), then sets the project's `config`. */
-  initStack(stackName: string): Promise<void>;
-  /** `pulumi config set`; the value goes through standard input, never on a command line. */
-  setConfig(key: string, value: string, opts?: { secret?: boolean }): Promise<void>;
-  /** `pulumi stack export`, parsed. */
-  exportStack(opts?: { showSecrets?: boolean }): Promise<StackExport>;
-  /** Writes (or replaces) a file of the program, e.g. index.ts to change the program between runs. */
-  writeFile(relPath: string, contents: string): void;
-  /** Removes the temporary directory. */
-  cleanup(): void;
+    /** The temporary directory holding everything below. */
+    root: string;
+    /** The program directory (Pulumi.yaml, index.ts, node_modules); the commands' working directory. */
+    programDir: string;
+    /** The file backend's state directory. */
+    stateDir: string;
+    /** The environment every command runs with (before RunOptions.env). */
+    env: NodeJS.ProcessEnv;
+    /** Runs `pulumi <args>` in the program directory. Rejects on a non-zero exit unless allowFail. */
+    run(args: string[], opts?: RunOptions): Promise<RunResult>;
+    /** `pulumi stack init` (which also selects the stack), then sets the project's `config`. */
+    initStack(stackName: string): Promise<void>;
+    /** `pulumi config set`; the value goes through standard input, never on a command line. */
+    setConfig(key: string, value: string, opts?: { secret?: boolean }): Promise<void>;
+    /** `pulumi stack export`, parsed. */
+    exportStack(opts?: { showSecrets?: boolean }): Promise<StackExport>;
+    /** Writes (or replaces) a file of the program, e.g. index.ts to change the program between runs. */
+    writeFile(relPath: string, contents: string): void;
+    /** Removes the temporary directory. */
+    cleanup(): void;
 }
 
 /** The parts of `pulumi stack export` output the tests look at. */
 export interface StackExport {
-  version: number;
-  deployment: {
-    resources?: ExportedResource[];
-    [key: string]: unknown;
-  };
+    version: number;
+    deployment: {
+        resources?: ExportedResource[];
+        [key: string]: unknown;
+    };
 }
 
 export interface ExportedResource {
-  urn: string;
-  type: string;
-  id?: string;
-  custom?: boolean;
-  inputs?: Record<string, unknown>;
-  outputs?: Record<string, unknown>;
-  [key: string]: unknown;
+    urn: string;
+    type: string;
+    id?: string;
+    custom?: boolean;
+    inputs?: Record<string, unknown>;
+    outputs?: Record<string, unknown>;
+    [key: string]: unknown;
 }
 
 export function createTempProject(options: TempProjectOptions): TempProject {
-  const bin = engineBin();
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), "pulumi-e2e-"));
-  const programDir = path.join(root, "program");
-  const stateDir = path.join(root, "state");
-  const homeDir = path.join(root, "home");
-  for (const dir of [programDir, stateDir, homeDir]) fs.mkdirSync(dir, { recursive: true });
+    const bin = engineBin();
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), "pulumi-e2e-"));
+    const programDir = path.join(root, "program");
+    const stateDir = path.join(root, "state");
+    const homeDir = path.join(root, "home");
+    for (const dir of [programDir, stateDir, homeDir]) fs.mkdirSync(dir, { recursive: true });
 
-  const writeFile = (relPath: string, contents: string): void => {
-    const file = path.join(programDir, relPath);
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    fs.writeFileSync(file, contents);
-  };
+    const writeFile = (relPath: string, contents: string): void => {
+        const file = path.join(programDir, relPath);
+        fs.mkdirSync(path.dirname(file), { recursive: true });
+        fs.writeFileSync(file, contents);
+    };
 
-  // typescript: true makes the language host ask @pulumi/pulumi's runner to register ts-node, which
-  // compiles index.ts (package.json's main) with the tsconfig.json found beside it.
-  writeFile(
-    "Pulumi.yaml",
-    [`name: ${options.name}`, "runtime:", "  name: nodejs", "  options:", "    typescript: true", ""].join("\n"),
-  );
-  writeFile(
-    "package.json",
-    JSON.stringify({ name: options.name, private: true, main: "index.ts" }, null, 2) + "\n",
-  );
-  writeFile(
-    "tsconfig.json",
-    JSON.stringify(
-      {
-        compilerOptions: {
-          target: "ES2020",
-          module: "commonjs",
-          moduleResolution: "node",
-          strict: true,
-          esModuleInterop: true,
-          skipLibCheck: true,
-          types: ["node"],
+    // typescript: true makes the language host ask @pulumi/pulumi's runner to register ts-node, which
+    // compiles index.ts (package.json's main) with the tsconfig.json found beside it.
+    writeFile("Pulumi.yaml", [`name: ${options.name}`, "runtime:", "  name: nodejs", "  options:", "    typescript: true", ""].join("\n"));
+    writeFile("package.json", JSON.stringify({ name: options.name, private: true, main: "index.ts" }, null, 2) + "\n");
+    writeFile(
+        "tsconfig.json",
+        JSON.stringify(
+            {
+                compilerOptions: {
+                    target: "ES2020",
+                    module: "commonjs",
+                    moduleResolution: "node",
+                    strict: true,
+                    esModuleInterop: true,
+                    skipLibCheck: true,
+                    types: ["node"],
+                },
+                files: ["index.ts"],
+            },
+            null,
+            2,
+        ) + "\n",
+    );
+    writeFile("index.ts", options.programTs);
+    for (const [relPath, contents] of Object.entries(options.files ?? {})) writeFile(relPath, contents);
+
+    const repoModules = path.join(repoRoot, "node_modules");
+    const programModules = path.join(programDir, "node_modules");
+    fs.mkdirSync(programModules);
+    for (const name of [...defaultLinkedModules, ...(options.modules ?? [])]) {
+        const target = path.join(repoModules, name);
+        if (!fs.existsSync(target)) throw new Error(`${target} is missing: run npm ci`);
+        fs.mkdirSync(path.dirname(path.join(programModules, name)), { recursive: true });
+        fs.symlinkSync(target, path.join(programModules, name), "dir");
+    }
+    fs.symlinkSync(repoRoot, path.join(programModules, "pulumi-pipecat-secrets"), "dir");
+
+    // Hermetic environment: no PULUMI_* variable of the caller leaks in (access tokens, backend URLs,
+    // a stack selected by PULUMI_STACK, ...), the engine on PATH is ours, state and plugins stay in
+    // the temporary directory, and nothing is checked or downloaded over the network.
+    const env: NodeJS.ProcessEnv = {};
+    for (const [key, value] of Object.entries(process.env)) {
+        if (!key.startsWith("PULUMI_")) env[key] = value;
+    }
+    Object.assign(env, {
+        PATH: `${bin}${path.delimiter}${process.env.PATH ?? ""}`,
+        PULUMI_HOME: homeDir,
+        PULUMI_BACKEND_URL: `file://${stateDir}`,
+        PULUMI_CONFIG_PASSPHRASE: options.passphrase ?? "",
+        PULUMI_SKIP_UPDATE_CHECK: "true",
+        PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+        // Read by @pulumi/pulumi's runner: skip ts-node's type check unless asked for.
+        PULUMI_NODEJS_TRANSPILE_ONLY: options.typecheck ? "false" : "true",
+    });
+
+    const run = (args: string[], opts: RunOptions = {}): Promise<RunResult> =>
+        runProcess(path.join(bin, "pulumi"), args, {
+            ...opts,
+            timeoutMs: opts.timeoutMs ?? 180_000,
+            cwd: programDir,
+            env: { ...env, ...opts.env },
+        });
+    const setConfig = async (key: string, value: string, opts: { secret?: boolean } = {}): Promise<void> => {
+        const flags = [opts.secret ? "--secret" : "--plaintext", "--non-interactive"];
+        await run(["config", "set", ...flags, "--", key], { input: value });
+    };
+
+    return {
+        root,
+        programDir,
+        stateDir,
+        env,
+        run,
+        async initStack(stackName) {
+            await run(["stack", "init", stackName, "--non-interactive"]);
+            for (const [key, value] of Object.entries(options.config ?? {})) {
+                await setConfig(key, value);
+            }
         },
-        files: ["index.ts"],
-      },
-      null,
-      2,
-    ) + "\n",
-  );
-  writeFile("index.ts", options.programTs);
-  for (const [relPath, contents] of Object.entries(options.files ?? {})) writeFile(relPath, contents);
-
-  const repoModules = path.join(repoRoot, "node_modules");
-  const programModules = path.join(programDir, "node_modules");
-  fs.mkdirSync(programModules);
-  for (const name of [...defaultLinkedModules, ...(options.modules ?? [])]) {
-    const target = path.join(repoModules, name);
-    if (!fs.existsSync(target)) throw new Error(`${target} is missing: run npm ci`);
-    fs.mkdirSync(path.dirname(path.join(programModules, name)), { recursive: true });
-    fs.symlinkSync(target, path.join(programModules, name), "dir");
-  }
-  fs.symlinkSync(repoRoot, path.join(programModules, "pulumi-pipecat-secrets"), "dir");
-
-  // Hermetic environment: no PULUMI_* variable of the caller leaks in (access tokens, backend URLs,
-  // a stack selected by PULUMI_STACK, ...), the engine on PATH is ours, state and plugins stay in
-  // the temporary directory, and nothing is checked or downloaded over the network.
-  const env: NodeJS.ProcessEnv = {};
-  for (const [key, value] of Object.entries(process.env)) {
-    if (!key.startsWith("PULUMI_")) env[key] = value;
-  }
-  Object.assign(env, {
-    PATH: `${bin}${path.delimiter}${process.env.PATH ?? ""}`,
-    PULUMI_HOME: homeDir,
-    PULUMI_BACKEND_URL: `file://${stateDir}`,
-    PULUMI_CONFIG_PASSPHRASE: options.passphrase ?? "",
-    PULUMI_SKIP_UPDATE_CHECK: "true",
-    PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
-    // Read by @pulumi/pulumi's runner: skip ts-node's type check unless asked for.
-    PULUMI_NODEJS_TRANSPILE_ONLY: options.typecheck ? "false" : "true",
-  });
-
-  const run = (args: string[], opts: RunOptions = {}): Promise<RunResult> =>
-    runProcess(path.join(bin, "pulumi"), args, { ...opts, timeoutMs: opts.timeoutMs ?? 180_000, cwd: programDir, env: { ...env, ...opts.env } });
-  const setConfig = async (key: string, value: string, opts: { secret?: boolean } = {}): Promise<void> => {
-    const flags = [opts.secret ? "--secret" : "--plaintext", "--non-interactive"];
-    await run(["config", "set", ...flags, "--", key], { input: value });
-  };
-
-  return {
-    root,
-    programDir,
-    stateDir,
-    env,
-    run,
-    async initStack(stackName) {
-      await run(["stack", "init", stackName, "--non-interactive"]);
-      for (const [key, value] of Object.entries(options.config ?? {})) {
-        await setConfig(key, value);
-      }
-    },
-    setConfig,
-    async exportStack(opts = {}) {
-      const args = ["stack", "export", ...(opts.showSecrets ? ["--show-secrets"] : [])];
-      return JSON.parse((await run(args)).stdout) as StackExport;
-    },
-    writeFile,
-    cleanup() {
-      fs.rmSync(root, { recursive: true, force: true });
-    },
-  };
+        setConfig,
+        async exportStack(opts = {}) {
+            const args = ["stack", "export", ...(opts.showSecrets ? ["--show-secrets"] : [])];
+            return JSON.parse((await run(args)).stdout) as StackExport;
+        },
+        writeFile,
+        cleanup() {
+            fs.rmSync(root, { recursive: true, force: true });
+        },
+    };
 }
 
 /**
@@ -222,32 +219,32 @@ export function createTempProject(options: TempProjectOptions): TempProject {
  * be printed into expectations, details and notes: command output that is leak-scanned, request lines, never values.
  */
 export class Findings {
-  private readonly problems: string[] = [];
-  private readonly notes: string[] = [];
+    private readonly problems: string[] = [];
+    private readonly notes: string[] = [];
 
-  /** Records `expectation` as broken unless `condition` holds; `detail` says what was seen. */
-  ok(condition: unknown, expectation: string, detail?: string): boolean {
-    if (!condition) this.problems.push(detail ? `${expectation}\n      ${detail.split("\n").join("\n      ")}` : expectation);
-    return Boolean(condition);
-  }
+    /** Records `expectation` as broken unless `condition` holds; `detail` says what was seen. */
+    ok(condition: unknown, expectation: string, detail?: string): boolean {
+        if (!condition) this.problems.push(detail ? `${expectation}\n      ${detail.split("\n").join("\n      ")}` : expectation);
+        return Boolean(condition);
+    }
 
-  /** `ok` for a deep equality; both sides are printed as JSON when it breaks. */
-  equal(actual: unknown, expected: unknown, expectation: string, detail?: string): boolean {
-    const shown = `actual: ${JSON.stringify(actual)}; expected: ${JSON.stringify(expected)}`;
-    return this.ok(isDeepStrictEqual(actual, expected), expectation, detail ? `${shown}\n${detail}` : shown);
-  }
+    /** `ok` for a deep equality; both sides are printed as JSON when it breaks. */
+    equal(actual: unknown, expected: unknown, expectation: string, detail?: string): boolean {
+        const shown = `actual: ${JSON.stringify(actual)}; expected: ${JSON.stringify(expected)}`;
+        return this.ok(isDeepStrictEqual(actual, expected), expectation, detail ? `${shown}\n${detail}` : shown);
+    }
 
-  /** Context printed only if something broke (or with `verbose`). */
-  note(text: string): void {
-    this.notes.push(text);
-  }
+    /** Context printed only if something broke (or with `verbose`). */
+    note(text: string): void {
+        this.notes.push(text);
+    }
 
-  /** Fails with every broken expectation and the notes; `verbose` prints the notes in any case. */
-  done(title: string, verbose = false): void {
-    if (verbose) console.log(`      ${title} notes:\n        ${this.notes.join("\n").split("\n").join("\n        ")}`);
-    if (this.problems.length === 0) return;
-    const body = this.problems.map((p, i) => `  ${i + 1}. ${p}`).join("\n");
-    const notes = this.notes.length ? `\n  context:\n    ${this.notes.join("\n").split("\n").join("\n    ")}` : "";
-    assert.fail(`${this.problems.length} expectation(s) not met:\n${body}${notes}`);
-  }
+    /** Fails with every broken expectation and the notes; `verbose` prints the notes in any case. */
+    done(title: string, verbose = false): void {
+        if (verbose) console.log(`      ${title} notes:\n        ${this.notes.join("\n").split("\n").join("\n        ")}`);
+        if (this.problems.length === 0) return;
+        const body = this.problems.map((p, i) => `  ${i + 1}. ${p}`).join("\n");
+        const notes = this.notes.length ? `\n  context:\n    ${this.notes.join("\n").split("\n").join("\n    ")}` : "";
+        assert.fail(`${this.problems.length} expectation(s) not met:\n${body}${notes}`);
+    }
 }

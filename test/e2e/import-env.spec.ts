@@ -99,14 +99,20 @@ describe("e2e: from a .env file, through the real engine", function () {
     async function cli(label: string, args: string[], env: NodeJS.ProcessEnv = {}) {
         const result = await runProcess(process.execPath, ["-r", TS_NODE, CLI, ...args], {
             cwd: project.root,
-            env: { ...project.env, PATH: `${wrapperDir}${path.delimiter}${project.env["PATH"] ?? ""}`, TS_NODE_PROJECT: path.join(repoRoot, "tsconfig.json"), ...env },
+            env: {
+                ...project.env,
+                PATH: `${wrapperDir}${path.delimiter}${project.env["PATH"] ?? ""}`,
+                TS_NODE_PROJECT: path.join(repoRoot, "tsconfig.json"),
+                ...env,
+            },
             allowFail: true,
             timeoutMs: 180_000,
         });
         outputs.push({ label: `${label} stdout`, text: result.stdout }, { label: `${label} stderr`, text: result.stderr });
         return result;
     }
-    const importEnv = (label: string, file: string, ...more: string[]) => cli(label, ["import-env", file, "--key", "agentSecrets", "--cwd", "program", ...more]);
+    const importEnv = (label: string, file: string, ...more: string[]) =>
+        cli(label, ["import-env", file, "--key", "agentSecrets", "--cwd", "program", ...more]);
 
     async function up(label: string): Promise<void> {
         const result = await project.run(["up", "--yes", "--skip-preview", "--non-interactive"]);
@@ -122,7 +128,10 @@ describe("e2e: from a .env file, through the real engine", function () {
         const map = storedMap();
         assert.deepEqual(Object.keys(map).sort(), [...keys].sort());
         for (const [key, stored] of Object.entries(map)) {
-            assert.ok(typeof stored === "object" && stored !== null && Object.keys(stored).join() === "secure", `${key} is not a secure: entry`);
+            assert.ok(
+                typeof stored === "object" && stored !== null && Object.keys(stored).join() === "secure",
+                `${key} is not a secure: entry`,
+            );
             assert.match((stored as { secure: string }).secure, /^v1:/, key);
         }
         assertNoLeaks([{ label: "Pulumi.dev.yaml", text: stackYaml() }], SECRETS);
@@ -138,15 +147,26 @@ describe("e2e: from a .env file, through the real engine", function () {
         wrapperDir = path.join(project.root, "recording-bin");
         argvLog = path.join(project.root, "pulumi-argv.log");
         fs.mkdirSync(wrapperDir);
-        fs.writeFileSync(path.join(wrapperDir, "pulumi"), `#!/bin/sh\nprintf '%s\\n' "$*" >> '${argvLog}'\nexec '${path.join(engineBin(), "pulumi")}' "$@"\n`, { mode: 0o755 });
+        fs.writeFileSync(
+            path.join(wrapperDir, "pulumi"),
+            `#!/bin/sh\nprintf '%s\\n' "$*" >> '${argvLog}'\nexec '${path.join(engineBin(), "pulumi")}' "$@"\n`,
+            { mode: 0o755 },
+        );
         fs.writeFileSync(path.join(project.root, ".env"), STARTER);
-        project.writeFile("local.env", `# read by dotEnvSecrets when the program runs\nLOCAL_KEY="${V.local}" # quoted\nexport OTHER_KEY=${V.local2}\n`);
+        project.writeFile(
+            "local.env",
+            `# read by dotEnvSecrets when the program runs\nLOCAL_KEY="${V.local}" # quoted\nexport OTHER_KEY=${V.local2}\n`,
+        );
     });
 
     after(async () => {
         try {
             const state = fileHaystacks([project.stateDir]);
-            assertNoLeaks([...outputs, ...state, { label: "pulumi command lines", text: pulumiRuns().join("\n") }], SECRETS, "outputs, command lines and state files");
+            assertNoLeaks(
+                [...outputs, ...state, { label: "pulumi command lines", text: pulumiRuns().join("\n") }],
+                SECRETS,
+                "outputs, command lines and state files",
+            );
         } finally {
             project?.cleanup();
             await emulator?.close();
@@ -188,15 +208,28 @@ describe("e2e: from a .env file, through the real engine", function () {
         // One `config set` per key, each with the path only: the values went on standard input.
         const sets = pulumiRuns().filter((l) => l.startsWith("config set"));
         assert.equal(sets.length, 5);
-        assert.match(sets[0] ?? "", /^config set --secret --path --raw --cwd program --non-interactive -- agentSecrets\["OPENAI_API_KEY"\]$/);
-        assertNoLeaks([{ label: "pulumi command lines", text: pulumiRuns().join("\n") }, { label: "stdout", text: run.stdout }], SECRETS);
+        assert.match(
+            sets[0] ?? "",
+            /^config set --secret --path --raw --cwd program --non-interactive -- agentSecrets\["OPENAI_API_KEY"\]$/,
+        );
+        assertNoLeaks(
+            [
+                { label: "pulumi command lines", text: pulumiRuns().join("\n") },
+                { label: "stdout", text: run.stdout },
+            ],
+            SECRETS,
+        );
     });
 
     it("a program reading that map with requireSecretObject, and local.env with dotEnvSecrets, writes exactly python-dotenv's values", async () => {
         await up("up 1");
         const expected = STARTER_VALUES;
         assert.equal(expected["CARTESIA_API_KEY"], V.cartesia, "the # in quotes is part of the value");
-        assert.equal(expected["TLS_KEY"], `-----BEGIN TEST KEY-----\n${V.pem}\n-----END TEST KEY-----\n`, "the multi-line value, its last newline included");
+        assert.equal(
+            expected["TLS_KEY"],
+            `-----BEGIN TEST KEY-----\n${V.pem}\n-----END TEST KEY-----\n`,
+            "the multi-line value, its last newline included",
+        );
         assert.deepEqual(secretsOf("agent-from-config"), expected);
         assert.deepEqual(secretsOf("agent-from-file"), { LOCAL_KEY: V.local, OTHER_KEY: V.local2 });
         // In state only as ciphertext: the export without --show-secrets, and the state files, hold no value.
@@ -209,10 +242,13 @@ describe("e2e: from a .env file, through the real engine", function () {
     it("a changed file: --dry-run writes nothing; only changed keys are written; a dropped key is kept with a warning, or removed with --prune", async () => {
         // A value someone set by hand in plaintext, equal to the file's: it must end up encrypted all the same.
         const plain = "plain-but-the-same";
-        await project.run(["config", "set", "--plaintext", "--path", "--raw", "--non-interactive", "--", 'agentSecrets["PLAIN_KEY"]'], { input: plain });
+        await project.run(["config", "set", "--plaintext", "--path", "--raw", "--non-interactive", "--", 'agentSecrets["PLAIN_KEY"]'], {
+            input: plain,
+        });
         fs.writeFileSync(
             path.join(project.root, ".env"),
-            STARTER.replace(V.openai, V.openai2).replace(/^DAILY_API_KEY = .*\n/m, "") + `DEEPGRAM_API_KEY=${V.deepgram}\nPLAIN_KEY=${plain}\n`,
+            STARTER.replace(V.openai, V.openai2).replace(/^DAILY_API_KEY = .*\n/m, "") +
+                `DEEPGRAM_API_KEY=${V.deepgram}\nPLAIN_KEY=${plain}\n`,
         );
         const before = stackYaml();
         const ciphertext = (key: string) => (storedMap()[key] as { secure?: string } | undefined)?.secure;
@@ -235,7 +271,10 @@ describe("e2e: from a .env file, through the real engine", function () {
                 "",
             ].join("\n"),
         );
-        assert.equal(withoutNote(dry.stderr), "pipecat-secrets: warning: agentSecrets would keep 1 key that .env does not have: DAILY_API_KEY. Run again with --prune to remove it.\n");
+        assert.equal(
+            withoutNote(dry.stderr),
+            "pipecat-secrets: warning: agentSecrets would keep 1 key that .env does not have: DAILY_API_KEY. Run again with --prune to remove it.\n",
+        );
         assert.equal(stackYaml(), before, "a dry run writes nothing");
 
         const setsBefore = pulumiRuns().filter((l) => l.startsWith("config set")).length;
@@ -256,10 +295,29 @@ describe("e2e: from a .env file, through the real engine", function () {
                 "",
             ].join("\n"),
         );
-        assert.equal(withoutNote(kept.stderr), "pipecat-secrets: warning: agentSecrets keeps 1 key that .env does not have: DAILY_API_KEY. Run again with --prune to remove it.\n");
-        assert.equal(pulumiRuns().filter((l) => l.startsWith("config set")).length - setsBefore, 3, "only the changed, added and plaintext keys are written");
-        assert.deepEqual(unchanged.map(ciphertext), ciphertexts, "unchanged values keep their ciphertext, so the stack file's diff shows only real changes");
-        assertAllSecure(["OPENAI_API_KEY", "DAILY_API_KEY", "CARTESIA_API_KEY", "GOOGLE_CREDENTIALS", "TLS_KEY", "DEEPGRAM_API_KEY", "PLAIN_KEY"]);
+        assert.equal(
+            withoutNote(kept.stderr),
+            "pipecat-secrets: warning: agentSecrets keeps 1 key that .env does not have: DAILY_API_KEY. Run again with --prune to remove it.\n",
+        );
+        assert.equal(
+            pulumiRuns().filter((l) => l.startsWith("config set")).length - setsBefore,
+            3,
+            "only the changed, added and plaintext keys are written",
+        );
+        assert.deepEqual(
+            unchanged.map(ciphertext),
+            ciphertexts,
+            "unchanged values keep their ciphertext, so the stack file's diff shows only real changes",
+        );
+        assertAllSecure([
+            "OPENAI_API_KEY",
+            "DAILY_API_KEY",
+            "CARTESIA_API_KEY",
+            "GOOGLE_CREDENTIALS",
+            "TLS_KEY",
+            "DEEPGRAM_API_KEY",
+            "PLAIN_KEY",
+        ]);
         assert.ok(!stackYaml().includes(plain), "the plaintext value is encrypted now");
 
         const pruned = await importEnv("import 3", ".env", "--prune");
@@ -271,7 +329,12 @@ describe("e2e: from a .env file, through the real engine", function () {
 
         await up("up 2");
         const { DAILY_API_KEY: _dropped, ...rest } = STARTER_VALUES;
-        assert.deepEqual(secretsOf("agent-from-config"), { ...rest, OPENAI_API_KEY: V.openai2, DEEPGRAM_API_KEY: V.deepgram, PLAIN_KEY: plain });
+        assert.deepEqual(secretsOf("agent-from-config"), {
+            ...rest,
+            OPENAI_API_KEY: V.openai2,
+            DEEPGRAM_API_KEY: V.deepgram,
+            PLAIN_KEY: plain,
+        });
         assert.equal(secretsOf("agent-from-config")?.["OPENAI_API_KEY"], V.openai2);
     });
 
@@ -282,7 +345,10 @@ describe("e2e: from a .env file, through the real engine", function () {
         const run = await importEnv("bad file", "bad.env");
         assert.equal(run.code, 1);
         assert.equal(run.stdout, "");
-        assert.match(run.stderr, /^pipecat-secrets: bad\.env: 2 problems, nothing was read:\nbad\.env:2: key "agent\.daily" may contain only .*\nbad\.env:3: not a KEY=value line .*\nNothing was written\.\n$/);
+        assert.match(
+            run.stderr,
+            /^pipecat-secrets: bad\.env: 2 problems, nothing was read:\nbad\.env:2: key "agent\.daily" may contain only .*\nbad\.env:3: not a KEY=value line .*\nNothing was written\.\n$/,
+        );
         assert.equal(pulumiRuns().length, runs, "no pulumi command ran");
         assert.equal(stackYaml(), before);
     });
@@ -293,22 +359,36 @@ describe("e2e: from a .env file, through the real engine", function () {
         assert.equal(noStack.code, 3);
         assert.equal(noStack.stderr, "pipecat-secrets: pulumi cannot tell the stack: no stack named 'nope' found\nNothing was written.\n");
 
-        const wrongPassphrase = await cli("wrong passphrase", ["import-env", ".env", "--key", "agentSecrets", "--cwd", "program"], { PULUMI_CONFIG_PASSPHRASE: "not-the-passphrase" });
+        const wrongPassphrase = await cli("wrong passphrase", ["import-env", ".env", "--key", "agentSecrets", "--cwd", "program"], {
+            PULUMI_CONFIG_PASSPHRASE: "not-the-passphrase",
+        });
         assert.equal(wrongPassphrase.code, 3);
-        assert.equal(wrongPassphrase.stderr, "pipecat-secrets: pulumi config get agentSecrets failed: incorrect passphrase\nNothing was written.\n");
+        assert.equal(
+            wrongPassphrase.stderr,
+            "pipecat-secrets: pulumi config get agentSecrets failed: incorrect passphrase\nNothing was written.\n",
+        );
 
         await project.setConfig("single", "one value");
         const single = await cli("single value", ["import-env", ".env", "--key", "single", "--cwd", "program"]);
         assert.equal(single.code, 3);
-        assert.match(single.stderr, /^pipecat-secrets: single in stack dev holds a single value, not a map of keys; writing keys into it would replace it\. Choose another --key, or remove it first: pulumi config rm single\nNothing was written\.\n$/);
+        assert.match(
+            single.stderr,
+            /^pipecat-secrets: single in stack dev holds a single value, not a map of keys; writing keys into it would replace it\. Choose another --key, or remove it first: pulumi config rm single\nNothing was written\.\n$/,
+        );
         assert.equal(stackYaml().replace(/^ {2}dotenv-e2e:single: one value\n/m, ""), before);
     });
 
     it("runs the pulumi named by PULUMI when none is on PATH", async () => {
         fs.writeFileSync(path.join(project.root, "one.env"), `ONE_KEY=${V.local}\n`);
-        const run = await cli("PULUMI", ["import-env", "one.env", "--key", "fromPulumiEnv", "--cwd", "program"], { PATH: "/usr/bin:/bin", PULUMI: path.join(engineBin(), "pulumi") });
+        const run = await cli("PULUMI", ["import-env", "one.env", "--key", "fromPulumiEnv", "--cwd", "program"], {
+            PATH: "/usr/bin:/bin",
+            PULUMI: path.join(engineBin(), "pulumi"),
+        });
         assert.equal(run.code, 0, run.stderr);
-        assert.match(run.stdout, /^Imported 1 key of one\.env into fromPulumiEnv of stack dev, encrypted:\n {2}ONE_KEY {2}added \(line 1\)\n/);
+        assert.match(
+            run.stdout,
+            /^Imported 1 key of one\.env into fromPulumiEnv of stack dev, encrypted:\n {2}ONE_KEY {2}added \(line 1\)\n/,
+        );
         const stored = (yaml.load(stackYaml()) as { config: Record<string, Record<string, unknown>> }).config[`${PROJECT}:fromPulumiEnv`];
         assert.deepEqual(Object.keys(stored ?? {}), ["ONE_KEY"]);
         assert.ok(typeof stored?.["ONE_KEY"] === "object", "stored as a secure: entry");

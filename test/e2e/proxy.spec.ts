@@ -61,7 +61,8 @@ describe("e2e: behind a proxy (HTTPS_PROXY and NODE_EXTRA_CA_CERTS reach the pro
         assert.deepEqual(new Set(connects), new Set([`${API_HOST}:${emulator.port}`]));
         const wire = Buffer.concat(proxy.connections().slice(connectionsBefore)).toString("latin1");
         for (const secret of [API_KEY, ...VALUES, "/v1/secrets"]) assert.ok(!wire.includes(secret), `the proxy received ${secret}`);
-        for (const secret of [API_KEY, ...VALUES]) assert.ok(!result.stdout.includes(secret) && !result.stderr.includes(secret), "pulumi printed a secret");
+        for (const secret of [API_KEY, ...VALUES])
+            assert.ok(!result.stdout.includes(secret) && !result.stderr.includes(secret), "pulumi printed a secret");
         return result;
     }
 

@@ -25,7 +25,10 @@ function declared(count: number, generation: string, prefix = "set"): Record<str
     return Object.fromEntries(
         Array.from({ length: count }, (_, i) => {
             const name = `${prefix}-${String(i).padStart(2, "0")}`;
-            return [name, { name, secrets: { FIRST: `${generation}-first-${name}-never-shown`, SECOND: `${generation}-second-${name}-never-shown` } }];
+            return [
+                name,
+                { name, secrets: { FIRST: `${generation}-first-${name}-never-shown`, SECOND: `${generation}-second-${name}-never-shown` } },
+            ];
         }),
     );
 }
@@ -60,7 +63,13 @@ async function withProject(emulator: Emulator, name: string, fn: (p: TempProject
 
 function assertConverged(emulator: Emulator, sets: ReturnType<typeof declared>): void {
     const snapshot = emulator.snapshot();
-    assert.deepEqual(Object.keys(snapshot).sort(), Object.values(sets).map((s) => s.name).sort(), "exactly the declared sets");
+    assert.deepEqual(
+        Object.keys(snapshot).sort(),
+        Object.values(sets)
+            .map((s) => s.name)
+            .sort(),
+        "exactly the declared sets",
+    );
     for (const set of Object.values(sets)) {
         const stored = snapshot[set.name];
         assert.deepEqual(stored?.type === "secret" ? stored.secrets : undefined, set.secrets, `keys and values of ${set.name}`);
@@ -122,11 +131,15 @@ describe("e2e: resilience through the real engine", function () {
         cutSidecars += removeEmptySidecars(project.stateDir);
         await run(project, "cancel", ["cancel", "--yes"]).catch(() => undefined); // no lock left is fine
         const state = await project.exportStack();
-        const pending = ((state.deployment["pending_operations"] as { resource: { inputs?: { name?: string } }; type: string }[] | undefined) ?? [])
+        const pending = (
+            (state.deployment["pending_operations"] as { resource: { inputs?: { name?: string } }; type: string }[] | undefined) ?? []
+        )
             .filter((op) => op.type === "creating")
             .map((op) => op.resource.inputs?.name ?? "");
         await run(project, "refresh", ["refresh", "--yes", "--skip-preview", "--clear-pending-creates"]);
-        const result = await project.run(["up", "--yes", "--skip-preview", "--non-interactive"], { env: { PIPECAT_ADOPT: pending.join(",") } });
+        const result = await project.run(["up", "--yes", "--skip-preview", "--non-interactive"], {
+            env: { PIPECAT_ADOPT: pending.join(",") },
+        });
         outputs.push({ label: "recovering up", text: result.stdout + result.stderr });
         return pending.length;
     }
@@ -204,7 +217,10 @@ describe("e2e: resilience through the real engine", function () {
                 `      50 sets, ${requests.length} requests in ${seconds.toFixed(1)} s; ${refused.length} refused, all within 1 s of the first 429; ` +
                     `afterwards at most ${busiest} requests in any second (limit ${LIMIT})`,
             );
-            assert.deepEqual(late.map((r) => `${r.method} ${r.path}`), []);
+            assert.deepEqual(
+                late.map((r) => `${r.method} ${r.path}`),
+                [],
+            );
             assert.ok(busiest <= LIMIT, `${busiest} requests in one second after slowing down`);
         });
     });
@@ -223,7 +239,8 @@ describe("e2e: resilience through the real engine", function () {
             project.writeFile("sets.json", JSON.stringify(v1));
             await debug("up", ["up", "--yes", "--skip-preview"]);
             // The serialized provider (no secret in it: resource.spec) tells where each dump ends.
-            const providerText = (await project.exportStack()).deployment.resources?.find((r) => r.type.includes("pipecat:SecretSet"))?.inputs?.["__provider"];
+            const providerText = (await project.exportStack()).deployment.resources?.find((r) => r.type.includes("pipecat:SecretSet"))
+                ?.inputs?.["__provider"];
             assert.equal(typeof providerText, "string", "no serialized provider in state");
             project.writeFile("sets.json", JSON.stringify(v2));
             await debug("preview", ["preview", "--diff"]);
@@ -250,7 +267,9 @@ describe("e2e: resilience through the real engine", function () {
             const sdkHits = scanForLeaks(upstream, values);
             assert.deepEqual([...new Set(sdkHits.map((l) => l.haystack))].sort(), ["preview stderr", "up with its preview stderr"].sort());
             assert.deepEqual(scanForLeaks(upstream, [API_KEY]), [], "the API key is never an input");
-            console.log(`      --debug: 0 hits in our output; ${sdkHits.length} in @pulumi/pulumi's RegisterResource dumps of preview plans (upstream)`);
+            console.log(
+                `      --debug: 0 hits in our output; ${sdkHits.length} in @pulumi/pulumi's RegisterResource dumps of preview plans (upstream)`,
+            );
         });
     });
 });

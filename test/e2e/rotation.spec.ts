@@ -34,7 +34,10 @@ const agents: Record<string, any> = fs.existsSync("agents.json") ? JSON.parse(fs
 for (const [r, { secretSet, ...args }] of Object.entries(agents)) new Agent(r, { ...args, secretSet: sets[secretSet] });
 `;
 
-const pull = (token: string, name?: string) => ({ ...(name ? { name } : {}), imagePullSecret: { host: "https://index.docker.io/v1/", username: "bot", password: token } });
+const pull = (token: string, name?: string) => ({
+    ...(name ? { name } : {}),
+    imagePullSecret: { host: "https://index.docker.io/v1/", username: "bot", password: token },
+});
 
 describe("e2e: upgrades and credential rotations", function () {
     this.timeout(600_000);
@@ -78,13 +81,18 @@ describe("e2e: upgrades and credential rotations", function () {
     it("an upgrade that serializes the providers differently shows no change of a set or an agent and sends no request; real changes still show per key", async () => {
         await stack({});
         declare({ agent: { name: "upgrade-agent", secrets: { OPENAI_API_KEY: V.openai } }, registry: pull(V.token1, "upgrade-pull") });
-        project!.writeFile("agents.json", JSON.stringify({ voice: { name: "upgrade-voice", image: "registry.example/voice-agent:0.1", secretSet: "agent" } }));
+        project!.writeFile(
+            "agents.json",
+            JSON.stringify({ voice: { name: "upgrade-voice", image: "registry.example/voice-agent:0.1", secretSet: "agent" } }),
+        );
         await up("create");
         assert.deepEqual(emulator!.runningSecrets("upgrade-voice"), { OPENAI_API_KEY: V.openai });
         /** The serialized provider (`__provider` input) in state of each resource, by resource name. */
         const shims = async () =>
             Object.fromEntries(
-                ((await project!.exportStack()).deployment.resources ?? []).filter((r) => r.type.startsWith("pulumi-nodejs:dynamic/pipecat:")).map((r) => [r.urn.split("::").at(-1), r.inputs?.["__provider"]]),
+                ((await project!.exportStack()).deployment.resources ?? [])
+                    .filter((r) => r.type.startsWith("pulumi-nodejs:dynamic/pipecat:"))
+                    .map((r) => [r.urn.split("::").at(-1), r.inputs?.["__provider"]]),
             );
         const written = await shims();
         assert.deepEqual(Object.keys(written).sort(), ["agent", "registry", "voice"]);
@@ -96,10 +104,16 @@ describe("e2e: upgrades and credential rotations", function () {
         fs.cpSync(path.join(repoRoot, "dist"), path.join(release, "dist"), { recursive: true });
         fs.copyFileSync(path.join(repoRoot, "package.json"), path.join(release, "package.json"));
         fs.symlinkSync(path.join(repoRoot, "node_modules"), path.join(release, "node_modules"), "dir");
-        for (const [room, implementation] of [["secretset", "implementation"], ["agent", "agent/implementation"]] as const) {
+        for (const [room, implementation] of [
+            ["secretset", "implementation"],
+            ["agent", "agent/implementation"],
+        ] as const) {
             const shim = path.join(release, "dist", "provider", room, "provider.js");
             const text = fs.readFileSync(shim, "utf8");
-            assert.ok(text.includes(`(...a) => require("pulumi-pipecat-secrets/${implementation}")`), `${shim} is not the shim this test rewrites`);
+            assert.ok(
+                text.includes(`(...a) => require("pulumi-pipecat-secrets/${implementation}")`),
+                `${shim} is not the shim this test rewrites`,
+            );
             fs.writeFileSync(shim, text.replaceAll("(...a)", "(...args)"));
         }
         const link = path.join(project!.programDir, "node_modules", "pulumi-pipecat-secrets");

@@ -103,8 +103,9 @@ function keyLines(r: RunResult, max = 25): string {
     const lines = `${r.stdout}\n${r.stderr}`.split("\n").map((l) => l.replace(/\s+$/, ""));
     const picked = lines.filter(
         (l) =>
-            /SecretSet|error|warning|failed|\bto (create|update|delete|replace)\b|replace|created|deleted|updated|unchanged|would/i.test(l) &&
-            !/__provider|using pulumi-resource-pulumi-nodejs from \$PATH/.test(l),
+            /SecretSet|error|warning|failed|\bto (create|update|delete|replace)\b|replace|created|deleted|updated|unchanged|would/i.test(
+                l,
+            ) && !/__provider|using pulumi-resource-pulumi-nodejs from \$PATH/.test(l),
     );
     const unique = picked.filter((l, i) => picked.indexOf(l) === i && l.trim() !== "");
     return [`exit ${r.code}`, ...unique.slice(0, max).map((l) => l.slice(0, 400))].join("\n");
@@ -253,8 +254,12 @@ describe("e2e: SecretSet never loses or wrongly replaces a live set", function (
             s.declare({ rev: { name: "rev-set", secrets: A } });
             const revert = await s.up("A revert");
             f.ok(revert.code === 0, "`up` after removing region again succeeds", keyLines(revert));
-            f.equal(regularSecrets(main, "rev-set"), A, "rev-set exists with its declared keys and values after the revert",
-                `${shape(main, "rev-set")}\n${keyLines(revert)}\nrequests: ${trace(main, "rev-set").join(" | ")}`);
+            f.equal(
+                regularSecrets(main, "rev-set"),
+                A,
+                "rev-set exists with its declared keys and values after the revert",
+                `${shape(main, "rev-set")}\n${keyLines(revert)}\nrequests: ${trace(main, "rev-set").join(" | ")}`,
+            );
             const check = await s.pulumi("A expect-no-changes", ["preview", "--expect-no-changes"]);
             f.ok(check.code === 0, "`preview --expect-no-changes` exits 0 afterwards", keyLines(check));
             f.note(`requests for rev-set:\n${trace(main, "rev-set").join("\n")}`);
@@ -266,7 +271,10 @@ describe("e2e: SecretSet never loses or wrongly replaces a live set", function (
         const f = new Findings();
         const old = pullCredentials("puller", "B-old-password");
         const neu = pullCredentials("puller", "B-new-password");
-        const pull = (c: typeof old) => ({ name: "pull-set", imagePullSecret: { host: "https://ghcr.io/", username: c.username, password: c.password } });
+        const pull = (c: typeof old) => ({
+            name: "pull-set",
+            imagePullSecret: { host: "https://ghcr.io/", username: c.username, password: c.password },
+        });
         await withStack("safety-b", main, f, async (s) => {
             s.declare({ pull: pull(old) });
             must(await s.up("B create"), "creating pull-set");
@@ -279,15 +287,24 @@ describe("e2e: SecretSet never loses or wrongly replaces a live set", function (
             f.ok(failed.code !== 0, "`up` fails while every PUT of pull-set answers 503", keyLines(failed));
             const state = await s.project.exportStack();
             const inState = state.deployment.resources?.filter((r) => r.urn.endsWith("::pull")) ?? [];
-            f.note(`after the failed up: ${shape(main, "pull-set")}; state holds ${inState.length} pull resource(s)` +
-                `${inState.map((r) => ` ${JSON.stringify({ pendingReplacement: r["pendingReplacement"], delete: r["delete"] })}`).join("")}`);
+            f.note(
+                `after the failed up: ${shape(main, "pull-set")}; state holds ${inState.length} pull resource(s)` +
+                    `${inState.map((r) => ` ${JSON.stringify({ pendingReplacement: r["pendingReplacement"], delete: r["delete"] })}`).join("")}`,
+            );
 
             const retry = await s.up("B retry");
             f.ok(retry.code === 0, "the next `up` (fault removed) succeeds", keyLines(retry));
             const stored = main.snapshot()["pull-set"];
             f.ok(stored !== undefined, "pull-set exists afterwards", shape(main, "pull-set"));
-            f.ok(stored?.type === "imagePullSecret" && stored.secretValue === neu.encoded, "pull-set holds the new credentials (base64 of user:new password)",
-                stored?.type === "imagePullSecret" ? (stored.secretValue === old.encoded ? "it holds the OLD credentials" : "it holds other credentials") : shape(main, "pull-set"));
+            f.ok(
+                stored?.type === "imagePullSecret" && stored.secretValue === neu.encoded,
+                "pull-set holds the new credentials (base64 of user:new password)",
+                stored?.type === "imagePullSecret"
+                    ? stored.secretValue === old.encoded
+                        ? "it holds the OLD credentials"
+                        : "it holds other credentials"
+                    : shape(main, "pull-set"),
+            );
             const requests = main.requests.filter((r) => r.setName === "pull-set");
             const lastPut = requests.map((r) => r.method).lastIndexOf("PUT");
             const deletesAfter = requests.slice(lastPut + 1).filter((r) => r.method === "DELETE");
@@ -317,11 +334,23 @@ describe("e2e: SecretSet never loses or wrongly replaces a live set", function (
                 main.clearRequests();
                 const r = await s.up(`C replace ${c.set}`, ["--replace", await s.urn(c.resource)], c.env);
                 const requests = main.requests.filter((q) => q.setName === c.set);
-                f.equal(regularSecrets(main, c.set), values, `${c.how}: ${c.set} exists with its declared keys after \`up --replace\``,
-                    `${shape(main, c.set)}\n${keyLines(r)}\nrequests: ${trace(main, c.set).join(" | ")}`);
-                f.ok(requests.at(-1)?.method !== "DELETE", `${c.how}: the last request touching ${c.set} is not a DELETE`, trace(main, c.set).join(" | "));
+                f.equal(
+                    regularSecrets(main, c.set),
+                    values,
+                    `${c.how}: ${c.set} exists with its declared keys after \`up --replace\``,
+                    `${shape(main, c.set)}\n${keyLines(r)}\nrequests: ${trace(main, c.set).join(" | ")}`,
+                );
+                f.ok(
+                    requests.at(-1)?.method !== "DELETE",
+                    `${c.how}: the last request touching ${c.set} is not a DELETE`,
+                    trace(main, c.set).join(" | "),
+                );
                 if (c.how === "no adopt" && r.code !== 0) {
-                    f.ok(/deleteBeforeReplace|adopt/.test(errorText(r)), "no adopt: the failure mentions deleteBeforeReplace or adopt", keyLines(r));
+                    f.ok(
+                        /deleteBeforeReplace|adopt/.test(errorText(r)),
+                        "no adopt: the failure mentions deleteBeforeReplace or adopt",
+                        keyLines(r),
+                    );
                 }
                 f.note(`${c.how}: up --replace exit ${r.code}; requests ${trace(main, c.set).join(" | ")}`);
             }
@@ -341,7 +370,12 @@ describe("e2e: SecretSet never loses or wrongly replaces a live set", function (
             s.declare({ roc: { name: "d-roc", secrets: after, opts } });
             const r = await s.up("D change");
             f.ok(r.code === 0, "`up` after changing a value succeeds", keyLines(r));
-            f.equal(regularSecrets(main, "d-roc"), after, "d-roc exists with the new value", `${shape(main, "d-roc")}\nrequests: ${trace(main, "d-roc").join(" | ")}`);
+            f.equal(
+                regularSecrets(main, "d-roc"),
+                after,
+                "d-roc exists with the new value",
+                `${shape(main, "d-roc")}\nrequests: ${trace(main, "d-roc").join(" | ")}`,
+            );
         });
         f.done();
     });
@@ -366,7 +400,11 @@ describe("e2e: SecretSet never loses or wrongly replaces a live set", function (
             f.ok(up.code === 0, "`up` succeeds", keyLines(up));
             f.equal(ours(), [physical], `the emulator holds the same single set ${physical}`);
             const writes = main.requests.filter((r) => r.method === "DELETE" || (r.method === "PUT" && r.setName !== physical));
-            f.equal(writes.map((r) => `${r.method} ${r.path}`), [], "no DELETE, and no PUT to another name");
+            f.equal(
+                writes.map((r) => `${r.method} ${r.path}`),
+                [],
+                "no DELETE, and no PUT to another name",
+            );
             f.note(`requests: ${main.requests.map((r) => `${r.method} ${r.path.replace(/^\/v1/, "")} ${r.status}`).join(" | ")}`);
         });
         f.done();
@@ -377,8 +415,16 @@ describe("e2e: SecretSet never loses or wrongly replaces a live set", function (
         const east = pullCredentials("east", "F-east-password");
         const adopted = pullCredentials("adopter", "F-adopted-password");
         const foreign = pullCredentials("someone", "F-foreign-password");
-        const eastSet = (region?: string) => ({ name: "reg-east", ...(region ? { region } : {}), imagePullSecret: { host: "https://ghcr.io/", username: east.username, password: east.password } });
-        const adoptedSet = (adopt: boolean) => ({ name: "f-adopted-pull", ...(adopt ? { adopt } : {}), imagePullSecret: { host: "https://ghcr.io/", username: adopted.username, password: adopted.password } });
+        const eastSet = (region?: string) => ({
+            name: "reg-east",
+            ...(region ? { region } : {}),
+            imagePullSecret: { host: "https://ghcr.io/", username: east.username, password: east.password },
+        });
+        const adoptedSet = (adopt: boolean) => ({
+            name: "f-adopted-pull",
+            ...(adopt ? { adopt } : {}),
+            imagePullSecret: { host: "https://ghcr.io/", username: adopted.username, password: adopted.password },
+        });
         main.seed("f-adopted-pull", { type: "imagePullSecret", host: "https://ghcr.io/", secretValue: foreign.encoded });
         await withStack("safety-f", main, f, async (s) => {
             s.declare({ east: eastSet("us-east"), adopted: adoptedSet(true) });
@@ -390,17 +436,39 @@ describe("e2e: SecretSet never loses or wrongly replaces a live set", function (
             s.declare({ east: eastSet(), adopted: adoptedSet(false) });
             const preview = await s.pulumi("F preview", ["preview"]);
             f.ok(preview.code === 0, "`preview` succeeds", keyLines(preview));
-            f.ok(!/SecretSet\s+east\s+replace/.test(preview.stdout), "without region: `preview` shows no replacement of reg-east", keyLines(preview));
-            f.ok(!/SecretSet\s+adopted\s+replace/.test(preview.stdout), "without adopt: `preview` shows no replacement of f-adopted-pull", keyLines(preview));
+            f.ok(
+                !/SecretSet\s+east\s+replace/.test(preview.stdout),
+                "without region: `preview` shows no replacement of reg-east",
+                keyLines(preview),
+            );
+            f.ok(
+                !/SecretSet\s+adopted\s+replace/.test(preview.stdout),
+                "without adopt: `preview` shows no replacement of f-adopted-pull",
+                keyLines(preview),
+            );
             const up = await s.up("F up");
             f.ok(up.code === 0, "`up` succeeds", keyLines(up));
             const writes = (set: string) => main.requests.filter((r) => r.setName === set && (r.method === "DELETE" || r.method === "PUT"));
             f.equal(writes("reg-east").length, 0, "without region: no DELETE and no PUT of reg-east", trace(main, "reg-east").join(" | "));
             f.equal(main.snapshot()["reg-east"]?.region, "us-east", "reg-east is still in us-east", shape(main, "reg-east"));
             const eastNow = main.snapshot()["reg-east"];
-            f.ok(eastNow?.type === "imagePullSecret" && eastNow.secretValue === east.encoded, "reg-east still holds its credentials", shape(main, "reg-east"));
-            f.equal(deletesOfSet(main, "f-adopted-pull").length, 0, "without adopt: no DELETE of f-adopted-pull", trace(main, "f-adopted-pull").join(" | "));
-            f.equal(writes("f-adopted-pull").length, 0, "without adopt: no PUT of f-adopted-pull either", trace(main, "f-adopted-pull").join(" | "));
+            f.ok(
+                eastNow?.type === "imagePullSecret" && eastNow.secretValue === east.encoded,
+                "reg-east still holds its credentials",
+                shape(main, "reg-east"),
+            );
+            f.equal(
+                deletesOfSet(main, "f-adopted-pull").length,
+                0,
+                "without adopt: no DELETE of f-adopted-pull",
+                trace(main, "f-adopted-pull").join(" | "),
+            );
+            f.equal(
+                writes("f-adopted-pull").length,
+                0,
+                "without adopt: no PUT of f-adopted-pull either",
+                trace(main, "f-adopted-pull").join(" | "),
+            );
             f.ok(main.snapshot()["f-adopted-pull"] !== undefined, "f-adopted-pull still exists", shape(main, "f-adopted-pull"));
         });
         f.done();
@@ -410,22 +478,48 @@ describe("e2e: SecretSet never loses or wrongly replaces a live set", function (
         const f = new Findings();
         const original = pullCredentials("owner", "G-original-password");
         const declared = pullCredentials("adopter", "G-declared-password");
-        await putDirect(main, "foreign-pull", { isImagePullSecret: true, host: "https://ghcr.io/", secretValue: original.encoded, region: "us-east" });
+        await putDirect(main, "foreign-pull", {
+            isImagePullSecret: true,
+            host: "https://ghcr.io/",
+            secretValue: original.encoded,
+            region: "us-east",
+        });
         await untilReady(main, "foreign-pull");
         main.clearRequests();
         await withStack("safety-g", main, f, async (s) => {
             s.declare({
-                foreign: { name: "foreign-pull", adopt: true, region: "us-west", imagePullSecret: { host: "https://ghcr.io/", username: declared.username, password: declared.password } },
+                foreign: {
+                    name: "foreign-pull",
+                    adopt: true,
+                    region: "us-west",
+                    imagePullSecret: { host: "https://ghcr.io/", username: declared.username, password: declared.password },
+                },
             });
             const r = await s.up("G adopt");
             const said = errorText(r);
             f.ok(r.code !== 0, "`up` fails", keyLines(r));
-            f.ok(/region/i.test(said) && said.includes("us-east") && said.includes("us-west"), "the failure says the region differs, naming us-east and us-west", keyLines(r));
+            f.ok(
+                /region/i.test(said) && said.includes("us-east") && said.includes("us-west"),
+                "the failure says the region differs, naming us-east and us-west",
+                keyLines(r),
+            );
             const stored = main.snapshot()["foreign-pull"];
             f.equal(stored?.region, "us-east", "foreign-pull is still in us-east", shape(main, "foreign-pull"));
-            f.ok(stored?.type === "imagePullSecret" && stored.secretValue === original.encoded, "foreign-pull still holds its original credentials",
-                stored?.type === "imagePullSecret" ? (stored.secretValue === declared.encoded ? "it holds the DECLARED credentials" : "other credentials") : shape(main, "foreign-pull"));
-            f.equal(deletesOfSet(main, "foreign-pull").length, 0, "no DELETE of foreign-pull was sent", trace(main, "foreign-pull").join(" | "));
+            f.ok(
+                stored?.type === "imagePullSecret" && stored.secretValue === original.encoded,
+                "foreign-pull still holds its original credentials",
+                stored?.type === "imagePullSecret"
+                    ? stored.secretValue === declared.encoded
+                        ? "it holds the DECLARED credentials"
+                        : "other credentials"
+                    : shape(main, "foreign-pull"),
+            );
+            f.equal(
+                deletesOfSet(main, "foreign-pull").length,
+                0,
+                "no DELETE of foreign-pull was sent",
+                trace(main, "foreign-pull").join(" | "),
+            );
         });
         f.done();
     });
@@ -441,7 +535,10 @@ describe("e2e: SecretSet never loses or wrongly replaces a live set", function (
             must(await s.up("H create"), "creating h-one and h-two");
             const saved = path.join(s.project.root, "state-before-destroy.json");
             const resources = async () =>
-                ((await s.project.exportStack()).deployment.resources ?? []).filter((r) => /::(one|two)$/.test(r.urn)).map((r) => r.urn.split("::").at(-1)).sort();
+                ((await s.project.exportStack()).deployment.resources ?? [])
+                    .filter((r) => /::(one|two)$/.test(r.urn))
+                    .map((r) => r.urn.split("::").at(-1))
+                    .sort();
 
             // The engine runs destroy and refresh with the provider configuration recorded by the last
             // update, so the wrong URL reaches the provider once an `up` (with nothing to change) ran with it.
@@ -449,7 +546,9 @@ describe("e2e: SecretSet never loses or wrongly replaces a live set", function (
             await s.project.setConfig("pipecat:apiUrl", wrongUrl);
             main.clearRequests();
             const wrongUp = await s.up("H up with the wrong URL");
-            f.note(`up with the wrong URL: exit ${wrongUp.code}; sent ${main.requests.map((r) => `${r.method} ${r.path} ${r.status}`).join(" | ") || "nothing"}`);
+            f.note(
+                `up with the wrong URL: exit ${wrongUp.code}; sent ${main.requests.map((r) => `${r.method} ${r.path} ${r.status}`).join(" | ") || "nothing"}`,
+            );
             fs.writeFileSync(saved, (await s.project.run(["stack", "export"])).stdout);
             // If that up refused the URL, the recorded configuration is still the good one: make destroy use the current one.
             const current = wrongUp.code === 0 ? [] : ["--run-program"];
@@ -458,9 +557,15 @@ describe("e2e: SecretSet never loses or wrongly replaces a live set", function (
             const destroy = await s.pulumi("H destroy", ["destroy", "--yes", "--skip-preview", ...current]);
             f.ok(destroy.code !== 0, "`destroy` with the API URL missing /v1 fails", keyLines(destroy));
             f.ok(errorText(destroy).includes("pipecat:apiUrl"), "the destroy failure names pipecat:apiUrl", keyLines(destroy));
-            f.ok(main.snapshot()["h-one"] !== undefined && main.snapshot()["h-two"] !== undefined, "both sets still exist", `${shape(main, "h-one")}; ${shape(main, "h-two")}`);
+            f.ok(
+                main.snapshot()["h-one"] !== undefined && main.snapshot()["h-two"] !== undefined,
+                "both sets still exist",
+                `${shape(main, "h-one")}; ${shape(main, "h-two")}`,
+            );
             const afterDestroy = await resources();
-            f.note(`destroy sent: ${main.requests.map((r) => `${r.method} ${r.path} ${r.status}`).join(" | ")}; state then holds [${afterDestroy.join(", ")}]`);
+            f.note(
+                `destroy sent: ${main.requests.map((r) => `${r.method} ${r.path} ${r.status}`).join(" | ")}; state then holds [${afterDestroy.join(", ")}]`,
+            );
             if (afterDestroy.length < 2) {
                 // Let refresh be judged on its own: put the stack back as it was before the destroy.
                 await s.project.run(["stack", "import", "--file", saved, "--non-interactive"]);
@@ -493,10 +598,14 @@ describe("e2e: SecretSet never loses or wrongly replaces a live set", function (
             const deleteExtra = requests.findIndex((q) => q.route === "DELETE /secrets/:name/:key" && q.path.endsWith("/EXTRA"));
             const last = requests.at(-1);
             f.ok(deleteExtra >= 0, "EXTRA was deleted", trace(main, "i-adopt").join(" | "));
-            f.ok(last?.route === "GET /secrets/:name" && requests.length - 1 > deleteExtra,
-                "the provider's last request for i-adopt is a readiness GET after the DELETE of EXTRA", trace(main, "i-adopt").join(" | "));
+            f.ok(
+                last?.route === "GET /secrets/:name" && requests.length - 1 > deleteExtra,
+                "the provider's last request for i-adopt is a readiness GET after the DELETE of EXTRA",
+                trace(main, "i-adopt").join(" | "),
+            );
             const extraAt = requests[deleteExtra]?.at;
-            if (extraAt !== undefined) f.note(`DELETE of EXTRA was ${Date.now() - extraAt} ms before the check (readyAfterMs ${READY_AFTER_MS})`);
+            if (extraAt !== undefined)
+                f.note(`DELETE of EXTRA was ${Date.now() - extraAt} ms before the check (readyAfterMs ${READY_AFTER_MS})`);
         });
         f.done();
     });
@@ -519,7 +628,11 @@ describe("e2e: SecretSet never loses or wrongly replaces a live set", function (
             const preview = await s.pulumi("J preview", ["preview", "--diff"]);
             f.ok(preview.code === 0, "`preview --diff` succeeds", keyLines(preview));
             f.ok(/\+\s*NEW_KEY\b/.test(preview.stdout), "the diff shows `+ NEW_KEY`", diffLines(preview));
-            f.ok(/~\s*CHANGED_KEY\s*:\s*\[secret\]\s*=>\s*\[secret\]/.test(preview.stdout), "the diff shows `~ CHANGED_KEY: [secret] => [secret]`", diffLines(preview));
+            f.ok(
+                /~\s*CHANGED_KEY\s*:\s*\[secret\]\s*=>\s*\[secret\]/.test(preview.stdout),
+                "the diff shows `~ CHANGED_KEY: [secret] => [secret]`",
+                diffLines(preview),
+            );
         });
         f.done();
     });
@@ -539,7 +652,11 @@ describe("e2e: SecretSet never loses or wrongly replaces a live set", function (
                 s.declare({ slow: { name: "k-slow", secrets: v1 } });
                 const c1 = await s.up("K create short");
                 f.ok(c1.code !== 0, "create with a 1 s bound and 3.5 s provisioning fails", keyLines(c1));
-                f.ok(errorText(c1).includes("pipecat:readyTimeoutSeconds"), "the create failure mentions pipecat:readyTimeoutSeconds", keyLines(c1));
+                f.ok(
+                    errorText(c1).includes("pipecat:readyTimeoutSeconds"),
+                    "the create failure mentions pipecat:readyTimeoutSeconds",
+                    keyLines(c1),
+                );
                 f.note(`after the short create: ${shape(slow, "k-slow")}`);
 
                 await bound("30");
@@ -554,7 +671,11 @@ describe("e2e: SecretSet never loses or wrongly replaces a live set", function (
                 s.declare({ slow: { name: "k-slow", secrets: v2 } });
                 const u1 = await s.up("K update short");
                 f.ok(u1.code !== 0, "an update with a 1 s bound fails", keyLines(u1));
-                f.ok(errorText(u1).includes("pipecat:readyTimeoutSeconds"), "the update failure mentions pipecat:readyTimeoutSeconds", keyLines(u1));
+                f.ok(
+                    errorText(u1).includes("pipecat:readyTimeoutSeconds"),
+                    "the update failure mentions pipecat:readyTimeoutSeconds",
+                    keyLines(u1),
+                );
 
                 await bound("30");
                 const u2 = await s.up("K update long");
@@ -591,7 +712,12 @@ describe("e2e: SecretSet never loses or wrongly replaces a live set", function (
                 await emulator.close();
                 emulator = await startEmulator({ apiKey: K2, port, readyAfterMs: READY_AFTER_MS });
                 for (const [name, set] of Object.entries(state)) {
-                    emulator.seed(name, set.type === "secret" ? { secrets: set.secrets, region: set.region } : { type: "imagePullSecret", host: set.host, secretValue: set.secretValue, region: set.region });
+                    emulator.seed(
+                        name,
+                        set.type === "secret"
+                            ? { secrets: set.secrets, region: set.region }
+                            : { type: "imagePullSecret", host: set.host, secretValue: set.secretValue, region: set.region },
+                    );
                 }
                 await s.project.setConfig("pipecat:apiKey", K2, { secret: true });
 
@@ -599,12 +725,20 @@ describe("e2e: SecretSet never loses or wrongly replaces a live set", function (
                 const statuses = emulator.requests.map((r) => r.status);
                 f.note(`refresh: exit ${refresh.code}; statuses ${statuses.join(",")}`);
                 if (refresh.code !== 0) {
-                    f.ok(/pulumi up|--run-program/.test(errorText(refresh)), "the refresh failure says to run `pulumi up` first or to use --run-program", keyLines(refresh));
+                    f.ok(
+                        /pulumi up|--run-program/.test(errorText(refresh)),
+                        "the refresh failure says to run `pulumi up` first or to use --run-program",
+                        keyLines(refresh),
+                    );
                 }
                 emulator.clearRequests();
                 const rp = await s.pulumi("L refresh --run-program", ["refresh", "--yes", "--skip-preview", "--run-program"]);
                 f.ok(rp.code === 0, "`refresh --yes --run-program` succeeds with K2", keyLines(rp));
-                f.ok(emulator.requests.every((r) => r.status !== 401), "no request of `refresh --run-program` is refused", emulator.requests.map((r) => `${r.method} ${r.path} ${r.status}`).join(" | "));
+                f.ok(
+                    emulator.requests.every((r) => r.status !== 401),
+                    "no request of `refresh --run-program` is refused",
+                    emulator.requests.map((r) => `${r.method} ${r.path} ${r.status}`).join(" | "),
+                );
                 const destroy = await s.pulumi("L destroy --run-program", ["destroy", "--yes", "--skip-preview", "--run-program"]);
                 f.ok(destroy.code === 0, "`destroy --yes --run-program` succeeds with K2", keyLines(destroy));
                 f.equal(emulator.snapshot()["l-rotated"], undefined, "l-rotated is gone after the destroy");
@@ -626,8 +760,11 @@ describe("e2e: SecretSet never loses or wrongly replaces a live set", function (
             must(up, "creating m-auto");
             const created = Object.keys(main.snapshot()).filter((n) => n.startsWith("m-auto-"));
             const unknown = shown !== undefined && /output<string>|\[unknown\]|computed/i.test(shown);
-            f.ok(shown === undefined || unknown || shown === JSON.stringify(created[0]),
-                "the preview's name is unknown or equals the created set's name", `preview showed name ${shown ?? "(none)"}; up created ${created.join(", ")}`);
+            f.ok(
+                shown === undefined || unknown || shown === JSON.stringify(created[0]),
+                "the preview's name is unknown or equals the created set's name",
+                `preview showed name ${shown ?? "(none)"}; up created ${created.join(", ")}`,
+            );
         });
         f.done();
     });
@@ -650,8 +787,14 @@ describe("e2e: SecretSet never loses or wrongly replaces a live set", function (
                 f.ok(main.snapshot()[n] === undefined, `${n} is gone`, shape(main, n));
                 f.equal(deletesOfSet(main, n).length, 1, `exactly one DELETE /secrets/${n}`, trace(main, n).join(" | "));
             }
-            const otherDeletes = main.requests.filter((r) => r.method === "DELETE" && !(r.route === "DELETE /secrets/:name" && names.includes(r.setName ?? "")));
-            f.equal(otherDeletes.map((r) => r.path), [], "no other DELETE");
+            const otherDeletes = main.requests.filter(
+                (r) => r.method === "DELETE" && !(r.route === "DELETE /secrets/:name" && names.includes(r.setName ?? "")),
+            );
+            f.equal(
+                otherDeletes.map((r) => r.path),
+                [],
+                "no other DELETE",
+            );
             const state = await s.project.exportStack();
             f.equal((state.deployment.resources ?? []).filter((r) => r.type.includes("SecretSet")).length, 0, "no SecretSet left in state");
         });
@@ -665,11 +808,23 @@ describe("e2e: SecretSet never loses or wrongly replaces a live set", function (
         await withStack("safety-o", main, f, async (s) => {
             s.declare({ own: { name: "o-own", secrets: { KEY: secret("O-own") } } });
             must(await s.up("O create"), "creating o-own");
-            s.declare({ ref: { name: "o-referenced", adopt: true, secrets: { KEY: secret("O-ref") } }, own: { name: "o-own", secrets: { KEY: secret("O-own") } } });
+            s.declare({
+                ref: { name: "o-referenced", adopt: true, secrets: { KEY: secret("O-ref") } },
+                own: { name: "o-own", secrets: { KEY: secret("O-own") } },
+            });
             const r = await s.up("O adopt a referenced set");
             f.ok(r.code !== 0, "`up` fails", keyLines(r));
-            f.ok(/o-referenced" exists in Pipecat Cloud as a referenced set/.test(errorText(r)), "the failure says the set is a referenced one", keyLines(r));
-            f.equal(trace(main, "o-referenced").filter((t) => !t.startsWith("GET")).length, 0, "nothing but reads reached o-referenced", trace(main, "o-referenced").join(" | "));
+            f.ok(
+                /o-referenced" exists in Pipecat Cloud as a referenced set/.test(errorText(r)),
+                "the failure says the set is a referenced one",
+                keyLines(r),
+            );
+            f.equal(
+                trace(main, "o-referenced").filter((t) => !t.startsWith("GET")).length,
+                0,
+                "nothing but reads reached o-referenced",
+                trace(main, "o-referenced").join(" | "),
+            );
             f.ok(main.snapshot()["o-referenced"]?.type === "secret", "o-referenced is still there", shape(main, "o-referenced"));
 
             // A set of the stack whose name now holds a referenced set: refresh drops it, the next up refuses it.
@@ -680,8 +835,17 @@ describe("e2e: SecretSet never loses or wrongly replaces a live set", function (
             const refresh = await s.pulumi("O refresh", ["refresh", "--yes", "--skip-preview"]);
             f.ok(refresh.code === 0, "refresh succeeds", keyLines(refresh));
             const again = await s.up("O up after refresh");
-            f.ok(again.code !== 0 && /o-own" exists in Pipecat Cloud as a referenced set/.test(errorText(again)), "the next up refuses the referenced set", keyLines(again));
-            f.equal(trace(main, "o-own").filter((t) => !t.startsWith("GET")).length, 0, "no write or delete reached o-own", trace(main, "o-own").join(" | "));
+            f.ok(
+                again.code !== 0 && /o-own" exists in Pipecat Cloud as a referenced set/.test(errorText(again)),
+                "the next up refuses the referenced set",
+                keyLines(again),
+            );
+            f.equal(
+                trace(main, "o-own").filter((t) => !t.startsWith("GET")).length,
+                0,
+                "no write or delete reached o-own",
+                trace(main, "o-own").join(" | "),
+            );
             main.deleteDirect("o-referenced");
             main.deleteDirect("o-own");
         });

@@ -41,7 +41,10 @@ for (const [resource, args] of Object.entries(spec)) {
 export const setKeys = keys;
 `;
 
-const registry = (password: string) => ({ name: "dockerhub-pull", imagePullSecret: { host: "https://index.docker.io/v1/", username: "bot", password } });
+const registry = (password: string) => ({
+    name: "dockerhub-pull",
+    imagePullSecret: { host: "https://index.docker.io/v1/", username: "bot", password },
+});
 
 describe("e2e: SecretSet through the real engine", function () {
     this.timeout(600_000);
@@ -168,7 +171,10 @@ describe("e2e: SecretSet through the real engine", function () {
         assert.match(refresh.stdout, /registry\s+deleted/);
         assert.match(refresh.stdout, /agent\s+updated/);
         const state = await project.exportStack();
-        assert.equal(state.deployment.resources?.some((r) => r.urn.endsWith("::registry")), false);
+        assert.equal(
+            state.deployment.resources?.some((r) => r.urn.endsWith("::registry")),
+            false,
+        );
         const agent = state.deployment.resources?.find((r) => r.urn.endsWith("::agent"));
         assert.deepEqual(agent?.outputs?.["keys"], ["NEW_KEY", "OPENAI_API_KEY"]);
 

@@ -38,8 +38,14 @@ describe("e2e: requests slower than the per-request timeout (real time)", () => 
         let clock = 1_000_000;
         held = new HeldRequests();
         emulator = await startEmulator({ apiKey: KEY, now: () => clock, ...(options.holdSlowRequests ? { sleep: held.sleep } : {}) });
-        const config: Record<string, string> = { "pipecat:apiKey": KEY, "pipecat:apiUrl": emulator.url, "pipecat:requestTimeoutSeconds": "0.1" };
-        await secretSetProvider.configure!({ config: { get: (k: string) => config[k], require: (k: string) => config[k] ?? assert.fail(k) } });
+        const config: Record<string, string> = {
+            "pipecat:apiKey": KEY,
+            "pipecat:apiUrl": emulator.url,
+            "pipecat:requestTimeoutSeconds": "0.1",
+        };
+        await secretSetProvider.configure!({
+            config: { get: (k: string) => config[k], require: (k: string) => config[k] ?? assert.fail(k) },
+        });
         impl.setTestHooks({ sleep: async (ms) => void (clock += ms), now: () => clock, random: () => 0.5 });
         return emulator;
     }
@@ -79,7 +85,10 @@ describe("e2e: requests slower than the per-request timeout (real time)", () => 
 
         // What the user sees.
         const error = await failure("create whose PUT timed out", create(regular));
-        assert.match(error.message, /^create of secret set "voice-agent" failed: no answer from Pipecat Cloud to PUT \/secrets\/voice-agent \(timed out\)/);
+        assert.match(
+            error.message,
+            /^create of secret set "voice-agent" failed: no answer from Pipecat Cloud to PUT \/secrets\/voice-agent \(timed out\)/,
+        );
         assert.match(error.message, new RegExp(`gave up after ${ATTEMPTS} attempts`));
         // The rollback's DELETE came before any held PUT was applied: it found nothing, and says so.
         assert.match(error.message, /Nothing was left behind in Pipecat Cloud\./);
@@ -99,7 +108,10 @@ describe("e2e: requests slower than the per-request timeout (real time)", () => 
         e.clearFaults();
         e.clearRequests();
         const refused = await failure("create after the late PUT", create(regular));
-        assert.match(refused.message, /^Secret set "voice-agent" already exists in Pipecat Cloud, so it was not created .*set `adopt: true` on the SecretSet/);
+        assert.match(
+            refused.message,
+            /^Secret set "voice-agent" already exists in Pipecat Cloud, so it was not created .*set `adopt: true` on the SecretSet/,
+        );
         assert.equal(e.requestCount({ method: "PUT" }), 0, "the refusal wrote nothing");
         assert.equal(e.requestCount({ method: "DELETE" }), 0, "the refusal deleted nothing");
         // ... and `adopt: true` takes it over.
@@ -127,7 +139,10 @@ describe("e2e: requests slower than the per-request timeout (real time)", () => 
         // Held 10 s of real time by the emulator's default sleep; close() in teardown drops them.
         e.injectFault({ route: "GET /secrets/:name", delayMs: 10_000, times: Infinity });
         const error = await failure("read whose GET timed out", secretSetProvider.read!(NAME, olds));
-        assert.match(error.message, /^read of secret set "voice-agent" failed: no answer from Pipecat Cloud to GET \/secrets\/voice-agent \(timed out\)/);
+        assert.match(
+            error.message,
+            /^read of secret set "voice-agent" failed: no answer from Pipecat Cloud to GET \/secrets\/voice-agent \(timed out\)/,
+        );
         assert.match(error.message, new RegExp(`gave up after ${ATTEMPTS} attempts`));
         assert.equal(e.requestCount(), 0, "no GET was answered: every attempt timed out while held");
     });

@@ -52,7 +52,8 @@ describe("e2e: get, and the refused import option", function () {
 
     /** The API's own lists, as anyone would read them. */
     async function listed(): Promise<{ sets: string[]; agents: string[] }> {
-        const get = async (path: string) => (await fetch(`${emulator!.url}${path}`, { headers: { Authorization: `Bearer ${API_KEY}` } })).json();
+        const get = async (path: string) =>
+            (await fetch(`${emulator!.url}${path}`, { headers: { Authorization: `Bearer ${API_KEY}` } })).json();
         const sets = ((await get("/secrets")) as { sets: { name: string }[] }).sets.map((s) => s.name);
         const agents = ((await get("/agents")) as { services: { name: string }[] }).services.map((a) => a.name);
         return { sets, agents };
@@ -89,8 +90,20 @@ describe("e2e: get, and the refused import option", function () {
         assert.match(up.stdout, /read pulumi-nodejs:dynamic\/pipecat:Agent voice/, up.stdout);
         assert.match(up.stdout, /\+ 1 created/, up.stdout);
         const out = JSON.parse((await project.run(["stack", "output", "--json"])).stdout) as Record<string, Record<string, unknown>>;
-        assert.deepEqual(out["set"], { name: "team-secrets", region: "eu-central", keys: ["DAILY_API_KEY", "OPENAI_API_KEY"], isImagePullSecret: false });
-        assert.deepEqual(out["agent"], { name: "team-agent", region: "eu-central", image: IMAGE, secretSet: "team-secrets", autoScaling: { minAgents: 0, maxAgents: 50 }, ready: true });
+        assert.deepEqual(out["set"], {
+            name: "team-secrets",
+            region: "eu-central",
+            keys: ["DAILY_API_KEY", "OPENAI_API_KEY"],
+            isImagePullSecret: false,
+        });
+        assert.deepEqual(out["agent"], {
+            name: "team-agent",
+            region: "eu-central",
+            image: IMAGE,
+            secretSet: "team-secrets",
+            autoScaling: { minAgents: 0, maxAgents: 50 },
+            ready: true,
+        });
         const state = await project.exportStack();
         const read = (state.deployment.resources ?? []).filter((r) => r.type.startsWith("pulumi-nodejs:dynamic/pipecat:"));
         // Read resources ("external"): the engine never deletes one.
@@ -111,7 +124,11 @@ describe("e2e: get, and the refused import option", function () {
         const destroy = await pulumi("destroy", ["destroy", "--yes", "--skip-preview"]);
         assert.equal(destroy.code, 0, destroy.stdout + destroy.stderr);
         assert.deepEqual((await project.exportStack()).deployment.resources ?? [], []);
-        assert.deepEqual(emulator.requests.filter((r) => r.method !== "GET").map((r) => `${r.method} ${r.path}`), [], "the program wrote or deleted something");
+        assert.deepEqual(
+            emulator.requests.filter((r) => r.method !== "GET").map((r) => `${r.method} ${r.path}`),
+            [],
+            "the program wrote or deleted something",
+        );
         const after = await listed();
         assert.ok(after.sets.includes("team-secrets"), `destroy deleted the set: ${after.sets.join(", ")}`);
         assert.ok(after.agents.includes("team-agent"), `destroy deleted the agent: ${after.agents.join(", ")}`);
@@ -127,14 +144,21 @@ describe("e2e: get, and the refused import option", function () {
             await bound.setConfig("pipecat:apiUrl", local.url);
             const run = async (label: string, args: string[], env: Record<string, string> = {}) => {
                 const result = await bound.run([...args, "--non-interactive"], { allowFail: true, env });
-                outputs.push({ label: `bound ${label} stdout`, text: result.stdout }, { label: `bound ${label} stderr`, text: result.stderr });
+                outputs.push(
+                    { label: `bound ${label} stdout`, text: result.stdout },
+                    { label: `bound ${label} stderr`, text: result.stderr },
+                );
                 return result;
             };
 
             const missing = await run("missing", ["up", "--yes", "--skip-preview"], { WAYS_IN_SET: "no-such-set" });
             assert.notEqual(missing.code, 0, "a get of a free name succeeded");
             assert.match(missing.stdout + missing.stderr, /SecretSet\.get: no secret set named "no-such-set" exists in this organisation/);
-            assert.deepEqual(local.requests.filter((r) => r.method !== "GET").map((r) => `${r.method} ${r.path}`), [], "a failed get let the agent be created");
+            assert.deepEqual(
+                local.requests.filter((r) => r.method !== "GET").map((r) => `${r.method} ${r.path}`),
+                [],
+                "a failed get let the agent be created",
+            );
 
             const up = await run("up", ["up", "--yes", "--skip-preview"]);
             assert.equal(up.code, 0, up.stdout + up.stderr);
@@ -145,7 +169,11 @@ describe("e2e: get, and the refused import option", function () {
             const destroy = await run("destroy", ["destroy", "--yes", "--skip-preview"]);
             assert.equal(destroy.code, 0, destroy.stdout + destroy.stderr);
             const writes = local.requests.filter((r) => r.method !== "GET").map((r) => `${r.method} ${r.path.replace(/^\/v1/, "")}`);
-            assert.deepEqual(writes.filter((w) => !w.startsWith("POST /agents")), ["DELETE /agents/my-agent"], writes.join(", "));
+            assert.deepEqual(
+                writes.filter((w) => !w.startsWith("POST /agents")),
+                ["DELETE /agents/my-agent"],
+                writes.join(", "),
+            );
             assert.ok(local.snapshot()["team-secrets"] !== undefined, "destroy deleted the set it only read");
         } finally {
             bound.cleanup();

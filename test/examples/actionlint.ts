@@ -32,7 +32,8 @@ export async function ensureActionlint(): Promise<string> {
         fs.renameSync(tmp, dir);
     } catch (e) {
         fs.rmSync(tmp, { recursive: true, force: true });
-        if ((e as NodeJS.ErrnoException).code === "ENOENT") throw new Error("Go is needed to build actionlint (the Pulumi engine needs it too)");
+        if ((e as NodeJS.ErrnoException).code === "ENOENT")
+            throw new Error("Go is needed to build actionlint (the Pulumi engine needs it too)");
         if (fs.existsSync(bin)) return bin; // another process built it meanwhile
         throw e;
     }

@@ -35,8 +35,16 @@ describe("examples/basic, copied and installed as a user would", function () {
         const tarball = pack(work).filename;
         // @pulumi/pulumi at the repository's version (in npm's cache, so the install is quick): the example's range
         // (^3.139.0) allows it, and the consumer matrix covers the others.
-        const sdk = (JSON.parse(fs.readFileSync(path.join(repoRoot, "node_modules", "@pulumi", "pulumi", "package.json"), "utf8")) as { version: string }).version;
-        const install = await run(process.execPath, [npmScripts().npm, "install", "--no-audit", "--no-fund", "--prefer-offline", tarball, `@pulumi/pulumi@${sdk}`], { cwd: app, env: cleanEnv() });
+        const sdk = (
+            JSON.parse(fs.readFileSync(path.join(repoRoot, "node_modules", "@pulumi", "pulumi", "package.json"), "utf8")) as {
+                version: string;
+            }
+        ).version;
+        const install = await run(
+            process.execPath,
+            [npmScripts().npm, "install", "--no-audit", "--no-fund", "--prefer-offline", tarball, `@pulumi/pulumi@${sdk}`],
+            { cwd: app, env: cleanEnv() },
+        );
         assert.doesNotMatch(install.stderr, /EBADENGINE|ERESOLVE|peer dep/i, install.stderr);
         emulator = await startEmulator({ apiKey: API_KEY });
         env = stackEnv(path.join(work, "pulumi"), nodeRuntime(Number(process.versions.node.split(".")[0])));
@@ -49,13 +57,17 @@ describe("examples/basic, copied and installed as a user would", function () {
 
     it("is a project of its own: Pulumi.yaml, package.json with both dependencies, tsconfig.json, and a README listing every config key", () => {
         assert.match(fs.readFileSync(path.join(EXAMPLE, "Pulumi.yaml"), "utf8"), /^name: pipecat-basic\n(.*\n)*runtime:\n  name: nodejs\n/);
-        const pkg = JSON.parse(fs.readFileSync(path.join(EXAMPLE, "package.json"), "utf8")) as { main: string; dependencies: Record<string, string> };
+        const pkg = JSON.parse(fs.readFileSync(path.join(EXAMPLE, "package.json"), "utf8")) as {
+            main: string;
+            dependencies: Record<string, string>;
+        };
         assert.equal(pkg.main, "index.ts");
         assert.deepEqual(Object.keys(pkg.dependencies).sort(), ["@pulumi/pulumi", "pulumi-pipecat-secrets"]);
         assert.ok(fs.existsSync(path.join(EXAMPLE, "tsconfig.json")));
         assert.deepEqual(programKeys.sort(), ["dailyKey", "dockerToken", "dockerUser", "image", "openaiKey"]);
         const readme = fs.readFileSync(path.join(EXAMPLE, "README.md"), "utf8");
-        for (const key of [...programKeys, "pipecat:apiKey", "pipecat:apiUrl"]) assert.match(readme, new RegExp(`\\| \`${key}\` \\|`), `README lists ${key}`);
+        for (const key of [...programKeys, "pipecat:apiKey", "pipecat:apiUrl"])
+            assert.match(readme, new RegExp(`\\| \`${key}\` \\|`), `README lists ${key}`);
         assert.doesNotMatch(source, /\bname: "/, "no resource has a fixed name");
     });
 
@@ -68,8 +80,12 @@ describe("examples/basic, copied and installed as a user would", function () {
             stacks[stack] = pulumi;
             if (stack === "dev") {
                 const config: [string, string, boolean][] = [
-                    ["pipecat:apiKey", API_KEY, true], ["pipecat:apiUrl", emulator.url, false],
-                    ["openaiKey", V.openai, true], ["dailyKey", V.daily, true], ["dockerUser", "bot", false], ["dockerToken", V.token, true],
+                    ["pipecat:apiKey", API_KEY, true],
+                    ["pipecat:apiUrl", emulator.url, false],
+                    ["openaiKey", V.openai, true],
+                    ["dailyKey", V.daily, true],
+                    ["dockerUser", "bot", false],
+                    ["dockerToken", V.token, true],
                 ];
                 for (const [key, value, secret] of config) await setConfig(pulumi, key, value, secret);
             } else {

@@ -75,7 +75,11 @@ function matchesSample(file: string, sample: string): void {
     }
     assert.ok(fs.existsSync(file), `${file} is missing: run with UPDATE_SAMPLES=1 to write it`);
     const committed = fs.readFileSync(file, "utf8");
-    assert.equal(withoutUrns(sample), withoutUrns(committed), `${path.basename(file)} is out of date: run with UPDATE_SAMPLES=1 and review the diff`);
+    assert.equal(
+        withoutUrns(sample),
+        withoutUrns(committed),
+        `${path.basename(file)} is out of date: run with UPDATE_SAMPLES=1 and review the diff`,
+    );
 }
 
 describe("examples/github-actions: the preview posted on a pull request", function () {

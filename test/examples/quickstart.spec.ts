@@ -55,17 +55,32 @@ describe("README.md Quickstart", function () {
             assert.ok(text !== undefined, `README.md's Quickstart has no block titled "${file}"`);
             fs.writeFileSync(path.join(dir, file), text);
         }
-        const dotenv = Object.fromEntries(blocks.get(".env")!.trim().split("\n").map((l) => l.split("=", 2) as [string, string]));
-        const lines = (blocks.get("quickstart") ?? assert.fail('README.md has no block titled "quickstart"')).trim().split("\n").map(command);
+        const dotenv = Object.fromEntries(
+            blocks
+                .get(".env")!
+                .trim()
+                .split("\n")
+                .map((l) => l.split("=", 2) as [string, string]),
+        );
+        const lines = (blocks.get("quickstart") ?? assert.fail('README.md has no block titled "quickstart"'))
+            .trim()
+            .split("\n")
+            .map(command);
 
         // A user's environment (no PULUMI_* of the caller), with the engine on PATH; the README's own `export` line
         // chooses the backend and the passphrase.
-        const { PULUMI_BACKEND_URL: _backend, PULUMI_CONFIG_PASSPHRASE: _passphrase, ...env } = stackEnv(
-            path.join(workspace.workRoot(), "user"),
-            nodeRuntime(Number(process.versions.node.split(".")[0])),
-        );
+        const {
+            PULUMI_BACKEND_URL: _backend,
+            PULUMI_CONFIG_PASSPHRASE: _passphrase,
+            ...env
+        } = stackEnv(path.join(workspace.workRoot(), "user"), nodeRuntime(Number(process.versions.node.split(".")[0])));
         const bash = async (script: readonly string[]) => {
-            const result = await run("bash", ["-euo", "pipefail", "-c", script.join("\n")], { cwd: dir, env, timeoutMs: 600_000, allowFail: true });
+            const result = await run("bash", ["-euo", "pipefail", "-c", script.join("\n")], {
+                cwd: dir,
+                env,
+                timeoutMs: 600_000,
+                allowFail: true,
+            });
             outputs.push({ label: script.join("; "), text: result.stdout + result.stderr });
             assert.equal(result.code, 0, `${script.join("\n")}\nfailed:\n${result.stdout}\n${result.stderr}`);
             return result.stdout;
@@ -74,10 +89,17 @@ describe("README.md Quickstart", function () {
         // Up to the emulator: npm install, then the package (from the tarball until it is published).
         const emulatorAt = lines.findIndex((l) => EMULATOR.test(l));
         assert.ok(emulatorAt > 0, "the Quickstart starts the emulator with npx pipecat-secrets-emulator");
-        await bash(lines.slice(0, emulatorAt).map((l) => (NOT_PUBLISHED.test(l) ? `npm install --no-audit --no-fund ${workspace.tarball()}` : l)));
+        await bash(
+            lines.slice(0, emulatorAt).map((l) => (NOT_PUBLISHED.test(l) ? `npm install --no-audit --no-fund ${workspace.tarball()}` : l)),
+        );
 
         // The emulator, as `npx` starts it from the folder's node_modules, in a process group of its own.
-        emulator = spawn("bash", ["-c", `${lines[emulatorAt]} --port 0`], { cwd: dir, env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+        emulator = spawn("bash", ["-c", `${lines[emulatorAt]} --port 0`], {
+            cwd: dir,
+            env,
+            detached: true,
+            stdio: ["ignore", "pipe", "pipe"],
+        });
         let printed = "";
         emulator.stdout!.on("data", (chunk: Buffer) => (printed += chunk.toString()));
         emulator.stderr!.on("data", (chunk: Buffer) => (printed += chunk.toString()));
@@ -86,10 +108,14 @@ describe("README.md Quickstart", function () {
             assert.ok(Date.now() < deadline && emulator.exitCode === null, `the emulator did not print its config lines:\n${printed}`);
             await new Promise((r) => setTimeout(r, 100));
         }
-        const printedConfig = printed.split("\n").map((l) => l.trim()).filter((l) => CONFIG_LINE.test(l));
+        const printedConfig = printed
+            .split("\n")
+            .map((l) => l.trim())
+            .filter((l) => CONFIG_LINE.test(l));
         const readmeConfig = lines.filter((l) => CONFIG_LINE.test(l));
         const url = /pipecat:apiUrl (\S+)/.exec(printedConfig.join("\n"))?.[1] ?? assert.fail(`no apiUrl line in:\n${printed}`);
-        const key = /pipecat:apiKey (?:--secret )?(\S+)/.exec(printedConfig.join("\n"))?.[1] ?? assert.fail(`no apiKey line in:\n${printed}`);
+        const key =
+            /pipecat:apiKey (?:--secret )?(\S+)/.exec(printedConfig.join("\n"))?.[1] ?? assert.fail(`no apiKey line in:\n${printed}`);
         assert.deepEqual(
             printedConfig.map((l) => l.replace(/:\d+\//, ":PORT/")),
             readmeConfig.map((l) => l.replace(/:\d+\//, ":PORT/")),
@@ -110,10 +136,17 @@ describe("README.md Quickstart", function () {
         const destroyAt = rest.findIndex((l) => /^pulumi destroy\b/.test(l));
         assert.ok(destroyAt > 0, "the Quickstart ends with pulumi destroy");
         const exports = rest.filter((l) => /^export /.test(l));
-        assert.ok(rest.some((l) => /^pulumi preview\b/.test(l)), "the Quickstart previews before it brings the stack up");
+        assert.ok(
+            rest.some((l) => /^pulumi preview\b/.test(l)),
+            "the Quickstart previews before it brings the stack up",
+        );
         await bash(rest.slice(0, destroyAt));
 
-        const outs = JSON.parse(await bash([...exports, "pulumi stack output --json"])) as { agentName: string; ready: boolean; keys: string[] };
+        const outs = JSON.parse(await bash([...exports, "pulumi stack output --json"])) as {
+            agentName: string;
+            ready: boolean;
+            keys: string[];
+        };
         assert.equal(outs.ready, true, "the agent is ready when pulumi up returns");
         assert.deepEqual(outs.keys, Object.keys(dotenv).sort());
         const up = await listed();
@@ -126,6 +159,10 @@ describe("README.md Quickstart", function () {
         const destroyed = await listed();
         assert.deepEqual(destroyed, { sets: [], agents: [] }, "pulumi destroy left nothing");
 
-        assertNoLeaks([...outputs, { label: "emulator output", text: printed }, ...fileHaystacks([path.join(dir, ".pulumi-state")])], Object.values(dotenv), "the Quickstart's output and state");
+        assertNoLeaks(
+            [...outputs, { label: "emulator output", text: printed }, ...fileHaystacks([path.join(dir, ".pulumi-state")])],
+            Object.values(dotenv),
+            "the Quickstart's output and state",
+        );
     });
 });

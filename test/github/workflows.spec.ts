@@ -56,7 +56,10 @@ describe(".github/workflows", function () {
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "actionlint-"));
         try {
             const broken = path.join(dir, "release.yml");
-            fs.writeFileSync(broken, fs.readFileSync(RELEASE, "utf8").replace("steps.check.outputs.dist-tag", "steps.chek.outputs.dist-tag"));
+            fs.writeFileSync(
+                broken,
+                fs.readFileSync(RELEASE, "utf8").replace("steps.check.outputs.dist-tag", "steps.chek.outputs.dist-tag"),
+            );
             const result = await actionlint([broken]);
             assert.equal(result.code, 1);
             assert.match(result.output, /chek/);

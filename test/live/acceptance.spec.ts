@@ -115,7 +115,10 @@ if (request.kind === "live" && request.sweep) {
         /** An image-pull password, with the `user:password` and its base64 that the provider sends. */
         function password(label: string): string {
             const p = value(label);
-            secrets.push({ label: `${label} as user:password`, value: `${PULL_USER}:${p}` }, { label: `${label} encoded`, value: b64(`${PULL_USER}:${p}`) });
+            secrets.push(
+                { label: `${label} as user:password`, value: `${PULL_USER}:${p}` },
+                { label: `${label} encoded`, value: b64(`${PULL_USER}:${p}`) },
+            );
             return p;
         }
         const V = {
@@ -129,7 +132,10 @@ if (request.kind === "live" && request.sweep) {
             pull3: password("registry token 3"),
         };
 
-        const withSecrets = (d: Declared, secrets: Partial<Declared["secrets"]>): Declared => ({ ...d, secrets: { ...d.secrets, ...secrets } });
+        const withSecrets = (d: Declared, secrets: Partial<Declared["secrets"]>): Declared => ({
+            ...d,
+            secrets: { ...d.secrets, ...secrets },
+        });
         const withPull = (d: Declared, pull: Partial<Declared["pull"]>): Declared => ({ ...d, pull: { ...d.pull, ...pull } });
 
         /**
@@ -176,7 +182,11 @@ if (request.kind === "live" && request.sweep) {
          * (unless `allowFail`: then the caller looks at the exit code).
          */
         async function pulumi(label: string, args: string[], allowFail = false): Promise<RunResult> {
-            const env = Object.fromEntries(Object.keys(process.env).filter((k) => k.startsWith("PIPECAT_")).map((k) => [k, ""]));
+            const env = Object.fromEntries(
+                Object.keys(process.env)
+                    .filter((k) => k.startsWith("PIPECAT_"))
+                    .map((k) => [k, ""]),
+            );
             const result = await project
                 .run([...args, "--non-interactive"], { allowFail: true, env, timeoutMs: target.commandTimeoutMs })
                 .catch((e: unknown) => {
@@ -192,7 +202,11 @@ if (request.kind === "live" && request.sweep) {
         /** `pulumi up` of what stack.json declares; `applied` follows what the stack is known to hold. */
         async function up(label: string, options: { refresh?: boolean; allowFail?: boolean } = {}): Promise<RunResult> {
             applied = undefined;
-            const result = await pulumi(label, ["up", "--yes", "--skip-preview", ...(options.refresh ? ["--refresh"] : [])], options.allowFail);
+            const result = await pulumi(
+                label,
+                ["up", "--yes", "--skip-preview", ...(options.refresh ? ["--refresh"] : [])],
+                options.allowFail,
+            );
             if (result.code === 0) applied = declared;
             return result;
         }
@@ -284,7 +298,9 @@ if (request.kind === "live" && request.sweep) {
         /** In a live run without PIPECAT_LIVE_IMAGE: skips an agent scenario, saying why. */
         function agentsNeedAnImage(context: Mocha.Context): void {
             if (target.image !== undefined) return;
-            console.log("      skipped: PIPECAT_LIVE_IMAGE is not set, so this live run deploys no agent (set it to a public image that deploys)");
+            console.log(
+                "      skipped: PIPECAT_LIVE_IMAGE is not set, so this live run deploys no agent (set it to a public image that deploys)",
+            );
             context.skip();
         }
 
@@ -304,9 +320,21 @@ if (request.kind === "live" && request.sweep) {
             const pullReplaced = withPull(updated, { password: V.pull2 });
             const pullInPlace = withPull(pullReplaced, { password: V.pull3 });
             const renamed = withSecrets(pullInPlace, { name: names.renamed });
-            const withAgent: Declared = { ...renamed, agent: { name: names.agent, image: target.image ?? "(no image: agent scenarios skipped)" } };
+            const withAgent: Declared = {
+                ...renamed,
+                agent: { name: names.agent, image: target.image ?? "(no image: agent scenarios skipped)" },
+            };
             const rotated = withSecrets(withAgent, { values: { OPENAI_API_KEY: V.openai3, CARTESIA_API_KEY: V.cartesia } });
-            S = { created, updated, pullReplaced, pullInPlace, renamed, withAgent, rotated, last: target.image !== undefined ? rotated : renamed };
+            S = {
+                created,
+                updated,
+                pullReplaced,
+                pullInPlace,
+                renamed,
+                withAgent,
+                rotated,
+                last: target.image !== undefined ? rotated : renamed,
+            };
 
             project = createTempProject({ name: "pcs-live-acceptance", programTs: program });
             await project.initStack("acceptance");
@@ -330,7 +358,11 @@ if (request.kind === "live" && request.sweep) {
                     const deleted = await api.sweep();
                     const what = [...deleted.agents.map((a) => `agent ${a.name}`), ...deleted.sets.map((s) => s.name)];
                     if (what.length > 0) console.log(`      clean-up deleted what the run left: ${what.join(", ")}`);
-                    assert.deepEqual(await api.leftovers(target.kind === "live" ? 30_000 : 0), [], "agents and sets of this run left after the clean-up");
+                    assert.deepEqual(
+                        await api.leftovers(target.kind === "live" ? 30_000 : 0),
+                        [],
+                        "agents and sets of this run left after the clean-up",
+                    );
                 }
             } finally {
                 project?.cleanup();
@@ -342,7 +374,16 @@ if (request.kind === "live" && request.sweep) {
             let other = newRunPrefix();
             while (other === prefix) other = newRunPrefix();
             const sent = api.requestCount;
-            for (const name of ["voice-agent", COMMON_PREFIX, `${COMMON_PREFIX}prod`, `${other}agent`, prefix, prefix.slice(0, -1), `x${names.secrets}`, `${prefix}Agent`]) {
+            for (const name of [
+                "voice-agent",
+                COMMON_PREFIX,
+                `${COMMON_PREFIX}prod`,
+                `${other}agent`,
+                prefix,
+                prefix.slice(0, -1),
+                `x${names.secrets}`,
+                `${prefix}Agent`,
+            ]) {
                 await assert.rejects(api.deleteSet(name), /^Error: Refusing to delete secret set/, name);
                 await assert.rejects(api.deleteKey(name, "OPENAI_API_KEY"), /^Error: Refusing to delete a key of secret set/, name);
                 await assert.rejects(api.deleteAgent(name), /^Error: Refusing to delete agent/, name);
@@ -376,7 +417,10 @@ if (request.kind === "live" && request.sweep) {
             await assertRegularReady(names.secrets, ["OPENAI_API_KEY", "CARTESIA_API_KEY"]);
             if (target.emulator) {
                 assert.deepEqual(emulatorValues(names.secrets), { OPENAI_API_KEY: V.openai2, CARTESIA_API_KEY: V.cartesia });
-                assert.deepEqual(emulatorChanges(names.secrets), [`PUT /secrets/${names.secrets}`, `DELETE /secrets/${names.secrets}/DAILY_API_KEY`]);
+                assert.deepEqual(emulatorChanges(names.secrets), [
+                    `PUT /secrets/${names.secrets}`,
+                    `DELETE /secrets/${names.secrets}/DAILY_API_KEY`,
+                ]);
             }
         });
 
@@ -387,7 +431,10 @@ if (request.kind === "live" && request.sweep) {
             const pull = steps(result, "pull");
             assert.ok(pull.includes("replaced"), result.stdout);
             const deleted = pull.indexOf("deleted original");
-            assert.ok(deleted !== -1 && deleted < pull.lastIndexOf("created replacement"), `delete first under one name:\n${pull.join("\n")}`);
+            assert.ok(
+                deleted !== -1 && deleted < pull.lastIndexOf("created replacement"),
+                `delete first under one name:\n${pull.join("\n")}`,
+            );
             await assertPullReady(names.pull);
             if (target.emulator) {
                 assert.equal(emulatorValues(names.pull), b64(`${PULL_USER}:${V.pull2}`));
@@ -405,12 +452,20 @@ if (request.kind === "live" && request.sweep) {
             if (first.code !== 0 && !refused) assert.fail(`not the refusal of an in-place update:\n${failed(["up"], first)}`);
             console.log(`      the service ${refused ? "refuses" : "applies"} in-place image-pull updates: checking that path`);
             if (target.imagePullUpdates !== undefined) {
-                assert.equal(refused ? "refuse" : "accept", target.imagePullUpdates, "what the emulator was started to do with in-place updates");
+                assert.equal(
+                    refused ? "refuse" : "accept",
+                    target.imagePullUpdates,
+                    "what the emulator was started to do with in-place updates",
+                );
             }
 
             if (!refused) {
                 const pull = steps(first, "pull");
-                assert.deepEqual(pull.filter((s) => !/^updat/.test(s)), [], `pull is updated, not replaced:\n${pull.join("\n")}`);
+                assert.deepEqual(
+                    pull.filter((s) => !/^updat/.test(s)),
+                    [],
+                    `pull is updated, not replaced:\n${pull.join("\n")}`,
+                );
                 assert.ok(pull.includes("updated"), first.stdout);
                 await assertPullReady(names.pull);
                 if (target.emulator) {
@@ -423,7 +478,11 @@ if (request.kind === "live" && request.sweep) {
             // Refused: the API's refusal, and what to do about it, in the error.
             const said = redact(first.stdout + first.stderr);
             assert.match(said, /pulumi config set pipecat:imagePullUpdates replace/, said);
-            assert.deepEqual(steps(first, "pull").filter((s) => /delet|creat|replac/.test(s)), [], `nothing replaced:\n${steps(first, "pull").join("\n")}`);
+            assert.deepEqual(
+                steps(first, "pull").filter((s) => /delet|creat|replac/.test(s)),
+                [],
+                `nothing replaced:\n${steps(first, "pull").join("\n")}`,
+            );
             // Nothing deleted: the set is still there, ready, with the old credentials (the emulator: no DELETE reached it).
             await assertPullReady(names.pull);
             if (target.emulator) {
@@ -469,7 +528,11 @@ if (request.kind === "live" && request.sweep) {
             await api.deleteKey(names.renamed, "CARTESIA_API_KEY");
             const refresh = await pulumi("refresh 6", ["refresh", "--yes", "--skip-preview", "--diff"]);
             // --diff prints the set's outputs before and after: `keys` changed, nothing else of the stack.
-            assert.match(refresh.stdout, new RegExp(`~ pulumi-nodejs:dynamic/pipecat:SecretSet: \\(update\\)\\s+\\[id=${names.renamed}\\][\\s\\S]*?~ keys\\s*:`), refresh.stdout);
+            assert.match(
+                refresh.stdout,
+                new RegExp(`~ pulumi-nodejs:dynamic/pipecat:SecretSet: \\(update\\)\\s+\\[id=${names.renamed}\\][\\s\\S]*?~ keys\\s*:`),
+                refresh.stdout,
+            );
             assert.match(refresh.stdout, /~ 1 updated\s+2 unchanged/, refresh.stdout);
             const state = await project.exportStack();
             const set = state.deployment.resources?.find((r) => r.urn.endsWith("::secrets"));
@@ -513,7 +576,11 @@ if (request.kind === "live" && request.sweep) {
                 assert.deepEqual(target.emulator.runningSecrets(names.agent), { OPENAI_API_KEY: V.openai3, CARTESIA_API_KEY: V.cartesia });
                 const deployments = target.emulator.agent(names.agent)?.deployments ?? [];
                 assert.equal(deployments.at(-1)?.forced, true, "the redeploy asked for forceRedeploy");
-                assert.deepEqual(emulatorChanges(), [`PUT /secrets/${names.renamed}`, `POST /agents/${names.agent}`], "the set is written before the agent is redeployed");
+                assert.deepEqual(
+                    emulatorChanges(),
+                    [`PUT /secrets/${names.renamed}`, `POST /agents/${names.agent}`],
+                    "the set is written before the agent is redeployed",
+                );
                 const update = target.emulator.requests.find((r) => r.method === "POST" && r.agentName === names.agent);
                 assert.equal((update?.body as { forceRedeploy?: unknown } | undefined)?.forceRedeploy, true);
             }
@@ -554,9 +621,21 @@ if (request.kind === "live" && request.sweep) {
             const emulator = await startEmulator();
             try {
                 const leftovers = ["pcs-live-0ldrun00-secrets", "pcs-live-0ldrun00-pull", "pcs-live-zz9zz9zz-secrets-renamed"];
-                const others = ["voice-agent", "pcs-live-prod", "pcs-live-abc-agent", "pcs-live-0ldrun00", "xpcs-live-0ldrun00-agent", "pcs-livex0ldrun00-agent"];
+                const others = [
+                    "voice-agent",
+                    "pcs-live-prod",
+                    "pcs-live-abc-agent",
+                    "pcs-live-0ldrun00",
+                    "xpcs-live-0ldrun00-agent",
+                    "pcs-livex0ldrun00-agent",
+                ];
                 for (const name of [...leftovers, ...others]) {
-                    emulator.seed(name, name.endsWith("-pull") ? { type: "imagePullSecret", host: PULL_HOST, secretValue: "dXNlcjpwYXNz" } : { secrets: { K: "v" } });
+                    emulator.seed(
+                        name,
+                        name.endsWith("-pull")
+                            ? { type: "imagePullSecret", host: PULL_HOST, secretValue: "dXNlcjpwYXNz" }
+                            : { secrets: { K: "v" } },
+                    );
                 }
                 // Agents bound to those sets, made the way a program would: POST /agents.
                 const agents: [string, string][] = [
@@ -580,8 +659,16 @@ if (request.kind === "live" && request.sweep) {
                 assert.deepEqual(deleted.agents.map((a) => a.name).sort(), ["pcs-live-0ldrun00-agent", "pcs-live-zz9zz9zz-agent"]);
                 assert.deepEqual(deleted.sets.map((s) => s.name).sort(), [...leftovers].sort());
                 assert.deepEqual(Object.keys(emulator.snapshot()).sort(), [...others].sort());
-                assert.deepEqual(emulator.agents().map((a) => a.name).sort(), ["pcs-live-0ldrun00", "pcs-live-prod", "voice-agent"]);
-                const deletes = emulator.requests.filter((r) => r.method === "DELETE").map((r) => (r.agentName !== undefined ? "agent" : "set"));
+                assert.deepEqual(
+                    emulator
+                        .agents()
+                        .map((a) => a.name)
+                        .sort(),
+                    ["pcs-live-0ldrun00", "pcs-live-prod", "voice-agent"],
+                );
+                const deletes = emulator.requests
+                    .filter((r) => r.method === "DELETE")
+                    .map((r) => (r.agentName !== undefined ? "agent" : "set"));
                 assert.deepEqual(deletes, ["agent", "agent", "set", "set", "set"], "agents first, then sets, and nothing else");
                 assert.deepEqual(await sweeper.leftovers(0), []);
             } finally {

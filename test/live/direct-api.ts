@@ -90,7 +90,9 @@ export class DirectApi {
         readonly ownedPrefix: string,
     ) {
         if (ownedPrefix !== COMMON_PREFIX && !RUN_PREFIX.test(ownedPrefix)) {
-            throw new Error(`DirectApi: the owned prefix must be "${COMMON_PREFIX}" or a run prefix like "pcs-live-abcd1234-", got "${ownedPrefix}"`);
+            throw new Error(
+                `DirectApi: the owned prefix must be "${COMMON_PREFIX}" or a run prefix like "pcs-live-abcd1234-", got "${ownedPrefix}"`,
+            );
         }
     }
 
@@ -200,7 +202,10 @@ export class DirectApi {
      */
     async sweep(): Promise<Swept> {
         const failures: string[] = [];
-        const attempt = async <T extends { name: string }>(rows: T[], remove: (name: string) => Promise<"deleted" | "absent">): Promise<T[]> => {
+        const attempt = async <T extends { name: string }>(
+            rows: T[],
+            remove: (name: string) => Promise<"deleted" | "absent">,
+        ): Promise<T[]> => {
             const deleted: T[] = [];
             for (const row of rows) {
                 try {
@@ -211,8 +216,14 @@ export class DirectApi {
             }
             return deleted;
         };
-        const agents = await attempt((await this.listAgents()).filter((a) => this.ownsAgent(a.name)), (n) => this.deleteAgent(n));
-        const sets = await attempt((await this.list()).filter((s) => this.owns(s.name)), (n) => this.deleteSet(n));
+        const agents = await attempt(
+            (await this.listAgents()).filter((a) => this.ownsAgent(a.name)),
+            (n) => this.deleteAgent(n),
+        );
+        const sets = await attempt(
+            (await this.list()).filter((s) => this.owns(s.name)),
+            (n) => this.deleteSet(n),
+        );
         if (failures.length > 0) {
             const done = [...agents.map((a) => `agent ${a.name}`), ...sets.map((s) => `set ${s.name}`)].join(", ") || "nothing";
             throw new Error(`sweep under ${this.ownedPrefix}: deleted ${done}; failed:\n${failures.join("\n")}`);
@@ -272,7 +283,8 @@ export class DirectApi {
                 const header = Number(response.headers.get("retry-after"));
                 if (Number.isFinite(header) && header > 0) retryAfterMs = Math.min(header * 1000, MAX_RETRY_AFTER_MS);
             } catch (e) {
-                if (attempt === ATTEMPTS) throw new Error(`${method} ${path}: ${e instanceof Error ? e.message : String(e)} (after ${ATTEMPTS} attempts)`);
+                if (attempt === ATTEMPTS)
+                    throw new Error(`${method} ${path}: ${e instanceof Error ? e.message : String(e)} (after ${ATTEMPTS} attempts)`);
             }
             await new Promise((r) => setTimeout(r, retryAfterMs ?? 500 * 2 ** (attempt - 1)));
         }

@@ -58,13 +58,15 @@ export function readRequest(env: NodeJS.ProcessEnv = process.env): Request {
     const live = env["PIPECAT_LIVE"] ?? "";
     const sweep = env["PIPECAT_LIVE_SWEEP"] ?? "";
     const pullUpdates = env["PIPECAT_LIVE_EMULATOR_IMAGE_PULL_UPDATES"] ?? "";
-    if (!["", "0", "1"].includes(live)) throw new Error(`PIPECAT_LIVE must be 1 (run against the live API) or unset, got "${live}". ${USAGE}`);
+    if (!["", "0", "1"].includes(live))
+        throw new Error(`PIPECAT_LIVE must be 1 (run against the live API) or unset, got "${live}". ${USAGE}`);
     if (!["", "0", "1"].includes(sweep)) throw new Error(`PIPECAT_LIVE_SWEEP must be 1 or unset, got "${sweep}". ${USAGE}`);
     if (!["", "refuse", "accept"].includes(pullUpdates)) {
         throw new Error(`PIPECAT_LIVE_EMULATOR_IMAGE_PULL_UPDATES must be refuse or accept (or unset: refuse), got "${pullUpdates}".`);
     }
     if (live !== "1") {
-        if (sweep === "1") throw new Error(`PIPECAT_LIVE_SWEEP=1 deletes sets in a live organisation: it needs PIPECAT_LIVE=1 too. ${USAGE}`);
+        if (sweep === "1")
+            throw new Error(`PIPECAT_LIVE_SWEEP=1 deletes sets in a live organisation: it needs PIPECAT_LIVE=1 too. ${USAGE}`);
         return { kind: "emulator", imagePullUpdates: pullUpdates === "accept" ? "accept" : "refuse" };
     }
     if (pullUpdates !== "") {
@@ -91,7 +93,8 @@ export function readRequest(env: NodeJS.ProcessEnv = process.env): Request {
         throw new Error(`PIPECAT_LIVE_REGION must be a region code such as us-west or eu-central, got "${region}".`);
     }
     const image = env["PIPECAT_LIVE_IMAGE"] || undefined;
-    if (image !== undefined && !/^[^\s]+$/.test(image)) throw new Error(`PIPECAT_LIVE_IMAGE must be a container image reference without spaces, got "${image}".`);
+    if (image !== undefined && !/^[^\s]+$/.test(image))
+        throw new Error(`PIPECAT_LIVE_IMAGE must be a container image reference without spaces, got "${image}".`);
     return { kind: "live", apiUrl, apiKey, region, image, sweep: sweep === "1" };
 }
 
@@ -157,7 +160,9 @@ if (require.main === module) {
         const region = request.region ?? "the organisation's default region";
         console.log(`test:live: ${request.sweep ? "sweep" : "acceptance run"} against ${request.apiUrl}, ${region}`);
         if (!request.sweep && request.image === undefined) {
-            console.log("test:live: PIPECAT_LIVE_IMAGE is not set: the agent scenarios will be skipped (set it to a public image that deploys)");
+            console.log(
+                "test:live: PIPECAT_LIVE_IMAGE is not set: the agent scenarios will be skipped (set it to a public image that deploys)",
+            );
         }
     } catch (e) {
         console.error(`test:live: ${e instanceof Error ? e.message : String(e)}`);

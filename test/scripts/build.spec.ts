@@ -52,7 +52,11 @@ describe("scripts/build.js", () => {
     /** Runs the script; `compiled`: whether it ran tsc. */
     const build = (...args: string[]) => {
         const before = runs();
-        const result = spawnSync(process.execPath, [file("scripts/build.js"), ...args], { cwd: dir, encoding: "utf8", env: { ...process.env, NODE_OPTIONS: "" } });
+        const result = spawnSync(process.execPath, [file("scripts/build.js"), ...args], {
+            cwd: dir,
+            encoding: "utf8",
+            env: { ...process.env, NODE_OPTIONS: "" },
+        });
         return { status: result.status, output: result.stdout + result.stderr, compiled: runs() > before };
     };
     const compiled = (rel: string) => fs.readFileSync(file(rel), "utf8");
@@ -63,7 +67,10 @@ describe("scripts/build.js", () => {
         fs.copyFileSync(path.join(repoRoot, "scripts", "build.js"), file("scripts/build.js"));
         write("node_modules/typescript/package.json", JSON.stringify({ name: "typescript", version: "0.0.0-stand-in" }));
         write("node_modules/typescript/bin/tsc", STAND_IN_TSC);
-        write("node_modules/.package-lock.json", JSON.stringify({ packages: { "node_modules/typescript": { version: "0.0.0-stand-in" } } }));
+        write(
+            "node_modules/.package-lock.json",
+            JSON.stringify({ packages: { "node_modules/typescript": { version: "0.0.0-stand-in" } } }),
+        );
         write("tsconfig.json", JSON.stringify({ include: ["provider/**/*.ts", "emulator/**/*.ts"] }));
         write("provider/index.ts", "export const answer = 1;\n");
         write("emulator/index.ts", 'export const name = "emulator";\n');
@@ -95,7 +102,10 @@ describe("scripts/build.js", () => {
         assert.equal(compiled("dist/provider/index.js"), "// compiled\nexport const answer = 2;\n");
         write("tsconfig.json", JSON.stringify({ include: ["provider/**/*.ts", "emulator/**/*.ts"], compilerOptions: { strict: true } }));
         assert.equal(build().compiled, true);
-        write("node_modules/.package-lock.json", JSON.stringify({ packages: { "node_modules/typescript": { version: "0.0.1-stand-in" } } }));
+        write(
+            "node_modules/.package-lock.json",
+            JSON.stringify({ packages: { "node_modules/typescript": { version: "0.0.1-stand-in" } } }),
+        );
         assert.equal(build().compiled, true);
         assert.equal(build().compiled, false);
     });

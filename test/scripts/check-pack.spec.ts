@@ -14,8 +14,10 @@ const tarball = (files: readonly string[] = expectedFiles(), unpackedSize = 1024
     unpackedSize,
 });
 /** File texts: bins with a node shebang, everything else harmless, `overrides` first. */
-const reader = (overrides: Record<string, string> = {}) => (file: string): string =>
-    overrides[file] ?? (bins.has(file) ? "#!/usr/bin/env node\n\"use strict\";\n" : "\"use strict\";\n");
+const reader =
+    (overrides: Record<string, string> = {}) =>
+    (file: string): string =>
+        overrides[file] ?? (bins.has(file) ? '#!/usr/bin/env node\n"use strict";\n' : '"use strict";\n');
 
 describe("scripts/check-pack.ts", () => {
     it("finds nothing wrong with exactly the expected files", () => {
@@ -37,11 +39,15 @@ describe("scripts/check-pack.ts", () => {
     it("names a bin without a node shebang", () => {
         const [bin] = [...bins];
         assert.ok(bin);
-        assert.deepEqual(packProblems(tarball(), pkg, reader({ [bin]: "\"use strict\";\n" })), [`${bin}, a bin, has no node shebang`]);
+        assert.deepEqual(packProblems(tarball(), pkg, reader({ [bin]: '"use strict";\n' })), [`${bin}, a bin, has no node shebang`]);
     });
 
     it("names every shipped file that holds a test secret", () => {
-        const problems = packProblems(tarball(), pkg, reader({ "README.md": "apiKey: pk-test-123", "dist/provider/index.js": "// never-shown" }));
+        const problems = packProblems(
+            tarball(),
+            pkg,
+            reader({ "README.md": "apiKey: pk-test-123", "dist/provider/index.js": "// never-shown" }),
+        );
         assert.deepEqual(problems.sort(), [
             "README.md holds a test secret (matches /\\b[sp]k-(test|e2e|live|mock|faults|rate|badinputs|pr|consumer)-/)",
             "dist/provider/index.js holds a test secret (matches /never[-_]shown/i)",
@@ -57,7 +63,14 @@ describe("scripts/check-pack.ts", () => {
 
     it("takes the entry points from main, types, bin and every condition of exports", () => {
         const files = entryFiles(pkg);
-        for (const f of ["dist/provider/index.js", "dist/provider/index.d.ts", "dist/emulator/cli.js", "dist/provider/dotenv/cli.js", "dist/provider/agent/implementation.d.ts", "package.json"]) {
+        for (const f of [
+            "dist/provider/index.js",
+            "dist/provider/index.d.ts",
+            "dist/emulator/cli.js",
+            "dist/provider/dotenv/cli.js",
+            "dist/provider/agent/implementation.d.ts",
+            "package.json",
+        ]) {
             assert.ok(files.includes(f), `${f} not among ${files.join(", ")}`);
         }
     });

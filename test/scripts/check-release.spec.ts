@@ -32,7 +32,12 @@ const CHANGELOG = `# Changelog
 
 const repository = { type: "git", url: "git+https://github.com/example/pulumi-pipecat-secrets.git" };
 const check = (tag: string, version: string, extra: { githubRepository?: string; repository?: unknown } = {}) =>
-    checkRelease({ tag, pkg: { version, repository: (extra.repository ?? repository) as { url: string } }, changelog: CHANGELOG, ...(extra.githubRepository ? { githubRepository: extra.githubRepository } : {}) });
+    checkRelease({
+        tag,
+        pkg: { version, repository: (extra.repository ?? repository) as { url: string } },
+        changelog: CHANGELOG,
+        ...(extra.githubRepository ? { githubRepository: extra.githubRepository } : {}),
+    });
 
 describe("scripts/check-release.ts", () => {
     it("passes a tag that is package.json's version with a dated, non-empty entry, as latest", () => {
@@ -52,8 +57,12 @@ describe("scripts/check-release.ts", () => {
     });
 
     it("refuses a version without an entry, with an Unreleased entry, or with an empty one", () => {
-        assert.deepEqual(check("v1.4.0", "1.4.0").problems, [`CHANGELOG.md has no entry "## [1.4.0] - YYYY-MM-DD": add one with what changed`]);
-        assert.deepEqual(check("v1.1.0", "1.1.0").problems, [`CHANGELOG.md's entry for 1.1.0 has no release date ("## [1.1.0] - Unreleased"): write "## [1.1.0] - YYYY-MM-DD"`]);
+        assert.deepEqual(check("v1.4.0", "1.4.0").problems, [
+            `CHANGELOG.md has no entry "## [1.4.0] - YYYY-MM-DD": add one with what changed`,
+        ]);
+        assert.deepEqual(check("v1.1.0", "1.1.0").problems, [
+            `CHANGELOG.md's entry for 1.1.0 has no release date ("## [1.1.0] - Unreleased"): write "## [1.1.0] - YYYY-MM-DD"`,
+        ]);
         assert.deepEqual(check("v1.0.0", "1.0.0").problems, ["CHANGELOG.md's entry for 1.0.0 is empty: list what changed"]);
     });
 
@@ -65,12 +74,21 @@ describe("scripts/check-release.ts", () => {
 
     it("on GitHub Actions, requires package.json's repository to be the workflow's (npm publish --provenance does)", () => {
         assert.deepEqual(check("v1.2.0", "1.2.0", { githubRepository: "Example/pulumi-pipecat-secrets" }).problems, []);
-        assert.deepEqual(check("v1.2.0", "1.2.0", { githubRepository: "example/pulumi-pipecat-secrets", repository: "github:example/pulumi-pipecat-secrets" }).problems, []);
+        assert.deepEqual(
+            check("v1.2.0", "1.2.0", {
+                githubRepository: "example/pulumi-pipecat-secrets",
+                repository: "github:example/pulumi-pipecat-secrets",
+            }).problems,
+            [],
+        );
         assert.deepEqual(check("v1.2.0", "1.2.0", { githubRepository: "fork/pulumi-pipecat-secrets" }).problems, [
             `package.json's repository is "github.com/example/pulumi-pipecat-secrets"; npm publish --provenance needs it to be this repository: ` +
                 `"repository": { "type": "git", "url": "git+https://github.com/fork/pulumi-pipecat-secrets.git" }`,
         ]);
-        assert.match(check("v1.2.0", "1.2.0", { githubRepository: "example/x", repository: {} }).problems[0] ?? "", /^package\.json's repository is missing/);
+        assert.match(
+            check("v1.2.0", "1.2.0", { githubRepository: "example/x", repository: {} }).problems[0] ?? "",
+            /^package\.json's repository is missing/,
+        );
     });
 
     it("as a command, exits 1 listing the problems and writes nothing to $GITHUB_OUTPUT", () => {
@@ -78,14 +96,21 @@ describe("scripts/check-release.ts", () => {
         try {
             const output = path.join(dir, "output");
             const run = (tag: string) =>
-                spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(repoRoot, "scripts", "check-release.ts"), tag], {
-                    cwd: repoRoot,
-                    encoding: "utf8",
-                    env: { ...process.env, GITHUB_OUTPUT: output, GITHUB_REPOSITORY: "" },
-                });
+                spawnSync(
+                    process.execPath,
+                    ["-r", "ts-node/register/transpile-only", path.join(repoRoot, "scripts", "check-release.ts"), tag],
+                    {
+                        cwd: repoRoot,
+                        encoding: "utf8",
+                        env: { ...process.env, GITHUB_OUTPUT: output, GITHUB_REPOSITORY: "" },
+                    },
+                );
             const bad = run("v0.0.0-no-such-version");
             assert.equal(bad.status, 1);
-            assert.match(bad.stderr, /^check-release: v0\.0\.0-no-such-version must not be published:\n {2}- tag v0\.0\.0-no-such-version does not match package\.json's version/);
+            assert.match(
+                bad.stderr,
+                /^check-release: v0\.0\.0-no-such-version must not be published:\n {2}- tag v0\.0\.0-no-such-version does not match package\.json's version/,
+            );
             assert.equal(fs.existsSync(output), false);
         } finally {
             fs.rmSync(dir, { recursive: true, force: true });

@@ -28,11 +28,27 @@ export interface ClientScript {
 }
 
 /** The variables a run sets or unsets; nothing else of the process's environment changes between runs. */
-export const MANAGED = ["PIPECAT_API_URL", "PIPECAT_API_KEY", "HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "NO_PROXY", "no_proxy"] as const;
+export const MANAGED = [
+    "PIPECAT_API_URL",
+    "PIPECAT_API_KEY",
+    "HTTPS_PROXY",
+    "https_proxy",
+    "HTTP_PROXY",
+    "http_proxy",
+    "NO_PROXY",
+    "no_proxy",
+] as const;
 
 export type CallOutcome =
     | { readonly ok: true; readonly value: unknown }
-    | { readonly ok: false; readonly name: string; readonly message: string; readonly status?: number; readonly variable?: string; readonly proxy?: string };
+    | {
+          readonly ok: false;
+          readonly name: string;
+          readonly message: string;
+          readonly status?: number;
+          readonly variable?: string;
+          readonly proxy?: string;
+      };
 
 export interface ClientRun {
     readonly outcomes: CallOutcome[];

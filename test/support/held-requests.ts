@@ -27,7 +27,10 @@ export class HeldRequests {
 
     /** Resolves once `n` requests are held. */
     untilHeld(n: number): Promise<void> {
-        return until(() => this.waiting.length >= n, () => `${n} held requests (${this.waiting.length} held)`);
+        return until(
+            () => this.waiting.length >= n,
+            () => `${n} held requests (${this.waiting.length} held)`,
+        );
     }
 }
 
@@ -37,7 +40,8 @@ export class HeldRequests {
  */
 export async function until(condition: () => boolean, what: string | (() => string), maxTurns = 100_000): Promise<void> {
     for (let turn = 0; !condition(); turn++) {
-        if (turn >= maxTurns) throw new Error(`still waiting for ${typeof what === "string" ? what : what()} after ${maxTurns} event-loop turns`);
+        if (turn >= maxTurns)
+            throw new Error(`still waiting for ${typeof what === "string" ? what : what()} after ${maxTurns} event-loop turns`);
         await new Promise((resolve) => setImmediate(resolve));
     }
 }

@@ -16,7 +16,10 @@ const b64 = (s: string): string => Buffer.from(s, "utf8").toString("base64");
 
 describe("scanForLeaks", () => {
     it("finds a secret as is, and reports where without the value", () => {
-        const leaks = scanForLeaks([{ label: "message", text: `create failed: ${SECRET} was refused` }], [{ label: "OPENAI", value: SECRET }]);
+        const leaks = scanForLeaks(
+            [{ label: "message", text: `create failed: ${SECRET} was refused` }],
+            [{ label: "OPENAI", value: SECRET }],
+        );
         assert.deepEqual(leaks, [{ haystack: "message", secretIndex: 0, secretLabel: "OPENAI", form: "plain", offset: 15 }]);
         assert.ok(!describeLeaks(leaks).includes(SECRET));
         assert.equal(describeLeaks(leaks), "message: OPENAI (plain) at offset 15");
@@ -142,7 +145,10 @@ describe("scanForLeaks", () => {
     });
 
     it("refuses secrets too short to scan for, without showing them", () => {
-        assert.throws(() => scanForLeaks([], ["abc"]), (e: Error) => /secret #0 is 3 characters long/.test(e.message) && !e.message.includes("abc"));
+        assert.throws(
+            () => scanForLeaks([], ["abc"]),
+            (e: Error) => /secret #0 is 3 characters long/.test(e.message) && !e.message.includes("abc"),
+        );
     });
 
     it("searches needles of at least 8 characters only", () => {
@@ -274,7 +280,11 @@ describe("splitRegisterResourceDumps", () => {
                 scanForLeaks([{ label: "dumps", text: split.dumps }], [SECRET]).map((l) => l.haystack),
                 ["dumps"],
             );
-            assert.equal((split.rest.match(new RegExp(SECRET, "g")) ?? []).length, 3, `indent ${JSON.stringify(indent)}: a line after a dump was dropped`);
+            assert.equal(
+                (split.rest.match(new RegExp(SECRET, "g")) ?? []).length,
+                3,
+                `indent ${JSON.stringify(indent)}: a line after a dump was dropped`,
+            );
             assert.ok(!split.rest.includes("RegisterResource RPC finished"));
         }
     });

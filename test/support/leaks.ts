@@ -146,7 +146,8 @@ export function assertNoLeaks(haystacks: readonly Haystack[], secrets: readonly 
  * the edge that closes it, never the other properties. Only data properties are read: no getter runs.
  */
 export function errorHaystack(label: string, error: unknown): Haystack {
-    if (!(error instanceof Error)) return { label, text: typeof error === "object" && error !== null ? reachableText(error, new Set()) : String(error) };
+    if (!(error instanceof Error))
+        return { label, text: typeof error === "object" && error !== null ? reachableText(error, new Set()) : String(error) };
     const props = reachableText(error, new Set(["message", "stack"]));
     return { label, text: `${String(error)}\n${String(error.stack)}\n${props}` };
 }
@@ -160,7 +161,8 @@ function reachableText(root: object, skipAtRoot: ReadonlySet<PropertyKey>): stri
     const lines: string[] = [];
     let visited = 0;
     const visit = (value: unknown, at: string): void => {
-        if (++visited > MAX_REACHABLE_VALUES) throw new Error(`errorHaystack: more than ${MAX_REACHABLE_VALUES} values reachable from ${at}; cannot scan it all`);
+        if (++visited > MAX_REACHABLE_VALUES)
+            throw new Error(`errorHaystack: more than ${MAX_REACHABLE_VALUES} values reachable from ${at}; cannot scan it all`);
         if (typeof value === "string" || typeof value === "number" || typeof value === "bigint" || typeof value === "boolean") {
             lines.push(`${at}: ${String(value)}`);
             return;
@@ -243,11 +245,14 @@ export function splitRegisterResourceDumps(output: string, providerText: string)
         const indent = /^\s*/.exec(line)?.[0] ?? "";
         // Lines 1 .. n-2 of the provider's text come as they are (under the indent); line n-1 starts the next one.
         let matched = 0;
-        while (matched < provider.length - 2 && (lines[i + 1 + matched] ?? "").trimEnd() === `${indent}${provider[matched + 1]}`.trimEnd()) matched++;
+        while (matched < provider.length - 2 && (lines[i + 1 + matched] ?? "").trimEnd() === `${indent}${provider[matched + 1]}`.trimEnd())
+            matched++;
         if (matched === 0 && provider.length > 2) continue; // the live display's one-line form
         const last = lines[i + 1 + matched];
         if (matched < provider.length - 2 || last === undefined || !last.startsWith(`${indent}${provider[provider.length - 1]}`)) {
-            throw new Error(`splitRegisterResourceDumps: a dump at line ${i + 1} holds only part of the serialized provider; its end cannot be told`);
+            throw new Error(
+                `splitRegisterResourceDumps: a dump at line ${i + 1} holds only part of the serialized provider; its end cannot be told`,
+            );
         }
         dumps.push(...lines.slice(i + 1, i + 2 + matched));
         i += 1 + matched;

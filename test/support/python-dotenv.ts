@@ -47,7 +47,11 @@ print(json.dumps([dict(dotenv_values(p)) for p in request["paths"]]))
  * `dotenv_values(path)` of each text, as python-dotenv reads it from a file (Python's universal newlines
  * included): a name without `=` is null. One Python process for all; its environment holds only `environment`.
  */
-export function pythonDotEnvValues(found: PythonDotEnv, texts: readonly string[], environment: Readonly<Record<string, string>> = {}): Record<string, string | null>[] {
+export function pythonDotEnvValues(
+    found: PythonDotEnv,
+    texts: readonly string[],
+    environment: Readonly<Record<string, string>> = {},
+): Record<string, string | null>[] {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "python-dotenv-"));
     try {
         const paths = texts.map((text, i) => {
@@ -55,8 +59,13 @@ export function pythonDotEnvValues(found: PythonDotEnv, texts: readonly string[]
             fs.writeFileSync(file, text, "utf8");
             return file;
         });
-        const run = spawnSync(found.python, ["-c", SCRIPT], { input: JSON.stringify({ paths, environment }), encoding: "utf8", maxBuffer: 256 * 1024 * 1024 });
-        if (run.status !== 0) throw new Error(`${found.python} failed (${run.status ?? run.signal}): ${run.stderr.split("\n").slice(-5).join("\n")}`);
+        const run = spawnSync(found.python, ["-c", SCRIPT], {
+            input: JSON.stringify({ paths, environment }),
+            encoding: "utf8",
+            maxBuffer: 256 * 1024 * 1024,
+        });
+        if (run.status !== 0)
+            throw new Error(`${found.python} failed (${run.status ?? run.signal}): ${run.stderr.split("\n").slice(-5).join("\n")}`);
         return JSON.parse(run.stdout) as Record<string, string | null>[];
     } finally {
         fs.rmSync(dir, { recursive: true, force: true });

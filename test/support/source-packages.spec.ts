@@ -49,7 +49,11 @@ describe("source-packages: the package's own name in the mocha process", () => {
 
     it("does not reach the processes tests start: there the name resolves to the built package (npm run build)", () => {
         const names = Object.keys(SOURCES);
-        const child = spawnSync(process.execPath, ["-e", `console.log(JSON.stringify(${JSON.stringify(names)}.map((n) => require.resolve(n))))`], { cwd: ROOT, encoding: "utf8" });
+        const child = spawnSync(
+            process.execPath,
+            ["-e", `console.log(JSON.stringify(${JSON.stringify(names)}.map((n) => require.resolve(n))))`],
+            { cwd: ROOT, encoding: "utf8" },
+        );
         assert.equal(child.status, 0, child.stderr);
         const compiled = (file: string) => path.join(ROOT, "dist", file.replace(/\.ts$/, ".js"));
         assert.deepEqual(JSON.parse(child.stdout), Object.values(SOURCES).map(compiled));

@@ -33,7 +33,8 @@ export function sourceMap(root: string = ROOT): ReadonlyMap<string, string> {
         const compiled = /^\.\/dist\/(.+)\.js$/.exec(file);
         if (compiled === null) continue; // ./package.json is itself
         const source = path.join(root, `${compiled[1]}.ts`);
-        if (!fs.existsSync(source)) throw new Error(`test/support/source-packages: ${manifest.name} exports ${subpath} as ${file}, but ${source} does not exist`);
+        if (!fs.existsSync(source))
+            throw new Error(`test/support/source-packages: ${manifest.name} exports ${subpath} as ${file}, but ${source} does not exist`);
         map.set(subpath === "." ? manifest.name : `${manifest.name}/${subpath.slice(2)}`, source);
     }
     return map;

@@ -26,7 +26,13 @@ const messages: string[] = [];
 async function setup(options: EmulatorOptions = {}, config: Record<string, string> = {}): Promise<void> {
     clock = 1_000_000;
     sleeps = [];
-    emulator = await startEmulator({ apiKey: KEY, now: () => clock, readyAfterMs: 1_500, deployPhaseMs: { creating: 2_000, validating: 3_000 }, ...options });
+    emulator = await startEmulator({
+        apiKey: KEY,
+        now: () => clock,
+        readyAfterMs: 1_500,
+        deployPhaseMs: { creating: 2_000, validating: 3_000 },
+        ...options,
+    });
     sets.setTestHooks({
         sleep: async (ms) => {
             sleeps.push(ms);
@@ -101,13 +107,29 @@ describe("the Agent provider's checks", () => {
             await setup();
             await secretSet("voice-secrets", V1);
             // Someone else's agent under the name; the program's POST is refused for a reason of its own.
-            assert.equal(await direct("POST", "/agents", { serviceName: "voice-agent", image: "registry.example/someone-else:1", secretSet: "voice-secrets" }), 200);
-            emulator.injectFault({ route: "POST /agents", status: 400, body: JSON.stringify({ error: "Invalid agent configuration", code: "BAD_REQUEST" }), times: 1 });
+            assert.equal(
+                await direct("POST", "/agents", {
+                    serviceName: "voice-agent",
+                    image: "registry.example/someone-else:1",
+                    secretSet: "voice-secrets",
+                }),
+                200,
+            );
+            emulator.injectFault({
+                route: "POST /agents",
+                status: 400,
+                body: JSON.stringify({ error: "Invalid agent configuration", code: "BAD_REQUEST" }),
+                times: 1,
+            });
             emulator.clearRequests();
             const message = await failure(create(voice));
             assert.match(message, /Invalid agent configuration/);
             assert.deepEqual(seen(), ["POST /agents 400"]);
-            assert.equal(emulator.agent("voice-agent")?.spec.image, "registry.example/someone-else:1", "the other agent lives on, unchanged");
+            assert.equal(
+                emulator.agent("voice-agent")?.spec.image,
+                "registry.example/someone-else:1",
+                "the other agent lives on, unchanged",
+            );
         });
 
         it("sends no DELETE after the API refuses a set in another region, a missing set, or a set that failed to provision", async () => {
@@ -117,7 +139,10 @@ describe("the Agent provider's checks", () => {
             emulator.failProvisioning({ setName: "voice-secrets" });
             await rewrittenElsewhere("voice-secrets", V2);
             const refusals: [Props, RegExp][] = [
-                [{ ...voice, secretSet: "eu-secrets" }, /Secret set 'eu-secrets' is in region 'eu-central' but service will be created in region 'us-west'/],
+                [
+                    { ...voice, secretSet: "eu-secrets" },
+                    /Secret set 'eu-secrets' is in region 'eu-central' but service will be created in region 'us-west'/,
+                ],
                 [{ ...voice, secretSet: "missing-secrets" }, /Secret set not found/],
                 // A failed set fails at once, with its own message (the 409 says only "not yet ready").
                 [voice, /its secret set "voice-secrets" failed to provision: .*waiting cannot fix that/],

@@ -1,6 +1,14 @@
 import * as assert from "node:assert/strict";
 import { UNKNOWN } from "../../../provider/inputs";
-import { changedProperties, createBody, deploymentBody, diffAgent, differsFromSent, mustForce, updateBody } from "../../../provider/agent/diff";
+import {
+    changedProperties,
+    createBody,
+    deploymentBody,
+    diffAgent,
+    differsFromSent,
+    mustForce,
+    updateBody,
+} from "../../../provider/agent/diff";
 import type { FoundAgent } from "../../../provider/agent/diff";
 import type { AgentInputs, AgentOutputs } from "../../../provider/agent/types";
 
@@ -16,7 +24,13 @@ const base: AgentInputs = {
     maxSessionDuration: 7200,
 };
 /** An agent that binds no set. */
-const plain: AgentInputs = { name: "voice", image: "registry.example/voice:1", autoScaling: { minAgents: 0, maxAgents: 50 }, agentProfile: "agent-1x", maxSessionDuration: 7200 };
+const plain: AgentInputs = {
+    name: "voice",
+    image: "registry.example/voice:1",
+    autoScaling: { minAgents: 0, maxAgents: 50 },
+    agentProfile: "agent-1x",
+    maxSessionDuration: 7200,
+};
 const deployed: AgentOutputs = { ...base, region: "us-west", deploymentId: "d1", ready: true, available: true };
 
 describe("agent diff", () => {
@@ -49,15 +63,27 @@ describe("agent diff", () => {
     it("does not force a redeploy for a change of scaling or image, or when the binding itself changed", () => {
         assert.equal(mustForce(deployed, { ...base, autoScaling: { minAgents: 2, maxAgents: 5 } }), false);
         assert.equal(mustForce(deployed, { ...base, image: "registry.example/voice:2" }), false);
-        assert.equal(mustForce(deployed, { ...base, secretSet: "other", secretSetRevision: "x9" }), false, "a new set is a new deployment anyway");
+        assert.equal(
+            mustForce(deployed, { ...base, secretSet: "other", secretSetRevision: "x9" }),
+            false,
+            "a new set is a new deployment anyway",
+        );
         const byName: AgentInputs = { ...base };
         delete (byName as { secretSetRevision?: string }).secretSetRevision;
         assert.equal(mustForce(deployed, byName), false, "a set given by name carries no revision");
     });
 
     it("replaces for a new name, a newly declared region, or an unbound set, deleting first only under the same name", () => {
-        assert.deepEqual(diffAgent(deployed, { ...base, name: "voice-2" }), { changes: true, replaces: ["name"], deleteBeforeReplace: false });
-        assert.deepEqual(diffAgent(deployed, { ...base, region: "eu-central" }), { changes: true, replaces: ["region"], deleteBeforeReplace: true });
+        assert.deepEqual(diffAgent(deployed, { ...base, name: "voice-2" }), {
+            changes: true,
+            replaces: ["name"],
+            deleteBeforeReplace: false,
+        });
+        assert.deepEqual(diffAgent(deployed, { ...base, region: "eu-central" }), {
+            changes: true,
+            replaces: ["region"],
+            deleteBeforeReplace: true,
+        });
         assert.deepEqual(diffAgent(deployed, { ...base, region: "us-west" }).replaces, []);
         const noSet: AgentInputs = { ...base };
         delete (noSet as { secretSet?: string }).secretSet;
@@ -73,7 +99,14 @@ describe("agent diff", () => {
 
     it("sends every declared deployment field, and never a revision or bookkeeping", () => {
         const body = deploymentBody({ ...base, adopt: true, autonamePrefix: "voice" });
-        assert.deepEqual(Object.keys(body).sort(), ["agentProfile", "autoScaling", "image", "imagePullSecretSet", "maxSessionDuration", "secretSet"]);
+        assert.deepEqual(Object.keys(body).sort(), [
+            "agentProfile",
+            "autoScaling",
+            "image",
+            "imagePullSecretSet",
+            "maxSessionDuration",
+            "secretSet",
+        ]);
         assert.deepEqual(createBody({ ...base, region: "us-east" }), { serviceName: "voice", region: "us-east", ...body });
         assert.equal("region" in createBody(base), false, "no region declared: the organisation's default");
     });
@@ -97,23 +130,42 @@ describe("agent diff", () => {
 
     it("resets exactly the optional fields no longer declared, and sends the declared ones as they are", () => {
         const olds: Partial<AgentOutputs> = { ...deployed, krispViva: { audioFilter: "tel" }, enableKrisp: true, nodeType: "arm" };
-        assert.deepEqual(updateBody(olds, base, false), { ...deploymentBody(base), krispViva: { audioFilter: null }, enableKrisp: false, nodeType: "arm" });
+        assert.deepEqual(updateBody(olds, base, false), {
+            ...deploymentBody(base),
+            krispViva: { audioFilter: null },
+            enableKrisp: false,
+            nodeType: "arm",
+        });
         assert.deepEqual(updateBody(deployed, base, false), deploymentBody(base), "never declared: nothing to reset");
         const kept = { ...base, krispViva: { audioFilter: "pro" as const }, enableKrisp: true };
         assert.deepEqual(updateBody(olds, kept, true), { ...deploymentBody(kept), nodeType: "arm", forceRedeploy: true });
     });
 
     describe("differsFromSent (is the agent found under the name the one a lost create sent?)", () => {
-        const found: FoundAgent = { region: "us-west", image: "registry.example/voice:1", buildId: undefined, secretSet: "voice-secrets", imagePullSecretSet: "registry" };
+        const found: FoundAgent = {
+            region: "us-west",
+            image: "registry.example/voice:1",
+            buildId: undefined,
+            secretSet: "voice-secrets",
+            imagePullSecretSet: "registry",
+        };
         const BUILD = "4cab03c7-8f53-418d-9c3c-91a1265d179e";
 
         it("finds nothing different in the agent that was sent, with or without a declared region", () => {
             assert.deepEqual(differsFromSent(found, { ...base, region: "us-west" }), []);
             assert.deepEqual(differsFromSent(found, base), [], "no region sent: the organisation's default, whatever it is");
-            assert.deepEqual(differsFromSent({ ...found, buildId: BUILD }, base), [], "an image sent: the image is compared, not a build beside it");
+            assert.deepEqual(
+                differsFromSent({ ...found, buildId: BUILD }, base),
+                [],
+                "an image sent: the image is compared, not a build beside it",
+            );
             const built: AgentInputs = { ...base, buildId: BUILD };
             delete (built as { image?: string }).image;
-            assert.deepEqual(differsFromSent({ ...found, image: "registry.pipecat/built:1", buildId: BUILD }, built), [], "a build's image is Pipecat's own");
+            assert.deepEqual(
+                differsFromSent({ ...found, image: "registry.pipecat/built:1", buildId: BUILD }, built),
+                [],
+                "a build's image is Pipecat's own",
+            );
         });
 
         it("names every field of a stranger's agent that differs: image, build, bindings and region", () => {
@@ -126,7 +178,10 @@ describe("agent diff", () => {
             assert.deepEqual(differsFromSent({ ...found, buildId: "00000000-0000-4000-8000-000000000000" }, built), ["buildId"]);
             assert.deepEqual(differsFromSent(found, built), ["buildId"], "a build the answer does not show proves nothing");
             assert.deepEqual(
-                differsFromSent({ region: "eu-central", image: "x:1", buildId: undefined, secretSet: undefined, imagePullSecretSet: undefined }, { ...base, region: "us-west" }),
+                differsFromSent(
+                    { region: "eu-central", image: "x:1", buildId: undefined, secretSet: undefined, imagePullSecretSet: undefined },
+                    { ...base, region: "us-west" },
+                ),
                 ["image", "secretSet", "imagePullSecretSet", "region"],
             );
         });

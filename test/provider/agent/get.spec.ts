@@ -98,7 +98,13 @@ describe("Agent.get", () => {
 
     it("reads an agent made outside the program by its name: image, bound sets, region, scaling and readiness, nothing written", async () => {
         emulator.seed("team-secrets", { secrets: { OPENAI_API_KEY: VALUE }, region: "eu-central" });
-        await outside({ serviceName: "team-agent", image: IMAGE, region: "eu-central", secretSet: "team-secrets", autoScaling: { minAgents: 1, maxAgents: 3 } });
+        await outside({
+            serviceName: "team-agent",
+            image: IMAGE,
+            region: "eu-central",
+            secretSet: "team-secrets",
+            autoScaling: { minAgents: 1, maxAgents: 3 },
+        });
         emulator.clearRequests();
         const agent = Agent.get("voice", "team-agent");
         assert.equal(await value(agent.id), "team-agent");
@@ -127,13 +133,20 @@ describe("Agent.get", () => {
         const agent = Agent.get("built", "built-agent");
         assert.equal(await value(agent.buildId), BUILD);
         // The same agent's refresh, for a program that declared an image: its state does not gain a build.
-        const refreshed = await agents.read("built-agent", { name: "built-agent", image: IMAGE, deploymentId: "d", ready: true, available: true });
+        const refreshed = await agents.read("built-agent", {
+            name: "built-agent",
+            image: IMAGE,
+            deploymentId: "d",
+            ready: true,
+            available: true,
+        });
         assert.equal(refreshed.props?.["buildId"], undefined);
     });
 
     it("fails, saying why and what to do, under a free name (the engine would keep an empty read); a refresh just leaves the state", async () => {
         await assert.rejects(agents.read("no-such-agent", { __provider: "shim" }), {
-            message: 'Agent.get: no agent named "no-such-agent" exists in this organisation (GET /agents does not list it), so nothing was read. Check the name and pipecat:apiKey, or declare the agent with new Agent(...) to create it.',
+            message:
+                'Agent.get: no agent named "no-such-agent" exists in this organisation (GET /agents does not list it), so nothing was read. Check the name and pipecat:apiKey, or declare the agent with new Agent(...) to create it.',
         });
         assert.deepEqual(await agents.read("no-such-agent", { name: "no-such-agent" }), { id: "", props: {} });
     });

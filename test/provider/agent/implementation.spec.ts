@@ -22,7 +22,13 @@ const messages: string[] = [];
 
 async function setup(options: EmulatorOptions = {}, config: Record<string, string> = {}): Promise<void> {
     clock = 1_000_000;
-    emulator = await startEmulator({ apiKey: KEY, now: () => clock, readyAfterMs: 1_500, deployPhaseMs: { creating: 2_000, validating: 3_000 }, ...options });
+    emulator = await startEmulator({
+        apiKey: KEY,
+        now: () => clock,
+        readyAfterMs: 1_500,
+        deployPhaseMs: { creating: 2_000, validating: 3_000 },
+        ...options,
+    });
     sets.setTestHooks({ sleep: async (ms) => void (clock += ms), now: () => clock, random: () => 0.5 });
     const values: Record<string, string> = { "pipecat:apiKey": KEY, "pipecat:apiUrl": emulator.url, ...config };
     await agentProvider.configure!({ config: { get: (k: string) => values[k], require: (k: string) => values[k] ?? assert.fail(k) } });
@@ -102,7 +108,13 @@ describe("the Agent provider", () => {
         it("waits while the desired deployment is not reconciled yet, even when the answer says ready", async () => {
             await setup();
             await secretSet("voice-secrets", V1);
-            const stale = { name: "voice-agent", ready: true, available: true, desiredDeploymentId: "11111111-0000-4000-8000-000000000000", reconciledDeploymentId: "22222222-0000-4000-8000-000000000000" };
+            const stale = {
+                name: "voice-agent",
+                ready: true,
+                available: true,
+                desiredDeploymentId: "11111111-0000-4000-8000-000000000000",
+                reconciledDeploymentId: "22222222-0000-4000-8000-000000000000",
+            };
             emulator.injectFault({ route: "GET /agents/:name", status: 200, body: JSON.stringify(stale), times: 1 });
             const outs = await create(voice);
             assert.equal(outs["deploymentId"], emulator.agent("voice-agent")?.deployments[0]?.id);
@@ -154,7 +166,10 @@ describe("the Agent provider", () => {
             clock += 5_000; // provisioning has failed by now
             emulator.clearRequests();
             const message = await failure(create(voice));
-            assert.match(message, /its secret set "voice-secrets" failed to provision: "Provisioning of secret set 'voice-secrets' .*failed/);
+            assert.match(
+                message,
+                /its secret set "voice-secrets" failed to provision: "Provisioning of secret set 'voice-secrets' .*failed/,
+            );
             assert.match(message, /waiting cannot fix that/);
             assert.equal(seen().filter((r) => r.startsWith("POST /agents")).length, 1, "the 409 was not retried");
             assert.equal(emulator.agent("voice-agent"), undefined, "nothing was created");
@@ -163,10 +178,20 @@ describe("the Agent provider", () => {
         it("fails a deployment that Failed with Pipecat's reason and message, and deletes the agent it created", async () => {
             await setup();
             await secretSet("voice-secrets", V1);
-            emulator.failDeployment({ agent: "voice-agent", reason: "Error", message: "line one\nModuleNotFoundError: No module named 'bot'" });
+            emulator.failDeployment({
+                agent: "voice-agent",
+                reason: "Error",
+                message: "line one\nModuleNotFoundError: No module named 'bot'",
+            });
             const message = await failure(create(voice));
-            assert.match(message, /^Deployment [0-9a-f]{8} of agent "voice-agent" failed: Error.*\("ModuleNotFoundError: No module named 'bot'"\)\./);
-            assert.match(message, /The agent was deleted again, so the next `pulumi up` creates it afresh\. Fix the cause, then run `pulumi up`\./);
+            assert.match(
+                message,
+                /^Deployment [0-9a-f]{8} of agent "voice-agent" failed: Error.*\("ModuleNotFoundError: No module named 'bot'"\)\./,
+            );
+            assert.match(
+                message,
+                /The agent was deleted again, so the next `pulumi up` creates it afresh\. Fix the cause, then run `pulumi up`\./,
+            );
             assert.equal(emulator.agent("voice-agent"), undefined);
             // The next attempt converges.
             assert.equal((await create(voice))["ready"], true);
@@ -222,7 +247,11 @@ describe("the Agent provider", () => {
             const ins = (await secretSetProvider.check!({}, { name: "voice-secrets", secrets: { OPENAI_API_KEY: V2 } })).inputs;
             const set2 = (await secretSetProvider.update!("voice-secrets", set1, ins)).outs as Props;
             assert.notEqual(set2["revision"], set1["revision"]);
-            assert.deepEqual(emulator.runningSecrets("voice-agent"), { OPENAI_API_KEY: V1 }, "a rotation alone does not reach the running agent");
+            assert.deepEqual(
+                emulator.runningSecrets("voice-agent"),
+                { OPENAI_API_KEY: V1 },
+                "a rotation alone does not reach the running agent",
+            );
             const after = await update(outs, { ...voice, secretSetRevision: set2["revision"] });
             assert.deepEqual(emulator.runningSecrets("voice-agent"), { OPENAI_API_KEY: V2 });
             assert.equal(emulator.agent("voice-agent")?.deployments.at(-1)?.forced, true);
@@ -283,7 +312,11 @@ describe("the Agent provider", () => {
             await setup();
             await secretSet("voice-secrets", V1);
             const outs = await create(voice);
-            for (const body of ["<html>Not Found</html>", JSON.stringify({ error: "Not found", code: "NOT_FOUND" }), JSON.stringify({ error: "Service not found" })]) {
+            for (const body of [
+                "<html>Not Found</html>",
+                JSON.stringify({ error: "Not found", code: "NOT_FOUND" }),
+                JSON.stringify({ error: "Service not found" }),
+            ]) {
                 emulator.injectFault({ route: "DELETE /agents/:name", status: 404, body, times: 1 });
                 const message = await failure(agentProvider.delete!("voice-agent", outs));
                 assert.match(message, /its own list still holds "voice-agent", so it is not taken as gone/);
@@ -293,7 +326,12 @@ describe("the Agent provider", () => {
             emulator.clearRequests();
             await agentProvider.delete!("voice-agent", outs);
             await agentProvider.delete!("voice-agent", outs); // already gone: fine
-            assert.deepEqual(seen(), ["DELETE /agents/voice-agent 200", "GET /agents 200", "DELETE /agents/voice-agent 404", "GET /agents 200"]);
+            assert.deepEqual(seen(), [
+                "DELETE /agents/voice-agent 200",
+                "GET /agents 200",
+                "DELETE /agents/voice-agent 404",
+                "GET /agents 200",
+            ]);
         });
 
         it("refuses to call an agent gone or missing at a URL without /v1: the lists are never missing there", async () => {
@@ -301,9 +339,14 @@ describe("the Agent provider", () => {
             await secretSet("voice-secrets", V1);
             const outs = await create(voice);
             const values: Record<string, string> = { "pipecat:apiKey": KEY, "pipecat:apiUrl": emulator.url.replace(/\/v1$/, "") };
-            await agentProvider.configure!({ config: { get: (k: string) => values[k], require: (k: string) => values[k] ?? assert.fail(k) } });
+            await agentProvider.configure!({
+                config: { get: (k: string) => values[k], require: (k: string) => values[k] ?? assert.fail(k) },
+            });
             for (const op of [agentProvider.delete!("voice-agent", outs), agentProvider.read!("voice-agent", outs)]) {
-                assert.match(await failure(op), /lists are never missing, so the API URL is wrong: pipecat:apiUrl \(or PIPECAT_API_URL\) is http:\/\/127\.0\.0\.1:\d+;/);
+                assert.match(
+                    await failure(op),
+                    /lists are never missing, so the API URL is wrong: pipecat:apiUrl \(or PIPECAT_API_URL\) is http:\/\/127\.0\.0\.1:\d+;/,
+                );
             }
             assert.ok(emulator.agent("voice-agent"), "the agent still runs");
         });
@@ -324,7 +367,10 @@ describe("the Agent provider", () => {
         it("refuses a region the organisation does not have before a replacement could delete the agent", async () => {
             await setup();
             const r = await agentProvider.check!({ ...voice, region: "us-west" }, { ...voice, region: "us-wset" });
-            assert.match(r.failures?.[0]?.reason ?? "", /region: "us-wset" is not a region this organisation can use \(it has: [^)]*\); did you mean "us-west"\?$/);
+            assert.match(
+                r.failures?.[0]?.reason ?? "",
+                /region: "us-wset" is not a region this organisation can use \(it has: [^)]*\); did you mean "us-west"\?$/,
+            );
         });
     });
 
@@ -345,7 +391,12 @@ describe("the Agent provider", () => {
         it("takes only a 400 as 'already exists': the same words in another status are the API's error, passed on", async () => {
             await setup();
             await secretSet("voice-secrets", V1);
-            emulator.injectFault({ route: "POST /agents", status: 409, body: JSON.stringify({ error: "Service already exists" }), times: 1 });
+            emulator.injectFault({
+                route: "POST /agents",
+                status: 409,
+                body: JSON.stringify({ error: "Service already exists" }),
+                times: 1,
+            });
             const message = await failure(create(voice));
             assert.notEqual(message, REFUSED);
             assert.match(message, /Service already exists/);
@@ -367,11 +418,18 @@ describe("the Agent provider", () => {
             await setup();
             await secretSet("voice-secrets", V1);
             emulator.injectFault({ route: "POST /agents", status: 503, afterApply: true, times: 1 });
-            emulator.injectFault({ route: "GET /agents/:name", status: 404, body: JSON.stringify({ error: "Service not found" }), times: 1 });
+            emulator.injectFault({
+                route: "GET /agents/:name",
+                status: 404,
+                body: JSON.stringify({ error: "Service not found" }),
+                times: 1,
+            });
             emulator.injectFault({ route: "GET /agents", status: 200, body: JSON.stringify({ services: [] }), times: 1 });
             const message = await failure(create(voice));
             assert.ok(
-                message.includes("A first attempt got no answer, and the agent now found under the name differs from the one sent (it is gone), so it is not taken as this create's. "),
+                message.includes(
+                    "A first attempt got no answer, and the agent now found under the name differs from the one sent (it is gone), so it is not taken as this create's. ",
+                ),
                 message,
             );
         });
@@ -380,9 +438,17 @@ describe("the Agent provider", () => {
             await setup();
             await secretSet("voice-secrets", V1);
             await create(voice);
-            emulator.injectFault({ route: "GET /agents/:name", status: 404, body: JSON.stringify({ error: "Service not found" }), times: 1 });
+            emulator.injectFault({
+                route: "GET /agents/:name",
+                status: 404,
+                body: JSON.stringify({ error: "Service not found" }),
+                times: 1,
+            });
             emulator.injectFault({ route: "GET /agents", status: 200, body: JSON.stringify({ services: [] }), times: 1 });
-            assert.equal(await failure(create({ ...voice, adopt: true })), 'Agent "voice-agent" was reported to exist but could not be read: run `pulumi up` again.');
+            assert.equal(
+                await failure(create({ ...voice, adopt: true })),
+                'Agent "voice-agent" was reported to exist but could not be read: run `pulumi up` again.',
+            );
         });
 
         it("reports a failure that is not the provider's own (a bug) as unexpected, without its cause", async () => {
@@ -421,7 +487,12 @@ describe("the Agent provider", () => {
             await secretSet("voice-secrets", V1);
             await create(voice);
             const spec = { image: IMAGE, envFromSecretNames: ["voice-secrets"] };
-            emulator.injectFault({ route: "GET /agents/:name", status: 200, body: JSON.stringify({ name: "voice-agent", ready: true, deployment: { manifest: { spec } } }), times: 1 });
+            emulator.injectFault({
+                route: "GET /agents/:name",
+                status: 200,
+                body: JSON.stringify({ name: "voice-agent", ready: true, deployment: { manifest: { spec } } }),
+                times: 1,
+            });
             const adopted = await create({ ...voice, region: "us-west", adopt: true });
             assert.equal(adopted["ready"], true);
             assert.equal(emulator.agent("voice-agent")?.deployments.at(-1)?.forced, true);
@@ -483,7 +554,10 @@ describe("the Agent provider", () => {
             emulator.seed("voice-pull", { type: "imagePullSecret", host: "https://index.docker.io/v1/", secretValue: "Ym90OnRva2Vu" });
             const pulled = { ...voice, imagePullSecretSet: "voice-pull" };
             const outs = await create({ ...pulled, secretSetRevision: "r1", imagePullSecretSetRevision: "p1" });
-            for (const byName of [{ ...pulled, imagePullSecretSetRevision: "p1" }, { ...pulled, secretSetRevision: "r1" }]) {
+            for (const byName of [
+                { ...pulled, imagePullSecretSetRevision: "p1" },
+                { ...pulled, secretSetRevision: "r1" },
+            ]) {
                 emulator.clearRequests();
                 const ins = await checked(byName, outs);
                 const after = (await agentProvider.update!("voice-agent", outs, ins)).outs as Props;
@@ -496,7 +570,13 @@ describe("the Agent provider", () => {
             await setup();
             await secretSet("voice-secrets", V1);
             const outs = await create(voice);
-            emulator.injectFault({ route: "POST /agents/:name", status: 200, afterApply: true, body: JSON.stringify({ name: "voice-agent", ready: false }), times: 1 });
+            emulator.injectFault({
+                route: "POST /agents/:name",
+                status: 200,
+                afterApply: true,
+                body: JSON.stringify({ name: "voice-agent", ready: false }),
+                times: 1,
+            });
             emulator.failDeployment({ agent: "voice-agent", reason: "Error", message: "boom" });
             const e = await update(outs, { ...voice, image: "registry.example/voice-agent:typo" }).then(
                 () => assert.fail("expected the update to fail"),
@@ -514,7 +594,12 @@ describe("the Agent provider", () => {
             const outs = await create(voice);
             emulator.failDeployment({ agent: "voice-agent", reason: "Error", message: "boom" });
             const message = await failure(update(outs, { ...voice, image: "registry.example/voice-agent:typo" }));
-            assert.ok(message.endsWith(' ("boom"). Pipecat Cloud keeps serving the previous deployment, if one was ready. Fix the cause, then run `pulumi up`.'), message);
+            assert.ok(
+                message.endsWith(
+                    ' ("boom"). Pipecat Cloud keeps serving the previous deployment, if one was ready. Fix the cause, then run `pulumi up`.',
+                ),
+                message,
+            );
         });
     });
 
@@ -538,7 +623,19 @@ describe("the Agent provider", () => {
             await secretSet("voice-secrets", V1);
             const outs = await create({ ...voice, krispViva: { audioFilter: "tel" } });
             const D = "33333333-0000-4000-8000-000000000000";
-            emulator.injectFault({ route: "GET /agents/:name", status: 200, body: JSON.stringify({ name: "voice-agent", region: "us-west", ready: true, available: true, desiredDeploymentId: D, deployment: { manifest: { spec: { envFromSecretNames: ["voice-secrets"] } } } }), times: 1 });
+            emulator.injectFault({
+                route: "GET /agents/:name",
+                status: 200,
+                body: JSON.stringify({
+                    name: "voice-agent",
+                    region: "us-west",
+                    ready: true,
+                    available: true,
+                    desiredDeploymentId: D,
+                    deployment: { manifest: { spec: { envFromSecretNames: ["voice-secrets"] } } },
+                }),
+                times: 1,
+            });
             const read = (await agentProvider.read!("voice-agent", outs)).props as Props;
             assert.deepEqual(read, { ...outs, deploymentId: D });
         });
@@ -552,11 +649,25 @@ describe("the Agent provider", () => {
             assert.equal(read["buildId"], BUILD2);
             assert.equal("image" in read, false);
             const spec = { buildId: BUILD2, image: "registry.pipecat/built:7", envFromSecretNames: ["voice-secrets"] };
-            emulator.injectFault({ route: "GET /agents/:name", status: 200, body: JSON.stringify({ name: "voice-agent", region: "us-west", ready: true, deployment: { manifest: { spec } } }), times: 1 });
+            emulator.injectFault({
+                route: "GET /agents/:name",
+                status: 200,
+                body: JSON.stringify({ name: "voice-agent", region: "us-west", ready: true, deployment: { manifest: { spec } } }),
+                times: 1,
+            });
             assert.equal("image" in (await agentProvider.read!("voice-agent", outs)).props, false, "a build's image is Pipecat's own");
             const unsaid = { envFromSecretNames: ["voice-secrets"] };
-            emulator.injectFault({ route: "GET /agents/:name", status: 200, body: JSON.stringify({ name: "voice-agent", region: "us-west", ready: true, deployment: { manifest: { spec: unsaid } } }), times: 1 });
-            assert.equal((await agentProvider.read!("voice-agent", outs)).props["buildId"], BUILD, "an answer that does not show the build keeps the state's");
+            emulator.injectFault({
+                route: "GET /agents/:name",
+                status: 200,
+                body: JSON.stringify({ name: "voice-agent", region: "us-west", ready: true, deployment: { manifest: { spec: unsaid } } }),
+                times: 1,
+            });
+            assert.equal(
+                (await agentProvider.read!("voice-agent", outs)).props["buildId"],
+                BUILD,
+                "an answer that does not show the build keeps the state's",
+            );
             const imaged = await create({ ...voice, name: "imaged-agent" });
             emulator.updateAgentDirect("imaged-agent", { buildId: BUILD });
             assert.equal("buildId" in (await agentProvider.read!("imaged-agent", imaged)).props, false);

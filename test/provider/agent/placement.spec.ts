@@ -33,7 +33,12 @@ async function setup(keyless = false): Promise<void> {
     clock = 1_000_000;
     builds = new Map();
     requests = [];
-    emulator = await startEmulator({ apiKey: KEY, now: () => clock, readyAfterMs: 1_500, deployPhaseMs: { creating: 2_000, validating: 3_000 } });
+    emulator = await startEmulator({
+        apiKey: KEY,
+        now: () => clock,
+        readyAfterMs: 1_500,
+        deployPhaseMs: { creating: 2_000, validating: 3_000 },
+    });
     sets.setTestHooks({ sleep: async (ms) => void (clock += ms), now: () => clock, random: () => 0.5 });
     const target = new URL(emulator.url);
     front = http.createServer((req, res) => {
@@ -52,11 +57,14 @@ async function setup(keyless = false): Promise<void> {
             res.end(JSON.stringify({ properties: { defaultRegion: "us-west" } }));
             return;
         }
-        const forward = http.request({ host: target.hostname, port: target.port, path: req.url, method: req.method, headers: req.headers }, (answer) => {
-            requests.push(`${req.method} ${path.replace("/v1", "")} ${answer.statusCode}`);
-            res.writeHead(answer.statusCode ?? 502, answer.headers);
-            answer.pipe(res);
-        });
+        const forward = http.request(
+            { host: target.hostname, port: target.port, path: req.url, method: req.method, headers: req.headers },
+            (answer) => {
+                requests.push(`${req.method} ${path.replace("/v1", "")} ${answer.statusCode}`);
+                res.writeHead(answer.statusCode ?? 502, answer.headers);
+                answer.pipe(res);
+            },
+        );
         req.pipe(forward);
     });
     await new Promise<void>((resolve) => front?.listen(0, "127.0.0.1", resolve));
@@ -116,9 +124,10 @@ describe("the Agent's placement", () => {
         it("knows an agent without a declared region runs where its image-pull SecretSet resource was", async () => {
             await setup(true);
             const pulled = { name: "voice-agent", image: IMAGE, imagePullSecretSet: "voice-pull" };
-            assert.deepEqual(await failures({ ...pulled, imagePullSecretSetRegion: "us-west" }, { ...pulled, imagePullSecretSetRegion: "us-east" }), [
-                elsewhere("imagePullSecretSet", "voice-pull", "us-east", "us-west"),
-            ]);
+            assert.deepEqual(
+                await failures({ ...pulled, imagePullSecretSetRegion: "us-west" }, { ...pulled, imagePullSecretSetRegion: "us-east" }),
+                [elsewhere("imagePullSecretSet", "voice-pull", "us-east", "us-west")],
+            );
             assert.deepEqual(requests, []);
         });
 
@@ -129,7 +138,7 @@ describe("the Agent's placement", () => {
                     property: "",
                     reason:
                         'websocketAuth: no longer declared (it was "none"). An update leaves out a field it does not send, so the agent would keep it, ' +
-                        "and Pipecat's pages disagree on its default (\"none\" or \"token\"): declare websocketAuth: \"none\" or \"token\"",
+                        'and Pipecat\'s pages disagree on its default ("none" or "token"): declare websocketAuth: "none" or "token"',
                 },
             ]);
         });
@@ -144,14 +153,18 @@ describe("the Agent's placement", () => {
     describe("sets, with the API", () => {
         it("compares a new agent's SecretSet resource with the organisation's default region when the agent declares none", async () => {
             await setup();
-            assert.deepEqual(await failures({}, { ...voice, secretSetRegion: "eu-central" }), [elsewhere("secretSet", "voice-secrets", "eu-central", "us-west")]);
+            assert.deepEqual(await failures({}, { ...voice, secretSetRegion: "eu-central" }), [
+                elsewhere("secretSet", "voice-secrets", "eu-central", "us-west"),
+            ]);
             assert.deepEqual(requests, ["GET /properties 200"]);
         });
 
         it("looks a new agent's set by name up in the list when the agent declares its region", async () => {
             await setup();
             await secretSet("voice-secrets");
-            assert.deepEqual(await failures({}, { ...voice, region: "us-east" }), [elsewhere("secretSet", "voice-secrets", "us-west", "us-east")]);
+            assert.deepEqual(await failures({}, { ...voice, region: "us-east" }), [
+                elsewhere("secretSet", "voice-secrets", "us-west", "us-east"),
+            ]);
         });
 
         it("sends nothing for an unchanged agent that runs where its SecretSet resource is", async () => {
@@ -202,7 +215,10 @@ describe("the Agent's placement", () => {
                 found.map((f) => f.property),
                 [""],
             );
-            assert.match(found[0]?.reason ?? "", /^region: where the agent's sets and build are could not be checked, so the agent was not moved \(.*500/);
+            assert.match(
+                found[0]?.reason ?? "",
+                /^region: where the agent's sets and build are could not be checked, so the agent was not moved \(.*500/,
+            );
         });
     });
 
@@ -236,7 +252,9 @@ describe("the Agent's placement", () => {
             builds.set(BUILD, { region: "us-west", status: "success" });
             const old = await existing(built);
             builds.clear();
-            assert.deepEqual(await failures(old, { ...built, region: "us-east" }), [{ property: "", reason: `buildId: build ${BUILD} was not found, so the agent was not moved` }]);
+            assert.deepEqual(await failures(old, { ...built, region: "us-east" }), [
+                { property: "", reason: `buildId: build ${BUILD} was not found, so the agent was not moved` },
+            ]);
             assert.deepEqual(await failures({}, { ...built, name: "new-agent", region: "us-east" }), []);
         });
     });

@@ -87,15 +87,18 @@ describe("Agent under mocks", () => {
     it("ignores changes of the serialized provider's text, keeping the program's own ignoreChanges", async () => {
         // A release of this package or of @pulumi/pulumi may serialize the shim differently: that is no change.
         assert.deepEqual((await registered(new Agent("ign-default", { name: "ign-default", image: IMAGE }))).ignoreChanges, ["__provider"]);
-        assert.deepEqual((await registered(new Agent("ign-user", { name: "ign-user", image: IMAGE }, { ignoreChanges: ["image"] }))).ignoreChanges, [
-            "image",
-            "__provider",
-        ]);
+        assert.deepEqual(
+            (await registered(new Agent("ign-user", { name: "ign-user", image: IMAGE }, { ignoreChanges: ["image"] }))).ignoreChanges,
+            ["image", "__provider"],
+        );
     });
 
     it("binds a SecretSet resource by its name and revision, and depends on it; a set name binds without a revision", async () => {
         const secrets = new SecretSet("secrets", { name: "voice-secrets", secrets: { OPENAI_API_KEY: VALUE } });
-        const pull = new SecretSet("pull", { name: "voice-pull", imagePullSecret: { host: "https://index.docker.io/v1/", username: "bot", password: VALUE } });
+        const pull = new SecretSet("pull", {
+            name: "voice-pull",
+            imagePullSecret: { host: "https://index.docker.io/v1/", username: "bot", password: VALUE },
+        });
         const bound = await registered(new Agent("bound", { name: "bound", image: IMAGE, secretSet: secrets, imagePullSecretSet: pull }));
         assert.equal(bound.props["secretSet"], "voice-secrets");
         assert.equal(bound.props["secretSetRevision"], "revision-of-secrets");
@@ -147,10 +150,12 @@ describe("Agent under mocks", () => {
         function recorder() {
             const calls: { method: string; args: unknown[] }[] = [];
             const implementation = new Proxy({} as Record<string, unknown>, {
-                get: (_, method) => (...args: unknown[]) => {
-                    calls.push({ method: String(method), args });
-                    return `result of ${String(method)}`;
-                },
+                get:
+                    (_, method) =>
+                    (...args: unknown[]) => {
+                        calls.push({ method: String(method), args });
+                        return `result of ${String(method)}`;
+                    },
             });
             return { calls, implementation };
         }
@@ -164,7 +169,10 @@ describe("Agent under mocks", () => {
                 const result = (provider[method] as (...a: unknown[]) => unknown)(...args);
                 assert.equal(result, `result of ${method}`, `${method} does not return what the implementation returned`);
                 assert.deepEqual(calls, [{ method, args }], `${method} does not delegate to implementation.${method}`);
-                assert.ok(calls[0]?.args.every((a, i) => a === args[i]), `${method} does not pass its arguments through`);
+                assert.ok(
+                    calls[0]?.args.every((a, i) => a === args[i]),
+                    `${method} does not pass its arguments through`,
+                );
             }
         }
 
@@ -193,7 +201,13 @@ describe("Agent under mocks", () => {
                 return id === IMPLEMENTATION ? implementation : require(id);
             };
             const module = { exports: {} as { handler?: () => Record<string, unknown> } };
-            new Function("exports", "require", "module", "__filename", "__dirname", text)(module.exports, fakeRequire, module, "provider.js", ".");
+            new Function("exports", "require", "module", "__filename", "__dirname", text)(
+                module.exports,
+                fakeRequire,
+                module,
+                "provider.js",
+                ".",
+            );
             const provider = module.exports.handler?.();
             assert.ok(provider, "the serialized text exports no handler");
             assertDelegates(provider, calls);

@@ -29,7 +29,13 @@ async function configure(config: Record<string, string | undefined>): Promise<vo
 
 async function setup(options: EmulatorOptions = {}, config: Record<string, string> = {}): Promise<void> {
     clock = 1_000_000;
-    emulator = await startEmulator({ apiKey: KEY, now: () => clock, readyAfterMs: 1_500, deployPhaseMs: { creating: 2_000, validating: 3_000 }, ...options });
+    emulator = await startEmulator({
+        apiKey: KEY,
+        now: () => clock,
+        readyAfterMs: 1_500,
+        deployPhaseMs: { creating: 2_000, validating: 3_000 },
+        ...options,
+    });
     sets.setTestHooks({ sleep: async (ms) => void (clock += ms), now: () => clock, random: () => 0.5 });
     await configure({ "pipecat:apiKey": KEY, "pipecat:apiUrl": emulator.url, ...config });
 }
@@ -115,7 +121,10 @@ describe("the Agent provider's safety decisions", () => {
             const outs = (await agentProvider.create(old)).outs as Props;
             emulator.clearRequests();
             const r = await agentProvider.check!(old, { ...voice, region: "us-east" });
-            assert.match(r.failures?.[0]?.reason ?? "", /secretSet: set "voice-secrets" is in region "us-west", but the agent would be in "us-east"/);
+            assert.match(
+                r.failures?.[0]?.reason ?? "",
+                /secretSet: set "voice-secrets" is in region "us-west", but the agent would be in "us-east"/,
+            );
             assert.deepEqual(seen(), ["GET /regions 200", "GET /secrets 200"], "only reads");
             assert.equal(emulator.agent("voice-agent")?.region, outs["region"]);
         });
@@ -124,7 +133,10 @@ describe("the Agent provider's safety decisions", () => {
             await setup();
             await configure({ "pipecat:apiUrl": emulator.url });
             const r = await agentProvider.check!({}, { ...voice, region: "us-west", secretSetRegion: "eu-central" });
-            assert.match(r.failures?.[0]?.reason ?? "", /secretSet: set "voice-secrets" is in region "eu-central", but the agent would be in "us-west"/);
+            assert.match(
+                r.failures?.[0]?.reason ?? "",
+                /secretSet: set "voice-secrets" is in region "eu-central", but the agent would be in "us-west"/,
+            );
             assert.deepEqual(seen(), []);
         });
 
@@ -144,7 +156,10 @@ describe("the Agent provider's safety decisions", () => {
             const old = await checked(voice);
             await agentProvider.create(old);
             const missing = await agentProvider.check!(old, { ...voice, region: "us-east", secretSet: "east-secrets" });
-            assert.match(missing.failures?.[0]?.reason ?? "", /secretSet: set "east-secrets" is not in the organisation's sets list, so the agent was not replaced/);
+            assert.match(
+                missing.failures?.[0]?.reason ?? "",
+                /secretSet: set "east-secrets" is not in the organisation's sets list, so the agent was not replaced/,
+            );
             await secretSet("east-secrets", "us-east");
             emulator.failProvisioning({ setName: "east-secrets" });
             await fetch(`${emulator.url}/secrets/east-secrets`, {
@@ -161,7 +176,10 @@ describe("the Agent provider's safety decisions", () => {
         it("knows an agent without a declared region runs where its SecretSet resource was, so a set moved under it fails the preview", async () => {
             await setup();
             const r = await agentProvider.check!({ ...voice, secretSetRegion: "us-west" }, { ...voice, secretSetRegion: "us-east" });
-            assert.match(r.failures?.[0]?.reason ?? "", /secretSet: set "voice-secrets" is in region "us-east", but the agent would be in "us-west"/);
+            assert.match(
+                r.failures?.[0]?.reason ?? "",
+                /secretSet: set "voice-secrets" is in region "us-east", but the agent would be in "us-west"/,
+            );
         });
 
         it("does not move an existing agent when where its sets are cannot be checked", async () => {
@@ -210,7 +228,10 @@ describe("the Agent provider's safety decisions", () => {
             assert.equal((await agentProvider.diff!("voice-agent", olds, news)).changes, true);
             await agentProvider.update!("voice-agent", olds, news);
             const post = emulator.requests.find((r) => r.method === "POST");
-            assert.deepEqual([(post?.body as Props)["krispViva"], (post?.body as Props)["enableKrisp"], (post?.body as Props)["nodeType"]], [{ audioFilter: null }, false, "arm"]);
+            assert.deepEqual(
+                [(post?.body as Props)["krispViva"], (post?.body as Props)["enableKrisp"], (post?.body as Props)["nodeType"]],
+                [{ audioFilter: null }, false, "arm"],
+            );
             assert.equal(emulator.agent("voice-agent")?.spec.krispViva.audioFilter, null);
             assert.equal(emulator.agent("voice-agent")?.spec.enableKrisp, false);
         });
@@ -218,17 +239,41 @@ describe("the Agent provider's safety decisions", () => {
         it("refuses a websocketAuth no longer declared, since its default is disputed", async () => {
             await setup();
             const r = await agentProvider.check!({ ...voice, websocketAuth: "token" }, voice);
-            assert.match(r.failures?.[0]?.reason ?? "", /websocketAuth: no longer declared \(it was "token"\).*declare websocketAuth: "none" or "token"/);
+            assert.match(
+                r.failures?.[0]?.reason ?? "",
+                /websocketAuth: no longer declared \(it was "token"\).*declare websocketAuth: "none" or "token"/,
+            );
         });
 
         it("reads back every optional field the program declares, so a change in the dashboard shows", async () => {
             await setup();
             await secretSet("voice-secrets");
-            const outs = await create({ ...voice, websocketAuth: "token", krispViva: { audioFilter: "tel" }, enableKrisp: true, maxSessionDuration: 600 });
-            emulator.updateAgentDirect("voice-agent", { websocketAuth: "none", krispViva: { audioFilter: null }, enableKrisp: false, maxSessionDuration: 900 });
+            const outs = await create({
+                ...voice,
+                websocketAuth: "token",
+                krispViva: { audioFilter: "tel" },
+                enableKrisp: true,
+                maxSessionDuration: 600,
+            });
+            emulator.updateAgentDirect("voice-agent", {
+                websocketAuth: "none",
+                krispViva: { audioFilter: null },
+                enableKrisp: false,
+                maxSessionDuration: 900,
+            });
             const read = (await agentProvider.read!("voice-agent", outs)).props as Props;
-            assert.deepEqual([read["websocketAuth"], read["krispViva"], read["enableKrisp"], read["maxSessionDuration"]], ["none", undefined, false, 900]);
-            const plan = await agentProvider.diff!("voice-agent", read, await checked({ ...voice, websocketAuth: "token", krispViva: { audioFilter: "tel" }, enableKrisp: true, maxSessionDuration: 600 }, outs));
+            assert.deepEqual(
+                [read["websocketAuth"], read["krispViva"], read["enableKrisp"], read["maxSessionDuration"]],
+                ["none", undefined, false, 900],
+            );
+            const plan = await agentProvider.diff!(
+                "voice-agent",
+                read,
+                await checked(
+                    { ...voice, websocketAuth: "token", krispViva: { audioFilter: "tel" }, enableKrisp: true, maxSessionDuration: 600 },
+                    outs,
+                ),
+            );
             assert.equal(plan.changes, true);
             assert.deepEqual(plan.replaces, []);
         });
@@ -303,9 +348,21 @@ describe("the Agent provider's safety decisions", () => {
             await secretSet("voice-secrets");
             const olds = await create(voice);
             const previous = String(olds["deploymentId"]);
-            const stale = { name: "voice-agent", ready: true, available: true, desiredDeploymentId: previous, reconciledDeploymentId: previous };
+            const stale = {
+                name: "voice-agent",
+                ready: true,
+                available: true,
+                desiredDeploymentId: previous,
+                reconciledDeploymentId: previous,
+            };
             emulator.injectFault({ route: "GET /agents/:name", status: 200, body: JSON.stringify(stale), times: 1 });
-            const outs = (await agentProvider.update!("voice-agent", olds, await checked({ ...voice, image: "registry.example/voice-agent:0.2" }, olds))).outs as Props;
+            const outs = (
+                await agentProvider.update!(
+                    "voice-agent",
+                    olds,
+                    await checked({ ...voice, image: "registry.example/voice-agent:0.2" }, olds),
+                )
+            ).outs as Props;
             assert.notEqual(outs["deploymentId"], previous);
             assert.equal(outs["deploymentId"], emulator.agent("voice-agent")?.deployments.at(-1)?.id);
         });

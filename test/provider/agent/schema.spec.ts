@@ -22,7 +22,10 @@ describe("agent schema", () => {
         assert.deepEqual(ins.autoScaling, { minAgents: 0, maxAgents: 50 });
         assert.equal(ins.agentProfile, "agent-1x");
         assert.equal(ins.maxSessionDuration, AGENT_LIMITS.sessionDefault);
-        assert.deepEqual(inputs({ name: "voice", image: IMAGE, autoScaling: { minAgents: 2 } }).autoScaling, { minAgents: 2, maxAgents: 50 });
+        assert.deepEqual(inputs({ name: "voice", image: IMAGE, autoScaling: { minAgents: 2 } }).autoScaling, {
+            minAgents: 2,
+            maxAgents: 50,
+        });
     });
 
     it("requires exactly one of image or buildId", () => {
@@ -71,7 +74,21 @@ describe("agent schema", () => {
     });
 
     it("accepts every value unknown during a preview", () => {
-        const all = ["name", "region", "image", "secretSet", "imagePullSecretSet", "autoScaling", "agentProfile", "maxSessionDuration", "nodeType", "krispViva", "enableKrisp", "websocketAuth", "adopt"];
+        const all = [
+            "name",
+            "region",
+            "image",
+            "secretSet",
+            "imagePullSecretSet",
+            "autoScaling",
+            "agentProfile",
+            "maxSessionDuration",
+            "nodeType",
+            "krispViva",
+            "enableKrisp",
+            "websocketAuth",
+            "adopt",
+        ];
         const ins = inputs(Object.fromEntries(all.map((k) => [k, UNKNOWN])));
         assert.equal(ins.autoScaling as unknown, UNKNOWN, "an unknown scaling stays unknown (diff then plans an update)");
         assert.deepEqual(failures({ name: "voice", image: IMAGE, autoScaling: { minAgents: UNKNOWN, maxAgents: 2 } }), []);
@@ -89,11 +106,17 @@ describe("agent schema", () => {
         });
     });
 
-    it("autonames from \"agent\" when neither a name nor a usable prefix is given, and records no prefix for a named agent", () => {
+    it('autonames from "agent" when neither a name nor a usable prefix is given, and records no prefix for a named agent', () => {
         const unnamed = inputs({ image: IMAGE });
         assert.equal(unnamed.name, "agent-aaaaaaa");
         assert.equal(unnamed.autonamePrefix, "agent");
         assert.equal(inputs({ autonamePrefix: "___", image: IMAGE }).name, "agent-aaaaaaa", "a prefix with nothing usable in it");
-        assert.deepEqual(inputs({ name: "voice", image: IMAGE }), { name: "voice", image: IMAGE, autoScaling: { minAgents: 0, maxAgents: 50 }, agentProfile: "agent-1x", maxSessionDuration: AGENT_LIMITS.sessionDefault });
+        assert.deepEqual(inputs({ name: "voice", image: IMAGE }), {
+            name: "voice",
+            image: IMAGE,
+            autoScaling: { minAgents: 0, maxAgents: 50 },
+            agentProfile: "agent-1x",
+            maxSessionDuration: AGENT_LIMITS.sessionDefault,
+        });
     });
 });

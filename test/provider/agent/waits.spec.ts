@@ -31,7 +31,13 @@ async function setup(options: EmulatorOptions = {}, config: Record<string, strin
     clock = 1_000_000;
     sleeps = [];
     duringSleep = undefined;
-    emulator = await startEmulator({ apiKey: KEY, now: () => clock, readyAfterMs: 1_500, deployPhaseMs: { creating: 2_000, validating: 3_000 }, ...options });
+    emulator = await startEmulator({
+        apiKey: KEY,
+        now: () => clock,
+        readyAfterMs: 1_500,
+        deployPhaseMs: { creating: 2_000, validating: 3_000 },
+        ...options,
+    });
     sets.setTestHooks({
         sleep: async (ms) => {
             sleeps.push(ms);
@@ -84,7 +90,12 @@ async function rewrittenElsewhere(setName: string, value: string): Promise<void>
 
 /** The next `GET /agents/{name}` answers with this agent (the API's shape) instead of the emulator's own. */
 function nextRead(body: Props, times = 1): void {
-    emulator.injectFault({ route: "GET /agents/:name", status: 200, body: JSON.stringify({ name: "voice-agent", region: "us-west", ...body }), times });
+    emulator.injectFault({
+        route: "GET /agents/:name",
+        status: 200,
+        body: JSON.stringify({ name: "voice-agent", region: "us-west", ...body }),
+        times,
+    });
 }
 
 const D = "11111111-0000-4000-8000-000000000000";
@@ -117,7 +128,12 @@ describe("the Agent provider's waits", () => {
         it("retries only a 409: the same words in another status fail at once", async () => {
             await setup();
             await secretSet("voice-secrets", V1);
-            emulator.injectFault({ route: "POST /agents", status: 400, body: JSON.stringify({ error: "Secret set 'voice-secrets' is not yet ready" }), times: 1 });
+            emulator.injectFault({
+                route: "POST /agents",
+                status: 400,
+                body: JSON.stringify({ error: "Secret set 'voice-secrets' is not yet ready" }),
+                times: 1,
+            });
             emulator.clearRequests();
             sleeps = [];
             const message = await failure(create(voice));
@@ -128,7 +144,12 @@ describe("the Agent provider's waits", () => {
 
         it("fails at once on a failed image-pull set, without reading its keys, and says how to write it again", async () => {
             await setup();
-            emulator.seed("voice-pull", { type: "imagePullSecret", host: "https://index.docker.io/v1/", secretValue: V1, status: "failed" });
+            emulator.seed("voice-pull", {
+                type: "imagePullSecret",
+                host: "https://index.docker.io/v1/",
+                secretValue: V1,
+                status: "failed",
+            });
             emulator.clearRequests();
             const message = await failure(create({ name: "voice-agent", image: IMAGE, imagePullSecretSet: "voice-pull" }));
             assert.equal(
@@ -142,7 +163,12 @@ describe("the Agent provider's waits", () => {
 
         it("names the image-pull set when the sets list cannot be read for an agent that binds only that set", async () => {
             await setup();
-            emulator.seed("voice-pull", { type: "imagePullSecret", host: "https://index.docker.io/v1/", secretValue: V1, status: "pending" });
+            emulator.seed("voice-pull", {
+                type: "imagePullSecret",
+                host: "https://index.docker.io/v1/",
+                secretValue: V1,
+                status: "pending",
+            });
             emulator.injectFault({ route: "GET /secrets", status: 500, times: Infinity });
             const message = await failure(create({ name: "voice-agent", image: IMAGE, imagePullSecretSet: "voice-pull" }));
             assert.ok(message.startsWith('deployment check of secret set "voice-pull" failed'), message);
@@ -157,7 +183,10 @@ describe("the Agent provider's waits", () => {
             sleeps = [];
             const message = await failure(create(voice));
             assert.match(message, /^Deployment [0-9a-f]{8} of agent "voice-agent" was not complete after 12 s /);
-            assert.ok(message.endsWith(`after 12 s (phase Validating; pipecat:deployTimeoutSeconds is 12). ${DELETED_AGAIN} ${RAISE}`), message);
+            assert.ok(
+                message.endsWith(`after 12 s (phase Validating; pipecat:deployTimeoutSeconds is 12). ${DELETED_AGAIN} ${RAISE}`),
+                message,
+            );
             assert.deepEqual(sleeps, [1_000, 2_000, 4_000, 5_000]);
             assert.equal(emulator.requestCount({ route: "GET /agents/:name" }), 5, "polls at 0, 1, 3, 7 and 12 s");
         });
@@ -168,7 +197,9 @@ describe("the Agent provider's waits", () => {
             const olds = await create(voice);
             const previous = String(olds["deploymentId"]);
             nextRead({ ready: true, available: true, desiredDeploymentId: previous, reconciledDeploymentId: previous }, Infinity);
-            const message = await failure(agentProvider.update!("voice-agent", olds, await checked({ ...voice, image: "registry.example/voice-agent:0.2" }, olds)));
+            const message = await failure(
+                agentProvider.update!("voice-agent", olds, await checked({ ...voice, image: "registry.example/voice-agent:0.2" }, olds)),
+            );
             const expected = emulator.agent("voice-agent")?.deployments.at(-1)?.id ?? "";
             assert.notEqual(expected, previous);
             assert.equal(
@@ -194,7 +225,11 @@ describe("the Agent provider's waits", () => {
 
         it("after an unanswered create, waits on an answer that names no deployment yet, and words a failure without an id", async () => {
             // The first read is the existence check (the agent is what was sent), the second the first poll.
-            const sent = { ready: true, available: true, deployment: { manifest: { spec: { image: IMAGE, envFromSecretNames: ["voice-secrets"] } } } };
+            const sent = {
+                ready: true,
+                available: true,
+                deployment: { manifest: { spec: { image: IMAGE, envFromSecretNames: ["voice-secrets"] } } },
+            };
             await setup();
             await secretSet("voice-secrets", V1);
             emulator.injectFault({ route: "POST /agents", status: 503, afterApply: true, times: 1 });
@@ -215,7 +250,13 @@ describe("the Agent provider's waits", () => {
             await secretSet("voice-secrets", V1);
             const olds = await create(voice);
             nextRead({ ready: false, currentRevision: { phase: "Failed", health: { reason: "Error" } } });
-            const outs = (await agentProvider.update!("voice-agent", olds, await checked({ ...voice, image: "registry.example/voice-agent:0.2" }, olds))).outs as Props;
+            const outs = (
+                await agentProvider.update!(
+                    "voice-agent",
+                    olds,
+                    await checked({ ...voice, image: "registry.example/voice-agent:0.2" }, olds),
+                )
+            ).outs as Props;
             assert.equal(outs["ready"], true);
             assert.equal(outs["deploymentId"], emulator.agent("voice-agent")?.deployments.at(-1)?.id);
         });
@@ -228,7 +269,10 @@ describe("the Agent provider's waits", () => {
                 if (n === 1) emulator.deleteAgentDirect("voice-agent");
             };
             const message = await failure(create(voice));
-            assert.equal(message, `Agent "voice-agent" disappeared while the provider waited for its deployment. Nothing was left behind in Pipecat Cloud. ${FIX}`);
+            assert.equal(
+                message,
+                `Agent "voice-agent" disappeared while the provider waited for its deployment. Nothing was left behind in Pipecat Cloud. ${FIX}`,
+            );
         });
 
         it("fails with the error Pipecat Cloud reports for the agent", async () => {
@@ -236,7 +280,10 @@ describe("the Agent provider's waits", () => {
             await secretSet("voice-secrets", V1);
             nextRead({ ready: false, desiredDeploymentId: D, errors: [{ message: "quota exceeded\n  Organisation limit reached  " }] });
             const message = await failure(create(voice));
-            assert.equal(message, `Pipecat Cloud reported an error for agent "voice-agent": Organisation limit reached. ${DELETED_AGAIN} ${FIX}`);
+            assert.equal(
+                message,
+                `Pipecat Cloud reported an error for agent "voice-agent": Organisation limit reached. ${DELETED_AGAIN} ${FIX}`,
+            );
         });
 
         it("words a failed revision from what its health says, leaving out what it does not", async () => {
@@ -251,7 +298,11 @@ describe("the Agent provider's waits", () => {
                 await secretSet("voice-secrets", V1);
                 nextRead({ ready: false, desiredDeploymentId: D, currentRevision: { deploymentID: D, phase: "Failed", health } });
                 const message = await failure(create(voice));
-                assert.equal(message, `Deployment 11111111 of agent "voice-agent" ${words}. ${DELETED_AGAIN} ${FIX}`, JSON.stringify(health));
+                assert.equal(
+                    message,
+                    `Deployment 11111111 of agent "voice-agent" ${words}. ${DELETED_AGAIN} ${FIX}`,
+                    JSON.stringify(health),
+                );
                 await emulator.close();
             }
         });
@@ -265,14 +316,22 @@ describe("the Agent provider's waits", () => {
 
             await setup();
             await secretSet("voice-secrets", V1);
-            nextRead({ ready: false, desiredDeploymentId: D, currentRevision: { deploymentID: "22222222-0000-4000-8000-000000000000", phase: "Failed", health: { reason: "Error" } } });
+            nextRead({
+                ready: false,
+                desiredDeploymentId: D,
+                currentRevision: { deploymentID: "22222222-0000-4000-8000-000000000000", phase: "Failed", health: { reason: "Error" } },
+            });
             assert.equal((await create(voice))["ready"], true, "the older revision's failure says nothing of the new one");
         });
 
         it("waits through restarts for a reason other than a crash loop", async () => {
             await setup();
             await secretSet("voice-secrets", V1);
-            nextRead({ ready: false, desiredDeploymentId: D, currentRevision: { deploymentID: D, phase: "Validating", health: { reason: "ContainerCreating", restartCount: 5 } } });
+            nextRead({
+                ready: false,
+                desiredDeploymentId: D,
+                currentRevision: { deploymentID: D, phase: "Validating", health: { reason: "ContainerCreating", restartCount: 5 } },
+            });
             assert.equal((await create(voice))["ready"], true);
         });
 
@@ -287,7 +346,10 @@ describe("the Agent provider's waits", () => {
                 await secretSet("voice-secrets", V1);
                 emulator.failDeployment({ agent: "voice-agent", reason: "Error", message: said });
                 const message = await failure(create(voice));
-                assert.ok(message.startsWith(`Deployment `) && message.includes(`: Error, exit 1 ("${quoted}"). ${DELETED_AGAIN}`), message);
+                assert.ok(
+                    message.startsWith(`Deployment `) && message.includes(`: Error, exit 1 ("${quoted}"). ${DELETED_AGAIN}`),
+                    message,
+                );
                 await emulator.close();
             }
         });

@@ -69,13 +69,19 @@ describe("client behind a proxy (real CONNECT proxy, TLS emulator, client in its
         return proxy;
     }
 
-    function run(env: Record<string, string>, calls: readonly ClientCall[], retries = 0, process: ClientProcess = client): Promise<ClientRun> {
+    function run(
+        env: Record<string, string>,
+        calls: readonly ClientCall[],
+        retries = 0,
+        process: ClientProcess = client,
+    ): Promise<ClientRun> {
         return process.run({ env: { PIPECAT_API_URL: apiUrl(), PIPECAT_API_KEY: apiKey, ...env }, retries, calls });
     }
 
     /** Nothing the process printed holds the API key or the secret value. */
     function assertNoLeak(result: ClientRun, ...more: string[]): void {
-        for (const secret of [apiKey, value, ...more]) assert.ok(!result.output.includes(secret), `the output holds a secret: ${result.output}`);
+        for (const secret of [apiKey, value, ...more])
+            assert.ok(!result.output.includes(secret), `the output holds a secret: ${result.output}`);
     }
 
     describe("a set written, read, listed and deleted through HTTPS_PROXY", () => {
@@ -93,7 +99,11 @@ describe("client behind a proxy (real CONNECT proxy, TLS emulator, client in its
         });
 
         it("reaches the emulator through the tunnel: every call succeeds and the emulator recorded it", () => {
-            assert.deepEqual(result.outcomes.map((o) => o.ok), [true, true, true, true], result.output);
+            assert.deepEqual(
+                result.outcomes.map((o) => o.ok),
+                [true, true, true, true],
+                result.output,
+            );
             assert.deepEqual(
                 emulator.requests.map((r) => `${r.method} ${r.path} ${r.status}`),
                 ["PUT /v1/secrets/agent 202", "GET /v1/secrets/agent 200", "GET /v1/secrets 200", "DELETE /v1/secrets/agent 200"],
@@ -110,7 +120,16 @@ describe("client behind a proxy (real CONNECT proxy, TLS emulator, client in its
 
         it("never shows the proxy a path, a header, the API key or a body: only CONNECT lines, then TLS", () => {
             const wire = tap.received().toString("latin1");
-            for (const secret of [apiKey, value, Buffer.from(value).toString("base64"), "Bearer", "OPENAI_API_KEY", "/v1", "/secrets", "agent"]) {
+            for (const secret of [
+                apiKey,
+                value,
+                Buffer.from(value).toString("base64"),
+                "Bearer",
+                "OPENAI_API_KEY",
+                "/v1",
+                "/secrets",
+                "agent",
+            ]) {
                 assert.ok(!wire.includes(secret), `the proxy received ${JSON.stringify(secret)}`);
             }
             // Each connection: one CONNECT with nothing but Host and connection headers, then only TLS records.
@@ -121,25 +140,42 @@ describe("client behind a proxy (real CONNECT proxy, TLS emulator, client in its
                 assert.ok(end > 0, "a connection without a CONNECT request");
                 const [requestLine, ...headers] = bytes.subarray(0, end).toString("latin1").split("\r\n");
                 assert.equal(requestLine, `CONNECT ${API_HOST}:${emulator.port} HTTP/1.1`);
-                for (const header of headers) assert.match(header, /^(host|proxy-connection|connection):/i, `unexpected header on the CONNECT: ${header}`);
+                for (const header of headers)
+                    assert.match(header, /^(host|proxy-connection|connection):/i, `unexpected header on the CONNECT: ${header}`);
                 const rest = bytes.subarray(end + 4);
                 assert.equal(rest[0], 0x16, "after the CONNECT, a TLS handshake record"); // TLS record type 22: handshake
-                assert.deepEqual(tlsRecordTypes(rest).filter((t) => t !== 0x16 && t !== 0x14 && t !== 0x17 && t !== 0x15), [], "bytes after the CONNECT that are not TLS records");
+                assert.deepEqual(
+                    tlsRecordTypes(rest).filter((t) => t !== 0x16 && t !== 0x14 && t !== 0x17 && t !== 0x15),
+                    [],
+                    "bytes after the CONNECT that are not TLS records",
+                );
             }
         });
 
         it("(control) the wiretap does see what a forwarded plain-HTTP request would carry", async () => {
             const { request } = await import("node:http");
             await new Promise<void>((resolve, reject) => {
-                const req = request({ host: "127.0.0.1", port: tap.port, method: "GET", path: "http://127.0.0.1:9/v1/secrets/agent", headers: { Authorization: "Bearer canary-key" } }, (res) => {
-                    res.resume();
-                    res.on("end", resolve);
-                });
+                const req = request(
+                    {
+                        host: "127.0.0.1",
+                        port: tap.port,
+                        method: "GET",
+                        path: "http://127.0.0.1:9/v1/secrets/agent",
+                        headers: { Authorization: "Bearer canary-key" },
+                    },
+                    (res) => {
+                        res.resume();
+                        res.on("end", resolve);
+                    },
+                );
                 req.on("error", reject);
                 req.end();
             });
             const wire = tap.received().toString("latin1");
-            assert.ok(wire.includes("/v1/secrets/agent") && wire.includes("Bearer canary-key"), "the wiretap records nothing: the assertions above would prove nothing");
+            assert.ok(
+                wire.includes("/v1/secrets/agent") && wire.includes("Bearer canary-key"),
+                "the wiretap records nothing: the assertions above would prove nothing",
+            );
         });
     });
 
@@ -172,7 +208,9 @@ describe("client behind a proxy (real CONNECT proxy, TLS emulator, client in its
         assert.deepEqual(tap.connects, [`${directHost}:${emulator.port}`]);
         const seen = tap.received().length;
 
-        const result = await run({ PIPECAT_API_URL: direct, HTTPS_PROXY: tap.url, NO_PROXY: `example.invalid, ${directHost}` }, [{ op: "list" }]);
+        const result = await run({ PIPECAT_API_URL: direct, HTTPS_PROXY: tap.url, NO_PROXY: `example.invalid, ${directHost}` }, [
+            { op: "list" },
+        ]);
         assert.equal(result.outcomes[0]?.ok, true, result.output);
         assert.equal(emulator.requestCount({ route: "GET /secrets" }), 2);
         assert.deepEqual(tap.connects, [`${directHost}:${emulator.port}`], "no CONNECT for the NO_PROXY run");
@@ -181,7 +219,9 @@ describe("client behind a proxy (real CONNECT proxy, TLS emulator, client in its
 
     it("never proxies loopback: the emulator on 127.0.0.1 is reached directly whatever HTTPS_PROXY says", async () => {
         const tap = await withProxy();
-        const result = await run({ PIPECAT_API_URL: `https://127.0.0.1:${emulator.port}/v1`, HTTPS_PROXY: tap.url, HTTP_PROXY: tap.url }, [{ op: "list" }]);
+        const result = await run({ PIPECAT_API_URL: `https://127.0.0.1:${emulator.port}/v1`, HTTPS_PROXY: tap.url, HTTP_PROXY: tap.url }, [
+            { op: "list" },
+        ]);
         assert.equal(result.outcomes[0]?.ok, true, result.output);
         assert.equal(tap.received().length, 0);
     });
@@ -195,7 +235,10 @@ describe("client behind a proxy (real CONNECT proxy, TLS emulator, client in its
     });
 
     it("tells an https:// proxy's own 407 from an answer of the API (both come over TLS from the client's side)", async () => {
-        const tap = await withProxy({ tls: { key: certs.key, cert: certs.cert }, credentials: { username: "ci-bot", password: "right-password" } });
+        const tap = await withProxy({
+            tls: { key: certs.key, cert: certs.cert },
+            credentials: { username: "ci-bot", password: "right-password" },
+        });
         const result = await run({ HTTPS_PROXY: tap.url }, [{ op: "list" }], 3);
         const f = failure(result.outcomes[0]);
         assert.equal(f.name, "ProxyError");
@@ -209,15 +252,21 @@ describe("client behind a proxy (real CONNECT proxy, TLS emulator, client in its
         const url = new URL(tap.url);
         url.username = "ci-bot";
         url.password = "wrong-password";
-        const result = await run({ HTTPS_PROXY: url.toString() }, [{ op: "putRegular", set: "agent", secrets: { OPENAI_API_KEY: value } }], 3);
+        const result = await run(
+            { HTTPS_PROXY: url.toString() },
+            [{ op: "putRegular", set: "agent", secrets: { OPENAI_API_KEY: value } }],
+            3,
+        );
         const f = failure(result.outcomes[0]);
         assert.equal(f.name, "ProxyError");
         assert.equal(f.status, 407);
         assert.equal(f.variable, "HTTPS_PROXY");
-        assert.equal(f.message,
+        assert.equal(
+            f.message,
             `create of secret set "agent" failed: PUT /secrets/agent did not reach Pipecat Cloud: the proxy http://***:***@127.0.0.1:${tap.port} ` +
-            `(HTTPS_PROXY) refused to open a tunnel to ${API_HOST}:${emulator.port}: 407 Proxy Authentication Required. The proxy did not accept ` +
-            `the credentials in HTTPS_PROXY: check the user name and password there (http://user:password@host:port, special characters percent-encoded).`);
+                `(HTTPS_PROXY) refused to open a tunnel to ${API_HOST}:${emulator.port}: 407 Proxy Authentication Required. The proxy did not accept ` +
+                `the credentials in HTTPS_PROXY: check the user name and password there (http://user:password@host:port, special characters percent-encoded).`,
+        );
         assert.equal(tap.connects.length, 1, "a 407 is not retried");
         assert.equal(emulator.requests.length, 0);
         assertNoLeak(result, "wrong-password", "right-password");
@@ -227,7 +276,10 @@ describe("client behind a proxy (real CONNECT proxy, TLS emulator, client in its
         const tap = await withProxy({ credentials: { username: "ci-bot", password: "right-password" } });
         const result = await run({ https_proxy: tap.url }, [{ op: "list" }]);
         const f = failure(result.outcomes[0]);
-        assert.match(f.message, /\(https_proxy\) refused to open a tunnel to api\.pipecat\.test:\d+: 407 Proxy Authentication Required\. The proxy asks for credentials: put them in https_proxy as http:\/\/user:password@127\.0\.0\.1:\d+/);
+        assert.match(
+            f.message,
+            /\(https_proxy\) refused to open a tunnel to api\.pipecat\.test:\d+: 407 Proxy Authentication Required\. The proxy asks for credentials: put them in https_proxy as http:\/\/user:password@127\.0\.0\.1:\d+/,
+        );
         assertNoLeak(result, "right-password");
     });
 
@@ -236,10 +288,12 @@ describe("client behind a proxy (real CONNECT proxy, TLS emulator, client in its
         const result = await run({ HTTPS_PROXY: `http://ci-bot:hunter22@127.0.0.1:${port}` }, [{ op: "list" }], 2);
         const f = failure(result.outcomes[0]);
         assert.equal(f.name, "ProxyError");
-        assert.equal(f.message.replace(/in \d+\.\d s\)$/, "in N s)"),
+        assert.equal(
+            f.message.replace(/in \d+\.\d s\)$/, "in N s)"),
             `read of secret set "-" failed: no answer from Pipecat Cloud to GET /secrets through the proxy http://***:***@127.0.0.1:${port} ` +
-            `(HTTPS_PROXY) (ECONNREFUSED). The proxy could not be reached: check that HTTPS_PROXY names a running proxy (host and port), ` +
-            `or unset it (or add ${API_HOST} to NO_PROXY) if this machine reaches Pipecat Cloud directly. (gave up after 3 attempts in N s)`);
+                `(HTTPS_PROXY) (ECONNREFUSED). The proxy could not be reached: check that HTTPS_PROXY names a running proxy (host and port), ` +
+                `or unset it (or add ${API_HOST} to NO_PROXY) if this machine reaches Pipecat Cloud directly. (gave up after 3 attempts in N s)`,
+        );
         assertNoLeak(result, "hunter22");
     });
 
@@ -254,7 +308,10 @@ describe("client behind a proxy (real CONNECT proxy, TLS emulator, client in its
             await untrusting.close();
         }
         const f = failure(result.outcomes[0]);
-        assert.match(f.message, /^read of secret set "-" failed: no answer from Pipecat Cloud to GET \/secrets through the proxy http:\/\/127\.0\.0\.1:\d+ \(HTTPS_PROXY\) \((UNABLE_TO_VERIFY_LEAF_SIGNATURE|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_GET_ISSUER_CERT_LOCALLY)\)\. The TLS certificate presented for api\.pipecat\.test:\d+ is not trusted/);
+        assert.match(
+            f.message,
+            /^read of secret set "-" failed: no answer from Pipecat Cloud to GET \/secrets through the proxy http:\/\/127\.0\.0\.1:\d+ \(HTTPS_PROXY\) \((UNABLE_TO_VERIFY_LEAF_SIGNATURE|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_GET_ISSUER_CERT_LOCALLY)\)\. The TLS certificate presented for api\.pipecat\.test:\d+ is not trusted/,
+        );
         assert.match(f.message, /NODE_EXTRA_CA_CERTS=\/path\/to\/ca\.pem/);
         assert.equal(tap.connects.length, 1, "an untrusted certificate is not retried");
         assert.equal(emulator.requests.length, 0);

@@ -5,7 +5,16 @@
  */
 import * as assert from "node:assert/strict";
 import { isConfigurationError } from "../../../provider/api/errors";
-import { hideCredentials, isLoopbackHost, networkAdvice, noProxyMatch, parseProxy, refusalMessage, routeFor, type Route } from "../../../provider/api/proxy";
+import {
+    hideCredentials,
+    isLoopbackHost,
+    networkAdvice,
+    noProxyMatch,
+    parseProxy,
+    refusalMessage,
+    routeFor,
+    type Route,
+} from "../../../provider/api/proxy";
 
 const API = new URL("https://api.pipecat.daily.co/v1");
 
@@ -55,7 +64,14 @@ describe("proxy: which proxy a URL goes through", () => {
         assert.equal(route({ HTTPS_PROXY: "http://proxy.corp:3128" }, http).kind, "direct");
     });
 
-    for (const url of ["http://127.0.0.1:8787/v1", "http://127.9.9.9/v1", "http://localhost:1/v1", "http://LOCALHOST/v1", "http://[::1]:8787/v1", "https://[0:0:0:0:0:0:0:1]/v1"]) {
+    for (const url of [
+        "http://127.0.0.1:8787/v1",
+        "http://127.9.9.9/v1",
+        "http://localhost:1/v1",
+        "http://LOCALHOST/v1",
+        "http://[::1]:8787/v1",
+        "https://[0:0:0:0:0:0:0:1]/v1",
+    ]) {
         it(`never proxies loopback (${url})`, () => {
             const env = { HTTPS_PROXY: "http://proxy.corp:3128", HTTP_PROXY: "http://proxy.corp:3128" };
             assert.equal(route(env, new URL(url)).kind, "direct");
@@ -195,7 +211,8 @@ describe("proxy: proxy URLs", () => {
 describe("proxy: loopback", () => {
     it("is localhost, 127.0.0.0/8 and ::1, as URL host names", () => {
         for (const host of ["localhost", "127.0.0.1", "127.255.0.9", "[::1]"]) assert.ok(isLoopbackHost(host), host);
-        for (const host of ["localhost.example", "128.0.0.1", "::1", "[::2]", "api.pipecat.daily.co"]) assert.ok(!isLoopbackHost(host), host);
+        for (const host of ["localhost.example", "128.0.0.1", "::1", "[::2]", "api.pipecat.daily.co"])
+            assert.ok(!isLoopbackHost(host), host);
     });
 });
 
@@ -209,7 +226,10 @@ describe("proxy: advice after a failure", () => {
     });
 
     it("says to set HTTPS_PROXY when a direct request fails and only HTTP_PROXY is set", () => {
-        assert.match(networkAdvice(route({ HTTP_PROXY: "http://p:1" }), "ETIMEDOUT"), /HTTP_PROXY is set, but it applies only to http:\/\/ URLs/);
+        assert.match(
+            networkAdvice(route({ HTTP_PROXY: "http://p:1" }), "ETIMEDOUT"),
+            /HTTP_PROXY is set, but it applies only to http:\/\/ URLs/,
+        );
     });
 
     it("suggests HTTPS_PROXY when a direct request fails and no proxy is set", () => {
@@ -218,7 +238,10 @@ describe("proxy: advice after a failure", () => {
 
     it("names the NO_PROXY entry that sent a failed request directly", () => {
         const text = networkAdvice(route({ HTTPS_PROXY: "http://p:1", no_proxy: "pipecat.daily.co" }), "ETIMEDOUT");
-        assert.match(text, /not through the proxy in HTTPS_PROXY, because no_proxy matches api\.pipecat\.daily\.co \(entry "pipecat\.daily\.co"\)/);
+        assert.match(
+            text,
+            /not through the proxy in HTTPS_PROXY, because no_proxy matches api\.pipecat\.daily\.co \(entry "pipecat\.daily\.co"\)/,
+        );
     });
 
     it("says nothing more for loopback", () => {
@@ -231,7 +254,10 @@ describe("proxy: advice after a failure", () => {
 
     it("explains a 407 with and without credentials, never showing them", () => {
         const withCredentials = refusalMessage(viaProxy, 407);
-        assert.match(withCredentials, /^the proxy http:\/\/\*\*\*:\*\*\*@proxy\.corp:3128 \(HTTPS_PROXY\) refused to open a tunnel to api\.pipecat\.daily\.co:443: 407 Proxy Authentication Required\./);
+        assert.match(
+            withCredentials,
+            /^the proxy http:\/\/\*\*\*:\*\*\*@proxy\.corp:3128 \(HTTPS_PROXY\) refused to open a tunnel to api\.pipecat\.daily\.co:443: 407 Proxy Authentication Required\./,
+        );
         assert.match(withCredentials, /did not accept the credentials in HTTPS_PROXY/);
         const without = refusalMessage(proxied({ HTTPS_PROXY: "http://proxy.corp:3128" }), 407);
         assert.match(without, /put them in HTTPS_PROXY as http:\/\/user:password@proxy\.corp:3128/);
@@ -240,6 +266,9 @@ describe("proxy: advice after a failure", () => {
 
     it("explains a proxy's 403 and 502", () => {
         assert.match(refusalMessage(viaProxy, 403), /403 Forbidden\. The proxy does not let this machine connect/);
-        assert.match(refusalMessage(viaProxy, 502), /502 Bad Gateway\. The proxy could not reach api\.pipecat\.daily\.co:443: check the API URL/);
+        assert.match(
+            refusalMessage(viaProxy, 502),
+            /502 Bad Gateway\. The proxy could not reach api\.pipecat\.daily\.co:443: check the API URL/,
+        );
     });
 });

@@ -164,7 +164,7 @@ describe("RateLimiter", () => {
         let maxRate = 0;
         const worker = async (_: unknown, i: number): Promise<void> => {
             await vt.sleep(startDelay(i));
-            for (let done = 0; done < 3; ) {
+            for (let done = 0; done < 3;) {
                 await limiter.acquire();
                 const paced = limiter.requestsPerSecond !== undefined;
                 maxRate = Math.max(maxRate, limiter.requestsPerSecond ?? 0);
@@ -185,7 +185,10 @@ describe("RateLimiter", () => {
             log,
             refused: log.filter((r) => !r.ok).length,
             pacedRefused: paced.filter((r) => !r.ok).length,
-            maxAfter: maxInWindow(arrivals, paced.map((r) => r.at)),
+            maxAfter: maxInWindow(
+                arrivals,
+                paced.map((r) => r.at),
+            ),
             maxRate,
         };
     }
@@ -302,7 +305,10 @@ describe("rate limiting against the emulator (virtual time)", () => {
         assert.deepEqual(Object.keys(snapshot).sort(), names);
         for (const name of names) {
             const set = snapshot[name];
-            assert.deepEqual(set?.type === "secret" ? set.secrets : undefined, { FIRST: valueOf(name, "FIRST"), SECOND: valueOf(name, "SECOND") });
+            assert.deepEqual(set?.type === "secret" ? set.secrets : undefined, {
+                FIRST: valueOf(name, "FIRST"),
+                SECOND: valueOf(name, "SECOND"),
+            });
         }
 
         // The emulator did rate-limit the burst, and the client reacted.
@@ -329,8 +335,14 @@ describe("rate limiting against the emulator (virtual time)", () => {
         const arrivals = judged.map((r) => r.at);
         const governed = judged.filter((r) => r.governed);
         const inFlight = judged.filter((r) => !r.governed && r.at >= (judged.find((x) => x.status === 429)?.at ?? Infinity));
-        const maxGoverned = maxInWindow(arrivals, governed.map((r) => r.at));
-        const maxFromFirst429 = maxInWindow(arrivals, inFlight.concat(governed).map((r) => r.at));
+        const maxGoverned = maxInWindow(
+            arrivals,
+            governed.map((r) => r.at),
+        );
+        const maxFromFirst429 = maxInWindow(
+            arrivals,
+            inFlight.concat(governed).map((r) => r.at),
+        );
         const refusedGoverned = governed.filter((r) => r.status === 429).length;
         const rates = rateEvents.map((e) => e.requestsPerSecond).filter((r, i, all) => i === 0 || r !== all[i - 1]);
         const finalRate = rates[rates.length - 1];

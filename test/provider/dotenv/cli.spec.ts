@@ -15,15 +15,24 @@ const VALUE = "sk-test-CLI-value-never-shown-0201";
 
 describe("pipecat-secrets: arguments", () => {
     const env = {};
-    const usage = (argv: string[], reason: RegExp) => assert.throws(() => parseCliArgs(argv, env), (e: Error) => e.name === "CliUsageError" && reason.test(e.message));
+    const usage = (argv: string[], reason: RegExp) =>
+        assert.throws(
+            () => parseCliArgs(argv, env),
+            (e: Error) => e.name === "CliUsageError" && reason.test(e.message),
+        );
 
     it("reads import-env's file, key, stack, cwd, --prune and --dry-run", () => {
-        assert.deepEqual(parseCliArgs(["import-env", ".env", "--key", "agentSecrets", "--stack", "dev", "--cwd", "infra", "--prune", "--dry-run"], env), {
-            options: { file: ".env", key: "agentSecrets", stack: "dev", cwd: "infra", prune: true, dryRun: true, env },
-        });
+        assert.deepEqual(
+            parseCliArgs(["import-env", ".env", "--key", "agentSecrets", "--stack", "dev", "--cwd", "infra", "--prune", "--dry-run"], env),
+            {
+                options: { file: ".env", key: "agentSecrets", stack: "dev", cwd: "infra", prune: true, dryRun: true, env },
+            },
+        );
         const plain = parseCliArgs(["import-env", "--key=app:agentSecrets", "agent.env"], env);
         assert.ok(!("help" in plain && plain.help !== undefined));
-        assert.deepEqual(plain, { options: { file: "agent.env", key: "app:agentSecrets", stack: undefined, cwd: undefined, prune: false, dryRun: false, env } });
+        assert.deepEqual(plain, {
+            options: { file: "agent.env", key: "app:agentSecrets", stack: undefined, cwd: undefined, prune: false, dryRun: false, env },
+        });
     });
 
     it("takes the pulumi command from PULUMI", () => {
@@ -52,7 +61,8 @@ describe("pipecat-secrets: arguments", () => {
 
     it("takes as --key only a config key that --path reads as one name, outside the provider's namespace", () => {
         for (const key of ["agentSecrets", "agent_secrets-2", "my-app:agentSecrets"]) assert.equal(configKeyProblem(key), undefined, key);
-        for (const key of ["", "a.b", "a[0]", 'a"b', "a:b:c", ":a", "my.app:agent"]) assert.match(configKeyProblem(key) ?? "", /^--key must be a config key name/, key);
+        for (const key of ["", "a.b", "a[0]", 'a"b', "a:b:c", ":a", "my.app:agent"])
+            assert.match(configKeyProblem(key) ?? "", /^--key must be a config key name/, key);
         assert.match(configKeyProblem("pipecat:agent") ?? "", /pipecat: namespace, which holds the provider's own settings/);
     });
 
@@ -69,7 +79,12 @@ describe("pipecat-secrets: the plan and its report", () => {
     ];
 
     it("adds new keys, changes changed ones, leaves equal encrypted ones, encrypts plaintext ones, keeps or (--prune) removes the rest", () => {
-        const more = [...entries, { key: "SAME", line: 6, value: "same" }, { key: "PLAIN", line: 7, value: "plain" }, { key: "NUMBER", line: 8, value: "1" }];
+        const more = [
+            ...entries,
+            { key: "SAME", line: 6, value: "same" },
+            { key: "PLAIN", line: 7, value: "plain" },
+            { key: "NUMBER", line: 8, value: "1" },
+        ];
         const current = { OPENAI_API_KEY: "other", SAME: "same", PLAIN: "plain", NUMBER: 1, ZED: "z", CARTESIA_API_KEY: "c" };
         assert.deepEqual(planChanges(more, current, new Set(["PLAIN"]), false), [
             { key: "OPENAI_API_KEY", action: "change", line: 2, empty: false },
@@ -88,7 +103,12 @@ describe("pipecat-secrets: the plan and its report", () => {
 
     it("reports key names, lines and empty values, never a value, and warns about kept keys", () => {
         const current = { OPENAI_API_KEY: VALUE, CARTESIA_API_KEY: "c" };
-        const changes = planChanges([...entries, { key: "PLAIN", line: 6, value: "p" }], { ...current, PLAIN: "p" }, new Set(["PLAIN"]), false);
+        const changes = planChanges(
+            [...entries, { key: "PLAIN", line: 6, value: "p" }],
+            { ...current, PLAIN: "p" },
+            new Set(["PLAIN"]),
+            false,
+        );
         const done = formatReport({ stack: "dev", key: "agentSecrets", dryRun: false, changes }, ".env");
         assert.equal(
             done.stdout,
@@ -102,8 +122,19 @@ describe("pipecat-secrets: the plan and its report", () => {
                 "",
             ].join("\n"),
         );
-        assert.equal(done.warning, "warning: agentSecrets keeps 1 key that .env does not have: CARTESIA_API_KEY. Run again with --prune to remove it.");
-        const planned = formatReport({ stack: "org/app/prod", key: "app:agentSecrets", dryRun: true, changes: planChanges(entries, { OPENAI_API_KEY: "old", X: "x", Y: "y" }, new Set(), true) }, "agent.env");
+        assert.equal(
+            done.warning,
+            "warning: agentSecrets keeps 1 key that .env does not have: CARTESIA_API_KEY. Run again with --prune to remove it.",
+        );
+        const planned = formatReport(
+            {
+                stack: "org/app/prod",
+                key: "app:agentSecrets",
+                dryRun: true,
+                changes: planChanges(entries, { OPENAI_API_KEY: "old", X: "x", Y: "y" }, new Set(), true),
+            },
+            "agent.env",
+        );
         assert.equal(
             planned.stdout,
             [
@@ -116,7 +147,10 @@ describe("pipecat-secrets: the plan and its report", () => {
             ].join("\n"),
         );
         assert.equal(planned.warning, undefined);
-        assert.match(formatReport({ stack: "dev", key: "app:s", dryRun: false, changes }, ".env").stdout, /new pulumi\.Config\("app"\)\.requireSecretObject\("s"\)/);
+        assert.match(
+            formatReport({ stack: "dev", key: "app:s", dryRun: false, changes }, ".env").stdout,
+            /new pulumi\.Config\("app"\)\.requireSecretObject\("s"\)/,
+        );
         assert.equal(done.note, undefined);
         assertNoLeaks([{ label: "report", text: done.stdout + planned.stdout }], [VALUE]);
     });
@@ -124,7 +158,10 @@ describe("pipecat-secrets: the plan and its report", () => {
 
 describe("pipecat-secrets: the note on pcc secrets set --file", () => {
     it("names each key and line where pcc would store another value, and says the values are python-dotenv's", () => {
-        const changes = [{ key: "A", action: "add" as const, line: 2 }, { key: "B", action: "add" as const, line: 3 }];
+        const changes = [
+            { key: "A", action: "add" as const, line: 2 },
+            { key: "B", action: "add" as const, line: 3 },
+        ];
         const pcc = [
             { key: "A", line: 2, reason: 'pcc would take "export " (or what else is before the key) as part of the key' },
             { key: "B", line: 3, reason: "pcc would store another value: it keeps the # comment" },
@@ -168,8 +205,14 @@ describe("pipecat-secrets: main", () => {
     it("prints its help with the exit codes (0); a wrong command line exits 2 with the reason and the usage", async () => {
         const help = await cli(["import-env", "--help"]);
         assert.equal(help.code, EXIT.ok);
-        assert.match(help.stdout, /^Usage: pipecat-secrets import-env <file> --key <name> \[--stack <stack>\] \[--cwd <dir>\] \[--prune\] \[--dry-run\]/);
-        assert.match(help.stdout, /Exit codes: 0 imported .*; 1 the file cannot be used, nothing was written;\n2 wrong command line, nothing ran; 3 the import failed/);
+        assert.match(
+            help.stdout,
+            /^Usage: pipecat-secrets import-env <file> --key <name> \[--stack <stack>\] \[--cwd <dir>\] \[--prune\] \[--dry-run\]/,
+        );
+        assert.match(
+            help.stdout,
+            /Exit codes: 0 imported .*; 1 the file cannot be used, nothing was written;\n2 wrong command line, nothing ran; 3 the import failed/,
+        );
         const top = await cli([]);
         assert.equal(top.code, EXIT.usage);
         assert.match(top.stderr, /^pipecat-secrets: no command given\n\nUsage: pipecat-secrets <command>/);
@@ -190,7 +233,13 @@ describe("pipecat-secrets: main", () => {
             `pipecat-secrets: ${file}:3: not a KEY=value line (no =: python-dotenv reads a name without a value, which the bot never gets): write it as KEY=value, ` +
                 "make it a comment with #, or quote a value that runs over several lines\nNothing was written.\n",
         );
-        assertNoLeaks([{ label: "stdout", text: run.stdout }, { label: "stderr", text: run.stderr }], [VALUE]);
+        assertNoLeaks(
+            [
+                { label: "stdout", text: run.stdout },
+                { label: "stderr", text: run.stderr },
+            ],
+            [VALUE],
+        );
         const empty = path.join(dir, "empty.env");
         fs.writeFileSync(empty, "# nothing yet\n");
         const none = await cli(["import-env", empty, "--key", "agentSecrets"]);
@@ -204,9 +253,15 @@ describe("pipecat-secrets: main", () => {
         fs.writeFileSync(file, `OPENAI_API_KEY=${VALUE}\n`);
         const missing = await cli(["import-env", file, "--key", "agentSecrets"], { PATH: dir });
         assert.equal(missing.code, EXIT.failed);
-        assert.equal(missing.stderr, "pipecat-secrets: pulumi is not on PATH: install the Pulumi CLI, or set PULUMI to the pulumi command\nNothing was written.\n");
+        assert.equal(
+            missing.stderr,
+            "pipecat-secrets: pulumi is not on PATH: install the Pulumi CLI, or set PULUMI to the pulumi command\nNothing was written.\n",
+        );
         const wrong = await cli(["import-env", file, "--key", "agentSecrets"], { PATH: dir, PULUMI: path.join(dir, "nope") });
         assert.equal(wrong.code, EXIT.failed);
-        assert.equal(wrong.stderr, `pipecat-secrets: ${path.join(dir, "nope")} (from PULUMI) does not exist: set PULUMI to the pulumi command\nNothing was written.\n`);
+        assert.equal(
+            wrong.stderr,
+            `pipecat-secrets: ${path.join(dir, "nope")} (from PULUMI) does not exist: set PULUMI to the pulumi command\nNothing was written.\n`,
+        );
     });
 });

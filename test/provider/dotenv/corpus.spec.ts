@@ -50,13 +50,21 @@ describe("parseDotEnv on the corpus of tricky .env files (corpus/python-dotenv.j
         const refused = corpus.cases.filter((c) => c.refused !== undefined).map((c) => c.name);
         assert.ok(refused.length >= 15 && refused.length <= corpus.cases.length / 2, `${refused.length} refused cases`);
         for (const c of corpus.cases.filter((c) => c.refused === undefined)) {
-            assert.ok(Object.values(c.python).every((v) => v !== null), `${c.name}: accepted with a name without a value`);
-            assert.ok(!Object.values(c.python).some((v) => v?.includes(corpus.environment["PCS_CORPUS_ENVIRONMENT"] as string)), `${c.name}: a value from the environment`);
+            assert.ok(
+                Object.values(c.python).every((v) => v !== null),
+                `${c.name}: accepted with a name without a value`,
+            );
+            assert.ok(
+                !Object.values(c.python).some((v) => v?.includes(corpus.environment["PCS_CORPUS_ENVIRONMENT"] as string)),
+                `${c.name}: a value from the environment`,
+            );
         }
     });
 
     it("holds the cases where Node's dotenv reads another value than python-dotenv; there python-dotenv's value wins", () => {
-        const differ = corpus.cases.filter((c) => JSON.stringify(Object.entries(dotenv.parse(c.text)).sort()) !== JSON.stringify(Object.entries(c.python).sort()));
+        const differ = corpus.cases.filter(
+            (c) => JSON.stringify(Object.entries(dotenv.parse(c.text)).sort()) !== JSON.stringify(Object.entries(c.python).sort()),
+        );
         assert.ok(differ.length >= 25, `only ${differ.length} cases where Node's dotenv differs`);
         const issue = corpus.cases.find((c) => c.name.includes("GOOGLE_CREDENTIALS") && c.name.includes('\\"'));
         assert.ok(issue !== undefined && differ.includes(issue), "the issue's case: Node's dotenv keeps the backslashes of \\\"");
@@ -116,7 +124,7 @@ const FRAGMENTS = [
     "K=a=b=c",
     "K=\\n literal",
     "export",
-    "K=\"a'b`c\"",
+    'K="a\'b`c"',
     "K=${R}",
     'K="${R}-${R:-d}"',
     "K='${R}'",
@@ -156,8 +164,14 @@ describe("parseDotEnv against python-dotenv itself", function () {
 
     it("python-dotenv still reads every case of the corpus as recorded", () => {
         const python = found as PythonDotEnv;
-        const values = pythonDotEnvValues(python, corpus.cases.map((c) => c.text), corpus.environment);
-        corpus.cases.forEach((c, i) => assert.deepEqual(values[i], c.python, `${c.name} (python-dotenv ${python.version}, ${python.python})`));
+        const values = pythonDotEnvValues(
+            python,
+            corpus.cases.map((c) => c.text),
+            corpus.environment,
+        );
+        corpus.cases.forEach((c, i) =>
+            assert.deepEqual(values[i], c.python, `${c.name} (python-dotenv ${python.version}, ${python.python})`),
+        );
     });
 
     it("accepts a generated file only with python-dotenv's keys and values, and names only lines of the file", () => {

@@ -23,7 +23,9 @@ const V = {
     added: "test-IMPORT-added-never-shown-0407",
     extra: "test-IMPORT-extra-never-shown-0408",
 };
-const SECRETS = Object.values(V).flatMap((v) => v.split("\n")).filter((v) => v.length >= 8 && !v.startsWith("-----"));
+const SECRETS = Object.values(V)
+    .flatMap((v) => v.split("\n"))
+    .filter((v) => v.length >= 8 && !v.startsWith("-----"));
 
 const SET = ["config", "set", "--secret", "--path", "--raw"];
 const RM = ["config", "rm", "--path"];
@@ -52,7 +54,14 @@ describe("pipecat-secrets import-env, against a stand-in pulumi", () => {
         const env = { PATH: `${pulumi.binDir}${path.delimiter}${process.env["PATH"] ?? ""}` };
         const code = await main(argv, env, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) });
         const commandLines = pulumi.runs().map((r) => r.argv.join(" "));
-        assertNoLeaks([{ label: "pulumi command lines", text: commandLines.join("\n") }, { label: "stdout", text: stdout }, { label: "stderr", text: stderr }], SECRETS);
+        assertNoLeaks(
+            [
+                { label: "pulumi command lines", text: commandLines.join("\n") },
+                { label: "stdout", text: stdout },
+                { label: "stderr", text: stderr },
+            ],
+            SECRETS,
+        );
         return { code, stdout, stderr };
     }
 
@@ -77,7 +86,10 @@ describe("pipecat-secrets import-env, against a stand-in pulumi", () => {
         const flags = ["--stack", "dev", "--cwd", "infra", "--non-interactive"];
         pulumi
             .answer(["stack", "--show-name", ...flags], { stdout: "dev\n" })
-            .answer(["config", "get", "--json", ...flags, "--", "agentSecrets"], failed("configuration key 'agentSecrets' not found for stack 'dev'"));
+            .answer(
+                ["config", "get", "--json", ...flags, "--", "agentSecrets"],
+                failed("configuration key 'agentSecrets' not found for stack 'dev'"),
+            );
         for (const key of ["OPENAI_API_KEY", "DASHED", "TLS_KEY"]) pulumi.answer([...SET, ...flags, "--", `agentSecrets["${key}"]`]);
 
         const run = await cli("import-env", file, "--key", "agentSecrets", "--stack", "dev", "--cwd", "infra");
@@ -95,7 +107,10 @@ describe("pipecat-secrets import-env, against a stand-in pulumi", () => {
             `pipecat-secrets: note: the values imported are python-dotenv's, as the bot reads ${file}; \`pcc secrets set --file ${file}\` would store another value for 1 key:\n` +
                 `  ${file}:3 TLS_KEY: its value runs over lines 3 to 6, and pcc reads each line on its own\n`,
         );
-        assert.match(run.stdout, /^Imported 3 keys of .*\.env into agentSecrets of stack dev, encrypted:\n {2}OPENAI_API_KEY {2}added \(line 1\)\n {2}DASHED {10}added \(line 2\)\n {2}TLS_KEY {9}added \(line 3\)\n/);
+        assert.match(
+            run.stdout,
+            /^Imported 3 keys of .*\.env into agentSecrets of stack dev, encrypted:\n {2}OPENAI_API_KEY {2}added \(line 1\)\n {2}DASHED {10}added \(line 2\)\n {2}TLS_KEY {9}added \(line 3\)\n/,
+        );
     });
 
     it("writes python-dotenv's values, the bot's: \\\" in double quotes is a quote, ${NAME} the value above; a note names where pcc differs", async () => {
@@ -104,13 +119,19 @@ describe("pipecat-secrets import-env, against a stand-in pulumi", () => {
         const flags = ["--non-interactive"];
         pulumi
             .answer(["stack", "--show-name", ...flags], { stdout: "dev\n" })
-            .answer(["config", "get", "--json", ...flags, "--", "agentSecrets"], failed("configuration key 'agentSecrets' not found for stack 'dev'"));
+            .answer(
+                ["config", "get", "--json", ...flags, "--", "agentSecrets"],
+                failed("configuration key 'agentSecrets' not found for stack 'dev'"),
+            );
         for (const key of ["GOOGLE_CREDENTIALS", "HOST", "URL"]) pulumi.answer([...SET, ...flags, "--", `agentSecrets["${key}"]`]);
 
         const run = await cli("import-env", file, "--key", "agentSecrets");
         assert.equal(run.code, EXIT.ok, run.stderr);
         assert.deepEqual(
-            pulumi.runs().filter((r) => r.argv[1] === "set").map((r) => r.stdin),
+            pulumi
+                .runs()
+                .filter((r) => r.argv[1] === "set")
+                .map((r) => r.stdin),
             [json, V.same, `https://${V.same}/v1`],
         );
         assert.equal(
@@ -126,7 +147,8 @@ describe("pipecat-secrets import-env, against a stand-in pulumi", () => {
         // but stored in plaintext, one the file does not have. The file adds one more.
         const map = { OPENAI_API_KEY: V.old, SAME: V.same, PLAIN: V.plain, EXTRA: V.extra };
         const flags = ["--non-interactive"];
-        const write = (key: string, value: string) => `${SET.join(" ")} ${flags.join(" ")} -- agentSecrets["${key}"] | ${JSON.stringify(value)}`;
+        const write = (key: string, value: string) =>
+            `${SET.join(" ")} ${flags.join(" ")} -- agentSecrets["${key}"] | ${JSON.stringify(value)}`;
         const reads = [
             `stack --show-name ${flags.join(" ")} | ""`,
             `config get --json ${flags.join(" ")} -- agentSecrets | ""`,
@@ -142,8 +164,12 @@ describe("pipecat-secrets import-env, against a stand-in pulumi", () => {
             pulumi
                 .answer(["stack", "--show-name", ...flags], { stdout: "dev\n" })
                 .answer(["config", "get", "--json", ...flags, "--", "agentSecrets"], { stdout: configGetJson(map, true) })
-                .answer(["config", "get", "--path", "--json", ...flags, "--", 'agentSecrets["SAME"]'], { stdout: configGetJson(V.same, true) })
-                .answer(["config", "get", "--path", "--json", ...flags, "--", 'agentSecrets["PLAIN"]'], { stdout: configGetJson(V.plain, false) });
+                .answer(["config", "get", "--path", "--json", ...flags, "--", 'agentSecrets["SAME"]'], {
+                    stdout: configGetJson(V.same, true),
+                })
+                .answer(["config", "get", "--path", "--json", ...flags, "--", 'agentSecrets["PLAIN"]'], {
+                    stdout: configGetJson(V.plain, false),
+                });
             // Every write answers: a test fails on the commands that ran, not on a command the stand-in refused.
             for (const key of Object.keys({ ...map, NEW_KEY: "" })) pulumi.answer([...SET, ...flags, "--", `agentSecrets["${key}"]`]);
             pulumi.answer([...RM, ...flags, "--", 'agentSecrets["EXTRA"]']);
@@ -166,7 +192,10 @@ describe("pipecat-secrets import-env, against a stand-in pulumi", () => {
                     "",
                 ].join("\n"),
             );
-            assert.equal(run.stderr, `pipecat-secrets: warning: agentSecrets keeps 1 key that ${file} does not have: EXTRA. Run again with --prune to remove it.\n`);
+            assert.equal(
+                run.stderr,
+                `pipecat-secrets: warning: agentSecrets keeps 1 key that ${file} does not have: EXTRA. Run again with --prune to remove it.\n`,
+            );
         });
 
         it("removes the key the file lacks only with --prune, after the writes", async () => {
@@ -189,7 +218,11 @@ describe("pipecat-secrets import-env, against a stand-in pulumi", () => {
 
         it("shows a failing config set's error output with the value it was given, and the map's old value, redacted; nothing written", async () => {
             // A pulumi that quotes the values it handles in its error: the old one from the map, the new one it read.
-            pulumi.answer([...SET, ...flags, "--", 'agentSecrets["OPENAI_API_KEY"]'], { code: 1, stderr: `error: agentSecrets["OPENAI_API_KEY"]: cannot replace ${V.old} with `, echoInput: true });
+            pulumi.answer([...SET, ...flags, "--", 'agentSecrets["OPENAI_API_KEY"]'], {
+                code: 1,
+                stderr: `error: agentSecrets["OPENAI_API_KEY"]: cannot replace ${V.old} with `,
+                echoInput: true,
+            });
             const run = await cli("import-env", file, "--key", "agentSecrets");
             assert.deepEqual(shown(pulumi.runs()), [...reads, write("OPENAI_API_KEY", V.openai)]);
             assert.equal(run.code, EXIT.failed);

@@ -49,7 +49,7 @@ describe("parseDotEnv", () => {
         });
     });
 
-    it('reads the issue\'s GOOGLE_CREDENTIALS as the bot does: in double quotes \\" is a quote, where Node\'s dotenv kept the backslash', () => {
+    it("reads the issue's GOOGLE_CREDENTIALS as the bot does: in double quotes \\\" is a quote, where Node's dotenv kept the backslash", () => {
         const json = `{"type": "service_account", "private_key": "${V.single}"}`;
         const text = `GOOGLE_CREDENTIALS="${json.replace(/"/g, '\\"')}"\n`;
         assert.deepEqual(accepted(text), { GOOGLE_CREDENTIALS: [1, json] });
@@ -57,7 +57,9 @@ describe("parseDotEnv", () => {
     });
 
     it("decodes python-dotenv's escapes: in double quotes \\\\ \\' \\\" \\a \\b \\f \\n \\r \\t \\v, in single quotes \\\\ and \\' only, unquoted none", () => {
-        assert.deepEqual(accepted('A="a\\\\b \\\'c\\\' \\"d\\" \\a\\b\\f\\n\\r\\t\\v \\x41 \\$"\n'), { A: [1, "a\\b 'c' \"d\" \x07\b\f\n\r\t\v \\x41 \\$"] });
+        assert.deepEqual(accepted('A="a\\\\b \\\'c\\\' \\"d\\" \\a\\b\\f\\n\\r\\t\\v \\x41 \\$"\n'), {
+            A: [1, "a\\b 'c' \"d\" \x07\b\f\n\r\t\v \\x41 \\$"],
+        });
         assert.deepEqual(accepted("A='it\\'s \\\\ \\n \\\"'\nB=x\\ny\\\\\n"), { A: [1, "it's \\ \\n \\\""], B: [2, "x\\ny\\\\"] });
         // "\\" before the closing quote is one backslash, and the quote closes the value.
         assert.deepEqual(accepted('A="C:\\\\"\nB=1\n'), { A: [1, "C:\\"], B: [2, "1"] });
@@ -70,23 +72,34 @@ describe("parseDotEnv", () => {
         assert.deepEqual(accepted("A=1\rB=2\r"), { A: [1, "1"], B: [2, "2"] });
         const r = parseDotEnv('A="x\ny"\nB=1\n');
         assert.ok(r.ok);
-        assert.deepEqual(r.entries.map((e) => [e.line, e.lastLine]), [[1, 2], [3, 3]]);
+        assert.deepEqual(
+            r.entries.map((e) => [e.line, e.lastLine]),
+            [
+                [1, 2],
+                [3, 3],
+            ],
+        );
     });
 
     it("keeps what python-dotenv keeps: backticks, $NAME without braces, quotes and = inside an unquoted value", () => {
-        assert.deepEqual(accepted("A=`x`\nB=$A\nC=it's \"so\"=1\n"), { A: [1, "`x`"], B: [2, "$A"], C: [3, "it's \"so\"=1"] });
+        assert.deepEqual(accepted('A=`x`\nB=$A\nC=it\'s "so"=1\n'), { A: [1, "`x`"], B: [2, "$A"], C: [3, 'it\'s "so"=1'] });
     });
 
     it("expands ${NAME} and ${NAME:-default} from the keys above it, in any quotes, as python-dotenv does", () => {
-        assert.deepEqual(accepted(`HOST=${V.daily}\nURL="https://\${HOST}/v1"\nSAME='\${HOST}'\nD=\${HOST:-unused}\nE=\nF=\${E:-not used: E is set}\nG=\${HOST:x}\n`), {
-            HOST: [1, V.daily],
-            URL: [2, `https://${V.daily}/v1`],
-            SAME: [3, V.daily],
-            D: [4, V.daily],
-            E: [5, ""],
-            F: [6, ""],
-            G: [7, "${HOST:x}"],
-        });
+        assert.deepEqual(
+            accepted(
+                `HOST=${V.daily}\nURL="https://\${HOST}/v1"\nSAME='\${HOST}'\nD=\${HOST:-unused}\nE=\nF=\${E:-not used: E is set}\nG=\${HOST:x}\n`,
+            ),
+            {
+                HOST: [1, V.daily],
+                URL: [2, `https://${V.daily}/v1`],
+                SAME: [3, V.daily],
+                D: [4, V.daily],
+                E: [5, ""],
+                F: [6, ""],
+                G: [7, "${HOST:x}"],
+            },
+        );
     });
 
     it("refuses a ${NAME} that no line above sets: python-dotenv would take it from the environment, which is not Pipecat Cloud's", () => {
@@ -97,10 +110,14 @@ describe("parseDotEnv", () => {
             ["A=${A}\n", 1],
             ["A='${}'\n", 1],
         ] as const) {
-            assert.deepEqual(refused(text), [
-                `${line}: the value of "${line === 1 ? "A" : "B"}" uses \${...} with a name that no line above sets (python-dotenv would take it from the environment of whoever runs the bot, ` +
-                    "or its :- default: yours locally, not Pipecat Cloud's): set the name on a line above, or write the value out",
-            ], text);
+            assert.deepEqual(
+                refused(text),
+                [
+                    `${line}: the value of "${line === 1 ? "A" : "B"}" uses \${...} with a name that no line above sets (python-dotenv would take it from the environment of whoever runs the bot, ` +
+                        "or its :- default: yours locally, not Pipecat Cloud's): set the name on a line above, or write the value out",
+                ],
+                text,
+            );
         }
     });
 
@@ -116,7 +133,10 @@ describe("parseDotEnv", () => {
 
     it("refuses the lines of an unquoted multi-line value, which python-dotenv would drop", () => {
         const problems = refused(`PRIVATE_KEY=${V.pem}\n`);
-        assert.deepEqual(problems.map((p) => p.split(":")[0]), ["2", "3", "4"]);
+        assert.deepEqual(
+            problems.map((p) => p.split(":")[0]),
+            ["2", "3", "4"],
+        );
         assert.match(problems.join("\n"), /quote a value that runs over several lines/);
     });
 
@@ -142,7 +162,9 @@ describe("parseDotEnv", () => {
 
     it("refuses an empty file, and one of comments and blank lines only", () => {
         for (const text of ["", "\n\n", "# OPENAI_API_KEY=\n   \n# nothing yet\n", "export # not a key\n"]) {
-            assert.deepEqual(refused(text), ["-: no KEY=value line (the file is empty, or holds only blank lines and comments): add the keys of the set"]);
+            assert.deepEqual(refused(text), [
+                "-: no KEY=value line (the file is empty, or holds only blank lines and comments): add the keys of the set",
+            ]);
         }
     });
 
@@ -180,7 +202,9 @@ describe("parseDotEnv", () => {
         for (const text of ["COLOR=#fff\n", "export COLOR=#fff\n", "COLOR= # no value yet\n"]) {
             assert.deepEqual(
                 refused(text),
-                ['1: the value of "COLOR" starts with # (python-dotenv reads it as the value, most other readers as a comment): quote the value ("#...") if the # belongs to it, or write nothing after = for an empty value'],
+                [
+                    '1: the value of "COLOR" starts with # (python-dotenv reads it as the value, most other readers as a comment): quote the value ("#...") if the # belongs to it, or write nothing after = for an empty value',
+                ],
                 text,
             );
         }
@@ -189,18 +213,33 @@ describe("parseDotEnv", () => {
 
     it("refuses values longer than a set may hold, and more keys than a set may hold", () => {
         const big = "x".repeat(LIMITS.valueMaxBytes + 1);
-        assert.deepEqual(refused(`A=${V.openai}\nB=${big}\n`), [`2: the value of "B" is ${LIMITS.valueMaxBytes + 1} bytes long; a value may have at most ${LIMITS.valueMaxBytes}: shorten it`]);
+        assert.deepEqual(refused(`A=${V.openai}\nB=${big}\n`), [
+            `2: the value of "B" is ${LIMITS.valueMaxBytes + 1} bytes long; a value may have at most ${LIMITS.valueMaxBytes}: shorten it`,
+        ]);
         assert.ok(parseDotEnv(`B=${"x".repeat(LIMITS.valueMaxBytes)}\n`).ok);
         // The limit is on the value as read: an escape is one character, an expansion all of its value.
         assert.ok(parseDotEnv(`B="${"\\n".repeat(LIMITS.valueMaxBytes)}"\n`).ok);
-        assert.match(refused(`A=${"x".repeat(LIMITS.valueMaxBytes / 2)}\nB=\${A}\${A}y\n`)[0] ?? "", /^2: the value of "B" is 65537 bytes long/);
+        assert.match(
+            refused(`A=${"x".repeat(LIMITS.valueMaxBytes / 2)}\nB=\${A}\${A}y\n`)[0] ?? "",
+            /^2: the value of "B" is 65537 bytes long/,
+        );
         const keys = (n: number) => Array.from({ length: n }, (_, i) => `K${i}=v`).join("\n");
         assert.ok(parseDotEnv(keys(LIMITS.keysMax)).ok);
-        assert.deepEqual(refused(keys(LIMITS.keysMax + 1)), [`-: ${LIMITS.keysMax + 1} keys; a secret set may hold at most ${LIMITS.keysMax}: split them over several files and sets`]);
+        assert.deepEqual(refused(keys(LIMITS.keysMax + 1)), [
+            `-: ${LIMITS.keysMax + 1} keys; a secret set may hold at most ${LIMITS.keysMax}: split them over several files and sets`,
+        ]);
     });
 
     it("lists every problem of a file, in line order, without a value or any part of a line but its key", () => {
-        const text = [`A=${V.openai}`, `${V.daily}`, `A=${V.single}`, `B=x\${${V.hash}}`, `bad.key=${V.openai}`, `C="${V.pem}`, `${V.pem.split("\n")[1]}=x`].join("\n");
+        const text = [
+            `A=${V.openai}`,
+            `${V.daily}`,
+            `A=${V.single}`,
+            `B=x\${${V.hash}}`,
+            `bad.key=${V.openai}`,
+            `C="${V.pem}`,
+            `${V.pem.split("\n")[1]}=x`,
+        ].join("\n");
         const r = parseDotEnv(text);
         assert.ok(!r.ok);
         // 2: a value alone; 3: A again; 4: a ${...} of no key above; 5: "."; 6: a quote nothing closes, so 7-9 are the
@@ -212,7 +251,12 @@ describe("parseDotEnv", () => {
         );
         const error = new DotEnvError("/tmp/x/.env", r.problems);
         assert.match(error.message, /^\/tmp\/x\/\.env: 8 problems, nothing was read:\n\/tmp\/x\/\.env:2: not a KEY=value line/);
-        assertNoLeaks([{ label: "message", text: error.message }], Object.values(V).flatMap((v) => v.split("\n")).filter((v) => v.length >= 8 && !v.startsWith("-----")));
+        assertNoLeaks(
+            [{ label: "message", text: error.message }],
+            Object.values(V)
+                .flatMap((v) => v.split("\n"))
+                .filter((v) => v.length >= 8 && !v.startsWith("-----")),
+        );
     });
 
     it("says for each entry whether pcc secrets set --file would store another value, in words without a value", () => {

@@ -54,33 +54,30 @@ const LINES = [
 
 describe("pccReadLine", () => {
     it("reads a line as pcc secrets set --file does: stripped, split at the first =, one pair of double quotes removed", () => {
-        assert.deepEqual(
-            LINES.map(pccReadLine),
-            [
-                { key: "A", value: "1" },
-                { key: "A", value: "spaced" },
-                { key: "A", value: "quoted" },
-                { key: "A", value: '"x" # comment' },
-                { key: "A", value: "'single'" },
-                { key: "A", value: "value # comment" },
-                { key: "A", value: 'esc \\"aped\\"' },
-                { key: "export A", value: "1" },
-                { key: "A", value: "${B}" },
-                { key: "A", value: "a=b" },
-                "refused",
-                "refused",
-                "refused",
-                "refused",
-                "refused",
-                "skipped",
-                "skipped",
-                "skipped",
-                { key: "A", value: "tab" },
-                { key: "A", value: "nbsp" },
-                { key: "A", value: "file-separator" },
-                { key: "\ufeffA", value: "bom" },
-            ],
-        );
+        assert.deepEqual(LINES.map(pccReadLine), [
+            { key: "A", value: "1" },
+            { key: "A", value: "spaced" },
+            { key: "A", value: "quoted" },
+            { key: "A", value: '"x" # comment' },
+            { key: "A", value: "'single'" },
+            { key: "A", value: "value # comment" },
+            { key: "A", value: 'esc \\"aped\\"' },
+            { key: "export A", value: "1" },
+            { key: "A", value: "${B}" },
+            { key: "A", value: "a=b" },
+            "refused",
+            "refused",
+            "refused",
+            "refused",
+            "refused",
+            "skipped",
+            "skipped",
+            "skipped",
+            { key: "A", value: "tab" },
+            { key: "A", value: "nbsp" },
+            { key: "A", value: "file-separator" },
+            { key: "\ufeffA", value: "bom" },
+        ]);
     });
 
     it("agrees with pcc's own loop run by Python, whose strip() is not JavaScript's trim()", function () {
@@ -91,13 +88,24 @@ describe("pccReadLine", () => {
         }
         const run = spawnSync(python as string, ["-c", PCC_LOOP], { input: JSON.stringify(LINES), encoding: "utf8" });
         assert.equal(run.status, 0, run.stderr);
-        const theirs = (JSON.parse(run.stdout) as unknown[]).map((r) => (Array.isArray(r) ? { key: r[0] as string, value: r[1] as string } : r));
+        const theirs = (JSON.parse(run.stdout) as unknown[]).map((r) =>
+            Array.isArray(r) ? { key: r[0] as string, value: r[1] as string } : r,
+        );
         assert.deepEqual(LINES.map(pccReadLine), theirs);
     });
 });
 
 describe("pccDifference", () => {
-    const facts = (over: Partial<PccEntryFacts>): PccEntryFacts => ({ key: "A", value: "1", line: 3, lastLine: 3, quote: undefined, comment: false, expanded: false, ...over });
+    const facts = (over: Partial<PccEntryFacts>): PccEntryFacts => ({
+        key: "A",
+        value: "1",
+        line: 3,
+        lastLine: 3,
+        quote: undefined,
+        comment: false,
+        expanded: false,
+        ...over,
+    });
 
     it("is undefined where pcc stores python-dotenv's value: plain, double-quoted without escapes, trailing spaces", () => {
         assert.equal(pccDifference("A=1", facts({})), undefined);
@@ -109,11 +117,23 @@ describe("pccDifference", () => {
     it("names what pcc would do otherwise, without the value", () => {
         assert.equal(pccDifference("A='1'", facts({ quote: "'" })), "pcc would store another value: it keeps the single quotes");
         assert.equal(pccDifference("A=1 # c", facts({ comment: true })), "pcc would store another value: it keeps the # comment");
-        assert.equal(pccDifference('A="1"#c', facts({ quote: '"', comment: true })), "pcc would store another value: it keeps the double quotes, the # comment");
-        assert.equal(pccDifference('A="\\"1\\""', facts({ value: '"1"', quote: '"' })), "pcc would store another value: it keeps the backslashes of escapes");
+        assert.equal(
+            pccDifference('A="1"#c', facts({ quote: '"', comment: true })),
+            "pcc would store another value: it keeps the double quotes, the # comment",
+        );
+        assert.equal(
+            pccDifference('A="\\"1\\""', facts({ value: '"1"', quote: '"' })),
+            "pcc would store another value: it keeps the backslashes of escapes",
+        );
         assert.equal(pccDifference("A=${B}", facts({ expanded: true })), "pcc would store another value: it does not expand ${...}");
-        assert.equal(pccDifference("export A=1", facts({})), 'pcc would take "export " (or what else is before the key) as part of the key');
+        assert.equal(
+            pccDifference("export A=1", facts({})),
+            'pcc would take "export " (or what else is before the key) as part of the key',
+        );
         assert.equal(pccDifference("A=", facts({ value: "" })), "pcc refuses an empty value (and with it the whole file)");
-        assert.equal(pccDifference('A="1', facts({ lastLine: 5, quote: '"' })), "its value runs over lines 3 to 5, and pcc reads each line on its own");
+        assert.equal(
+            pccDifference('A="1', facts({ lastLine: 5, quote: '"' })),
+            "its value runs over lines 3 to 5, and pcc reads each line on its own",
+        );
     });
 });

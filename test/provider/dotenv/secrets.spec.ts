@@ -30,15 +30,19 @@ describe("dotEnvSecrets", () => {
     };
 
     it("reads a .env file into a map whose every value is a secret, usable as a SecretSet's secrets", async () => {
-        const file = write(".env", `# keys of the agent\nexport OPENAI_API_KEY=${V.openai} # inline comment\nDAILY_API_KEY="${V.daily}"\nPEM="${V.pem}"\n`);
+        const file = write(
+            ".env",
+            `# keys of the agent\nexport OPENAI_API_KEY=${V.openai} # inline comment\nDAILY_API_KEY="${V.daily}"\nPEM="${V.pem}"\n`,
+        );
         const secrets = dotEnvSecrets(file);
         const args: SecretSetArgs = { name: "agent", secrets }; // the type a SecretSet takes
         assert.deepEqual(Object.keys(args.secrets as object), ["OPENAI_API_KEY", "DAILY_API_KEY", "PEM"]);
         for (const [key, output] of Object.entries(secrets)) assert.equal(await pulumi.isSecret(output), true, key);
-        assert.deepEqual(
-            Object.fromEntries(await Promise.all(Object.entries(secrets).map(async ([k, o]) => [k, await resolved(o)]))),
-            { OPENAI_API_KEY: V.openai, DAILY_API_KEY: V.daily, PEM: V.pem },
-        );
+        assert.deepEqual(Object.fromEntries(await Promise.all(Object.entries(secrets).map(async ([k, o]) => [k, await resolved(o)]))), {
+            OPENAI_API_KEY: V.openai,
+            DAILY_API_KEY: V.daily,
+            PEM: V.pem,
+        });
     });
 
     it("reads a relative path from the working directory", async () => {
@@ -64,7 +68,10 @@ describe("dotEnvSecrets", () => {
         );
         assert.match(String(caught), new RegExp(`${file.replace(/[.]/g, "\\.")}:2: not a KEY=value line`));
         assert.match(String(caught), /:3: key "OPENAI_API_KEY" is set again, first on line 1/);
-        assertNoLeaks([errorHaystack("error", caught)], Object.values(V).flatMap((v) => v.split("\n")));
+        assertNoLeaks(
+            [errorHaystack("error", caught)],
+            Object.values(V).flatMap((v) => v.split("\n")),
+        );
     });
 
     it("says what is wrong with a file it cannot read: missing, a directory, UTF-16, not UTF-8, a byte order mark", () => {
@@ -77,15 +84,30 @@ describe("dotEnvSecrets", () => {
             }
             return assert.fail("no error");
         };
-        assert.equal(message(path.join(dir, "missing.env")), `${path.join(dir, "missing.env")}: no such file: give the path of the .env file (relative to the current directory)`);
+        assert.equal(
+            message(path.join(dir, "missing.env")),
+            `${path.join(dir, "missing.env")}: no such file: give the path of the .env file (relative to the current directory)`,
+        );
         assert.equal(message(dir), `${dir}: is a directory: give the path of the .env file itself`);
-        const utf16 = write("utf16.env", Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(`OPENAI_API_KEY=${V.openai}\n`, "utf16le")]));
+        const utf16 = write(
+            "utf16.env",
+            Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(`OPENAI_API_KEY=${V.openai}\n`, "utf16le")]),
+        );
         assert.equal(message(utf16), `${utf16}: is saved as UTF-16: save it as UTF-8`);
         // Latin-1: Python's open(encoding="utf-8") would fail on it; Buffer#toString would have read U+FFFD.
-        const latin1 = write("latin1.env", Buffer.concat([Buffer.from(`OPENAI_API_KEY=${V.openai}\nNAME=caf`), Buffer.from([0xe9]), Buffer.from("\n")]));
-        assert.equal(message(latin1), `${latin1}: is not valid UTF-8 (python-dotenv, which reads it as UTF-8, would fail): save it as UTF-8`);
+        const latin1 = write(
+            "latin1.env",
+            Buffer.concat([Buffer.from(`OPENAI_API_KEY=${V.openai}\nNAME=caf`), Buffer.from([0xe9]), Buffer.from("\n")]),
+        );
+        assert.equal(
+            message(latin1),
+            `${latin1}: is not valid UTF-8 (python-dotenv, which reads it as UTF-8, would fail): save it as UTF-8`,
+        );
         // A UTF-8 byte order mark is kept, as Python keeps it (in the first key).
         const bom = write("bom.env", Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(`OPENAI_API_KEY=${V.openai}\n`)]));
-        assert.equal(message(bom), `${bom}:1: the file starts with a byte order mark (BOM), which python-dotenv reads as part of the first key: save the file as UTF-8 without BOM`);
+        assert.equal(
+            message(bom),
+            `${bom}:1: the file starts with a byte order mark (BOM), which python-dotenv reads as part of the first key: save the file as UTF-8 without BOM`,
+        );
     });
 });

@@ -36,7 +36,8 @@ const ok = { name: "voice-agent", secrets: { OPENAI_API_KEY: VALUE } };
 const withSecrets = (secrets: unknown): Props => ({ name: "voice-agent", secrets });
 const withPull = (imagePullSecret: unknown): Props => ({ name: "registry-pull", imagePullSecret });
 const withName = (name: unknown): Props => ({ ...ok, name });
-const manyKeys = (n: number, value = "v"): Record<string, string> => Object.fromEntries(Array.from({ length: n }, (_, i) => [`KEY_${i}`, value]));
+const manyKeys = (n: number, value = "v"): Record<string, string> =>
+    Object.fromEntries(Array.from({ length: n }, (_, i) => [`KEY_${i}`, value]));
 /** A value of exactly `bytes` bytes of UTF-8 built from a marker, so an echo of any part of it is found. */
 const sized = (bytes: number, unit = "VALUE-of-a-given-size-"): string => unit.repeat(Math.ceil(bytes / unit.length)).slice(0, bytes);
 
@@ -60,63 +61,278 @@ const BAD: BadInput[] = [
     { id: "a name of 64 characters", inputs: withName("a".repeat(64)), field: /^name: /, rule: /3 to 63 characters/, api: "refuses" },
     { id: "an empty name", inputs: withName(""), field: /^name: /, rule: /3 to 63 characters/, api: "refuses" },
     { id: "a name with uppercase letters", inputs: withName("Voice-Agent"), field: /^name: /, rule: /lowercase letters/, api: "refuses" },
-    { id: "a name with a leading dash", inputs: withName("-voice-agent"), field: /^name: /, rule: /start and end .* with a letter or digit/, api: "refuses" },
-    { id: "a name with a trailing dash", inputs: withName("voice-agent-"), field: /^name: /, rule: /start and end .* with a letter or digit/, api: "refuses" },
+    {
+        id: "a name with a leading dash",
+        inputs: withName("-voice-agent"),
+        field: /^name: /,
+        rule: /start and end .* with a letter or digit/,
+        api: "refuses",
+    },
+    {
+        id: "a name with a trailing dash",
+        inputs: withName("voice-agent-"),
+        field: /^name: /,
+        rule: /start and end .* with a letter or digit/,
+        api: "refuses",
+    },
     { id: "a name with two dots in a row (a..b)", inputs: withName("a..b"), field: /^name: /, rule: /dot-separated part/, api: "refuses" },
     { id: "a name with a leading dot (.abc)", inputs: withName(".abc"), field: /^name: /, rule: /dot-separated part/, api: "refuses" },
     { id: "a name with a trailing dot", inputs: withName("abc."), field: /^name: /, rule: /dot-separated part/, api: "refuses" },
-    { id: "a name whose part starts with a dash (a.-b)", inputs: withName("abc.-def"), field: /^name: /, rule: /start and end each dot-separated part/, api: "refuses" },
-    { id: "a name with an underscore", inputs: withName("voice_agent"), field: /^name: /, rule: /lowercase letters, digits, "-" and "."/, api: "refuses" },
-    { id: "a name with a space", inputs: withName("voice agent"), field: /^name: /, rule: /lowercase letters, digits, "-" and "."/, api: "refuses" },
-    { id: "a name with unicode", inputs: withName("café-secrets"), field: /^name: /, rule: /lowercase letters, digits, "-" and "."/, api: "refuses" },
-    { id: "a name with a slash (a path)", inputs: withName("team/voice"), field: /^name: /, rule: /lowercase letters, digits, "-" and "."/, api: "refuses" },
+    {
+        id: "a name whose part starts with a dash (a.-b)",
+        inputs: withName("abc.-def"),
+        field: /^name: /,
+        rule: /start and end each dot-separated part/,
+        api: "refuses",
+    },
+    {
+        id: "a name with an underscore",
+        inputs: withName("voice_agent"),
+        field: /^name: /,
+        rule: /lowercase letters, digits, "-" and "."/,
+        api: "refuses",
+    },
+    {
+        id: "a name with a space",
+        inputs: withName("voice agent"),
+        field: /^name: /,
+        rule: /lowercase letters, digits, "-" and "."/,
+        api: "refuses",
+    },
+    {
+        id: "a name with unicode",
+        inputs: withName("café-secrets"),
+        field: /^name: /,
+        rule: /lowercase letters, digits, "-" and "."/,
+        api: "refuses",
+    },
+    {
+        id: "a name with a slash (a path)",
+        inputs: withName("team/voice"),
+        field: /^name: /,
+        rule: /lowercase letters, digits, "-" and "."/,
+        api: "refuses",
+    },
     { id: "a name that is a number", inputs: withName(12345), field: /^name: /, rule: /must be a string/ },
     { id: "a name that is a boolean", inputs: withName(true), field: /^name: /, rule: /must be a string/ },
     // secrets
     { id: "an empty secrets map", inputs: withSecrets({}), field: /^secrets: /, rule: /at least one secret/, api: "refuses" },
     { id: "an empty key", inputs: withSecrets({ "": VALUE }), field: /^secrets\.: /, rule: /must not be empty/, api: "refuses" },
-    { id: "a key with a space", inputs: withSecrets({ "MY KEY": VALUE }), field: /^secrets\.MY KEY: /, rule: /only letters, digits, "_" and "-"/, api: "refuses" },
-    { id: "a key with =", inputs: withSecrets({ "A=B": VALUE }), field: /^secrets\.A=B: /, rule: /only letters, digits, "_" and "-"/, api: "refuses" },
-    { id: "a key with unicode", inputs: withSecrets({ "KÉY": VALUE }), field: /^secrets\.KÉY: /, rule: /only letters, digits, "_" and "-"/, api: "refuses" },
-    { id: "a key with a dot", inputs: withSecrets({ "A.B": VALUE }), field: /^secrets\.A\.B: /, rule: /only letters, digits, "_" and "-"/, api: "refuses" },
-    { id: "a key with a slash", inputs: withSecrets({ "A/B": VALUE }), field: /^secrets\.A\/B: /, rule: /only letters, digits, "_" and "-"/, api: "refuses" },
-    { id: "a key of 65 characters", inputs: withSecrets({ ["K".repeat(65)]: VALUE }), field: new RegExp(`^secrets\\.${"K".repeat(65)}: `), rule: /longer than 64 characters/, api: "refuses" },
+    {
+        id: "a key with a space",
+        inputs: withSecrets({ "MY KEY": VALUE }),
+        field: /^secrets\.MY KEY: /,
+        rule: /only letters, digits, "_" and "-"/,
+        api: "refuses",
+    },
+    {
+        id: "a key with =",
+        inputs: withSecrets({ "A=B": VALUE }),
+        field: /^secrets\.A=B: /,
+        rule: /only letters, digits, "_" and "-"/,
+        api: "refuses",
+    },
+    {
+        id: "a key with unicode",
+        inputs: withSecrets({ KÉY: VALUE }),
+        field: /^secrets\.KÉY: /,
+        rule: /only letters, digits, "_" and "-"/,
+        api: "refuses",
+    },
+    {
+        id: "a key with a dot",
+        inputs: withSecrets({ "A.B": VALUE }),
+        field: /^secrets\.A\.B: /,
+        rule: /only letters, digits, "_" and "-"/,
+        api: "refuses",
+    },
+    {
+        id: "a key with a slash",
+        inputs: withSecrets({ "A/B": VALUE }),
+        field: /^secrets\.A\/B: /,
+        rule: /only letters, digits, "_" and "-"/,
+        api: "refuses",
+    },
+    {
+        id: "a key of 65 characters",
+        inputs: withSecrets({ ["K".repeat(65)]: VALUE }),
+        field: new RegExp(`^secrets\\.${"K".repeat(65)}: `),
+        rule: /longer than 64 characters/,
+        api: "refuses",
+    },
     { id: "a number value", inputs: withSecrets({ A: 12345678 }), field: /^secrets\.A: /, rule: /values must be strings/, api: "refuses" },
     { id: "a boolean value", inputs: withSecrets({ A: true }), field: /^secrets\.A: /, rule: /values must be strings/, api: "refuses" },
-    { id: "an object value", inputs: withSecrets({ A: { nested: VALUE } }), field: /^secrets\.A: /, rule: /values must be strings/, api: "refuses" },
+    {
+        id: "an object value",
+        inputs: withSecrets({ A: { nested: VALUE } }),
+        field: /^secrets\.A: /,
+        rule: /values must be strings/,
+        api: "refuses",
+    },
     { id: "a null value", inputs: withSecrets({ A: null }), field: /^secrets\.A: /, rule: /values must be strings/, api: "refuses" },
     { id: "an array value", inputs: withSecrets({ A: [VALUE] }), field: /^secrets\.A: /, rule: /values must be strings/, api: "refuses" },
-    { id: "a value of 64 KiB + 1 byte", inputs: withSecrets({ A: sized(LIMITS.valueMaxBytes + 1) }), field: /^secrets\.A: /, rule: /at most 65536 bytes/, api: "refuses" },
+    {
+        id: "a value of 64 KiB + 1 byte",
+        inputs: withSecrets({ A: sized(LIMITS.valueMaxBytes + 1) }),
+        field: /^secrets\.A: /,
+        rule: /at most 65536 bytes/,
+        api: "refuses",
+    },
     // 32769 characters, 65538 bytes: the limit counts bytes of UTF-8, not characters.
-    { id: "a value of 64 KiB + 2 bytes in 2-byte characters", inputs: withSecrets({ A: "é".repeat(32769) }), field: /^secrets\.A: /, rule: /at most 65536 bytes/, api: "refuses" },
+    {
+        id: "a value of 64 KiB + 2 bytes in 2-byte characters",
+        inputs: withSecrets({ A: "é".repeat(32769) }),
+        field: /^secrets\.A: /,
+        rule: /at most 65536 bytes/,
+        api: "refuses",
+    },
     { id: "501 keys", inputs: withSecrets(manyKeys(501, VALUE)), field: /^secrets: /, rule: /at most 500 secrets/, api: "refuses" },
     { id: "secrets that are a string", inputs: withSecrets(VALUE), field: /^secrets: /, rule: /map of secret key to string value/ },
     { id: "secrets that are an array", inputs: withSecrets([VALUE]), field: /^secrets: /, rule: /map of secret key to string value/ },
     // kind
-    { id: "both secrets and imagePullSecret", inputs: { ...ok, imagePullSecret: { host: HOST, credentials: CREDENTIALS } }, field: /^inputs: /, rule: /either secrets .* or imagePullSecret .* not both/ },
-    { id: "neither secrets nor imagePullSecret", inputs: { name: "voice-agent" }, field: /^inputs: /, rule: /declare secrets .* or imagePullSecret/ },
+    {
+        id: "both secrets and imagePullSecret",
+        inputs: { ...ok, imagePullSecret: { host: HOST, credentials: CREDENTIALS } },
+        field: /^inputs: /,
+        rule: /either secrets .* or imagePullSecret .* not both/,
+    },
+    {
+        id: "neither secrets nor imagePullSecret",
+        inputs: { name: "voice-agent" },
+        field: /^inputs: /,
+        rule: /declare secrets .* or imagePullSecret/,
+    },
     // imagePullSecret
-    { id: "a host that is not a URL", inputs: withPull({ host: "not a url at all", credentials: CREDENTIALS }), field: /^imagePullSecret\.host: /, rule: /https:\/\/ URL/, api: "refuses" },
-    { id: "an http host", inputs: withPull({ host: "http://registry.example.com/", credentials: CREDENTIALS }), field: /^imagePullSecret\.host: /, rule: /https:\/\/ URL/, api: "accepts" },
-    { id: "a host without a scheme", inputs: withPull({ host: "registry.example.com", credentials: CREDENTIALS }), field: /^imagePullSecret\.host: /, rule: /https:\/\/ URL/, api: "accepts" },
-    { id: "an ftp host", inputs: withPull({ host: "ftp://registry.example.com/", credentials: CREDENTIALS }), field: /^imagePullSecret\.host: /, rule: /https:\/\/ URL/, api: "accepts" },
+    {
+        id: "a host that is not a URL",
+        inputs: withPull({ host: "not a url at all", credentials: CREDENTIALS }),
+        field: /^imagePullSecret\.host: /,
+        rule: /https:\/\/ URL/,
+        api: "refuses",
+    },
+    {
+        id: "an http host",
+        inputs: withPull({ host: "http://registry.example.com/", credentials: CREDENTIALS }),
+        field: /^imagePullSecret\.host: /,
+        rule: /https:\/\/ URL/,
+        api: "accepts",
+    },
+    {
+        id: "a host without a scheme",
+        inputs: withPull({ host: "registry.example.com", credentials: CREDENTIALS }),
+        field: /^imagePullSecret\.host: /,
+        rule: /https:\/\/ URL/,
+        api: "accepts",
+    },
+    {
+        id: "an ftp host",
+        inputs: withPull({ host: "ftp://registry.example.com/", credentials: CREDENTIALS }),
+        field: /^imagePullSecret\.host: /,
+        rule: /https:\/\/ URL/,
+        api: "accepts",
+    },
     // host is shown in previews: a user or a token alone in it is a credential in clear too.
-    { id: "a host with a user in it (https://user@host/)", inputs: withPull({ host: "https://robot-user@ghcr.io/", credentials: CREDENTIALS }), field: /^imagePullSecret\.host: /, rule: /must not contain credentials/, api: "accepts" },
-    { id: "a host with a token but no user in it (https://:token@host/)", inputs: withPull({ host: `https://:${PASSWORD}@ghcr.io/`, credentials: CREDENTIALS }), field: /^imagePullSecret\.host: /, rule: /must not contain credentials/, api: "accepts" },
-    { id: "a host that is a number", inputs: withPull({ host: 443, credentials: CREDENTIALS }), field: /^imagePullSecret\.host: /, rule: /must be a string/, api: "refuses" },
-    { id: "image-pull with neither credentials nor username/password", inputs: withPull({ host: HOST }), field: /^imagePullSecret: /, rule: /needs credentials, or both username and password/, api: "refuses" },
-    { id: "image-pull with both credentials and username/password", inputs: withPull({ host: HOST, credentials: CREDENTIALS, username: "robot-user", password: PASSWORD }), field: /^imagePullSecret: /, rule: /either credentials or username and password, not both/ },
-    { id: "a username without a password", inputs: withPull({ host: HOST, username: "robot-user" }), field: /^imagePullSecret: /, rule: /both username and password/, api: "refuses" },
-    { id: "a password without a username", inputs: withPull({ host: HOST, password: PASSWORD }), field: /^imagePullSecret: /, rule: /both username and password/, api: "refuses" },
-    { id: "empty credentials", inputs: withPull({ host: HOST, credentials: "" }), field: /^imagePullSecret\.credentials: /, rule: /must not be empty/, api: "refuses" },
-    { id: "credentials that are a number", inputs: withPull({ host: HOST, credentials: 1234567890 }), field: /^imagePullSecret\.credentials: /, rule: /must be a string/, api: "refuses" },
-    { id: "an unknown field inside imagePullSecret", inputs: withPull({ host: HOST, credentials: CREDENTIALS, token: PASSWORD }), field: /^imagePullSecret: unknown property "token"/, rule: /allowed: host, credentials, username, password/ },
-    { id: "an imagePullSecret that is a string", inputs: withPull(CREDENTIALS), field: /^imagePullSecret: /, rule: /must be an object with host/ },
+    {
+        id: "a host with a user in it (https://user@host/)",
+        inputs: withPull({ host: "https://robot-user@ghcr.io/", credentials: CREDENTIALS }),
+        field: /^imagePullSecret\.host: /,
+        rule: /must not contain credentials/,
+        api: "accepts",
+    },
+    {
+        id: "a host with a token but no user in it (https://:token@host/)",
+        inputs: withPull({ host: `https://:${PASSWORD}@ghcr.io/`, credentials: CREDENTIALS }),
+        field: /^imagePullSecret\.host: /,
+        rule: /must not contain credentials/,
+        api: "accepts",
+    },
+    {
+        id: "a host that is a number",
+        inputs: withPull({ host: 443, credentials: CREDENTIALS }),
+        field: /^imagePullSecret\.host: /,
+        rule: /must be a string/,
+        api: "refuses",
+    },
+    {
+        id: "image-pull with neither credentials nor username/password",
+        inputs: withPull({ host: HOST }),
+        field: /^imagePullSecret: /,
+        rule: /needs credentials, or both username and password/,
+        api: "refuses",
+    },
+    {
+        id: "image-pull with both credentials and username/password",
+        inputs: withPull({ host: HOST, credentials: CREDENTIALS, username: "robot-user", password: PASSWORD }),
+        field: /^imagePullSecret: /,
+        rule: /either credentials or username and password, not both/,
+    },
+    {
+        id: "a username without a password",
+        inputs: withPull({ host: HOST, username: "robot-user" }),
+        field: /^imagePullSecret: /,
+        rule: /both username and password/,
+        api: "refuses",
+    },
+    {
+        id: "a password without a username",
+        inputs: withPull({ host: HOST, password: PASSWORD }),
+        field: /^imagePullSecret: /,
+        rule: /both username and password/,
+        api: "refuses",
+    },
+    {
+        id: "empty credentials",
+        inputs: withPull({ host: HOST, credentials: "" }),
+        field: /^imagePullSecret\.credentials: /,
+        rule: /must not be empty/,
+        api: "refuses",
+    },
+    {
+        id: "credentials that are a number",
+        inputs: withPull({ host: HOST, credentials: 1234567890 }),
+        field: /^imagePullSecret\.credentials: /,
+        rule: /must be a string/,
+        api: "refuses",
+    },
+    {
+        id: "an unknown field inside imagePullSecret",
+        inputs: withPull({ host: HOST, credentials: CREDENTIALS, token: PASSWORD }),
+        field: /^imagePullSecret: unknown property "token"/,
+        rule: /allowed: host, credentials, username, password/,
+    },
+    {
+        id: "an imagePullSecret that is a string",
+        inputs: withPull(CREDENTIALS),
+        field: /^imagePullSecret: /,
+        rule: /must be an object with host/,
+    },
     // the rest
-    { id: "an unknown top-level field", inputs: { ...ok, extra: VALUE }, field: /unknown property "extra"/, rule: /allowed: name, region, secrets, imagePullSecret, adopt/ },
-    { id: "a misspelt secrets field", inputs: { name: "voice-agent", secret: { A: VALUE } }, field: /unknown property "secret"/, rule: /allowed: name, region, secrets/ },
-    { id: "a region with uppercase letters", inputs: { ...ok, region: "US-WEST" }, field: /^region: /, rule: /region code such as "us-west"/, api: "refuses" },
-    { id: "a region with a space", inputs: { ...ok, region: "us west" }, field: /^region: /, rule: /region code such as "us-west"/, api: "refuses" },
+    {
+        id: "an unknown top-level field",
+        inputs: { ...ok, extra: VALUE },
+        field: /unknown property "extra"/,
+        rule: /allowed: name, region, secrets, imagePullSecret, adopt/,
+    },
+    {
+        id: "a misspelt secrets field",
+        inputs: { name: "voice-agent", secret: { A: VALUE } },
+        field: /unknown property "secret"/,
+        rule: /allowed: name, region, secrets/,
+    },
+    {
+        id: "a region with uppercase letters",
+        inputs: { ...ok, region: "US-WEST" },
+        field: /^region: /,
+        rule: /region code such as "us-west"/,
+        api: "refuses",
+    },
+    {
+        id: "a region with a space",
+        inputs: { ...ok, region: "us west" },
+        field: /^region: /,
+        rule: /region code such as "us-west"/,
+        api: "refuses",
+    },
     { id: "a region that is a number", inputs: { ...ok, region: 1 }, field: /^region: /, rule: /expected string/, api: "refuses" },
     { id: "adopt that is a string", inputs: { ...ok, adopt: "yes please" }, field: /^adopt: /, rule: /must be true or false/ },
     { id: "adopt that is a number", inputs: { ...ok, adopt: 1 }, field: /^adopt: /, rule: /must be true or false/ },
@@ -132,7 +348,8 @@ const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v ===
  */
 function apiRequestOf(inputs: Props): { readonly name: string; readonly body: Record<string, unknown> } | undefined {
     const { name, region, secrets, imagePullSecret, ...rest } = inputs;
-    if (typeof name !== "string" || Object.keys(rest).length > 0 || (secrets === undefined) === (imagePullSecret === undefined)) return undefined;
+    if (typeof name !== "string" || Object.keys(rest).length > 0 || (secrets === undefined) === (imagePullSecret === undefined))
+        return undefined;
     const withRegion = (body: Record<string, unknown>) => ({ name, body: region === undefined ? body : { ...body, region } });
     if (secrets !== undefined) {
         if (!isPlainObject(secrets)) return undefined;
@@ -140,8 +357,12 @@ function apiRequestOf(inputs: Props): { readonly name: string; readonly body: Re
     }
     if (!isPlainObject(imagePullSecret)) return undefined;
     const { host, credentials, username, password, ...unknown } = imagePullSecret;
-    if (Object.keys(unknown).length > 0 || (credentials !== undefined && (username !== undefined || password !== undefined))) return undefined;
-    const pair = typeof username === "string" && typeof password === "string" ? Buffer.from(`${username}:${password}`).toString("base64") : undefined;
+    if (Object.keys(unknown).length > 0 || (credentials !== undefined && (username !== undefined || password !== undefined)))
+        return undefined;
+    const pair =
+        typeof username === "string" && typeof password === "string"
+            ? Buffer.from(`${username}:${password}`).toString("base64")
+            : undefined;
     const secretValue = credentials ?? pair;
     return withRegion({ isImagePullSecret: true, host, ...(secretValue === undefined ? {} : { secretValue }) });
 }
@@ -171,7 +392,9 @@ describe("bad inputs", () => {
 
     before(async () => {
         emulator = await startEmulator({ apiKey: KEY });
-        await secretSetProvider.configure!({ config: { get: (k: string) => ({ "pipecat:apiKey": KEY, "pipecat:apiUrl": emulator.url })[k], require: () => "" } });
+        await secretSetProvider.configure!({
+            config: { get: (k: string) => ({ "pipecat:apiKey": KEY, "pipecat:apiUrl": emulator.url })[k], require: () => "" },
+        });
         impl.setTestHooks({});
     });
 
@@ -214,7 +437,10 @@ describe("bad inputs", () => {
 
     // Was known issue B4 (test/support/KNOWN-ISSUES.md).
     it("rejects an image-pull host with credentials in it (https://user:token@host/)", async () => {
-        const result = await secretSetProvider.check!({}, withPull({ host: `https://robot:${PASSWORD}@ghcr.io/`, credentials: CREDENTIALS }));
+        const result = await secretSetProvider.check!(
+            {},
+            withPull({ host: `https://robot:${PASSWORD}@ghcr.io/`, credentials: CREDENTIALS }),
+        );
         const failures = result.failures ?? [];
         assert.ok(failures.length > 0, "accepted");
         assert.match(failures[0]?.reason ?? "", /^imagePullSecret\.host: /);
@@ -232,7 +458,10 @@ describe("bad inputs sent to the emulator as API requests, without check", () =>
     afterEach(async () => emulator.close());
 
     for (const bad of BAD.filter((b) => b.api !== undefined)) {
-        const title = bad.api === "refuses" ? `refuses ${bad.id} too: the emulator has the rule` : `accepts ${bad.id}: the rule is the provider's own`;
+        const title =
+            bad.api === "refuses"
+                ? `refuses ${bad.id} too: the emulator has the rule`
+                : `accepts ${bad.id}: the rule is the provider's own`;
         it(title, async () => {
             const request = apiRequestOf(bad.inputs);
             assert.ok(request, "no API request expresses this input: drop its api field");
@@ -269,7 +498,10 @@ describe("good inputs at the edges", () => {
         { id: "exactly 500 keys", inputs: withSecrets(manyKeys(LIMITS.keysMax)) },
         { id: "an empty-string value", inputs: withSecrets({ A: "" }) },
         { id: "a value with newlines, quotes and unicode", inputs: withSecrets({ A: 'line 1\nline "2"\t€ 🎉' }) },
-        { id: "image-pull credentials and a host without a trailing slash", inputs: withPull({ host: "https://ghcr.io", credentials: CREDENTIALS }) },
+        {
+            id: "image-pull credentials and a host without a trailing slash",
+            inputs: withPull({ host: "https://ghcr.io", credentials: CREDENTIALS }),
+        },
         { id: "image-pull username and password", inputs: withPull({ host: HOST, username: "robot-user", password: PASSWORD }) },
         { id: "a region and adopt", inputs: { ...ok, region: "eu-central", adopt: true } },
         { id: "values unknown during preview", inputs: { name: UNKNOWN, secrets: { A: UNKNOWN } } },
@@ -306,7 +538,8 @@ describe("limits: the provider and the emulator agree", () => {
                 const rule = byRule(probe);
                 const status = await byHttp(emulator, probe);
                 const http = status === 202;
-                if (check !== rule || check !== http) disagreements.push(`${JSON.stringify(probe)}: check ${check}, emulator rule ${rule}, HTTP ${status}`);
+                if (check !== rule || check !== http)
+                    disagreements.push(`${JSON.stringify(probe)}: check ${check}, emulator rule ${rule}, HTTP ${status}`);
                 if (check) accepted++;
             }
             return { disagreements, accepted, refused: probes.length - accepted };
@@ -325,7 +558,12 @@ describe("limits: the provider and the emulator agree", () => {
             names,
             (name) => withName(name),
             (name) => setNameProblem(name) === undefined,
-            async (emulator, name) => (await call(emulator, "PUT", `/secrets/${encodeURIComponent(name)}`, { body: { secrets: [{ secretKey: "A", secretValue: "v" }] } })).status,
+            async (emulator, name) =>
+                (
+                    await call(emulator, "PUT", `/secrets/${encodeURIComponent(name)}`, {
+                        body: { secrets: [{ secretKey: "A", secretValue: "v" }] },
+                    })
+                ).status,
         );
         assert.deepEqual(result.disagreements, []);
         assert.ok(result.accepted > 0 && result.refused > 0, "the table must hold names of both verdicts");
@@ -342,7 +580,9 @@ describe("limits: the provider and the emulator agree", () => {
             (key) => withSecrets({ [key]: "v" }),
             (key) => isValidSecretKey(key),
             // A fresh set per key, so an accepted key never meets another one.
-            async (emulator, key) => (await call(emulator, "PUT", `/secrets/key-probe-${set++}`, { body: { secrets: [{ secretKey: key, secretValue: "v" }] } })).status,
+            async (emulator, key) =>
+                (await call(emulator, "PUT", `/secrets/key-probe-${set++}`, { body: { secrets: [{ secretKey: key, secretValue: "v" }] } }))
+                    .status,
         );
         assert.deepEqual(result.disagreements, []);
         assert.ok(result.accepted > 0 && result.refused > 0, "the table must hold keys of both verdicts");
@@ -355,7 +595,9 @@ describe("the largest inputs the provider accepts, over HTTP to the emulator", (
     beforeEach(async () => {
         let clock = 1_000_000;
         emulator = await startEmulator({ apiKey: KEY, now: () => clock });
-        await secretSetProvider.configure!({ config: { get: (k: string) => ({ "pipecat:apiKey": KEY, "pipecat:apiUrl": emulator.url })[k], require: () => "" } });
+        await secretSetProvider.configure!({
+            config: { get: (k: string) => ({ "pipecat:apiKey": KEY, "pipecat:apiUrl": emulator.url })[k], require: () => "" },
+        });
         impl.setTestHooks({ sleep: async (ms) => void (clock += ms), now: () => clock, random: () => 0.5 });
     });
 
@@ -374,12 +616,17 @@ describe("the largest inputs the provider accepts, over HTTP to the emulator", (
     }
 
     it("accepts the most keys, each with the longest key name", async () => {
-        const secrets = Object.fromEntries(Array.from({ length: LIMITS.keysMax }, (_, i) => [`K${String(i).padStart(LIMITS.keyMax - 1, "0")}`, `v${i}`]));
+        const secrets = Object.fromEntries(
+            Array.from({ length: LIMITS.keysMax }, (_, i) => [`K${String(i).padStart(LIMITS.keyMax - 1, "0")}`, `v${i}`]),
+        );
         await createChecked({ name: "a".repeat(LIMITS.nameMax), secrets });
     });
 
     it("accepts the largest value, in 1- and 2-byte characters", async () => {
-        await createChecked({ name: "largest-value", secrets: { ["K".repeat(LIMITS.keyMax)]: sized(LIMITS.valueMaxBytes), TWO_BYTE: "é".repeat(LIMITS.valueMaxBytes / 2) } });
+        await createChecked({
+            name: "largest-value",
+            secrets: { ["K".repeat(LIMITS.keyMax)]: sized(LIMITS.valueMaxBytes), TWO_BYTE: "é".repeat(LIMITS.valueMaxBytes / 2) },
+        });
     });
 
     it("accepts 15 values of 64 KiB, just under the emulator's 1 MiB request limit", async function () {
@@ -392,7 +639,9 @@ describe("the largest inputs the provider accepts, over HTTP to the emulator", (
     it("never passes check with an input the emulator refuses for its size: 500 keys of 64 characters with 64 KiB values", async function () {
         this.timeout(60_000);
         const value = sized(LIMITS.valueMaxBytes);
-        const secrets = Object.fromEntries(Array.from({ length: LIMITS.keysMax }, (_, i) => [`K${String(i).padStart(LIMITS.keyMax - 1, "0")}`, value]));
+        const secrets = Object.fromEntries(
+            Array.from({ length: LIMITS.keysMax }, (_, i) => [`K${String(i).padStart(LIMITS.keyMax - 1, "0")}`, value]),
+        );
         const inputs = { name: "largest-input", secrets };
         const failures = (await secretSetProvider.check!({}, inputs)).failures ?? [];
         if (failures.length > 0) {

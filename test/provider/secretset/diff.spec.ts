@@ -2,7 +2,13 @@ import * as assert from "node:assert/strict";
 import { type SecretSetOutputs, diffSecretSet, planUpdate } from "../../../provider/secretset/diff";
 import { UNKNOWN } from "../../../provider/secretset/schema";
 
-const regular: SecretSetOutputs = { name: "agent", region: "us-west", keys: ["A", "B"], declaredKeys: ["A", "B"], isImagePullSecret: false };
+const regular: SecretSetOutputs = {
+    name: "agent",
+    region: "us-west",
+    keys: ["A", "B"],
+    declaredKeys: ["A", "B"],
+    isImagePullSecret: false,
+};
 const declared = { name: "agent", secrets: { A: "1", B: "2" } };
 const pull: SecretSetOutputs = { name: "pull", region: "us-west", keys: [], isImagePullSecret: true, host: "https://index.docker.io/v1/" };
 const pullInputs = { name: "pull", imagePullSecret: { host: "https://index.docker.io/v1/", credentials: "c1" } };
@@ -38,7 +44,11 @@ describe("diffSecretSet", () => {
 
     it("updates when refresh found a key the program does not declare, or lost one it does", () => {
         // The inputs did not change: only the provider can see this drift.
-        assert.deepEqual(diffSecretSet({ ...regular, keys: ["A", "B", "EXTRA"] }, declared), { changes: true, replaces: [], deleteBeforeReplace: true });
+        assert.deepEqual(diffSecretSet({ ...regular, keys: ["A", "B", "EXTRA"] }, declared), {
+            changes: true,
+            replaces: [],
+            deleteBeforeReplace: true,
+        });
         assert.deepEqual(diffSecretSet({ ...regular, keys: ["A"] }, declared), { changes: true, replaces: [], deleteBeforeReplace: true });
     });
 
@@ -46,11 +56,19 @@ describe("diffSecretSet", () => {
         assert.deepEqual(diffSecretSet({ ...regular, keys: ["B", "A"] }, declared), leftToEngine());
         const older = { name: "agent", region: "us-west", keys: ["A", "B"], isImagePullSecret: false };
         assert.deepEqual(diffSecretSet(older, { name: "agent", secrets: { B: "2", A: "1" } }), leftToEngine());
-        assert.deepEqual(diffSecretSet({ ...older, keys: ["A", "B", "X"] }, declared), { changes: true, replaces: [], deleteBeforeReplace: true });
+        assert.deepEqual(diffSecretSet({ ...older, keys: ["A", "B", "X"] }, declared), {
+            changes: true,
+            replaces: [],
+            deleteBeforeReplace: true,
+        });
     });
 
     it("updates when refresh found as many keys as declared but not the same ones", () => {
-        assert.deepEqual(diffSecretSet({ ...regular, keys: ["A", "C"] }, declared), { changes: true, replaces: [], deleteBeforeReplace: true });
+        assert.deepEqual(diffSecretSet({ ...regular, keys: ["A", "C"] }, declared), {
+            changes: true,
+            replaces: [],
+            deleteBeforeReplace: true,
+        });
     });
 
     it("writes a set again that a failed wait left pending: a regular one, or an image-pull one where it can be updated in place", () => {
@@ -65,15 +83,27 @@ describe("diffSecretSet", () => {
     it("says nothing changed when check found only bookkeeping inputs changed, unless refresh found drift", () => {
         assert.deepEqual(diffSecretSet(regular, declared, "replace", true), { changes: false, replaces: [], deleteBeforeReplace: true });
         assert.deepEqual(diffSecretSet(pull, pullInputs, "in-place", true), { changes: false, replaces: [], deleteBeforeReplace: true });
-        assert.deepEqual(diffSecretSet({ ...regular, keys: ["A"] }, declared, "replace", true), { changes: true, replaces: [], deleteBeforeReplace: true });
+        assert.deepEqual(diffSecretSet({ ...regular, keys: ["A"] }, declared, "replace", true), {
+            changes: true,
+            replaces: [],
+            deleteBeforeReplace: true,
+        });
         assert.deepEqual(diffSecretSet(regular, { ...declared, region: "eu-central" }, "replace", true), leftToEngine(["region"]));
     });
 
     it("writes a set again whose provisioning refresh found failed outside Pulumi", () => {
-        assert.deepEqual(diffSecretSet({ ...regular, status: "failed" }, declared), { changes: true, replaces: [], deleteBeforeReplace: true });
+        assert.deepEqual(diffSecretSet({ ...regular, status: "failed" }, declared), {
+            changes: true,
+            replaces: [],
+            deleteBeforeReplace: true,
+        });
         assert.deepEqual(diffSecretSet({ ...regular, status: "ready" }, declared), leftToEngine());
         assert.deepEqual(diffSecretSet({ ...regular, status: "some-new-status" }, declared), leftToEngine());
-        assert.deepEqual(diffSecretSet({ ...pull, status: "failed" }, pullInputs), { changes: true, replaces: ["imagePullSecret"], deleteBeforeReplace: true });
+        assert.deepEqual(diffSecretSet({ ...pull, status: "failed" }, pullInputs), {
+            changes: true,
+            replaces: ["imagePullSecret"],
+            deleteBeforeReplace: true,
+        });
     });
 
     it("replaces on a rename, creating the new set before deleting the old", () => {
@@ -105,7 +135,11 @@ describe("diffSecretSet", () => {
     it("with imagePullUpdates in-place, updates an image-pull set whose credentials or host change, or that failed", () => {
         const moved = { name: "pull", imagePullSecret: { host: "https://ghcr.io/", credentials: "c2" } };
         assert.deepEqual(diffSecretSet(pull, moved, "in-place"), leftToEngine());
-        assert.deepEqual(diffSecretSet({ ...pull, status: "failed" }, pullInputs, "in-place"), { changes: true, replaces: [], deleteBeforeReplace: true });
+        assert.deepEqual(diffSecretSet({ ...pull, status: "failed" }, pullInputs, "in-place"), {
+            changes: true,
+            replaces: [],
+            deleteBeforeReplace: true,
+        });
         // A change of kind still needs a new set.
         assert.deepEqual(diffSecretSet(pull, { name: "pull", secrets: { A: "1" } }, "in-place"), leftToEngine(["secrets"]));
     });
@@ -120,7 +154,10 @@ describe("diffSecretSet", () => {
 
 describe("planUpdate", () => {
     it("writes every declared key in one PUT and removes keys no longer declared", () => {
-        assert.deepEqual(planUpdate(regular, { name: "agent", secrets: { A: "new", C: "3" } }), { put: { A: "new", C: "3" }, remove: ["B"] });
+        assert.deepEqual(planUpdate(regular, { name: "agent", secrets: { A: "new", C: "3" } }), {
+            put: { A: "new", C: "3" },
+            remove: ["B"],
+        });
     });
 
     it("removes keys found by refresh that the program never declared", () => {
@@ -133,6 +170,9 @@ describe("planUpdate", () => {
 
     it("removes keys named after Object.prototype members like any other", () => {
         const stray = ["constructor", "hasOwnProperty", "isPrototypeOf", "toString", "valueOf", "__proto__"];
-        assert.deepEqual(planUpdate({ ...regular, keys: ["A", ...stray] }, { name: "agent", secrets: { A: "1" } }).remove, [...stray].sort());
+        assert.deepEqual(
+            planUpdate({ ...regular, keys: ["A", ...stray] }, { name: "agent", secrets: { A: "1" } }).remove,
+            [...stray].sort(),
+        );
     });
 });

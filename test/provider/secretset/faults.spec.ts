@@ -61,7 +61,10 @@ const pull = { name: PULL, imagePullSecret: { host: HOST, username: USER, passwo
 const rotated = { name: PULL, imagePullSecret: { host: HOST, username: USER, password: ROTATED } };
 
 /** What the emulator must hold: set name → kind and contents. */
-type Expected = Record<string, { type: "secret"; secrets: Record<string, string> } | { type: "imagePullSecret"; host: string; secretValue: string }>;
+type Expected = Record<
+    string,
+    { type: "secret"; secrets: Record<string, string> } | { type: "imagePullSecret"; host: string; secretValue: string }
+>;
 const regularSet = (secrets: Record<string, string>) => ({ type: "secret" as const, secrets });
 const pullSet = (password: string) => ({ type: "imagePullSecret" as const, host: HOST, secretValue: pullValue(password) });
 
@@ -109,7 +112,8 @@ function state(): Expected {
     const out: Expected = {};
     for (const [name, set] of Object.entries(emulator.snapshot())) {
         assert.notEqual(set.status, "failed", `set ${name} failed to provision`);
-        out[name] = set.type === "secret" ? regularSet({ ...set.secrets }) : { type: set.type, host: set.host, secretValue: set.secretValue };
+        out[name] =
+            set.type === "secret" ? regularSet({ ...set.secrets }) : { type: set.type, host: set.host, secretValue: set.secretValue };
     }
     return out;
 }
@@ -121,7 +125,10 @@ function assertState(expected: Expected, when: string): void {
             .map(([n, s]) => `${n}(${s.type === "secret" ? Object.keys(s.secrets).sort().join(",") : "pull"})`)
             .join(" ");
     const actual = state();
-    assert.ok(isDeepStrictEqual(actual, expected), `emulator state ${when} is ${describe(actual) || "empty"}, expected ${describe(expected) || "empty"} (or values differ)`);
+    assert.ok(
+        isDeepStrictEqual(actual, expected),
+        `emulator state ${when} is ${describe(actual) || "empty"}, expected ${describe(expected) || "empty"} (or values differ)`,
+    );
 }
 
 type Outcome = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly error: unknown };
@@ -229,15 +236,63 @@ interface Step {
 }
 
 const STEPS: Step[] = [
-    { op: OPS.createRegular, request: "existence check", route: "GET /secrets", setName: undefined, skip: 0, word: "existence check", mutating: false },
+    {
+        op: OPS.createRegular,
+        request: "existence check",
+        route: "GET /secrets",
+        setName: undefined,
+        skip: 0,
+        word: "existence check",
+        mutating: false,
+    },
     { op: OPS.createRegular, request: "PUT", route: "PUT /secrets/:name", setName: REGULAR, skip: 0, word: "create", mutating: true },
-    { op: OPS.createRegular, request: "readiness GET", route: "GET /secrets/:name", setName: REGULAR, skip: 0, word: "readiness check", mutating: false },
-    { op: OPS.createPull, request: "existence check", route: "GET /secrets", setName: undefined, skip: 0, word: "existence check", mutating: false },
+    {
+        op: OPS.createRegular,
+        request: "readiness GET",
+        route: "GET /secrets/:name",
+        setName: REGULAR,
+        skip: 0,
+        word: "readiness check",
+        mutating: false,
+    },
+    {
+        op: OPS.createPull,
+        request: "existence check",
+        route: "GET /secrets",
+        setName: undefined,
+        skip: 0,
+        word: "existence check",
+        mutating: false,
+    },
     { op: OPS.createPull, request: "PUT", route: "PUT /secrets/:name", setName: PULL, skip: 0, word: "create", mutating: true },
-    { op: OPS.createPull, request: "readiness GET /secrets", route: "GET /secrets", setName: undefined, skip: 1, word: "readiness check", mutating: false },
+    {
+        op: OPS.createPull,
+        request: "readiness GET /secrets",
+        route: "GET /secrets",
+        setName: undefined,
+        skip: 1,
+        word: "readiness check",
+        mutating: false,
+    },
     { op: OPS.update, request: "PUT", route: "PUT /secrets/:name", setName: REGULAR, skip: 0, word: "update", mutating: true },
-    { op: OPS.update, request: "key DELETE", route: "DELETE /secrets/:name/:key", setName: REGULAR, skip: 0, word: "key deletion", mutating: true },
-    { op: OPS.update, request: "readiness GET", route: "GET /secrets/:name", setName: REGULAR, skip: 0, word: "readiness check", mutating: false },
+    {
+        op: OPS.update,
+        request: "key DELETE",
+        route: "DELETE /secrets/:name/:key",
+        setName: REGULAR,
+        skip: 0,
+        word: "key deletion",
+        mutating: true,
+    },
+    {
+        op: OPS.update,
+        request: "readiness GET",
+        route: "GET /secrets/:name",
+        setName: REGULAR,
+        skip: 0,
+        word: "readiness check",
+        mutating: false,
+    },
     { op: OPS.delete, request: "bindings check", route: "GET /agents", setName: undefined, skip: 0, word: "delete", mutating: false },
     { op: OPS.delete, request: "DELETE", route: "DELETE /secrets/:name", setName: REGULAR, skip: 0, word: "delete", mutating: true },
     { op: OPS.readRegular, request: "GET", route: "GET /secrets/:name", setName: REGULAR, skip: 0, word: "read", mutating: false },
@@ -312,7 +367,8 @@ async function runCase(step: Step, kind: FaultKind, mode: (typeof MODES)[number]
         if (creates) {
             // A failed create rolls back: the next `up` must not find a set it would refuse as a stranger's.
             if (state()[step.op.name] !== undefined) assert.fail(`the failed create left behind set ${step.op.name}`);
-            if (step.word === "existence check") assert.equal(emulator.requestCount({ method: "PUT" }), 0, "a PUT while unsure the set is new");
+            if (step.word === "existence check")
+                assert.equal(emulator.requestCount({ method: "PUT" }), 0, "a PUT while unsure the set is new");
         }
 
         emulator.clearFaults();
@@ -378,7 +434,10 @@ describe("faults through the provider methods", () => {
             await setup();
             const olds = await create(regular);
             emulator.injectFault({ route: "DELETE /secrets/:name/:key", status: 500, times: Infinity });
-            const failed = await outcome("update between PUT and key DELETE", secretSetProvider.update!(REGULAR, olds, await checked(updated, olds)));
+            const failed = await outcome(
+                "update between PUT and key DELETE",
+                secretSetProvider.update!(REGULAR, olds, await checked(updated, olds)),
+            );
             assert.match(messageOf(failed), /^key deletion of secret set "voice-agent" failed/);
             // The PUT went through; the key to remove is still there.
             assertState({ [REGULAR]: regularSet({ ...updated.secrets, DAILY_API_KEY: V.DAILY }) }, "between the PUT and the key DELETE");
@@ -411,7 +470,12 @@ describe("faults through the provider methods", () => {
         it("keeps a value the server echoes in an error out of the message and the stack", async () => {
             await setup();
             const echo = `rejected value ${V.OPENAI} (${Buffer.from(V.OPENAI).toString("base64")})`;
-            emulator.injectFault({ route: "PUT /secrets/:name", status: 500, body: JSON.stringify({ error: echo, code: "X" }), times: Infinity });
+            emulator.injectFault({
+                route: "PUT /secrets/:name",
+                status: 500,
+                body: JSON.stringify({ error: echo, code: "X" }),
+                times: Infinity,
+            });
             // Not collected with the others: its own properties are checked below.
             const e = await create(regular).then(
                 () => assert.fail("expected the create to fail"),
@@ -426,14 +490,22 @@ describe("faults through the provider methods", () => {
             await setup();
             // Each on its own: a redaction of the value sent alone (base64 of user:password) would not hide the others.
             const echo = `rejected user ${USER} password ${PASSWORD} value ${pullValue(PASSWORD)}`;
-            emulator.injectFault({ route: "PUT /secrets/:name", status: 500, body: JSON.stringify({ error: echo, code: "X" }), times: Infinity });
+            emulator.injectFault({
+                route: "PUT /secrets/:name",
+                status: 500,
+                body: JSON.stringify({ error: echo, code: "X" }),
+                times: Infinity,
+            });
             const error = await create(pull).then(
                 () => assert.fail("expected the create to fail"),
                 (e: unknown) => e as Error & { apiMessage?: string },
             );
             errors.push(errorHaystack("image-pull create with an echo", error));
             assert.equal(error.apiMessage, "rejected user [secret] password [secret] value [secret]");
-            assert.match(error.message, /^create of secret set "registry-pull" failed: .*"rejected user \[secret\] password \[secret\] value \[secret\]"/);
+            assert.match(
+                error.message,
+                /^create of secret set "registry-pull" failed: .*"rejected user \[secret\] password \[secret\] value \[secret\]"/,
+            );
             assert.ok(!error.message.includes(USER), "the username (a secret input) is shown");
         });
 
@@ -441,7 +513,12 @@ describe("faults through the provider methods", () => {
             await setup();
             const credentials = pullValue(ROTATED);
             const echo = `rejected credentials ${credentials}`;
-            emulator.injectFault({ route: "PUT /secrets/:name", status: 500, body: JSON.stringify({ error: echo, code: "X" }), times: Infinity });
+            emulator.injectFault({
+                route: "PUT /secrets/:name",
+                status: 500,
+                body: JSON.stringify({ error: echo, code: "X" }),
+                times: Infinity,
+            });
             const error = await create({ name: PULL, imagePullSecret: { host: HOST, credentials } }).then(
                 () => assert.fail("expected the create to fail"),
                 (e: unknown) => e as Error & { apiMessage?: string },
@@ -454,7 +531,12 @@ describe("faults through the provider methods", () => {
         it("keeps a value the server echoes out of the error's own properties too", async () => {
             await setup();
             const echo = `rejected value ${V.OPENAI}`;
-            emulator.injectFault({ route: "PUT /secrets/:name", status: 500, body: JSON.stringify({ error: echo, code: "X" }), times: Infinity });
+            emulator.injectFault({
+                route: "PUT /secrets/:name",
+                status: 500,
+                body: JSON.stringify({ error: echo, code: "X" }),
+                times: Infinity,
+            });
             const error = await create(regular).then(
                 () => assert.fail("expected the create to fail"),
                 (e: unknown) => e,

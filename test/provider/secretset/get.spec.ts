@@ -77,7 +77,9 @@ describe("SecretSet.get", () => {
         emulator = await startEmulator({ apiKey: KEY });
         implementation.setTestHooks({});
         const config: Record<string, string> = { "pipecat:apiKey": KEY, "pipecat:apiUrl": emulator.url };
-        await secretSetProvider.configure!({ config: { get: (k: string) => config[k], require: (k: string) => config[k] ?? assert.fail(k) } });
+        await secretSetProvider.configure!({
+            config: { get: (k: string) => config[k], require: (k: string) => config[k] ?? assert.fail(k) },
+        });
     });
 
     afterEach(async () => {
@@ -108,7 +110,12 @@ describe("SecretSet.get", () => {
     });
 
     it("reads an image-pull set, which the API lists but does not return by name: its kind and region, no credential", async () => {
-        emulator.seed("team-registry", { type: "imagePullSecret", host: "https://index.docker.io/v1/", secretValue: Buffer.from(`bot:${TOKEN}`).toString("base64"), region: "us-east" });
+        emulator.seed("team-registry", {
+            type: "imagePullSecret",
+            host: "https://index.docker.io/v1/",
+            secretValue: Buffer.from(`bot:${TOKEN}`).toString("base64"),
+            region: "us-east",
+        });
         const set = SecretSet.get("registry", "team-registry");
         assert.equal(await value(set.name), "team-registry");
         assert.equal(await value(set.isImagePullSecret), true);
@@ -117,7 +124,10 @@ describe("SecretSet.get", () => {
         assert.equal(await value(set.imagePullSecret), undefined);
         assert.deepEqual(seen(), ["GET /secrets/team-registry", "GET /secrets"]);
         // Only a get, which knows no kind, takes the image-pull set: the refresh of a regular set whose name it took finds it gone.
-        assert.deepEqual(await implementation.read("team-registry", { name: "team-registry", isImagePullSecret: false, keys: ["A"], region: "us-east" }), { id: "", props: {} });
+        assert.deepEqual(
+            await implementation.read("team-registry", { name: "team-registry", isImagePullSecret: false, keys: ["A"], region: "us-east" }),
+            { id: "", props: {} },
+        );
     });
 
     it("is the same read as the constructor given opts.id, whose args are then ignored", async () => {
@@ -132,14 +142,22 @@ describe("SecretSet.get", () => {
         emulator.seed("k8s-secrets", { secrets: {}, referenced: true });
         // The properties a get sends, as the provider receives them: the serialized provider only.
         await assert.rejects(implementation.read("no-such-set", { __provider: "shim" }), {
-            message: 'SecretSet.get: no secret set named "no-such-set" exists in this organisation (GET /secrets does not list it), so nothing was read. Check the name and pipecat:apiKey, or declare the set with new SecretSet(...) to create it.',
+            message:
+                'SecretSet.get: no secret set named "no-such-set" exists in this organisation (GET /secrets does not list it), so nothing was read. Check the name and pipecat:apiKey, or declare the set with new SecretSet(...) to create it.',
         });
         await assert.rejects(implementation.read("k8s-secrets", { __provider: "shim" }), {
-            message: 'SecretSet.get: "k8s-secrets" is a referenced set (a Kubernetes Secret registered by name; Pipecat Cloud does not hold its keys), so it cannot be read. Bind an Agent to it by its name instead: secretSet: "k8s-secrets".',
+            message:
+                'SecretSet.get: "k8s-secrets" is a referenced set (a Kubernetes Secret registered by name; Pipecat Cloud does not hold its keys), so it cannot be read. Bind an Agent to it by its name instead: secretSet: "k8s-secrets".',
         });
         // A refresh (stored state holds the name) of a set gone or turned referenced still just leaves the state.
-        assert.deepEqual(await implementation.read("no-such-set", { name: "no-such-set", isImagePullSecret: false, keys: [] }), { id: "", props: {} });
-        assert.deepEqual(await implementation.read("k8s-secrets", { name: "k8s-secrets", isImagePullSecret: false, keys: [] }), { id: "", props: {} });
+        assert.deepEqual(await implementation.read("no-such-set", { name: "no-such-set", isImagePullSecret: false, keys: [] }), {
+            id: "",
+            props: {},
+        });
+        assert.deepEqual(await implementation.read("k8s-secrets", { name: "k8s-secrets", isImagePullSecret: false, keys: [] }), {
+            id: "",
+            props: {},
+        });
         assert.ok(!seen().some((r) => !r.startsWith("GET ")), "a read wrote something");
     });
 
@@ -174,7 +192,10 @@ describe("SecretSet with the import option", () => {
     });
 
     it("is refused for a get too, and for an import id given as an Output (then shown as a placeholder)", () => {
-        assert.throws(() => SecretSet.get("shared", "team-secrets", { import: "team-secrets" }), /SecretSet\.get\("shared", "team-secrets"\)/);
+        assert.throws(
+            () => SecretSet.get("shared", "team-secrets", { import: "team-secrets" }),
+            /SecretSet\.get\("shared", "team-secrets"\)/,
+        );
         assert.throws(
             () => new SecretSet("shared", { secrets: { K: VALUE } }, { import: pulumi.output("team-secrets") as unknown as string }),
             (e: Error) => e.message.includes(`SecretSet.get("shared", "<the secret set's name>")`) && !e.message.includes(VALUE),

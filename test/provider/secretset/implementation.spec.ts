@@ -108,12 +108,20 @@ describe("secretSetProvider against the emulator", () => {
         });
         it("redacts the set's values from the reason a region could not be checked", async () => {
             await setup();
-            emulator.injectFault({ route: "GET /regions", status: 500, body: JSON.stringify({ error: `echo ${V1}`, code: "X" }), times: Infinity });
+            emulator.injectFault({
+                route: "GET /regions",
+                status: 500,
+                body: JSON.stringify({ error: `echo ${V1}`, code: "X" }),
+                times: Infinity,
+            });
             const olds = (await secretSetProvider.check!({}, agent)).inputs;
             const r = await secretSetProvider.check!(olds, { ...agent, region: "eu-central" });
             const reason = r.failures?.[0]?.reason ?? "";
             failures.push({ label: "region check reason", text: reason });
-            assert.match(reason, /^region: "eu-central" could not be checked, so the set was not replaced \(region check of secret set "voice-agent" failed: .*"echo \[secret\]"/);
+            assert.match(
+                reason,
+                /^region: "eu-central" could not be checked, so the set was not replaced \(region check of secret set "voice-agent" failed: .*"echo \[secret\]"/,
+            );
         });
     });
 
@@ -131,7 +139,14 @@ describe("secretSetProvider against the emulator", () => {
             assert.deepEqual(secretsOf("voice-agent"), { OPENAI_API_KEY: V1, DAILY_API_KEY: V2 });
             const keys = ["DAILY_API_KEY", "OPENAI_API_KEY"];
             const { revision, ...rest } = outs;
-            assert.deepEqual(rest, { name: "voice-agent", region: "us-west", keys, declaredKeys: keys, isImagePullSecret: false, status: "ready" });
+            assert.deepEqual(rest, {
+                name: "voice-agent",
+                region: "us-west",
+                keys,
+                declaredKeys: keys,
+                isImagePullSecret: false,
+                status: "ready",
+            });
             assert.match(String(revision), /^[0-9a-f]{16}$/, "a new revision, telling this write apart from any other");
         });
 
@@ -200,7 +215,9 @@ describe("secretSetProvider against the emulator", () => {
 
         it("adopts the sets named in pipecat:adopt, as after an interrupted up, and no other", async () => {
             await setup();
-            await secretSetProvider.configure!({ config: configOf({ "pipecat:apiKey": KEY, "pipecat:apiUrl": emulator.url, "pipecat:adopt": "voice-agent, other" }) });
+            await secretSetProvider.configure!({
+                config: configOf({ "pipecat:apiKey": KEY, "pipecat:apiUrl": emulator.url, "pipecat:adopt": "voice-agent, other" }),
+            });
             emulator.seed("voice-agent", { secrets: { OPENAI_API_KEY: "half-written" } });
             emulator.seed("someone-elses", { secrets: { THEIRS: "x" } });
             await create(agent);
@@ -228,7 +245,14 @@ describe("secretSetProvider against the emulator", () => {
             for (const [what, fault] of [
                 // Read by name: the API's own 404; then the list no longer holds it either.
                 ["gone", { route: "GET /secrets/:name", status: 404, body: '{"error":"Set not found","code":"NOT_FOUND"}' }],
-                ["referenced", { route: "GET /secrets/:name", status: 200, body: '{"secrets":[],"region":"us-west","status":"ready","source":"referenced"}' }],
+                [
+                    "referenced",
+                    {
+                        route: "GET /secrets/:name",
+                        status: 200,
+                        body: '{"secrets":[],"region":"us-west","status":"ready","source":"referenced"}',
+                    },
+                ],
             ] as const) {
                 await setup();
                 emulator.seed("voice-agent", { secrets: { OPENAI_API_KEY: "old" } });
@@ -237,8 +261,14 @@ describe("secretSetProvider against the emulator", () => {
                     emulator.injectFault({ route: "GET /secrets", delayMs: 0, times: 1 }); // the existence check sees it
                     emulator.injectFault({ route: "GET /secrets", status: 200, body: '{"sets":[]}' });
                 }
-                assert.equal(await failure(create({ ...agent, adopt: true })), 'Secret set "voice-agent" changed while it was being adopted: run `pulumi up` again.');
-                assert.ok(seen().every((r) => r.startsWith("GET")), seen().join("\n"));
+                assert.equal(
+                    await failure(create({ ...agent, adopt: true })),
+                    'Secret set "voice-agent" changed while it was being adopted: run `pulumi up` again.',
+                );
+                assert.ok(
+                    seen().every((r) => r.startsWith("GET")),
+                    seen().join("\n"),
+                );
                 assert.deepEqual(secretsOf("voice-agent"), { OPENAI_API_KEY: "old" });
                 await emulator.close();
             }
@@ -257,7 +287,10 @@ describe("secretSetProvider against the emulator", () => {
                 await failure(create({ ...pull, adopt: true })),
                 'Secret set "dockerhub-pull" exists as a regular set but is declared as an image-pull set; adopt cannot change a set\'s kind. Delete the set first, or choose another name.',
             );
-            assert.ok(seen().every((r) => r.startsWith("GET")), seen().join("\n"));
+            assert.ok(
+                seen().every((r) => r.startsWith("GET")),
+                seen().join("\n"),
+            );
         });
 
         it("adopts an image-pull set in its own region, read from its own row of the list", async () => {
@@ -266,17 +299,30 @@ describe("secretSetProvider against the emulator", () => {
             emulator.seed("dockerhub-pull", { type: "imagePullSecret", host: "https://ghcr.io/", secretValue: "old", region: "us-east" });
             const outs = await create({ ...pull, adopt: true });
             const puts = emulator.requests.filter((r) => r.method === "PUT");
-            assert.deepEqual(puts.map((r) => (r.body as Props)["region"]), ["us-east", "us-east"]);
+            assert.deepEqual(
+                puts.map((r) => (r.body as Props)["region"]),
+                ["us-east", "us-east"],
+            );
             assert.equal(outs["region"], "us-east");
         });
 
         it("adopts a set whose list row names no region in the declared one", async () => {
             await setup();
-            emulator.seed("dockerhub-pull", { type: "imagePullSecret", host: "https://ghcr.io/", secretValue: "old", region: "eu-central" });
-            const list = JSON.stringify({ sets: [{ name: "dockerhub-pull", type: "imagePullSecret", status: "ready", source: "managed" }] });
+            emulator.seed("dockerhub-pull", {
+                type: "imagePullSecret",
+                host: "https://ghcr.io/",
+                secretValue: "old",
+                region: "eu-central",
+            });
+            const list = JSON.stringify({
+                sets: [{ name: "dockerhub-pull", type: "imagePullSecret", status: "ready", source: "managed" }],
+            });
             emulator.injectFault({ route: "GET /secrets", status: 200, body: list, times: 2 }); // the existence check and the adoption's
             const outs = await create({ ...pull, region: "eu-central", adopt: true });
-            assert.deepEqual(emulator.requests.filter((r) => r.method === "PUT").map((r) => (r.body as Props)["region"]), ["eu-central", "eu-central"]);
+            assert.deepEqual(
+                emulator.requests.filter((r) => r.method === "PUT").map((r) => (r.body as Props)["region"]),
+                ["eu-central", "eu-central"],
+            );
             assert.equal(outs["region"], "eu-central");
         });
 
@@ -304,7 +350,9 @@ describe("secretSetProvider against the emulator", () => {
             emulator.injectFault({ route: "DELETE /secrets/:name", status: 500, times: Infinity });
             const message = await failure(create(agent));
             assert.ok(
-                message.endsWith(" The partly created set could not be deleted: delete it, or set `adopt: true`, before the next `pulumi up`. Run `pulumi up` to retry."),
+                message.endsWith(
+                    " The partly created set could not be deleted: delete it, or set `adopt: true`, before the next `pulumi up`. Run `pulumi up` to retry.",
+                ),
                 message,
             );
             assert.ok(emulator.snapshot()["voice-agent"]);
@@ -350,7 +398,8 @@ describe("secretSetProvider against the emulator", () => {
             await setup();
             const olds = await create(agent);
             emulator.clearRequests();
-            const news = (await secretSetProvider.check!(olds, { name: "voice-agent", secrets: { OPENAI_API_KEY: V3, NEW_KEY: V1 } })).inputs;
+            const news = (await secretSetProvider.check!(olds, { name: "voice-agent", secrets: { OPENAI_API_KEY: V3, NEW_KEY: V1 } }))
+                .inputs;
             const diff = await secretSetProvider.diff!("voice-agent", olds, news);
             assert.deepEqual(diff, { replaces: [], deleteBeforeReplace: true }, "the engine compares the inputs and finds the changes");
             const result = await secretSetProvider.update!("voice-agent", olds, news);
@@ -386,8 +435,16 @@ describe("secretSetProvider against the emulator", () => {
             await setup();
             const olds = await create(agent);
             const news = { name: "voice-agent", secrets: { OPENAI_API_KEY: V3 } };
-            emulator.injectFault({ method: "DELETE", route: "DELETE /secrets/:name/:key", status: 400, body: '{"error":"nope","code":"GENERIC_BAD_REQUEST"}' });
-            assert.match(await failure(secretSetProvider.update!("voice-agent", olds, news)), /key deletion of secret set "voice-agent" failed/);
+            emulator.injectFault({
+                method: "DELETE",
+                route: "DELETE /secrets/:name/:key",
+                status: 400,
+                body: '{"error":"nope","code":"GENERIC_BAD_REQUEST"}',
+            });
+            assert.match(
+                await failure(secretSetProvider.update!("voice-agent", olds, news)),
+                /key deletion of secret set "voice-agent" failed/,
+            );
             // The engine keeps the old outputs after a failed update; the same update then converges.
             await secretSetProvider.update!("voice-agent", olds, news);
             assert.deepEqual(secretsOf("voice-agent"), { OPENAI_API_KEY: V3 });
@@ -419,7 +476,14 @@ describe("secretSetProvider against the emulator", () => {
             );
             failures.push(errorHaystack("a failed key deletion", e));
             const { revision, ...rest } = e.properties ?? {};
-            assert.deepEqual(rest, { name: "voice-agent", region: "us-west", keys: ["A_KEY", "B_KEY", "C_KEY"], declaredKeys: ["B_KEY"], isImagePullSecret: false, status: "pending" });
+            assert.deepEqual(rest, {
+                name: "voice-agent",
+                region: "us-west",
+                keys: ["A_KEY", "B_KEY", "C_KEY"],
+                declaredKeys: ["B_KEY"],
+                isImagePullSecret: false,
+                status: "pending",
+            });
             assert.notEqual(revision, olds["revision"]);
         });
 
@@ -467,9 +531,14 @@ describe("secretSetProvider against the emulator", () => {
         it("reports an image-pull set as gone when a regular set took its name, and reads its region and status from the list", async () => {
             await setup();
             const outs = await create(pull);
-            const list = JSON.stringify({ sets: [{ name: "dockerhub-pull", type: "imagePullSecret", region: "eu-central", status: "failed", source: "managed" }] });
+            const list = JSON.stringify({
+                sets: [{ name: "dockerhub-pull", type: "imagePullSecret", region: "eu-central", status: "failed", source: "managed" }],
+            });
             emulator.injectFault({ route: "GET /secrets", status: 200, body: list });
-            assert.deepEqual(await secretSetProvider.read!("dockerhub-pull", outs), { id: "dockerhub-pull", props: { ...outs, region: "eu-central", status: "failed" } });
+            assert.deepEqual(await secretSetProvider.read!("dockerhub-pull", outs), {
+                id: "dockerhub-pull",
+                props: { ...outs, region: "eu-central", status: "failed" },
+            });
             emulator.deleteDirect("dockerhub-pull");
             emulator.seed("dockerhub-pull", { secrets: { OTHER: "x" } });
             assert.deepEqual(await secretSetProvider.read!("dockerhub-pull", outs), { id: "", props: {} });
@@ -486,7 +555,13 @@ describe("secretSetProvider against the emulator", () => {
             });
             assert.deepEqual(await secretSetProvider.read!("voice-agent", {}), {
                 id: "voice-agent",
-                props: { name: "voice-agent", region: "us-west", keys: ["DAILY_API_KEY", "OPENAI_API_KEY"], isImagePullSecret: false, status: "ready" },
+                props: {
+                    name: "voice-agent",
+                    region: "us-west",
+                    keys: ["DAILY_API_KEY", "OPENAI_API_KEY"],
+                    isImagePullSecret: false,
+                    status: "ready",
+                },
             });
         });
 
@@ -509,7 +584,13 @@ describe("secretSetProvider against the emulator", () => {
             emulator.clearRequests();
             await secretSetProvider.delete!("voice-agent", outs);
             await secretSetProvider.delete!("voice-agent", outs);
-            assert.deepEqual(seen(), ["GET /agents 200", "DELETE /secrets/voice-agent 200", "GET /agents 200", "DELETE /secrets/voice-agent 404", "GET /secrets 200"]);
+            assert.deepEqual(seen(), [
+                "GET /agents 200",
+                "DELETE /secrets/voice-agent 200",
+                "GET /agents 200",
+                "DELETE /secrets/voice-agent 404",
+                "GET /secrets 200",
+            ]);
             assert.equal(emulator.snapshot()["voice-agent"], undefined);
         });
     });
@@ -546,7 +627,11 @@ describe("secretSetProvider against the emulator", () => {
 
         it("never retries a 400", async () => {
             await setup();
-            emulator.injectFault({ route: "PUT /secrets/:name", status: 400, body: '{"error":"Invalid request format","code":"GENERIC_BAD_REQUEST"}' });
+            emulator.injectFault({
+                route: "PUT /secrets/:name",
+                status: 400,
+                body: '{"error":"Invalid request format","code":"GENERIC_BAD_REQUEST"}',
+            });
             assert.match(await failure(create(agent)), /"Invalid request format"/);
             assert.equal(emulator.requestCount({ method: "PUT" }), 1);
         });
@@ -565,7 +650,9 @@ describe("secretSetProvider against the emulator", () => {
             // Only a set changed behind the provider's back reaches this: the provider itself replaces
             // (an update, which only `in-place` sends, has its own hint: test/provider/safety.spec.ts).
             const client = new PipecatClient({ apiUrl: emulator.url, apiKey: KEY, timeoutMs: 5000 });
-            const message = await failure(client.putImagePull({ step: "create", setName: "dockerhub-pull" }, "https://index.docker.io/v1/", "x"));
+            const message = await failure(
+                client.putImagePull({ step: "create", setName: "dockerhub-pull" }, "https://index.docker.io/v1/", "x"),
+            );
             assert.match(message, /cannot update an image-pull secret set in place\. This provider replaces such sets/);
         });
 
@@ -578,7 +665,9 @@ describe("secretSetProvider against the emulator", () => {
         it("refuses to send the key over plain http to another host", async () => {
             await setup();
             const message = await failure(
-                secretSetProvider.configure!({ config: configOf({ "pipecat:apiKey": KEY, "pipecat:apiUrl": "http://api.example.com/v1" }) }),
+                secretSetProvider.configure!({
+                    config: configOf({ "pipecat:apiKey": KEY, "pipecat:apiUrl": "http://api.example.com/v1" }),
+                }),
             );
             assert.match(message, /Refusing to send the Pipecat API key over plain http to api.example.com/);
         });

@@ -34,7 +34,9 @@ describe("SecretSet and referenced image-pull sets", () => {
         emulator = await startEmulator({ apiKey: KEY, now: () => clock, readyAfterMs: 1_500 });
         impl.setTestHooks({ sleep: async (ms) => void (clock += ms), now: () => clock, random: () => 0.5 });
         const config: Record<string, string> = { "pipecat:apiKey": KEY, "pipecat:apiUrl": emulator.url };
-        await secretSetProvider.configure!({ config: { get: (k: string) => config[k], require: (k: string) => config[k] ?? assert.fail(k) } });
+        await secretSetProvider.configure!({
+            config: { get: (k: string) => config[k], require: (k: string) => config[k] ?? assert.fail(k) },
+        });
     });
 
     afterEach(async () => {
@@ -78,7 +80,12 @@ describe("SecretSet and referenced image-pull sets", () => {
     it("does not adopt a referenced image-pull set: refused from the list row, before any write, whatever the API would answer a PUT", async () => {
         seedReferenced();
         // A server that would answer the PUT with the seed's refusal (which once made adoption delete and re-create).
-        emulator.injectFault({ route: "PUT /secrets/:name", status: 400, body: '{"error":"Cannot update existing image pull secrets. Delete and recreate instead.","code":"GENERIC_BAD_REQUEST"}', times: Infinity });
+        emulator.injectFault({
+            route: "PUT /secrets/:name",
+            status: 400,
+            body: '{"error":"Cannot update existing image pull secrets. Delete and recreate instead.","code":"GENERIC_BAD_REQUEST"}',
+            times: Infinity,
+        });
         let message = "";
         await create({ ...pull, adopt: true }).then(
             () => assert.fail("expected adopt to fail"),

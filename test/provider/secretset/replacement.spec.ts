@@ -25,7 +25,13 @@ const failures: Haystack[] = [];
 
 async function setup(options: EmulatorOptions = {}, config: Record<string, string> = {}): Promise<void> {
     clock = 1_000_000;
-    emulator = await startEmulator({ apiKey: KEY, now: () => clock, readyAfterMs: 500, deployPhaseMs: { creating: 500, validating: 500 }, ...options });
+    emulator = await startEmulator({
+        apiKey: KEY,
+        now: () => clock,
+        readyAfterMs: 500,
+        deployPhaseMs: { creating: 500, validating: 500 },
+        ...options,
+    });
     await configure({ "pipecat:apiKey": KEY, "pipecat:apiUrl": emulator.url, ...config });
     freshProcess();
 }
@@ -62,7 +68,11 @@ async function create(inputs: Props): Promise<{ ins: Props; outs: Props }> {
     return { ins, outs: (await secretSetProvider.create(ins)).outs as Props };
 }
 
-const pull = (token: string, extra: Props = {}) => ({ name: "voice-registry", imagePullSecret: { host: "https://ghcr.io/", username: "bot", password: token }, ...extra });
+const pull = (token: string, extra: Props = {}) => ({
+    name: "voice-registry",
+    imagePullSecret: { host: "https://ghcr.io/", username: "bot", password: token },
+    ...extra,
+});
 
 describe("SecretSet across a run", () => {
     afterEach(async () => {
@@ -175,7 +185,8 @@ describe("SecretSet across a run", () => {
     describe("delete of a set an agent binds", () => {
         async function boundSet(): Promise<Props> {
             const { outs } = await create({ name: "voice-secrets", secrets: { A: V1 } });
-            const ins = (await agentProvider.check!({}, { name: "voice-agent", image: "registry.example/a:1", secretSet: "voice-secrets" })).inputs;
+            const ins = (await agentProvider.check!({}, { name: "voice-agent", image: "registry.example/a:1", secretSet: "voice-secrets" }))
+                .inputs;
             await agentProvider.create(ins);
             return outs;
         }
@@ -209,10 +220,14 @@ describe("SecretSet across a run", () => {
                 { name: "agent-b", secretSet: "voice-secrets", imagePullSecretSet: "voice-registry" },
                 { name: "agent-c", imagePullSecretSet: "voice-registry" },
             ];
-            for (const a of agents) await agentProvider.create((await agentProvider.check!({}, { image: "registry.example/a:1", ...a })).inputs);
+            for (const a of agents)
+                await agentProvider.create((await agentProvider.check!({}, { image: "registry.example/a:1", ...a })).inputs);
             freshProcess();
             const e = await failure(secretSetProvider.delete!("voice-secrets", outs));
-            assert.match(e.message, /^Secret set "voice-secrets" was not deleted: agents "agent-a", "agent-b" still bind it, and deleting it would break their next deployment\./);
+            assert.match(
+                e.message,
+                /^Secret set "voice-secrets" was not deleted: agents "agent-a", "agent-b" still bind it, and deleting it would break their next deployment\./,
+            );
             const r = await failure(secretSetProvider.delete!("voice-registry", registry));
             assert.match(r.message, /^Secret set "voice-registry" was not deleted: agents "agent-b", "agent-c" still bind it/);
             emulator.clearRequests();

@@ -80,7 +80,11 @@ describe("SecretSet under mocks", () => {
             name: "mixed",
             secrets: { FROM_OUTPUT: pulumi.output(VALUE), FROM_PROMISE: Promise.resolve(OTHER), ALREADY: pulumi.secret(PASSWORD) },
         });
-        assert.deepEqual((await registered(set))["secrets"], { FROM_OUTPUT: secret(VALUE), FROM_PROMISE: secret(OTHER), ALREADY: secret(PASSWORD) });
+        assert.deepEqual((await registered(set))["secrets"], {
+            FROM_OUTPUT: secret(VALUE),
+            FROM_PROMISE: secret(OTHER),
+            ALREADY: secret(PASSWORD),
+        });
     });
 
     it("opens a secrets map given as one secret Output or a Promise: each value a secret, key names plain", async () => {
@@ -92,8 +96,15 @@ describe("SecretSet under mocks", () => {
     });
 
     it("registers image-pull username and password as secrets and the host plain", async () => {
-        const set = new SecretSet("registry", { name: "pull", imagePullSecret: { host: HOST, username: "robot-user", password: PASSWORD } });
-        assert.deepEqual((await registered(set))["imagePullSecret"], { host: HOST, username: secret("robot-user"), password: secret(PASSWORD) });
+        const set = new SecretSet("registry", {
+            name: "pull",
+            imagePullSecret: { host: HOST, username: "robot-user", password: PASSWORD },
+        });
+        assert.deepEqual((await registered(set))["imagePullSecret"], {
+            host: HOST,
+            username: secret("robot-user"),
+            password: secret(PASSWORD),
+        });
     });
 
     it("registers image-pull credentials as a secret and the host plain", async () => {
@@ -102,7 +113,10 @@ describe("SecretSet under mocks", () => {
     });
 
     it("opens an imagePullSecret given as one secret Output: credentials secret, the host plain", async () => {
-        const set = new SecretSet("registry-output", { name: "pull-output", imagePullSecret: pulumi.secret({ host: HOST, credentials: CREDENTIALS }) });
+        const set = new SecretSet("registry-output", {
+            name: "pull-output",
+            imagePullSecret: pulumi.secret({ host: HOST, credentials: CREDENTIALS }),
+        });
         assert.deepEqual((await registered(set))["imagePullSecret"], { host: HOST, credentials: secret(CREDENTIALS) });
     });
 
@@ -153,7 +167,8 @@ describe("SecretSet under mocks", () => {
         const props = await registered(set);
         assert.equal(props["adopt"], true);
         assert.equal(props["region"], "eu-central");
-        for (const output of [set.name, set.region, set.keys, set.isImagePullSecret, set.host, set.revision]) assert.ok(pulumi.Output.isInstance(output));
+        for (const output of [set.name, set.region, set.keys, set.isImagePullSecret, set.host, set.revision])
+            assert.ok(pulumi.Output.isInstance(output));
         assert.equal(set.declaredRegion, "eu-central");
         assert.equal(new SecretSet("no-region", { name: "no-region", secrets: { A: VALUE } }).declaredRegion, undefined);
     });
@@ -165,15 +180,25 @@ describe("SecretSet under mocks", () => {
         assert.equal(await pulumi.isSecret(regular.secrets), true);
         assert.equal(await value(regular.imagePullSecret), undefined);
         assert.equal(await pulumi.isSecret(regular.imagePullSecret), false);
-        const pull = new SecretSet("handed-back-pull", { name: "handed-back-pull", imagePullSecret: { host: HOST, credentials: CREDENTIALS } });
+        const pull = new SecretSet("handed-back-pull", {
+            name: "handed-back-pull",
+            imagePullSecret: { host: HOST, credentials: CREDENTIALS },
+        });
         assert.deepEqual(await value(pull.imagePullSecret), { host: HOST, credentials: CREDENTIALS });
         assert.equal(await pulumi.isSecret(pull.imagePullSecret), true);
         assert.equal(await value(pull.secrets), undefined);
     });
 
     it("opens an imagePullSecret given as a Promise: credentials secret, the host plain", async () => {
-        const set = new SecretSet("registry-promise", { name: "pull-promise", imagePullSecret: Promise.resolve({ host: HOST, username: "robot-user", password: PASSWORD }) });
-        assert.deepEqual((await registered(set))["imagePullSecret"], { host: HOST, username: secret("robot-user"), password: secret(PASSWORD) });
+        const set = new SecretSet("registry-promise", {
+            name: "pull-promise",
+            imagePullSecret: Promise.resolve({ host: HOST, username: "robot-user", password: PASSWORD }),
+        });
+        assert.deepEqual((await registered(set))["imagePullSecret"], {
+            host: HOST,
+            username: secret("robot-user"),
+            password: secret(PASSWORD),
+        });
     });
 
     it("serializes a provider that is small, plain and holds no value, no key and no implementation", async () => {
@@ -200,10 +225,12 @@ describe("SecretSet under mocks", () => {
         function recorder() {
             const calls: { method: string; args: unknown[] }[] = [];
             const implementation = new Proxy({} as Record<string, unknown>, {
-                get: (_, method) => (...args: unknown[]) => {
-                    calls.push({ method: String(method), args });
-                    return `result of ${String(method)}`;
-                },
+                get:
+                    (_, method) =>
+                    (...args: unknown[]) => {
+                        calls.push({ method: String(method), args });
+                        return `result of ${String(method)}`;
+                    },
             });
             return { calls, implementation };
         }
@@ -217,7 +244,10 @@ describe("SecretSet under mocks", () => {
                 const result = (provider[method] as (...a: unknown[]) => unknown)(...args);
                 assert.equal(result, `result of ${method}`, `${method} does not return what the implementation returned`);
                 assert.deepEqual(calls, [{ method, args }], `${method} does not delegate to implementation.${method}`);
-                assert.ok(calls[0]?.args.every((a, i) => a === args[i]), `${method} does not pass its arguments through`);
+                assert.ok(
+                    calls[0]?.args.every((a, i) => a === args[i]),
+                    `${method} does not pass its arguments through`,
+                );
             }
         }
 
@@ -239,7 +269,13 @@ describe("SecretSet under mocks", () => {
             };
             // The wrapper require-from-string gives the text: a CommonJS module whose `handler` returns the provider.
             const module = { exports: {} as { handler?: () => Record<string, unknown> } };
-            new Function("exports", "require", "module", "__filename", "__dirname", text)(module.exports, fakeRequire, module, "provider.js", ".");
+            new Function("exports", "require", "module", "__filename", "__dirname", text)(
+                module.exports,
+                fakeRequire,
+                module,
+                "provider.js",
+                ".",
+            );
             const provider = module.exports.handler?.();
             assert.ok(provider, "the serialized text exports no handler");
             assertDelegates(provider, calls);

@@ -126,7 +126,12 @@ describe("the provider never loses a set", () => {
             await setup();
             const olds = await checked(regular);
             const r = await secretSetProvider.check!(olds, { ...regular, region: "us-esat" });
-            assert.deepEqual(r.failures, [{ property: "", reason: 'region: "us-esat" is not a region this organisation can use (it has: us-west, us-east, eu-central, ap-south); did you mean "us-east"?' }]);
+            assert.deepEqual(r.failures, [
+                {
+                    property: "",
+                    reason: 'region: "us-esat" is not a region this organisation can use (it has: us-west, us-east, eu-central, ap-south); did you mean "us-east"?',
+                },
+            ]);
             assert.deepEqual(seen(), ["GET /regions 200"]);
         });
 
@@ -165,14 +170,22 @@ describe("the provider never loses a set", () => {
             assert.equal((await checked({ autonamePrefix: "agent", autonameAtCreate: true, secrets: { A: V1 } }))["name"], UNKNOWN);
             assert.match(String((await checked({ autonamePrefix: "agent", secrets: { A: V1 } }))["name"]), /^agent-[a-z0-9]{7}$/);
             const olds = await checked({ autonamePrefix: "agent", secrets: { A: V1 } });
-            assert.equal((await checked({ autonamePrefix: "agent", autonameAtCreate: true, secrets: { A: V1 } }, olds))["name"], olds["name"]);
+            assert.equal(
+                (await checked({ autonamePrefix: "agent", autonameAtCreate: true, secrets: { A: V1 } }, olds))["name"],
+                olds["name"],
+            );
         });
     });
 
     describe("adoption", () => {
         it("updates an adopted image-pull set in place where the API allows it, without deleting", async () => {
             await setup({ imagePullUpdates: "accept" });
-            emulator.seed("dockerhub-pull", { type: "imagePullSecret", host: "https://ghcr.io/", secretValue: "b2xkOm9sZA==", region: "us-east" });
+            emulator.seed("dockerhub-pull", {
+                type: "imagePullSecret",
+                host: "https://ghcr.io/",
+                secretValue: "b2xkOm9sZA==",
+                region: "us-east",
+            });
             await create({ ...pull, adopt: true });
             // The existence check's list row says it is an image-pull set (which cannot be read by name); the adoption's
             // own list its region; then one PUT, and the readiness checks (the list again).
@@ -188,13 +201,17 @@ describe("the provider never loses a set", () => {
 
         it("re-creates an adopted image-pull set in its own region where the API refuses updates", async () => {
             await setup();
-            emulator.seed("dockerhub-pull", { type: "imagePullSecret", host: "https://ghcr.io/", secretValue: "b2xkOm9sZA==", region: "us-east" });
+            emulator.seed("dockerhub-pull", {
+                type: "imagePullSecret",
+                host: "https://ghcr.io/",
+                secretValue: "b2xkOm9sZA==",
+                region: "us-east",
+            });
             await create({ ...pull, adopt: true });
-            assert.deepEqual(seen().filter((r) => !r.startsWith("GET")), [
-                "PUT /secrets/dockerhub-pull 400",
-                "DELETE /secrets/dockerhub-pull 200",
-                "PUT /secrets/dockerhub-pull 202",
-            ]);
+            assert.deepEqual(
+                seen().filter((r) => !r.startsWith("GET")),
+                ["PUT /secrets/dockerhub-pull 400", "DELETE /secrets/dockerhub-pull 200", "PUT /secrets/dockerhub-pull 202"],
+            );
             assert.equal((emulator.requests.filter((r) => r.method === "PUT")[1]?.body as Props)["region"], "us-east");
             assert.equal(emulator.snapshot()["dockerhub-pull"]?.region, "us-east");
         });
@@ -202,7 +219,11 @@ describe("the provider never loses a set", () => {
         it("refuses to adopt a set declared in another region than the one it is in, changing nothing", async () => {
             await setup();
             for (const [name, seed, inputs] of [
-                ["dockerhub-pull", { type: "imagePullSecret" as const, host: "https://ghcr.io/", secretValue: "b2xkOm9sZA==", region: "us-east" }, pull],
+                [
+                    "dockerhub-pull",
+                    { type: "imagePullSecret" as const, host: "https://ghcr.io/", secretValue: "b2xkOm9sZA==", region: "us-east" },
+                    pull,
+                ],
                 ["voice-agent", { secrets: { OPENAI_API_KEY: V2 }, region: "us-east" }, regular],
             ] as const) {
                 emulator.seed(name, seed);
@@ -210,8 +231,16 @@ describe("the provider never loses a set", () => {
                 emulator.clearRequests();
                 const message = await failure(create({ ...inputs, adopt: true, region: "us-west" }));
                 assert.match(message, new RegExp(`"${name}" exists in region "us-east" but is declared in region "us-west"`));
-                assert.ok(message.endsWith('adopt does not move a set, so nothing was changed. Declare `region: "us-east"` (or leave region out) to adopt it where it is, or delete it first.'), message);
-                assert.ok(seen().every((r) => r.startsWith("GET")), seen().join("\n"));
+                assert.ok(
+                    message.endsWith(
+                        'adopt does not move a set, so nothing was changed. Declare `region: "us-east"` (or leave region out) to adopt it where it is, or delete it first.',
+                    ),
+                    message,
+                );
+                assert.ok(
+                    seen().every((r) => r.startsWith("GET")),
+                    seen().join("\n"),
+                );
                 assert.deepEqual(emulator.snapshot()[name], before);
             }
         });
@@ -229,15 +258,30 @@ describe("the provider never loses a set", () => {
             await setup();
             emulator.seed("dockerhub-pull", { type: "imagePullSecret", host: "https://ghcr.io/", secretValue: "b2xkOm9sZA==" });
             // The oldest matching fault answers first: the API's refusal to update, then a failure for good.
-            emulator.injectFault({ route: "PUT /secrets/:name", status: 400, body: JSON.stringify({ error: "Cannot update existing image pull secrets. Delete and recreate instead.", code: "GENERIC_BAD_REQUEST" }) });
+            emulator.injectFault({
+                route: "PUT /secrets/:name",
+                status: 400,
+                body: JSON.stringify({
+                    error: "Cannot update existing image pull secrets. Delete and recreate instead.",
+                    code: "GENERIC_BAD_REQUEST",
+                }),
+            });
             emulator.injectFault({ route: "PUT /secrets/:name", status: 503, times: Infinity });
             const message = await failure(create({ ...pull, adopt: true }));
-            assert.match(message, /was deleted to be created again with the declared credentials, and that failed: its previous credentials are gone/);
+            assert.match(
+                message,
+                /was deleted to be created again with the declared credentials, and that failed: its previous credentials are gone/,
+            );
         });
 
         it("deletes nothing when adopting an image-pull set fails for another reason than the refusal to update", async () => {
             for (const fault of [
-                { status: 400, body: '{"error":"Invalid request format","code":"GENERIC_BAD_REQUEST"}', times: 1, shows: /400 GENERIC_BAD_REQUEST: "Invalid request format"/ },
+                {
+                    status: 400,
+                    body: '{"error":"Invalid request format","code":"GENERIC_BAD_REQUEST"}',
+                    times: 1,
+                    shows: /400 GENERIC_BAD_REQUEST: "Invalid request format"/,
+                },
                 { status: 503, times: Infinity, shows: /503.*gave up after 6 attempts/ },
             ]) {
                 await setup();
@@ -262,8 +306,15 @@ describe("the provider never loses a set", () => {
             await create({ ...regular, adopt: true });
             const requests = seen();
             const lastDelete = requests.map((r) => r.startsWith("DELETE")).lastIndexOf(true);
-            assert.deepEqual(requests.slice(lastDelete - 1, lastDelete + 1), ["DELETE /secrets/voice-agent/EXTRA 200", "DELETE /secrets/voice-agent/constructor 200"]);
-            assert.ok(requests.slice(lastDelete + 1).length >= 2 && requests.slice(lastDelete + 1).every((r) => r === "GET /secrets/voice-agent 200"), requests.join("\n"));
+            assert.deepEqual(requests.slice(lastDelete - 1, lastDelete + 1), [
+                "DELETE /secrets/voice-agent/EXTRA 200",
+                "DELETE /secrets/voice-agent/constructor 200",
+            ]);
+            assert.ok(
+                requests.slice(lastDelete + 1).length >= 2 &&
+                    requests.slice(lastDelete + 1).every((r) => r === "GET /secrets/voice-agent 200"),
+                requests.join("\n"),
+            );
             const set = emulator.snapshot()["voice-agent"];
             assert.equal(set?.status, "ready", "create returned while the set was still pending");
             assert.deepEqual(set?.type === "secret" && set.secrets, { OPENAI_API_KEY: V1 });
@@ -273,7 +324,11 @@ describe("the provider never loses a set", () => {
     describe("a failed create", () => {
         it("deletes nothing when the PUT was refused: the set may be a concurrent writer's", async () => {
             await setup();
-            emulator.injectFault({ route: "PUT /secrets/:name", status: 400, body: '{"error":"Cannot update existing regular secrets to image pull secrets","code":"GENERIC_BAD_REQUEST"}' });
+            emulator.injectFault({
+                route: "PUT /secrets/:name",
+                status: 400,
+                body: '{"error":"Cannot update existing regular secrets to image pull secrets","code":"GENERIC_BAD_REQUEST"}',
+            });
             await failure(create(regular));
             assert.ok(!seen().some((r) => r.startsWith("DELETE")), seen().join("\n"));
         });
@@ -294,7 +349,12 @@ describe("the provider never loses a set", () => {
             await setup();
             emulator.failProvisioning({ setName: "voice-agent" });
             // Someone deleted it first: the DELETE is applied, and answered 404.
-            emulator.injectFault({ route: "DELETE /secrets/:name", status: 404, body: '{"error":"Set not found","code":"NOT_FOUND"}', afterApply: true });
+            emulator.injectFault({
+                route: "DELETE /secrets/:name",
+                status: 404,
+                body: '{"error":"Set not found","code":"NOT_FOUND"}',
+                afterApply: true,
+            });
             const message = await failure(create(regular));
             assert.match(message, /Nothing was left behind in Pipecat Cloud\. Run `pulumi up` to retry\./);
             assert.doesNotMatch(message, /deleted again/);
@@ -333,7 +393,12 @@ describe("the provider never loses a set", () => {
     describe("responses the provider does not know", () => {
         it("waits on an unknown status like pending and never mistakes it for ready", async () => {
             await setup({ readyAfterMs: 0 }, { "pipecat:readyTimeoutSeconds": "10" });
-            emulator.injectFault({ route: "GET /secrets/:name", status: 200, body: '{"secrets":[{"fieldName":"OPENAI_API_KEY"}],"region":"us-west","status":"provisioning","source":"managed"}', times: Infinity });
+            emulator.injectFault({
+                route: "GET /secrets/:name",
+                status: 200,
+                body: '{"secrets":[{"fieldName":"OPENAI_API_KEY"}],"region":"us-west","status":"provisioning","source":"managed"}',
+                times: Infinity,
+            });
             const message = await failure(create(regular));
             assert.match(message, /still in status "provisioning" after \d+ s/);
         });
@@ -354,7 +419,12 @@ describe("the provider never loses a set", () => {
         it("reads an image-pull set from a list with a kind and a status it does not know", async () => {
             await setup({ readyAfterMs: 0 });
             const outs = await create(pull);
-            const list = JSON.stringify({ sets: [{ name: "other", type: "referencedSecret", status: "linked" }, { name: "dockerhub-pull", type: "imagePullSecret", region: "us-west", status: "failed", source: "managed" }] });
+            const list = JSON.stringify({
+                sets: [
+                    { name: "other", type: "referencedSecret", status: "linked" },
+                    { name: "dockerhub-pull", type: "imagePullSecret", region: "us-west", status: "failed", source: "managed" },
+                ],
+            });
             emulator.injectFault({ route: "GET /secrets", status: 200, body: list, times: Infinity });
             const read = await secretSetProvider.read!("dockerhub-pull", outs);
             assert.equal((read.props as Props)["status"], "failed", "refresh shows a set that failed outside Pulumi");
@@ -373,7 +443,12 @@ describe("the provider never loses a set", () => {
             const requests = seen();
             assert.equal(requests[0], "PUT /secrets/dockerhub-pull 202");
             assert.ok(requests.slice(1).length >= 2 && requests.slice(1).every((r) => r === "GET /secrets 200"), requests.join("\n"));
-            assert.deepEqual(emulator.requests[0]?.body, { isImagePullSecret: true, host: "https://ghcr.io/", secretValue: Buffer.from(`bot:${V2}`).toString("base64"), region: "us-east" });
+            assert.deepEqual(emulator.requests[0]?.body, {
+                isImagePullSecret: true,
+                host: "https://ghcr.io/",
+                secretValue: Buffer.from(`bot:${V2}`).toString("base64"),
+                region: "us-east",
+            });
             const set = emulator.snapshot()["dockerhub-pull"];
             assert.deepEqual(set?.type === "imagePullSecret" && [set.status, set.host], ["ready", "https://ghcr.io/"]);
             assert.notEqual(result.outs?.["revision"], olds["revision"]);
@@ -390,7 +465,10 @@ describe("the provider never loses a set", () => {
         });
 
         it("refuses an unknown value of the setting, naming it", () => {
-            assert.throws(() => resolveSettings(undefined, { PIPECAT_IMAGE_PULL_UPDATES: "inplace" }), /pipecat:imagePullUpdates \(or PIPECAT_IMAGE_PULL_UPDATES\) must be "replace" or "in-place", got "inplace"/);
+            assert.throws(
+                () => resolveSettings(undefined, { PIPECAT_IMAGE_PULL_UPDATES: "inplace" }),
+                /pipecat:imagePullUpdates \(or PIPECAT_IMAGE_PULL_UPDATES\) must be "replace" or "in-place", got "inplace"/,
+            );
             assert.equal(resolveSettings(undefined, {}).imagePullUpdates, "replace");
         });
     });
@@ -403,10 +481,19 @@ describe("the provider never loses a set", () => {
                 emulator.clearRequests();
                 const message = await failure(create(inputs));
                 assert.match(message, /"voice-agent" exists in Pipecat Cloud as a referenced set .* neither creates, adopts nor writes it/);
-                assert.ok(message.endsWith(" Choose another name, or leave the set out of the program and bind it to agents by its name."), message);
+                assert.ok(
+                    message.endsWith(" Choose another name, or leave the set out of the program and bind it to agents by its name."),
+                    message,
+                );
                 assert.deepEqual(seen(), ["GET /secrets 200"]);
             }
-            assert.deepEqual(emulator.snapshot()["voice-agent"], { type: "secret", region: "us-west", status: "ready", secrets: {}, referenced: true });
+            assert.deepEqual(emulator.snapshot()["voice-agent"], {
+                type: "secret",
+                region: "us-west",
+                status: "ready",
+                secrets: {},
+                referenced: true,
+            });
         });
 
         it("drops from state a set whose name became a referenced set, instead of repairing its keys", async () => {
@@ -423,9 +510,16 @@ describe("the provider never loses a set", () => {
 
         it("fails at once on a 409 that is not the documented concurrent modification, and retries that one", async () => {
             await setup({ readyAfterMs: 0 });
-            emulator.injectFault({ route: "PUT /secrets/:name", status: 409, body: '{"error":"Secret set is referenced","code":"CONFLICT"}' });
+            emulator.injectFault({
+                route: "PUT /secrets/:name",
+                status: 409,
+                body: '{"error":"Secret set is referenced","code":"CONFLICT"}',
+            });
             const message = await failure(create(regular));
-            assert.match(message, /409 CONFLICT: "Secret set is referenced"\. Pipecat Cloud refused the write as a conflict that retrying cannot resolve/);
+            assert.match(
+                message,
+                /409 CONFLICT: "Secret set is referenced"\. Pipecat Cloud refused the write as a conflict that retrying cannot resolve/,
+            );
             assert.doesNotMatch(message, /gave up after/);
             assert.equal(emulator.requestCount({ method: "PUT" }), 1);
             emulator.clearRequests();

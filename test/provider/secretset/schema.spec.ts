@@ -21,7 +21,10 @@ describe("checkInputs", () => {
     });
 
     it("accepts an image-pull set with username and password", () => {
-        const r = checkInputs({}, { name: "pull", imagePullSecret: { host: "https://index.docker.io/v1/", username: "u", password: VALUE } });
+        const r = checkInputs(
+            {},
+            { name: "pull", imagePullSecret: { host: "https://index.docker.io/v1/", username: "u", password: VALUE } },
+        );
         assert.equal(r.ok, true);
     });
 
@@ -29,25 +32,33 @@ describe("checkInputs", () => {
         const first = checkInputs({}, { autonamePrefix: "Agent_Secrets", secrets: { A: VALUE } }, () => 0);
         assert.ok(first.ok);
         assert.equal(first.inputs.name, "agent-secrets-aaaaaaa");
-        const second = checkInputs(first.inputs as unknown as Record<string, unknown>, { autonamePrefix: "Agent_Secrets", secrets: { B: VALUE } });
+        const second = checkInputs(first.inputs as unknown as Record<string, unknown>, {
+            autonamePrefix: "Agent_Secrets",
+            secrets: { B: VALUE },
+        });
         assert.ok(second.ok);
         assert.equal(second.inputs.name, "agent-secrets-aaaaaaa");
     });
 
-    it("autonames from \"secrets\" when no resource name is passed, and records that prefix", () => {
+    it('autonames from "secrets" when no resource name is passed, and records that prefix', () => {
         const r = checkInputs({}, { secrets: { A: VALUE } }, () => 0);
         assert.deepEqual(r, { ok: true, inputs: { name: "secrets-aaaaaaa", autonamePrefix: "secrets", secrets: { A: VALUE } } });
     });
 
     it("quotes at most the first 80 characters of a key that is too long", () => {
         const key = `${"K".repeat(80)}TAIL`;
-        assert.deepEqual(reasons({ name: "abc", secrets: { [key]: VALUE } }), [`secrets.${key}: secret key "${"K".repeat(80)}" is longer than 64 characters`]);
+        assert.deepEqual(reasons({ name: "abc", secrets: { [key]: VALUE } }), [
+            `secrets.${key}: secret key "${"K".repeat(80)}" is longer than 64 characters`,
+        ]);
     });
 
     it("makes a valid set name out of any resource name", () => {
         assert.equal(autonamePrefixFrom("__"), "secrets");
         assert.equal(autonamePrefixFrom("x".repeat(100)).length, LIMITS.nameMax - 8);
-        assert.match(autoname("My Agent!", () => 0.99), /^my-agent-[a-z0-9]{7}$/);
+        assert.match(
+            autoname("My Agent!", () => 0.99),
+            /^my-agent-[a-z0-9]{7}$/,
+        );
     });
 
     it("treats unknown values as valid during preview", () => {
@@ -90,6 +101,9 @@ describe("checkInputs", () => {
     });
 
     it("rejects unknown properties by name", () => {
-        assert.match(reasons({ name: "abc", secrets: { A: VALUE }, secret: { B: VALUE } }).join("\n"), /unknown property "secret" \(allowed: name, region/);
+        assert.match(
+            reasons({ name: "abc", secrets: { A: VALUE }, secret: { B: VALUE } }).join("\n"),
+            /unknown property "secret" \(allowed: name, region/,
+        );
     });
 });

@@ -135,22 +135,41 @@ describe("waitUntilReady", () => {
         assert.deepEqual(emulator.snapshot(), {});
     });
 
-    for (const [kind, inputs] of [["regular", regular], ["image-pull", pull]] as const) {
+    for (const [kind, inputs] of [
+        ["regular", regular],
+        ["image-pull", pull],
+    ] as const) {
         it(`fails when the ${kind} set disappears while it waits`, async () => {
             // An emulator that updates image-pull sets in place, as the API does since March 2026.
             await setup({ readyAfterMs: 1_000, imagePullUpdates: "accept" });
             const olds = await create(inputs);
-            impl.setTestHooks({ sleep: async (ms) => void ((clock += ms), emulator.deleteDirect(inputs.name)), now: () => clock, random: () => 0.5 });
+            impl.setTestHooks({
+                sleep: async (ms) => void ((clock += ms), emulator.deleteDirect(inputs.name)),
+                now: () => clock,
+                random: () => 0.5,
+            });
             await configure({ "pipecat:imagePullUpdates": "in-place" });
-            const news = await checked(kind === "regular" ? { ...regular, secrets: { A: V2 } } : { ...pull, imagePullSecret: { ...pull.imagePullSecret, password: `${PASSWORD}-new` } }, olds);
-            assert.equal(await failure(secretSetProvider.update!(inputs.name, olds, news)), `Secret set "${inputs.name}" disappeared while the provider waited for it to become ready.`);
+            const news = await checked(
+                kind === "regular"
+                    ? { ...regular, secrets: { A: V2 } }
+                    : { ...pull, imagePullSecret: { ...pull.imagePullSecret, password: `${PASSWORD}-new` } },
+                olds,
+            );
+            assert.equal(
+                await failure(secretSetProvider.update!(inputs.name, olds, news)),
+                `Secret set "${inputs.name}" disappeared while the provider waited for it to become ready.`,
+            );
         });
     }
 
     it("takes a set whose answer has no status as ready, in the region that answer names when the PUT's named none", async () => {
         await setup({ readyAfterMs: 600_000 });
         emulator.injectFault({ route: "PUT /secrets/:name", status: 202, body: '{"status":"OK"}', afterApply: true });
-        emulator.injectFault({ route: "GET /secrets/:name", status: 200, body: '{"secrets":[{"fieldName":"A"}],"region":"us-east","source":"managed"}' });
+        emulator.injectFault({
+            route: "GET /secrets/:name",
+            status: 200,
+            body: '{"secrets":[{"fieldName":"A"}],"region":"us-east","source":"managed"}',
+        });
         const outs = await create(regular);
         assert.deepEqual(sleeps, []);
         assert.deepEqual([outs["status"], outs["region"]], ["ready", "us-east"]);
@@ -184,7 +203,12 @@ describe("waitUntilReady", () => {
         emulator.injectFault({ route: "GET /secrets", status: 404, body: '{"error":"Not Found"}', times: Infinity });
         const message = await failure(create(regular));
         assert.match(message, /^readiness check of secret set "voice-secrets" failed: Pipecat Cloud answered GET \/secrets with 404/);
-        assert.deepEqual(seen().slice(0, 4), ["GET /secrets 200", "PUT /secrets/voice-secrets 202", "GET /secrets/voice-secrets 404", "GET /secrets 404"]);
+        assert.deepEqual(seen().slice(0, 4), [
+            "GET /secrets 200",
+            "PUT /secrets/voice-secrets 202",
+            "GET /secrets/voice-secrets 404",
+            "GET /secrets 404",
+        ]);
         assert.equal(seen()[4]?.startsWith("DELETE"), true, seen().join("\n"));
     });
 
