@@ -22,7 +22,15 @@ import { type InjectionHandle, normalizeTimes, RuleList } from "../handle";
 import type { ResolvedDeployPhaseMs } from "../options";
 import { type Outcome, fail, ok } from "../outcome";
 import type { SetBinding } from "../secrets/store";
-import { type DeploymentOutcome, type DeploymentPhase, type Timeline, agentState, phaseAt, servingIndex } from "./deployments";
+import {
+    type AgentState,
+    type DeploymentOutcome,
+    type DeploymentPhase,
+    type Timeline,
+    agentState,
+    phaseAt,
+    servingIndex,
+} from "./deployments";
 import {
     type AgentProfile,
     type AgentSpec,
@@ -41,7 +49,6 @@ import {
     parseUpdateBody,
     sameSpec,
 } from "./rules";
-import { serviceDetails, serviceListItem } from "./views";
 
 /** What the agents room reads of the secrets room: one set's kind, region, readiness and values. @internal */
 export interface SecretSource {
@@ -173,10 +180,16 @@ interface Bindings {
     readonly imagePullSecretSet: Extract<SetBinding, { type: "imagePullSecret" }> | undefined;
 }
 
-/** The answer filter of `GET /agents`. @internal */
-export interface ListFilter {
-    readonly region?: string | undefined;
-    readonly includeDeployment: boolean;
+/**
+ * An agent as read at one moment, for a view to render: the stored agent, the state of its deployments then, and the
+ * clock time and phase durations a revision's health is computed from. Rendered at once, before the store changes.
+ * @internal
+ */
+export interface AgentReading {
+    readonly agent: StoredAgent;
+    readonly state: AgentState;
+    readonly now: number;
+    readonly phases: ResolvedDeployPhaseMs;
 }
 
 /** @internal */
@@ -190,7 +203,7 @@ export class AgentStore {
     ) {}
 
     /** `POST /agents`: creates an agent and starts its first deployment. */
-    create(request: CreateAgentRequest): Outcome<Record<string, unknown>> {
+    create(request: CreateAgentRequest): Outcome<AgentReading> {
         this.sweep();
         const region = request.region ?? this.config.defaultRegion;
         if (!this.config.regions.some((r) => r.code === region)) return fail(invalidRegion());
@@ -214,14 +227,14 @@ export class AgentStore {
         };
         this.startDeployment(agent, spec, bindings.value, false);
         this.agents.set(agent.name, agent);
-        return ok(this.details(agent, true));
+        return ok(this.reading(agent, true));
     }
 
     /**
      * `POST /agents/{name}`: applies the given fields. A spec change or `forceRedeploy` starts a new deployment; a
      * scaling change alone applies in place; an update that changes nothing changes nothing.
      */
-    update(name: string, request: UpdateAgentRequest): Outcome<Record<string, unknown>> {
+    update(name: string, request: UpdateAgentRequest): Outcome<AgentReading> {
         this.sweep();
         const agent = this.agents.get(name);
         // An agent whose teardown is under way takes no update (*choice*).
@@ -237,7 +250,7 @@ export class AgentStore {
         if (!bindings.ok) return bindings;
 
         const scales = !sameScaling(autoScaling.value, agent.autoScaling);
-        if (!deploys && !scales) return ok(this.details(agent, false));
+        if (!deploys && !scales) return ok(this.reading(agent, false));
         const now = this.config.now();
         agent.updatedAt = now;
         if (scales) {
@@ -245,22 +258,22 @@ export class AgentStore {
             latestOf(agent).updatedAt = now; // scaling is patched onto the running manifest, not rolled out
         }
         if (deploys) this.startDeployment(agent, spec, bindings.value, request.forceRedeploy);
-        return ok(this.details(agent, deploys));
+        return ok(this.reading(agent, deploys));
     }
 
     /** `GET /agents/{name}`. */
-    describe(name: string): Outcome<Record<string, unknown>> {
+    describe(name: string): Outcome<AgentReading> {
         this.sweep();
         const agent = this.agents.get(name);
-        return agent === undefined ? fail(agentNotFound()) : ok(this.details(agent, false));
+        return agent === undefined ? fail(agentNotFound()) : ok(this.reading(agent, false));
     }
 
     /** `GET /agents`: every agent (of one region, if asked), in creation order. */
-    list(filter: ListFilter): Record<string, unknown>[] {
+    list(region: string | undefined): AgentReading[] {
         this.sweep();
         return [...this.agents.values()]
-            .filter((agent) => filter.region === undefined || agent.region === filter.region)
-            .map((agent) => serviceListItem(agent, this.state(agent, false), filter.includeDeployment));
+            .filter((agent) => region === undefined || agent.region === region)
+            .map((agent) => this.reading(agent, false));
     }
 
     /**
@@ -429,12 +442,10 @@ export class AgentStore {
         };
     }
 
-    private state(agent: StoredAgent, justStarted: boolean): ReturnType<typeof agentState> {
-        return agentState(agent.deployments, this.config.now(), this.config.phases, justStarted);
-    }
-
-    private details(agent: StoredAgent, justStarted: boolean): Record<string, unknown> {
-        return serviceDetails(agent, this.state(agent, justStarted), { now: this.config.now(), phases: this.config.phases });
+    /** The agent now; with `justStarted`, its newest deployment as the write that started it answers. */
+    private reading(agent: StoredAgent, justStarted: boolean): AgentReading {
+        const state = agentState(agent.deployments, this.config.now(), this.config.phases, justStarted);
+        return { agent, state, now: this.config.now(), phases: this.config.phases };
     }
 
     private serving(name: string): StoredDeployment | undefined {
