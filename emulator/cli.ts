@@ -11,7 +11,8 @@
 import { renameSync, rmSync, writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { startEmulator } from "./emulator";
-import { DEFAULT_API_KEY, type DeployPhaseMs, type EmulatorOptions } from "./options";
+import type { DeployPhaseMs } from "./agents/options";
+import { DEFAULT_API_KEY, type EmulatorOptions } from "./options";
 
 /** Environment variable the API key is read from when `--api-key` is not given. */
 export const API_KEY_ENV = "PIPECAT_EMULATOR_API_KEY";

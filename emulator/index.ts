@@ -12,18 +12,19 @@
 export { startEmulator } from "./emulator";
 export type { Emulator } from "./emulator";
 export { DEFAULT_API_KEY, DEFAULT_HOST, DEFAULT_REGION, DEFAULT_REGIONS } from "./options";
-export type { DeployPhaseMs, EmulatorOptions, EmulatorTlsOptions } from "./options";
+export type { EmulatorOptions, EmulatorTlsOptions } from "./options";
+export type { DeployPhaseMs } from "./agents/options";
 export { DEFAULT_LIMITS } from "./secrets/rules";
 export type { EmulatorLimits } from "./secrets/rules";
 export type { FaultSpec, RateLimitOptions } from "./faults";
 export type { InjectionHandle } from "./handle";
 export type { RecordedRequest, RequestFilter } from "./request-log";
 export type { RouteId } from "./routes";
+export type { ImagePullUpdates } from "./secrets/options";
 export type {
     EmulatorSnapshot,
     FailProvisioningOptions,
     ImagePullSetSnapshot,
-    ImagePullUpdates,
     RegularSetSnapshot,
     SeedSet,
     SetStatus,

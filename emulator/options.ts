@@ -2,8 +2,9 @@
  * The emulator's options, their defaults, and the one function that validates them.
  */
 import type { RateLimitOptions } from "./faults";
+import type { DeployPhaseMs, ResolvedDeployPhaseMs } from "./agents/options";
 import { DEFAULT_LIMITS, type EmulatorLimits } from "./secrets/rules";
-import type { ImagePullUpdates, Region } from "./secrets/store";
+import type { ImagePullUpdates } from "./secrets/options";
 
 /** API key the emulator accepts when none is given. */
 export const DEFAULT_API_KEY = "emulator-key";
@@ -13,6 +14,14 @@ export const DEFAULT_HOST = "127.0.0.1";
 export const DEFAULT_REGIONS: readonly string[] = ["us-west", "us-east", "eu-central", "ap-south"];
 /** The organisation's default region in the docs. */
 export const DEFAULT_REGION = "us-west";
+
+/** A region as `GET /regions` lists it. @internal */
+export interface Region {
+    /** Region code used in request bodies, e.g. `us-west`. */
+    readonly code: string;
+    /** Human-readable name. */
+    readonly displayName: string;
+}
 
 // Display names are the emulator's wording; the docs list the codes only.
 const DISPLAY_NAMES: Readonly<Record<string, string>> = {
@@ -112,23 +121,6 @@ export interface EmulatorOptions {
 export interface EmulatorTlsOptions {
     readonly key: string | Buffer;
     readonly cert: string | Buffer;
-}
-
-/** How long an agent deployment stays in each phase, in milliseconds (see {@link EmulatorOptions.deployPhaseMs}). */
-export interface DeployPhaseMs {
-    /** Time in `Creating` (image pull, container start); `reconciledDeploymentId` catches up when it ends. @default 0 */
-    readonly creating?: number | undefined;
-    /** Time in `Validating` (readiness checks) before `Active`. @default 0 */
-    readonly validating?: number | undefined;
-    /** Time the replaced deployment shows as `Draining` (as `previousRevision`) once the new one is `Active`. @default 0 */
-    readonly draining?: number | undefined;
-}
-
-/** {@link DeployPhaseMs} with defaults applied. @internal */
-export interface ResolvedDeployPhaseMs {
-    readonly creating: number;
-    readonly validating: number;
-    readonly draining: number;
 }
 
 /** Options with defaults applied and checked. @internal */

@@ -19,7 +19,7 @@ import {
     serviceNotFound,
 } from "../errors";
 import { type InjectionHandle, normalizeTimes, RuleList } from "../handle";
-import type { ResolvedDeployPhaseMs } from "../options";
+import type { ResolvedDeployPhaseMs } from "./options";
 import { type Outcome, fail, ok } from "../outcome";
 import type { SetBinding } from "../secrets/store";
 import {

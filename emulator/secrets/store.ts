@@ -15,25 +15,16 @@ import {
     setNotFound,
 } from "../errors";
 import { type InjectionHandle, normalizeTimes, RuleList } from "../handle";
+import type { Region } from "../options";
 import { type Outcome, fail, ok } from "../outcome";
+import type { ImagePullUpdates } from "./options";
 import { type EmulatorLimits, type PutRequest, isValidSecretKey, normalizeHost, setNameProblem } from "./rules";
-
-/** Whether a PUT with an image-pull body may update an existing image-pull set. */
-export type ImagePullUpdates = "refuse" | "accept";
 
 /** Kind of a set, as the list endpoint names it. */
 export type SetType = "secret" | "imagePullSecret";
 
 /** Readiness of a set: provisioning into its region is asynchronous. */
 export type SetStatus = "pending" | "ready" | "failed";
-
-/** A region as `GET /regions` lists it. @internal */
-export interface Region {
-    /** Region code used in request bodies, e.g. `us-west`. */
-    readonly code: string;
-    /** Human-readable name. */
-    readonly displayName: string;
-}
 
 /** One entry of `GET /secrets`. @internal */
 export interface SetSummary {
