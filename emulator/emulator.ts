@@ -1,16 +1,19 @@
 /**
- * `startEmulator`: wires the stores (sets, agents), fault rules, rate limiter and request log to an HTTP server, and
- * exposes the in-process test hooks. None of the hooks is reachable over HTTP.
+ * `startEmulator`, the composition root: wires the rooms (each one's store and handler: sets, agents), fault rules, rate
+ * limiter and request log to an HTTP server, and exposes the in-process test hooks. None of the hooks is reachable over
+ * HTTP. The only module besides the public entry that imports the rooms.
  */
 import { randomUUID } from "node:crypto";
 import type { AddressInfo } from "node:net";
+import { handleAgents } from "./agents/handlers";
 import { type AgentPatch, type AgentSnapshot, AgentStore, type FailDeploymentOptions, type ImagePullCredentials } from "./agents/store";
 import { FaultRules, type FaultSpec, RateLimiter } from "./faults";
 import type { InjectionHandle } from "./handle";
 import { type EmulatorOptions, normalizeOptions } from "./options";
 import { matchesFilter, type RecordedRequest, type RequestFilter } from "./request-log";
-import { BASE_PATH } from "./routes";
+import { BASE_PATH, roomOf } from "./routes";
 import { createEmulatorServer } from "./server";
+import { handleSecrets } from "./secrets/handlers";
 import { type EmulatorSnapshot, type FailProvisioningOptions, SecretStore, type SeedSet } from "./secrets/store";
 
 /** A running emulator and its test hooks. */
@@ -113,8 +116,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     let recorded: RecordedRequest[] = [];
     const http = createEmulatorServer({
         options: resolved,
-        store,
-        agents,
+        handle: (match, body, query) =>
+            roomOf(match.route) === "agents"
+                ? handleAgents(agents, match, body, query)
+                : handleSecrets(store, match, body, resolved.limits),
         faults,
         rateLimiter,
         record: (request) => recorded.push(request),
