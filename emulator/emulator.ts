@@ -6,15 +6,61 @@
 import { randomUUID } from "node:crypto";
 import type { AddressInfo } from "node:net";
 import { handleAgents } from "./agents/handlers";
+import { type AgentsOptions, type ResolvedAgentsOptions, resolveAgentsOptions } from "./agents/options";
 import { type AgentPatch, type AgentSnapshot, AgentStore, type FailDeploymentOptions, type ImagePullCredentials } from "./agents/store";
 import { FaultRules, type FaultSpec, RateLimiter } from "./faults";
 import type { InjectionHandle } from "./handle";
-import { type EmulatorOptions, normalizeOptions } from "./options";
+import {
+    type ResolvedServerOptions,
+    type ServerLimits,
+    type ServerOptions,
+    DEFAULT_SERVER_LIMITS,
+    resolveAccess,
+    resolveServing,
+} from "./options";
 import { matchesFilter, type RecordedRequest, type RequestFilter } from "./request-log";
 import { BASE_PATH, roomOf } from "./routes";
 import { createEmulatorServer } from "./server";
 import { handleSecrets } from "./secrets/handlers";
+import {
+    type ResolvedSecretsOptions,
+    type SecretsLimits,
+    type SecretsOptions,
+    DEFAULT_SECRETS_LIMITS,
+    resolveSecretsOptions,
+} from "./secrets/options";
 import { type EmulatorSnapshot, type FailProvisioningOptions, SecretStore, type SeedSet } from "./secrets/store";
+
+/** Options of {@link startEmulator}: those of the server and of each room. Every field is optional. */
+export interface EmulatorOptions extends ServerOptions, SecretsOptions, AgentsOptions {
+    /** Size limits (the emulator's choices, not documented API limits). @default {@link DEFAULT_LIMITS} */
+    readonly limits?: Partial<EmulatorLimits> | undefined;
+}
+
+/** Size limits the emulator enforces. These are the emulator's choices: the Pipecat Cloud docs do not document any. */
+export interface EmulatorLimits extends SecretsLimits, ServerLimits {}
+
+/** The emulator's default limits (not documented API limits). */
+export const DEFAULT_LIMITS: EmulatorLimits = Object.freeze({ ...DEFAULT_SECRETS_LIMITS, ...DEFAULT_SERVER_LIMITS });
+
+/** Options with defaults applied and checked. @internal */
+export interface ResolvedOptions extends ResolvedServerOptions, ResolvedSecretsOptions, ResolvedAgentsOptions {
+    readonly limits: EmulatorLimits;
+}
+
+/**
+ * Applies defaults and validates; throws a `TypeError` whose message names the option and what it must be. The
+ * options are checked in this order (the first problem is the one reported): address and key, each room's, then the
+ * rest of the server's and the limits.
+ * @internal
+ */
+export function normalizeOptions(options: EmulatorOptions = {}): ResolvedOptions {
+    const access = resolveAccess(options);
+    const secrets = resolveSecretsOptions(options);
+    const agents = resolveAgentsOptions(options);
+    const serving = resolveServing(options, options.limits, DEFAULT_LIMITS);
+    return { ...access, ...secrets, ...agents, ...serving };
+}
 
 /** A running emulator and its test hooks. */
 export interface Emulator {

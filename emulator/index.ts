@@ -9,13 +9,11 @@
  *
  * @packageDocumentation
  */
-export { startEmulator } from "./emulator";
-export type { Emulator } from "./emulator";
+export { DEFAULT_LIMITS, startEmulator } from "./emulator";
+export type { Emulator, EmulatorLimits, EmulatorOptions } from "./emulator";
 export { DEFAULT_API_KEY, DEFAULT_HOST, DEFAULT_REGION, DEFAULT_REGIONS } from "./options";
-export type { EmulatorOptions, EmulatorTlsOptions } from "./options";
+export type { EmulatorTlsOptions } from "./options";
 export type { DeployPhaseMs } from "./agents/options";
-export { DEFAULT_LIMITS } from "./secrets/rules";
-export type { EmulatorLimits } from "./secrets/rules";
 export type { FaultSpec, RateLimitOptions } from "./faults";
 export type { InjectionHandle } from "./handle";
 export type { RecordedRequest, RequestFilter } from "./request-log";

@@ -23,7 +23,7 @@ import {
 } from "./errors";
 import type { Fault, FaultRules, RateLimiter } from "./faults";
 import { errorReply, type Reply, type RequestBody } from "./outcome";
-import type { ResolvedOptions } from "./options";
+import type { ResolvedServerOptions } from "./options";
 import type { RecordedRequest } from "./request-log";
 import { matchRoute, roomOf, type RouteMatch } from "./routes";
 
@@ -35,7 +35,7 @@ export type RoomHandler = (match: RouteMatch, body: RequestBody, query: URLSearc
 
 /** What the HTTP layer works with. @internal */
 export interface ServerDeps {
-    readonly options: ResolvedOptions;
+    readonly options: ResolvedServerOptions;
     /** The rooms, wired by the composition root (emulator.ts). */
     readonly handle: RoomHandler;
     readonly faults: FaultRules;

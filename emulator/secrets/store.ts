@@ -17,8 +17,8 @@ import {
 import { type InjectionHandle, normalizeTimes, RuleList } from "../handle";
 import type { Region } from "../options";
 import { type Outcome, fail, ok } from "../outcome";
-import type { ImagePullUpdates } from "./options";
-import { type EmulatorLimits, type PutRequest, isValidSecretKey, normalizeHost, setNameProblem } from "./rules";
+import type { ImagePullUpdates, SecretsLimits } from "./options";
+import { type PutRequest, isValidSecretKey, normalizeHost, setNameProblem } from "./rules";
 
 /** Kind of a set, as the list endpoint names it. */
 export type SetType = "secret" | "imagePullSecret";
@@ -152,7 +152,7 @@ export interface StoreConfig {
     readonly defaultRegion: string;
     readonly readyAfterMs: number;
     readonly imagePullUpdates: ImagePullUpdates;
-    readonly limits: EmulatorLimits;
+    readonly limits: SecretsLimits;
     readonly now: () => number;
 }
 
