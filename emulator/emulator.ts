@@ -155,7 +155,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
             now: resolved.now,
             newId: randomUUID,
         },
-        store,
+        // What the agents room reads of a set it binds: the set as the secrets room's snapshot shows it (a copy).
+        { binding: (name) => store.snapshotOf(name) },
     );
     const faults = new FaultRules();
     const rateLimiter = resolved.rateLimit === undefined ? undefined : new RateLimiter(resolved.rateLimit.requestsPerSecond, resolved.now);

@@ -21,7 +21,6 @@ import {
 import { type InjectionHandle, normalizeTimes, RuleList } from "../handle";
 import type { ResolvedDeployPhaseMs } from "./options";
 import { type Outcome, fail, ok } from "../outcome";
-import type { SetBinding } from "../secrets/store";
 import {
     type AgentState,
     type DeploymentOutcome,
@@ -50,7 +49,33 @@ import {
     sameSpec,
 } from "./rules";
 
-/** What the agents room reads of the secrets room: one set's kind, region, readiness and values. @internal */
+/**
+ * A set as an agent deployment reads it when it binds it: kind, region, readiness and values (in-process only; the
+ * agents room never puts a value in an answer). A copy: later changes to the set do not show through it. A referenced
+ * set's values live in Kubernetes: Pipecat Cloud knows none, and `secrets` is empty.
+ * @internal
+ */
+export type SetBinding =
+    | {
+          readonly type: "secret";
+          readonly region: string;
+          /** `ready` once provisioned; anything else refuses the binding. */
+          readonly status: string;
+          readonly secrets: Readonly<Record<string, string>>;
+      }
+    | {
+          readonly type: "imagePullSecret";
+          readonly region: string;
+          readonly status: string;
+          readonly host: string;
+          readonly secretValue: string;
+      };
+
+/**
+ * What the agents room needs of the sets: one set as a deployment binds it, or `undefined` when there is none of that
+ * name. The composition root (emulator.ts) gives it; the room imports nothing of the secrets room.
+ * @internal
+ */
 export interface SecretSource {
     binding(name: string): SetBinding | undefined;
 }

@@ -114,28 +114,6 @@ export type SeedSet =
           readonly errorMessage?: string;
       };
 
-/**
- * What an agent deployment reads of a set when it binds it: kind, region, readiness and values (in-process only;
- * the agents room never puts values in an answer). A copy: later changes to the set do not show through it.
- * @internal
- */
-export type SetBinding =
-    | {
-          readonly type: "secret";
-          readonly region: string;
-          readonly status: SetStatus;
-          /** A referenced set: its values live in Kubernetes and Pipecat Cloud knows none (`secrets` is empty). */
-          readonly referenced: boolean;
-          readonly secrets: Readonly<Record<string, string>>;
-      }
-    | {
-          readonly type: "imagePullSecret";
-          readonly region: string;
-          readonly status: SetStatus;
-          readonly host: string;
-          readonly secretValue: string;
-      };
-
 /** Options of `emulator.failProvisioning()`. */
 export interface FailProvisioningOptions {
     /** Only provisionings of this set fail. @default every set */
@@ -252,16 +230,6 @@ export class SecretStore {
         return this.sets.get(name)?.type;
     }
 
-    /** What an agent deployment binding `name` reads: kind, region, readiness and a copy of the values. */
-    binding(name: string): SetBinding | undefined {
-        const set = this.sets.get(name);
-        if (set === undefined) return undefined;
-        const status = this.status(set.provisioning);
-        return set.type === "secret"
-            ? { type: "secret", region: set.region, status, referenced: set.referenced === true, secrets: Object.fromEntries(set.secrets) }
-            : { type: "imagePullSecret", region: set.region, status, host: set.host, secretValue: set.secretValue };
-    }
-
     /** `GET /secrets`: every set with its readiness, in creation order. */
     list(): SetSummary[] {
         return [...this.sets].map(([name, set]) => ({
@@ -309,35 +277,14 @@ export class SecretStore {
     /** Every stored set, values included (in-process only; never sent over HTTP). */
     snapshot(): EmulatorSnapshot {
         const result: Record<string, RegularSetSnapshot | ImagePullSetSnapshot> = {};
-        for (const [name, set] of this.sets) {
-            const status = this.status(set.provisioning);
-            result[name] =
-                set.type === "secret"
-                    ? this.withErrorMessage(
-                          {
-                              type: "secret",
-                              region: set.region,
-                              status,
-                              secrets: Object.fromEntries(set.secrets),
-                              ...(set.referenced ? { referenced: true as const } : {}),
-                          },
-                          set.provisioning,
-                          status,
-                      )
-                    : this.withErrorMessage(
-                          {
-                              type: "imagePullSecret",
-                              region: set.region,
-                              status,
-                              host: set.host,
-                              secretValue: set.secretValue,
-                              ...(set.referenced === true ? { referenced: true as const } : {}),
-                          },
-                          set.provisioning,
-                          status,
-                      );
-        }
+        for (const [name, set] of this.sets) result[name] = this.snapshotOfSet(set);
         return result;
+    }
+
+    /** One stored set as {@link snapshot} shows it (a copy, values included; in-process only), or `undefined`. */
+    snapshotOf(name: string): RegularSetSnapshot | ImagePullSetSnapshot | undefined {
+        const set = this.sets.get(name);
+        return set === undefined ? undefined : this.snapshotOfSet(set);
     }
 
     /**
@@ -404,6 +351,34 @@ export class SecretStore {
     /** Withdraws every {@link failProvisioning} rule. */
     clearProvisioningFailures(): void {
         this.failures.clear();
+    }
+
+    private snapshotOfSet(set: StoredSet): RegularSetSnapshot | ImagePullSetSnapshot {
+        const status = this.status(set.provisioning);
+        return set.type === "secret"
+            ? this.withErrorMessage(
+                  {
+                      type: "secret",
+                      region: set.region,
+                      status,
+                      secrets: Object.fromEntries(set.secrets),
+                      ...(set.referenced ? { referenced: true as const } : {}),
+                  },
+                  set.provisioning,
+                  status,
+              )
+            : this.withErrorMessage(
+                  {
+                      type: "imagePullSecret",
+                      region: set.region,
+                      status,
+                      host: set.host,
+                      secretValue: set.secretValue,
+                      ...(set.referenced === true ? { referenced: true as const } : {}),
+                  },
+                  set.provisioning,
+                  status,
+              );
     }
 
     private provision(name: string, region: string): Provisioning {
