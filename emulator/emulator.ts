@@ -7,7 +7,9 @@ import { randomUUID } from "node:crypto";
 import type { AddressInfo } from "node:net";
 import { handleAgents } from "./agents/handlers";
 import { type AgentsOptions, type ResolvedAgentsOptions, resolveAgentsOptions } from "./agents/options";
-import { type AgentPatch, type AgentSnapshot, AgentStore, type FailDeploymentOptions, type ImagePullCredentials } from "./agents/store";
+import type { AgentSnapshot, ImagePullCredentials } from "./agents/records";
+import type { FailDeploymentOptions } from "./agents/rollout";
+import { type AgentPatch, AgentStore } from "./agents/store";
 import { FaultRules, type FaultSpec, RateLimiter } from "./faults";
 import type { InjectionHandle } from "./handle";
 import {

@@ -28,20 +28,18 @@ export type {
     SetStatus,
     SetType,
 } from "./secrets/store";
-export type {
-    AgentPatch,
-    AgentProfile,
-    AgentSnapshot,
-    AgentSpec,
-    AutoScaling,
-    DeploymentFailureMode,
-    DeploymentSnapshot,
-    FailDeploymentOptions,
-    ImagePullCredentials,
-    KrispAudioFilter,
-    NodeType,
-    WebsocketAuth,
-} from "./agents/store";
+export type { AgentPatch } from "./agents/store";
+export type { AgentSnapshot, DeploymentSnapshot, ImagePullCredentials } from "./agents/records";
+export type { DeploymentFailureMode, FailDeploymentOptions } from "./agents/rollout";
 export type { DeploymentPhase, RevisionHealth, RevisionPhase } from "./agents/deployments";
 export { KRISP_VIVA_AUDIO_FILTERS } from "./agents/rules";
-export type { ScalingPatch, SpecPatch } from "./agents/rules";
+export type {
+    AgentProfile,
+    AgentSpec,
+    AutoScaling,
+    KrispAudioFilter,
+    NodeType,
+    ScalingPatch,
+    SpecPatch,
+    WebsocketAuth,
+} from "./agents/rules";

@@ -6,7 +6,7 @@
  */
 import { type AgentState, type RevisionHealth, type RevisionPhase, healthAt, readyReplicas } from "./deployments";
 import type { AgentProfile, AgentSpec } from "./rules";
-import type { AgentReading, StoredAgent, StoredDeployment } from "./store";
+import type { AgentReading, StoredAgent, StoredDeployment } from "./records";
 
 /** `apiVersion` of the manifest, as documented. */
 export const MANIFEST_API_VERSION = "pipecatcloud.daily.co/v1";
