@@ -31,7 +31,9 @@ import {
     DEFAULT_SECRETS_LIMITS,
     resolveSecretsOptions,
 } from "./secrets/options";
-import { type EmulatorSnapshot, type FailProvisioningOptions, SecretStore, type SeedSet } from "./secrets/store";
+import type { FailProvisioningOptions } from "./secrets/provisioning";
+import type { EmulatorSnapshot, SeedSet } from "./secrets/records";
+import { SecretStore } from "./secrets/store";
 
 /** Options of {@link startEmulator}: those of the server and of each room. Every field is optional. */
 export interface EmulatorOptions extends ServerOptions, SecretsOptions, AgentsOptions {

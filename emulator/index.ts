@@ -19,15 +19,8 @@ export type { InjectionHandle } from "./handle";
 export type { RecordedRequest, RequestFilter } from "./request-log";
 export type { RouteId } from "./routes";
 export type { ImagePullUpdates } from "./secrets/options";
-export type {
-    EmulatorSnapshot,
-    FailProvisioningOptions,
-    ImagePullSetSnapshot,
-    RegularSetSnapshot,
-    SeedSet,
-    SetStatus,
-    SetType,
-} from "./secrets/store";
+export type { EmulatorSnapshot, ImagePullSetSnapshot, RegularSetSnapshot, SeedSet, SetType } from "./secrets/records";
+export type { FailProvisioningOptions, SetStatus } from "./secrets/provisioning";
 export type { AgentPatch } from "./agents/store";
 export type { AgentSnapshot, DeploymentSnapshot, ImagePullCredentials } from "./agents/records";
 export type { DeploymentFailureMode, FailDeploymentOptions } from "./agents/rollout";
