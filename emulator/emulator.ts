@@ -1,15 +1,22 @@
 /**
  * `startEmulator`, the composition root: wires the rooms (each one's store and handler: sets, agents), fault rules, rate
  * limiter and request log to an HTTP server, and exposes the in-process test hooks. None of the hooks is reachable over
- * HTTP. The only module besides the public entry that imports the rooms.
+ * HTTP. The only module besides the public entry that imports the rooms, each through its door (`secrets/index.ts`,
+ * `agents/index.ts`).
  */
 import { randomUUID } from "node:crypto";
 import type { AddressInfo } from "node:net";
-import { handleAgents } from "./agents/handlers";
-import { type AgentsOptions, type ResolvedAgentsOptions, resolveAgentsOptions } from "./agents/options";
-import type { AgentSnapshot, ImagePullCredentials } from "./agents/records";
-import type { FailDeploymentOptions } from "./agents/rollout";
-import { type AgentPatch, AgentStore } from "./agents/store";
+import {
+    type AgentPatch,
+    type AgentSnapshot,
+    type AgentsOptions,
+    type FailDeploymentOptions,
+    type ImagePullCredentials,
+    type ResolvedAgentsOptions,
+    AgentStore,
+    handleAgents,
+    resolveAgentsOptions,
+} from "./agents";
 import { FaultRules, type FaultSpec, RateLimiter } from "./faults";
 import type { InjectionHandle } from "./handle";
 import {
@@ -23,17 +30,18 @@ import {
 import { matchesFilter, type RecordedRequest, type RequestFilter } from "./request-log";
 import { BASE_PATH, roomOf } from "./routes";
 import { createEmulatorServer } from "./server";
-import { handleSecrets } from "./secrets/handlers";
 import {
+    type EmulatorSnapshot,
+    type FailProvisioningOptions,
     type ResolvedSecretsOptions,
     type SecretsLimits,
     type SecretsOptions,
+    type SeedSet,
     DEFAULT_SECRETS_LIMITS,
+    SecretStore,
+    handleSecrets,
     resolveSecretsOptions,
-} from "./secrets/options";
-import type { FailProvisioningOptions } from "./secrets/provisioning";
-import type { EmulatorSnapshot, SeedSet } from "./secrets/records";
-import { SecretStore } from "./secrets/store";
+} from "./secrets";
 
 /** Options of {@link startEmulator}: those of the server and of each room. Every field is optional. */
 export interface EmulatorOptions extends ServerOptions, SecretsOptions, AgentsOptions {

@@ -13,26 +13,38 @@ export { DEFAULT_LIMITS, startEmulator } from "./emulator";
 export type { Emulator, EmulatorLimits, EmulatorOptions } from "./emulator";
 export { DEFAULT_API_KEY, DEFAULT_HOST, DEFAULT_REGION, DEFAULT_REGIONS } from "./options";
 export type { EmulatorTlsOptions } from "./options";
-export type { DeployPhaseMs } from "./agents/options";
 export type { FaultSpec, RateLimitOptions } from "./faults";
 export type { InjectionHandle } from "./handle";
 export type { RecordedRequest, RequestFilter } from "./request-log";
 export type { RouteId } from "./routes";
-export type { ImagePullUpdates } from "./secrets/options";
-export type { EmulatorSnapshot, ImagePullSetSnapshot, RegularSetSnapshot, SeedSet, SetType } from "./secrets/records";
-export type { FailProvisioningOptions, SetStatus } from "./secrets/provisioning";
-export type { AgentPatch } from "./agents/store";
-export type { AgentSnapshot, DeploymentSnapshot, ImagePullCredentials } from "./agents/records";
-export type { DeploymentFailureMode, FailDeploymentOptions } from "./agents/rollout";
-export type { DeploymentPhase, RevisionHealth, RevisionPhase } from "./agents/deployments";
-export { KRISP_VIVA_AUDIO_FILTERS } from "./agents/rules";
 export type {
+    EmulatorSnapshot,
+    FailProvisioningOptions,
+    ImagePullSetSnapshot,
+    ImagePullUpdates,
+    RegularSetSnapshot,
+    SeedSet,
+    SetStatus,
+    SetType,
+} from "./secrets";
+export type {
+    AgentPatch,
     AgentProfile,
+    AgentSnapshot,
     AgentSpec,
     AutoScaling,
+    DeployPhaseMs,
+    DeploymentFailureMode,
+    DeploymentPhase,
+    DeploymentSnapshot,
+    FailDeploymentOptions,
+    ImagePullCredentials,
     KrispAudioFilter,
     NodeType,
+    RevisionHealth,
+    RevisionPhase,
     ScalingPatch,
     SpecPatch,
     WebsocketAuth,
-} from "./agents/rules";
+} from "./agents";
+export { KRISP_VIVA_AUDIO_FILTERS } from "./agents";
