@@ -10,8 +10,7 @@
  */
 import { renameSync, rmSync, writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { startEmulator } from "./emulator";
-import { DEFAULT_API_KEY, type DeployPhaseMs, type EmulatorOptions } from "./options";
+import { DEFAULT_API_KEY, type DeployPhaseMs, type EmulatorOptions, startEmulator } from "./index";
 
 /** Environment variable the API key is read from when `--api-key` is not given. */
 export const API_KEY_ENV = "PIPECAT_EMULATOR_API_KEY";

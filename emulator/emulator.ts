@@ -1,17 +1,78 @@
 /**
- * `startEmulator`: wires the stores (sets, agents), fault rules, rate limiter and request log to an HTTP server, and
- * exposes the in-process test hooks. None of the hooks is reachable over HTTP.
+ * `startEmulator`, the composition root: wires the rooms (each one's store and handler: sets, agents), fault rules, rate
+ * limiter and request log to an HTTP server, and exposes the in-process test hooks. None of the hooks is reachable over
+ * HTTP. The only module besides the public entry that imports the rooms, each through its door (`secrets/index.ts`,
+ * `agents/index.ts`).
  */
 import { randomUUID } from "node:crypto";
 import type { AddressInfo } from "node:net";
-import { type AgentPatch, type AgentSnapshot, AgentStore, type FailDeploymentOptions, type ImagePullCredentials } from "./agents/store";
+import {
+    type AgentPatch,
+    type AgentSnapshot,
+    type AgentsOptions,
+    type FailDeploymentOptions,
+    type ImagePullCredentials,
+    type ResolvedAgentsOptions,
+    AgentStore,
+    handleAgents,
+    resolveAgentsOptions,
+} from "./agents";
 import { FaultRules, type FaultSpec, RateLimiter } from "./faults";
 import type { InjectionHandle } from "./handle";
-import { type EmulatorOptions, normalizeOptions } from "./options";
+import {
+    type ResolvedServerOptions,
+    type ServerLimits,
+    type ServerOptions,
+    DEFAULT_SERVER_LIMITS,
+    resolveAccess,
+    resolveServing,
+} from "./options";
 import { matchesFilter, type RecordedRequest, type RequestFilter } from "./request-log";
-import { BASE_PATH } from "./routes";
+import { BASE_PATH, roomOf } from "./routes";
 import { createEmulatorServer } from "./server";
-import { type EmulatorSnapshot, type FailProvisioningOptions, SecretStore, type SeedSet } from "./secrets/store";
+import {
+    type EmulatorSnapshot,
+    type FailProvisioningOptions,
+    type ResolvedSecretsOptions,
+    type SecretsLimits,
+    type SecretsOptions,
+    type SeedSet,
+    DEFAULT_SECRETS_LIMITS,
+    SecretStore,
+    handleSecrets,
+    resolveSecretsOptions,
+} from "./secrets";
+
+/** Options of {@link startEmulator}: those of the server and of each room. Every field is optional. */
+export interface EmulatorOptions extends ServerOptions, SecretsOptions, AgentsOptions {
+    /** Size limits (the emulator's choices, not documented API limits). @default {@link DEFAULT_LIMITS} */
+    readonly limits?: Partial<EmulatorLimits> | undefined;
+}
+
+/** Size limits the emulator enforces. These are the emulator's choices: the Pipecat Cloud docs do not document any. */
+export interface EmulatorLimits extends SecretsLimits, ServerLimits {}
+
+/** The emulator's default limits (not documented API limits). */
+export const DEFAULT_LIMITS: EmulatorLimits = Object.freeze({ ...DEFAULT_SECRETS_LIMITS, ...DEFAULT_SERVER_LIMITS });
+
+/** Options with defaults applied and checked. @internal */
+export interface ResolvedOptions extends ResolvedServerOptions, ResolvedSecretsOptions, ResolvedAgentsOptions {
+    readonly limits: EmulatorLimits;
+}
+
+/**
+ * Applies defaults and validates; throws a `TypeError` whose message names the option and what it must be. The
+ * options are checked in this order (the first problem is the one reported): address and key, each room's, then the
+ * rest of the server's and the limits.
+ * @internal
+ */
+export function normalizeOptions(options: EmulatorOptions = {}): ResolvedOptions {
+    const access = resolveAccess(options);
+    const secrets = resolveSecretsOptions(options);
+    const agents = resolveAgentsOptions(options);
+    const serving = resolveServing(options, options.limits, DEFAULT_LIMITS);
+    return { ...access, ...secrets, ...agents, ...serving };
+}
 
 /** A running emulator and its test hooks. */
 export interface Emulator {
@@ -106,15 +167,18 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
             now: resolved.now,
             newId: randomUUID,
         },
-        store,
+        // What the agents room reads of a set it binds: the set as the secrets room's snapshot shows it (a copy).
+        { binding: (name) => store.snapshotOf(name) },
     );
     const faults = new FaultRules();
     const rateLimiter = resolved.rateLimit === undefined ? undefined : new RateLimiter(resolved.rateLimit.requestsPerSecond, resolved.now);
     let recorded: RecordedRequest[] = [];
     const http = createEmulatorServer({
         options: resolved,
-        store,
-        agents,
+        handle: (match, body, query) =>
+            roomOf(match.route) === "agents"
+                ? handleAgents(agents, match, body, query)
+                : handleSecrets(store, match, body, resolved.limits),
         faults,
         rateLimiter,
         record: (request) => recorded.push(request),

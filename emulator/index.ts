@@ -9,12 +9,10 @@
  *
  * @packageDocumentation
  */
-export { startEmulator } from "./emulator";
-export type { Emulator } from "./emulator";
+export { DEFAULT_LIMITS, startEmulator } from "./emulator";
+export type { Emulator, EmulatorLimits, EmulatorOptions } from "./emulator";
 export { DEFAULT_API_KEY, DEFAULT_HOST, DEFAULT_REGION, DEFAULT_REGIONS } from "./options";
-export type { DeployPhaseMs, EmulatorOptions, EmulatorTlsOptions } from "./options";
-export { DEFAULT_LIMITS } from "./secrets/rules";
-export type { EmulatorLimits } from "./secrets/rules";
+export type { EmulatorTlsOptions } from "./options";
 export type { FaultSpec, RateLimitOptions } from "./faults";
 export type { InjectionHandle } from "./handle";
 export type { RecordedRequest, RequestFilter } from "./request-log";
@@ -28,21 +26,25 @@ export type {
     SeedSet,
     SetStatus,
     SetType,
-} from "./secrets/store";
+} from "./secrets";
 export type {
     AgentPatch,
     AgentProfile,
     AgentSnapshot,
     AgentSpec,
     AutoScaling,
+    DeployPhaseMs,
     DeploymentFailureMode,
+    DeploymentPhase,
     DeploymentSnapshot,
     FailDeploymentOptions,
     ImagePullCredentials,
     KrispAudioFilter,
     NodeType,
+    RevisionHealth,
+    RevisionPhase,
+    ScalingPatch,
+    SpecPatch,
     WebsocketAuth,
-} from "./agents/store";
-export type { DeploymentPhase, RevisionHealth, RevisionPhase } from "./agents/deployments";
-export { KRISP_VIVA_AUDIO_FILTERS } from "./agents/rules";
-export type { ScalingPatch, SpecPatch } from "./agents/rules";
+} from "./agents";
+export { KRISP_VIVA_AUDIO_FILTERS } from "./agents";

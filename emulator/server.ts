@@ -1,6 +1,7 @@
 /**
  * The HTTP layer: reads a request, applies the rate limit, authentication, routing and faults in that order, runs the
- * handler, writes JSON, records and logs. The only module here that touches sockets.
+ * room's handler that emulator.ts wires in, writes JSON, records and logs. The only module here that touches sockets; it
+ * imports no room.
  *
  * Log lines carry method, path, status and duration only. Bodies are never logged, and JSON parse errors are never
  * echoed (Node's messages quote the input, which may hold secret values).
@@ -20,21 +21,23 @@ import {
     errorBody,
     faultError,
 } from "./errors";
-import { handleAgents } from "./agents/handlers";
-import type { AgentStore } from "./agents/store";
 import type { Fault, FaultRules, RateLimiter } from "./faults";
 import { errorReply, type Reply, type RequestBody } from "./outcome";
-import type { ResolvedOptions } from "./options";
+import type { ResolvedServerOptions } from "./options";
 import type { RecordedRequest } from "./request-log";
 import { matchRoute, roomOf, type RouteMatch } from "./routes";
-import { handleSecrets } from "./secrets/handlers";
-import type { SecretStore } from "./secrets/store";
+
+/**
+ * Runs one matched request in the room that serves its route: the route and its path parameters, the body as read
+ * and the query in, the status and JSON body to answer out. No I/O. @internal
+ */
+export type RoomHandler = (match: RouteMatch, body: RequestBody, query: URLSearchParams) => Reply;
 
 /** What the HTTP layer works with. @internal */
 export interface ServerDeps {
-    readonly options: ResolvedOptions;
-    readonly store: SecretStore;
-    readonly agents: AgentStore;
+    readonly options: ResolvedServerOptions;
+    /** The rooms, wired by the composition root (emulator.ts). */
+    readonly handle: RoomHandler;
     readonly faults: FaultRules;
     readonly rateLimiter: RateLimiter | undefined;
     readonly record: (request: RecordedRequest) => void;
@@ -101,7 +104,7 @@ async function serve(
     sleep: (ms: number) => Promise<void>,
     isStopped: () => boolean,
 ): Promise<void> {
-    const { options, store, agents, faults, rateLimiter } = deps;
+    const { options, handle, faults, rateLimiter } = deps;
     const at = options.now();
     const startedMs = Date.now();
     const method = (req.method ?? "GET").toUpperCase();
@@ -143,12 +146,7 @@ async function serve(
     match = matched;
     if (raw.tooLarge) return finish(errorAnswer(payloadTooLarge(options.limits.maxBodyBytes)));
 
-    const run = (): Answer =>
-        jsonAnswer(
-            roomOf(matched.route) === "agents"
-                ? handleAgents(agents, matched, parsed, query)
-                : handleSecrets(store, matched, parsed, options.limits),
-        );
+    const run = (): Answer => jsonAnswer(handle(matched, parsed, query));
 
     const fault = faults.take({ method, route: matched.route, setName: matched.setName, agentName: matched.agentName });
     if (fault === undefined) return finish(run());

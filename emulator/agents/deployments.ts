@@ -8,7 +8,7 @@
  * moment it is `Active` until a newer deployment is; it then shows as `Draining` for `draining` ms and is gone. A
  * deployment replaced by a newer one before it became `Active` never serves.
  */
-import type { ResolvedDeployPhaseMs } from "../options";
+import type { ResolvedDeployPhaseMs } from "./options";
 
 /** Phase of a revision, as the API reports it in `currentRevision` / `previousRevision`. */
 export type RevisionPhase = "Creating" | "Validating" | "Active" | "Draining" | "Failed";

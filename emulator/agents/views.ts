@@ -1,13 +1,12 @@
 /**
- * The agents API's answer bodies, built from a stored agent and the state of its deployments: `ServiceDetailsResponse`
- * and the list items, with the field names of Pipecat's docs. Pure functions.
+ * The agents API's answer bodies, rendered from an agent as the store read it (with its deployments' state at that
+ * moment): `ServiceDetailsResponse` and the list items, with the field names of Pipecat's docs. Pure functions.
  *
  * Names only: set names, the image, scaling and phases. A deployment's captured values never reach a view.
  */
-import type { ResolvedDeployPhaseMs } from "../options";
 import { type AgentState, type RevisionHealth, type RevisionPhase, healthAt, readyReplicas } from "./deployments";
 import type { AgentProfile, AgentSpec } from "./rules";
-import type { StoredAgent, StoredDeployment } from "./store";
+import type { AgentReading, StoredAgent, StoredDeployment } from "./records";
 
 /** `apiVersion` of the manifest, as documented. */
 export const MANIFEST_API_VERSION = "pipecatcloud.daily.co/v1";
@@ -31,12 +30,6 @@ export interface RevisionView {
     /** ISO 8601. */
     readonly phaseStartedAt: string;
     readonly health: RevisionHealth;
-}
-
-/** What the views need besides the agent. @internal */
-export interface ViewContext {
-    readonly now: number;
-    readonly phases: ResolvedDeployPhaseMs;
 }
 
 function iso(ms: number): string {
@@ -77,7 +70,8 @@ function deploymentView(agent: StoredAgent, d: StoredDeployment): Record<string,
     };
 }
 
-function revisionView(agent: StoredAgent, revision: NonNullable<AgentState["previous"]>, ctx: ViewContext): RevisionView {
+function revisionView(reading: AgentReading, revision: NonNullable<AgentState["previous"]>): RevisionView {
+    const { agent, now, phases } = reading;
     const d = agent.deployments[revision.index];
     if (d === undefined) throw new RangeError(`revisionView: no deployment ${revision.index}`);
     const phase = revision.phase;
@@ -87,7 +81,7 @@ function revisionView(agent: StoredAgent, revision: NonNullable<AgentState["prev
         phase,
         readyReplicas: readyReplicas(phase, agent.autoScaling.minAgents),
         phaseStartedAt: iso(revision.since),
-        health: healthAt(d, revision, ctx.now, agent.autoScaling.minAgents, ctx.phases),
+        health: healthAt(d, revision, now, agent.autoScaling.minAgents, phases),
     };
 }
 
@@ -96,7 +90,8 @@ function idAt(agent: StoredAgent, index: number | undefined): string | null {
 }
 
 /** `ServiceDetailsResponse`: what create, update and `GET /agents/{name}` answer. @internal */
-export function serviceDetails(agent: StoredAgent, state: AgentState, ctx: ViewContext): Record<string, unknown> {
+export function serviceDetails(reading: AgentReading): Record<string, unknown> {
+    const { agent, state } = reading;
     const latest = agent.deployments[state.current.index];
     if (latest === undefined) throw new RangeError("serviceDetails: an agent has at least one deployment");
     const ready = state.current.phase === "Active";
@@ -118,13 +113,14 @@ export function serviceDetails(agent: StoredAgent, state: AgentState, ctx: ViewC
         deployment: deploymentView(agent, latest),
         agentProfile: latest.spec.agentProfile,
         krispViva: { audioFilter: latest.spec.krispViva.audioFilter },
-        currentRevision: revisionView(agent, state.current, ctx),
-        previousRevision: state.previous === undefined ? null : revisionView(agent, state.previous, ctx),
+        currentRevision: revisionView(reading, state.current),
+        previousRevision: state.previous === undefined ? null : revisionView(reading, state.previous),
     };
 }
 
 /** One item of `GET /agents`, with the documented `ServiceListItem` fields. @internal */
-export function serviceListItem(agent: StoredAgent, state: AgentState, includeDeployment: boolean): Record<string, unknown> {
+export function serviceListItem(reading: AgentReading, includeDeployment: boolean): Record<string, unknown> {
+    const { agent, state } = reading;
     const latest = agent.deployments[state.current.index];
     if (latest === undefined) throw new RangeError("serviceListItem: an agent has at least one deployment");
     return {

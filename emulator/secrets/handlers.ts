@@ -6,7 +6,8 @@
 import { imagePullBodyRequired, invalidRequest } from "../errors";
 import { type Reply, type RequestBody, errorReply, reply } from "../outcome";
 import type { RouteMatch } from "../routes";
-import { type EmulatorLimits, hasImagePullFields, parsePutBody } from "./rules";
+import type { SecretsLimits } from "./options";
+import { hasImagePullFields, parsePutBody } from "./rules";
 import type { SecretStore } from "./store";
 
 /**
@@ -14,7 +15,7 @@ import type { SecretStore } from "./store";
  * malformed one is rejected before any rule runs.
  * @internal
  */
-export function handleSecrets(store: SecretStore, match: RouteMatch, body: RequestBody, limits: EmulatorLimits): Reply {
+export function handleSecrets(store: SecretStore, match: RouteMatch, body: RequestBody, limits: SecretsLimits): Reply {
     const name = match.setName ?? "";
     switch (match.route) {
         case "GET /regions":

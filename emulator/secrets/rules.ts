@@ -8,6 +8,7 @@ import { z } from "zod";
 import { invalidRequest } from "../errors";
 import { describeIssues } from "../issues";
 import { type Outcome, fail, ok } from "../outcome";
+import type { SecretsLimits } from "./options";
 
 /** The documented set name pattern (DNS-label-like segments joined by dots). */
 export const SET_NAME_PATTERN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
@@ -17,34 +18,6 @@ export const SET_NAME_MIN_LENGTH = 3;
 export const SET_NAME_MAX_LENGTH = 63;
 /** The documented secret key rule (CLI docs): letters, digits, `_` and `-`, 1 to 64 characters. */
 export const SECRET_KEY_PATTERN = /^[a-zA-Z0-9_-]{1,64}$/;
-
-/**
- * Size limits the emulator enforces. These are the emulator's choices: the Pipecat Cloud docs do not document any.
- */
-export interface EmulatorLimits {
-    /**
-     * Largest secret value (regular or image-pull), in UTF-8 bytes.
-     * @default 65536
-     */
-    readonly maxValueBytes: number;
-    /**
-     * Most keys a regular set may hold after a merge.
-     * @default 500
-     */
-    readonly maxKeysPerSet: number;
-    /**
-     * Largest request body, in bytes; larger bodies get 413.
-     * @default 1048576
-     */
-    readonly maxBodyBytes: number;
-}
-
-/** The emulator's default limits (not documented API limits). */
-export const DEFAULT_LIMITS: EmulatorLimits = Object.freeze({
-    maxValueBytes: 64 * 1024,
-    maxKeysPerSet: 500,
-    maxBodyBytes: 1024 * 1024,
-});
 
 /** One key/value pair of a regular PUT, in body order. */
 export interface SecretEntry {
@@ -115,7 +88,7 @@ function withRegion<T extends object>(value: T, region: string | undefined): T &
  * regular (`secrets` array, or the CLI's older single-key body) otherwise. Checks key names, duplicate keys and
  * value sizes; the keys-per-set limit needs the stored set and is checked by the store.
  */
-export function parsePutBody(body: unknown, limits: EmulatorLimits): Outcome<PutRequest> {
+export function parsePutBody(body: unknown, limits: SecretsLimits): Outcome<PutRequest> {
     if (typeof body !== "object" || body === null || Array.isArray(body)) {
         return fail(invalidRequest("body must be a JSON object"));
     }

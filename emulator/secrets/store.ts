@@ -1,5 +1,7 @@
 /**
- * The emulator's state and the API's rules over it: sets, merge, regions, readiness, injected provisioning failures.
+ * The emulator's sets and the API's rules over them: put and merge, regions, reads, deletes, and the set hooks
+ * (snapshot, seed, drift). Readiness and injected provisioning failures are in provisioning.ts, the records' shapes in
+ * records.ts.
  *
  * No I/O: every operation returns either a value or the {@link ApiError} the server should answer, and time comes
  * from the injected clock, so the rules can be tested without HTTP and without sleeping.
@@ -14,146 +16,22 @@ import {
     secretNotFound,
     setNotFound,
 } from "../errors";
-import { type InjectionHandle, normalizeTimes, RuleList } from "../handle";
+import type { InjectionHandle } from "../handle";
+import type { Region } from "../options";
 import { type Outcome, fail, ok } from "../outcome";
-import { type EmulatorLimits, type PutRequest, isValidSecretKey, normalizeHost, setNameProblem } from "./rules";
-
-/** Whether a PUT with an image-pull body may update an existing image-pull set. */
-export type ImagePullUpdates = "refuse" | "accept";
-
-/** Kind of a set, as the list endpoint names it. */
-export type SetType = "secret" | "imagePullSecret";
-
-/** Readiness of a set: provisioning into its region is asynchronous. */
-export type SetStatus = "pending" | "ready" | "failed";
-
-/** A region as `GET /regions` lists it. @internal */
-export interface Region {
-    /** Region code used in request bodies, e.g. `us-west`. */
-    readonly code: string;
-    /** Human-readable name. */
-    readonly displayName: string;
-}
-
-/** One entry of `GET /secrets`. @internal */
-export interface SetSummary {
-    readonly name: string;
-    readonly type: SetType;
-    readonly region: string;
-    readonly status: SetStatus;
-    /** Only on a referenced set (of either type): `referenced`. */
-    readonly source?: "referenced";
-}
-
-/** The body of `GET /secrets/{setName}` for a regular set: key names only, never values. @internal */
-export interface SetDescription {
-    readonly secrets: readonly { readonly fieldName: string }[];
-    readonly region: string;
-    readonly status: SetStatus;
-    readonly errorMessage?: string;
-    /** Only on a referenced set: `referenced` (and no keys). */
-    readonly source?: "referenced";
-}
-
-/** A stored regular set as `emulator.snapshot()` shows it (values included: in-process only). */
-export interface RegularSetSnapshot {
-    readonly type: "secret";
-    readonly region: string;
-    readonly status: SetStatus;
-    /** Key to value, in the order keys were first added. */
-    readonly secrets: Readonly<Record<string, string>>;
-    /** Present when `status` is `failed`. */
-    readonly errorMessage?: string;
-    /** A referenced set (a Kubernetes Secret registered by name): no keys, and no managed write. */
-    readonly referenced?: true;
-}
-
-/** A stored image-pull set as `emulator.snapshot()` shows it (value included: in-process only). */
-export interface ImagePullSetSnapshot {
-    readonly type: "imagePullSecret";
-    readonly region: string;
-    readonly status: SetStatus;
-    /** Registry host, with the trailing slash the server adds. */
-    readonly host: string;
-    readonly secretValue: string;
-    /** Present when `status` is `failed`. */
-    readonly errorMessage?: string;
-    /** A referenced image-pull set (a Kubernetes Secret registered by name): no managed write. */
-    readonly referenced?: true;
-}
-
-/** Every stored set by name. */
-export type EmulatorSnapshot = Readonly<Record<string, RegularSetSnapshot | ImagePullSetSnapshot>>;
-
-/** A set to create directly with `emulator.seed()`, bypassing the API (for adopt and drift tests). */
-export type SeedSet =
-    | {
-          /** @default "secret" */
-          readonly type?: "secret";
-          /** Key to value. May be empty; must be empty for a referenced set. */
-          readonly secrets: Readonly<Record<string, string>>;
-          /** A referenced set (`source: "referenced"`): Pipecat Cloud stores no keys, and refuses managed writes. */
-          readonly referenced?: boolean;
-          /** @default the default region */
-          readonly region?: string;
-          /** `pending` provisions like a PUT (ready after `readyAfterMs`); `failed` is failed at once. @default "ready" */
-          readonly status?: SetStatus;
-          /** Message reported when `status` is `failed`. */
-          readonly errorMessage?: string;
-      }
-    | {
-          readonly type: "imagePullSecret";
-          /**
-           * Registry host; a trailing slash is added if missing, as the API does. Of a referenced set: the host its
-           * Kubernetes Secret holds (a deployment pulls with it; the API never shows it, as for any image-pull set).
-           */
-          readonly host: string;
-          /** Registry credentials (usually base64 of `username:token`); of a referenced set, those its Kubernetes Secret holds. */
-          readonly secretValue: string;
-          /**
-           * A referenced image-pull set (`source: "referenced"` in `GET /secrets`): a Kubernetes Secret registered by name,
-           * which Pipecat Cloud refuses to write (409, like a referenced regular set).
-           */
-          readonly referenced?: boolean;
-          /** @default the default region */
-          readonly region?: string;
-          /** @default "ready" */
-          readonly status?: SetStatus;
-          /** Message reported when `status` is `failed`. */
-          readonly errorMessage?: string;
-      };
-
-/**
- * What an agent deployment reads of a set when it binds it: kind, region, readiness and values (in-process only;
- * the agents room never puts values in an answer). A copy: later changes to the set do not show through it.
- * @internal
- */
-export type SetBinding =
-    | {
-          readonly type: "secret";
-          readonly region: string;
-          readonly status: SetStatus;
-          /** A referenced set: its values live in Kubernetes and Pipecat Cloud knows none (`secrets` is empty). */
-          readonly referenced: boolean;
-          readonly secrets: Readonly<Record<string, string>>;
-      }
-    | {
-          readonly type: "imagePullSecret";
-          readonly region: string;
-          readonly status: SetStatus;
-          readonly host: string;
-          readonly secretValue: string;
-      };
-
-/** Options of `emulator.failProvisioning()`. */
-export interface FailProvisioningOptions {
-    /** Only provisionings of this set fail. @default every set */
-    readonly setName?: string;
-    /** The `errorMessage` the failed set reports. @default a message naming the set and region */
-    readonly errorMessage?: string;
-    /** How many provisionings fail (`Infinity`: all of them until cleared). @default 1 */
-    readonly times?: number;
-}
+import type { ImagePullUpdates, SecretsLimits } from "./options";
+import { type FailProvisioningOptions, Provisioner, withErrorMessage } from "./provisioning";
+import {
+    type EmulatorSnapshot,
+    type ImagePullSetSnapshot,
+    type RegularSetSnapshot,
+    type SeedSet,
+    type SetDescription,
+    type SetSummary,
+    type StoredSet,
+    snapshotOfSet,
+} from "./records";
+import { type PutRequest, isValidSecretKey, normalizeHost, setNameProblem } from "./rules";
 
 /** Settings the store needs, already validated. @internal */
 export interface StoreConfig {
@@ -161,45 +39,18 @@ export interface StoreConfig {
     readonly defaultRegion: string;
     readonly readyAfterMs: number;
     readonly imagePullUpdates: ImagePullUpdates;
-    readonly limits: EmulatorLimits;
+    readonly limits: SecretsLimits;
     readonly now: () => number;
-}
-
-interface Provisioning {
-    /** Clock time at which provisioning ends (pending before it). */
-    readonly readyAt: number;
-    /** Set when this provisioning ends in failure. */
-    readonly errorMessage: string | undefined;
-}
-
-type StoredSet =
-    | {
-          readonly type: "secret";
-          readonly region: string;
-          readonly secrets: Map<string, string>;
-          provisioning: Provisioning;
-          readonly referenced?: true;
-      }
-    | {
-          readonly type: "imagePullSecret";
-          readonly region: string;
-          host: string;
-          secretValue: string;
-          provisioning: Provisioning;
-          readonly referenced?: true;
-      };
-
-interface ProvisioningFailure {
-    readonly setName: string | undefined;
-    readonly errorMessage: string | undefined;
 }
 
 /** @internal */
 export class SecretStore {
     private readonly sets = new Map<string, StoredSet>();
-    private readonly failures = new RuleList<ProvisioningFailure>();
+    private readonly provisioner: Provisioner;
 
-    constructor(private readonly config: StoreConfig) {}
+    constructor(private readonly config: StoreConfig) {
+        this.provisioner = new Provisioner(config);
+    }
 
     /** `GET /regions`. */
     regions(): readonly Region[] {
@@ -221,10 +72,16 @@ export class SecretStore {
                 const tooMany = this.keyCountError(name, request.secrets.length);
                 if (tooMany !== undefined) return fail(tooMany);
                 const secrets = new Map(request.secrets.map((s) => [s.key, s.value] as const));
-                this.sets.set(name, { type: "secret", region, secrets, provisioning: this.provision(name, region) });
+                this.sets.set(name, { type: "secret", region, secrets, provisioning: this.provisioner.start(name, region) });
             } else {
                 const { host, secretValue } = request;
-                this.sets.set(name, { type: "imagePullSecret", region, host, secretValue, provisioning: this.provision(name, region) });
+                this.sets.set(name, {
+                    type: "imagePullSecret",
+                    region,
+                    host,
+                    secretValue,
+                    provisioning: this.provisioner.start(name, region),
+                });
             }
             return ok({ region });
         }
@@ -252,7 +109,7 @@ export class SecretStore {
             if (tooMany !== undefined) return fail(tooMany);
             for (const { key, value } of request.secrets) existing.secrets.set(key, value);
         }
-        existing.provisioning = this.provision(name, existing.region);
+        existing.provisioning = this.provisioner.start(name, existing.region);
         return ok({ region: existing.region });
     }
 
@@ -261,23 +118,13 @@ export class SecretStore {
         return this.sets.get(name)?.type;
     }
 
-    /** What an agent deployment binding `name` reads: kind, region, readiness and a copy of the values. */
-    binding(name: string): SetBinding | undefined {
-        const set = this.sets.get(name);
-        if (set === undefined) return undefined;
-        const status = this.status(set.provisioning);
-        return set.type === "secret"
-            ? { type: "secret", region: set.region, status, referenced: set.referenced === true, secrets: Object.fromEntries(set.secrets) }
-            : { type: "imagePullSecret", region: set.region, status, host: set.host, secretValue: set.secretValue };
-    }
-
     /** `GET /secrets`: every set with its readiness, in creation order. */
     list(): SetSummary[] {
         return [...this.sets].map(([name, set]) => ({
             name,
             type: set.type,
             region: set.region,
-            status: this.status(set.provisioning),
+            status: this.provisioner.statusOf(set.provisioning),
             ...(set.referenced === true ? { source: "referenced" as const } : {}),
         }));
     }
@@ -287,14 +134,14 @@ export class SecretStore {
         const set = this.sets.get(name);
         if (set === undefined) return fail(setNotFound());
         if (set.type === "imagePullSecret") return fail(badRequest("Cannot retrieve image pull secrets by name"));
-        const status = this.status(set.provisioning);
+        const status = this.provisioner.statusOf(set.provisioning);
         const description: SetDescription = {
             secrets: [...set.secrets.keys()].map((fieldName) => ({ fieldName })),
             region: set.region,
             status,
             ...(set.referenced ? { source: "referenced" as const } : {}),
         };
-        return ok(this.withErrorMessage(description, set.provisioning, status));
+        return ok(withErrorMessage(description, set.provisioning, status));
     }
 
     /** `DELETE /secrets/{name}`: removes a set of either type. */
@@ -311,42 +158,21 @@ export class SecretStore {
         }
         if (set.referenced) return fail(referencedSetConflict(name));
         if (!set.secrets.delete(key)) return fail(secretNotFound());
-        set.provisioning = this.provision(name, set.region);
+        set.provisioning = this.provisioner.start(name, set.region);
         return ok(undefined);
     }
 
     /** Every stored set, values included (in-process only; never sent over HTTP). */
     snapshot(): EmulatorSnapshot {
         const result: Record<string, RegularSetSnapshot | ImagePullSetSnapshot> = {};
-        for (const [name, set] of this.sets) {
-            const status = this.status(set.provisioning);
-            result[name] =
-                set.type === "secret"
-                    ? this.withErrorMessage(
-                          {
-                              type: "secret",
-                              region: set.region,
-                              status,
-                              secrets: Object.fromEntries(set.secrets),
-                              ...(set.referenced ? { referenced: true as const } : {}),
-                          },
-                          set.provisioning,
-                          status,
-                      )
-                    : this.withErrorMessage(
-                          {
-                              type: "imagePullSecret",
-                              region: set.region,
-                              status,
-                              host: set.host,
-                              secretValue: set.secretValue,
-                              ...(set.referenced === true ? { referenced: true as const } : {}),
-                          },
-                          set.provisioning,
-                          status,
-                      );
-        }
+        for (const [name, set] of this.sets) result[name] = snapshotOfSet(set, this.provisioner.statusOf(set.provisioning));
         return result;
+    }
+
+    /** One stored set as {@link snapshot} shows it (a copy, values included; in-process only), or `undefined`. */
+    snapshotOf(name: string): RegularSetSnapshot | ImagePullSetSnapshot | undefined {
+        const set = this.sets.get(name);
+        return set === undefined ? undefined : snapshotOfSet(set, this.provisioner.statusOf(set.provisioning));
     }
 
     /**
@@ -360,14 +186,7 @@ export class SecretStore {
         if (!this.isKnownRegion(region)) {
             throw new TypeError(`seed('${name}'): region '${region}' is not one of the emulator's regions`);
         }
-        const status = set.status ?? "ready";
-        const now = this.config.now();
-        const provisioning: Provisioning =
-            status === "pending"
-                ? { readyAt: now + this.config.readyAfterMs, errorMessage: undefined }
-                : status === "failed"
-                  ? { readyAt: now, errorMessage: set.errorMessage ?? defaultFailureMessage(name, region) }
-                  : { readyAt: now, errorMessage: undefined };
+        const provisioning = this.provisioner.seeded(name, region, set.status ?? "ready", set.errorMessage);
 
         if (set.type === "imagePullSecret") {
             if (set.host.trim() === "") throw new TypeError(`seed('${name}'): host must not be empty`);
@@ -406,30 +225,12 @@ export class SecretStore {
 
     /** Makes the next provisioning(s) end `failed` (after the usual pending time) with an `errorMessage`. */
     failProvisioning(options: FailProvisioningOptions = {}): InjectionHandle {
-        const times = normalizeTimes(options.times, "failProvisioning({ times })");
-        return this.failures.add({ setName: options.setName, errorMessage: options.errorMessage }, times);
+        return this.provisioner.fail(options);
     }
 
     /** Withdraws every {@link failProvisioning} rule. */
     clearProvisioningFailures(): void {
-        this.failures.clear();
-    }
-
-    private provision(name: string, region: string): Provisioning {
-        const failure = this.failures.take((f) => f.setName === undefined || f.setName === name);
-        return {
-            readyAt: this.config.now() + this.config.readyAfterMs,
-            errorMessage: failure === undefined ? undefined : (failure.errorMessage ?? defaultFailureMessage(name, region)),
-        };
-    }
-
-    private status(p: Provisioning): SetStatus {
-        if (this.config.now() < p.readyAt) return "pending";
-        return p.errorMessage === undefined ? "ready" : "failed";
-    }
-
-    private withErrorMessage<T extends object>(value: T, p: Provisioning, status: SetStatus): T & { errorMessage?: string } {
-        return status === "failed" && p.errorMessage !== undefined ? { ...value, errorMessage: p.errorMessage } : value;
+        this.provisioner.clear();
     }
 
     private isKnownRegion(code: string): boolean {
@@ -442,8 +243,4 @@ export class SecretStore {
             ? badRequest(`Secret set '${name}' would hold ${count} keys; the emulator allows at most ${max} per set`)
             : undefined;
     }
-}
-
-function defaultFailureMessage(name: string, region: string): string {
-    return `Provisioning of secret set '${name}' in region '${region}' failed (injected by the emulator)`;
 }
