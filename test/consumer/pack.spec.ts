@@ -18,7 +18,7 @@ import {
     packProblems,
     readManifest,
 } from "../../scripts/check-pack";
-import { PULUMI_PEER_RANGE, type PackResult, pack, repoRoot } from "./workspace";
+import { PULUMI_PEER_RANGE, type PackResult, pack, repoRoot, withDistLock } from "./workspace";
 
 interface PackageJson extends PackageManifest {
     files: string[];
@@ -99,11 +99,14 @@ describe("pack: what npm publishes", () => {
     it("refuses to pack when dist/ holds an output of no source (the prepack script's check)", function () {
         this.timeout(60_000);
         const stale = path.join(repoRoot, "dist", "provider", "zz-no-such-source.js");
-        fs.writeFileSync(stale, "module.exports = {};\n");
-        try {
-            assert.throws(() => pack(), /dist\/provider\/zz-no-such-source\.js would be shipped but is no compiled source/);
-        } finally {
-            fs.rmSync(stale, { force: true });
-        }
+        // Under the lock every pack of the repository takes: another test process's npm pack must not ship it meanwhile.
+        withDistLock(() => {
+            fs.writeFileSync(stale, "module.exports = {};\n");
+            try {
+                assert.throws(() => pack(), /dist\/provider\/zz-no-such-source\.js would be shipped but is no compiled source/);
+            } finally {
+                fs.rmSync(stale, { force: true });
+            }
+        });
     });
 });

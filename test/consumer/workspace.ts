@@ -6,11 +6,73 @@
 // run by the cell's node: npm then resolves versions and checks engines for that node. pnpm and the yarns
 // are npm registry packages too, unpacked by packageManager() into .package-managers/ (gitignored).
 import { execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 
 /** Root of this repository. */
 export const repoRoot = path.resolve(__dirname, "..", "..");
+
+/** Lock files of this checkout, outside it (a worktree's node_modules may be another checkout's). */
+const locksDir = path.join(os.tmpdir(), `pulumi-pipecat-secrets-locks-${createHash("sha256").update(repoRoot).digest("hex").slice(0, 12)}`);
+const held = new Map<string, number>();
+
+/** Blocks the thread for `ms` (the callers are synchronous: execFileSync). */
+const sleepSync = (ms: number): void => void Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+
+/** Whether process `pid` is still running (a lock of a dead process is stale). */
+function alive(pid: number): boolean {
+    try {
+        process.kill(pid, 0);
+        return true;
+    } catch (err) {
+        return (err as NodeJS.ErrnoException).code === "EPERM";
+    }
+}
+
+/**
+ * Runs `fn` holding lock `name`, exclusive among the processes that run this checkout's tests (`npm test` runs spec
+ * files in parallel worker processes): for a shared download cache (.node-runtimes/, .package-managers/) filled on
+ * first use, and for what reads or changes the repository's dist/ as a whole (`npm pack`'s prepack check). Re-entrant
+ * within a process. The lock is a file holding its owner's pid, taken with O_EXCL; one left by a process that died is
+ * taken over. Synchronous, like its callers.
+ */
+export function withLock<T>(name: string, fn: () => T): T {
+    const depth = held.get(name) ?? 0;
+    if (depth === 0) {
+        fs.mkdirSync(locksDir, { recursive: true });
+        const file = path.join(locksDir, `${name}.lock`);
+        const deadline = Date.now() + 15 * 60_000;
+        for (;;) {
+            try {
+                fs.writeFileSync(file, String(process.pid), { flag: "wx" });
+                break;
+            } catch (err) {
+                if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+            }
+            let owner = NaN;
+            try {
+                owner = Number(fs.readFileSync(file, "utf8"));
+            } catch {
+                continue; // released meanwhile
+            }
+            if (Number.isInteger(owner) && owner > 0 && !alive(owner)) {
+                fs.rmSync(file, { force: true });
+                continue;
+            }
+            if (Date.now() > deadline) throw new Error(`lock ${file} still held by process ${owner} after 15 minutes`);
+            sleepSync(200);
+        }
+    }
+    held.set(name, depth + 1);
+    try {
+        return fn();
+    } finally {
+        held.set(name, depth);
+        if (depth === 0) fs.rmSync(path.join(locksDir, `${name}.lock`), { force: true });
+    }
+}
 
 /**
  * The oldest @pulumi/pulumi the package supports, proven by the consumer matrix. 3.139.0 is the first
@@ -44,7 +106,10 @@ export function nodeRuntime(major: number): NodeRuntime {
     const script = path.join(repoRoot, "scripts", "node-runtimes.sh");
     let out: string;
     try {
-        out = execFileSync("bash", [script, String(major)], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+        // One process at a time: the script replaces .node-runtimes/<major> with a fresh download when it is missing.
+        out = withLock("node-runtimes", () =>
+            execFileSync("bash", [script, String(major)], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }),
+        );
     } catch (err) {
         const e = err as { stdout?: string; stderr?: string; message: string };
         throw new Error(`Node.js ${major} could not be installed by ${script}: ${e.message}\n${e.stdout ?? ""}${e.stderr ?? ""}`);
@@ -99,16 +164,25 @@ export function pack(destination?: string, spec?: string, dir: string = repoRoot
         ...(spec ? [spec] : []),
     ];
     // stderr is kept (in the error when npm fails): the prepack and prepare scripts' lines would clutter the test output.
-    const out = execFileSync(process.execPath, [npmScripts().npm, ...args], {
-        cwd: dir,
-        encoding: "utf8",
-        env: cleanEnv(),
-        stdio: ["ignore", "pipe", "pipe"],
-    });
+    const npmPack = () =>
+        execFileSync(process.execPath, [npmScripts().npm, ...args], {
+            cwd: dir,
+            encoding: "utf8",
+            env: cleanEnv(),
+            stdio: ["ignore", "pipe", "pipe"],
+        });
+    // Packing this repository reads all of dist/: never while a test changes it (withDistLock).
+    const out = !spec && dir === repoRoot ? withDistLock(npmPack) : npmPack();
     const [result] = JSON.parse(out) as PackResult[];
     if (!result) throw new Error(`npm pack printed no result: ${out}`);
     return destination ? { ...result, filename: path.join(destination, result.filename) } : result;
 }
+
+/**
+ * Runs `fn` while no other test process packs this repository (or changes its dist/ under this lock): for a test that
+ * puts a file into dist/ for a moment (test/consumer/pack.spec.ts), which another process's `npm pack` would ship.
+ */
+export const withDistLock = <T>(fn: () => T): T => withLock("dist", fn);
 
 /**
  * The caller's environment without what would tie a consumer to this repository or to the caller's Pulumi:
@@ -221,7 +295,9 @@ export function packageManager(name: ManagerName, node: string, env: NodeJS.Proc
     const { spec, version, entry, native } = MANAGERS[name];
     const home = path.join(packageManagersDir, `${name}@${version}`);
     const program = path.join(home, entry);
-    if (!fs.existsSync(program)) {
+    // One process at a time, and checked again under the lock: a download replaces packageManagersDir/<name>@<version>.
+    withLock("package-managers", () => {
+        if (fs.existsSync(program)) return;
         fs.mkdirSync(packageManagersDir, { recursive: true });
         const tmp = fs.mkdtempSync(path.join(packageManagersDir, ".download-"));
         try {
@@ -233,7 +309,7 @@ export function packageManager(name: ManagerName, node: string, env: NodeJS.Proc
         } finally {
             fs.rmSync(tmp, { recursive: true, force: true });
         }
-    }
+    });
     const caches = (sub: string) => path.join(packageManagersDir, `${name}-${sub}`);
     const command = native ? [program] : [node, program];
     const extra: Record<ManagerName, { args: string[]; env: Record<string, string> }> = {

@@ -33,7 +33,6 @@ export function runProcess(command: string, args: readonly string[], opts: RunOp
         let stderr = "";
         child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
         child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
-        child.stdin.end(opts.input ?? "");
         let timedOut = false;
         const timer = setTimeout(() => {
             timedOut = true;
@@ -48,6 +47,13 @@ export function runProcess(command: string, args: readonly string[], opts: RunOp
             clearTimeout(timer);
             reject(new Error(describe(`could not start: ${err.message}`)));
         });
+        // A command that exits without reading its input (git rev-parse, npm --version) may close the pipe before the
+        // input is written: that EPIPE is no failure of the command (its exit code says how it went). Unhandled, it
+        // would be an uncaught exception that fails whichever test is running.
+        child.stdin.on("error", (err: NodeJS.ErrnoException) => {
+            if (err.code !== "EPIPE") reject(new Error(describe(`could not be given its input: ${err.message}`)));
+        });
+        child.stdin.end(opts.input ?? "");
         child.on("close", (code, signal) => {
             clearTimeout(timer);
             if (timedOut) return reject(new Error(describe(`timed out after ${timeoutMs} ms`)));
