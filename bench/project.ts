@@ -1,5 +1,5 @@
 /**
- * A benchmark project: a temporary Pulumi project from test/e2e/harness.ts holding one of the two
+ * A benchmark project: a temporary Pulumi project from test/support/engine.ts holding one of the two
  * programs, with a stack whose config points the provider at the emulator, and timed commands.
  */
 import { spawn } from "node:child_process";
@@ -7,7 +7,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { performance } from "node:perf_hooks";
 import type { Emulator } from "../emulator";
-import { createTempProject, engineBin, type RunResult, type TempProject } from "../test/e2e/harness";
+import { createTempProject, engineBin, type RunResult, type TempProject } from "../test/support/engine";
 import { type ProgramKind, programs, type SetsSpec } from "./programs";
 
 export interface BenchProject {

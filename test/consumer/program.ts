@@ -7,7 +7,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import type { Emulator } from "../../emulator";
-import { engineBin } from "../e2e/harness";
+import { engineBin } from "../support/engine";
 import { assertNoLeaks, type Haystack } from "../support/leaks";
 import { type NodeRuntime, type RunResult, cleanEnv, pack, run } from "./workspace";
 

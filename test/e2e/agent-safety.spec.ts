@@ -14,7 +14,7 @@
 import * as assert from "node:assert/strict";
 import { type Emulator, type EmulatorOptions, startEmulator } from "../../emulator";
 import { assertNoLeaks, type Haystack } from "../support/leaks";
-import { createTempProject, type ExportedResource, Findings, type RunResult, type TempProject } from "./harness";
+import { createTempProject, type ExportedResource, Findings, type RunResult, type TempProject } from "../support/engine";
 
 const API_KEY = "pk-agentsafety-API-KEY-never-shown-0001";
 const V = {

@@ -6,7 +6,7 @@
 import * as assert from "node:assert/strict";
 import { type Emulator, startEmulator } from "../../emulator";
 import { assertNoLeaks, type Haystack } from "../support/leaks";
-import { createTempProject, type RunResult, type TempProject } from "./harness";
+import { createTempProject, type RunResult, type TempProject } from "../support/engine";
 
 const API_KEY = "pk-agents-API-KEY-never-shown-0001";
 const V = {

@@ -12,7 +12,7 @@ import * as path from "node:path";
 import { type Emulator, startEmulator } from "../../emulator";
 import { assertNoLeaks, fileHaystacks, type Haystack } from "../support/leaks";
 import { runProcess } from "../support/process";
-import { createTempProject, engineBin, repoRoot, type TempProject } from "./harness";
+import { createTempProject, engineBin, repoRoot, type TempProject } from "../support/engine";
 
 // js-yaml comes with @pulumi/pulumi (a dependency of it), so no package is added for this test.
 const yaml = require("js-yaml") as { load(text: string): unknown };

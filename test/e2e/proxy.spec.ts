@@ -13,7 +13,7 @@ import * as assert from "node:assert/strict";
 import { type Emulator, startEmulator } from "../../emulator";
 import { type TestProxy, startTestProxy } from "../support/connect-proxy";
 import { makeTestCertificates, type TestCertificates } from "../support/tls";
-import { createTempProject, type RunResult, type TempProject } from "./harness";
+import { createTempProject, type RunResult, type TempProject } from "../support/engine";
 
 const API_HOST = "api.pipecat.test";
 const API_KEY = "pk-e2e-proxy-API-KEY-never-shown-0011";

@@ -8,7 +8,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { type Emulator, startEmulator } from "../../emulator";
 import { assertNoLeaks, type Haystack, scanForLeaks, splitRegisterResourceDumps } from "../support/leaks";
-import { createTempProject, engineBin, type TempProject } from "./harness";
+import { createTempProject, engineBin, type TempProject } from "../support/engine";
 
 const API_KEY = "pk-e2e-resilience-KEY-never-shown-01";
 

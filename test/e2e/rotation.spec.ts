@@ -11,7 +11,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { type Emulator, startEmulator } from "../../emulator";
 import { assertNoLeaks, type Haystack } from "../support/leaks";
-import { createTempProject, repoRoot, type RunResult, type TempProject } from "./harness";
+import { createTempProject, repoRoot, type RunResult, type TempProject } from "../support/engine";
 
 const API_KEY = "pk-rotation-API-KEY-never-shown-0001";
 const V = {

@@ -14,7 +14,7 @@ import * as path from "node:path";
 import { isDeepStrictEqual } from "node:util";
 import { type Emulator, startEmulator } from "../../emulator";
 import { type Haystack, describeLeaks, scanForLeaks } from "../support/leaks";
-import { createTempProject, type RunResult, type TempProject } from "./harness";
+import { createTempProject, type RunResult, type TempProject } from "../support/engine";
 
 const API_KEY = "pk-e2e-safety-KEY-never-shown-0100";
 /** Provisioning delay of the shared emulator: a set is `pending` this long after every write. */

@@ -8,7 +8,7 @@
 import * as assert from "node:assert/strict";
 import { type Emulator, startEmulator } from "../../emulator";
 import { assertNoLeaks, type Haystack } from "../support/leaks";
-import { createTempProject, type RunResult, type TempProject } from "./harness";
+import { createTempProject, type RunResult, type TempProject } from "../support/engine";
 
 const API_KEY = "pk-waysin-API-KEY-never-shown-0001";
 const VALUE = "sk-waysin-VALUE-never-shown-0002";

@@ -13,7 +13,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { isDeepStrictEqual } from "node:util";
-import { type RunResult, runProcess } from "../support/process";
+import { type RunResult, runProcess } from "./process";
 
 /** Root of this repository. */
 export const repoRoot = path.resolve(__dirname, "..", "..");
@@ -64,7 +64,7 @@ export interface RunOptions {
     timeoutMs?: number;
 }
 
-export type { RunResult } from "../support/process";
+export type { RunResult } from "./process";
 
 export interface TempProject {
     /** The temporary directory holding everything below. */
