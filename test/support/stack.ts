@@ -172,6 +172,8 @@ export interface UseStackOptions extends StackOptions {
     secrets: Iterable<SecretSpec>;
     /** What the haystacks are, for the leak report. Default: "command outputs and states". */
     what?: string;
+    /** Whether closing a stack destroys what it holds. Default: true (false where the emulator is thrown away anyway). */
+    destroy?: boolean;
 }
 
 /**
@@ -243,7 +245,7 @@ export class StackFixture {
     async close(): Promise<void> {
         const stack = this.stack;
         this.stack = undefined;
-        if (stack) this.haystacks.push(...(await stack.close()));
+        if (stack) this.haystacks.push(...(await stack.close({ destroy: this.options.destroy !== false })));
     }
 
     /** Scans every haystack of the suite's stacks for the secrets. */
