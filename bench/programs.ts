@@ -1,5 +1,5 @@
 /**
- * The two programs the benchmark compares, as source text for test/e2e/harness.ts.
+ * The two programs the benchmark compares, as source text for test/support/engine.ts.
  *
  * Both read the sets to declare from sets.json, so a run changes N by rewriting that file, and both
  * declare one resource per set with the same inputs: a name and a map of secret values.

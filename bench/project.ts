@@ -1,13 +1,14 @@
 /**
- * A benchmark project: a temporary Pulumi project from test/e2e/harness.ts holding one of the two
- * programs, with a stack whose config points the provider at the emulator, and timed commands.
+ * A benchmark project: a stack of the test kit (test/support/stack.ts) holding one of the two programs, its
+ * config pointing the provider at the emulator, and timed commands.
  */
 import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { performance } from "node:perf_hooks";
 import type { Emulator } from "../emulator";
-import { createTempProject, engineBin, type RunResult, type TempProject } from "../test/e2e/harness";
+import { engineBin, type RunResult, type TempProject } from "../test/support/engine";
+import { EngineStack } from "../test/support/stack";
 import { type ProgramKind, programs, type SetsSpec } from "./programs";
 
 export interface BenchProject {
@@ -26,17 +27,15 @@ export interface BenchProject {
 export async function createBenchProject(kind: ProgramKind, emulator: Emulator, programTs?: string): Promise<BenchProject> {
     const source = programTs ?? (kind === "floorsized" ? undefined : programs[kind]);
     if (source === undefined) throw new Error(`${kind}: pass the program's source`);
-    const project = createTempProject({ name: `bench-${kind}`, programTs: source, files: { "sets.json": "{}" } });
-    try {
-        await project.initStack("bench");
-        // As users do it: the key through `pulumi config set --secret`. The floor gets it too, so both
-        // stacks decrypt the same config on every run.
-        await project.setConfig("pipecat:apiKey", emulator.apiKey, { secret: true });
-        await project.setConfig("pipecat:apiUrl", emulator.url);
-    } catch (e) {
-        project.cleanup();
-        throw e;
-    }
+    // As users do it: the key through `pulumi config set --secret`. The floor gets it too, so both
+    // stacks decrypt the same config on every run.
+    const { project } = await EngineStack.start({
+        name: `bench-${kind}`,
+        program: source,
+        files: { "sets.json": "{}" },
+        shared: emulator,
+        stack: "bench",
+    });
     return {
         kind,
         project,

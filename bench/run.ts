@@ -11,7 +11,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { performance } from "node:perf_hooks";
 import { type Emulator, startEmulator } from "../emulator";
-import { engineBin, type ExportedResource, repoRoot } from "../test/e2e/harness";
+import { engineBin, type ExportedResource, repoRoot } from "../test/support/engine";
 import { createBenchProject, type BenchProject } from "./project";
 import { floorWithLargerProvider, KEYS_PER_SET, makeSets, type ProgramKind, type SetsSpec } from "./programs";
 import {

@@ -22,6 +22,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { type Emulator, startEmulator } from "../emulator";
+import { hermeticEnv, linkModules } from "../test/support/engine";
 
 const root = path.resolve(__dirname, "..");
 const EXAMPLE = path.join(root, "examples", "basic");
@@ -95,24 +96,18 @@ function workspace(apiUrl: string): Workspace {
         fs.copyFileSync(path.join(EXAMPLE, file), path.join(projectDir, file));
     // Instead of `npm install` (a minute): the program and the provider process (which runs in this folder) require
     // pulumi-pipecat-secrets from the program's node_modules, where it is this checkout; the rest is the checkout's.
-    const modules = path.join(projectDir, "node_modules");
-    fs.mkdirSync(modules);
-    for (const name of ["@pulumi", "@types", "typescript", "ts-node"])
-        fs.symlinkSync(path.join(root, "node_modules", name), path.join(modules, name), "dir");
-    fs.symlinkSync(root, path.join(modules, "pulumi-pipecat-secrets"), "dir");
-    const env: NodeJS.ProcessEnv = {};
-    for (const [k, v] of Object.entries(process.env))
-        if (!k.startsWith("PULUMI_") && !k.startsWith("PIPECAT_") && !k.startsWith("DEMO_")) env[k] = v;
-    Object.assign(env, {
-        PATH: `${engineDir()}${path.delimiter}${process.env.PATH ?? ""}`,
-        PULUMI_HOME: path.join(dir, "home"),
-        PULUMI_BACKEND_URL: `file://${path.join(dir, "state")}`,
-        PULUMI_CONFIG_PASSPHRASE: "demo",
-        PULUMI_SKIP_UPDATE_CHECK: "true",
-        PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
-        PULUMI_NODEJS_TRANSPILE_ONLY: "true",
-        PIPECAT_API_URL: apiUrl,
+    linkModules(projectDir);
+    const base: NodeJS.ProcessEnv = {};
+    for (const [k, v] of Object.entries(process.env)) if (!k.startsWith("PIPECAT_") && !k.startsWith("DEMO_")) base[k] = v;
+    const env = hermeticEnv({
+        home: path.join(dir, "home"),
+        stateDir: path.join(dir, "state"),
+        passphrase: "demo",
+        bin: engineDir(),
+        base,
+        transpileOnly: true,
     });
+    env["PIPECAT_API_URL"] = apiUrl;
     return { dir, env, projectDir };
 }
 

@@ -7,7 +7,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import type { Emulator } from "../../emulator";
-import { engineBin } from "../e2e/harness";
+import { engineBin, hermeticEnv } from "../support/engine";
 import { assertNoLeaks, type Haystack } from "../support/leaks";
 import { type NodeRuntime, type RunResult, cleanEnv, pack, run } from "./workspace";
 
@@ -129,17 +129,8 @@ export const setConfig = (pulumi: PulumiCli, key: string, value: string, secret:
  * cell's Node.js first on PATH, no update check and no plugin download.
  */
 export function stackEnv(home: string, runtime: NodeRuntime): NodeJS.ProcessEnv {
-    const base = cleanEnv();
     fs.mkdirSync(path.join(home, "state"), { recursive: true });
-    return {
-        ...base,
-        PATH: [engineBin(), runtime.binDir, base.PATH].join(path.delimiter),
-        PULUMI_HOME: path.join(home, "home"),
-        PULUMI_BACKEND_URL: `file://${path.join(home, "state")}`,
-        PULUMI_CONFIG_PASSPHRASE: "",
-        PULUMI_SKIP_UPDATE_CHECK: "true",
-        PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
-    };
+    return hermeticEnv({ home: path.join(home, "home"), stateDir: path.join(home, "state"), path: [runtime.binDir], base: cleanEnv() });
 }
 
 /** The stack config the program reads: the emulator's URL and key, `openaiKey`, `registryToken`. */

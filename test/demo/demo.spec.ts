@@ -13,7 +13,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { assertNoLeaks } from "../support/leaks";
 import { runProcess } from "../support/process";
-import { engineBin, repoRoot } from "../e2e/harness";
+import { engineBin, repoRoot } from "../support/engine";
 
 const V = {
     DEMO_API_KEY: "pk-demo-API-KEY-never-shown-0001",

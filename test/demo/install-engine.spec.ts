@@ -8,7 +8,7 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { repoRoot } from "../e2e/harness";
+import { repoRoot } from "../support/engine";
 import { runProcess } from "../support/process";
 
 const SCRIPT = path.join(repoRoot, "scripts", "install-engine.sh");

@@ -12,9 +12,10 @@
  * AGENT_SAFETY_VERBOSE=1 prints each scenario's notes even when it passes.
  */
 import * as assert from "node:assert/strict";
-import { type Emulator, type EmulatorOptions, startEmulator } from "../../emulator";
+import type { Emulator, EmulatorOptions } from "../../emulator";
 import { assertNoLeaks, type Haystack } from "../support/leaks";
-import { createTempProject, type ExportedResource, Findings, type RunResult, type TempProject } from "./harness";
+import { type ExportedResource, Findings, type RunResult, type TempProject } from "../support/engine";
+import { EngineStack } from "../support/stack";
 
 const API_KEY = "pk-agentsafety-API-KEY-never-shown-0001";
 const V = {
@@ -189,19 +190,19 @@ describe("e2e: a running agent is never deleted, moved or taken over by mistake 
      */
     async function scenario(title: string, options: EmulatorOptions, body: (s: Stack) => Promise<void>): Promise<void> {
         const started = Date.now();
-        const emulator = await startEmulator({ apiKey: API_KEY, ...DELAYS, ...options });
-        const project = createTempProject({ name: "agent-safety", programTs: program });
+        const engineStack = await EngineStack.start({
+            name: "agent-safety",
+            program,
+            emulator: { apiKey: API_KEY, ...DELAYS, ...options },
+        });
+        const { emulator, project } = engineStack;
         const f = new Findings();
         const run = async (label: string, args: string[], env?: Record<string, string>): Promise<RunResult> => {
             const t0 = Date.now();
-            const result = await project.run([...args, "--non-interactive"], {
+            const result = await engineStack.pulumi(`${title} ${label}`, args, {
                 allowFail: true,
                 env: { PIPECAT_API_KEY: "", PIPECAT_API_URL: "", ...env },
             });
-            outputs.push(
-                { label: `${title} ${label} stdout`, text: result.stdout },
-                { label: `${title} ${label} stderr`, text: result.stderr },
-            );
             f.note(`[${label}] ${((Date.now() - t0) / 1000).toFixed(1)} s\n  ${keyLines(result).split("\n").join("\n  ")}`);
             return result;
         };
@@ -213,7 +214,7 @@ describe("e2e: a running agent is never deleted, moved or taken over by mistake 
             up: (label, extra = [], env) => run(label, ["up", "--yes", ...extra], env),
             quickUp: (label, extra = []) => run(label, ["up", "--yes", "--skip-preview", ...extra]),
             mustUp: async (label) => must(await run(label, ["up", "--yes", "--skip-preview"]), label),
-            declare: (spec) => project.writeFile("stack.json", JSON.stringify(spec, null, 2)),
+            declare: (spec) => engineStack.writeJson("stack.json", spec),
             log: () => emulator.requests.map((r) => `${r.method} ${r.path.replace(/^\/v1/, "")} ${r.status}${r.faulted ? " (fault)" : ""}`),
             async resource(name) {
                 const exported = await project.exportStack();
@@ -230,14 +231,10 @@ describe("e2e: a running agent is never deleted, moved or taken over by mistake 
             },
         };
         try {
-            await project.initStack("e2e");
-            await project.setConfig("pipecat:apiKey", API_KEY, { secret: true });
-            await project.setConfig("pipecat:apiUrl", emulator.url);
             await body(stack);
         } finally {
             // No destroy: the emulator, which holds everything, is thrown away with the stack.
-            project.cleanup();
-            await emulator.close();
+            outputs.push(...(await engineStack.close({ destroy: false })));
             timings.push(`${title.split(" ")[0]} ${((Date.now() - started) / 1000).toFixed(1)} s`);
         }
         f.done(title, process.env["AGENT_SAFETY_VERBOSE"] !== undefined);

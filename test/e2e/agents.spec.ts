@@ -4,9 +4,8 @@
  * from stack.json, so a test changes the program by rewriting that file.
  */
 import * as assert from "node:assert/strict";
-import { type Emulator, startEmulator } from "../../emulator";
-import { assertNoLeaks, type Haystack } from "../support/leaks";
-import { createTempProject, type RunResult, type TempProject } from "./harness";
+import type { EmulatorOptions } from "../../emulator";
+import { useStack } from "../support/stack";
 
 const API_KEY = "pk-agents-API-KEY-never-shown-0001";
 const V = {
@@ -44,44 +43,16 @@ const pull = (token: string, name = "voice-registry") => ({
 describe("e2e: agents bound to secret sets", function () {
     this.timeout(600_000);
 
-    let emulator: Emulator | undefined;
-    let project: TempProject | undefined;
-    const outputs: Haystack[] = [];
-
-    async function pulumi(label: string, args: string[], allowFail = false): Promise<RunResult> {
-        const result = await project!.run([...args, "--non-interactive"], { allowFail });
-        outputs.push({ label: `${label} stdout`, text: result.stdout }, { label: `${label} stderr`, text: result.stderr });
-        return result;
-    }
-    const up = (label: string) => pulumi(label, ["up", "--yes", "--skip-preview"]);
-    const declare = (spec: { sets?: Record<string, unknown>; agents?: Record<string, unknown> }) =>
-        project!.writeFile("stack.json", JSON.stringify(spec, null, 2));
-    const seen = () => emulator!.requests.map((r) => `${r.method} ${r.path.replace("/v1", "")} ${r.status}`);
-    const deployments = (name: string) => emulator!.agent(name)?.deployments ?? [];
-
-    async function stack(options: Parameters<typeof startEmulator>[0] = {}, config: Record<string, string> = {}): Promise<void> {
-        emulator = await startEmulator({
-            apiKey: API_KEY,
-            readyAfterMs: 500,
-            deployPhaseMs: { creating: 300, validating: 300 },
-            ...options,
-        });
-        project = createTempProject({ name: "agents-e2e", programTs: program });
-        await project.initStack("e2e");
-        await project.setConfig("pipecat:apiKey", API_KEY, { secret: true });
-        await project.setConfig("pipecat:apiUrl", emulator.url);
-        for (const [k, v] of Object.entries(config)) await project.setConfig(k, v);
-    }
-
-    afterEach(async () => {
-        if (project && emulator) await pulumi("destroy", ["destroy", "--yes", "--skip-preview"], true);
-        project?.cleanup();
-        await emulator?.close();
-        project = undefined;
-        emulator = undefined;
+    const s = useStack({
+        name: "agents-e2e",
+        program,
+        emulator: { apiKey: API_KEY, readyAfterMs: 500, deployPhaseMs: { creating: 300, validating: 300 } },
+        secrets: SECRETS,
+        what: "agent output",
     });
-
-    after(() => assertNoLeaks(outputs, SECRETS, "agent output"));
+    const stack = (emulator: EmulatorOptions = {}, config: Record<string, string> = {}) => s.start({ emulator, config });
+    const declare = (spec: { sets?: Record<string, unknown>; agents?: Record<string, unknown> }) => s.writeJson("stack.json", spec);
+    const deployments = (name: string) => s.emulator.agent(name)?.deployments ?? [];
 
     const voiceStack = (openai: string, extra: Record<string, unknown> = {}) => ({
         sets: { secrets: { name: "voice-secrets", secrets: { OPENAI_API_KEY: openai, DAILY_API_KEY: V.daily } } },
@@ -92,80 +63,80 @@ describe("e2e: agents bound to secret sets", function () {
         // Sets stay pending long enough that a set written just before an `up` is still pending when its agent deploys.
         await stack({ readyAfterMs: 15_000 });
         declare(voiceStack(V.openai));
-        await up("create");
+        await s.up("create");
         assert.ok(
-            !seen().some((r) => r.startsWith("POST /agents ") && r.endsWith(" 409")),
+            !s.seen().some((r) => r.startsWith("POST /agents ") && r.endsWith(" 409")),
             "the set was ready before the agent was deployed",
         );
-        assert.deepEqual(emulator!.runningSecrets("voice-agent"), { OPENAI_API_KEY: V.openai, DAILY_API_KEY: V.daily });
+        assert.deepEqual(s.emulator.runningSecrets("voice-agent"), { OPENAI_API_KEY: V.openai, DAILY_API_KEY: V.daily });
         assert.equal(deployments("voice-agent").length, 1);
 
         // A set this program does not manage, still pending: Pipecat answers 409, the provider retries.
-        emulator!.seed("shared-secrets", { secrets: { SHARED: V.daily } });
-        const put = await fetch(`${emulator!.url}/secrets/shared-secrets`, {
+        s.emulator.seed("shared-secrets", { secrets: { SHARED: V.daily } });
+        const put = await fetch(`${s.emulator.url}/secrets/shared-secrets`, {
             method: "PUT",
             headers: { Authorization: `Bearer ${API_KEY}`, "Content-Type": "application/json" },
             body: JSON.stringify({ secrets: [{ secretKey: "SHARED", secretValue: V.daily }] }),
         });
         assert.equal(put.status, 202);
-        emulator!.clearRequests();
+        s.emulator.clearRequests();
         declare({
             ...voiceStack(V.openai),
             agents: { ...voiceStack(V.openai).agents, helper: { name: "helper-agent", image: IMAGE, secretSet: "shared-secrets" } },
         });
-        await up("an agent bound to a pending set");
-        const posts = seen().filter((r) => r.startsWith("POST /agents "));
+        await s.up("an agent bound to a pending set");
+        const posts = s.seen().filter((r) => r.startsWith("POST /agents "));
         assert.equal(posts[0], "POST /agents 409", posts.join("\n"));
         assert.equal(posts[posts.length - 1], "POST /agents 200");
-        assert.deepEqual(emulator!.runningSecrets("helper-agent"), { SHARED: V.daily });
+        assert.deepEqual(s.emulator.runningSecrets("helper-agent"), { SHARED: V.daily });
     });
 
     it("2. rotating one value previews the set's update and the agent's redeploy, and up leaves the agent running the new value, forced", async () => {
         await stack();
         declare(voiceStack(V.openai));
-        await up("create");
+        await s.up("create");
         declare(voiceStack(V.openai2));
-        emulator!.clearRequests();
-        const preview = await pulumi("preview of a rotation", ["preview", "--diff"]);
-        assert.deepEqual(seen(), [], "a preview sends no request");
+        s.emulator.clearRequests();
+        const preview = await s.preview("preview of a rotation", { args: ["--diff"] });
+        assert.deepEqual(s.seen(), [], "a preview sends no request");
         assert.match(preview.stdout, /~ OPENAI_API_KEY\s*: \[secret\] => \[secret\]/);
         assert.doesNotMatch(preview.stdout, /DAILY_API_KEY/, "an unchanged key is not shown");
         assert.match(preview.stdout, /~ pulumi-nodejs:dynamic\/pipecat:Agent: \(update\)/);
         assert.match(preview.stdout, /~ secretSetRevision\s*:/);
         assert.match(preview.stdout, /~ 2 to update/);
 
-        await up("rotate");
-        assert.deepEqual(emulator!.runningSecrets("voice-agent"), { OPENAI_API_KEY: V.openai2, DAILY_API_KEY: V.daily });
+        await s.up("rotate");
+        assert.deepEqual(s.emulator.runningSecrets("voice-agent"), { OPENAI_API_KEY: V.openai2, DAILY_API_KEY: V.daily });
         const all = deployments("voice-agent");
         assert.equal(all.length, 2);
         assert.equal(all[1]?.forced, true, "the redeploy asked for forceRedeploy");
-        const noop = await pulumi("preview after the rotation", ["preview", "--expect-no-changes"], true);
+        const noop = await s.preview("preview after the rotation", { args: ["--expect-no-changes"], allowFail: true });
         assert.equal(noop.code, 0, noop.stdout + noop.stderr);
     });
 
     it("3. a change only to the agent's scaling redeploys without force", async () => {
         await stack();
         declare(voiceStack(V.openai));
-        await up("create");
+        await s.up("create");
         declare(voiceStack(V.openai, { autoScaling: { minAgents: 1, maxAgents: 5 } }));
-        emulator!.clearRequests();
-        await up("scale");
-        const update = emulator!.requests.find((r) => r.method === "POST" && r.path === "/v1/agents/voice-agent");
-        assert.ok(update, seen().join("\n"));
+        s.emulator.clearRequests();
+        await s.up("scale");
+        const update = s.emulator.requests.find((r) => r.method === "POST" && r.path === "/v1/agents/voice-agent");
+        assert.ok(update, s.seen().join("\n"));
         const body = update.body as Record<string, unknown>;
         assert.deepEqual(body["autoScaling"], { minAgents: 1, maxAgents: 5 });
         assert.equal(body["forceRedeploy"], undefined);
         assert.ok(deployments("voice-agent").every((d) => !d.forced));
-        assert.ok(!seen().some((r) => r.startsWith("PUT /secrets")), "the set was not written");
+        assert.ok(!s.seen().some((r) => r.startsWith("PUT /secrets")), "the set was not written");
 
         // Drift: an image set in the dashboard shows after refresh, and up deploys the declared one again.
-        emulator!.updateAgentDirect("voice-agent", { image: "registry.example/hotfix:9" });
-        await pulumi("refresh", ["refresh", "--yes", "--skip-preview"]);
-        const preview = await pulumi("preview after drift", ["preview"]);
+        s.emulator.updateAgentDirect("voice-agent", { image: "registry.example/hotfix:9" });
+        await s.refresh("refresh");
+        const preview = await s.preview("preview after drift");
         assert.match(preview.stdout, /~\s+pulumi-nodejs:dynamic\/pipecat:Agent\s+voice\s+update/);
-        await up("repair the drift");
-        assert.equal(emulator!.agent("voice-agent")?.spec.image, IMAGE);
-        assert.equal(emulator!.agent("voice-agent")?.deployments.at(-1)?.phase, "Active");
+        await s.up("repair the drift");
+        assert.equal(s.emulator.agent("voice-agent")?.spec.image, IMAGE);
+        assert.equal(s.emulator.agent("voice-agent")?.deployments.at(-1)?.phase, "Active");
     });
 
     for (const mode of ["replace", "in-place"] as const) {
@@ -179,47 +150,53 @@ describe("e2e: agents bound to secret sets", function () {
                 agents: { voice: { name: "pull-agent", image: IMAGE, imagePullSecretSet: "@registry" } },
             });
             declare(spec(V.token1));
-            await up("create");
-            assert.deepEqual(emulator!.runningImagePull("pull-agent"), { host: "https://index.docker.io/v1/", secretValue: b64(V.token1) });
+            await s.up("create");
+            assert.deepEqual(s.emulator.runningImagePull("pull-agent"), {
+                host: "https://index.docker.io/v1/",
+                secretValue: b64(V.token1),
+            });
             declare(spec(V.token2));
-            emulator!.clearRequests();
-            await up("rotate the registry credentials");
-            const requests = seen();
+            s.emulator.clearRequests();
+            await s.up("rotate the registry credentials");
+            const requests = s.seen();
             if (mode === "replace") assert.ok(requests.includes("DELETE /secrets/voice-registry 200"), requests.join("\n"));
             else assert.ok(!requests.some((r) => r.startsWith("DELETE")), requests.join("\n"));
             assert.ok(!requests.some((r) => r.startsWith("DELETE /agents")), "the agent was not replaced");
-            assert.deepEqual(emulator!.runningImagePull("pull-agent"), { host: "https://index.docker.io/v1/", secretValue: b64(V.token2) });
+            assert.deepEqual(s.emulator.runningImagePull("pull-agent"), {
+                host: "https://index.docker.io/v1/",
+                secretValue: b64(V.token2),
+            });
             assert.equal(deployments("pull-agent").at(-1)?.forced, true);
-            assert.equal(emulator!.agent("pull-agent")?.deployments.at(-1)?.phase, "Active");
+            assert.equal(s.emulator.agent("pull-agent")?.deployments.at(-1)?.phase, "Active");
         });
     }
 
     it("5. a failed deployment fails up with Pipecat's message; once fixed, the next up converges", async () => {
         await stack();
-        emulator!.failDeployment({ agent: "voice-agent", reason: "Error", message: "ModuleNotFoundError: No module named 'pipecat'" });
+        s.emulator.failDeployment({ agent: "voice-agent", reason: "Error", message: "ModuleNotFoundError: No module named 'pipecat'" });
         declare(voiceStack(V.openai));
-        const failed = await pulumi("a failing create", ["up", "--yes", "--skip-preview"], true);
+        const failed = await s.up("a failing create", { allowFail: true });
         assert.notEqual(failed.code, 0);
         assert.match(failed.stdout + failed.stderr, /agent "voice-agent" failed: Error.*ModuleNotFoundError: No module named 'pipecat'/);
         assert.match(failed.stdout + failed.stderr, /The agent was deleted again, so the next `pulumi up` creates it afresh/);
-        assert.equal(emulator!.agent("voice-agent"), undefined);
+        assert.equal(s.emulator.agent("voice-agent"), undefined);
 
-        await up("the fixed image");
-        assert.equal(emulator!.agent("voice-agent")?.deployments.at(-1)?.phase, "Active");
+        await s.up("the fixed image");
+        assert.equal(s.emulator.agent("voice-agent")?.deployments.at(-1)?.phase, "Active");
 
         // An update that fails keeps the previous deployment serving.
-        emulator!.failDeployment({ agent: "voice-agent", mode: "crash-loop", message: "KeyError: 'OPENAI_API_KEY'" });
+        s.emulator.failDeployment({ agent: "voice-agent", mode: "crash-loop", message: "KeyError: 'OPENAI_API_KEY'" });
         declare(voiceStack(V.openai, { image: "registry.example/voice-agent:0.2" }));
-        const crashing = await pulumi("a crash-looping update", ["up", "--yes", "--skip-preview"], true);
+        const crashing = await s.up("a crash-looping update", { allowFail: true });
         assert.notEqual(crashing.code, 0);
         assert.match(
             crashing.stdout + crashing.stderr,
             /is crash-looping .*CrashLoopBackOff.*KeyError: 'OPENAI_API_KEY'.*keeps serving the previous deployment/s,
         );
-        assert.deepEqual(emulator!.runningSecrets("voice-agent"), { OPENAI_API_KEY: V.openai, DAILY_API_KEY: V.daily });
+        assert.deepEqual(s.emulator.runningSecrets("voice-agent"), { OPENAI_API_KEY: V.openai, DAILY_API_KEY: V.daily });
         declare(voiceStack(V.openai, { image: "registry.example/voice-agent:0.3" }));
-        await up("the fixed update");
-        const noop = await pulumi("converged", ["preview", "--expect-no-changes"], true);
+        await s.up("the fixed update");
+        const noop = await s.preview("converged", { args: ["--expect-no-changes"], allowFail: true });
         assert.equal(noop.code, 0, noop.stdout + noop.stderr);
     });
 
@@ -230,14 +207,12 @@ describe("e2e: agents bound to secret sets", function () {
             sets: { ...voiceStack(V.openai).sets, registry: pull(V.token1) },
             agents: { voice: { ...voiceStack(V.openai).agents.voice, imagePullSecretSet: "@registry" } },
         });
-        await up("create");
-        emulator!.clearRequests();
-        await pulumi("destroy", ["destroy", "--yes", "--skip-preview"]);
-        const deletes = seen().filter((r) => r.startsWith("DELETE"));
+        await s.up("create");
+        s.emulator.clearRequests();
+        await s.destroy("destroy");
+        const deletes = s.seen().filter((r) => r.startsWith("DELETE"));
         assert.equal(deletes[0], "DELETE /agents/voice-agent 200", deletes.join("\n"));
         assert.deepEqual(deletes.slice(1).sort(), ["DELETE /secrets/voice-registry 200", "DELETE /secrets/voice-secrets 200"]);
-        assert.equal(emulator!.agents().length, 0);
-        project!.cleanup();
-        project = undefined;
+        assert.equal(s.emulator.agents().length, 0);
     });
 });

@@ -3,7 +3,7 @@
 // the dynamic-provider plugin, on a local file backend.
 import * as assert from "node:assert/strict";
 
-import { createTempProject, engineBin, ExportedResource, TempProject } from "./harness";
+import { createTempProject, engineBin, ExportedResource, TempProject } from "../support/engine";
 
 // A do-nothing dynamic resource. Its provider is serialized into the resource's inputs and runs in
 // the pulumi-resource-pulumi-nodejs plugin: `configure` sees the stack's configuration there, and

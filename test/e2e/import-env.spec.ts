@@ -9,10 +9,10 @@
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { type Emulator, startEmulator } from "../../emulator";
-import { assertNoLeaks, fileHaystacks, type Haystack } from "../support/leaks";
+import { assertNoLeaks, fileHaystacks } from "../support/leaks";
 import { runProcess } from "../support/process";
-import { createTempProject, engineBin, repoRoot, type TempProject } from "./harness";
+import { engineBin, repoRoot } from "../support/engine";
+import { EngineStack } from "../support/stack";
 
 // js-yaml comes with @pulumi/pulumi (a dependency of it), so no package is added for this test.
 const yaml = require("js-yaml") as { load(text: string): unknown };
@@ -78,17 +78,15 @@ const TS_NODE = path.join(repoRoot, "node_modules", "ts-node", "register", "tran
 describe("e2e: from a .env file, through the real engine", function () {
     this.timeout(600_000);
 
-    let emulator: Emulator;
-    let project: TempProject;
+    let s: EngineStack;
     let argvLog: string;
     let wrapperDir: string;
-    const outputs: Haystack[] = [];
 
-    const stackFile = () => path.join(project.programDir, "Pulumi.dev.yaml");
+    const stackFile = () => path.join(s.project.programDir, "Pulumi.dev.yaml");
     const stackYaml = () => fs.readFileSync(stackFile(), "utf8");
     const pulumiRuns = () => (fs.existsSync(argvLog) ? fs.readFileSync(argvLog, "utf8").split("\n").filter(Boolean) : []);
     const secretsOf = (name: string) => {
-        const set = emulator.snapshot()[name];
+        const set = s.emulator.snapshot()[name];
         return set?.type === "secret" ? set.secrets : undefined;
     };
 
@@ -98,26 +96,21 @@ describe("e2e: from a .env file, through the real engine", function () {
      */
     async function cli(label: string, args: string[], env: NodeJS.ProcessEnv = {}) {
         const result = await runProcess(process.execPath, ["-r", TS_NODE, CLI, ...args], {
-            cwd: project.root,
+            cwd: s.project.root,
             env: {
-                ...project.env,
-                PATH: `${wrapperDir}${path.delimiter}${project.env["PATH"] ?? ""}`,
+                ...s.project.env,
+                PATH: `${wrapperDir}${path.delimiter}${s.project.env["PATH"] ?? ""}`,
                 TS_NODE_PROJECT: path.join(repoRoot, "tsconfig.json"),
                 ...env,
             },
             allowFail: true,
             timeoutMs: 180_000,
         });
-        outputs.push({ label: `${label} stdout`, text: result.stdout }, { label: `${label} stderr`, text: result.stderr });
+        s.outputs.push({ label: `${label} stdout`, text: result.stdout }, { label: `${label} stderr`, text: result.stderr });
         return result;
     }
     const importEnv = (label: string, file: string, ...more: string[]) =>
         cli(label, ["import-env", file, "--key", "agentSecrets", "--cwd", "program", ...more]);
-
-    async function up(label: string): Promise<void> {
-        const result = await project.run(["up", "--yes", "--skip-preview", "--non-interactive"]);
-        outputs.push({ label: `${label} stdout`, text: result.stdout }, { label: `${label} stderr`, text: result.stderr });
-    }
 
     /** The map under agentSecrets in Pulumi.dev.yaml, as stored. */
     function storedMap(): Record<string, unknown> {
@@ -138,39 +131,34 @@ describe("e2e: from a .env file, through the real engine", function () {
     }
 
     before(async () => {
-        emulator = await startEmulator({ apiKey: API_KEY });
-        project = createTempProject({ name: PROJECT, programTs: program, passphrase: PASSPHRASE });
-        await project.initStack("dev");
-        await project.setConfig("pipecat:apiKey", API_KEY, { secret: true });
-        await project.setConfig("pipecat:apiUrl", emulator.url);
+        s = await EngineStack.start({
+            name: PROJECT,
+            program,
+            emulator: { apiKey: API_KEY },
+            stack: "dev",
+            project: { passphrase: PASSPHRASE },
+        });
         // A pulumi that records each command line it is given, then runs the engine's.
-        wrapperDir = path.join(project.root, "recording-bin");
-        argvLog = path.join(project.root, "pulumi-argv.log");
+        wrapperDir = path.join(s.project.root, "recording-bin");
+        argvLog = path.join(s.project.root, "pulumi-argv.log");
         fs.mkdirSync(wrapperDir);
         fs.writeFileSync(
             path.join(wrapperDir, "pulumi"),
             `#!/bin/sh\nprintf '%s\\n' "$*" >> '${argvLog}'\nexec '${path.join(engineBin(), "pulumi")}' "$@"\n`,
             { mode: 0o755 },
         );
-        fs.writeFileSync(path.join(project.root, ".env"), STARTER);
-        project.writeFile(
+        fs.writeFileSync(path.join(s.project.root, ".env"), STARTER);
+        s.project.writeFile(
             "local.env",
             `# read by dotEnvSecrets when the program runs\nLOCAL_KEY="${V.local}" # quoted\nexport OTHER_KEY=${V.local2}\n`,
         );
     });
 
     after(async () => {
-        try {
-            const state = fileHaystacks([project.stateDir]);
-            assertNoLeaks(
-                [...outputs, ...state, { label: "pulumi command lines", text: pulumiRuns().join("\n") }],
-                SECRETS,
-                "outputs, command lines and state files",
-            );
-        } finally {
-            project?.cleanup();
-            await emulator?.close();
-        }
+        if (!s) return;
+        // The state files and the command lines, read before close() removes them; the stack is left as it is.
+        const extra = [...fileHaystacks([s.project.stateDir]), { label: "pulumi command lines", text: pulumiRuns().join("\n") }];
+        assertNoLeaks([...(await s.close({ destroy: false })), ...extra], SECRETS, "outputs, command lines and state files");
     });
 
     it("imports a Pipecat starter's .env into the stack config: exit 0, key names only, every value a secure: entry", async () => {
@@ -203,7 +191,7 @@ describe("e2e: from a .env file, through the real engine", function () {
         );
         assertAllSecure(["OPENAI_API_KEY", "DAILY_API_KEY", "CARTESIA_API_KEY", "GOOGLE_CREDENTIALS", "TLS_KEY"]);
         // pulumi's own listing, without --show-secrets, shows the map as a secret.
-        const listed = JSON.parse((await project.run(["config", "--json"])).stdout) as Record<string, { secret?: boolean }>;
+        const listed = JSON.parse((await s.project.run(["config", "--json"])).stdout) as Record<string, { secret?: boolean }>;
         assert.equal(listed[`${PROJECT}:agentSecrets`]?.secret, true);
         // One `config set` per key, each with the path only: the values went on standard input.
         const sets = pulumiRuns().filter((l) => l.startsWith("config set"));
@@ -222,7 +210,7 @@ describe("e2e: from a .env file, through the real engine", function () {
     });
 
     it("a program reading that map with requireSecretObject, and local.env with dotEnvSecrets, writes exactly python-dotenv's values", async () => {
-        await up("up 1");
+        await s.up("up 1");
         const expected = STARTER_VALUES;
         assert.equal(expected["CARTESIA_API_KEY"], V.cartesia, "the # in quotes is part of the value");
         assert.equal(
@@ -233,20 +221,20 @@ describe("e2e: from a .env file, through the real engine", function () {
         assert.deepEqual(secretsOf("agent-from-config"), expected);
         assert.deepEqual(secretsOf("agent-from-file"), { LOCAL_KEY: V.local, OTHER_KEY: V.local2 });
         // In state only as ciphertext: the export without --show-secrets, and the state files, hold no value.
-        const exported = JSON.stringify(await project.exportStack());
-        assertNoLeaks([{ label: "stack export", text: exported }, ...fileHaystacks([project.stateDir])], SECRETS);
-        const withSecrets = JSON.stringify(await project.exportStack({ showSecrets: true }));
+        const exported = JSON.stringify(await s.project.exportStack());
+        assertNoLeaks([{ label: "stack export", text: exported }, ...fileHaystacks([s.project.stateDir])], SECRETS);
+        const withSecrets = JSON.stringify(await s.project.exportStack({ showSecrets: true }));
         assert.ok(withSecrets.includes(V.local), "the values are in the state, encrypted (--show-secrets decrypts them)");
     });
 
     it("a changed file: --dry-run writes nothing; only changed keys are written; a dropped key is kept with a warning, or removed with --prune", async () => {
         // A value someone set by hand in plaintext, equal to the file's: it must end up encrypted all the same.
         const plain = "plain-but-the-same";
-        await project.run(["config", "set", "--plaintext", "--path", "--raw", "--non-interactive", "--", 'agentSecrets["PLAIN_KEY"]'], {
+        await s.project.run(["config", "set", "--plaintext", "--path", "--raw", "--non-interactive", "--", 'agentSecrets["PLAIN_KEY"]'], {
             input: plain,
         });
         fs.writeFileSync(
-            path.join(project.root, ".env"),
+            path.join(s.project.root, ".env"),
             STARTER.replace(V.openai, V.openai2).replace(/^DAILY_API_KEY = .*\n/m, "") +
                 `DEEPGRAM_API_KEY=${V.deepgram}\nPLAIN_KEY=${plain}\n`,
         );
@@ -327,7 +315,7 @@ describe("e2e: from a .env file, through the real engine", function () {
         assert.equal(withoutNote(pruned.stderr), "");
         assertAllSecure(["OPENAI_API_KEY", "CARTESIA_API_KEY", "GOOGLE_CREDENTIALS", "TLS_KEY", "DEEPGRAM_API_KEY", "PLAIN_KEY"]);
 
-        await up("up 2");
+        await s.up("up 2");
         const { DAILY_API_KEY: _dropped, ...rest } = STARTER_VALUES;
         assert.deepEqual(secretsOf("agent-from-config"), {
             ...rest,
@@ -339,7 +327,7 @@ describe("e2e: from a .env file, through the real engine", function () {
     });
 
     it("a bad file exits 1, naming the file and the line, before any pulumi command; the config is unchanged", async () => {
-        fs.writeFileSync(path.join(project.root, "bad.env"), `OPENAI_API_KEY=${V.openai}\nagent.daily=${V.daily}\n${V.deepgram}\n`);
+        fs.writeFileSync(path.join(s.project.root, "bad.env"), `OPENAI_API_KEY=${V.openai}\nagent.daily=${V.daily}\n${V.deepgram}\n`);
         const before = stackYaml();
         const runs = pulumiRuns().length;
         const run = await importEnv("bad file", "bad.env");
@@ -368,7 +356,7 @@ describe("e2e: from a .env file, through the real engine", function () {
             "pipecat-secrets: pulumi config get agentSecrets failed: incorrect passphrase\nNothing was written.\n",
         );
 
-        await project.setConfig("single", "one value");
+        await s.project.setConfig("single", "one value");
         const single = await cli("single value", ["import-env", ".env", "--key", "single", "--cwd", "program"]);
         assert.equal(single.code, 3);
         assert.match(
@@ -379,7 +367,7 @@ describe("e2e: from a .env file, through the real engine", function () {
     });
 
     it("runs the pulumi named by PULUMI when none is on PATH", async () => {
-        fs.writeFileSync(path.join(project.root, "one.env"), `ONE_KEY=${V.local}\n`);
+        fs.writeFileSync(path.join(s.project.root, "one.env"), `ONE_KEY=${V.local}\n`);
         const run = await cli("PULUMI", ["import-env", "one.env", "--key", "fromPulumiEnv", "--cwd", "program"], {
             PATH: "/usr/bin:/bin",
             PULUMI: path.join(engineBin(), "pulumi"),

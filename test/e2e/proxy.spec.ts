@@ -10,10 +10,11 @@
  * to the engine goes through the proxy.
  */
 import * as assert from "node:assert/strict";
-import { type Emulator, startEmulator } from "../../emulator";
 import { type TestProxy, startTestProxy } from "../support/connect-proxy";
 import { makeTestCertificates, type TestCertificates } from "../support/tls";
-import { createTempProject, type RunResult, type TempProject } from "./harness";
+import type { RunResult } from "../support/engine";
+import { assertNoLeaks } from "../support/leaks";
+import { EngineStack } from "../support/stack";
 
 const API_HOST = "api.pipecat.test";
 const API_KEY = "pk-e2e-proxy-API-KEY-never-shown-0011";
@@ -28,28 +29,29 @@ describe("e2e: behind a proxy (HTTPS_PROXY and NODE_EXTRA_CA_CERTS reach the pro
     this.timeout(600_000);
 
     let certs: TestCertificates;
-    let emulator: Emulator;
     let proxy: TestProxy;
-    let project: TempProject;
+    let s: EngineStack;
 
     before(async () => {
         certs = makeTestCertificates([API_HOST]);
-        emulator = await startEmulator({ apiKey: API_KEY, tls: { key: certs.key, cert: certs.cert } });
+        s = await EngineStack.start({
+            name: "proxy-e2e",
+            program: program(VALUES[0] ?? ""),
+            emulator: { apiKey: API_KEY, tls: { key: certs.key, cert: certs.cert } },
+            apiUrl: (emulator) => `https://${API_HOST}:${emulator.port}/v1`,
+        });
         proxy = await startTestProxy({ hosts: { [API_HOST]: "127.0.0.1" } });
-        project = createTempProject({ name: "proxy-e2e", programTs: program(VALUES[0] ?? "") });
-        await project.initStack("e2e");
-        await project.setConfig("pipecat:apiKey", API_KEY, { secret: true });
-        await project.setConfig("pipecat:apiUrl", `https://${API_HOST}:${emulator.port}/v1`);
     });
     after(async () => {
-        project?.cleanup();
+        // The tests destroy what they create; a destroy here would need the proxy's settings.
+        const outputs = s ? await s.close({ destroy: false }) : [];
         await proxy?.close();
-        await emulator?.close();
         certs?.cleanup();
+        assertNoLeaks(outputs, [API_KEY, ...VALUES], "proxied command outputs and state");
     });
 
-    const pulumi = (args: string[], env: Record<string, string>): Promise<RunResult> =>
-        project.run([...args, "--yes", "--skip-preview", "--non-interactive"], { env: { NODE_EXTRA_CA_CERTS: certs.caFile, ...env } });
+    /** The environment of a run: the test CA trusted, and the given proxy settings. */
+    const withCa = (env: Record<string, string>) => ({ env: { NODE_EXTRA_CA_CERTS: certs.caFile, ...env } });
 
     /** Runs `step`, then checks what the proxy got meanwhile: only CONNECTs to the API, neither key nor value, and what pulumi printed. */
     async function throughProxyOnly(step: () => Promise<RunResult>): Promise<RunResult> {
@@ -58,7 +60,7 @@ describe("e2e: behind a proxy (HTTPS_PROXY and NODE_EXTRA_CA_CERTS reach the pro
         const result = await step();
         const connects = proxy.connects.slice(connectsBefore);
         assert.ok(connects.length >= 1, "no request went through the proxy");
-        assert.deepEqual(new Set(connects), new Set([`${API_HOST}:${emulator.port}`]));
+        assert.deepEqual(new Set(connects), new Set([`${API_HOST}:${s.emulator.port}`]));
         const wire = Buffer.concat(proxy.connections().slice(connectionsBefore)).toString("latin1");
         for (const secret of [API_KEY, ...VALUES, "/v1/secrets"]) assert.ok(!wire.includes(secret), `the proxy received ${secret}`);
         for (const secret of [API_KEY, ...VALUES])
@@ -67,33 +69,33 @@ describe("e2e: behind a proxy (HTTPS_PROXY and NODE_EXTRA_CA_CERTS reach the pro
     }
 
     it("creates the set with `pulumi up` through HTTPS_PROXY: the emulator got it, the proxy only CONNECTs to the API's host", async () => {
-        const up = await throughProxyOnly(() => pulumi(["up"], { HTTPS_PROXY: proxy.url }));
+        const up = await throughProxyOnly(() => s.up("up", withCa({ HTTPS_PROXY: proxy.url })));
         assert.match(up.stdout, /\+ 2 created/, up.stdout);
-        const set = emulator.snapshot()["proxied-agent"];
+        const set = s.emulator.snapshot()["proxied-agent"];
         assert.deepEqual(set?.type === "secret" ? set.secrets : undefined, { OPENAI_API_KEY: VALUES[0] });
     });
 
     it("updates it through https_proxy (lower case), with no_proxy=localhost,127.0.0.1 as the README says", async () => {
-        project.writeFile("index.ts", program(VALUES[1] ?? ""));
-        const up = await throughProxyOnly(() => pulumi(["up"], { https_proxy: proxy.url, no_proxy: "localhost,127.0.0.1" }));
+        s.project.writeFile("index.ts", program(VALUES[1] ?? ""));
+        const up = await throughProxyOnly(() => s.up("up", withCa({ https_proxy: proxy.url, no_proxy: "localhost,127.0.0.1" })));
         assert.match(up.stdout, /~ 1 updated/, up.stdout);
-        const set = emulator.snapshot()["proxied-agent"];
+        const set = s.emulator.snapshot()["proxied-agent"];
         assert.deepEqual(set?.type === "secret" ? set.secrets : undefined, { OPENAI_API_KEY: VALUES[1] });
     });
 
     it("destroys it through HTTPS_PROXY", async () => {
-        const destroy = await throughProxyOnly(() => pulumi(["destroy"], { HTTPS_PROXY: proxy.url }));
+        const destroy = await throughProxyOnly(() => s.destroy("destroy", withCa({ HTTPS_PROXY: proxy.url })));
         assert.match(destroy.stdout, /- 2 deleted/, destroy.stdout);
-        assert.equal(emulator.snapshot()["proxied-agent"], undefined);
+        assert.equal(s.emulator.snapshot()["proxied-agent"], undefined);
     });
 
     it("(K6, @pulumi/pulumi) with https_proxy and no no_proxy, the program's gRPC to the engine on 127.0.0.1 goes through the proxy", async () => {
         // If this starts failing, @pulumi/pulumi (@grpc/grpc-js) stopped proxying loopback: update README and KNOWN-ISSUES K6.
-        project.writeFile("index.ts", program(VALUES[2] ?? ""));
+        s.project.writeFile("index.ts", program(VALUES[2] ?? ""));
         const before = proxy.connects.length;
-        await pulumi(["up"], { https_proxy: proxy.url });
+        await s.up("up", withCa({ https_proxy: proxy.url }));
         const loopback = proxy.connects.slice(before).filter((c) => c.startsWith("127.0.0.1:"));
         assert.ok(loopback.length >= 1, `expected CONNECTs to 127.0.0.1 (the engine), got ${JSON.stringify(proxy.connects.slice(before))}`);
-        await pulumi(["destroy"], { HTTPS_PROXY: proxy.url });
+        await s.destroy("destroy", withCa({ HTTPS_PROXY: proxy.url }));
     });
 });

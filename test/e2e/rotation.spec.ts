@@ -9,9 +9,9 @@
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { type Emulator, startEmulator } from "../../emulator";
-import { assertNoLeaks, type Haystack } from "../support/leaks";
-import { createTempProject, repoRoot, type RunResult, type TempProject } from "./harness";
+import type { EmulatorOptions } from "../../emulator";
+import { repoRoot } from "../support/engine";
+import { useStack } from "../support/stack";
 
 const API_KEY = "pk-rotation-API-KEY-never-shown-0001";
 const V = {
@@ -42,55 +42,33 @@ const pull = (token: string, name?: string) => ({
 describe("e2e: upgrades and credential rotations", function () {
     this.timeout(600_000);
 
-    let emulator: Emulator | undefined;
-    let project: TempProject | undefined;
-    const outputs: Haystack[] = [];
-
-    async function pulumi(label: string, args: string[], allowFail = false): Promise<RunResult> {
-        const result = await project!.run([...args, "--non-interactive"], { allowFail });
-        outputs.push({ label: `${label} stdout`, text: result.stdout }, { label: `${label} stderr`, text: result.stderr });
-        return result;
-    }
-    const up = (label: string) => pulumi(label, ["up", "--yes", "--skip-preview"]);
-    const declare = (sets: Record<string, unknown>) => project!.writeFile("sets.json", JSON.stringify(sets, null, 2));
-    const seen = () => emulator!.requests.map((r) => `${r.method} ${r.path.replace("/v1", "")} ${r.status}`);
+    const s = useStack({
+        name: "rotation-e2e",
+        program,
+        emulator: { apiKey: API_KEY, readyAfterMs: 400 },
+        secrets: SECRETS,
+        what: "rotation and upgrade output",
+    });
+    const stack = (emulator: EmulatorOptions, config: Record<string, string> = {}) => s.start({ emulator, config });
+    const declare = (sets: Record<string, unknown>) => s.writeJson("sets.json", sets);
     const pullValue = (name: string) => {
-        const set = emulator!.snapshot()[name];
+        const set = s.emulator.snapshot()[name];
         return set?.type === "imagePullSecret" ? set.secretValue : undefined;
     };
-
-    async function stack(options: Parameters<typeof startEmulator>[0], config: Record<string, string> = {}): Promise<void> {
-        emulator = await startEmulator({ apiKey: API_KEY, readyAfterMs: 400, ...options });
-        project = createTempProject({ name: "rotation-e2e", programTs: program });
-        await project.initStack("e2e");
-        await project.setConfig("pipecat:apiKey", API_KEY, { secret: true });
-        await project.setConfig("pipecat:apiUrl", emulator.url);
-        for (const [k, v] of Object.entries(config)) await project.setConfig(k, v);
-    }
-
-    afterEach(async () => {
-        if (project && emulator) await pulumi("destroy", ["destroy", "--yes", "--skip-preview"], true);
-        project?.cleanup();
-        await emulator?.close();
-        project = undefined;
-        emulator = undefined;
-    });
-
-    after(() => assertNoLeaks(outputs, SECRETS, "rotation and upgrade output"));
 
     it("an upgrade that serializes the providers differently shows no change of a set or an agent and sends no request; real changes still show per key", async () => {
         await stack({});
         declare({ agent: { name: "upgrade-agent", secrets: { OPENAI_API_KEY: V.openai } }, registry: pull(V.token1, "upgrade-pull") });
-        project!.writeFile(
+        s.project.writeFile(
             "agents.json",
             JSON.stringify({ voice: { name: "upgrade-voice", image: "registry.example/voice-agent:0.1", secretSet: "agent" } }),
         );
-        await up("create");
-        assert.deepEqual(emulator!.runningSecrets("upgrade-voice"), { OPENAI_API_KEY: V.openai });
+        await s.up("create");
+        assert.deepEqual(s.emulator.runningSecrets("upgrade-voice"), { OPENAI_API_KEY: V.openai });
         /** The serialized provider (`__provider` input) in state of each resource, by resource name. */
         const shims = async () =>
             Object.fromEntries(
-                ((await project!.exportStack()).deployment.resources ?? [])
+                ((await s.project.exportStack()).deployment.resources ?? [])
                     .filter((r) => r.type.startsWith("pulumi-nodejs:dynamic/pipecat:"))
                     .map((r) => [r.urn.split("::").at(-1), r.inputs?.["__provider"]]),
             );
@@ -99,7 +77,7 @@ describe("e2e: upgrades and credential rotations", function () {
 
         // A later release: the same package, its serialized shims' text changed (as a new provider.ts, or a
         // new @pulumi/pulumi serializer, would write it). The program now loads that copy.
-        const release = path.join(project!.root, "release");
+        const release = path.join(s.project.root, "release");
         fs.mkdirSync(release);
         fs.cpSync(path.join(repoRoot, "dist"), path.join(release, "dist"), { recursive: true });
         fs.copyFileSync(path.join(repoRoot, "package.json"), path.join(release, "package.json"));
@@ -116,83 +94,83 @@ describe("e2e: upgrades and credential rotations", function () {
             );
             fs.writeFileSync(shim, text.replaceAll("(...a)", "(...args)"));
         }
-        const link = path.join(project!.programDir, "node_modules", "pulumi-pipecat-secrets");
+        const link = path.join(s.project.programDir, "node_modules", "pulumi-pipecat-secrets");
         fs.rmSync(link);
         fs.symlinkSync(release, link, "dir");
 
-        emulator!.clearRequests();
-        const preview = await pulumi("preview after the upgrade", ["preview", "--expect-no-changes", "--diff"], true);
+        s.emulator.clearRequests();
+        const preview = await s.preview("preview after the upgrade", { args: ["--expect-no-changes", "--diff"], allowFail: true });
         assert.equal(preview.code, 0, preview.stdout + preview.stderr);
-        assert.deepEqual(seen(), [], "a preview after an upgrade sends no request");
-        const noop = await up("up after the upgrade");
+        assert.deepEqual(s.seen(), [], "a preview after an upgrade sends no request");
+        const noop = await s.up("up after the upgrade");
         assert.match(noop.stdout, /4 unchanged/);
-        assert.deepEqual(seen(), []);
+        assert.deepEqual(s.seen(), []);
         // The Agent's diff decides `changes` itself, so only the state can tell whether it took the new text as a
         // change of its inputs: each resource keeps the shim written at create (ignoreChanges: ["__provider"]).
         assert.deepEqual(await shims(), written);
 
         // A real change still shows per key and is applied, and the agent bound to the set is redeployed with it.
         declare({ agent: { name: "upgrade-agent", secrets: { OPENAI_API_KEY: V.openai2 } }, registry: pull(V.token1, "upgrade-pull") });
-        const changed = await pulumi("preview of a rotation", ["preview", "--diff"]);
+        const changed = await s.preview("preview of a rotation", { args: ["--diff"] });
         assert.match(changed.stdout, /~ OPENAI_API_KEY\s*: \[secret\] => \[secret\]/);
         assert.match(changed.stdout, /~ 2 to update/);
-        await up("rotation after the upgrade");
-        const set = emulator!.snapshot()["upgrade-agent"];
+        await s.up("rotation after the upgrade");
+        const set = s.emulator.snapshot()["upgrade-agent"];
         assert.deepEqual(set?.type === "secret" && set.secrets, { OPENAI_API_KEY: V.openai2 });
-        assert.deepEqual(emulator!.runningSecrets("upgrade-voice"), { OPENAI_API_KEY: V.openai2 });
+        assert.deepEqual(s.emulator.runningSecrets("upgrade-voice"), { OPENAI_API_KEY: V.openai2 });
     });
 
     it("with pipecat:imagePullUpdates in-place, rotates image-pull credentials as an update: one PUT, the wait, no DELETE", async () => {
         await stack({ imagePullUpdates: "accept" }, { "pipecat:imagePullUpdates": "in-place" });
         declare({ registry: pull(V.token1, "inplace-pull") });
-        await up("create");
+        await s.up("create");
         declare({ registry: pull(V.token2, "inplace-pull") });
-        emulator!.clearRequests();
-        const preview = await pulumi("preview in-place", ["preview", "--diff"]);
+        s.emulator.clearRequests();
+        const preview = await s.preview("preview in-place", { args: ["--diff"] });
         assert.match(preview.stdout, /~ pulumi-nodejs:dynamic\/pipecat:SecretSet: \(update\)/);
         assert.match(preview.stdout, /~ 1 to update/);
         assert.doesNotMatch(preview.stdout, /replace/);
-        await up("rotate in-place");
-        const requests = seen();
+        await s.up("rotate in-place");
+        const requests = s.seen();
         assert.equal(requests[0], "PUT /secrets/inplace-pull 202");
         assert.ok(requests.slice(1).length >= 1 && requests.slice(1).every((r) => r === "GET /secrets 200"), requests.join("\n"));
         assert.equal(pullValue("inplace-pull"), Buffer.from(`bot:${V.token2}`).toString("base64"));
-        assert.equal(emulator!.snapshot()["inplace-pull"]?.status, "ready");
+        assert.equal(s.emulator.snapshot()["inplace-pull"]?.status, "ready");
     });
 
     it("with in-place against an API that refuses image-pull updates, fails naming the setting and deletes nothing", async () => {
         await stack({}, { "pipecat:imagePullUpdates": "in-place" });
         declare({ registry: pull(V.token1, "refused-pull") });
-        await up("create");
+        await s.up("create");
         declare({ registry: pull(V.token2, "refused-pull") });
-        emulator!.clearRequests();
-        const failed = await pulumi("rotate in-place, refused", ["up", "--yes", "--skip-preview"], true);
+        s.emulator.clearRequests();
+        const failed = await s.up("rotate in-place, refused", { allowFail: true });
         assert.notEqual(failed.code, 0);
         assert.match(failed.stdout + failed.stderr, /pulumi config set pipecat:imagePullUpdates replace/);
-        assert.ok(!seen().some((r) => r.startsWith("DELETE")), seen().join("\n"));
+        assert.ok(!s.seen().some((r) => r.startsWith("DELETE")), s.seen().join("\n"));
         assert.equal(pullValue("refused-pull"), Buffer.from(`bot:${V.token1}`).toString("base64"));
         // Switching back replaces it, as the message says.
-        await project!.setConfig("pipecat:imagePullUpdates", "replace");
-        await up("rotate by replacement");
+        await s.project.setConfig("pipecat:imagePullUpdates", "replace");
+        await s.up("rotate by replacement");
         assert.equal(pullValue("refused-pull"), Buffer.from(`bot:${V.token2}`).toString("base64"));
     });
 
     it("replaces an autonamed image-pull set create-first, under a fresh name, so the old one goes only after", async () => {
         await stack({});
         declare({ registry: pull(V.token1) });
-        await up("create");
-        const before = Object.keys(emulator!.snapshot());
+        await s.up("create");
+        const before = Object.keys(s.emulator.snapshot());
         assert.equal(before.length, 1);
         const old = before[0]!;
         declare({ registry: pull(V.token3) });
-        emulator!.clearRequests();
-        await up("rotate autonamed");
-        const now = Object.keys(emulator!.snapshot());
+        s.emulator.clearRequests();
+        await s.up("rotate autonamed");
+        const now = Object.keys(s.emulator.snapshot());
         assert.equal(now.length, 1);
         const fresh = now[0]!;
         assert.notEqual(fresh, old);
         assert.match(fresh, /^registry-[a-z0-9]{7}$/);
-        const requests = seen();
+        const requests = s.seen();
         const put = requests.indexOf(`PUT /secrets/${fresh} 202`);
         const del = requests.indexOf(`DELETE /secrets/${old} 200`);
         assert.ok(put >= 0 && del > put, `the new set is written before the old one is deleted:\n${requests.join("\n")}`);

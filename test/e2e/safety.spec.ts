@@ -11,10 +11,10 @@
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { isDeepStrictEqual } from "node:util";
 import { type Emulator, startEmulator } from "../../emulator";
-import { type Haystack, describeLeaks, scanForLeaks } from "../support/leaks";
-import { createTempProject, type RunResult, type TempProject } from "./harness";
+import { describeLeaks, scanForLeaks } from "../support/leaks";
+import { Findings, type RunResult, type TempProject } from "../support/engine";
+import { EngineStack } from "../support/stack";
 
 const API_KEY = "pk-e2e-safety-KEY-never-shown-0100";
 /** Provisioning delay of the shared emulator: a set is `pending` this long after every write. */
@@ -64,39 +64,6 @@ for (const [resource, entry] of Object.entries(spec)) {
 }
 export const setNames = names;
 `;
-
-/**
- * Soft assertions: a scenario goes on after a broken expectation (later steps say more about the
- * current behaviour), and `done` fails with all of them, plus the notes that explain them.
- */
-class Findings {
-    private readonly problems: string[] = [];
-    private readonly notes: string[] = [];
-
-    ok(condition: unknown, expectation: string, detail?: string): boolean {
-        if (!condition) this.problems.push(detail ? `${expectation}\n      ${detail.split("\n").join("\n      ")}` : expectation);
-        return Boolean(condition);
-    }
-
-    equal(actual: unknown, expected: unknown, expectation: string, detail?: string): boolean {
-        const shown = `actual: ${JSON.stringify(actual)}; expected: ${JSON.stringify(expected)}`;
-        return this.ok(isDeepStrictEqual(actual, expected), expectation, detail ? `${shown}\n${detail}` : shown);
-    }
-
-    /** Context printed only if something failed. */
-    note(text: string): void {
-        this.notes.push(text);
-    }
-
-    done(): void {
-        if (process.env["SAFETY_VERBOSE"]) console.log(`      notes:\n        ${this.notes.join("\n        ")}`);
-        if (this.problems.length === 0) return;
-        const body = this.problems.map((p, i) => `  ${i + 1}. ${p}`).join("\n");
-        const notes = this.notes.length ? `\n  context:\n    ${this.notes.join("\n    ").split("\n").join("\n    ")}` : "";
-        // Everything here comes from command output (leak-scanned) and request lines (no bodies).
-        assert.fail(`${this.problems.length} expectation(s) not met:\n${body}${notes}`);
-    }
-}
 
 /** The lines of a command's output that say what happened: steps on sets, errors, the summary. */
 function keyLines(r: RunResult, max = 25): string {
@@ -194,19 +161,18 @@ describe("e2e: SecretSet never loses or wrongly replaces a live set", function (
         body: (s: Stack) => Promise<void>,
         config: Record<string, string> = {},
     ): Promise<void> {
-        const project = createTempProject({ name, programTs: program });
-        const outputs: Haystack[] = [];
+        const engineStack = await EngineStack.start({ name, program, shared: emulator, stack: "safety", config });
+        const project = engineStack.project;
         const stack: Stack = {
             project,
             async pulumi(label, args, env) {
                 const started = Date.now();
-                const r = await project.run([...args, "--non-interactive"], { allowFail: true, ...(env ? { env } : {}) });
+                const r = await engineStack.pulumi(label, args, { allowFail: true, ...(env ? { env } : {}) });
                 timings.push(`${label} ${((Date.now() - started) / 1000).toFixed(1)}s`);
-                outputs.push({ label: `${label} stdout`, text: r.stdout }, { label: `${label} stderr`, text: r.stderr });
                 return r;
             },
             up: (label, extra = [], env) => stack.pulumi(label, ["up", "--yes", "--skip-preview", ...extra], env),
-            declare: (sets) => project.writeFile("sets.json", JSON.stringify(sets, null, 2)),
+            declare: (sets) => engineStack.writeJson("sets.json", sets),
             async urn(resource) {
                 const state = await project.exportStack();
                 const found = state.deployment.resources?.find((r) => r.urn.endsWith(`::${resource}`));
@@ -215,20 +181,11 @@ describe("e2e: SecretSet never loses or wrongly replaces a live set", function (
             },
         };
         try {
-            await project.initStack("safety");
-            await project.setConfig("pipecat:apiKey", emulator.apiKey, { secret: true });
-            await project.setConfig("pipecat:apiUrl", emulator.url);
-            for (const [k, v] of Object.entries(config)) await project.setConfig(k, v);
             await body(stack);
         } finally {
-            try {
-                const exported = await project.run(["stack", "export"], { allowFail: true });
-                outputs.push({ label: "stack export", text: exported.stdout });
-                const leaks = scanForLeaks(outputs, [...SECRETS]);
-                f.ok(leaks.length === 0, "no secret value or API key in any command output or in state", describeLeaks(leaks));
-            } finally {
-                project.cleanup();
-            }
+            // Every command's output and the stack export; the stack is not destroyed (the scenario's sets stay).
+            const leaks = scanForLeaks(await engineStack.close({ destroy: false }), [...SECRETS]);
+            f.ok(leaks.length === 0, "no secret value or API key in any command output or in state", describeLeaks(leaks));
         }
     }
 
@@ -264,7 +221,7 @@ describe("e2e: SecretSet never loses or wrongly replaces a live set", function (
             f.ok(check.code === 0, "`preview --expect-no-changes` exits 0 afterwards", keyLines(check));
             f.note(`requests for rev-set:\n${trace(main, "rev-set").join("\n")}`);
         });
-        f.done();
+        f.done("scenario", Boolean(process.env["SAFETY_VERBOSE"]));
     });
 
     it("B. a replacement left pending by a failed up is finished by the next up, and the set ends with the new credentials", async () => {
@@ -311,7 +268,7 @@ describe("e2e: SecretSet never loses or wrongly replaces a live set", function (
             f.equal(deletesAfter.length, 0, "no DELETE of pull-set after its last PUT", trace(main, "pull-set").join("\n"));
             f.note(`requests for pull-set:\n${trace(main, "pull-set").join("\n")}`);
         });
-        f.done();
+        f.done("scenario", Boolean(process.env["SAFETY_VERBOSE"]));
     });
 
     it("C. `up --replace` of a named set keeps the set: with adopt, with PIPECAT_ADOPT='*', and without either (failing with advice if it must)", async () => {
@@ -355,7 +312,7 @@ describe("e2e: SecretSet never loses or wrongly replaces a live set", function (
                 f.note(`${c.how}: up --replace exit ${r.code}; requests ${trace(main, c.set).join(" | ")}`);
             }
         });
-        f.done();
+        f.done("scenario", Boolean(process.env["SAFETY_VERBOSE"]));
     });
 
     it("D. with replaceOnChanges on secrets, changing a value leaves the named set existing with the new value", async () => {
@@ -377,7 +334,7 @@ describe("e2e: SecretSet never loses or wrongly replaces a live set", function (
                 `${shape(main, "d-roc")}\nrequests: ${trace(main, "d-roc").join(" | ")}`,
             );
         });
-        f.done();
+        f.done("scenario", Boolean(process.env["SAFETY_VERBOSE"]));
     });
 
     it("E. renaming an autonamed set's resource with an alias neither replaces it nor changes its name", async () => {
@@ -407,7 +364,7 @@ describe("e2e: SecretSet never loses or wrongly replaces a live set", function (
             );
             f.note(`requests: ${main.requests.map((r) => `${r.method} ${r.path.replace(/^\/v1/, "")} ${r.status}`).join(" | ")}`);
         });
-        f.done();
+        f.done("scenario", Boolean(process.env["SAFETY_VERBOSE"]));
     });
 
     it("F. image-pull bookkeeping never replaces: dropping region or adopt from the program sends no DELETE and no PUT", async () => {
@@ -471,7 +428,7 @@ describe("e2e: SecretSet never loses or wrongly replaces a live set", function (
             );
             f.ok(main.snapshot()["f-adopted-pull"] !== undefined, "f-adopted-pull still exists", shape(main, "f-adopted-pull"));
         });
-        f.done();
+        f.done("scenario", Boolean(process.env["SAFETY_VERBOSE"]));
     });
 
     it("G. adopting an image-pull set declared in another region fails, naming both regions, and leaves the set as it was", async () => {
@@ -521,7 +478,7 @@ describe("e2e: SecretSet never loses or wrongly replaces a live set", function (
                 trace(main, "foreign-pull").join(" | "),
             );
         });
-        f.done();
+        f.done("scenario", Boolean(process.env["SAFETY_VERBOSE"]));
     });
 
     it("H. a wrong API URL never counts as gone: destroy and refresh fail, naming pipecat:apiUrl, and keep both sets and both resources", async () => {
@@ -578,7 +535,7 @@ describe("e2e: SecretSet never loses or wrongly replaces a live set", function (
             f.equal(await resources(), ["one", "two"], "the stack export still holds both resources after the refresh");
             f.note(`refresh sent: ${main.requests.map((r) => `${r.method} ${r.path} ${r.status}`).join(" | ")}`);
         });
-        f.done();
+        f.done("scenario", Boolean(process.env["SAFETY_VERBOSE"]));
     });
 
     it("I. adopting a regular set with an extra key returns only once the set is ready again after the key's deletion", async () => {
@@ -607,7 +564,7 @@ describe("e2e: SecretSet never loses or wrongly replaces a live set", function (
             if (extraAt !== undefined)
                 f.note(`DELETE of EXTRA was ${Date.now() - extraAt} ms before the check (readyAfterMs ${READY_AFTER_MS})`);
         });
-        f.done();
+        f.done("scenario", Boolean(process.env["SAFETY_VERBOSE"]));
     });
 
     it("J. secrets given as one secret Output: `preview --diff` marks changed and added keys by name and prints no value", async () => {
@@ -634,7 +591,7 @@ describe("e2e: SecretSet never loses or wrongly replaces a live set", function (
                 diffLines(preview),
             );
         });
-        f.done();
+        f.done("scenario", Boolean(process.env["SAFETY_VERBOSE"]));
     });
 
     it("K. the readiness bound's advice works: a too-short pipecat:readyTimeoutSeconds fails create and update, raising it converges", async function () {
@@ -689,7 +646,7 @@ describe("e2e: SecretSet never loses or wrongly replaces a live set", function (
         } finally {
             await slow.close();
         }
-        f.done();
+        f.done("scenario", Boolean(process.env["SAFETY_VERBOSE"]));
     });
 
     it("L. after an API key rotation, refresh either works or says to run `pulumi up` first or use --run-program; --run-program works", async function () {
@@ -746,7 +703,7 @@ describe("e2e: SecretSet never loses or wrongly replaces a live set", function (
         } finally {
             await emulator.close();
         }
-        f.done();
+        f.done("scenario", Boolean(process.env["SAFETY_VERBOSE"]));
     });
 
     it("M. the autoname a preview shows is the one up creates, or the preview shows the name as unknown", async () => {
@@ -766,7 +723,7 @@ describe("e2e: SecretSet never loses or wrongly replaces a live set", function (
                 `preview showed name ${shown ?? "(none)"}; up created ${created.join(", ")}`,
             );
         });
-        f.done();
+        f.done("scenario", Boolean(process.env["SAFETY_VERBOSE"]));
     });
 
     it("N. destroy with provisioning delays removes every set with one DELETE each", async () => {
@@ -798,7 +755,7 @@ describe("e2e: SecretSet never loses or wrongly replaces a live set", function (
             const state = await s.project.exportStack();
             f.equal((state.deployment.resources ?? []).filter((r) => r.type.includes("SecretSet")).length, 0, "no SecretSet left in state");
         });
-        f.done();
+        f.done("scenario", Boolean(process.env["SAFETY_VERBOSE"]));
     });
 
     it("O. a referenced set is never adopted or written over, and a set whose name became one leaves the state without a repair", async () => {
@@ -849,7 +806,7 @@ describe("e2e: SecretSet never loses or wrongly replaces a live set", function (
             main.deleteDirect("o-referenced");
             main.deleteDirect("o-own");
         });
-        f.done();
+        f.done("scenario", Boolean(process.env["SAFETY_VERBOSE"]));
     });
 });
 

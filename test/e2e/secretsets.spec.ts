@@ -4,9 +4,8 @@
  * what every command prints and stores. One stack walks through the scenarios in order.
  */
 import * as assert from "node:assert/strict";
-import { type Emulator, startEmulator } from "../../emulator";
-import { assertNoLeaks, type Haystack } from "../support/leaks";
-import { createTempProject, type RunResult, type TempProject } from "./harness";
+import { assertNoLeaks } from "../support/leaks";
+import { EngineStack } from "../support/stack";
 
 const API_KEY = "pk-e2e-API-KEY-never-shown-0008";
 const V = {
@@ -49,71 +48,55 @@ const registry = (password: string) => ({
 describe("e2e: SecretSet through the real engine", function () {
     this.timeout(600_000);
 
-    let emulator: Emulator;
-    let project: TempProject;
-    const outputs: Haystack[] = [];
+    let s: EngineStack;
     const counts: Record<string, number> = {};
-
-    /** Runs pulumi, keeps its output for the leak scan, and returns it. */
-    async function pulumi(label: string, args: string[], allowFail = false): Promise<RunResult> {
-        const result = await project.run([...args, "--non-interactive"], { allowFail });
-        outputs.push({ label: `${label} stdout`, text: result.stdout }, { label: `${label} stderr`, text: result.stderr });
-        return result;
-    }
-    const up = (label: string) => pulumi(label, ["up", "--yes", "--skip-preview"]);
-    const declare = (sets: Record<string, unknown>) => project.writeFile("sets.json", JSON.stringify(sets, null, 2));
-    const seen = () => emulator.requests.map((r) => `${r.method} ${r.path.replace("/v1", "")}`);
+    const declare = (sets: Record<string, unknown>) => s.writeJson("sets.json", sets);
     const secretsOf = (name: string) => {
-        const set = emulator.snapshot()[name];
+        const set = s.emulator.snapshot()[name];
         return set?.type === "secret" ? set.secrets : undefined;
     };
 
     before(async () => {
-        emulator = await startEmulator({ apiKey: API_KEY });
-        project = createTempProject({ name: "secretsets-e2e", programTs: program });
-        await project.initStack("e2e");
         // The key through `pulumi config set --secret` (stdin), as the README tells users to.
-        await project.setConfig("pipecat:apiKey", API_KEY, { secret: true });
-        await project.setConfig("pipecat:apiUrl", emulator.url);
-        await project.setConfig("openaiKey", V.openai, { secret: true });
+        s = await EngineStack.start({ name: "secretsets-e2e", program, emulator: { apiKey: API_KEY } });
+        await s.project.setConfig("openaiKey", V.openai, { secret: true });
         declare({
             agent: { name: "voice-agent", secrets: { OPENAI_API_KEY: "@config:openaiKey", DAILY_API_KEY: V.daily, EXTRA_KEY: V.extra } },
             registry: registry(V.token1),
         });
     });
 
-    beforeEach(() => emulator.clearRequests());
+    beforeEach(() => s.emulator.clearRequests());
 
     after(async () => {
         console.log(`      requests: ${JSON.stringify(counts)}`);
-        project?.cleanup();
-        await emulator?.close();
+        if (s) assertNoLeaks(await s.close(), SECRETS, "state and CLI output");
     });
 
     it("1. previews a new stack as two creates without a request", async () => {
-        const preview = await pulumi("preview 1", ["preview"]);
+        const preview = await s.preview("preview 1");
         assert.match(preview.stdout, /\+\s+pulumi-nodejs:dynamic\/pipecat:SecretSet\s+agent\s+create/);
         assert.match(preview.stdout, /\+\s+pulumi-nodejs:dynamic\/pipecat:SecretSet\s+registry\s+create/);
         assert.match(preview.stdout, /\+ 3 to create/); // the stack and the two sets
-        assert.deepEqual(seen(), []);
+        assert.deepEqual(s.seen({ status: false }), []);
     });
 
     it("2. creates both sets with exactly the declared keys and values", async () => {
-        await up("up 2");
+        await s.up("up 2");
         assert.deepEqual(secretsOf("voice-agent"), { OPENAI_API_KEY: V.openai, DAILY_API_KEY: V.daily, EXTRA_KEY: V.extra });
-        const pull = emulator.snapshot()["dockerhub-pull"];
+        const pull = s.emulator.snapshot()["dockerhub-pull"];
         assert.equal(pull?.type === "imagePullSecret" && pull.secretValue, Buffer.from(`bot:${V.token1}`).toString("base64"));
-        counts["create 2 sets"] = emulator.requests.length;
-        assert.equal(emulator.requests.length, 6, seen().join("\n")); // per set: existence check, PUT, readiness
+        counts["create 2 sets"] = s.emulator.requests.length;
+        assert.equal(s.emulator.requests.length, 6, s.seen({ status: false }).join("\n")); // per set: existence check, PUT, readiness
     });
 
     it("3. updates changed, added and removed keys in place with the fewest requests", async () => {
-        await project.setConfig("openaiKey", V.openai2, { secret: true });
+        await s.project.setConfig("openaiKey", V.openai2, { secret: true });
         declare({
             agent: { name: "voice-agent", secrets: { OPENAI_API_KEY: "@config:openaiKey", DAILY_API_KEY: V.daily, NEW_KEY: V.added } },
             registry: registry(V.token1),
         });
-        const preview = await pulumi("preview 3", ["preview", "--diff"]);
+        const preview = await s.preview("preview 3", { args: ["--diff"] });
         assert.match(preview.stdout, /~ pulumi-nodejs:dynamic\/pipecat:SecretSet: \(update\)/);
         // The engine's own comparison of the (secret) inputs marks each key: removed, added, rotated.
         assert.match(preview.stdout, /- EXTRA_KEY\s*: \[secret\]/);
@@ -121,12 +104,16 @@ describe("e2e: SecretSet through the real engine", function () {
         assert.match(preview.stdout, /~ OPENAI_API_KEY\s*: \[secret\] => \[secret\]/);
         assert.doesNotMatch(preview.stdout, /DAILY_API_KEY/, "an unchanged key is not shown");
         assert.match(preview.stdout, /~ 1 to update/);
-        assert.deepEqual(seen(), []);
+        assert.deepEqual(s.seen({ status: false }), []);
 
-        await up("up 3");
+        await s.up("up 3");
         assert.deepEqual(secretsOf("voice-agent"), { OPENAI_API_KEY: V.openai2, DAILY_API_KEY: V.daily, NEW_KEY: V.added });
-        assert.deepEqual(seen(), ["PUT /secrets/voice-agent", "DELETE /secrets/voice-agent/EXTRA_KEY", "GET /secrets/voice-agent"]);
-        assert.deepEqual(emulator.requests[0]?.body, {
+        assert.deepEqual(s.seen({ status: false }), [
+            "PUT /secrets/voice-agent",
+            "DELETE /secrets/voice-agent/EXTRA_KEY",
+            "GET /secrets/voice-agent",
+        ]);
+        assert.deepEqual(s.emulator.requests[0]?.body, {
             // Every declared key: outputs hold no values, so the provider writes the whole set (a PUT merges).
             secrets: [
                 { secretKey: "DAILY_API_KEY", secretValue: V.daily },
@@ -135,7 +122,7 @@ describe("e2e: SecretSet through the real engine", function () {
             ],
             region: "us-west", // the set's own region, so that a PUT never moves it to the organisation's default
         });
-        counts["update 1 changed + 1 added + 1 removed key"] = emulator.requests.length;
+        counts["update 1 changed + 1 added + 1 removed key"] = s.emulator.requests.length;
     });
 
     it("4. replaces an image-pull set whose credentials change, deleting before creating under the same name", async () => {
@@ -143,11 +130,16 @@ describe("e2e: SecretSet through the real engine", function () {
             agent: { name: "voice-agent", secrets: { OPENAI_API_KEY: "@config:openaiKey", DAILY_API_KEY: V.daily, NEW_KEY: V.added } },
             registry: registry(V.token2),
         });
-        const preview = await pulumi("preview 4", ["preview"]);
+        const preview = await s.preview("preview 4");
         assert.match(preview.stdout, /\+-\s+pulumi-nodejs:dynamic\/pipecat:SecretSet\s+registry\s+replace/);
-        await up("up 4");
-        assert.deepEqual(seen(), ["DELETE /secrets/dockerhub-pull", "GET /secrets", "PUT /secrets/dockerhub-pull", "GET /secrets"]);
-        const pull = emulator.snapshot()["dockerhub-pull"];
+        await s.up("up 4");
+        assert.deepEqual(s.seen({ status: false }), [
+            "DELETE /secrets/dockerhub-pull",
+            "GET /secrets",
+            "PUT /secrets/dockerhub-pull",
+            "GET /secrets",
+        ]);
+        const pull = s.emulator.snapshot()["dockerhub-pull"];
         assert.equal(pull?.type === "imagePullSecret" && pull.secretValue, Buffer.from(`bot:${V.token2}`).toString("base64"));
     });
 
@@ -156,21 +148,21 @@ describe("e2e: SecretSet through the real engine", function () {
             agent: { name: "voice-agent-v2", secrets: { OPENAI_API_KEY: "@config:openaiKey", DAILY_API_KEY: V.daily, NEW_KEY: V.added } },
             registry: registry(V.token2),
         });
-        const preview = await pulumi("preview 5", ["preview"]);
+        const preview = await s.preview("preview 5");
         assert.match(preview.stdout, /\+-\s+pulumi-nodejs:dynamic\/pipecat:SecretSet\s+agent\s+replace/);
-        await up("up 5");
-        assert.equal(emulator.snapshot()["voice-agent"], undefined);
+        await s.up("up 5");
+        assert.equal(s.emulator.snapshot()["voice-agent"], undefined);
         assert.deepEqual(secretsOf("voice-agent-v2"), { OPENAI_API_KEY: V.openai2, DAILY_API_KEY: V.daily, NEW_KEY: V.added });
-        assert.deepEqual(seen().at(-1), "DELETE /secrets/voice-agent");
+        assert.deepEqual(s.seen({ status: false }).at(-1), "DELETE /secrets/voice-agent");
     });
 
     it("6. refresh notices a set and a key deleted behind the program's back; the next up restores them", async () => {
-        emulator.deleteDirect("dockerhub-pull");
-        emulator.deleteKeyDirect("voice-agent-v2", "DAILY_API_KEY");
-        const refresh = await pulumi("refresh 6", ["refresh", "--yes", "--skip-preview"]);
+        s.emulator.deleteDirect("dockerhub-pull");
+        s.emulator.deleteKeyDirect("voice-agent-v2", "DAILY_API_KEY");
+        const refresh = await s.refresh("refresh 6");
         assert.match(refresh.stdout, /registry\s+deleted/);
         assert.match(refresh.stdout, /agent\s+updated/);
-        const state = await project.exportStack();
+        const state = await s.project.exportStack();
         assert.equal(
             state.deployment.resources?.some((r) => r.urn.endsWith("::registry")),
             false,
@@ -178,26 +170,26 @@ describe("e2e: SecretSet through the real engine", function () {
         const agent = state.deployment.resources?.find((r) => r.urn.endsWith("::agent"));
         assert.deepEqual(agent?.outputs?.["keys"], ["NEW_KEY", "OPENAI_API_KEY"]);
 
-        emulator.clearRequests();
-        const preview = await pulumi("preview 6", ["preview", "--diff"]);
+        s.emulator.clearRequests();
+        const preview = await s.preview("preview 6", { args: ["--diff"] });
         assert.match(preview.stdout, /~ 1 to update/);
         assert.match(preview.stdout, /\+ 1 to create/);
-        await up("up 6");
+        await s.up("up 6");
         assert.deepEqual(secretsOf("voice-agent-v2"), { OPENAI_API_KEY: V.openai2, DAILY_API_KEY: V.daily, NEW_KEY: V.added });
-        assert.equal(emulator.snapshot()["dockerhub-pull"]?.type, "imagePullSecret");
+        assert.equal(s.emulator.snapshot()["dockerhub-pull"]?.type, "imagePullSecret");
     });
 
     it("7. sends no request at all for an up without changes", async () => {
-        const result = await up("up 7");
+        const result = await s.up("up 7");
         assert.match(result.stdout, /3 unchanged/);
-        counts["no-op up"] = emulator.requests.length;
-        assert.deepEqual(seen(), []);
+        counts["no-op up"] = s.emulator.requests.length;
+        assert.deepEqual(s.seen({ status: false }), []);
     });
 
     it("9. keeps every value and the API key out of state and out of every command's output", async () => {
-        const exported = await project.run(["stack", "export"]);
+        const exported = await s.project.run(["stack", "export"]);
         const state = JSON.parse(exported.stdout) as { deployment: { resources?: { inputs?: Record<string, unknown> }[] } };
-        const haystacks = [...outputs, { label: "stack export", text: exported.stdout }];
+        const haystacks = [...s.outputs, { label: "stack export", text: exported.stdout }];
         assertNoLeaks(haystacks, SECRETS, "state and CLI output");
         // The serialized provider in state is the shim: no implementation, no key.
         const provider = state.deployment.resources?.map((r) => r.inputs?.["__provider"]).find((p) => typeof p === "string") as string;
@@ -206,17 +198,17 @@ describe("e2e: SecretSet through the real engine", function () {
     });
 
     it("8. destroys everything", async () => {
-        await pulumi("destroy 8", ["destroy", "--yes", "--skip-preview"]);
-        assert.deepEqual(emulator.snapshot(), {});
-        assertNoLeaks(outputs, SECRETS, "destroy output");
+        await s.destroy("destroy 8");
+        assert.deepEqual(s.emulator.snapshot(), {});
+        assertNoLeaks(s.outputs, SECRETS, "destroy output");
     });
 
     it("10. rejects a bad input at preview with the provider's message and no request", async () => {
         declare({ agent: { name: "Bad_Name", secrets: { OPENAI_API_KEY: V.openai } } });
-        const preview = await pulumi("preview 10", ["preview"], true);
+        const preview = await s.preview("preview 10", { allowFail: true });
         assert.notEqual(preview.code, 0);
         assert.match(preview.stdout + preview.stderr, /name: "Bad_Name" is not a valid set name/);
-        assert.deepEqual(seen(), []);
-        assertNoLeaks(outputs, SECRETS, "bad-input output");
+        assert.deepEqual(s.seen({ status: false }), []);
+        assertNoLeaks(s.outputs, SECRETS, "bad-input output");
     });
 });

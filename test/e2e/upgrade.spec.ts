@@ -9,9 +9,8 @@
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { type Emulator, startEmulator } from "../../emulator";
-import { assertNoLeaks, type Haystack } from "../support/leaks";
-import { createTempProject, type RunResult, type TempProject } from "./harness";
+import { assertNoLeaks } from "../support/leaks";
+import { EngineStack } from "../support/stack";
 
 const FIXTURE = path.join(__dirname, "fixtures", "stack-0.1.0");
 /** The API URL the recording ran against; the state's provider configuration holds it. */
@@ -24,83 +23,71 @@ const ROTATED = "sk-upgrade-OPENAI-rotated-never-shown-0105";
 describe("e2e: a stack written by 0.1.0, run by this release", function () {
     this.timeout(600_000);
 
-    let emulator: Emulator;
-    let project: TempProject;
-    const outputs: Haystack[] = [];
-    async function pulumi(label: string, args: string[], allowFail = false): Promise<RunResult> {
-        const result = await project.run([...args, "--non-interactive"], { allowFail });
-        outputs.push({ label: `${label} stdout`, text: result.stdout }, { label: `${label} stderr`, text: result.stderr });
-        return result;
-    }
-    const seen = () => emulator.requests.map((r) => `${r.method} ${r.path.replace("/v1", "")} ${r.status}`);
+    let s: EngineStack;
 
     before(async () => {
-        emulator = await startEmulator({ apiKey: API_KEY, regions: ["us-west", "us-east", "eu-central"] });
-        project = createTempProject({ name: "upgrade-e2e", programTs: program });
         // The organisation as 0.1.0 left it: the same program applied once in a scratch stack whose state is then
         // dropped (`stack rm --force` deletes no resource), so the sets and agents exist under the recorded names.
-        await project.initStack("scratch");
-        await project.setConfig("pipecat:apiKey", API_KEY, { secret: true });
-        await project.setConfig("pipecat:apiUrl", emulator.url);
         // The autonamed set keeps the name 0.1.0 gave it: the scratch stack declares it by that name.
         const state = fs.readFileSync(path.join(FIXTURE, "state.json"), "utf8");
         const autonamed = /"name": "(extra-[a-z0-9]+)"/.exec(state)?.[1];
         assert.ok(autonamed, "the fixture's autonamed set");
-        project.writeFile("index.ts", program.replace(`new SecretSet("extra", {`, `new SecretSet("extra", { name: "${autonamed}",`));
-        await pulumi("scratch up", ["up", "--yes", "--skip-preview"]);
-        await pulumi("scratch stack rm", ["stack", "rm", "scratch", "--force", "--yes"]);
-        project.writeFile("index.ts", program);
+        s = await EngineStack.start({
+            name: "upgrade-e2e",
+            program: program.replace(`new SecretSet("extra", {`, `new SecretSet("extra", { name: "${autonamed}",`),
+            stack: "scratch",
+            emulator: { apiKey: API_KEY, regions: ["us-west", "us-east", "eu-central"] },
+        });
+        await s.up("scratch up");
+        await s.pulumi("scratch stack rm", ["stack", "rm", "scratch", "--force", "--yes"]);
+        s.project.writeFile("index.ts", program);
 
         // The recorded state, imported as stack e2e; only its API URL is this emulator's.
-        await project.initStack("e2e");
-        await project.setConfig("pipecat:apiKey", API_KEY, { secret: true });
-        await project.setConfig("pipecat:apiUrl", emulator.url);
-        project.writeFile("recorded.json", state.replaceAll(RECORDED_URL, emulator.url));
-        await pulumi("stack import", ["stack", "import", "--file", "recorded.json"]);
+        await s.project.initStack("e2e");
+        await s.project.setConfig("pipecat:apiKey", API_KEY, { secret: true });
+        await s.project.setConfig("pipecat:apiUrl", s.emulator.url);
+        s.project.writeFile("recorded.json", state.replaceAll(RECORDED_URL, s.emulator.url));
+        await s.pulumi("stack import", ["stack", "import", "--file", "recorded.json"]);
     });
 
-    after(async () => {
-        await emulator?.close();
-        project?.cleanup();
-        assertNoLeaks(outputs, SECRETS, "upgrade output");
-    });
+    after(async () => assertNoLeaks(await s.close(), SECRETS, "upgrade output and state"));
 
     it("previews with --expect-no-changes and updates nothing, sending no request", async () => {
-        emulator.clearRequests();
-        const preview = await pulumi("preview", ["preview", "--expect-no-changes", "--diff"], true);
+        s.emulator.clearRequests();
+        const preview = await s.preview("preview", { args: ["--expect-no-changes", "--diff"], allowFail: true });
         assert.equal(preview.code, 0, preview.stdout + preview.stderr);
-        assert.deepEqual(seen(), [], "a preview of the recorded stack sends no request");
-        const up = await pulumi("up", ["up", "--yes", "--skip-preview"]);
+        assert.deepEqual(s.seen(), [], "a preview of the recorded stack sends no request");
+        const up = await s.up("up");
         assert.match(up.stdout, /6 unchanged/);
-        assert.deepEqual(seen(), [], "an up with nothing to change sends no request");
+        assert.deepEqual(s.seen(), [], "an up with nothing to change sends no request");
     });
 
     it("still shows a rotated key per key, writes it and redeploys the agent bound to the set", async () => {
-        project.writeFile("index.ts", program.replace("sk-upgrade-OPENAI-never-shown-0101", ROTATED));
-        const preview = await pulumi("rotation preview", ["preview", "--diff"]);
+        s.project.writeFile("index.ts", program.replace("sk-upgrade-OPENAI-never-shown-0101", ROTATED));
+        const preview = await s.preview("rotation preview", { args: ["--diff"] });
         assert.match(preview.stdout, /~ OPENAI_API_KEY\s*: \[secret\] => \[secret\]/);
         assert.match(preview.stdout, /~ 2 to update/);
-        emulator.clearRequests();
-        await pulumi("rotation up", ["up", "--yes", "--skip-preview"]);
+        s.emulator.clearRequests();
+        await s.up("rotation up");
         assert.deepEqual(
-            seen().filter((r) => !r.startsWith("GET ")),
+            s.seen().filter((r) => !r.startsWith("GET ")),
             ["PUT /secrets/upgrade-bot 202", "POST /agents/upgrade-voice 200"],
             "one PUT of the set and one POST of the agent",
         );
-        assert.equal(emulator.runningSecrets("upgrade-voice")?.OPENAI_API_KEY, ROTATED);
+        assert.equal(s.emulator.runningSecrets("upgrade-voice")?.OPENAI_API_KEY, ROTATED);
     });
 
     it("destroys exactly what the stack owns, agents first, leaving the organisation empty", async () => {
-        emulator.clearRequests();
-        await pulumi("destroy", ["destroy", "--yes", "--skip-preview"]);
-        const deletes = seen().filter((r) => r.startsWith("DELETE "));
+        s.emulator.clearRequests();
+        await s.destroy("destroy");
+        const deletes = s.seen().filter((r) => r.startsWith("DELETE "));
         assert.equal(deletes.length, 5, deletes.join(" | "));
         assert.ok(
             deletes.slice(0, 2).every((r) => r.startsWith("DELETE /agents/")),
             deletes.join(" | "),
         );
-        assert.deepEqual(emulator.snapshot(), {});
-        const listed = await fetch(`${emulator.url}/agents`, { headers: { Authorization: `Bearer ${API_KEY}` } });
+        assert.deepEqual(s.emulator.snapshot(), {});
+        const listed = await fetch(`${s.emulator.url}/agents`, { headers: { Authorization: `Bearer ${API_KEY}` } });
         assert.deepEqual(((await listed.json()) as { services?: unknown[] }).services ?? [], []);
     });
 });

@@ -6,9 +6,7 @@
  * What the read returns field by field is in test/provider/secretset/get.spec.ts and test/provider/agent/get.spec.ts.
  */
 import * as assert from "node:assert/strict";
-import { type Emulator, startEmulator } from "../../emulator";
-import { assertNoLeaks, type Haystack } from "../support/leaks";
-import { createTempProject, type RunResult, type TempProject } from "./harness";
+import { useStack } from "../support/stack";
 
 const API_KEY = "pk-waysin-API-KEY-never-shown-0001";
 const VALUE = "sk-waysin-VALUE-never-shown-0002";
@@ -34,33 +32,19 @@ export const agent = { name: voice.name, region: voice.region, image: voice.imag
 describe("e2e: get, and the refused import option", function () {
     this.timeout(300_000);
 
-    let emulator: Emulator | undefined;
-    let project: TempProject | undefined;
-    const outputs: Haystack[] = [];
-
-    after(async () => {
-        project?.cleanup();
-        await emulator?.close();
-        assertNoLeaks(outputs, [API_KEY, VALUE], "ways-in output");
-    });
-
-    async function pulumi(label: string, args: string[], env: Record<string, string> = {}): Promise<RunResult> {
-        const result = await project!.run([...args, "--non-interactive"], { allowFail: true, env });
-        outputs.push({ label: `${label} stdout`, text: result.stdout }, { label: `${label} stderr`, text: result.stderr });
-        return result;
-    }
+    const s = useStack({ name: "ways-in-e2e", program, emulator: { apiKey: API_KEY }, secrets: [API_KEY, VALUE], what: "ways-in output" });
 
     /** The API's own lists, as anyone would read them. */
     async function listed(): Promise<{ sets: string[]; agents: string[] }> {
         const get = async (path: string) =>
-            (await fetch(`${emulator!.url}${path}`, { headers: { Authorization: `Bearer ${API_KEY}` } })).json();
+            (await fetch(`${s.emulator.url}${path}`, { headers: { Authorization: `Bearer ${API_KEY}` } })).json();
         const sets = ((await get("/secrets")) as { sets: { name: string }[] }).sets.map((s) => s.name);
         const agents = ((await get("/agents")) as { services: { name: string }[] }).services.map((a) => a.name);
         return { sets, agents };
     }
 
     it("up exports a set and an agent read with get; refresh reads them again; destroy leaves both in Pipecat Cloud", async () => {
-        emulator = await startEmulator({ apiKey: API_KEY, deployPhaseMs: { creating: 200, validating: 200 } });
+        const { emulator, project } = await s.start({ emulator: { deployPhaseMs: { creating: 200, validating: 200 } } });
         // Made outside the program: a set, and an agent bound to it through the API itself.
         emulator.seed("team-secrets", { secrets: { OPENAI_API_KEY: VALUE, DAILY_API_KEY: VALUE }, region: "eu-central" });
         const created = await fetch(`${emulator.url}/agents`, {
@@ -69,13 +53,9 @@ describe("e2e: get, and the refused import option", function () {
             body: JSON.stringify({ serviceName: "team-agent", image: IMAGE, region: "eu-central", secretSet: "team-secrets" }),
         });
         assert.equal(created.status, 200);
-        project = createTempProject({ name: "ways-in-e2e", programTs: program });
-        await project.initStack("e2e");
-        await project.setConfig("pipecat:apiKey", API_KEY, { secret: true });
-        await project.setConfig("pipecat:apiUrl", emulator.url);
         emulator.clearRequests();
 
-        const refused = await pulumi("import", ["preview"], { WAYS_IN_IMPORT: "1" });
+        const refused = await s.pulumi("import", ["preview"], { allowFail: true, env: { WAYS_IN_IMPORT: "1" } });
         assert.notEqual(refused.code, 0);
         const text = refused.stdout + refused.stderr;
         assert.match(text, /SecretSet "shared": the `import` resource option cannot work for this package/, text);
@@ -83,7 +63,7 @@ describe("e2e: get, and the refused import option", function () {
         assert.doesNotMatch(text, /toJavaScript|TypeError/, text);
         assert.equal(emulator.requests.length, 0, "the refused import sent a request");
 
-        const up = await pulumi("up", ["up", "--yes", "--skip-preview"]);
+        const up = await s.up("up", { allowFail: true });
         assert.equal(up.code, 0, up.stdout + up.stderr);
         // Only the stack is created: both objects are reads.
         assert.match(up.stdout, /read pulumi-nodejs:dynamic\/pipecat:SecretSet shared/, up.stdout);
@@ -114,14 +94,14 @@ describe("e2e: get, and the refused import option", function () {
 
         // A key added outside Pulumi shows at the next read.
         emulator.seed("team-secrets", { secrets: { OPENAI_API_KEY: VALUE, DAILY_API_KEY: VALUE, EXTRA: VALUE }, region: "eu-central" });
-        const refresh = await pulumi("refresh", ["refresh", "--yes", "--skip-preview"]);
+        const refresh = await s.refresh("refresh", { allowFail: true });
         assert.equal(refresh.code, 0, refresh.stdout + refresh.stderr);
-        const again = await pulumi("up again", ["up", "--yes", "--skip-preview"]);
+        const again = await s.up("up again", { allowFail: true });
         assert.equal(again.code, 0, again.stdout + again.stderr);
         const keys = JSON.parse((await project.run(["stack", "output", "--json"])).stdout)["set"]["keys"];
         assert.deepEqual(keys, ["DAILY_API_KEY", "EXTRA", "OPENAI_API_KEY"]);
 
-        const destroy = await pulumi("destroy", ["destroy", "--yes", "--skip-preview"]);
+        const destroy = await s.destroy("destroy", { allowFail: true });
         assert.equal(destroy.code, 0, destroy.stdout + destroy.stderr);
         assert.deepEqual((await project.exportStack()).deployment.resources ?? [], []);
         assert.deepEqual(
@@ -135,49 +115,39 @@ describe("e2e: get, and the refused import option", function () {
     });
 
     it("an agent bound to a set read with get plans no change once up, and destroy deletes the agent only; a get of a free name fails with advice", async () => {
-        const local = await startEmulator({ apiKey: API_KEY, readyAfterMs: 300, deployPhaseMs: { creating: 250, validating: 250 } });
-        const bound = createTempProject({ name: "ways-in-bound", programTs: boundProgram });
-        try {
-            local.seed("team-secrets", { secrets: { OPENAI_API_KEY: VALUE }, region: "eu-central" });
-            await bound.initStack("e2e");
-            await bound.setConfig("pipecat:apiKey", API_KEY, { secret: true });
-            await bound.setConfig("pipecat:apiUrl", local.url);
-            const run = async (label: string, args: string[], env: Record<string, string> = {}) => {
-                const result = await bound.run([...args, "--non-interactive"], { allowFail: true, env });
-                outputs.push(
-                    { label: `bound ${label} stdout`, text: result.stdout },
-                    { label: `bound ${label} stderr`, text: result.stderr },
-                );
-                return result;
-            };
+        const { emulator: local } = await s.start({
+            name: "ways-in-bound",
+            program: boundProgram,
+            emulator: { readyAfterMs: 300, deployPhaseMs: { creating: 250, validating: 250 } },
+        });
+        local.seed("team-secrets", { secrets: { OPENAI_API_KEY: VALUE }, region: "eu-central" });
 
-            const missing = await run("missing", ["up", "--yes", "--skip-preview"], { WAYS_IN_SET: "no-such-set" });
-            assert.notEqual(missing.code, 0, "a get of a free name succeeded");
-            assert.match(missing.stdout + missing.stderr, /SecretSet\.get: no secret set named "no-such-set" exists in this organisation/);
-            assert.deepEqual(
-                local.requests.filter((r) => r.method !== "GET").map((r) => `${r.method} ${r.path}`),
-                [],
-                "a failed get let the agent be created",
-            );
+        const missing = await s.up("bound missing", {
+            allowFail: true,
+            env: { WAYS_IN_SET: "no-such-set" },
+        });
+        assert.notEqual(missing.code, 0, "a get of a free name succeeded");
+        assert.match(missing.stdout + missing.stderr, /SecretSet\.get: no secret set named "no-such-set" exists in this organisation/);
+        assert.deepEqual(
+            local.requests.filter((r) => r.method !== "GET").map((r) => `${r.method} ${r.path}`),
+            [],
+            "a failed get let the agent be created",
+        );
 
-            const up = await run("up", ["up", "--yes", "--skip-preview"]);
-            assert.equal(up.code, 0, up.stdout + up.stderr);
-            // The read set has no revision: a preview must not plan an agent update that up never makes.
-            const quiet = await run("preview", ["preview", "--expect-no-changes"]);
-            assert.equal(quiet.code, 0, quiet.stdout + quiet.stderr);
+        const up = await s.up("bound up", { allowFail: true });
+        assert.equal(up.code, 0, up.stdout + up.stderr);
+        // The read set has no revision: a preview must not plan an agent update that up never makes.
+        const quiet = await s.preview("bound preview", { args: ["--expect-no-changes"], allowFail: true });
+        assert.equal(quiet.code, 0, quiet.stdout + quiet.stderr);
 
-            const destroy = await run("destroy", ["destroy", "--yes", "--skip-preview"]);
-            assert.equal(destroy.code, 0, destroy.stdout + destroy.stderr);
-            const writes = local.requests.filter((r) => r.method !== "GET").map((r) => `${r.method} ${r.path.replace(/^\/v1/, "")}`);
-            assert.deepEqual(
-                writes.filter((w) => !w.startsWith("POST /agents")),
-                ["DELETE /agents/my-agent"],
-                writes.join(", "),
-            );
-            assert.ok(local.snapshot()["team-secrets"] !== undefined, "destroy deleted the set it only read");
-        } finally {
-            bound.cleanup();
-            await local.close();
-        }
+        const destroy = await s.destroy("bound destroy", { allowFail: true });
+        assert.equal(destroy.code, 0, destroy.stdout + destroy.stderr);
+        const writes = local.requests.filter((r) => r.method !== "GET").map((r) => `${r.method} ${r.path.replace(/^\/v1/, "")}`);
+        assert.deepEqual(
+            writes.filter((w) => !w.startsWith("POST /agents")),
+            ["DELETE /agents/my-agent"],
+            writes.join(", "),
+        );
+        assert.ok(local.snapshot()["team-secrets"] !== undefined, "destroy deleted the set it only read");
     });
 });

@@ -9,7 +9,7 @@ import { execFile } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { promisify } from "node:util";
-import { repoRoot } from "../e2e/harness";
+import { repoRoot } from "../support/engine";
 
 const run = promisify(execFile);
 

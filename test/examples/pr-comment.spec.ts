@@ -12,7 +12,7 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { type Emulator, startEmulator } from "../../emulator";
-import { createTempProject, repoRoot, type TempProject } from "../e2e/harness";
+import { createTempProject, repoRoot, type TempProject } from "../support/engine";
 import { assertNoLeaks } from "../support/leaks";
 
 const SAMPLE = path.join(repoRoot, "examples", "github-actions", "sample-preview.txt");

@@ -5,7 +5,7 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { repoRoot } from "../e2e/harness";
+import { repoRoot } from "../support/engine";
 import { actionlint } from "./actionlint";
 
 const WORKFLOW = path.join(repoRoot, "examples", "github-actions", "pulumi.yml");

@@ -7,7 +7,7 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { repoRoot } from "../e2e/harness";
+import { repoRoot } from "../support/engine";
 import { actionlint } from "../examples/actionlint";
 
 const RELEASE = path.join(repoRoot, ".github", "workflows", "release.yml");

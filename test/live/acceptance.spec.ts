@@ -30,7 +30,7 @@ import * as assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { isDeepStrictEqual } from "node:util";
 import { startEmulator } from "../../emulator";
-import { createTempProject, type RunResult, type TempProject } from "../e2e/harness";
+import { createTempProject, type RunResult, type TempProject } from "../support/engine";
 import { assertNoLeaks, type Haystack, MIN_SECRET_LENGTH, needlesFor } from "../support/leaks";
 import { type AgentLookup, COMMON_PREFIX, DirectApi, newRunPrefix, type SetRow } from "./direct-api";
 import { openTarget, readRequest, type Target } from "./target";

@@ -7,7 +7,7 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { repoRoot } from "../e2e/harness";
+import { repoRoot } from "../support/engine";
 
 const prettier = path.join(repoRoot, "node_modules", "prettier", "bin", "prettier.cjs");
 

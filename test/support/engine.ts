@@ -13,7 +13,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { isDeepStrictEqual } from "node:util";
-import { type RunResult, runProcess } from "../support/process";
+import { type RunResult, runProcess } from "./process";
 
 /** Root of this repository. */
 export const repoRoot = path.resolve(__dirname, "..", "..");
@@ -33,8 +33,65 @@ export function engineBin(): string {
     return bin;
 }
 
+export interface HermeticEnvOptions {
+    /** PULUMI_HOME: the engine's plugins, credentials and workspace settings. */
+    home: string;
+    /** The file backend's state directory (PULUMI_BACKEND_URL `file://<stateDir>`). */
+    stateDir: string;
+    /** Passphrase of the stacks' secrets provider. Default: "". */
+    passphrase?: string;
+    /** Directory holding the `pulumi` to run, first on PATH. Default: {@link engineBin}. */
+    bin?: string;
+    /** More directories on PATH, after the engine's and before the base environment's (a Node.js runtime). */
+    path?: readonly string[];
+    /** The environment to start from, without its PULUMI_* variables. Default: this process's. */
+    base?: NodeJS.ProcessEnv;
+    /** PULUMI_NODEJS_TRANSPILE_ONLY (read by @pulumi/pulumi's runner), when given: skip ts-node's type check. */
+    transpileOnly?: boolean;
+}
+
+/**
+ * A hermetic environment for the Pulumi engine: no PULUMI_* variable of the caller leaks in (access tokens, backend
+ * URLs, a stack selected by PULUMI_STACK, ...), the engine on PATH is ours, state and plugins stay in the given
+ * directories, and nothing is checked or downloaded over the network.
+ */
+export function hermeticEnv(options: HermeticEnvOptions): NodeJS.ProcessEnv {
+    const base = options.base ?? process.env;
+    const env: NodeJS.ProcessEnv = {};
+    for (const [key, value] of Object.entries(base)) {
+        if (!key.startsWith("PULUMI_")) env[key] = value;
+    }
+    Object.assign(env, {
+        PATH: [options.bin ?? engineBin(), ...(options.path ?? []), base.PATH ?? ""].join(path.delimiter),
+        PULUMI_HOME: options.home,
+        PULUMI_BACKEND_URL: `file://${options.stateDir}`,
+        PULUMI_CONFIG_PASSPHRASE: options.passphrase ?? "",
+        PULUMI_SKIP_UPDATE_CHECK: "true",
+        PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+    });
+    if (options.transpileOnly !== undefined) env["PULUMI_NODEJS_TRANSPILE_ONLY"] = options.transpileOnly ? "true" : "false";
+    return env;
+}
+
 /** Packages of the repository's node_modules that every test program gets, as symlinks. */
 const defaultLinkedModules = ["@pulumi", "@types", "typescript", "ts-node"];
+
+/**
+ * Gives the program in `dir` a node_modules of symlinks: the repository's packages `names`, and
+ * `pulumi-pipecat-secrets` pointing at the repository itself. Nothing is downloaded.
+ */
+export function linkModules(dir: string, names: readonly string[] = defaultLinkedModules): void {
+    const repoModules = path.join(repoRoot, "node_modules");
+    const programModules = path.join(dir, "node_modules");
+    fs.mkdirSync(programModules);
+    for (const name of names) {
+        const target = path.join(repoModules, name);
+        if (!fs.existsSync(target)) throw new Error(`${target} is missing: run npm ci`);
+        fs.mkdirSync(path.dirname(path.join(programModules, name)), { recursive: true });
+        fs.symlinkSync(target, path.join(programModules, name), "dir");
+    }
+    fs.symlinkSync(repoRoot, path.join(programModules, "pulumi-pipecat-secrets"), "dir");
+}
 
 export interface TempProjectOptions {
     /** Pulumi project name (Pulumi.yaml `name`; also the namespace of unqualified config keys). */
@@ -64,7 +121,7 @@ export interface RunOptions {
     timeoutMs?: number;
 }
 
-export type { RunResult } from "../support/process";
+export type { RunResult } from "./process";
 
 export interface TempProject {
     /** The temporary directory holding everything below. */
@@ -148,33 +205,15 @@ export function createTempProject(options: TempProjectOptions): TempProject {
     writeFile("index.ts", options.programTs);
     for (const [relPath, contents] of Object.entries(options.files ?? {})) writeFile(relPath, contents);
 
-    const repoModules = path.join(repoRoot, "node_modules");
-    const programModules = path.join(programDir, "node_modules");
-    fs.mkdirSync(programModules);
-    for (const name of [...defaultLinkedModules, ...(options.modules ?? [])]) {
-        const target = path.join(repoModules, name);
-        if (!fs.existsSync(target)) throw new Error(`${target} is missing: run npm ci`);
-        fs.mkdirSync(path.dirname(path.join(programModules, name)), { recursive: true });
-        fs.symlinkSync(target, path.join(programModules, name), "dir");
-    }
-    fs.symlinkSync(repoRoot, path.join(programModules, "pulumi-pipecat-secrets"), "dir");
+    linkModules(programDir, [...defaultLinkedModules, ...(options.modules ?? [])]);
 
-    // Hermetic environment: no PULUMI_* variable of the caller leaks in (access tokens, backend URLs,
-    // a stack selected by PULUMI_STACK, ...), the engine on PATH is ours, state and plugins stay in
-    // the temporary directory, and nothing is checked or downloaded over the network.
-    const env: NodeJS.ProcessEnv = {};
-    for (const [key, value] of Object.entries(process.env)) {
-        if (!key.startsWith("PULUMI_")) env[key] = value;
-    }
-    Object.assign(env, {
-        PATH: `${bin}${path.delimiter}${process.env.PATH ?? ""}`,
-        PULUMI_HOME: homeDir,
-        PULUMI_BACKEND_URL: `file://${stateDir}`,
-        PULUMI_CONFIG_PASSPHRASE: options.passphrase ?? "",
-        PULUMI_SKIP_UPDATE_CHECK: "true",
-        PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+    const env = hermeticEnv({
+        home: homeDir,
+        stateDir,
+        passphrase: options.passphrase ?? "",
+        bin,
         // Read by @pulumi/pulumi's runner: skip ts-node's type check unless asked for.
-        PULUMI_NODEJS_TRANSPILE_ONLY: options.typecheck ? "false" : "true",
+        transpileOnly: !options.typecheck,
     });
 
     const run = (args: string[], opts: RunOptions = {}): Promise<RunResult> =>
