@@ -7,7 +7,7 @@
  * serialized provider once, so SecretSet and Agent both call `configure` here with the same config.
  */
 import type { AgentContext, CallContext, PipecatClient, RetryPolicy } from "./api/client";
-import { isPipecatError } from "./api/errors";
+import { isPipecatError } from "./errors";
 import { type CheckFailure, UNKNOWN, dropUndefined } from "./inputs";
 import { type ConfigSource, type Settings, requireApiKey, resolveSettings } from "./settings";
 import { didYouMean } from "./suggest";

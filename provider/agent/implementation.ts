@@ -5,7 +5,7 @@
  */
 import type * as dynamic from "@pulumi/pulumi/dynamic";
 import { AGENT_EXISTS, type AgentContext, type AgentDetails } from "../api/client";
-import { DeploymentError, PipecatError, isPipecatApiError, isPipecatError } from "../api/errors";
+import { DeploymentError, PipecatError, isPipecatApiError, isPipecatError } from "../errors";
 import * as session from "../session";
 import { nothingToGet } from "../existing";
 import { api, mayAdopt, onReset, partlyApplied, regionFailures, withoutProvider as strip } from "../session";

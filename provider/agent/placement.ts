@@ -5,7 +5,7 @@
  * the delete.
  */
 import type { CallContext } from "../api/client";
-import { isPipecatError } from "../api/errors";
+import { isPipecatError } from "../errors";
 import { type CheckFailure, UNKNOWN } from "../inputs";
 import * as session from "../session";
 import { api, currentSettings } from "../session";

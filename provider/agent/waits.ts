@@ -4,7 +4,7 @@
  * session's clock (a fake one in tests).
  */
 import { type AgentContext, type AgentDetails, SET_NOT_READY } from "../api/client";
-import { DeploymentError, PipecatError, isPipecatApiError } from "../api/errors";
+import { DeploymentError, PipecatError, isPipecatApiError } from "../errors";
 import * as session from "../session";
 import { api, currentSettings } from "../session";
 import type { AgentInputs } from "./types";

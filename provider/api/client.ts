@@ -25,7 +25,7 @@ import {
     ProxyError,
     type Step,
     UnexpectedResponseError,
-} from "./errors";
+} from "../errors";
 import {
     type ProxyEnvironment,
     type Route,

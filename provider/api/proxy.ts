@@ -18,7 +18,7 @@
  * Unlike Go, a proxy variable that cannot be used is an error that names it, not silently no proxy.
  */
 import { BlockList, isIP } from "node:net";
-import { ConfigurationError } from "./errors";
+import { ConfigurationError } from "../errors";
 
 /** The proxy variables: `HTTPS_PROXY` then `https_proxy` for https URLs, `HTTP_PROXY` then `http_proxy` for http. */
 export type ProxyVariable = "HTTPS_PROXY" | "https_proxy" | "HTTP_PROXY" | "http_proxy";

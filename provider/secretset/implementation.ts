@@ -19,7 +19,7 @@ import {
     isPipecatError,
     isProxyError,
     redact,
-} from "../api/errors";
+} from "../errors";
 import { type CheckFailure, UNKNOWN, checkInputs } from "./schema";
 import * as session from "../session";
 import { nothingToGet } from "../existing";

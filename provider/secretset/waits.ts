@@ -3,7 +3,7 @@
  * `pipecat:readyTimeoutSeconds`, on the session's clock (a fake one in tests).
  */
 import type { CallContext } from "../api/client";
-import { ReadinessError, isPipecatApiError } from "../api/errors";
+import { ReadinessError, isPipecatApiError } from "../errors";
 import * as session from "../session";
 import { api, currentSettings } from "../session";
 import type { SecretSetInputs } from "./types";
