@@ -169,13 +169,6 @@ export function isConfigurationError(e: unknown): e is ConfigurationError {
     return isPipecatError(e) && e.name === "ConfigurationError";
 }
 
-/** The API's refusal to update an existing image-pull set in place (the API as first documented). */
-export const IMAGE_PULL_UPDATE_REFUSED = /cannot update existing image pull/i;
-
-export function isImagePullUpdateRefused(e: unknown): boolean {
-    return isPipecatApiError(e) && e.status === 400 && IMAGE_PULL_UPDATE_REFUSED.test(e.apiMessage ?? "");
-}
-
 /**
  * Replaces every occurrence of the given secret values in a text: as given, base64-encoded, and
  * JSON-escaped (a server that quotes a request body escapes quotes, backslashes and newlines).

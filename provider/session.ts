@@ -1,16 +1,14 @@
 /**
  * What every resource's implementation shares inside one provider process: the settings read by
- * `configure`, the one API client (so a Retry-After or a rate limit slows the whole run), the
- * organisation's regions, and the test hooks.
+ * `configure`, the one API client (so a Retry-After or a rate limit slows the whole run), and the
+ * test hooks.
  *
  * The engine runs every dynamic resource of a stack in one provider process and configures each
  * serialized provider once, so SecretSet and Agent both call `configure` here with the same config.
  */
-import type { AgentContext, CallContext, PipecatClient, RetryPolicy } from "./api/client";
-import { isPipecatError } from "./errors";
-import { type CheckFailure, UNKNOWN, dropUndefined } from "./inputs";
+import type { RetryPolicy, Transport } from "./api/transport";
+import { UNKNOWN, dropUndefined } from "./inputs";
 import { type ConfigSource, type Settings, requireApiKey, resolveSettings } from "./settings";
-import { didYouMean } from "./suggest";
 
 /** Overrides for tests: a recorded sleep, a fake clock and fixed dice instead of real waits. @internal */
 export interface TestHooks {
@@ -21,25 +19,20 @@ export interface TestHooks {
 }
 
 let settings: Settings | undefined;
-let client: PipecatClient | undefined;
+let client: Transport | undefined;
 let hooks: TestHooks = {};
-/** The organisation's regions, fetched once per process when a declared region must be checked. */
-let regions: Promise<string[]> | undefined;
-/** The organisation's default region, fetched once per process when a resource without a region must be placed. */
-let defaultRegion: Promise<string | undefined> | undefined;
 const resetters: (() => void)[] = [];
 
 /**
  * Reads `pipecat:*` stack config, falling back to environment variables. Each resource's provider is
- * configured with the same config: only a change of settings starts a new client (and rate limit).
+ * configured with the same config: only a change of settings starts a new client (and rate limit), and
+ * what was read with the old one is read again (`api/client.ts`).
  */
 export function configure(config: ConfigSource | undefined): void {
     const next = resolveSettings(config);
     if (settings !== undefined && fingerprint(settings) === fingerprint(next)) return;
     settings = next;
     client = undefined;
-    regions = undefined;
-    defaultRegion = undefined;
 }
 
 function fingerprint(s: Settings): string {
@@ -50,8 +43,6 @@ function fingerprint(s: Settings): string {
 export function setTestHooks(next: TestHooks): void {
     hooks = next;
     client = undefined;
-    regions = undefined;
-    defaultRegion = undefined;
     for (const reset of resetters) reset();
 }
 
@@ -78,71 +69,15 @@ export function currentSettings(): Settings {
 }
 
 /** One client per provider process, so a Retry-After slows every resource of the run. */
-export function api(): PipecatClient {
+export function api(): Transport {
     if (client === undefined) {
         const s = currentSettings();
         // Loaded on first use: check and diff (all a preview runs) never need axios, whose load would
         // otherwise delay the first check of every preview by about 50 ms.
-        const { PipecatClient } = require("./api/client") as typeof import("./api/client");
-        client = new PipecatClient({ apiUrl: s.apiUrl, apiKey: requireApiKey(s), timeoutMs: s.requestTimeoutMs, ...hooks });
+        const { Transport } = require("./api/transport") as typeof import("./api/transport");
+        client = new Transport({ apiUrl: s.apiUrl, apiKey: requireApiKey(s), timeoutMs: s.requestTimeoutMs, ...hooks });
     }
     return client;
-}
-
-/** The organisation's region codes (`GET /regions`), once per process; a failed fetch is tried again next time. */
-export async function organisationRegions(ctx: CallContext | AgentContext): Promise<string[]> {
-    regions ??= api().regions(ctx);
-    try {
-        return await regions;
-    } catch (e) {
-        regions = undefined;
-        throw e;
-    }
-}
-
-/** The organisation's default region (`GET /properties`), once per process; a failed fetch is tried again next time. */
-export async function organisationDefaultRegion(ctx: CallContext | AgentContext): Promise<string | undefined> {
-    defaultRegion ??= api().defaultRegion(ctx);
-    try {
-        return await defaultRegion;
-    } catch (e) {
-        defaultRegion = undefined;
-        throw e;
-    }
-}
-
-/**
- * Check failures for a newly declared region, checked against the organisation's regions before
- * anything is written or deleted: a region change replaces a resource, deleting it first under the
- * same name, so a typo would otherwise cost the live one before the API refused the region. Without
- * an API key (a pull-request preview) nothing is sent; `up`, which has the key, checks it.
- * `existed`: a resource that exists is not replaced when the regions cannot be read.
- */
-export async function regionFailures(
-    region: string | undefined,
-    previous: unknown,
-    existed: boolean,
-    ctx: CallContext | AgentContext,
-    what: string,
-    redact: (text: string) => string,
-): Promise<CheckFailure[]> {
-    if (region === undefined || region === UNKNOWN || previous === region || currentSettings().apiKey === undefined) return [];
-    let available: readonly string[];
-    try {
-        available = await organisationRegions(ctx);
-    } catch (e) {
-        // A new resource needs no check: a wrong region fails its creation and nothing is lost.
-        if (!existed) return [];
-        const why = isPipecatError(e) ? redact(e.message) : "no answer";
-        return [{ property: "", reason: `region: "${region}" could not be checked, so ${what} was not replaced (${why})` }];
-    }
-    if (available.includes(region)) return [];
-    return [
-        {
-            property: "",
-            reason: `region: "${region}" is not a region this organisation can use (it has: ${available.join(", ")})${didYouMean(region, available)}`,
-        },
-    ];
 }
 
 /**

@@ -6,8 +6,9 @@
  */
 import { ConfigurationError } from "./errors";
 import { isLoopbackHost } from "./api/proxy";
+import { DEFAULT_API_URL } from "./api/url";
 
-export const DEFAULT_API_URL = "https://api.pipecat.daily.co/v1";
+export { DEFAULT_API_URL };
 
 /** Settings of the provider process. */
 export interface Settings {

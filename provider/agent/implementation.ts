@@ -4,16 +4,17 @@
  * process, as SecretSet's does. It shares that process's settings and API client (`../session`).
  */
 import type * as dynamic from "@pulumi/pulumi/dynamic";
-import { AGENT_EXISTS, type AgentContext, type AgentDetails } from "../api/client";
 import { DeploymentError, PipecatError, isPipecatApiError, isPipecatError } from "../errors";
 import * as session from "../session";
 import { nothingToGet } from "../existing";
-import { api, mayAdopt, onReset, partlyApplied, regionFailures, withoutProvider as strip } from "../session";
+import { api, mayAdopt, onReset, partlyApplied, withoutProvider as strip } from "../session";
+import { regionFailures } from "../api/client";
 import type { ConfigSource } from "../settings";
 import { changedProperties, createBody, deploymentBody, diffAgent, differsFromSent, mustForce, updateBody } from "./diff";
 import { dropUndefined } from "../inputs";
 import { KIND, inputFailures, placed, placementFailures } from "./placement";
 import { checkInputs } from "./schema";
+import { AGENT_EXISTS, type AgentDetails, agentCall, createAgent, getAgent, updateAgent } from "../api/client";
 import type { AgentInputs, AgentOutputs } from "./types";
 import { deleteAndWait, waitUntilDeployed, whenSetsReady } from "./waits";
 
@@ -38,7 +39,7 @@ export async function check(olds: Props, news: Props): Promise<dynamic.CheckResu
             ins.region,
             kept,
             typeof old["name"] === "string",
-            { step: "region check", agentName: ins.name },
+            agentCall("region check", ins.name),
             "the agent",
             (t) => t,
         );
@@ -62,10 +63,10 @@ export async function create(props: Props): Promise<dynamic.CreateResult> {
     const where = declared.region ?? session.replacedPlace(KIND, declared)?.region;
     const ins: AgentInputs = where === undefined ? declared : { ...declared, region: where };
     return guard(async () => {
-        const ctx: AgentContext = { step: "create", agentName: ins.name };
+        const ctx = agentCall("create", ins.name);
         let created: AgentDetails | "created-earlier";
         try {
-            created = await whenSetsReady(ins, () => api().createAgent(ctx, createBody(ins)));
+            created = await whenSetsReady(ins, () => createAgent(api(), ctx, createBody(ins)));
         } catch (e) {
             // Refused: this create made nothing, so nothing is rolled back.
             // Stryker disable next-line StringLiteral: AGENT_EXISTS (anchored "^service already exists") matches neither "" nor the mutant's text
@@ -75,7 +76,7 @@ export async function create(props: Props): Promise<dynamic.CreateResult> {
         }
         if (created === "created-earlier") {
             // An attempt got no answer, and the retry met "already exists": ours only if it is what was sent.
-            const found = await api().getAgent({ step: "existence check", agentName: ins.name });
+            const found = await getAgent(api(), agentCall("existence check", ins.name));
             const differs = found === "absent" ? ["it is gone"] : differsFromSent(found, ins);
             if (differs.length > 0) {
                 if (mayAdopt(ins.name, ins.adopt)) return { id: ins.name, outs: await adopt(ins) };
@@ -116,7 +117,7 @@ function refusedExisting(name: string, differs?: readonly string[]): PipecatErro
  * agent is refused rather than adopted with a configuration Pulumi would not report.
  */
 async function adopt(ins: AgentInputs): Promise<AgentOutputs> {
-    const found = await api().getAgent({ step: "adoption", agentName: ins.name });
+    const found = await getAgent(api(), agentCall("adoption", ins.name));
     if (found === "absent")
         throw new PipecatError(`Agent "${ins.name}" was reported to exist but could not be read: run \`pulumi up\` again.`);
     if (ins.region !== undefined && found.region !== undefined && found.region !== ins.region) {
@@ -135,7 +136,7 @@ async function adopt(ins: AgentInputs): Promise<AgentOutputs> {
         );
     }
     const sent = await whenSetsReady(ins, () =>
-        api().updateAgent({ step: "adoption", agentName: ins.name }, { ...deploymentBody(ins), forceRedeploy: true }),
+        updateAgent(api(), agentCall("adoption", ins.name), { ...deploymentBody(ins), forceRedeploy: true }),
     );
     return deployed(ins, await waitUntilDeployed(ins.name, sent.desiredDeploymentId, found.desiredDeploymentId));
 }
@@ -149,7 +150,7 @@ async function rolledBack(e: unknown, name: string): Promise<unknown> {
     let cleanup: string;
     try {
         cleanup =
-            (await deleteAndWait({ step: "delete", agentName: name })) === "absent"
+            (await deleteAndWait(agentCall("delete", name))) === "absent"
                 ? "Nothing was left behind in Pipecat Cloud."
                 : "The agent was deleted again, so the next `pulumi up` creates it afresh.";
     } catch {
@@ -175,8 +176,8 @@ export async function update(_id: string, olds: Props, news: Props): Promise<dyn
             // Bookkeeping only (a revision of a set no longer bound, `adopt`, a rename): nothing to send.
             return { outs: { ...kept(before), ...ins, region } };
         }
-        const ctx: AgentContext = { step: "update", agentName: ins.name };
-        const sent = await whenSetsReady(ins, () => api().updateAgent(ctx, updateBody(before, ins, force)));
+        const ctx = agentCall("update", ins.name);
+        const sent = await whenSetsReady(ins, () => updateAgent(api(), ctx, updateBody(before, ins, force)));
         try {
             return { outs: deployed(ins, await waitUntilDeployed(ins.name, sent.desiredDeploymentId, before.deploymentId)) };
         } catch (e) {
@@ -206,7 +207,7 @@ export async function read(id: string, props: Props): Promise<dynamic.ReadResult
     const olds = strip(props) as Partial<AgentOutputs>;
     const name = olds.name ?? id;
     return guard(async () => {
-        const found = await api().getAgent({ step: "read", agentName: name });
+        const found = await getAgent(api(), agentCall("read", name));
         if (found === "absent") {
             // A read with no stored state is `Agent.get`: there, no agent is an error, not an agent that left the state.
             if (olds.name === undefined) {
@@ -262,7 +263,7 @@ async function deleteAgent(id: string, props: Props): Promise<void> {
     // created first, adopting the agent): it is that resource's now.
     if (newer !== undefined && newer !== olds.deploymentId) return;
     session.rememberPlace(KIND, { name }, { name, region: olds.region });
-    await guard(() => deleteAndWait({ step: "delete", agentName: name }));
+    await guard(() => deleteAndWait(agentCall("delete", name)));
 }
 export { deleteAgent as delete };
 

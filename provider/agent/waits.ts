@@ -3,10 +3,11 @@
  * deployment to complete, and for a deleted agent's name to be free. Bounded by the settings, on the
  * session's clock (a fake one in tests).
  */
-import { type AgentContext, type AgentDetails, SET_NOT_READY } from "../api/client";
 import { DeploymentError, PipecatError, isPipecatApiError } from "../errors";
 import * as session from "../session";
 import { api, currentSettings } from "../session";
+import { listSets, lookup, setCall } from "../api/client";
+import { type AgentCall, type AgentDetails, SET_NOT_READY, agentCall, agentNames, deleteAgent, getAgent } from "../api/client";
 import type { AgentInputs } from "./types";
 
 /** A revision that crash-looped this many times fails the wait: it will not get better by itself. */
@@ -42,10 +43,10 @@ export async function whenSetsReady<T>(ins: AgentInputs, send: () => Promise<T>)
 /** Fails with the set's `errorMessage` when a bound set's provisioning failed (the list says so). */
 async function refuseFailedSets(ins: AgentInputs): Promise<void> {
     const bound = [ins.secretSet, ins.imagePullSecretSet].filter((s): s is string => s !== undefined);
-    const ctx = { step: "deployment check" as const, setName: bound[0] ?? ins.name };
-    const failed = (await api().list(ctx)).filter((s) => bound.includes(s.name) && s.status === "failed");
+    const ctx = setCall("deployment check", bound[0] ?? ins.name);
+    const failed = (await listSets(api(), ctx)).filter((s) => bound.includes(s.name) && s.status === "failed");
     for (const set of failed) {
-        const found = set.type === "imagePullSecret" ? undefined : await api().lookup({ ...ctx, setName: set.name });
+        const found = set.type === "imagePullSecret" ? undefined : await lookup(api(), setCall("deployment check", set.name));
         const said = found?.kind === "regular" && found.set.errorMessage ? `: "${found.set.errorMessage}"` : "";
         throw new PipecatError(
             `Agent "${ins.name}" was not deployed: its secret set "${set.name}" failed to provision${said}, and waiting cannot fix that. ` +
@@ -63,11 +64,11 @@ async function refuseFailedSets(ins: AgentInputs): Promise<void> {
  * `Failed`, or that crash-loops, fails at once with Pipecat's health reason and message.
  */
 export async function waitUntilDeployed(name: string, expected: string | undefined, previous?: string): Promise<AgentDetails> {
-    const ctx: AgentContext = { step: "deployment check", agentName: name };
+    const ctx = agentCall("deployment check", name);
     const timeout = currentSettings().deployTimeoutMs;
     const started = session.now();
     for (let delay = 1000; ; delay = Math.min(delay * 2, 5000)) {
-        const found = await api().getAgent(ctx);
+        const found = await getAgent(api(), ctx);
         if (found === "absent") throw new DeploymentError(`Agent "${name}" disappeared while the provider waited for its deployment.`);
         if (found.error !== undefined)
             throw new DeploymentError(`Pipecat Cloud reported an error for agent "${name}": ${clip(found.error)}.`);
@@ -97,13 +98,13 @@ export async function waitUntilDeployed(name: string, expected: string | undefin
  * `pipecat:deployTimeoutSeconds`: if the API only starts a teardown, a replacement under the same name
  * would otherwise meet "Service already exists". Returns what the DELETE found.
  */
-export async function deleteAndWait(ctx: AgentContext): Promise<"deleted" | "absent"> {
-    const result = await api().deleteAgent(ctx);
+export async function deleteAndWait(ctx: AgentCall): Promise<"deleted" | "absent"> {
+    const result = await deleteAgent(api(), ctx);
     if (result === "absent") return result;
     const timeout = currentSettings().deployTimeoutMs;
     const started = session.now();
     for (let delay = 500; ; delay = Math.min(delay * 2, 5000)) {
-        if (!(await api().agentNames(ctx)).includes(ctx.agentName)) return result;
+        if (!(await agentNames(api(), ctx)).includes(ctx.agentName)) return result;
         const waited = session.now() - started;
         if (waited + delay > timeout) {
             throw new PipecatError(

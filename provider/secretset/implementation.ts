@@ -8,24 +8,28 @@
  */
 import type * as dynamic from "@pulumi/pulumi/dynamic";
 import { createHash, randomBytes } from "node:crypto";
-import type { CallContext, Lookup } from "../api/client";
 import { diffSecretSet, planUpdate } from "./diff";
-import {
-    NetworkError,
-    PipecatError,
-    ReadinessError,
-    isImagePullUpdateRefused,
-    isPipecatApiError,
-    isPipecatError,
-    isProxyError,
-    redact,
-} from "../errors";
+import { NetworkError, PipecatError, ReadinessError, isPipecatApiError, isPipecatError, isProxyError, redact } from "../errors";
 import { type CheckFailure, UNKNOWN, checkInputs } from "./schema";
 import * as session from "../session";
 import { nothingToGet } from "../existing";
-import { api, currentSettings, mayAdopt, onReset, partlyApplied, regionFailures, withoutProvider as strip } from "../session";
+import { api, currentSettings, mayAdopt, onReset, partlyApplied, withoutProvider as strip } from "../session";
+import { regionFailures } from "../api/client";
 import { canonicalJson, onlyBookkeeping } from "../inputs";
 import type { ConfigSource } from "../settings";
+import {
+    type Lookup,
+    type SetCall,
+    agentBindings,
+    deleteKey,
+    deleteSet as deleteSetNamed,
+    isImagePullUpdateRefused,
+    listSets,
+    lookup,
+    putImagePull,
+    putRegular,
+    setCall,
+} from "../api/client";
 import type { ImagePullSecretInputs, SecretSetInputs, SecretSetOutputs } from "./types";
 import { RAISE_READY_BOUND, type Ready, waitUntilReady } from "./waits";
 
@@ -91,7 +95,7 @@ function fingerprint(ins: SecretSetInputs): string {
 
 function checkRegion(ins: SecretSetInputs, kept: string | undefined, existed: boolean): Promise<CheckFailure[]> {
     const values = secretValuesOf(ins);
-    return regionFailures(ins.region, kept, existed, { step: "region check", setName: ins.name }, "the set", (t) => redact(t, values));
+    return regionFailures(ins.region, kept, existed, setCall("region check", ins.name), "the set", (t) => redact(t, values));
 }
 
 export async function diff(_id: string, olds: Props, news: Props): Promise<dynamic.DiffResult> {
@@ -109,8 +113,8 @@ export async function create(props: Props): Promise<dynamic.CreateResult> {
     const ins: SecretSetInputs = where === undefined ? declared : { ...declared, region: where };
     return guard(ins, async () => {
         // The list, not a read by name: one request, and a "no" that rests on the API's own list.
-        const ctx: CallContext = { step: "existence check", setName: ins.name };
-        const row = (await api().list(ctx)).find((s) => s.name === ins.name);
+        const ctx = setCall("existence check", ins.name);
+        const row = (await listSets(api(), ctx)).find((s) => s.name === ins.name);
         if (row?.source === "referenced") {
             // Not even with adopt: Pipecat Cloud does not manage its keys, and a write would replace what
             // its owner registered.
@@ -131,7 +135,7 @@ export async function create(props: Props): Promise<dynamic.CreateResult> {
                         "deleting the old one, which cannot work under one name: give the resource the option `deleteBeforeReplace: true`.",
                 );
             }
-            const found = row.type === "imagePullSecret" ? ({ kind: "imagePull" } as const) : await api().lookup(ctx);
+            const found = row.type === "imagePullSecret" ? ({ kind: "imagePull" } as const) : await lookup(api(), ctx);
             if (found.kind === "absent" || found.kind === "referenced")
                 throw new PipecatError(`Secret set "${ins.name}" changed while it was being adopted: run \`pulumi up\` again.`);
             return { id: ins.name, outs: await adopt(ins, found) };
@@ -161,7 +165,7 @@ export async function create(props: Props): Promise<dynamic.CreateResult> {
  */
 async function rolledBack(e: unknown, ins: SecretSetInputs): Promise<unknown> {
     if (!isPipecatError(e)) return e;
-    const ctx: CallContext = { step: "delete", setName: ins.name };
+    const ctx = setCall("delete", ins.name);
     let cleanup: string;
     // A PUT merges: keys this program never declared, seen by the last readiness check, mean that
     // someone else created the set between the existence check and the PUT.
@@ -169,7 +173,7 @@ async function rolledBack(e: unknown, ins: SecretSetInputs): Promise<unknown> {
     try {
         if (stranger.length > 0) {
             cleanup = `The set also holds keys this program did not write (${stranger.join(", ")}), so it was left in place: it may be someone else's.`;
-        } else if ((await api().deleteSet(ctx)) === "absent") {
+        } else if ((await deleteSetNamed(api(), ctx)) === "absent") {
             cleanup = "Nothing was left behind in Pipecat Cloud.";
         } else {
             cleanup = "The partly created set was deleted again.";
@@ -196,14 +200,14 @@ async function rolledBack(e: unknown, ins: SecretSetInputs): Promise<unknown> {
  */
 async function adopt(ins: SecretSetInputs, found: Extract<Lookup, { kind: "imagePull" | "regular" }>): Promise<SecretSetOutputs> {
     const isImagePull = ins.imagePullSecret !== undefined;
-    const ctx: CallContext = { step: "adoption", setName: ins.name };
+    const ctx = setCall("adoption", ins.name);
     if ((found.kind === "imagePull") !== isImagePull) {
         throw new PipecatError(
             `Secret set "${ins.name}" exists as ${found.kind === "imagePull" ? "an image-pull" : "a regular"} set but is declared as ` +
                 `${isImagePull ? "an image-pull" : "a regular"} set; adopt cannot change a set's kind. Delete the set first, or choose another name.`,
         );
     }
-    const actual = found.kind === "regular" ? found.set.region : (await api().list(ctx)).find((s) => s.name === ins.name)?.region;
+    const actual = found.kind === "regular" ? found.set.region : (await listSets(api(), ctx)).find((s) => s.name === ins.name)?.region;
     if (ins.region !== undefined && actual !== undefined && ins.region !== actual) {
         throw new PipecatError(
             `Secret set "${ins.name}" exists in region "${actual}" but is declared in region "${ins.region}"; adopt does not move a set, ` +
@@ -214,7 +218,7 @@ async function adopt(ins: SecretSetInputs, found: Extract<Lookup, { kind: "image
     if (found.kind === "regular") {
         const put = await putSet(ins, "adoption", region);
         const extra = found.set.keys.filter((k) => !Object.hasOwn(ins.secrets ?? {}, k));
-        for (const key of extra) await api().deleteKey({ step: "key deletion", setName: ins.name }, key);
+        for (const key of extra) await deleteKey(api(), setCall("key deletion", ins.name), key);
         // Only now: each key deletion changes the set again.
         return written(ins, put, await waitUntilReady(ins, "update"));
     }
@@ -224,7 +228,7 @@ async function adopt(ins: SecretSetInputs, found: Extract<Lookup, { kind: "image
         put = await putSet(ins, "adoption", region);
     } catch (e) {
         if (!isImagePullUpdateRefused(e)) throw e;
-        await api().deleteSet(ctx);
+        await deleteSetNamed(api(), ctx);
         try {
             put = await putSet(ins, "adoption", region);
         } catch (e2) {
@@ -252,10 +256,10 @@ async function putSet(
     step: "create" | "update" | "adoption",
     region: string | undefined,
 ): Promise<string | undefined> {
-    const ctx: CallContext = { step, setName: ins.name };
+    const ctx = setCall(step, ins.name);
     const put = ins.imagePullSecret
-        ? await api().putImagePull(ctx, ins.imagePullSecret.host, imagePullValue(ins.imagePullSecret), region)
-        : await api().putRegular(ctx, ins.secrets ?? {}, region);
+        ? await putImagePull(api(), ctx, ins.imagePullSecret.host, imagePullValue(ins.imagePullSecret), region)
+        : await putRegular(api(), ctx, ins.secrets ?? {}, region);
     return put.region ?? region;
 }
 
@@ -306,7 +310,7 @@ async function finished(
     const left = [...remove];
     try {
         while (left.length > 0) {
-            await api().deleteKey({ step: "key deletion", setName: ins.name }, left[0] as string);
+            await deleteKey(api(), setCall("key deletion", ins.name), left[0] as string);
             left.shift();
         }
         return written(ins, region, await waitUntilReady(ins, "update"));
@@ -327,7 +331,7 @@ function kept(before: Partial<SecretSetOutputs>): Pick<SecretSetOutputs, "status
 export async function read(id: string, props: Props): Promise<dynamic.ReadResult> {
     const olds = strip(props) as Partial<SecretSetOutputs>;
     const name = olds.name ?? id;
-    const ctx: CallContext = { step: "read", setName: name };
+    const ctx = setCall("read", name);
     // A read with no stored state is `SecretSet.get`: there, no set to read is an error, not a set that left the state.
     const getting = olds.name === undefined;
     const notThere = (why: "absent" | "referenced"): dynamic.ReadResult => {
@@ -336,7 +340,7 @@ export async function read(id: string, props: Props): Promise<dynamic.ReadResult
     };
     return guard(olds, async () => {
         const imagePull = async (): Promise<dynamic.ReadResult> => {
-            const row = (await api().list(ctx)).find((s) => s.name === name);
+            const row = (await listSets(api(), ctx)).find((s) => s.name === name);
             // Gone, or another kind of set (a referenced one included) took the name: not this resource's.
             if (row === undefined || row.type !== "imagePullSecret" || row.source === "referenced")
                 return notThere(row?.source === "referenced" ? "referenced" : "absent");
@@ -351,7 +355,7 @@ export async function read(id: string, props: Props): Promise<dynamic.ReadResult
             return { id, props: { ...outs } };
         };
         if (olds.isImagePullSecret === true) return imagePull();
-        const found = await api().lookup(ctx);
+        const found = await lookup(api(), ctx);
         // `SecretSet.get` reads with no state, so it does not know the kind: an image-pull set is read from the list.
         if (found.kind === "imagePull" && getting) return imagePull();
         // Gone, or replaced by another kind (a referenced set's keys are never "repaired": it is not ours).
@@ -386,11 +390,11 @@ async function deleteSet(id: string, props: Props): Promise<void> {
     if (newer !== undefined && newer !== olds.revision) return;
     session.rememberPlace(KIND, { name }, { name, region: olds.region });
     await guard(olds, async () => {
-        const ctx: CallContext = { step: "delete", setName: name };
+        const ctx = setCall("delete", name);
         // A replacement that creates the set again under this name (delete first) keeps it bound. (It may move the
         // set to a new region: the engine replaces an agent that moves with it only after this delete.)
         if (!session.isRecreated(KIND, name)) await refuseIfBound(ctx);
-        await api().deleteSet(ctx);
+        await deleteSetNamed(api(), ctx);
     });
 }
 
@@ -398,8 +402,8 @@ async function deleteSet(id: string, props: Props): Promise<void> {
  * Refuses to delete a set that an agent still binds: its next deployment would fail, and under
  * `pulumi up --target <set>` the agent is not updated first. The agents list names the bindings.
  */
-async function refuseIfBound(ctx: CallContext): Promise<void> {
-    const bound = (await api().listAgents(ctx))
+async function refuseIfBound(ctx: SetCall): Promise<void> {
+    const bound = (await agentBindings(api(), ctx))
         .filter((a) => a.secretSet === ctx.setName || a.imagePullSecretSet === ctx.setName)
         .map((a) => `"${a.name}"`);
     if (bound.length === 0) return;

@@ -2,10 +2,10 @@
  * How the SecretSet provider waits for a set to become ready after a write: bounded by
  * `pipecat:readyTimeoutSeconds`, on the session's clock (a fake one in tests).
  */
-import type { CallContext } from "../api/client";
 import { ReadinessError, isPipecatApiError } from "../errors";
 import * as session from "../session";
 import { api, currentSettings } from "../session";
+import { type SetCall, listSets, lookup, setCall } from "../api/client";
 import type { SecretSetInputs } from "./types";
 
 /** The advice after a readiness timeout: waiting cannot resume (DECISIONS.md), a longer bound can. */
@@ -23,7 +23,7 @@ export interface Ready {
  * A status this provider does not know is waited on like `pending`, within the same bound.
  */
 export async function waitUntilReady(ins: SecretSetInputs, after: "create" | "update"): Promise<Ready> {
-    const ctx: CallContext = { step: "readiness check", setName: ins.name };
+    const ctx = setCall("readiness check", ins.name);
     const timeout = currentSettings().readyTimeoutMs;
     const started = session.now();
     for (let delay = 250; ; delay = Math.min(delay * 2, 5000)) {
@@ -57,16 +57,16 @@ export async function waitUntilReady(ins: SecretSetInputs, after: "create" | "up
 }
 
 async function readiness(
-    ctx: CallContext,
+    ctx: SetCall,
     isImagePull: boolean,
 ): Promise<(Ready & { readonly errorMessage?: string | undefined; readonly keys?: readonly string[] }) | undefined> {
     const listed = async () => {
-        const row = (await api().list(ctx)).find((s) => s.name === ctx.setName);
+        const row = (await listSets(api(), ctx)).find((s) => s.name === ctx.setName);
         return row && { status: row.status, region: row.region };
     };
     if (isImagePull) return listed();
     try {
-        const found = await api().lookup(ctx);
+        const found = await lookup(api(), ctx);
         return found.kind === "regular" ? found.set : undefined;
     } catch (e) {
         // A read by name answered 404 while the list holds the set (a set just written, not yet readable by
