@@ -26,7 +26,7 @@ const resetters: (() => void)[] = [];
 /**
  * Reads `pipecat:*` stack config, falling back to environment variables. Each resource's provider is
  * configured with the same config: only a change of settings starts a new client (and rate limit), and
- * what was read with the old one is read again (`api/client.ts`).
+ * what was read with the old one is read again (`organization/regions.ts`).
  */
 export function configure(config: ConfigSource | undefined): void {
     const next = resolveSettings(config);

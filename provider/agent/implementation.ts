@@ -8,13 +8,13 @@ import { DeploymentError, PipecatError, isPipecatApiError, isPipecatError } from
 import * as session from "../session";
 import { nothingToGet } from "../existing";
 import { api, mayAdopt, onReset, partlyApplied, withoutProvider as strip } from "../session";
-import { regionFailures } from "../api/client";
+import { regionFailures } from "../organization/regions";
 import type { ConfigSource } from "../settings";
 import { changedProperties, createBody, deploymentBody, diffAgent, differsFromSent, mustForce, updateBody } from "./diff";
 import { dropUndefined } from "../inputs";
 import { KIND, inputFailures, placed, placementFailures } from "./placement";
 import { checkInputs } from "./schema";
-import { AGENT_EXISTS, type AgentDetails, agentCall, createAgent, getAgent, updateAgent } from "../api/client";
+import { AGENT_EXISTS, type AgentDetails, agentCall, createAgent, getAgent, updateAgent } from "./endpoints";
 import type { AgentInputs, AgentOutputs } from "./types";
 import { deleteAndWait, waitUntilDeployed, whenSetsReady } from "./waits";
 

@@ -8,10 +8,10 @@ import { isPipecatError } from "../errors";
 import { type CheckFailure, UNKNOWN } from "../inputs";
 import * as session from "../session";
 import { api, currentSettings } from "../session";
-import { getBuild } from "../api/client";
-import { organisationDefaultRegion } from "../api/client";
-import { listSets, setCall } from "../api/client";
-import { agentCall } from "../api/client";
+import { getBuild } from "../build/endpoints";
+import { organisationDefaultRegion } from "../organization/regions";
+import { listSets, setCall } from "../secretset/endpoints";
+import { agentCall } from "./endpoints";
 import type { AgentInputs } from "./types";
 
 type Props = Record<string, unknown>;

@@ -6,8 +6,8 @@
 import { DeploymentError, PipecatError, isPipecatApiError } from "../errors";
 import * as session from "../session";
 import { api, currentSettings } from "../session";
-import { listSets, lookup, setCall } from "../api/client";
-import { type AgentCall, type AgentDetails, SET_NOT_READY, agentCall, agentNames, deleteAgent, getAgent } from "../api/client";
+import { listSets, lookup, setCall } from "../secretset/endpoints";
+import { type AgentCall, type AgentDetails, SET_NOT_READY, agentCall, agentNames, deleteAgent, getAgent } from "./endpoints";
 import type { AgentInputs } from "./types";
 
 /** A revision that crash-looped this many times fails the wait: it will not get better by itself. */

@@ -14,7 +14,7 @@ import { type CheckFailure, UNKNOWN, checkInputs } from "./schema";
 import * as session from "../session";
 import { nothingToGet } from "../existing";
 import { api, currentSettings, mayAdopt, onReset, partlyApplied, withoutProvider as strip } from "../session";
-import { regionFailures } from "../api/client";
+import { regionFailures } from "../organization/regions";
 import { canonicalJson, onlyBookkeeping } from "../inputs";
 import type { ConfigSource } from "../settings";
 import {
@@ -29,7 +29,7 @@ import {
     putImagePull,
     putRegular,
     setCall,
-} from "../api/client";
+} from "./endpoints";
 import type { ImagePullSecretInputs, SecretSetInputs, SecretSetOutputs } from "./types";
 import { RAISE_READY_BOUND, type Ready, waitUntilReady } from "./waits";
 

@@ -5,7 +5,7 @@
 import { ReadinessError, isPipecatApiError } from "../errors";
 import * as session from "../session";
 import { api, currentSettings } from "../session";
-import { type SetCall, listSets, lookup, setCall } from "../api/client";
+import { type SetCall, listSets, lookup, setCall } from "./endpoints";
 import type { SecretSetInputs } from "./types";
 
 /** The advice after a readiness timeout: waiting cannot resume (DECISIONS.md), a longer bound can. */

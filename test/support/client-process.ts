@@ -117,8 +117,8 @@ async function serve(): Promise<void> {
 }
 
 async function outcome(session: typeof import("../../provider/session"), call: ClientCall): Promise<CallOutcome> {
-    const sets = require("../../provider/api/client") as typeof import("../../provider/api/client");
-    const organization = require("../../provider/api/client") as typeof import("../../provider/api/client");
+    const sets = require("../../provider/secretset/endpoints") as typeof import("../../provider/secretset/endpoints");
+    const organization = require("../../provider/organization/endpoints") as typeof import("../../provider/organization/endpoints");
     const name = "set" in call ? call.set : "-";
     const ctx = sets.setCall("read", name);
     try {

@@ -6,7 +6,7 @@ import * as assert from "node:assert/strict";
 import { type Emulator, type EmulatorOptions, startEmulator } from "../../../emulator";
 import { secretSetProvider } from "../../../provider";
 import { Transport } from "../../../provider/api/transport";
-import { putImagePull, setCall } from "../../../provider/api/client";
+import { putImagePull, setCall } from "../../../provider/secretset/endpoints";
 import { type Haystack, type SecretSpec, assertNoLeaks, errorHaystack } from "../../support/leaks";
 
 type Implementation = typeof import("../../../provider/secretset/implementation");
