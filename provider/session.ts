@@ -56,12 +56,6 @@ export function testHooks(): TestHooks {
     return hooks;
 }
 
-/** Whether a resource may take over what exists under `name`: its own `adopt`, or `pipecat:adopt` / PIPECAT_ADOPT naming it (or `*`). */
-export function mayAdopt(name: string, declared: boolean | undefined): boolean {
-    const named = currentSettings().adopt;
-    return declared === true || named.has(name) || named.has("*");
-}
-
 export function currentSettings(): Settings {
     // An engine that never calls configure still gets the environment variables.
     settings ??= resolveSettings(undefined);

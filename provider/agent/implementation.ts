@@ -7,7 +7,8 @@ import type * as dynamic from "@pulumi/pulumi/dynamic";
 import { DeploymentError, PipecatError, isPipecatApiError, isPipecatError } from "../errors";
 import * as session from "../session";
 import { nothingToGet } from "../existing";
-import { api, mayAdopt, onReset, partlyApplied, withoutProvider as strip } from "../session";
+import { mayAdopt, noteWrite, writtenByAnother } from "../lifecycle";
+import { api, partlyApplied, withoutProvider as strip } from "../session";
 import { regionFailures } from "../organization/regions";
 import type { ConfigSource } from "../settings";
 import { changedProperties, createBody, deploymentBody, diffAgent, differsFromSent, mustForce, updateBody } from "./diff";
@@ -19,10 +20,6 @@ import type { AgentInputs, AgentOutputs } from "./types";
 import { deleteAndWait, waitUntilDeployed, whenSetsReady } from "./waits";
 
 type Props = Record<string, unknown>;
-
-/** Agent names this process deployed during this run, each with the id of that deployment. */
-const deployedNames = new Map<string, string>();
-onReset(() => deployedNames.clear());
 
 export async function configure(req: { readonly config: ConfigSource }): Promise<void> {
     session.configure(req.config);
@@ -258,10 +255,9 @@ function readBack(olds: Partial<AgentOutputs>, found: AgentDetails): Record<stri
 async function deleteAgent(id: string, props: Props): Promise<void> {
     const olds = strip(props) as Partial<AgentOutputs>;
     const name = olds.name ?? id;
-    const newer = deployedNames.get(name);
     // Another resource of this stack deployed this name during this run (a replacement the engine
     // created first, adopting the agent): it is that resource's now.
-    if (newer !== undefined && newer !== olds.deploymentId) return;
+    if (writtenByAnother(KIND, name, olds.deploymentId)) return;
     session.rememberPlace(KIND, { name }, { name, region: olds.region });
     await guard(() => deleteAndWait(agentCall("delete", name)));
 }
@@ -271,7 +267,7 @@ export { deleteAgent as delete };
 function deployed(ins: AgentInputs, found: AgentDetails): AgentOutputs {
     // Stryker disable next-line StringLiteral: waitUntilDeployed returns only an agent whose desiredDeploymentId is defined
     const deploymentId = found.desiredDeploymentId ?? "";
-    deployedNames.set(ins.name, deploymentId);
+    noteWrite(KIND, ins.name, deploymentId);
     return { ...ins, region: found.region ?? ins.region ?? "", deploymentId, ready: found.ready, available: found.available };
 }
 

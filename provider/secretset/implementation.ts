@@ -13,7 +13,8 @@ import { NetworkError, PipecatError, ReadinessError, isPipecatApiError, isPipeca
 import { type CheckFailure, UNKNOWN, checkInputs } from "./schema";
 import * as session from "../session";
 import { nothingToGet } from "../existing";
-import { api, currentSettings, mayAdopt, onReset, partlyApplied, withoutProvider as strip } from "../session";
+import { mayAdopt, noteWrite, writtenByAnother } from "../lifecycle";
+import { api, currentSettings, onReset, partlyApplied, withoutProvider as strip } from "../session";
 import { regionFailures } from "../organization/regions";
 import { canonicalJson, onlyBookkeeping } from "../inputs";
 import type { ConfigSource } from "../settings";
@@ -40,17 +41,12 @@ const KIND = "SecretSet";
 /** Inputs that carry nothing Pipecat Cloud stores: a change of only these sends no request. */
 const BOOKKEEPING = ["adopt", "autonamePrefix"] as const;
 
-/** Set names this process wrote during this run, each with the revision of its last write. */
-const writtenNames = new Map<string, string>();
 /**
  * Sets whose last check found that only bookkeeping changed, each with a fingerprint of those checked
  * inputs (a hash, kept in memory only): check sees the old values, diff and update do not.
  */
 const valueless = new Map<string, string>();
-onReset(() => {
-    writtenNames.clear();
-    valueless.clear();
-});
+onReset(() => valueless.clear());
 
 /** @internal */
 export type { TestHooks } from "../session";
@@ -246,7 +242,7 @@ async function adopt(ins: SecretSetInputs, found: Extract<Lookup, { kind: "image
 /** A new revision of the set, remembered by this process (see `delete`). */
 function newRevision(name: string): string {
     const revision = randomBytes(8).toString("hex");
-    writtenNames.set(name, revision);
+    noteWrite(KIND, name, revision);
     return revision;
 }
 
@@ -383,11 +379,8 @@ function statusOf(status: string | undefined): Pick<SecretSetOutputs, "status"> 
 async function deleteSet(id: string, props: Props): Promise<void> {
     const olds = strip(props) as Partial<SecretSetOutputs>;
     const name = olds.name ?? id;
-    const newer = writtenNames.get(name);
-    // Another resource of this stack wrote this name during this run (a replacement the engine
-    // created first under the same name, or a set moved to a new resource with adopt): the set is
-    // that resource's now, and deleting it would lose what was just written.
-    if (newer !== undefined && newer !== olds.revision) return;
+    // Another resource of this stack wrote this name during this run: the set is that resource's now.
+    if (writtenByAnother(KIND, name, olds.revision)) return;
     session.rememberPlace(KIND, { name }, { name, region: olds.region });
     await guard(olds, async () => {
         const ctx = setCall("delete", name);
