@@ -4,7 +4,7 @@
  * process, as SecretSet's does. It shares that process's settings and API client (`../session`).
  */
 import type * as dynamic from "@pulumi/pulumi/dynamic";
-import { DeploymentError, PipecatError, isPipecatApiError, isPipecatError } from "../errors";
+import { DeploymentError, PipecatError, isPipecatApiError, isPipecatError, told } from "../errors";
 import * as session from "../session";
 import { nothingToGet } from "../existing";
 import { mayAdopt, noteWrite, writtenByAnother } from "../lifecycle";
@@ -153,13 +153,16 @@ async function rolledBack(e: unknown, name: string): Promise<unknown> {
     } catch {
         cleanup = `The agent could not be deleted again: delete it (\`pipecat cloud agent delete ${name}\`), or set \`adopt: true\`, before the next \`pulumi up\`.`;
     }
-    const next = e instanceof DeploymentError && e.timedOut ? ` ${RAISE_DEPLOY_BOUND}.` : " Fix the cause, then run `pulumi up`.";
-    e.message += ` ${cleanup}${next}`;
-    return e;
+    return told(e, { outcome: cleanup, next: nextAfter(e) });
 }
 
 const RAISE_DEPLOY_BOUND =
-    "To wait longer, raise the bound, for example `pulumi config set pipecat:deployTimeoutSeconds 1200`, then run `pulumi up`";
+    "To wait longer, raise the bound, for example `pulumi config set pipecat:deployTimeoutSeconds 1200`, then run `pulumi up`.";
+
+/** What to run after a failed deployment: a longer bound after a timeout, else the cause's fix. */
+function nextAfter(e: Error): string {
+    return e instanceof DeploymentError && e.timedOut ? RAISE_DEPLOY_BOUND : "Fix the cause, then run `pulumi up`.";
+}
 
 export async function update(_id: string, olds: Props, news: Props): Promise<dynamic.UpdateResult> {
     const before = strip(olds) as Partial<AgentOutputs>;
@@ -179,9 +182,10 @@ export async function update(_id: string, olds: Props, news: Props): Promise<dyn
             return { outs: deployed(ins, await waitUntilDeployed(ins.name, sent.desiredDeploymentId, before.deploymentId)) };
         } catch (e) {
             if (!isPipecatError(e)) throw e;
-            e.message +=
-                " Pipecat Cloud keeps serving the previous deployment, if one was ready." +
-                (e instanceof DeploymentError && e.timedOut ? ` ${RAISE_DEPLOY_BOUND}.` : " Fix the cause, then run `pulumi up`.");
+            const failed = told(e, {
+                outcome: "Pipecat Cloud keeps serving the previous deployment, if one was ready.",
+                next: nextAfter(e),
+            });
             // Pipecat Cloud holds the new configuration as its desired deployment: the state says so, so that
             // reverting the program is a change, and the next `up` finishes or undoes this one.
             const outs: AgentOutputs = {
@@ -191,7 +195,7 @@ export async function update(_id: string, olds: Props, news: Props): Promise<dyn
                 ready: false,
                 available: sent.available,
             };
-            throw partlyApplied(e, ins.name, outs, news);
+            throw partlyApplied(failed, ins.name, outs, news);
         }
     });
 }

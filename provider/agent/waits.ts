@@ -3,7 +3,7 @@
  * deployment to complete, and for a deleted agent's name to be free. Bounded by the settings, on the
  * session's clock (a fake one in tests).
  */
-import { DeploymentError, PipecatError, isPipecatApiError } from "../errors";
+import { DeploymentError, PipecatError, isPipecatApiError, told } from "../errors";
 import { poll } from "../lifecycle";
 import { api, currentSettings } from "../session";
 import { listSets, lookup, setCall } from "../secretset/endpoints";
@@ -31,10 +31,7 @@ export async function whenSetsReady<T>(ins: AgentInputs, send: () => Promise<T>)
             await refuseFailedSets(ins);
             return {
                 done: false,
-                timedOut: (waited) => {
-                    e.message += ` The provider retried for ${waited.seconds} s (${waited.bound}).`;
-                    return e;
-                },
+                timedOut: (waited) => told(e, { outcome: `The provider retried for ${waited.seconds} s (${waited.bound}).` }),
             };
         }
     });

@@ -19,7 +19,7 @@
  * API's: they come over the plain connection to the proxy, never over TLS from the API.
  */
 import axios, { type AxiosInstance, type AxiosProxyConfig } from "axios";
-import { ConfigurationError, NetworkError, PipecatApiError, ProxyError, UnexpectedResponseError } from "../errors";
+import { ConfigurationError, NetworkError, PipecatApiError, ProxyError, UnexpectedResponseError, told } from "../errors";
 import {
     type ProxyEnvironment,
     type Route,
@@ -293,6 +293,5 @@ function errorMessage(ctx: CallContext, a: Answer, code: string | undefined, lis
 
 /** The error of the last attempt, saying how many were made when there were several. */
 function gaveUp(error: Error, attempts: number, elapsedMs: number): Error {
-    if (attempts > 1) error.message += ` (gave up after ${attempts} attempts in ${(elapsedMs / 1000).toFixed(1)} s)`;
-    return error;
+    return attempts > 1 ? told(error, { outcome: `(gave up after ${attempts} attempts in ${(elapsedMs / 1000).toFixed(1)} s)` }) : error;
 }

@@ -9,7 +9,7 @@
 import type * as dynamic from "@pulumi/pulumi/dynamic";
 import { createHash, randomBytes } from "node:crypto";
 import { diffSecretSet, planUpdate } from "./diff";
-import { NetworkError, PipecatError, ReadinessError, isPipecatApiError, isPipecatError, isProxyError, redact } from "../errors";
+import { NetworkError, PipecatError, ReadinessError, isPipecatApiError, isPipecatError, isProxyError, redact, told } from "../errors";
 import { type CheckFailure, UNKNOWN, checkInputs } from "./schema";
 import * as session from "../session";
 import { nothingToGet } from "../existing";
@@ -177,17 +177,16 @@ async function rolledBack(e: unknown, ins: SecretSetInputs): Promise<unknown> {
     } catch {
         cleanup = "The partly created set could not be deleted: delete it, or set `adopt: true`, before the next `pulumi up`.";
     }
-    if (e instanceof NetworkError && e.reason === "timed out") {
-        // A request that timed out here may still be applied later by the server.
-        cleanup +=
-            " A request that timed out may still re-create the set later: if the next `pulumi up` finds it, set `adopt: true` to take it over.";
-    }
+    // A request that timed out here may still be applied later by the server.
+    const late =
+        e instanceof NetworkError && e.reason === "timed out"
+            ? " A request that timed out may still re-create the set later: if the next `pulumi up` finds it, set `adopt: true` to take it over."
+            : "";
     const next =
         e instanceof ReadinessError && e.timedOut
-            ? ` ${RAISE_READY_BOUND}: it creates the set again and waits up to the new bound.`
-            : " Run `pulumi up` to retry.";
-    e.message += ` ${cleanup}${next}`;
-    return e;
+            ? `${RAISE_READY_BOUND}: it creates the set again and waits up to the new bound.`
+            : "Run `pulumi up` to retry.";
+    return told(e, { outcome: cleanup + late, next });
 }
 
 /**
@@ -228,12 +227,13 @@ async function adopt(ins: SecretSetInputs, found: Extract<Lookup, { kind: "image
         try {
             put = await putSet(ins, "adoption", region);
         } catch (e2) {
-            if (isPipecatError(e2)) {
-                e2.message +=
-                    ` Pipecat Cloud refused to update the existing image-pull set "${ins.name}", so it was deleted to be created again ` +
-                    "with the declared credentials, and that failed: its previous credentials are gone. Run `pulumi up` again to create it.";
-            }
-            throw e2;
+            if (!isPipecatError(e2)) throw e2;
+            throw told(e2, {
+                outcome:
+                    `Pipecat Cloud refused to update the existing image-pull set "${ins.name}", so it was deleted to be created again ` +
+                    "with the declared credentials, and that failed: its previous credentials are gone.",
+                next: "Run `pulumi up` again to create it.",
+            });
         }
     }
     return written(ins, put, await waitUntilReady(ins, "update"));
