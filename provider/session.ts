@@ -139,8 +139,8 @@ export function isRecreated(kind: string, name: string): boolean {
  * again; a program reverted meanwhile is then a change, not "unchanged". The host does not add the
  * serialized provider to these properties itself: without it a later delete could not run.
  */
-export function partlyApplied<E extends Error>(e: E, id: string, outs: object, raw: Readonly<Record<string, unknown>>): E {
-    Object.assign(e, { id, properties: dropUndefined({ ...outs, [PROVIDER_KEY]: raw[PROVIDER_KEY] }) });
+export function partlyApplied<E extends Error>(e: E, id: string, outs: object, raw: object): E {
+    Object.assign(e, { id, properties: dropUndefined({ ...outs, [PROVIDER_KEY]: Reflect.get(raw, PROVIDER_KEY) as unknown }) });
     // What the engine shows for an initialization error: the message as it finally is (redacted, with its advice).
     return Object.defineProperty(e, "reasons", { get: () => [e.message], enumerable: true });
 }
@@ -149,9 +149,27 @@ export function partlyApplied<E extends Error>(e: E, id: string, outs: object, r
 const PROVIDER_KEY = "__provider";
 
 /** A resource's properties without the serialized provider, which no implementation reads. */
-export function withoutProvider(props: Record<string, unknown>): Record<string, unknown> {
-    const { [PROVIDER_KEY]: _provider, ...rest } = props;
-    return rest;
+export function withoutProvider<T extends object>(props: T): T {
+    const { [PROVIDER_KEY]: _provider, ...rest } = props as T & { readonly [PROVIDER_KEY]?: unknown };
+    return rest as T;
+}
+
+/** Properties as the engine sent them to `check`, not yet checked: every value is unknown until the schema says otherwise. */
+export function unchecked(props: object): Readonly<Record<string, unknown>> {
+    return withoutProvider(props as Readonly<Record<string, unknown>>);
+}
+
+/**
+ * What `read` answers for a resource it found: its outputs as complete as the API's answer and the state
+ * made them (`get` reads with no state, so a field the API leaves out is missing).
+ */
+export function found<Outputs>(id: string, props: object): { readonly id: string; readonly props: Outputs } {
+    return { id, props: props as Outputs };
+}
+
+/** What `read` answers for a resource that is gone: an empty id, which the engine takes off the state (the props are not read). */
+export function gone<Outputs>(): { readonly id: string; readonly props: Outputs } {
+    return { id: "", props: {} as Outputs };
 }
 
 /** How to wait: the test hook's, or a real timer. */

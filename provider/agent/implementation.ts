@@ -8,7 +8,7 @@ import { DeploymentError, PipecatError, isPipecatApiError, isPipecatError, told 
 import * as session from "../session";
 import { nothingToGet } from "../existing";
 import { mayAdopt, noteWrite, writtenByAnother } from "../lifecycle";
-import { api, partlyApplied, withoutProvider as strip } from "../session";
+import { api, found as readAs, gone, partlyApplied, unchecked, withoutProvider as strip } from "../session";
 import { regionFailures } from "../organization/regions";
 import type { ConfigSource } from "../settings";
 import { changedProperties, createBody, deploymentBody, diffAgent, differsFromSent, mustForce, updateBody } from "./diff";
@@ -19,15 +19,23 @@ import { AGENT_EXISTS, type AgentDetails, agentCall, createAgent, getAgent, upda
 import type { AgentInputs, AgentOutputs } from "./types";
 import { deleteAndWait, waitUntilDeployed, whenSetsReady } from "./waits";
 
-type Props = Record<string, unknown>;
+/**
+ * What `read` gets: the stored outputs for a refresh, none of them (only the serialized provider) for a
+ * `get`. (Declared here, not imported: the public declarations of this entry point need nothing but its types.)
+ */
+type Stored = Partial<AgentOutputs> & { readonly __provider?: string };
+
+/** The provider's methods, typed as the engine calls them: checked inputs in, the agent's outputs out. */
+type Provider = Required<dynamic.ResourceProvider<AgentInputs, AgentOutputs>>;
 
 export async function configure(req: { readonly config: ConfigSource }): Promise<void> {
     session.configure(req.config);
 }
 
-export async function check(olds: Props, news: Props): Promise<dynamic.CheckResult> {
-    const old = strip(olds);
-    const result = checkInputs(old, strip(news), session.testHooks().random);
+export async function check(olds: AgentInputs, news: AgentInputs): ReturnType<Provider["check"]> {
+    // The previous checked inputs (none at a create); the new ones are checked here, so unknown until then.
+    const old: Partial<AgentInputs> = strip(olds);
+    const result = checkInputs(unchecked(olds), unchecked(news), session.testHooks().random);
     if (!result.ok) return { inputs: news, failures: result.failures };
     const { ins, kept } = placed(old, result.inputs);
     let failures = inputFailures(old, ins, kept);
@@ -46,15 +54,15 @@ export async function check(olds: Props, news: Props): Promise<dynamic.CheckResu
     return { inputs: { ...ins } };
 }
 
-export async function diff(_id: string, olds: Props, news: Props): Promise<dynamic.DiffResult> {
-    const before = strip(olds) as Partial<AgentOutputs>;
-    const ins = strip(news) as unknown as AgentInputs;
+export async function diff(_id: string, olds: AgentOutputs, news: AgentInputs): ReturnType<Provider["diff"]> {
+    const before: Partial<AgentOutputs> = strip(olds);
+    const ins = strip(news);
     session.rememberPlace(KIND, ins, { name: before.name, region: before.region });
     return diffAgent(before, ins);
 }
 
-export async function create(props: Props): Promise<dynamic.CreateResult> {
-    const declared = strip(props) as unknown as AgentInputs;
+export async function create(props: AgentInputs): ReturnType<Provider["create"]> {
+    const declared = strip(props);
     // A replacement that deleted first without a check in between (`pulumi up --replace` with
     // `deleteBeforeReplace`): the old agent's delete remembered where it was.
     const where = declared.region ?? session.replacedPlace(KIND, declared)?.region;
@@ -164,9 +172,9 @@ function nextAfter(e: Error): string {
     return e instanceof DeploymentError && e.timedOut ? RAISE_DEPLOY_BOUND : "Fix the cause, then run `pulumi up`.";
 }
 
-export async function update(_id: string, olds: Props, news: Props): Promise<dynamic.UpdateResult> {
-    const before = strip(olds) as Partial<AgentOutputs>;
-    const ins = strip(news) as unknown as AgentInputs;
+export async function update(_id: string, olds: AgentOutputs, news: AgentInputs): ReturnType<Provider["update"]> {
+    const before: Partial<AgentOutputs> = strip(olds);
+    const ins = strip(news);
     const region = before.region ?? ins.region ?? "";
     return guard(async () => {
         const force = mustForce(before, ins);
@@ -204,8 +212,9 @@ function kept(before: Partial<AgentOutputs>): Pick<AgentOutputs, "deploymentId" 
     return { deploymentId: before.deploymentId ?? "", ready: before.ready ?? false, available: before.available ?? false };
 }
 
-export async function read(id: string, props: Props): Promise<dynamic.ReadResult> {
-    const olds = strip(props) as Partial<AgentOutputs>;
+export async function read(id: string, props?: Stored): ReturnType<Provider["read"]> {
+    // A read with no stored state (`Agent.get`) has no outputs yet.
+    const olds: Partial<AgentOutputs> = strip(props ?? {});
     const name = olds.name ?? id;
     return guard(async () => {
         const found = await getAgent(api(), agentCall("read", name));
@@ -214,11 +223,11 @@ export async function read(id: string, props: Props): Promise<dynamic.ReadResult
             if (olds.name === undefined) {
                 throw nothingToGet("Agent", name, "absent");
             }
-            return { id: "", props: {} };
+            return gone();
         }
         // `Agent.get` reads with no state (state always holds a name): the build is read even though none was declared.
         const build = olds.name === undefined && found.buildId !== undefined ? { buildId: found.buildId } : {};
-        return { id, props: dropUndefined({ ...readBack(olds, found), ...build, name }) };
+        return readAs(id, dropUndefined({ ...readBack(olds, found), ...build, name }));
     });
 }
 
@@ -256,8 +265,8 @@ function readBack(olds: Partial<AgentOutputs>, found: AgentDetails): Record<stri
     };
 }
 
-async function deleteAgent(id: string, props: Props): Promise<void> {
-    const olds = strip(props) as Partial<AgentOutputs>;
+async function deleteAgent(id: string, props: AgentOutputs): ReturnType<Provider["delete"]> {
+    const olds: Partial<AgentOutputs> = strip(props);
     const name = olds.name ?? id;
     // Another resource of this stack deployed this name during this run (a replacement the engine
     // created first, adopting the agent): it is that resource's now.
@@ -284,3 +293,6 @@ async function guard<T>(op: () => Promise<T>): Promise<T> {
         throw new PipecatError(`Unexpected error in the Pipecat agent provider: ${e instanceof Error ? e.message : String(e)}`);
     }
 }
+
+// The methods the shim calls, as the engine's interface types them.
+void ({ configure, check, diff, create, read, update, delete: deleteAgent } satisfies dynamic.ResourceProvider<AgentInputs, AgentOutputs>);

@@ -14,7 +14,8 @@ import { listSets, setCall } from "../secretset/endpoints";
 import { agentCall } from "./endpoints";
 import type { AgentInputs } from "./types";
 
-type Props = Record<string, unknown>;
+/** The previous checked inputs: none at a create. */
+type Props = Partial<AgentInputs>;
 
 /** The kind of resource, for what the session remembers per process. */
 // Stryker disable next-line StringLiteral: the key only has to differ from SecretSet's ("SecretSet"); "" does too

@@ -1,7 +1,7 @@
 /**
  * Which proxy, if any, carries the provider's requests to a URL: the one place that decides, from the
  * variables every tool reads (`HTTPS_PROXY`, `HTTP_PROXY`, `NO_PROXY`, upper or lower case). Pure: the
- * environment is passed in, nothing is resolved or connected here. The client (`client.ts`) acts on the
+ * environment is passed in, nothing is resolved or connected here. The transport (`transport.ts`) acts on the
  * decision and quotes it in its messages, with the advice below.
  *
  * The rules are the Pulumi CLI's (Go's net/http), the program that starts the provider process:

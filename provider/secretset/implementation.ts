@@ -14,7 +14,7 @@ import { type CheckFailure, UNKNOWN, checkInputs } from "./schema";
 import * as session from "../session";
 import { nothingToGet } from "../existing";
 import { mayAdopt, noteWrite, writtenByAnother } from "../lifecycle";
-import { api, currentSettings, onReset, partlyApplied, withoutProvider as strip } from "../session";
+import { api, currentSettings, gone, onReset, partlyApplied, unchecked, withoutProvider as strip } from "../session";
 import { regionFailures } from "../organization/regions";
 import { canonicalJson, onlyBookkeeping } from "../inputs";
 import type { ConfigSource } from "../settings";
@@ -33,8 +33,6 @@ import {
 } from "./endpoints";
 import type { ImagePullSecretInputs, SecretSetInputs, SecretSetOutputs } from "./types";
 import { RAISE_READY_BOUND, type Ready, waitUntilReady } from "./waits";
-
-type Props = Record<string, unknown>;
 
 /** The kind of resource, for what the session remembers per process. */
 const KIND = "SecretSet";
@@ -58,9 +56,19 @@ export async function configure(req: { readonly config: ConfigSource }): Promise
     session.configure(req.config);
 }
 
-export async function check(olds: Props, news: Props): Promise<dynamic.CheckResult> {
-    const old = strip(olds);
-    const result = checkInputs(old, strip(news), session.testHooks().random);
+/**
+ * What `read` gets: the stored outputs for a refresh, none of them (only the serialized provider) for a
+ * `get`. (Declared here, not imported: the public declarations of this entry point need nothing but its types.)
+ */
+type Stored = Partial<SecretSetOutputs> & { readonly __provider?: string };
+
+/** The provider's methods, typed as the engine calls them: checked inputs in, the set's outputs out. */
+type Provider = Required<dynamic.ResourceProvider<SecretSetInputs, SecretSetOutputs>>;
+
+export async function check(olds: SecretSetInputs, news: SecretSetInputs): ReturnType<Provider["check"]> {
+    // The previous checked inputs (none at a create); the new ones are checked here, so unknown until then.
+    const old: Partial<SecretSetInputs> = strip(olds);
+    const result = checkInputs(unchecked(olds), unchecked(news), session.testHooks().random);
     if (!result.ok) return { inputs: news, failures: result.failures };
     const { ins, kept } = placed(old, result.inputs);
     const failures = await checkRegion(ins, kept, typeof old["name"] === "string");
@@ -76,7 +84,7 @@ export async function check(olds: Props, news: Props): Promise<dynamic.CheckResu
  * replacement, the old set's (a replacement's check gets no old inputs; the diff before it saw them).
  * `kept`: the region the set has now, as far as its old inputs or the replaced set tell (no need to check it).
  */
-function placed(old: Props, ins: SecretSetInputs): { readonly ins: SecretSetInputs; readonly kept: string | undefined } {
+function placed(old: Partial<SecretSetInputs>, ins: SecretSetInputs): { readonly ins: SecretSetInputs; readonly kept: string | undefined } {
     const replaced = Object.keys(old).length === 0 ? session.replacedPlace(KIND, ins) : undefined;
     const kept = (typeof old["region"] === "string" ? old["region"] : undefined) ?? replaced?.region;
     const region = ins.region ?? kept;
@@ -94,15 +102,15 @@ function checkRegion(ins: SecretSetInputs, kept: string | undefined, existed: bo
     return regionFailures(ins.region, kept, existed, setCall("region check", ins.name), "the set", (t) => redact(t, values));
 }
 
-export async function diff(_id: string, olds: Props, news: Props): Promise<dynamic.DiffResult> {
-    const before = strip(olds) as Partial<SecretSetOutputs>;
-    const ins = strip(news) as unknown as SecretSetInputs;
+export async function diff(_id: string, olds: SecretSetOutputs, news: SecretSetInputs): ReturnType<Provider["diff"]> {
+    const before: Partial<SecretSetOutputs> = strip(olds);
+    const ins = strip(news);
     session.rememberPlace(KIND, ins, { name: before.name, region: before.region });
     return diffSecretSet(before, ins, currentSettings().imagePullUpdates, valueless.get(ins.name) === fingerprint(ins));
 }
 
-export async function create(props: Props): Promise<dynamic.CreateResult> {
-    const declared = strip(props) as unknown as SecretSetInputs;
+export async function create(props: SecretSetInputs): ReturnType<Provider["create"]> {
+    const declared = strip(props);
     // A replacement that deleted first without a check in between (`pulumi up --replace` with
     // `deleteBeforeReplace`): the old set's delete remembered where it was.
     const where = declared.region ?? session.replacedPlace(KIND, declared)?.region;
@@ -267,9 +275,9 @@ function written(ins: SecretSetInputs, region: string | undefined, ready: Ready)
     return outputs(ins, region ?? ready.region ?? ins.region ?? "", { status: ready.status ?? "ready", revision: newRevision(ins.name) });
 }
 
-export async function update(_id: string, olds: Props, news: Props): Promise<dynamic.UpdateResult> {
-    const before = strip(olds) as Partial<SecretSetOutputs>;
-    const ins = strip(news) as unknown as SecretSetInputs;
+export async function update(_id: string, olds: SecretSetOutputs, news: SecretSetInputs): ReturnType<Provider["update"]> {
+    const before: Partial<SecretSetOutputs> = strip(olds);
+    const ins = strip(news);
     // The set's own region when none is declared: a PUT without one must not mean "the default".
     const region = ins.region ?? before.region;
     return guard(ins, async () => {
@@ -301,7 +309,7 @@ async function finished(
     ins: SecretSetInputs,
     region: string | undefined,
     remove: readonly string[],
-    raw: Props,
+    raw: SecretSetInputs,
 ): Promise<SecretSetOutputs> {
     const left = [...remove];
     try {
@@ -324,18 +332,19 @@ function kept(before: Partial<SecretSetOutputs>): Pick<SecretSetOutputs, "status
     };
 }
 
-export async function read(id: string, props: Props): Promise<dynamic.ReadResult> {
-    const olds = strip(props) as Partial<SecretSetOutputs>;
+export async function read(id: string, props?: Stored): ReturnType<Provider["read"]> {
+    // A read with no stored state (`SecretSet.get`) has no outputs yet.
+    const olds: Partial<SecretSetOutputs> = strip(props ?? {});
     const name = olds.name ?? id;
     const ctx = setCall("read", name);
     // A read with no stored state is `SecretSet.get`: there, no set to read is an error, not a set that left the state.
     const getting = olds.name === undefined;
-    const notThere = (why: "absent" | "referenced"): dynamic.ReadResult => {
+    const notThere = (why: "absent" | "referenced"): dynamic.ReadResult<SecretSetOutputs> => {
         if (getting) throw nothingToGet("SecretSet", name, why);
-        return { id: "", props: {} };
+        return gone();
     };
     return guard(olds, async () => {
-        const imagePull = async (): Promise<dynamic.ReadResult> => {
+        const imagePull = async (): Promise<dynamic.ReadResult<SecretSetOutputs>> => {
             const row = (await listSets(api(), ctx)).find((s) => s.name === name);
             // Gone, or another kind of set (a referenced one included) took the name: not this resource's.
             if (row === undefined || row.type !== "imagePullSecret" || row.source === "referenced")
@@ -376,8 +385,8 @@ function statusOf(status: string | undefined): Pick<SecretSetOutputs, "status"> 
     return status === undefined ? {} : { status };
 }
 
-async function deleteSet(id: string, props: Props): Promise<void> {
-    const olds = strip(props) as Partial<SecretSetOutputs>;
+async function deleteSet(id: string, props: SecretSetOutputs): ReturnType<Provider["delete"]> {
+    const olds: Partial<SecretSetOutputs> = strip(props);
     const name = olds.name ?? id;
     // Another resource of this stack wrote this name during this run: the set is that resource's now.
     if (writtenByAnother(KIND, name, olds.revision)) return;
@@ -456,3 +465,9 @@ function secretValuesOf(ins: Partial<SecretSetInputs>): string[] {
     if (p) values.push(...[p.credentials, p.username, p.password, imagePullValue(p)].filter((v): v is string => v !== undefined));
     return values.filter((v) => v !== UNKNOWN);
 }
+
+// The methods the shim calls, as the engine's interface types them.
+void ({ configure, check, diff, create, read, update, delete: deleteSet } satisfies dynamic.ResourceProvider<
+    SecretSetInputs,
+    SecretSetOutputs
+>);
