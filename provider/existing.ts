@@ -5,7 +5,7 @@
  * is refused in the constructor, before the engine is asked, with both of those shown as code.
  */
 import type * as pulumi from "@pulumi/pulumi";
-import { PipecatError } from "./api/errors";
+import { PipecatError } from "./errors";
 
 /** How the refusal shows each kind: the call of `get`, and a declaration with `adopt`. */
 const EXAMPLES = {

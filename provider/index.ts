@@ -27,7 +27,7 @@ export {
     isPipecatError,
     isPipecatApiError,
     isProxyError,
-} from "./api/errors";
+} from "./errors";
 export { dotEnvSecrets } from "./dotenv/secrets";
 export { DotEnvError, isDotEnvError } from "./dotenv/parse";
 export type { DotEnvProblem } from "./dotenv/parse";

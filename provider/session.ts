@@ -1,16 +1,14 @@
 /**
  * What every resource's implementation shares inside one provider process: the settings read by
- * `configure`, the one API client (so a Retry-After or a rate limit slows the whole run), the
- * organisation's regions, and the test hooks.
+ * `configure`, the one API client (so a Retry-After or a rate limit slows the whole run), and the
+ * test hooks.
  *
  * The engine runs every dynamic resource of a stack in one provider process and configures each
  * serialized provider once, so SecretSet and Agent both call `configure` here with the same config.
  */
-import type { AgentContext, CallContext, PipecatClient, RetryPolicy } from "./api/client";
-import { isPipecatError } from "./api/errors";
-import { type CheckFailure, UNKNOWN, dropUndefined } from "./inputs";
+import type { RetryPolicy, Transport } from "./api/transport";
+import { UNKNOWN, dropUndefined } from "./inputs";
 import { type ConfigSource, type Settings, requireApiKey, resolveSettings } from "./settings";
-import { didYouMean } from "./suggest";
 
 /** Overrides for tests: a recorded sleep, a fake clock and fixed dice instead of real waits. @internal */
 export interface TestHooks {
@@ -21,25 +19,20 @@ export interface TestHooks {
 }
 
 let settings: Settings | undefined;
-let client: PipecatClient | undefined;
+let client: Transport | undefined;
 let hooks: TestHooks = {};
-/** The organisation's regions, fetched once per process when a declared region must be checked. */
-let regions: Promise<string[]> | undefined;
-/** The organisation's default region, fetched once per process when a resource without a region must be placed. */
-let defaultRegion: Promise<string | undefined> | undefined;
 const resetters: (() => void)[] = [];
 
 /**
  * Reads `pipecat:*` stack config, falling back to environment variables. Each resource's provider is
- * configured with the same config: only a change of settings starts a new client (and rate limit).
+ * configured with the same config: only a change of settings starts a new client (and rate limit), and
+ * what was read with the old one is read again (`organization/regions.ts`).
  */
 export function configure(config: ConfigSource | undefined): void {
     const next = resolveSettings(config);
     if (settings !== undefined && fingerprint(settings) === fingerprint(next)) return;
     settings = next;
     client = undefined;
-    regions = undefined;
-    defaultRegion = undefined;
 }
 
 function fingerprint(s: Settings): string {
@@ -50,8 +43,6 @@ function fingerprint(s: Settings): string {
 export function setTestHooks(next: TestHooks): void {
     hooks = next;
     client = undefined;
-    regions = undefined;
-    defaultRegion = undefined;
     for (const reset of resetters) reset();
 }
 
@@ -65,12 +56,6 @@ export function testHooks(): TestHooks {
     return hooks;
 }
 
-/** Whether a resource may take over what exists under `name`: its own `adopt`, or `pipecat:adopt` / PIPECAT_ADOPT naming it (or `*`). */
-export function mayAdopt(name: string, declared: boolean | undefined): boolean {
-    const named = currentSettings().adopt;
-    return declared === true || named.has(name) || named.has("*");
-}
-
 export function currentSettings(): Settings {
     // An engine that never calls configure still gets the environment variables.
     settings ??= resolveSettings(undefined);
@@ -78,71 +63,15 @@ export function currentSettings(): Settings {
 }
 
 /** One client per provider process, so a Retry-After slows every resource of the run. */
-export function api(): PipecatClient {
+export function api(): Transport {
     if (client === undefined) {
         const s = currentSettings();
         // Loaded on first use: check and diff (all a preview runs) never need axios, whose load would
         // otherwise delay the first check of every preview by about 50 ms.
-        const { PipecatClient } = require("./api/client") as typeof import("./api/client");
-        client = new PipecatClient({ apiUrl: s.apiUrl, apiKey: requireApiKey(s), timeoutMs: s.requestTimeoutMs, ...hooks });
+        const { Transport } = require("./api/transport") as typeof import("./api/transport");
+        client = new Transport({ apiUrl: s.apiUrl, apiKey: requireApiKey(s), timeoutMs: s.requestTimeoutMs, ...hooks });
     }
     return client;
-}
-
-/** The organisation's region codes (`GET /regions`), once per process; a failed fetch is tried again next time. */
-export async function organisationRegions(ctx: CallContext | AgentContext): Promise<string[]> {
-    regions ??= api().regions(ctx);
-    try {
-        return await regions;
-    } catch (e) {
-        regions = undefined;
-        throw e;
-    }
-}
-
-/** The organisation's default region (`GET /properties`), once per process; a failed fetch is tried again next time. */
-export async function organisationDefaultRegion(ctx: CallContext | AgentContext): Promise<string | undefined> {
-    defaultRegion ??= api().defaultRegion(ctx);
-    try {
-        return await defaultRegion;
-    } catch (e) {
-        defaultRegion = undefined;
-        throw e;
-    }
-}
-
-/**
- * Check failures for a newly declared region, checked against the organisation's regions before
- * anything is written or deleted: a region change replaces a resource, deleting it first under the
- * same name, so a typo would otherwise cost the live one before the API refused the region. Without
- * an API key (a pull-request preview) nothing is sent; `up`, which has the key, checks it.
- * `existed`: a resource that exists is not replaced when the regions cannot be read.
- */
-export async function regionFailures(
-    region: string | undefined,
-    previous: unknown,
-    existed: boolean,
-    ctx: CallContext | AgentContext,
-    what: string,
-    redact: (text: string) => string,
-): Promise<CheckFailure[]> {
-    if (region === undefined || region === UNKNOWN || previous === region || currentSettings().apiKey === undefined) return [];
-    let available: readonly string[];
-    try {
-        available = await organisationRegions(ctx);
-    } catch (e) {
-        // A new resource needs no check: a wrong region fails its creation and nothing is lost.
-        if (!existed) return [];
-        const why = isPipecatError(e) ? redact(e.message) : "no answer";
-        return [{ property: "", reason: `region: "${region}" could not be checked, so ${what} was not replaced (${why})` }];
-    }
-    if (available.includes(region)) return [];
-    return [
-        {
-            property: "",
-            reason: `region: "${region}" is not a region this organisation can use (it has: ${available.join(", ")})${didYouMean(region, available)}`,
-        },
-    ];
 }
 
 /**
@@ -210,8 +139,8 @@ export function isRecreated(kind: string, name: string): boolean {
  * again; a program reverted meanwhile is then a change, not "unchanged". The host does not add the
  * serialized provider to these properties itself: without it a later delete could not run.
  */
-export function partlyApplied<E extends Error>(e: E, id: string, outs: object, raw: Readonly<Record<string, unknown>>): E {
-    Object.assign(e, { id, properties: dropUndefined({ ...outs, [PROVIDER_KEY]: raw[PROVIDER_KEY] }) });
+export function partlyApplied<E extends Error>(e: E, id: string, outs: object, raw: object): E {
+    Object.assign(e, { id, properties: dropUndefined({ ...outs, [PROVIDER_KEY]: Reflect.get(raw, PROVIDER_KEY) as unknown }) });
     // What the engine shows for an initialization error: the message as it finally is (redacted, with its advice).
     return Object.defineProperty(e, "reasons", { get: () => [e.message], enumerable: true });
 }
@@ -220,9 +149,27 @@ export function partlyApplied<E extends Error>(e: E, id: string, outs: object, r
 const PROVIDER_KEY = "__provider";
 
 /** A resource's properties without the serialized provider, which no implementation reads. */
-export function withoutProvider(props: Record<string, unknown>): Record<string, unknown> {
-    const { [PROVIDER_KEY]: _provider, ...rest } = props;
-    return rest;
+export function withoutProvider<T extends object>(props: T): T {
+    const { [PROVIDER_KEY]: _provider, ...rest } = props as T & { readonly [PROVIDER_KEY]?: unknown };
+    return rest as T;
+}
+
+/** Properties as the engine sent them to `check`, not yet checked: every value is unknown until the schema says otherwise. */
+export function unchecked(props: object): Readonly<Record<string, unknown>> {
+    return withoutProvider(props as Readonly<Record<string, unknown>>);
+}
+
+/**
+ * What `read` answers for a resource it found: its outputs as complete as the API's answer and the state
+ * made them (`get` reads with no state, so a field the API leaves out is missing).
+ */
+export function found<Outputs>(id: string, props: object): { readonly id: string; readonly props: Outputs } {
+    return { id, props: props as Outputs };
+}
+
+/** What `read` answers for a resource that is gone: an empty id, which the engine takes off the state (the props are not read). */
+export function gone<Outputs>(): { readonly id: string; readonly props: Outputs } {
+    return { id: "", props: {} as Outputs };
 }
 
 /** How to wait: the test hook's, or a real timer. */

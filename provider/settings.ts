@@ -4,10 +4,11 @@
  * name the setting to fix. The API key lives only in the provider process: it is never an input,
  * an output, or part of the serialized provider.
  */
-import { ConfigurationError } from "./api/errors";
+import { ConfigurationError } from "./errors";
 import { isLoopbackHost } from "./api/proxy";
+import { DEFAULT_API_URL } from "./api/url";
 
-export const DEFAULT_API_URL = "https://api.pipecat.daily.co/v1";
+export { DEFAULT_API_URL };
 
 /** Settings of the provider process. */
 export interface Settings {

@@ -8,6 +8,7 @@
  * when the program did not change.
  */
 import { UNKNOWN } from "../inputs";
+import { deleteFirst } from "../lifecycle";
 import type { AgentInputs, AgentOutputs } from "./types";
 
 export interface AgentDiff {
@@ -72,7 +73,7 @@ export function diffAgent(olds: Partial<AgentOutputs>, news: AgentInputs): Agent
     if (olds.secretSet !== undefined && news.secretSet === undefined) replaces.push("secretSet");
     if (olds.imagePullSecretSet !== undefined && news.imagePullSecretSet === undefined) replaces.push("imagePullSecretSet");
     // An unknown new name (a preview) is never the old one: the state holds the name the agent was created with.
-    const deleteBeforeReplace = news.name === olds.name && news.autonamePrefix === undefined;
+    const deleteBeforeReplace = deleteFirst(olds.name, news);
     // A deployment that is not ready (a failed update, as refresh reads it back) is sent again: Pulumi must not
     // report "unchanged" while Pipecat Cloud's desired deployment differs from what serves.
     const unfinished = olds.ready === false;

@@ -4,32 +4,38 @@
  * process, as SecretSet's does. It shares that process's settings and API client (`../session`).
  */
 import type * as dynamic from "@pulumi/pulumi/dynamic";
-import { AGENT_EXISTS, type AgentContext, type AgentDetails } from "../api/client";
-import { DeploymentError, PipecatError, isPipecatApiError, isPipecatError } from "../api/errors";
+import { DeploymentError, PipecatError, isPipecatApiError, isPipecatError, told } from "../errors";
 import * as session from "../session";
 import { nothingToGet } from "../existing";
-import { api, mayAdopt, onReset, partlyApplied, regionFailures, withoutProvider as strip } from "../session";
+import { mayAdopt, noteWrite, writtenByAnother } from "../lifecycle";
+import { api, found as readAs, gone, partlyApplied, unchecked, withoutProvider as strip } from "../session";
+import { regionFailures } from "../organization/regions";
 import type { ConfigSource } from "../settings";
 import { changedProperties, createBody, deploymentBody, diffAgent, differsFromSent, mustForce, updateBody } from "./diff";
 import { dropUndefined } from "../inputs";
 import { KIND, inputFailures, placed, placementFailures } from "./placement";
 import { checkInputs } from "./schema";
+import { AGENT_EXISTS, type AgentDetails, agentCall, createAgent, getAgent, updateAgent } from "./endpoints";
 import type { AgentInputs, AgentOutputs } from "./types";
 import { deleteAndWait, waitUntilDeployed, whenSetsReady } from "./waits";
 
-type Props = Record<string, unknown>;
+/**
+ * What `read` gets: the stored outputs for a refresh, none of them (only the serialized provider) for a
+ * `get`. (Declared here, not imported: the public declarations of this entry point need nothing but its types.)
+ */
+type Stored = Partial<AgentOutputs> & { readonly __provider?: string };
 
-/** Agent names this process deployed during this run, each with the id of that deployment. */
-const deployedNames = new Map<string, string>();
-onReset(() => deployedNames.clear());
+/** The provider's methods, typed as the engine calls them: checked inputs in, the agent's outputs out. */
+type Provider = Required<dynamic.ResourceProvider<AgentInputs, AgentOutputs>>;
 
 export async function configure(req: { readonly config: ConfigSource }): Promise<void> {
     session.configure(req.config);
 }
 
-export async function check(olds: Props, news: Props): Promise<dynamic.CheckResult> {
-    const old = strip(olds);
-    const result = checkInputs(old, strip(news), session.testHooks().random);
+export async function check(olds: AgentInputs, news: AgentInputs): ReturnType<Provider["check"]> {
+    // The previous checked inputs (none at a create); the new ones are checked here, so unknown until then.
+    const old: Partial<AgentInputs> = strip(olds);
+    const result = checkInputs(unchecked(olds), unchecked(news), session.testHooks().random);
     if (!result.ok) return { inputs: news, failures: result.failures };
     const { ins, kept } = placed(old, result.inputs);
     let failures = inputFailures(old, ins, kept);
@@ -38,7 +44,7 @@ export async function check(olds: Props, news: Props): Promise<dynamic.CheckResu
             ins.region,
             kept,
             typeof old["name"] === "string",
-            { step: "region check", agentName: ins.name },
+            agentCall("region check", ins.name),
             "the agent",
             (t) => t,
         );
@@ -48,24 +54,24 @@ export async function check(olds: Props, news: Props): Promise<dynamic.CheckResu
     return { inputs: { ...ins } };
 }
 
-export async function diff(_id: string, olds: Props, news: Props): Promise<dynamic.DiffResult> {
-    const before = strip(olds) as Partial<AgentOutputs>;
-    const ins = strip(news) as unknown as AgentInputs;
+export async function diff(_id: string, olds: AgentOutputs, news: AgentInputs): ReturnType<Provider["diff"]> {
+    const before: Partial<AgentOutputs> = strip(olds);
+    const ins = strip(news);
     session.rememberPlace(KIND, ins, { name: before.name, region: before.region });
     return diffAgent(before, ins);
 }
 
-export async function create(props: Props): Promise<dynamic.CreateResult> {
-    const declared = strip(props) as unknown as AgentInputs;
+export async function create(props: AgentInputs): ReturnType<Provider["create"]> {
+    const declared = strip(props);
     // A replacement that deleted first without a check in between (`pulumi up --replace` with
     // `deleteBeforeReplace`): the old agent's delete remembered where it was.
     const where = declared.region ?? session.replacedPlace(KIND, declared)?.region;
     const ins: AgentInputs = where === undefined ? declared : { ...declared, region: where };
     return guard(async () => {
-        const ctx: AgentContext = { step: "create", agentName: ins.name };
+        const ctx = agentCall("create", ins.name);
         let created: AgentDetails | "created-earlier";
         try {
-            created = await whenSetsReady(ins, () => api().createAgent(ctx, createBody(ins)));
+            created = await whenSetsReady(ins, () => createAgent(api(), ctx, createBody(ins)));
         } catch (e) {
             // Refused: this create made nothing, so nothing is rolled back.
             // Stryker disable next-line StringLiteral: AGENT_EXISTS (anchored "^service already exists") matches neither "" nor the mutant's text
@@ -75,7 +81,7 @@ export async function create(props: Props): Promise<dynamic.CreateResult> {
         }
         if (created === "created-earlier") {
             // An attempt got no answer, and the retry met "already exists": ours only if it is what was sent.
-            const found = await api().getAgent({ step: "existence check", agentName: ins.name });
+            const found = await getAgent(api(), agentCall("existence check", ins.name));
             const differs = found === "absent" ? ["it is gone"] : differsFromSent(found, ins);
             if (differs.length > 0) {
                 if (mayAdopt(ins.name, ins.adopt)) return { id: ins.name, outs: await adopt(ins) };
@@ -116,7 +122,7 @@ function refusedExisting(name: string, differs?: readonly string[]): PipecatErro
  * agent is refused rather than adopted with a configuration Pulumi would not report.
  */
 async function adopt(ins: AgentInputs): Promise<AgentOutputs> {
-    const found = await api().getAgent({ step: "adoption", agentName: ins.name });
+    const found = await getAgent(api(), agentCall("adoption", ins.name));
     if (found === "absent")
         throw new PipecatError(`Agent "${ins.name}" was reported to exist but could not be read: run \`pulumi up\` again.`);
     if (ins.region !== undefined && found.region !== undefined && found.region !== ins.region) {
@@ -135,7 +141,7 @@ async function adopt(ins: AgentInputs): Promise<AgentOutputs> {
         );
     }
     const sent = await whenSetsReady(ins, () =>
-        api().updateAgent({ step: "adoption", agentName: ins.name }, { ...deploymentBody(ins), forceRedeploy: true }),
+        updateAgent(api(), agentCall("adoption", ins.name), { ...deploymentBody(ins), forceRedeploy: true }),
     );
     return deployed(ins, await waitUntilDeployed(ins.name, sent.desiredDeploymentId, found.desiredDeploymentId));
 }
@@ -149,23 +155,26 @@ async function rolledBack(e: unknown, name: string): Promise<unknown> {
     let cleanup: string;
     try {
         cleanup =
-            (await deleteAndWait({ step: "delete", agentName: name })) === "absent"
+            (await deleteAndWait(agentCall("delete", name))) === "absent"
                 ? "Nothing was left behind in Pipecat Cloud."
                 : "The agent was deleted again, so the next `pulumi up` creates it afresh.";
     } catch {
         cleanup = `The agent could not be deleted again: delete it (\`pipecat cloud agent delete ${name}\`), or set \`adopt: true\`, before the next \`pulumi up\`.`;
     }
-    const next = e instanceof DeploymentError && e.timedOut ? ` ${RAISE_DEPLOY_BOUND}.` : " Fix the cause, then run `pulumi up`.";
-    e.message += ` ${cleanup}${next}`;
-    return e;
+    return told(e, { outcome: cleanup, next: nextAfter(e) });
 }
 
 const RAISE_DEPLOY_BOUND =
-    "To wait longer, raise the bound, for example `pulumi config set pipecat:deployTimeoutSeconds 1200`, then run `pulumi up`";
+    "To wait longer, raise the bound, for example `pulumi config set pipecat:deployTimeoutSeconds 1200`, then run `pulumi up`.";
 
-export async function update(_id: string, olds: Props, news: Props): Promise<dynamic.UpdateResult> {
-    const before = strip(olds) as Partial<AgentOutputs>;
-    const ins = strip(news) as unknown as AgentInputs;
+/** What to run after a failed deployment: a longer bound after a timeout, else the cause's fix. */
+function nextAfter(e: Error): string {
+    return e instanceof DeploymentError && e.timedOut ? RAISE_DEPLOY_BOUND : "Fix the cause, then run `pulumi up`.";
+}
+
+export async function update(_id: string, olds: AgentOutputs, news: AgentInputs): ReturnType<Provider["update"]> {
+    const before: Partial<AgentOutputs> = strip(olds);
+    const ins = strip(news);
     const region = before.region ?? ins.region ?? "";
     return guard(async () => {
         const force = mustForce(before, ins);
@@ -175,15 +184,16 @@ export async function update(_id: string, olds: Props, news: Props): Promise<dyn
             // Bookkeeping only (a revision of a set no longer bound, `adopt`, a rename): nothing to send.
             return { outs: { ...kept(before), ...ins, region } };
         }
-        const ctx: AgentContext = { step: "update", agentName: ins.name };
-        const sent = await whenSetsReady(ins, () => api().updateAgent(ctx, updateBody(before, ins, force)));
+        const ctx = agentCall("update", ins.name);
+        const sent = await whenSetsReady(ins, () => updateAgent(api(), ctx, updateBody(before, ins, force)));
         try {
             return { outs: deployed(ins, await waitUntilDeployed(ins.name, sent.desiredDeploymentId, before.deploymentId)) };
         } catch (e) {
             if (!isPipecatError(e)) throw e;
-            e.message +=
-                " Pipecat Cloud keeps serving the previous deployment, if one was ready." +
-                (e instanceof DeploymentError && e.timedOut ? ` ${RAISE_DEPLOY_BOUND}.` : " Fix the cause, then run `pulumi up`.");
+            const failed = told(e, {
+                outcome: "Pipecat Cloud keeps serving the previous deployment, if one was ready.",
+                next: nextAfter(e),
+            });
             // Pipecat Cloud holds the new configuration as its desired deployment: the state says so, so that
             // reverting the program is a change, and the next `up` finishes or undoes this one.
             const outs: AgentOutputs = {
@@ -193,7 +203,7 @@ export async function update(_id: string, olds: Props, news: Props): Promise<dyn
                 ready: false,
                 available: sent.available,
             };
-            throw partlyApplied(e, ins.name, outs, news);
+            throw partlyApplied(failed, ins.name, outs, news);
         }
     });
 }
@@ -202,21 +212,22 @@ function kept(before: Partial<AgentOutputs>): Pick<AgentOutputs, "deploymentId" 
     return { deploymentId: before.deploymentId ?? "", ready: before.ready ?? false, available: before.available ?? false };
 }
 
-export async function read(id: string, props: Props): Promise<dynamic.ReadResult> {
-    const olds = strip(props) as Partial<AgentOutputs>;
+export async function read(id: string, props?: Stored): ReturnType<Provider["read"]> {
+    // A read with no stored state (`Agent.get`) has no outputs yet.
+    const olds: Partial<AgentOutputs> = strip(props ?? {});
     const name = olds.name ?? id;
     return guard(async () => {
-        const found = await api().getAgent({ step: "read", agentName: name });
+        const found = await getAgent(api(), agentCall("read", name));
         if (found === "absent") {
             // A read with no stored state is `Agent.get`: there, no agent is an error, not an agent that left the state.
             if (olds.name === undefined) {
                 throw nothingToGet("Agent", name, "absent");
             }
-            return { id: "", props: {} };
+            return gone();
         }
         // `Agent.get` reads with no state (state always holds a name): the build is read even though none was declared.
         const build = olds.name === undefined && found.buildId !== undefined ? { buildId: found.buildId } : {};
-        return { id, props: dropUndefined({ ...readBack(olds, found), ...build, name }) };
+        return readAs(id, dropUndefined({ ...readBack(olds, found), ...build, name }));
     });
 }
 
@@ -254,15 +265,14 @@ function readBack(olds: Partial<AgentOutputs>, found: AgentDetails): Record<stri
     };
 }
 
-async function deleteAgent(id: string, props: Props): Promise<void> {
-    const olds = strip(props) as Partial<AgentOutputs>;
+async function deleteAgent(id: string, props: AgentOutputs): ReturnType<Provider["delete"]> {
+    const olds: Partial<AgentOutputs> = strip(props);
     const name = olds.name ?? id;
-    const newer = deployedNames.get(name);
     // Another resource of this stack deployed this name during this run (a replacement the engine
     // created first, adopting the agent): it is that resource's now.
-    if (newer !== undefined && newer !== olds.deploymentId) return;
+    if (writtenByAnother(KIND, name, olds.deploymentId)) return;
     session.rememberPlace(KIND, { name }, { name, region: olds.region });
-    await guard(() => deleteAndWait({ step: "delete", agentName: name }));
+    await guard(() => deleteAndWait(agentCall("delete", name)));
 }
 export { deleteAgent as delete };
 
@@ -270,7 +280,7 @@ export { deleteAgent as delete };
 function deployed(ins: AgentInputs, found: AgentDetails): AgentOutputs {
     // Stryker disable next-line StringLiteral: waitUntilDeployed returns only an agent whose desiredDeploymentId is defined
     const deploymentId = found.desiredDeploymentId ?? "";
-    deployedNames.set(ins.name, deploymentId);
+    noteWrite(KIND, ins.name, deploymentId);
     return { ...ins, region: found.region ?? ins.region ?? "", deploymentId, ready: found.ready, available: found.available };
 }
 
@@ -283,3 +293,6 @@ async function guard<T>(op: () => Promise<T>): Promise<T> {
         throw new PipecatError(`Unexpected error in the Pipecat agent provider: ${e instanceof Error ? e.message : String(e)}`);
     }
 }
+
+// The methods the shim calls, as the engine's interface types them.
+void ({ configure, check, diff, create, read, update, delete: deleteAgent } satisfies dynamic.ResourceProvider<AgentInputs, AgentOutputs>);

@@ -4,14 +4,18 @@
  * so a move the API would refuse (a set or build in another region) must fail in the preview, not after
  * the delete.
  */
-import type { CallContext } from "../api/client";
-import { isPipecatError } from "../api/errors";
+import { isPipecatError } from "../errors";
 import { type CheckFailure, UNKNOWN } from "../inputs";
 import * as session from "../session";
 import { api, currentSettings } from "../session";
+import { getBuild } from "../build/endpoints";
+import { organisationDefaultRegion } from "../organization/regions";
+import { listSets, setCall } from "../secretset/endpoints";
+import { agentCall } from "./endpoints";
 import type { AgentInputs } from "./types";
 
-type Props = Record<string, unknown>;
+/** The previous checked inputs: none at a create. */
+type Props = Partial<AgentInputs>;
 
 /** The kind of resource, for what the session remembers per process. */
 // Stryker disable next-line StringLiteral: the key only has to differ from SecretSet's ("SecretSet"); "" does too
@@ -74,7 +78,7 @@ export function inputFailures(old: Props, ins: AgentInputs, kept: string | undef
 export async function placementFailures(old: Props, ins: AgentInputs, kept: string | undefined): Promise<CheckFailure[]> {
     if (currentSettings().apiKey === undefined || !placesAnew(old, ins, kept)) return [];
     const exists = Object.keys(old).length > 0;
-    const ctx: CallContext = { step: "region check", setName: known(ins.secretSet) ? ins.secretSet : ins.name };
+    const ctx = setCall("region check", known(ins.secretSet) ? ins.secretSet : ins.name);
     // A SecretSet resource's own region (its planned one, in a preview) wins over the list, which would still
     // show where a set that this run moves was; a set bound by name is looked up in the list. A new agent
     // without a region goes to the organisation's default, which is read only to compare a SecretSet
@@ -84,11 +88,11 @@ export async function placementFailures(old: Props, ins: AgentInputs, kept: stri
     );
     if (bound.length === 0 && !known(ins.buildId)) return [];
     try {
-        const target = ins.region ?? (await session.organisationDefaultRegion(ctx));
+        const target = ins.region ?? (await organisationDefaultRegion(ctx));
         if (!known(target)) return [];
         const failures: CheckFailure[] = [];
         const byName = bound.filter((b) => !known(ins[`${b}Region`]));
-        const sets = byName.length > 0 ? await api().list(ctx) : [];
+        const sets = byName.length > 0 ? await listSets(api(), ctx) : [];
         for (const binding of bound) {
             const declared = ins[`${binding}Region`];
             const row = known(declared) ? undefined : sets.find((s) => s.name === ins[binding]);
@@ -104,7 +108,7 @@ export async function placementFailures(old: Props, ins: AgentInputs, kept: stri
             }
         }
         if (known(ins.buildId)) {
-            const build = await api().getBuild({ step: "region check", agentName: ins.name }, ins.buildId);
+            const build = await getBuild(api(), agentCall("region check", ins.name), ins.buildId);
             if (build === "absent" && exists)
                 failures.push({ property: "", reason: `buildId: build ${ins.buildId} was not found, so the agent was not moved` });
             else if (build !== "absent" && build.region !== undefined && build.region !== target) {

@@ -3,10 +3,11 @@
  * deployment to complete, and for a deleted agent's name to be free. Bounded by the settings, on the
  * session's clock (a fake one in tests).
  */
-import { type AgentContext, type AgentDetails, SET_NOT_READY } from "../api/client";
-import { DeploymentError, PipecatError, isPipecatApiError } from "../api/errors";
-import * as session from "../session";
+import { DeploymentError, PipecatError, isPipecatApiError, told } from "../errors";
+import { poll } from "../lifecycle";
 import { api, currentSettings } from "../session";
+import { listSets, lookup, setCall } from "../secretset/endpoints";
+import { type AgentCall, type AgentDetails, SET_NOT_READY, agentCall, agentNames, deleteAgent, getAgent } from "./endpoints";
 import type { AgentInputs } from "./types";
 
 /** A revision that crash-looped this many times fails the wait: it will not get better by itself. */
@@ -20,32 +21,29 @@ export const CRASH_LOOP_RESTARTS = 3;
  * set that `failed` fails at once with the set's own message: no wait can fix it.
  */
 export async function whenSetsReady<T>(ins: AgentInputs, send: () => Promise<T>): Promise<T> {
-    const timeout = currentSettings().readyTimeoutMs;
-    const started = session.now();
-    for (let delay = 1000; ; delay = Math.min(delay * 2, 5000)) {
+    const schedule = { firstMs: 1000, timeoutMs: currentSettings().readyTimeoutMs, setting: "pipecat:readyTimeoutSeconds" } as const;
+    return poll<T>(schedule, async () => {
         try {
-            return await send();
+            return { done: true, value: await send() };
         } catch (e) {
             // Stryker disable next-line StringLiteral: SET_NOT_READY matches neither "" nor any other text without "is not yet ready"
             if (!(isPipecatApiError(e) && e.status === 409 && SET_NOT_READY.test(e.apiMessage ?? ""))) throw e;
             await refuseFailedSets(ins);
-            const waited = session.now() - started;
-            if (waited + delay > timeout) {
-                e.message += ` The provider retried for ${Math.round(waited / 1000)} s (pipecat:readyTimeoutSeconds is ${timeout / 1000}).`;
-                throw e;
-            }
+            return {
+                done: false,
+                timedOut: (waited) => told(e, { outcome: `The provider retried for ${waited.seconds} s (${waited.bound}).` }),
+            };
         }
-        await session.sleep(delay);
-    }
+    });
 }
 
 /** Fails with the set's `errorMessage` when a bound set's provisioning failed (the list says so). */
 async function refuseFailedSets(ins: AgentInputs): Promise<void> {
     const bound = [ins.secretSet, ins.imagePullSecretSet].filter((s): s is string => s !== undefined);
-    const ctx = { step: "deployment check" as const, setName: bound[0] ?? ins.name };
-    const failed = (await api().list(ctx)).filter((s) => bound.includes(s.name) && s.status === "failed");
+    const ctx = setCall("deployment check", bound[0] ?? ins.name);
+    const failed = (await listSets(api(), ctx)).filter((s) => bound.includes(s.name) && s.status === "failed");
     for (const set of failed) {
-        const found = set.type === "imagePullSecret" ? undefined : await api().lookup({ ...ctx, setName: set.name });
+        const found = set.type === "imagePullSecret" ? undefined : await lookup(api(), setCall("deployment check", set.name));
         const said = found?.kind === "regular" && found.set.errorMessage ? `: "${found.set.errorMessage}"` : "";
         throw new PipecatError(
             `Agent "${ins.name}" was not deployed: its secret set "${set.name}" failed to provision${said}, and waiting cannot fix that. ` +
@@ -63,11 +61,10 @@ async function refuseFailedSets(ins: AgentInputs): Promise<void> {
  * `Failed`, or that crash-loops, fails at once with Pipecat's health reason and message.
  */
 export async function waitUntilDeployed(name: string, expected: string | undefined, previous?: string): Promise<AgentDetails> {
-    const ctx: AgentContext = { step: "deployment check", agentName: name };
-    const timeout = currentSettings().deployTimeoutMs;
-    const started = session.now();
-    for (let delay = 1000; ; delay = Math.min(delay * 2, 5000)) {
-        const found = await api().getAgent(ctx);
+    const ctx = agentCall("deployment check", name);
+    const schedule = { firstMs: 1000, timeoutMs: currentSettings().deployTimeoutMs, setting: "pipecat:deployTimeoutSeconds" } as const;
+    return poll<AgentDetails>(schedule, async () => {
+        const found = await getAgent(api(), ctx);
         if (found === "absent") throw new DeploymentError(`Agent "${name}" disappeared while the provider waited for its deployment.`);
         if (found.error !== undefined)
             throw new DeploymentError(`Pipecat Cloud reported an error for agent "${name}": ${clip(found.error)}.`);
@@ -77,19 +74,19 @@ export async function waitUntilDeployed(name: string, expected: string | undefin
         if (current) {
             const problem = deploymentProblem(found);
             if (problem !== undefined) throw new DeploymentError(`Deployment ${short(desired)}of agent "${name}" ${problem}.`);
-            if (desired !== undefined && desired === found.reconciledDeploymentId && found.ready) return found;
+            if (desired !== undefined && desired === found.reconciledDeploymentId && found.ready) return { done: true, value: found };
         }
-        const waited = session.now() - started;
-        if (waited + delay > timeout) {
-            const phase = current ? found.current?.phase : undefined;
-            throw new DeploymentError(
-                `Deployment ${short(current ? desired : expected)}of agent "${name}" was not complete after ${Math.round(waited / 1000)} s ` +
-                    `(${phase ? `phase ${phase}` : "not yet reconciled"}; pipecat:deployTimeoutSeconds is ${timeout / 1000}).`,
-                { timedOut: true },
-            );
-        }
-        await session.sleep(delay);
-    }
+        const phase = current ? found.current?.phase : undefined;
+        return {
+            done: false,
+            timedOut: (waited) =>
+                new DeploymentError(
+                    `Deployment ${short(current ? desired : expected)}of agent "${name}" was not complete after ${waited.seconds} s ` +
+                        `(${phase ? `phase ${phase}` : "not yet reconciled"}; ${waited.bound}).`,
+                    { timedOut: true },
+                ),
+        };
+    });
 }
 
 /**
@@ -97,22 +94,21 @@ export async function waitUntilDeployed(name: string, expected: string | undefin
  * `pipecat:deployTimeoutSeconds`: if the API only starts a teardown, a replacement under the same name
  * would otherwise meet "Service already exists". Returns what the DELETE found.
  */
-export async function deleteAndWait(ctx: AgentContext): Promise<"deleted" | "absent"> {
-    const result = await api().deleteAgent(ctx);
+export async function deleteAndWait(ctx: AgentCall): Promise<"deleted" | "absent"> {
+    const result = await deleteAgent(api(), ctx);
     if (result === "absent") return result;
-    const timeout = currentSettings().deployTimeoutMs;
-    const started = session.now();
-    for (let delay = 500; ; delay = Math.min(delay * 2, 5000)) {
-        if (!(await api().agentNames(ctx)).includes(ctx.agentName)) return result;
-        const waited = session.now() - started;
-        if (waited + delay > timeout) {
-            throw new PipecatError(
-                `Agent "${ctx.agentName}" was deleted, but Pipecat Cloud still lists it after ${Math.round(waited / 1000)} s ` +
-                    `(pipecat:deployTimeoutSeconds is ${timeout / 1000}): run the command again once it is gone.`,
-            );
-        }
-        await session.sleep(delay);
-    }
+    const schedule = { firstMs: 500, timeoutMs: currentSettings().deployTimeoutMs, setting: "pipecat:deployTimeoutSeconds" } as const;
+    return poll<"deleted">(schedule, async () => {
+        if (!(await agentNames(api(), ctx)).includes(ctx.agentName)) return { done: true, value: result };
+        return {
+            done: false,
+            timedOut: (waited) =>
+                new PipecatError(
+                    `Agent "${ctx.agentName}" was deleted, but Pipecat Cloud still lists it after ${waited.seconds} s ` +
+                        `(${waited.bound}): run the command again once it is gone.`,
+                ),
+        };
+    });
 }
 
 /** Why the desired revision will not become ready by waiting, in Pipecat's words; undefined while it may. */

@@ -1,7 +1,7 @@
 /**
  * Which proxy, if any, carries the provider's requests to a URL: the one place that decides, from the
  * variables every tool reads (`HTTPS_PROXY`, `HTTP_PROXY`, `NO_PROXY`, upper or lower case). Pure: the
- * environment is passed in, nothing is resolved or connected here. The client (`client.ts`) acts on the
+ * environment is passed in, nothing is resolved or connected here. The transport (`transport.ts`) acts on the
  * decision and quotes it in its messages, with the advice below.
  *
  * The rules are the Pulumi CLI's (Go's net/http), the program that starts the provider process:
@@ -18,7 +18,7 @@
  * Unlike Go, a proxy variable that cannot be used is an error that names it, not silently no proxy.
  */
 import { BlockList, isIP } from "node:net";
-import { ConfigurationError } from "./errors";
+import { ConfigurationError } from "../errors";
 
 /** The proxy variables: `HTTPS_PROXY` then `https_proxy` for https URLs, `HTTP_PROXY` then `http_proxy` for http. */
 export type ProxyVariable = "HTTPS_PROXY" | "https_proxy" | "HTTP_PROXY" | "http_proxy";

@@ -4,7 +4,7 @@
  * stack's configuration as secrets (`import.ts`). It prints key names, never a value.
  */
 import { parseArgs } from "node:util";
-import { isPipecatError } from "../api/errors";
+import { isPipecatError } from "../errors";
 import { type ImportEnvOptions, type ImportEnvReport, type KeyChange, configKeyProblem, importEnv } from "./import";
 import { isDotEnvError } from "./parse";
 

@@ -14,7 +14,7 @@
  * `pcc secrets set --file` would store another value for a key (`pcc.ts`), the report says so, key and line only.
  */
 import { spawn } from "node:child_process";
-import { PipecatError, redact } from "../api/errors";
+import { PipecatError, redact } from "../errors";
 import type { DotEnvEntry } from "./parse";
 import { readDotEnvFile } from "./read";
 

@@ -19,7 +19,7 @@
  * No value, and no part of a line other than a key, ever enters a problem: a broken file may have a value where
  * a key was expected, so a key is named only when it is name-like (letters, digits, `_`, `.`, `-`, at most 64).
  */
-import { PipecatError, isPipecatError } from "../api/errors";
+import { PipecatError, isPipecatError } from "../errors";
 import { LIMITS, SECRET_KEY_PATTERN } from "../secretset/limits";
 import { pccDifference } from "./pcc";
 

@@ -7,6 +7,7 @@
  * engine: leaving `changes` out tells it to compare the old and new inputs itself, where the values
  * are (as secrets). The provider decides what only it can: replacements, and drift of the keys.
  */
+import { deleteFirst } from "../lifecycle";
 import { UNKNOWN } from "./schema";
 import type { ImagePullUpdates } from "../settings";
 import type { SecretSetInputs, SecretSetOutputs } from "./types";
@@ -40,18 +41,6 @@ function sameList(a: readonly string[], b: readonly string[]): boolean {
 }
 
 /**
- * Whether a replacement of this set must delete the old one first. Every replacement of a set that
- * keeps its name must: create-then-delete would delete the set just written. This is answered on
- * every diff, not only on the replacements this diff asks for, because the engine also replaces for
- * reasons of its own (a pending replacement left by a failed `up`, `replaceOnChanges`) and then
- * takes the order from this answer. An autonamed set gets a fresh name when it is replaced (the
- * engine runs check again without the old inputs), so it is created first, without a gap.
- */
-function mustDeleteFirst(olds: Partial<SecretSetOutputs>, news: SecretSetInputs): boolean {
-    return news.name === olds.name && news.name !== UNKNOWN && news.autonamePrefix === undefined;
-}
-
-/**
  * `imagePullUpdates` is the provider's setting: with `in-place`, new image-pull credentials and a new
  * host are one PUT of the full body (the API since 2026-03-06), not a replacement.
  * `valueless`: check found that only bookkeeping inputs changed (`adopt`, the autoname prefix after a
@@ -77,7 +66,8 @@ export function diffSecretSet(
     else if (isImagePull && !inPlace && (news.imagePullSecret?.host !== olds.host || news.imagePullSecret?.host === UNKNOWN))
         replaces.push("imagePullSecret");
 
-    const deleteBeforeReplace = mustDeleteFirst(olds, news);
+    // Every replacement under the same name deletes first (`deleteFirst`); an autonamed set is created first.
+    const deleteBeforeReplace = deleteFirst(olds.name, news);
     // `changes` is left out so that the engine still compares the inputs: a preview then shows the
     // change of the inputs (name, region, kind), not the provider's bookkeeping outputs.
     if (replaces.length > 0) return { replaces, deleteBeforeReplace };

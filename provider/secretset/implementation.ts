@@ -7,46 +7,33 @@
  * and no credentials. Settings (API key, URL, timeouts) are read in `configure`, per process.
  */
 import type * as dynamic from "@pulumi/pulumi/dynamic";
-import { createHash, randomBytes } from "node:crypto";
-import type { CallContext, Lookup } from "../api/client";
+import { createHash } from "node:crypto";
 import { diffSecretSet, planUpdate } from "./diff";
-import {
-    NetworkError,
-    PipecatError,
-    ReadinessError,
-    isImagePullUpdateRefused,
-    isPipecatApiError,
-    isPipecatError,
-    isProxyError,
-    redact,
-} from "../api/errors";
-import { type CheckFailure, UNKNOWN, checkInputs } from "./schema";
+import { PipecatError, isPipecatApiError, isProxyError, redact } from "../errors";
+import { type CheckFailure, checkInputs } from "./schema";
 import * as session from "../session";
 import { nothingToGet } from "../existing";
-import { api, currentSettings, mayAdopt, onReset, partlyApplied, regionFailures, withoutProvider as strip } from "../session";
+import { mayAdopt, writtenByAnother } from "../lifecycle";
+import { api, currentSettings, gone, onReset, unchecked, withoutProvider as strip } from "../session";
+import { regionFailures } from "../organization/regions";
 import { canonicalJson, onlyBookkeeping } from "../inputs";
 import type { ConfigSource } from "../settings";
-import type { ImagePullSecretInputs, SecretSetInputs, SecretSetOutputs } from "./types";
-import { RAISE_READY_BOUND, type Ready, waitUntilReady } from "./waits";
+import { type SetCall, agentBindings, deleteSet as deleteSetNamed, listSets, lookup, setCall } from "./endpoints";
+import type { SecretSetInputs, SecretSetOutputs } from "./types";
+import { waitUntilReady } from "./waits";
+import { KIND, adopt, finished, guard, kept, outputs, putSet, rolledBack, secretValuesOf, written } from "./writes";
 
-type Props = Record<string, unknown>;
+export { imagePullValue } from "./writes";
 
-/** The kind of resource, for what the session remembers per process. */
-const KIND = "SecretSet";
 /** Inputs that carry nothing Pipecat Cloud stores: a change of only these sends no request. */
 const BOOKKEEPING = ["adopt", "autonamePrefix"] as const;
 
-/** Set names this process wrote during this run, each with the revision of its last write. */
-const writtenNames = new Map<string, string>();
 /**
  * Sets whose last check found that only bookkeeping changed, each with a fingerprint of those checked
  * inputs (a hash, kept in memory only): check sees the old values, diff and update do not.
  */
 const valueless = new Map<string, string>();
-onReset(() => {
-    writtenNames.clear();
-    valueless.clear();
-});
+onReset(() => valueless.clear());
 
 /** @internal */
 export type { TestHooks } from "../session";
@@ -58,9 +45,19 @@ export async function configure(req: { readonly config: ConfigSource }): Promise
     session.configure(req.config);
 }
 
-export async function check(olds: Props, news: Props): Promise<dynamic.CheckResult> {
-    const old = strip(olds);
-    const result = checkInputs(old, strip(news), session.testHooks().random);
+/**
+ * What `read` gets: the stored outputs for a refresh, none of them (only the serialized provider) for a
+ * `get`. (Declared here, not imported: the public declarations of this entry point need nothing but its types.)
+ */
+type Stored = Partial<SecretSetOutputs> & { readonly __provider?: string };
+
+/** The provider's methods, typed as the engine calls them: checked inputs in, the set's outputs out. */
+type Provider = Required<dynamic.ResourceProvider<SecretSetInputs, SecretSetOutputs>>;
+
+export async function check(olds: SecretSetInputs, news: SecretSetInputs): ReturnType<Provider["check"]> {
+    // The previous checked inputs (none at a create); the new ones are checked here, so unknown until then.
+    const old: Partial<SecretSetInputs> = strip(olds);
+    const result = checkInputs(unchecked(olds), unchecked(news), session.testHooks().random);
     if (!result.ok) return { inputs: news, failures: result.failures };
     const { ins, kept } = placed(old, result.inputs);
     const failures = await checkRegion(ins, kept, typeof old["name"] === "string");
@@ -76,7 +73,7 @@ export async function check(olds: Props, news: Props): Promise<dynamic.CheckResu
  * replacement, the old set's (a replacement's check gets no old inputs; the diff before it saw them).
  * `kept`: the region the set has now, as far as its old inputs or the replaced set tell (no need to check it).
  */
-function placed(old: Props, ins: SecretSetInputs): { readonly ins: SecretSetInputs; readonly kept: string | undefined } {
+function placed(old: Partial<SecretSetInputs>, ins: SecretSetInputs): { readonly ins: SecretSetInputs; readonly kept: string | undefined } {
     const replaced = Object.keys(old).length === 0 ? session.replacedPlace(KIND, ins) : undefined;
     const kept = (typeof old["region"] === "string" ? old["region"] : undefined) ?? replaced?.region;
     const region = ins.region ?? kept;
@@ -91,26 +88,26 @@ function fingerprint(ins: SecretSetInputs): string {
 
 function checkRegion(ins: SecretSetInputs, kept: string | undefined, existed: boolean): Promise<CheckFailure[]> {
     const values = secretValuesOf(ins);
-    return regionFailures(ins.region, kept, existed, { step: "region check", setName: ins.name }, "the set", (t) => redact(t, values));
+    return regionFailures(ins.region, kept, existed, setCall("region check", ins.name), "the set", (t) => redact(t, values));
 }
 
-export async function diff(_id: string, olds: Props, news: Props): Promise<dynamic.DiffResult> {
-    const before = strip(olds) as Partial<SecretSetOutputs>;
-    const ins = strip(news) as unknown as SecretSetInputs;
+export async function diff(_id: string, olds: SecretSetOutputs, news: SecretSetInputs): ReturnType<Provider["diff"]> {
+    const before: Partial<SecretSetOutputs> = strip(olds);
+    const ins = strip(news);
     session.rememberPlace(KIND, ins, { name: before.name, region: before.region });
     return diffSecretSet(before, ins, currentSettings().imagePullUpdates, valueless.get(ins.name) === fingerprint(ins));
 }
 
-export async function create(props: Props): Promise<dynamic.CreateResult> {
-    const declared = strip(props) as unknown as SecretSetInputs;
+export async function create(props: SecretSetInputs): ReturnType<Provider["create"]> {
+    const declared = strip(props);
     // A replacement that deleted first without a check in between (`pulumi up --replace` with
     // `deleteBeforeReplace`): the old set's delete remembered where it was.
     const where = declared.region ?? session.replacedPlace(KIND, declared)?.region;
     const ins: SecretSetInputs = where === undefined ? declared : { ...declared, region: where };
     return guard(ins, async () => {
         // The list, not a read by name: one request, and a "no" that rests on the API's own list.
-        const ctx: CallContext = { step: "existence check", setName: ins.name };
-        const row = (await api().list(ctx)).find((s) => s.name === ins.name);
+        const ctx = setCall("existence check", ins.name);
+        const row = (await listSets(api(), ctx)).find((s) => s.name === ins.name);
         if (row?.source === "referenced") {
             // Not even with adopt: Pipecat Cloud does not manage its keys, and a write would replace what
             // its owner registered.
@@ -131,7 +128,7 @@ export async function create(props: Props): Promise<dynamic.CreateResult> {
                         "deleting the old one, which cannot work under one name: give the resource the option `deleteBeforeReplace: true`.",
                 );
             }
-            const found = row.type === "imagePullSecret" ? ({ kind: "imagePull" } as const) : await api().lookup(ctx);
+            const found = row.type === "imagePullSecret" ? ({ kind: "imagePull" } as const) : await lookup(api(), ctx);
             if (found.kind === "absent" || found.kind === "referenced")
                 throw new PipecatError(`Secret set "${ins.name}" changed while it was being adopted: run \`pulumi up\` again.`);
             return { id: ins.name, outs: await adopt(ins, found) };
@@ -155,121 +152,9 @@ export async function create(props: Props): Promise<dynamic.CreateResult> {
     });
 }
 
-/**
- * Deletes what a failed create wrote, so that the next `pulumi up` creates it afresh instead of
- * finding a set it would refuse as a stranger's; the error then says what was left behind.
- */
-async function rolledBack(e: unknown, ins: SecretSetInputs): Promise<unknown> {
-    if (!isPipecatError(e)) return e;
-    const ctx: CallContext = { step: "delete", setName: ins.name };
-    let cleanup: string;
-    // A PUT merges: keys this program never declared, seen by the last readiness check, mean that
-    // someone else created the set between the existence check and the PUT.
-    const stranger = e instanceof ReadinessError ? (e.keys ?? []).filter((k) => !Object.hasOwn(ins.secrets ?? {}, k)) : [];
-    try {
-        if (stranger.length > 0) {
-            cleanup = `The set also holds keys this program did not write (${stranger.join(", ")}), so it was left in place: it may be someone else's.`;
-        } else if ((await api().deleteSet(ctx)) === "absent") {
-            cleanup = "Nothing was left behind in Pipecat Cloud.";
-        } else {
-            cleanup = "The partly created set was deleted again.";
-        }
-    } catch {
-        cleanup = "The partly created set could not be deleted: delete it, or set `adopt: true`, before the next `pulumi up`.";
-    }
-    if (e instanceof NetworkError && e.reason === "timed out") {
-        // A request that timed out here may still be applied later by the server.
-        cleanup +=
-            " A request that timed out may still re-create the set later: if the next `pulumi up` finds it, set `adopt: true` to take it over.";
-    }
-    const next =
-        e instanceof ReadinessError && e.timedOut
-            ? ` ${RAISE_READY_BOUND}: it creates the set again and waits up to the new bound.`
-            : " Run `pulumi up` to retry.";
-    e.message += ` ${cleanup}${next}`;
-    return e;
-}
-
-/**
- * Takes over an existing set: afterwards it holds exactly the declared keys or credentials, in the
- * region it is in. Nothing is deleted before everything that can be checked was checked.
- */
-async function adopt(ins: SecretSetInputs, found: Extract<Lookup, { kind: "imagePull" | "regular" }>): Promise<SecretSetOutputs> {
-    const isImagePull = ins.imagePullSecret !== undefined;
-    const ctx: CallContext = { step: "adoption", setName: ins.name };
-    if ((found.kind === "imagePull") !== isImagePull) {
-        throw new PipecatError(
-            `Secret set "${ins.name}" exists as ${found.kind === "imagePull" ? "an image-pull" : "a regular"} set but is declared as ` +
-                `${isImagePull ? "an image-pull" : "a regular"} set; adopt cannot change a set's kind. Delete the set first, or choose another name.`,
-        );
-    }
-    const actual = found.kind === "regular" ? found.set.region : (await api().list(ctx)).find((s) => s.name === ins.name)?.region;
-    if (ins.region !== undefined && actual !== undefined && ins.region !== actual) {
-        throw new PipecatError(
-            `Secret set "${ins.name}" exists in region "${actual}" but is declared in region "${ins.region}"; adopt does not move a set, ` +
-                `so nothing was changed. Declare \`region: "${actual}"\` (or leave region out) to adopt it where it is, or delete it first.`,
-        );
-    }
-    const region = ins.region ?? actual;
-    if (found.kind === "regular") {
-        const put = await putSet(ins, "adoption", region);
-        const extra = found.set.keys.filter((k) => !Object.hasOwn(ins.secrets ?? {}, k));
-        for (const key of extra) await api().deleteKey({ step: "key deletion", setName: ins.name }, key);
-        // Only now: each key deletion changes the set again.
-        return written(ins, put, await waitUntilReady(ins, "update"));
-    }
-    let put: string | undefined;
-    try {
-        // Today's API updates image-pull sets in place; the API as first documented refuses.
-        put = await putSet(ins, "adoption", region);
-    } catch (e) {
-        if (!isImagePullUpdateRefused(e)) throw e;
-        await api().deleteSet(ctx);
-        try {
-            put = await putSet(ins, "adoption", region);
-        } catch (e2) {
-            if (isPipecatError(e2)) {
-                e2.message +=
-                    ` Pipecat Cloud refused to update the existing image-pull set "${ins.name}", so it was deleted to be created again ` +
-                    "with the declared credentials, and that failed: its previous credentials are gone. Run `pulumi up` again to create it.";
-            }
-            throw e2;
-        }
-    }
-    return written(ins, put, await waitUntilReady(ins, "update"));
-}
-
-/** A new revision of the set, remembered by this process (see `delete`). */
-function newRevision(name: string): string {
-    const revision = randomBytes(8).toString("hex");
-    writtenNames.set(name, revision);
-    return revision;
-}
-
-/** PUTs the whole declared set (every key, or the full image-pull body); returns the region the API names. */
-async function putSet(
-    ins: SecretSetInputs,
-    step: "create" | "update" | "adoption",
-    region: string | undefined,
-): Promise<string | undefined> {
-    const ctx: CallContext = { step, setName: ins.name };
-    const put = ins.imagePullSecret
-        ? await api().putImagePull(ctx, ins.imagePullSecret.host, imagePullValue(ins.imagePullSecret), region)
-        : await api().putRegular(ctx, ins.secrets ?? {}, region);
-    return put.region ?? region;
-}
-
-/**
- * Outputs after a write, under a new revision that this process remembers: `delete` then knows that
- * the set under this name is this resource's, whatever older resource of the stack is deleted later.
- */
-function written(ins: SecretSetInputs, region: string | undefined, ready: Ready): SecretSetOutputs {
-    return outputs(ins, region ?? ready.region ?? ins.region ?? "", { status: ready.status ?? "ready", revision: newRevision(ins.name) });
-}
-
-export async function update(_id: string, olds: Props, news: Props): Promise<dynamic.UpdateResult> {
-    const before = strip(olds) as Partial<SecretSetOutputs>;
-    const ins = strip(news) as unknown as SecretSetInputs;
+export async function update(_id: string, olds: SecretSetOutputs, news: SecretSetInputs): ReturnType<Provider["update"]> {
+    const before: Partial<SecretSetOutputs> = strip(olds);
+    const ins = strip(news);
     // The set's own region when none is declared: a PUT without one must not mean "the default".
     const region = ins.region ?? before.region;
     return guard(ins, async () => {
@@ -291,52 +176,20 @@ export async function update(_id: string, olds: Props, news: Props): Promise<dyn
     });
 }
 
-/**
- * After an accepted write: removes the keys no longer declared, then waits until the set is ready. A
- * failure from here on is a partly applied change (`partlyApplied`): the state records what was written,
- * with the keys still to remove and the status `pending`, so the next `up` finishes the job, and a
- * program reverted meanwhile writes the old values back instead of finding "no change".
- */
-async function finished(
-    ins: SecretSetInputs,
-    region: string | undefined,
-    remove: readonly string[],
-    raw: Props,
-): Promise<SecretSetOutputs> {
-    const left = [...remove];
-    try {
-        while (left.length > 0) {
-            await api().deleteKey({ step: "key deletion", setName: ins.name }, left[0] as string);
-            left.shift();
-        }
-        return written(ins, region, await waitUntilReady(ins, "update"));
-    } catch (e) {
-        if (!isPipecatError(e)) throw e;
-        const outs = outputs(ins, region ?? ins.region ?? "", { status: "pending", revision: newRevision(ins.name) });
-        throw partlyApplied(e, ins.name, { ...outs, keys: [...outs.keys, ...left].sort() }, raw);
-    }
-}
-
-function kept(before: Partial<SecretSetOutputs>): Pick<SecretSetOutputs, "status" | "revision"> {
-    return {
-        ...(before.status !== undefined ? { status: before.status } : {}),
-        ...(before.revision !== undefined ? { revision: before.revision } : {}),
-    };
-}
-
-export async function read(id: string, props: Props): Promise<dynamic.ReadResult> {
-    const olds = strip(props) as Partial<SecretSetOutputs>;
+export async function read(id: string, props?: Stored): ReturnType<Provider["read"]> {
+    // A read with no stored state (`SecretSet.get`) has no outputs yet.
+    const olds: Partial<SecretSetOutputs> = strip(props ?? {});
     const name = olds.name ?? id;
-    const ctx: CallContext = { step: "read", setName: name };
+    const ctx = setCall("read", name);
     // A read with no stored state is `SecretSet.get`: there, no set to read is an error, not a set that left the state.
     const getting = olds.name === undefined;
-    const notThere = (why: "absent" | "referenced"): dynamic.ReadResult => {
+    const notThere = (why: "absent" | "referenced"): dynamic.ReadResult<SecretSetOutputs> => {
         if (getting) throw nothingToGet("SecretSet", name, why);
-        return { id: "", props: {} };
+        return gone();
     };
     return guard(olds, async () => {
-        const imagePull = async (): Promise<dynamic.ReadResult> => {
-            const row = (await api().list(ctx)).find((s) => s.name === name);
+        const imagePull = async (): Promise<dynamic.ReadResult<SecretSetOutputs>> => {
+            const row = (await listSets(api(), ctx)).find((s) => s.name === name);
             // Gone, or another kind of set (a referenced one included) took the name: not this resource's.
             if (row === undefined || row.type !== "imagePullSecret" || row.source === "referenced")
                 return notThere(row?.source === "referenced" ? "referenced" : "absent");
@@ -351,7 +204,7 @@ export async function read(id: string, props: Props): Promise<dynamic.ReadResult
             return { id, props: { ...outs } };
         };
         if (olds.isImagePullSecret === true) return imagePull();
-        const found = await api().lookup(ctx);
+        const found = await lookup(api(), ctx);
         // `SecretSet.get` reads with no state, so it does not know the kind: an image-pull set is read from the list.
         if (found.kind === "imagePull" && getting) return imagePull();
         // Gone, or replaced by another kind (a referenced set's keys are never "repaired": it is not ours).
@@ -376,21 +229,18 @@ function statusOf(status: string | undefined): Pick<SecretSetOutputs, "status"> 
     return status === undefined ? {} : { status };
 }
 
-async function deleteSet(id: string, props: Props): Promise<void> {
-    const olds = strip(props) as Partial<SecretSetOutputs>;
+async function deleteSet(id: string, props: SecretSetOutputs): ReturnType<Provider["delete"]> {
+    const olds: Partial<SecretSetOutputs> = strip(props);
     const name = olds.name ?? id;
-    const newer = writtenNames.get(name);
-    // Another resource of this stack wrote this name during this run (a replacement the engine
-    // created first under the same name, or a set moved to a new resource with adopt): the set is
-    // that resource's now, and deleting it would lose what was just written.
-    if (newer !== undefined && newer !== olds.revision) return;
+    // Another resource of this stack wrote this name during this run: the set is that resource's now.
+    if (writtenByAnother(KIND, name, olds.revision)) return;
     session.rememberPlace(KIND, { name }, { name, region: olds.region });
     await guard(olds, async () => {
-        const ctx: CallContext = { step: "delete", setName: name };
+        const ctx = setCall("delete", name);
         // A replacement that creates the set again under this name (delete first) keeps it bound. (It may move the
         // set to a new region: the engine replaces an agent that moves with it only after this delete.)
         if (!session.isRecreated(KIND, name)) await refuseIfBound(ctx);
-        await api().deleteSet(ctx);
+        await deleteSetNamed(api(), ctx);
     });
 }
 
@@ -398,8 +248,8 @@ async function deleteSet(id: string, props: Props): Promise<void> {
  * Refuses to delete a set that an agent still binds: its next deployment would fail, and under
  * `pulumi up --target <set>` the agent is not updated first. The agents list names the bindings.
  */
-async function refuseIfBound(ctx: CallContext): Promise<void> {
-    const bound = (await api().listAgents(ctx))
+async function refuseIfBound(ctx: SetCall): Promise<void> {
+    const bound = (await agentBindings(api(), ctx))
         .filter((a) => a.secretSet === ctx.setName || a.imagePullSecretSet === ctx.setName)
         .map((a) => `"${a.name}"`);
     if (bound.length === 0) return;
@@ -411,51 +261,7 @@ async function refuseIfBound(ctx: CallContext): Promise<void> {
 }
 export { deleteSet as delete };
 
-/** Image-pull credentials as the API wants them: as given, or `username:password` in base64 like Pipecat's CLI. */
-export function imagePullValue(p: ImagePullSecretInputs): string {
-    if (p.credentials !== undefined) return p.credentials;
-    return Buffer.from(`${p.username ?? ""}:${p.password ?? ""}`, "utf8").toString("base64");
-}
-
-/** Outputs: names, region, kind and readiness. Never a value (see `SecretSetOutputs`). */
-function outputs(ins: SecretSetInputs, region: string, extra: Pick<SecretSetOutputs, "status" | "revision">): SecretSetOutputs {
-    return {
-        ...extra,
-        name: ins.name,
-        ...(ins.autonamePrefix !== undefined ? { autonamePrefix: ins.autonamePrefix } : {}),
-        ...(ins.adopt !== undefined ? { adopt: ins.adopt } : {}),
-        region,
-        keys: Object.keys(ins.secrets ?? {}).sort(),
-        declaredKeys: Object.keys(ins.secrets ?? {}).sort(),
-        isImagePullSecret: ins.imagePullSecret !== undefined,
-        ...(ins.imagePullSecret !== undefined ? { host: ins.imagePullSecret.host } : {}),
-    };
-}
-
-/**
- * Runs an operation so that nothing it throws can carry a secret: our own errors are redacted
- * against the set's values, anything else (a bug) is rebuilt without its cause or stack context.
- */
-async function guard<T>(ins: Partial<SecretSetInputs>, op: () => Promise<T>): Promise<T> {
-    try {
-        return await op();
-    } catch (e) {
-        const values = secretValuesOf(ins);
-        if (isPipecatError(e)) {
-            e.message = redact(e.message, values);
-            if (isPipecatApiError(e) && e.apiMessage !== undefined) {
-                (e as { apiMessage: string | undefined }).apiMessage = redact(e.apiMessage, values);
-            }
-            throw e;
-        }
-        const text = e instanceof Error ? e.message : String(e);
-        throw new PipecatError(`Unexpected error in the Pipecat secrets provider: ${redact(text, values)}`);
-    }
-}
-
-function secretValuesOf(ins: Partial<SecretSetInputs>): string[] {
-    const values = Object.values(ins.secrets ?? {});
-    const p = ins.imagePullSecret;
-    if (p) values.push(...[p.credentials, p.username, p.password, imagePullValue(p)].filter((v): v is string => v !== undefined));
-    return values.filter((v) => v !== UNKNOWN);
-}
+void ({ configure, check, diff, create, read, update, delete: deleteSet } satisfies dynamic.ResourceProvider<
+    SecretSetInputs,
+    SecretSetOutputs
+>);

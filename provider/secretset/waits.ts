@@ -2,10 +2,10 @@
  * How the SecretSet provider waits for a set to become ready after a write: bounded by
  * `pipecat:readyTimeoutSeconds`, on the session's clock (a fake one in tests).
  */
-import type { CallContext } from "../api/client";
-import { ReadinessError, isPipecatApiError } from "../api/errors";
-import * as session from "../session";
+import { ReadinessError, isPipecatApiError } from "../errors";
+import { poll } from "../lifecycle";
 import { api, currentSettings } from "../session";
+import { type SetCall, listSets, lookup, setCall } from "./endpoints";
 import type { SecretSetInputs } from "./types";
 
 /** The advice after a readiness timeout: waiting cannot resume (DECISIONS.md), a longer bound can. */
@@ -23,10 +23,9 @@ export interface Ready {
  * A status this provider does not know is waited on like `pending`, within the same bound.
  */
 export async function waitUntilReady(ins: SecretSetInputs, after: "create" | "update"): Promise<Ready> {
-    const ctx: CallContext = { step: "readiness check", setName: ins.name };
-    const timeout = currentSettings().readyTimeoutMs;
-    const started = session.now();
-    for (let delay = 250; ; delay = Math.min(delay * 2, 5000)) {
+    const ctx = setCall("readiness check", ins.name);
+    const schedule = { firstMs: 250, timeoutMs: currentSettings().readyTimeoutMs, setting: "pipecat:readyTimeoutSeconds" } as const;
+    return poll<Ready>(schedule, async () => {
         const state = await readiness(ctx, ins.imagePullSecret !== undefined);
         if (state === undefined) {
             throw new ReadinessError(`Secret set "${ins.name}" disappeared while the provider waited for it to become ready.`);
@@ -39,34 +38,35 @@ export async function waitUntilReady(ins: SecretSetInputs, after: "create" | "up
                 { keys: state.keys },
             );
         }
-        if (state.status === "ready" || state.status === undefined) return { region: state.region, status: state.status };
-        const waited = session.now() - started;
-        if (waited + delay > timeout) {
-            const head =
-                `Secret set "${ins.name}" was still ${state.status === "pending" ? "pending" : `in status "${state.status}"`} after ` +
-                `${Math.round(waited / 1000)} s (pipecat:readyTimeoutSeconds is ${timeout / 1000}).`;
-            // After a create, `rolledBack` says what was left behind and what to run.
-            const advice =
-                after === "update"
-                    ? ` The values were written and Pipecat Cloud is still provisioning them. ${RAISE_READY_BOUND}: it writes the set again and waits up to the new bound.`
-                    : "";
-            throw new ReadinessError(head + advice, { timedOut: true, keys: state.keys });
-        }
-        await session.sleep(delay);
-    }
+        if (state.status === "ready" || state.status === undefined)
+            return { done: true, value: { region: state.region, status: state.status } };
+        const still = state.status === "pending" ? "pending" : `in status "${state.status}"`;
+        return {
+            done: false,
+            timedOut: (waited) => {
+                const head = `Secret set "${ins.name}" was still ${still} after ${waited.seconds} s (${waited.bound}).`;
+                // After a create, `rolledBack` says what was left behind and what to run.
+                const advice =
+                    after === "update"
+                        ? ` The values were written and Pipecat Cloud is still provisioning them. ${RAISE_READY_BOUND}: it writes the set again and waits up to the new bound.`
+                        : "";
+                return new ReadinessError(head + advice, { timedOut: true, keys: state.keys });
+            },
+        };
+    });
 }
 
 async function readiness(
-    ctx: CallContext,
+    ctx: SetCall,
     isImagePull: boolean,
 ): Promise<(Ready & { readonly errorMessage?: string | undefined; readonly keys?: readonly string[] }) | undefined> {
     const listed = async () => {
-        const row = (await api().list(ctx)).find((s) => s.name === ctx.setName);
+        const row = (await listSets(api(), ctx)).find((s) => s.name === ctx.setName);
         return row && { status: row.status, region: row.region };
     };
     if (isImagePull) return listed();
     try {
-        const found = await api().lookup(ctx);
+        const found = await lookup(api(), ctx);
         return found.kind === "regular" ? found.set : undefined;
     } catch (e) {
         // A read by name answered 404 while the list holds the set (a set just written, not yet readable by

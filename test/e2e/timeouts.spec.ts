@@ -13,7 +13,7 @@
 import * as assert from "node:assert/strict";
 import { type Emulator, startEmulator } from "../../emulator";
 import { secretSetProvider } from "../../provider";
-import { DEFAULT_RETRY } from "../../provider/api/client";
+import { DEFAULT_RETRY } from "../../provider/api/transport";
 import { HeldRequests, until } from "../support/held-requests";
 import { assertNoLeaks, errorHaystack } from "../support/leaks";
 

@@ -117,15 +117,18 @@ async function serve(): Promise<void> {
 }
 
 async function outcome(session: typeof import("../../provider/session"), call: ClientCall): Promise<CallOutcome> {
-    const ctx = { step: "read" as const, setName: "set" in call ? call.set : "-" };
+    const sets = require("../../provider/secretset/endpoints") as typeof import("../../provider/secretset/endpoints");
+    const organization = require("../../provider/organization/endpoints") as typeof import("../../provider/organization/endpoints");
+    const name = "set" in call ? call.set : "-";
+    const ctx = sets.setCall("read", name);
     try {
         const client = session.api();
         let value: unknown;
-        if (call.op === "putRegular") value = await client.putRegular({ ...ctx, step: "create" }, call.secrets);
-        else if (call.op === "lookup") value = await client.lookup(ctx);
-        else if (call.op === "deleteSet") value = await client.deleteSet({ ...ctx, step: "delete" });
-        else if (call.op === "list") value = await client.list(ctx);
-        else value = await client.regions(ctx);
+        if (call.op === "putRegular") value = await sets.putRegular(client, sets.setCall("create", name), call.secrets);
+        else if (call.op === "lookup") value = await sets.lookup(client, ctx);
+        else if (call.op === "deleteSet") value = await sets.deleteSet(client, sets.setCall("delete", name));
+        else if (call.op === "list") value = await sets.listSets(client, ctx);
+        else value = await organization.regions(client, ctx);
         return { ok: true, value };
     } catch (e) {
         const err = e as Error & { status?: number; variable?: string; proxy?: string };

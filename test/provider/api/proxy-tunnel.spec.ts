@@ -1,5 +1,5 @@
 /**
- * The shared client behind a real proxy (provider/api/client.ts with proxy.ts), over real sockets.
+ * The shared client behind a real proxy (provider/api/transport.ts with proxy.ts), over real sockets.
  *
  * The API is the emulator over TLS, reachable only as `https://api.pipecat.test:PORT/v1`: a made-up name
  * that this machine cannot resolve, but the proxy can (its `hosts`), so a request that arrives proves it

@@ -4,7 +4,7 @@
  * test/provider/api/proxy-tunnel.spec.ts sends real requests through a real proxy.
  */
 import * as assert from "node:assert/strict";
-import { isConfigurationError } from "../../../provider/api/errors";
+import { isConfigurationError } from "../../../provider/errors";
 import {
     hideCredentials,
     isLoopbackHost,

@@ -20,7 +20,7 @@ import * as assert from "node:assert/strict";
 import { isDeepStrictEqual } from "node:util";
 import { type Emulator, type FaultSpec, type RouteId, startEmulator } from "../../../emulator";
 import { secretSetProvider } from "../../../provider";
-import { DEFAULT_RETRY } from "../../../provider/api/client";
+import { DEFAULT_RETRY } from "../../../provider/api/transport";
 import { type Haystack, type SecretSpec, assertNoLeaks, errorHaystack } from "../../support/leaks";
 
 type Implementation = typeof import("../../../provider/secretset/implementation");

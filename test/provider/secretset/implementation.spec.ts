@@ -5,7 +5,8 @@
 import * as assert from "node:assert/strict";
 import { type Emulator, type EmulatorOptions, startEmulator } from "../../../emulator";
 import { secretSetProvider } from "../../../provider";
-import { PipecatClient } from "../../../provider/api/client";
+import { Transport } from "../../../provider/api/transport";
+import { putImagePull, setCall } from "../../../provider/secretset/endpoints";
 import { type Haystack, type SecretSpec, assertNoLeaks, errorHaystack } from "../../support/leaks";
 
 type Implementation = typeof import("../../../provider/secretset/implementation");
@@ -649,10 +650,8 @@ describe("secretSetProvider against the emulator", () => {
             await create(pull);
             // Only a set changed behind the provider's back reaches this: the provider itself replaces
             // (an update, which only `in-place` sends, has its own hint: test/provider/safety.spec.ts).
-            const client = new PipecatClient({ apiUrl: emulator.url, apiKey: KEY, timeoutMs: 5000 });
-            const message = await failure(
-                client.putImagePull({ step: "create", setName: "dockerhub-pull" }, "https://index.docker.io/v1/", "x"),
-            );
+            const client = new Transport({ apiUrl: emulator.url, apiKey: KEY, timeoutMs: 5000 });
+            const message = await failure(putImagePull(client, setCall("create", "dockerhub-pull"), "https://index.docker.io/v1/", "x"));
             assert.match(message, /cannot update an image-pull secret set in place\. This provider replaces such sets/);
         });
 

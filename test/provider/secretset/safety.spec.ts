@@ -7,7 +7,7 @@
 import * as assert from "node:assert/strict";
 import { type Emulator, type EmulatorOptions, startEmulator } from "../../../emulator";
 import { secretSetProvider } from "../../../provider";
-import { redact } from "../../../provider/api/errors";
+import { redact } from "../../../provider/errors";
 import { resolveSettings } from "../../../provider/settings";
 import { UNKNOWN } from "../../../provider/secretset/schema";
 

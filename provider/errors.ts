@@ -169,11 +169,28 @@ export function isConfigurationError(e: unknown): e is ConfigurationError {
     return isPipecatError(e) && e.name === "ConfigurationError";
 }
 
-/** The API's refusal to update an existing image-pull set in place (the API as first documented). */
-export const IMAGE_PULL_UPDATE_REFUSED = /cannot update existing image pull/i;
+/** What followed a failure, and what to do next: the parts `told` adds to the cause's own message. */
+export interface Aftermath {
+    /** What happened after the cause: what a rollback left behind, how long the provider retried. */
+    readonly outcome?: string | undefined;
+    /** What to do next. */
+    readonly next?: string | undefined;
+}
 
-export function isImagePullUpdateRefused(e: unknown): boolean {
-    return isPipecatApiError(e) && e.status === 400 && IMAGE_PULL_UPDATE_REFUSED.test(e.apiMessage ?? "");
+/**
+ * A failure told in full, made here once from its parts: the cause's own message (what failed, and why),
+ * then the outcome, then what to do next. The error stays of the cause's kind with all its fields
+ * (status, path, `timedOut`, ...), so the guards and a program's checks see what they saw; the cause
+ * itself is left as it was, and never read for its stack (which would write its text out unredacted).
+ */
+export function told<E extends Error>(cause: E, aftermath: Aftermath): E {
+    const text = [cause.message, aftermath.outcome, aftermath.next].filter((p) => p !== undefined && p !== "").join(" ");
+    const error = Object.assign(Object.create(Object.getPrototypeOf(cause) as object) as E, cause);
+    Object.defineProperty(error, "message", { value: text, writable: true, configurable: true, enumerable: false });
+    // A stack of its own, written out only when read: the text it starts with is then the final one
+    // (redacted by the guards), never the cause's as it was made.
+    Error.captureStackTrace(error, told);
+    return error;
 }
 
 /**
