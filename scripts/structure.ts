@@ -32,6 +32,8 @@ export const ROOM_TO_ROOM: Readonly<Record<string, string>> = {
     "provider/agent -> provider/secretset": "an Agent binds secret sets",
     "provider/agent -> provider/build": "an Agent runs a build, which must be in its region",
     "provider/dotenv -> provider/secretset": "a .env file becomes a SecretSet's secrets, under its naming rules",
+    "provider/secretset -> provider/organization": "a set's region must be one of the organisation's regions",
+    "provider/agent -> provider/organization": "an agent's region must be one of the organisation's regions",
 };
 const TRANSPORT = "provider/api/";
 const TRANSPORT_MAY_IMPORT = ["provider/errors.ts"];
