@@ -93,13 +93,13 @@ export class ProviderMethods {
     /** The requests the emulator saw, as `METHOD path status`. */
     seen = (): string[] => requestLines(this.emulator);
 
-    /** Runs an operation expected to fail and returns its error, kept for the leak scan. */
-    async failure<P = Record<string, unknown>>(op: Promise<unknown>): Promise<Failure<P>> {
+    /** Runs an operation expected to fail and returns its error, kept for the leak scan under `label` (what failed). */
+    async failure<P = Record<string, unknown>>(op: Promise<unknown>, label = "operation"): Promise<Failure<P>> {
         const error = await op.then(
-            () => assert.fail("expected the operation to fail"),
+            () => assert.fail(`expected the ${label} to fail`),
             (e: unknown) => e as Failure<P>,
         );
-        this.failures.push(errorHaystack(`failure #${this.failures.length}`, error));
+        this.failures.push(errorHaystack(`failure #${this.failures.length}: ${label}`, error));
         return error;
     }
 
@@ -115,7 +115,7 @@ export class ProviderMethods {
     }
 
     /** Scans every kept error (string form, stack, own properties) for the secrets (for `after`). */
-    assertNoLeaks(secrets: readonly SecretSpec[]): void {
-        assertNoLeaks(this.failures, secrets, "error");
+    assertNoLeaks(secrets: readonly SecretSpec[], what = "error"): void {
+        assertNoLeaks(this.failures, secrets, what);
     }
 }
