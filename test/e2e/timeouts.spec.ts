@@ -11,15 +11,11 @@
  * a create whose PUT timed out, and what a late PUT leaves behind.
  */
 import * as assert from "node:assert/strict";
-import { type Emulator, startEmulator } from "../../emulator";
+import type { Emulator } from "../../emulator";
 import { secretSetProvider } from "../../provider";
 import { DEFAULT_RETRY } from "../../provider/api/transport";
 import { HeldRequests, until } from "../support/held-requests";
-import { assertNoLeaks, errorHaystack } from "../support/leaks";
-
-type Implementation = typeof import("../../provider/secretset/implementation");
-// The shim requires the compiled implementation by package name: hooks must reach that same module.
-const impl = require("pulumi-pipecat-secrets/implementation") as Implementation;
+import { ProviderMethods } from "../support/provider";
 
 type Props = Record<string, unknown>;
 
@@ -31,24 +27,8 @@ const regular = { name: NAME, secrets: { OPENAI_API_KEY: V1, DAILY_API_KEY: V2 }
 const ATTEMPTS = DEFAULT_RETRY.retries + 1;
 
 describe("e2e: requests slower than the per-request timeout (real time)", () => {
-    let emulator: Emulator | undefined;
-    let held: HeldRequests;
-
-    async function setup(options: { holdSlowRequests: boolean }): Promise<Emulator> {
-        let clock = 1_000_000;
-        held = new HeldRequests();
-        emulator = await startEmulator({ apiKey: KEY, now: () => clock, ...(options.holdSlowRequests ? { sleep: held.sleep } : {}) });
-        const config: Record<string, string> = {
-            "pipecat:apiKey": KEY,
-            "pipecat:apiUrl": emulator.url,
-            "pipecat:requestTimeoutSeconds": "0.1",
-        };
-        await secretSetProvider.configure!({
-            config: { get: (k: string) => config[k], require: (k: string) => config[k] ?? assert.fail(k) },
-        });
-        impl.setTestHooks({ sleep: async (ms) => void (clock += ms), now: () => clock, random: () => 0.5 });
-        return emulator;
-    }
+    const m = new ProviderMethods({ provider: secretSetProvider, apiKey: KEY, config: { "pipecat:requestTimeoutSeconds": "0.1" } });
+    let held = new HeldRequests();
 
     async function create(inputs: Props): Promise<Props> {
         const checked = await secretSetProvider.check!({}, inputs);
@@ -56,35 +36,29 @@ describe("e2e: requests slower than the per-request timeout (real time)", () => 
         return (await secretSetProvider.create(checked.inputs)).outs as Props;
     }
 
-    /** The error of an operation expected to fail, after checking that no secret is in it in any form. */
-    async function failure(label: string, op: Promise<unknown>): Promise<Error> {
-        const error = await op.then(
-            () => assert.fail(`expected the ${label} to fail`),
-            (e: unknown) => e as Error,
-        );
-        assertNoLeaks([errorHaystack(label, error)], [KEY, V1, V2], "errors of timed-out operations");
-        return error;
-    }
-
     function secretsOf(e: Emulator, name: string): Record<string, string> | undefined {
         const set = e.snapshot()[name];
         return set?.type === "secret" ? set.secrets : undefined;
     }
 
-    afterEach(async () => {
-        impl.setTestHooks({});
-        held?.releaseAll();
-        await emulator?.close();
-        emulator = undefined;
+    beforeEach(() => {
+        held = new HeldRequests();
     });
 
+    afterEach(async () => {
+        held.releaseAll();
+        await m.close();
+    });
+
+    after(() => m.assertNoLeaks([KEY, V1, V2], "errors of timed-out operations"));
+
     it("L1: a create whose PUT timed out is rolled back and says a late PUT may re-create the set; that set is then refused until adopt: true", async () => {
-        const e = await setup({ holdSlowRequests: true });
+        const e = await m.setup({ sleep: held.sleep });
         // Every PUT is held past the client's timeout; the server applies it when released (a slow server).
         e.injectFault({ route: "PUT /secrets/:name", delayMs: 1, times: Infinity });
 
         // What the user sees.
-        const error = await failure("create whose PUT timed out", create(regular));
+        const error = await m.failure(create(regular), "create whose PUT timed out");
         assert.match(
             error.message,
             /^create of secret set "voice-agent" failed: no answer from Pipecat Cloud to PUT \/secrets\/voice-agent \(timed out\)/,
@@ -107,7 +81,7 @@ describe("e2e: requests slower than the per-request timeout (real time)", () => 
         // The next `pulumi up` creates again: it refuses the set it cannot tell from a stranger's ...
         e.clearFaults();
         e.clearRequests();
-        const refused = await failure("create after the late PUT", create(regular));
+        const refused = await m.failure(create(regular), "create after the late PUT");
         assert.match(
             refused.message,
             /^Secret set "voice-agent" already exists in Pipecat Cloud, so it was not created .*set `adopt: true` on the SecretSet/,
@@ -121,7 +95,7 @@ describe("e2e: requests slower than the per-request timeout (real time)", () => 
     });
 
     it("retries a create PUT that timed out once; the late PUT landing afterwards leaves exactly the declared values", async () => {
-        const e = await setup({ holdSlowRequests: true });
+        const e = await m.setup({ sleep: held.sleep });
         e.injectFault({ route: "PUT /secrets/:name", delayMs: 1, times: 1 });
         const outs = await create(regular);
         assert.deepEqual(outs["keys"], Object.keys(regular.secrets).sort());
@@ -133,12 +107,12 @@ describe("e2e: requests slower than the per-request timeout (real time)", () => 
     });
 
     it("fails a read whose GET times out for good, naming the step, after the bounded attempts (the emulator's real delay)", async () => {
-        const e = await setup({ holdSlowRequests: false });
+        const e = await m.setup();
         const olds = await create(regular);
         e.clearRequests();
         // Held 10 s of real time by the emulator's default sleep; close() in teardown drops them.
         e.injectFault({ route: "GET /secrets/:name", delayMs: 10_000, times: Infinity });
-        const error = await failure("read whose GET timed out", secretSetProvider.read!(NAME, olds));
+        const error = await m.failure(secretSetProvider.read!(NAME, olds), "read whose GET timed out");
         assert.match(
             error.message,
             /^read of secret set "voice-agent" failed: no answer from Pipecat Cloud to GET \/secrets\/voice-agent \(timed out\)/,

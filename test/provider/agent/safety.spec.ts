@@ -7,8 +7,8 @@
  * test/e2e/agent-safety.spec.ts.
  */
 import * as assert from "node:assert/strict";
-import { type Emulator, type EmulatorOptions, startEmulator } from "../../../emulator";
 import { agentProvider, secretSetProvider } from "../../../provider";
+import { ProviderMethods } from "../../support/provider";
 
 const sets = require("pulumi-pipecat-secrets/implementation") as typeof import("../../../provider/secretset/implementation");
 
@@ -19,37 +19,11 @@ const PROVIDER = "serialized-provider-text";
 
 type Props = Record<string, unknown>;
 
-let emulator: Emulator;
-let clock: number;
-const messages: string[] = [];
-
-async function configure(config: Record<string, string | undefined>): Promise<void> {
-    await agentProvider.configure!({ config: { get: (k: string) => config[k], require: (k: string) => config[k] ?? assert.fail(k) } });
-}
-
-async function setup(options: EmulatorOptions = {}, config: Record<string, string> = {}): Promise<void> {
-    clock = 1_000_000;
-    emulator = await startEmulator({
-        apiKey: KEY,
-        now: () => clock,
-        readyAfterMs: 1_500,
-        deployPhaseMs: { creating: 2_000, validating: 3_000 },
-        ...options,
-    });
-    sets.setTestHooks({ sleep: async (ms) => void (clock += ms), now: () => clock, random: () => 0.5 });
-    await configure({ "pipecat:apiKey": KEY, "pipecat:apiUrl": emulator.url, ...config });
-}
-
-async function failure(op: Promise<unknown>): Promise<Error & { id?: string; properties?: Props }> {
-    const e = await op.then(
-        () => assert.fail("expected the operation to fail"),
-        (error: unknown) => error as Error,
-    );
-    messages.push(e.message, String(e.stack));
-    return e;
-}
-
-const seen = () => emulator.requests.map((r) => `${r.method} ${r.path.replace("/v1", "")} ${r.status}`);
+const m = new ProviderMethods({
+    provider: agentProvider,
+    apiKey: KEY,
+    emulator: { readyAfterMs: 1_500, deployPhaseMs: { creating: 2_000, validating: 3_000 } },
+});
 
 async function checked(inputs: Props, olds: Props = {}): Promise<Props> {
     const r = await agentProvider.check!(olds, inputs);
@@ -68,7 +42,7 @@ async function secretSet(name: string, region?: string): Promise<Props> {
 
 /** An agent created straight through the API, as someone else would. */
 async function strangerAgent(name: string, image: string): Promise<void> {
-    const res = await fetch(`${emulator.url}/agents`, {
+    const res = await fetch(`${m.emulator.url}/agents`, {
         method: "POST",
         headers: { Authorization: `Bearer ${KEY}`, "Content-Type": "application/json" },
         body: JSON.stringify({ serviceName: name, image }),
@@ -79,18 +53,13 @@ async function strangerAgent(name: string, image: string): Promise<void> {
 const voice = { name: "voice-agent", image: IMAGE, secretSet: "voice-secrets" };
 
 describe("the Agent provider's safety decisions", () => {
-    afterEach(async () => {
-        sets.setTestHooks({});
-        await emulator?.close();
-    });
+    afterEach(() => m.close());
 
-    after(() => {
-        for (const m of messages) for (const s of [KEY, V1]) assert.ok(!m.includes(s), "a message leaks a secret");
-    });
+    after(() => m.assertNoLeaks([KEY, V1]));
 
     describe("where an agent runs", () => {
         it("keeps a replaced agent in its region when no region is declared, and shows it in the replacement's inputs", async () => {
-            await setup();
+            await m.setup();
             await secretSet("voice-secrets", "us-east");
             const outs = await create({ ...voice, region: "us-east" });
             const oldInputs = await checked({ name: "voice-agent", image: IMAGE }, {}); // as if declared without region since
@@ -103,11 +72,11 @@ describe("the Agent provider's safety decisions", () => {
             await agentProvider.delete!("voice-agent", outs);
             const created = (await agentProvider.create(replacement)).outs as Props;
             assert.equal(created["region"], "us-east");
-            assert.equal(emulator.agent("voice-agent")?.region, "us-east");
+            assert.equal(m.emulator.agent("voice-agent")?.region, "us-east");
         });
 
         it("keeps a region that is no longer declared in the inputs, so nothing changes", async () => {
-            await setup();
+            await m.setup();
             await secretSet("voice-secrets", "us-east");
             const old = await checked({ ...voice, region: "us-east" });
             const news = await checked(voice, old);
@@ -115,33 +84,33 @@ describe("the Agent provider's safety decisions", () => {
         });
 
         it("refuses a move while a bound set is in the old region, naming the set, before anything is sent or deleted", async () => {
-            await setup();
+            await m.setup();
             await secretSet("voice-secrets");
             const old = await checked(voice);
             const outs = (await agentProvider.create(old)).outs as Props;
-            emulator.clearRequests();
+            m.emulator.clearRequests();
             const r = await agentProvider.check!(old, { ...voice, region: "us-east" });
             assert.match(
                 r.failures?.[0]?.reason ?? "",
                 /secretSet: set "voice-secrets" is in region "us-west", but the agent would be in "us-east"/,
             );
-            assert.deepEqual(seen(), ["GET /regions 200", "GET /secrets 200"], "only reads");
-            assert.equal(emulator.agent("voice-agent")?.region, outs["region"]);
+            assert.deepEqual(m.seen(), ["GET /regions 200", "GET /secrets 200"], "only reads");
+            assert.equal(m.emulator.agent("voice-agent")?.region, outs["region"]);
         });
 
         it("refuses a set resource in another region than the agent's without any request, as in a preview without a key", async () => {
-            await setup();
-            await configure({ "pipecat:apiUrl": emulator.url });
+            await m.setup();
+            await m.configure({ "pipecat:apiKey": undefined });
             const r = await agentProvider.check!({}, { ...voice, region: "us-west", secretSetRegion: "eu-central" });
             assert.match(
                 r.failures?.[0]?.reason ?? "",
                 /secretSet: set "voice-secrets" is in region "eu-central", but the agent would be in "us-west"/,
             );
-            assert.deepEqual(seen(), []);
+            assert.deepEqual(m.seen(), []);
         });
 
         it("lets an agent move with a SecretSet resource that this run moves too: the set's planned region wins over the list", async () => {
-            await setup();
+            await m.setup();
             await secretSet("voice-secrets");
             const old = await checked({ ...voice, secretSetRegion: "us-west" });
             await agentProvider.create(old);
@@ -151,7 +120,7 @@ describe("the Agent provider's safety decisions", () => {
         });
 
         it("refuses a move to a set that does not exist or failed: the agent would be deleted first, then fail to deploy", async () => {
-            await setup();
+            await m.setup();
             await secretSet("voice-secrets");
             const old = await checked(voice);
             await agentProvider.create(old);
@@ -161,20 +130,20 @@ describe("the Agent provider's safety decisions", () => {
                 /secretSet: set "east-secrets" is not in the organisation's sets list, so the agent was not replaced/,
             );
             await secretSet("east-secrets", "us-east");
-            emulator.failProvisioning({ setName: "east-secrets" });
-            await fetch(`${emulator.url}/secrets/east-secrets`, {
+            m.emulator.failProvisioning({ setName: "east-secrets" });
+            await fetch(`${m.emulator.url}/secrets/east-secrets`, {
                 method: "PUT",
                 headers: { Authorization: `Bearer ${KEY}`, "Content-Type": "application/json" },
                 body: JSON.stringify({ secrets: [{ secretKey: "OPENAI_API_KEY", secretValue: V1 }], region: "us-east" }),
             });
-            clock += 5_000;
+            m.clock += 5_000;
             const failed = await agentProvider.check!(old, { ...voice, region: "us-east", secretSet: "east-secrets" });
             assert.match(failed.failures?.[0]?.reason ?? "", /secretSet: set "east-secrets" failed to provision/);
-            assert.ok(emulator.agent("voice-agent"), "the agent still runs");
+            assert.ok(m.emulator.agent("voice-agent"), "the agent still runs");
         });
 
         it("knows an agent without a declared region runs where its SecretSet resource was, so a set moved under it fails the preview", async () => {
-            await setup();
+            await m.setup();
             const r = await agentProvider.check!({ ...voice, secretSetRegion: "us-west" }, { ...voice, secretSetRegion: "us-east" });
             assert.match(
                 r.failures?.[0]?.reason ?? "",
@@ -183,11 +152,11 @@ describe("the Agent provider's safety decisions", () => {
         });
 
         it("does not move an existing agent when where its sets are cannot be checked", async () => {
-            await setup();
+            await m.setup();
             await secretSet("voice-secrets");
             const old = await checked(voice);
             await agentProvider.create(old);
-            emulator.injectFault({ route: "GET /secrets", status: 500, times: Infinity });
+            m.emulator.injectFault({ route: "GET /secrets", status: 500, times: Infinity });
             const r = await agentProvider.check!(old, { ...voice, region: "us-east" });
             assert.match(r.failures?.[0]?.reason ?? "", /could not be checked, so the agent was not moved/);
         });
@@ -195,49 +164,49 @@ describe("the Agent provider's safety decisions", () => {
 
     describe("an unanswered create that meets 'already exists'", () => {
         it("refuses someone else's agent, and never deletes it", async () => {
-            await setup();
+            await m.setup();
             await secretSet("voice-secrets");
             await strangerAgent("voice-agent", "registry.example/theirs:1");
-            emulator.injectFault({ route: "POST /agents", status: 503, times: 1 });
-            const e = await failure(create(voice));
+            m.emulator.injectFault({ route: "POST /agents", status: 503, times: 1 });
+            const e = await m.failure(create(voice));
             assert.match(e.message, /Agent "voice-agent" already exists .* differs from the one sent \(image, secretSet\)/);
-            assert.ok(!seen().some((r) => r.startsWith("DELETE")), seen().join("\n"));
-            assert.equal(emulator.agent("voice-agent")?.spec.image, "registry.example/theirs:1");
-            assert.equal(emulator.agent("voice-agent")?.deployments.length, 1);
+            assert.ok(!m.seen().some((r) => r.startsWith("DELETE")), m.seen().join("\n"));
+            assert.equal(m.emulator.agent("voice-agent")?.spec.image, "registry.example/theirs:1");
+            assert.equal(m.emulator.agent("voice-agent")?.deployments.length, 1);
         });
 
         it("takes the agent its own lost answer created as its own", async () => {
-            await setup();
+            await m.setup();
             await secretSet("voice-secrets");
-            emulator.injectFault({ route: "POST /agents", status: 503, afterApply: true, times: 1 });
+            m.emulator.injectFault({ route: "POST /agents", status: 503, afterApply: true, times: 1 });
             const outs = await create(voice);
             assert.equal(outs["ready"], true);
-            assert.equal(emulator.agent("voice-agent")?.deployments.length, 1);
-            assert.ok(!seen().some((r) => r.startsWith("DELETE")));
+            assert.equal(m.emulator.agent("voice-agent")?.deployments.length, 1);
+            assert.ok(!m.seen().some((r) => r.startsWith("DELETE")));
         });
     });
 
     describe("fields no longer declared", () => {
         it("resets krispViva and enableKrisp explicitly, since an update keeps what it leaves out", async () => {
-            await setup();
+            await m.setup();
             await secretSet("voice-secrets");
             const olds = await create({ ...voice, krispViva: { audioFilter: "tel" }, enableKrisp: true, nodeType: "arm" });
-            assert.equal(emulator.agent("voice-agent")?.spec.krispViva.audioFilter, "tel");
-            emulator.clearRequests();
+            assert.equal(m.emulator.agent("voice-agent")?.spec.krispViva.audioFilter, "tel");
+            m.emulator.clearRequests();
             const news = await checked(voice, olds);
             assert.equal((await agentProvider.diff!("voice-agent", olds, news)).changes, true);
             await agentProvider.update!("voice-agent", olds, news);
-            const post = emulator.requests.find((r) => r.method === "POST");
+            const post = m.emulator.requests.find((r) => r.method === "POST");
             assert.deepEqual(
                 [(post?.body as Props)["krispViva"], (post?.body as Props)["enableKrisp"], (post?.body as Props)["nodeType"]],
                 [{ audioFilter: null }, false, "arm"],
             );
-            assert.equal(emulator.agent("voice-agent")?.spec.krispViva.audioFilter, null);
-            assert.equal(emulator.agent("voice-agent")?.spec.enableKrisp, false);
+            assert.equal(m.emulator.agent("voice-agent")?.spec.krispViva.audioFilter, null);
+            assert.equal(m.emulator.agent("voice-agent")?.spec.enableKrisp, false);
         });
 
         it("refuses a websocketAuth no longer declared, since its default is disputed", async () => {
-            await setup();
+            await m.setup();
             const r = await agentProvider.check!({ ...voice, websocketAuth: "token" }, voice);
             assert.match(
                 r.failures?.[0]?.reason ?? "",
@@ -246,7 +215,7 @@ describe("the Agent provider's safety decisions", () => {
         });
 
         it("reads back every optional field the program declares, so a change in the dashboard shows", async () => {
-            await setup();
+            await m.setup();
             await secretSet("voice-secrets");
             const outs = await create({
                 ...voice,
@@ -255,7 +224,7 @@ describe("the Agent provider's safety decisions", () => {
                 enableKrisp: true,
                 maxSessionDuration: 600,
             });
-            emulator.updateAgentDirect("voice-agent", {
+            m.emulator.updateAgentDirect("voice-agent", {
                 websocketAuth: "none",
                 krispViva: { audioFilter: null },
                 enableKrisp: false,
@@ -279,7 +248,7 @@ describe("the Agent provider's safety decisions", () => {
         });
 
         it("sends nothing, and shows no change, when only adopt or the autoname prefix changed", async () => {
-            await setup();
+            await m.setup();
             await secretSet("voice-secrets");
             const olds = await create({ ...voice, adopt: true });
             const plan = await agentProvider.diff!("voice-agent", olds, await checked(voice, olds));
@@ -289,29 +258,29 @@ describe("the Agent provider's safety decisions", () => {
 
     describe("a failed update", () => {
         it("is reported as partly applied, so a reverted program is a change and the next up finishes it", async () => {
-            await setup();
+            await m.setup();
             await secretSet("voice-secrets");
             const olds = await create(voice);
-            emulator.failDeployment({ agent: "voice-agent", reason: "Error", message: "ImagePullBackOff" });
+            m.emulator.failDeployment({ agent: "voice-agent", reason: "Error", message: "ImagePullBackOff" });
             const news = { ...(await checked({ ...voice, image: "registry.example/broken:9" }, olds)), __provider: PROVIDER };
-            const e = await failure(agentProvider.update!("voice-agent", olds, news));
+            const e = await m.failure(agentProvider.update!("voice-agent", olds, news));
             assert.match(e.message, /keeps serving the previous deployment/);
             assert.equal(e.id, "voice-agent");
             assert.equal(e.properties?.["image"], "registry.example/broken:9");
             assert.equal(e.properties?.["ready"], false);
             assert.equal(e.properties?.["__provider"], PROVIDER, "the state keeps the provider, or a later delete could not run");
-            assert.equal(e.properties?.["deploymentId"], emulator.agent("voice-agent")?.deployments.at(-1)?.id);
+            assert.equal(e.properties?.["deploymentId"], m.emulator.agent("voice-agent")?.deployments.at(-1)?.id);
             // Reverted: a change of the image, sent and deployed.
             const reverted = await checked(voice, olds);
             const partial = e.properties as Props;
             assert.equal((await agentProvider.diff!("voice-agent", partial, reverted)).changes, true);
             const outs = (await agentProvider.update!("voice-agent", partial, reverted)).outs as Props;
             assert.equal(outs["ready"], true);
-            assert.equal(emulator.agent("voice-agent")?.spec.image, IMAGE);
+            assert.equal(m.emulator.agent("voice-agent")?.spec.image, IMAGE);
         });
 
         it("plans an update of an agent whose deployment is not ready, as refresh reads a failed update back", async () => {
-            await setup();
+            await m.setup();
             await secretSet("voice-secrets");
             const olds = await create(voice);
             assert.equal((await agentProvider.diff!("voice-agent", { ...olds, ready: false }, await checked(voice, olds))).changes, true);
@@ -319,32 +288,32 @@ describe("the Agent provider's safety decisions", () => {
         });
 
         it("sends an unfinished deployment again even when the inputs did not change", async () => {
-            await setup();
+            await m.setup();
             await secretSet("voice-secrets");
             const olds = await create(voice);
-            emulator.clearRequests();
+            m.emulator.clearRequests();
             const outs = (await agentProvider.update!("voice-agent", { ...olds, ready: false }, await checked(voice, olds))).outs as Props;
-            assert.ok(seen().includes("POST /agents/voice-agent 200"), seen().join("\n"));
+            assert.ok(m.seen().includes("POST /agents/voice-agent 200"), m.seen().join("\n"));
             assert.equal(outs["ready"], true);
         });
     });
 
     describe("adoption", () => {
         it("refuses an agent bound to a set the program does not declare, and changes nothing", async () => {
-            await setup();
+            await m.setup();
             await secretSet("voice-secrets");
             await create(voice);
-            emulator.clearRequests();
-            const e = await failure(create({ name: "voice-agent", image: IMAGE, adopt: true }));
+            m.emulator.clearRequests();
+            const e = await m.failure(create({ name: "voice-agent", image: IMAGE, adopt: true }));
             assert.match(e.message, /bound to secretSet "voice-secrets" in Pipecat Cloud, which the program does not declare/);
             assert.match(e.message, /Declare `secretSet: "voice-secrets"`/);
-            assert.ok(!seen().some((r) => r.startsWith("POST /agents/") || r.startsWith("DELETE")), seen().join("\n"));
+            assert.ok(!m.seen().some((r) => r.startsWith("POST /agents/") || r.startsWith("DELETE")), m.seen().join("\n"));
         });
     });
 
     describe("waiting", () => {
         it("waits for the deployment the update named, not a stale read of the previous one", async () => {
-            await setup();
+            await m.setup();
             await secretSet("voice-secrets");
             const olds = await create(voice);
             const previous = String(olds["deploymentId"]);
@@ -355,7 +324,7 @@ describe("the Agent provider's safety decisions", () => {
                 desiredDeploymentId: previous,
                 reconciledDeploymentId: previous,
             };
-            emulator.injectFault({ route: "GET /agents/:name", status: 200, body: JSON.stringify(stale), times: 1 });
+            m.emulator.injectFault({ route: "GET /agents/:name", status: 200, body: JSON.stringify(stale), times: 1 });
             const outs = (
                 await agentProvider.update!(
                     "voice-agent",
@@ -364,20 +333,20 @@ describe("the Agent provider's safety decisions", () => {
                 )
             ).outs as Props;
             assert.notEqual(outs["deploymentId"], previous);
-            assert.equal(outs["deploymentId"], emulator.agent("voice-agent")?.deployments.at(-1)?.id);
+            assert.equal(outs["deploymentId"], m.emulator.agent("voice-agent")?.deployments.at(-1)?.id);
         });
     });
 
     describe("delete", () => {
         it("in a fresh process (nothing remembered), deletes the agent of the state and waits until the list no longer holds it", async () => {
-            await setup();
+            await m.setup();
             await secretSet("voice-secrets");
             const outs = await create(voice);
-            sets.setTestHooks({ sleep: async (ms) => void (clock += ms), now: () => clock, random: () => 0.5 });
-            emulator.clearRequests();
+            sets.setTestHooks({ sleep: async (ms) => void (m.clock += ms), now: () => m.clock, random: () => 0.5 });
+            m.emulator.clearRequests();
             await agentProvider.delete!("voice-agent", outs);
-            assert.deepEqual(seen(), ["DELETE /agents/voice-agent 200", "GET /agents 200"]);
-            assert.equal(emulator.agent("voice-agent"), undefined);
+            assert.deepEqual(m.seen(), ["DELETE /agents/voice-agent 200", "GET /agents 200"]);
+            assert.equal(m.emulator.agent("voice-agent"), undefined);
         });
     });
 });

@@ -18,14 +18,11 @@
  */
 import * as assert from "node:assert/strict";
 import { isDeepStrictEqual } from "node:util";
-import { type Emulator, type FaultSpec, type RouteId, startEmulator } from "../../../emulator";
+import type { FaultSpec, RouteId } from "../../../emulator";
 import { secretSetProvider } from "../../../provider";
 import { DEFAULT_RETRY } from "../../../provider/api/transport";
 import { type Haystack, type SecretSpec, assertNoLeaks, errorHaystack } from "../../support/leaks";
-
-type Implementation = typeof import("../../../provider/secretset/implementation");
-// The shim requires the compiled implementation by package name: hooks must reach that same module.
-const impl = require("pulumi-pipecat-secrets/implementation") as Implementation;
+import { ProviderMethods } from "../../support/provider";
 
 type Props = Record<string, unknown>;
 
@@ -75,25 +72,7 @@ const TIME_BOUND_MS = 60_000;
 // ---------------------------------------------------------------------------------------------------------------
 // Fixture
 
-let emulator: Emulator;
-let clock: number;
-
-async function setup(): Promise<void> {
-    clock = 1_000_000;
-    emulator = await startEmulator({ apiKey: KEY, now: () => clock });
-    const config: Record<string, string> = {
-        "pipecat:apiKey": KEY,
-        "pipecat:apiUrl": emulator.url,
-    };
-    await secretSetProvider.configure!({ config: { get: (k: string) => config[k], require: (k: string) => config[k] ?? assert.fail(k) } });
-    impl.setTestHooks({
-        sleep: async (ms) => {
-            clock += ms;
-        },
-        now: () => clock,
-        random: () => 0.5,
-    });
-}
+const m = new ProviderMethods({ provider: secretSetProvider, apiKey: KEY });
 
 async function checked(inputs: Props, olds: Props = {}): Promise<Props> {
     const result = await secretSetProvider.check!(olds, inputs);
@@ -110,7 +89,7 @@ async function create(inputs: Props): Promise<Props> {
 /** The emulator's sets, reduced to what the program declares. */
 function state(): Expected {
     const out: Expected = {};
-    for (const [name, set] of Object.entries(emulator.snapshot())) {
+    for (const [name, set] of Object.entries(m.emulator.snapshot())) {
         assert.notEqual(set.status, "failed", `set ${name} failed to provision`);
         out[name] =
             set.type === "secret" ? regularSet({ ...set.secrets }) : { type: set.type, host: set.host, secretValue: set.secretValue };
@@ -335,14 +314,14 @@ const tally = { cases: 0, injected: 0, faultedAnswers: 0, converged: 0, persiste
 
 async function runCase(step: Step, kind: FaultKind, mode: (typeof MODES)[number]): Promise<void> {
     tally.cases++;
-    await setup();
+    await m.setup();
     const olds = await step.op.prepare();
-    emulator.clearRequests();
+    m.emulator.clearRequests();
     const target = { route: step.route, ...(step.setName !== undefined ? { setName: step.setName } : {}) };
-    if (step.skip > 0) emulator.injectFault({ ...target, delayMs: 0, times: step.skip }); // let the earlier request through
-    const fault = emulator.injectFault({ ...target, ...kind.spec, times: mode.times });
+    if (step.skip > 0) m.emulator.injectFault({ ...target, delayMs: 0, times: step.skip }); // let the earlier request through
+    const fault = m.emulator.injectFault({ ...target, ...kind.spec, times: mode.times });
     const label = `${step.op.id}, ${step.request}: ${kind.id} ${mode.id}`;
-    const started = clock;
+    const started = m.clock;
 
     const first = await outcome(label, step.op.run(olds));
     assert.ok(fault.hits >= 1, "the fault never fired: the case proves nothing");
@@ -359,34 +338,31 @@ async function runCase(step: Step, kind: FaultKind, mode: (typeof MODES)[number]
         assert.ok(!first.ok, `expected the ${step.op.id} to fail while the fault lasts`);
         assert.match(messageOf(first), new RegExp(`^${step.word} of secret set "${step.op.name}" failed`));
         assert.equal(fault.hits, ATTEMPTS, `attempts of the faulted request`);
-        assert.ok(emulator.requests.length <= ATTEMPTS + step.skip + 4, `${emulator.requests.length} requests in all`);
+        assert.ok(m.emulator.requests.length <= ATTEMPTS + step.skip + 4, `${m.emulator.requests.length} requests in all`);
         tally.maxFailingAttempts = Math.max(tally.maxFailingAttempts, fault.hits);
-        tally.maxFailingFakeMs = Math.max(tally.maxFailingFakeMs, clock - started);
-        assert.ok(clock - started <= TIME_BOUND_MS, `gave up after ${clock - started} ms of fake time`);
+        tally.maxFailingFakeMs = Math.max(tally.maxFailingFakeMs, m.clock - started);
+        assert.ok(m.clock - started <= TIME_BOUND_MS, `gave up after ${m.clock - started} ms of fake time`);
         const creates = step.op === OPS.createRegular || step.op === OPS.createPull;
         if (creates) {
             // A failed create rolls back: the next `up` must not find a set it would refuse as a stranger's.
             if (state()[step.op.name] !== undefined) assert.fail(`the failed create left behind set ${step.op.name}`);
             if (step.word === "existence check")
-                assert.equal(emulator.requestCount({ method: "PUT" }), 0, "a PUT while unsure the set is new");
+                assert.equal(m.emulator.requestCount({ method: "PUT" }), 0, "a PUT while unsure the set is new");
         }
 
-        emulator.clearFaults();
-        emulator.clearRequests();
+        m.emulator.clearFaults();
+        m.emulator.clearRequests();
         const again = await outcome(`${label}, run again`, step.op.run(olds));
         assert.ok(again.ok, `the ${step.op.id} run again after the fault cleared failed: ${messageOf(again)}`);
         step.op.verify(again.value);
         assertState(step.op.expected, `after the ${step.op.id} ran again`);
-        if (creates) assert.equal(emulator.requestCount({ method: "PUT" }), 1, "PUTs when run again");
+        if (creates) assert.equal(m.emulator.requestCount({ method: "PUT" }), 1, "PUTs when run again");
     }
     tally.converged++;
 }
 
 describe("faults through the provider methods", () => {
-    afterEach(async () => {
-        impl.setTestHooks({});
-        await emulator?.close();
-    });
+    afterEach(() => m.close());
 
     after(() => {
         console.log(`      faults injected: ${tally.injected}, converged: ${tally.converged}`);
@@ -417,10 +393,10 @@ describe("faults through the provider methods", () => {
         for (const lost of [{ status: 500 }, { drop: true }] as const) {
             const how = "status" in lost ? "answered 500" : "dropped";
             it(`sends a PUT again when it was applied but its answer was ${how}, and holds exactly the declared values`, async () => {
-                await setup();
-                emulator.injectFault({ route: "PUT /secrets/:name", afterApply: true, ...lost });
+                await m.setup();
+                m.emulator.injectFault({ route: "PUT /secrets/:name", afterApply: true, ...lost });
                 await create(regular);
-                const puts = emulator.requests.filter((r) => r.method === "PUT");
+                const puts = m.emulator.requests.filter((r) => r.method === "PUT");
                 assert.deepEqual(
                     puts.map((r) => r.status),
                     ["status" in lost ? 500 : 0, 202],
@@ -431,9 +407,9 @@ describe("faults through the provider methods", () => {
         }
 
         it("finishes an update that failed between its PUT and its key DELETE: new values, then no stale key", async () => {
-            await setup();
+            await m.setup();
             const olds = await create(regular);
-            emulator.injectFault({ route: "DELETE /secrets/:name/:key", status: 500, times: Infinity });
+            m.emulator.injectFault({ route: "DELETE /secrets/:name/:key", status: 500, times: Infinity });
             const failed = await outcome(
                 "update between PUT and key DELETE",
                 secretSetProvider.update!(REGULAR, olds, await checked(updated, olds)),
@@ -441,14 +417,14 @@ describe("faults through the provider methods", () => {
             assert.match(messageOf(failed), /^key deletion of secret set "voice-agent" failed/);
             // The PUT went through; the key to remove is still there.
             assertState({ [REGULAR]: regularSet({ ...updated.secrets, DAILY_API_KEY: V.DAILY }) }, "between the PUT and the key DELETE");
-            emulator.clearFaults();
+            m.emulator.clearFaults();
             const result = await secretSetProvider.update!(REGULAR, olds, await checked(updated, olds));
             assertState({ [REGULAR]: regularSet(updated.secrets) }, "after the update ran again");
             assert.deepEqual(result.outs?.["keys"], Object.keys(updated.secrets).sort());
         });
 
         it("re-creates an image-pull set after a delete-before-replace whose create failed for good", async () => {
-            await setup();
+            await m.setup();
             const olds = await create(pull);
             const news = await checked(rotated, olds);
             const plan = await secretSetProvider.diff!(PULL, olds, news);
@@ -457,20 +433,20 @@ describe("faults through the provider methods", () => {
             assert.deepEqual(plan, { replaces: [], deleteBeforeReplace: true });
             await secretSetProvider.delete!(PULL, olds);
             assertState({}, "after the delete half of the replacement");
-            emulator.injectFault({ route: "PUT /secrets/:name", status: 503, times: Infinity });
+            m.emulator.injectFault({ route: "PUT /secrets/:name", status: 503, times: Infinity });
             const failed = await outcome("create half of a replacement", secretSetProvider.create(news));
             assert.match(messageOf(failed), /^create of secret set "registry-pull" failed: .* 503/);
             assertState({}, "after the failed create");
             // The old set is gone and the new one not in state: the next `up` creates it.
-            emulator.clearFaults();
+            m.emulator.clearFaults();
             await secretSetProvider.create(news);
             assertState({ [PULL]: pullSet(ROTATED) }, "after the create ran again");
         });
 
         it("keeps a value the server echoes in an error out of the message and the stack", async () => {
-            await setup();
+            await m.setup();
             const echo = `rejected value ${V.OPENAI} (${Buffer.from(V.OPENAI).toString("base64")})`;
-            emulator.injectFault({
+            m.emulator.injectFault({
                 route: "PUT /secrets/:name",
                 status: 500,
                 body: JSON.stringify({ error: echo, code: "X" }),
@@ -487,10 +463,10 @@ describe("faults through the provider methods", () => {
         });
 
         it("keeps image-pull credentials the server echoes out of the error: the username, the password and the value sent", async () => {
-            await setup();
+            await m.setup();
             // Each on its own: a redaction of the value sent alone (base64 of user:password) would not hide the others.
             const echo = `rejected user ${USER} password ${PASSWORD} value ${pullValue(PASSWORD)}`;
-            emulator.injectFault({
+            m.emulator.injectFault({
                 route: "PUT /secrets/:name",
                 status: 500,
                 body: JSON.stringify({ error: echo, code: "X" }),
@@ -510,10 +486,10 @@ describe("faults through the provider methods", () => {
         });
 
         it("keeps image-pull credentials given as one value out of the error when the server echoes them", async () => {
-            await setup();
+            await m.setup();
             const credentials = pullValue(ROTATED);
             const echo = `rejected credentials ${credentials}`;
-            emulator.injectFault({
+            m.emulator.injectFault({
                 route: "PUT /secrets/:name",
                 status: 500,
                 body: JSON.stringify({ error: echo, code: "X" }),
@@ -529,9 +505,9 @@ describe("faults through the provider methods", () => {
         });
 
         it("keeps a value the server echoes out of the error's own properties too", async () => {
-            await setup();
+            await m.setup();
             const echo = `rejected value ${V.OPENAI}`;
-            emulator.injectFault({
+            m.emulator.injectFault({
                 route: "PUT /secrets/:name",
                 status: 500,
                 body: JSON.stringify({ error: echo, code: "X" }),

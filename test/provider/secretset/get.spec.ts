@@ -11,6 +11,7 @@ import * as assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
 import { type Emulator, startEmulator } from "../../../emulator";
 import { SecretSet, secretSetProvider } from "../../../provider";
+import { requestLines } from "../../support/stack";
 
 const implementation = require("pulumi-pipecat-secrets/implementation") as typeof import("../../../provider/secretset/implementation");
 
@@ -87,8 +88,6 @@ describe("SecretSet.get", () => {
         await emulator.close();
     });
 
-    const seen = () => emulator.requests.map((r) => `${r.method} ${r.path.replace("/v1", "")}`);
-
     it("reads a regular set made outside the program by its name: region and key names, no value, no revision, nothing written", async () => {
         emulator.seed("team-secrets", { secrets: { OPENAI_API_KEY: VALUE, DAILY_API_KEY: VALUE }, region: "eu-central" });
         const set = SecretSet.get("shared", "team-secrets");
@@ -106,7 +105,7 @@ describe("SecretSet.get", () => {
         assert.equal(read.id, "team-secrets");
         assert.deepEqual(Object.keys(read.props), ["__provider"], "a get sends no input, only the serialized provider");
         assert.ok(!registered.includes("shared"));
-        assert.deepEqual(seen(), ["GET /secrets/team-secrets"]);
+        assert.deepEqual(requestLines(emulator, { status: false }), ["GET /secrets/team-secrets"]);
     });
 
     it("reads an image-pull set, which the API lists but does not return by name: its kind and region, no credential", async () => {
@@ -122,7 +121,7 @@ describe("SecretSet.get", () => {
         assert.equal(await value(set.region), "us-east");
         assert.deepEqual(await value(set.keys), []);
         assert.equal(await value(set.imagePullSecret), undefined);
-        assert.deepEqual(seen(), ["GET /secrets/team-registry", "GET /secrets"]);
+        assert.deepEqual(requestLines(emulator, { status: false }), ["GET /secrets/team-registry", "GET /secrets"]);
         // Only a get, which knows no kind, takes the image-pull set: the refresh of a regular set whose name it took finds it gone.
         assert.deepEqual(
             await implementation.read("team-registry", { name: "team-registry", isImagePullSecret: false, keys: ["A"], region: "us-east" }),
@@ -158,7 +157,7 @@ describe("SecretSet.get", () => {
             id: "",
             props: {},
         });
-        assert.ok(!seen().some((r) => !r.startsWith("GET ")), "a read wrote something");
+        assert.ok(!requestLines(emulator, { status: false }).some((r) => !r.startsWith("GET ")), "a read wrote something");
     });
 
     it("is marked as read, so that an Agent bound to it follows no revision; a declared set is not", async () => {

@@ -3,11 +3,11 @@
  * over real HTTP. Each test asserts the outcome in the emulator and the requests it saw.
  */
 import * as assert from "node:assert/strict";
-import { type Emulator, type EmulatorOptions, startEmulator } from "../../../emulator";
 import { secretSetProvider } from "../../../provider";
 import { Transport } from "../../../provider/api/transport";
 import { putImagePull, setCall } from "../../../provider/secretset/endpoints";
-import { type Haystack, type SecretSpec, assertNoLeaks, errorHaystack } from "../../support/leaks";
+import { type SecretSpec, assertNoLeaks, errorHaystack } from "../../support/leaks";
+import { ProviderMethods } from "../../support/provider";
 
 type Implementation = typeof import("../../../provider/secretset/implementation");
 // The shim requires the compiled implementation by package name: hooks must reach that same module.
@@ -31,51 +31,12 @@ const SECRETS: SecretSpec[] = [
 
 type Props = Record<string, unknown>;
 
-let emulator: Emulator;
-let clock: number;
-let sleeps: number[];
-const failures: Haystack[] = [];
-
-async function setup(options: EmulatorOptions = {}, apiKey = KEY): Promise<void> {
-    clock = 1_000_000;
-    sleeps = [];
-    emulator = await startEmulator({ apiKey: KEY, now: () => clock, ...options });
-    await secretSetProvider.configure!({ config: configOf({ "pipecat:apiKey": apiKey, "pipecat:apiUrl": emulator.url }) });
-    // Waits advance a fake clock shared with the emulator, so readiness and backoff cost no real time.
-    impl.setTestHooks({
-        sleep: async (ms) => {
-            sleeps.push(ms);
-            clock += ms;
-        },
-        now: () => clock,
-        random: () => 0.5,
-    });
-}
-
-function configOf(values: Record<string, string>) {
-    return { get: (k: string) => values[k], require: (k: string) => values[k] ?? assert.fail(`missing ${k}`) };
-}
-
-/** Runs an operation expected to fail; keeps the error (message, stack, own properties) for the leak check at the end. */
-async function failure(op: Promise<unknown>): Promise<string> {
-    try {
-        await op;
-    } catch (e) {
-        failures.push(errorHaystack(`failure #${failures.length}`, e));
-        return (e as Error).message;
-    }
-    return assert.fail("expected the operation to fail");
-}
+const m = new ProviderMethods({ provider: secretSetProvider, apiKey: KEY });
 
 /** Key → value of a regular set in the emulator (test hook; values never leave the process). */
 function secretsOf(name: string): Record<string, string> | undefined {
-    const set = emulator.snapshot()[name];
+    const set = m.emulator.snapshot()[name];
     return set?.type === "secret" ? set.secrets : undefined;
-}
-
-/** The requests the emulator saw, as `METHOD path status`. */
-function seen(): string[] {
-    return emulator.requests.map((r) => `${r.method} ${r.path.replace("/v1", "")} ${r.status}`);
 }
 
 async function create(inputs: Props): Promise<Props> {
@@ -90,26 +51,23 @@ const agent = { name: "voice-agent", secrets: { OPENAI_API_KEY: V1, DAILY_API_KE
 const pull = { name: "dockerhub-pull", imagePullSecret: { host: "https://index.docker.io/v1/", username: PULL_USER, password: PASSWORD } };
 
 describe("secretSetProvider against the emulator", () => {
-    afterEach(async () => {
-        impl.setTestHooks({});
-        await emulator?.close();
-    });
+    afterEach(() => m.close());
 
     after(() => {
         // A hit names the failure, the secret's label and the offset, never the secret or the message.
-        assertNoLeaks(failures, SECRETS, "failures");
+        assertNoLeaks(m.failures, SECRETS, "failures");
     });
 
     describe("check", () => {
         it("rejects bad input without sending a request", async () => {
-            await setup();
+            await m.setup();
             const r = await secretSetProvider.check!({}, { name: "Bad_Name", secrets: { A: V1 } });
             assert.equal(r.failures?.length, 1);
-            assert.equal(emulator.requests.length, 0);
+            assert.equal(m.emulator.requests.length, 0);
         });
         it("redacts the set's values from the reason a region could not be checked", async () => {
-            await setup();
-            emulator.injectFault({
+            await m.setup();
+            m.emulator.injectFault({
                 route: "GET /regions",
                 status: 500,
                 body: JSON.stringify({ error: `echo ${V1}`, code: "X" }),
@@ -118,7 +76,7 @@ describe("secretSetProvider against the emulator", () => {
             const olds = (await secretSetProvider.check!({}, agent)).inputs;
             const r = await secretSetProvider.check!(olds, { ...agent, region: "eu-central" });
             const reason = r.failures?.[0]?.reason ?? "";
-            failures.push({ label: "region check reason", text: reason });
+            m.failures.push({ label: "region check reason", text: reason });
             assert.match(
                 reason,
                 /^region: "eu-central" could not be checked, so the set was not replaced \(region check of secret set "voice-agent" failed: .*"echo \[secret\]"/,
@@ -128,10 +86,10 @@ describe("secretSetProvider against the emulator", () => {
 
     describe("create", () => {
         it("creates a regular set with exactly three requests and the seed spec's body", async () => {
-            await setup();
+            await m.setup();
             const outs = await create(agent);
-            assert.deepEqual(seen(), ["GET /secrets 200", "PUT /secrets/voice-agent 202", "GET /secrets/voice-agent 200"]);
-            assert.deepEqual(emulator.requests[1]?.body, {
+            assert.deepEqual(m.seen(), ["GET /secrets 200", "PUT /secrets/voice-agent 202", "GET /secrets/voice-agent 200"]);
+            assert.deepEqual(m.emulator.requests[1]?.body, {
                 secrets: [
                     { secretKey: "DAILY_API_KEY", secretValue: V2 },
                     { secretKey: "OPENAI_API_KEY", secretValue: V1 },
@@ -152,7 +110,7 @@ describe("secretSetProvider against the emulator", () => {
         });
 
         it("keeps the autoname prefix of an autonamed set in its outputs", async () => {
-            await setup();
+            await m.setup();
             const checked = await secretSetProvider.check!({}, { autonamePrefix: "worker", secrets: { A: V1 } });
             const outs = (await secretSetProvider.create(checked.inputs)).outs as Props;
             assert.equal(outs["autonamePrefix"], "worker");
@@ -160,10 +118,10 @@ describe("secretSetProvider against the emulator", () => {
         });
 
         it("creates an image-pull set from username and password, base64-encoded like Pipecat's CLI", async () => {
-            await setup();
+            await m.setup();
             const outs = await create(pull);
-            assert.deepEqual(seen(), ["GET /secrets 200", "PUT /secrets/dockerhub-pull 202", "GET /secrets 200"]);
-            assert.deepEqual(emulator.requests[1]?.body, {
+            assert.deepEqual(m.seen(), ["GET /secrets 200", "PUT /secrets/dockerhub-pull 202", "GET /secrets 200"]);
+            assert.deepEqual(m.emulator.requests[1]?.body, {
                 isImagePullSecret: true,
                 host: "https://index.docker.io/v1/",
                 secretValue: Buffer.from(`bot:${PASSWORD}`).toString("base64"),
@@ -173,17 +131,17 @@ describe("secretSetProvider against the emulator", () => {
         });
 
         it("sends the region only when one is declared, after checking it against the organisation's regions", async () => {
-            await setup();
+            await m.setup();
             const outs = await create({ ...agent, region: "eu-central" });
-            assert.deepEqual(seen().slice(0, 3), ["GET /regions 200", "GET /secrets 200", "PUT /secrets/voice-agent 202"]);
-            assert.deepEqual((emulator.requests[2]?.body as Props)["region"], "eu-central");
+            assert.deepEqual(m.seen().slice(0, 3), ["GET /regions 200", "GET /secrets 200", "PUT /secrets/voice-agent 202"]);
+            assert.deepEqual((m.emulator.requests[2]?.body as Props)["region"], "eu-central");
             assert.equal(outs["region"], "eu-central");
         });
 
         it("refuses to take over a set that already exists, naming adopt", async () => {
-            await setup();
-            emulator.seed("voice-agent", { secrets: { THEIRS: "x" } });
-            const message = await failure(create(agent));
+            await m.setup();
+            m.emulator.seed("voice-agent", { secrets: { THEIRS: "x" } });
+            const message = await m.message(create(agent));
             assert.match(message, /Secret set "voice-agent" already exists/);
             assert.match(message, /adopt: true/);
             assert.equal(
@@ -195,51 +153,49 @@ describe("secretSetProvider against the emulator", () => {
                     "stack (`pulumi up --replace`, a tainted resource, `replacementTrigger`), Pulumi creates the new set before " +
                     "deleting the old one, which cannot work under one name: give the resource the option `deleteBeforeReplace: true`.",
             );
-            assert.deepEqual(seen(), ["GET /secrets 200"]);
+            assert.deepEqual(m.seen(), ["GET /secrets 200"]);
             assert.deepEqual(secretsOf("voice-agent"), { THEIRS: "x" });
         });
 
         it("refuses an existing image-pull set too", async () => {
-            await setup();
-            emulator.seed("dockerhub-pull", { type: "imagePullSecret", host: "https://index.docker.io/v1/", secretValue: "old" });
-            assert.match(await failure(create(pull)), /already exists/);
+            await m.setup();
+            m.emulator.seed("dockerhub-pull", { type: "imagePullSecret", host: "https://index.docker.io/v1/", secretValue: "old" });
+            assert.match(await m.message(create(pull)), /already exists/);
         });
 
         it("adopts a regular set and leaves exactly the declared keys", async () => {
-            await setup();
-            emulator.seed("voice-agent", { secrets: { OPENAI_API_KEY: "old", STRAY: "x" } });
+            await m.setup();
+            m.emulator.seed("voice-agent", { secrets: { OPENAI_API_KEY: "old", STRAY: "x" } });
             const outs = await create({ ...agent, adopt: true });
             assert.deepEqual(secretsOf("voice-agent"), { OPENAI_API_KEY: V1, DAILY_API_KEY: V2 });
             assert.deepEqual(outs["keys"], ["DAILY_API_KEY", "OPENAI_API_KEY"]);
-            assert.ok(seen().includes("DELETE /secrets/voice-agent/STRAY 200"));
+            assert.ok(m.seen().includes("DELETE /secrets/voice-agent/STRAY 200"));
         });
 
         it("adopts the sets named in pipecat:adopt, as after an interrupted up, and no other", async () => {
-            await setup();
-            await secretSetProvider.configure!({
-                config: configOf({ "pipecat:apiKey": KEY, "pipecat:apiUrl": emulator.url, "pipecat:adopt": "voice-agent, other" }),
-            });
-            emulator.seed("voice-agent", { secrets: { OPENAI_API_KEY: "half-written" } });
-            emulator.seed("someone-elses", { secrets: { THEIRS: "x" } });
+            await m.setup();
+            await m.configure({ "pipecat:adopt": "voice-agent, other" });
+            m.emulator.seed("voice-agent", { secrets: { OPENAI_API_KEY: "half-written" } });
+            m.emulator.seed("someone-elses", { secrets: { THEIRS: "x" } });
             await create(agent);
             assert.deepEqual(secretsOf("voice-agent"), { OPENAI_API_KEY: V1, DAILY_API_KEY: V2 });
-            assert.match(await failure(create({ ...agent, name: "someone-elses" })), /PIPECAT_ADOPT=someone-elses pulumi up/);
+            assert.match(await m.message(create({ ...agent, name: "someone-elses" })), /PIPECAT_ADOPT=someone-elses pulumi up/);
         });
 
         it("adopts an image-pull set by deleting and writing it again", async () => {
-            await setup();
-            emulator.seed("dockerhub-pull", { type: "imagePullSecret", host: "https://ghcr.io/", secretValue: "old" });
+            await m.setup();
+            m.emulator.seed("dockerhub-pull", { type: "imagePullSecret", host: "https://ghcr.io/", secretValue: "old" });
             await create({ ...pull, adopt: true });
-            const set = emulator.snapshot()["dockerhub-pull"];
+            const set = m.emulator.snapshot()["dockerhub-pull"];
             assert.equal(set?.type, "imagePullSecret");
             assert.equal(set?.type === "imagePullSecret" && set.host, "https://index.docker.io/v1/");
-            assert.ok(seen().includes("DELETE /secrets/dockerhub-pull 200"));
+            assert.ok(m.seen().includes("DELETE /secrets/dockerhub-pull 200"));
         });
 
         it("refuses to adopt a set of the other kind", async () => {
-            await setup();
-            emulator.seed("voice-agent", { type: "imagePullSecret", host: "https://ghcr.io/", secretValue: "old" });
-            assert.match(await failure(create({ ...agent, adopt: true })), /adopt cannot change a set's kind/);
+            await m.setup();
+            m.emulator.seed("voice-agent", { type: "imagePullSecret", host: "https://ghcr.io/", secretValue: "old" });
+            assert.match(await m.message(create({ ...agent, adopt: true })), /adopt cannot change a set's kind/);
         });
 
         it("stops an adoption when the set the list showed is gone, or referenced, by the time it is read", async () => {
@@ -255,51 +211,51 @@ describe("secretSetProvider against the emulator", () => {
                     },
                 ],
             ] as const) {
-                await setup();
-                emulator.seed("voice-agent", { secrets: { OPENAI_API_KEY: "old" } });
-                emulator.injectFault(fault);
+                await m.setup();
+                m.emulator.seed("voice-agent", { secrets: { OPENAI_API_KEY: "old" } });
+                m.emulator.injectFault(fault);
                 if (what === "gone") {
-                    emulator.injectFault({ route: "GET /secrets", delayMs: 0, times: 1 }); // the existence check sees it
-                    emulator.injectFault({ route: "GET /secrets", status: 200, body: '{"sets":[]}' });
+                    m.emulator.injectFault({ route: "GET /secrets", delayMs: 0, times: 1 }); // the existence check sees it
+                    m.emulator.injectFault({ route: "GET /secrets", status: 200, body: '{"sets":[]}' });
                 }
                 assert.equal(
-                    await failure(create({ ...agent, adopt: true })),
+                    await m.message(create({ ...agent, adopt: true })),
                     'Secret set "voice-agent" changed while it was being adopted: run `pulumi up` again.',
                 );
                 assert.ok(
-                    seen().every((r) => r.startsWith("GET")),
-                    seen().join("\n"),
+                    m.seen().every((r) => r.startsWith("GET")),
+                    m.seen().join("\n"),
                 );
                 assert.deepEqual(secretsOf("voice-agent"), { OPENAI_API_KEY: "old" });
-                await emulator.close();
+                await m.emulator.close();
             }
-            await setup();
+            await m.setup();
         });
 
         it("names both kinds when refusing to adopt a set of the other kind", async () => {
-            await setup();
-            emulator.seed("voice-agent", { type: "imagePullSecret", host: "https://ghcr.io/", secretValue: "old" });
-            emulator.seed("dockerhub-pull", { secrets: { THEIRS: "x" } });
+            await m.setup();
+            m.emulator.seed("voice-agent", { type: "imagePullSecret", host: "https://ghcr.io/", secretValue: "old" });
+            m.emulator.seed("dockerhub-pull", { secrets: { THEIRS: "x" } });
             assert.equal(
-                await failure(create({ ...agent, adopt: true })),
+                await m.message(create({ ...agent, adopt: true })),
                 'Secret set "voice-agent" exists as an image-pull set but is declared as a regular set; adopt cannot change a set\'s kind. Delete the set first, or choose another name.',
             );
             assert.equal(
-                await failure(create({ ...pull, adopt: true })),
+                await m.message(create({ ...pull, adopt: true })),
                 'Secret set "dockerhub-pull" exists as a regular set but is declared as an image-pull set; adopt cannot change a set\'s kind. Delete the set first, or choose another name.',
             );
             assert.ok(
-                seen().every((r) => r.startsWith("GET")),
-                seen().join("\n"),
+                m.seen().every((r) => r.startsWith("GET")),
+                m.seen().join("\n"),
             );
         });
 
         it("adopts an image-pull set in its own region, read from its own row of the list", async () => {
-            await setup();
-            emulator.seed("aaa-first", { secrets: { THEIRS: "x" }, region: "eu-central" });
-            emulator.seed("dockerhub-pull", { type: "imagePullSecret", host: "https://ghcr.io/", secretValue: "old", region: "us-east" });
+            await m.setup();
+            m.emulator.seed("aaa-first", { secrets: { THEIRS: "x" }, region: "eu-central" });
+            m.emulator.seed("dockerhub-pull", { type: "imagePullSecret", host: "https://ghcr.io/", secretValue: "old", region: "us-east" });
             const outs = await create({ ...pull, adopt: true });
-            const puts = emulator.requests.filter((r) => r.method === "PUT");
+            const puts = m.emulator.requests.filter((r) => r.method === "PUT");
             assert.deepEqual(
                 puts.map((r) => (r.body as Props)["region"]),
                 ["us-east", "us-east"],
@@ -308,8 +264,8 @@ describe("secretSetProvider against the emulator", () => {
         });
 
         it("adopts a set whose list row names no region in the declared one", async () => {
-            await setup();
-            emulator.seed("dockerhub-pull", {
+            await m.setup();
+            m.emulator.seed("dockerhub-pull", {
                 type: "imagePullSecret",
                 host: "https://ghcr.io/",
                 secretValue: "old",
@@ -318,10 +274,10 @@ describe("secretSetProvider against the emulator", () => {
             const list = JSON.stringify({
                 sets: [{ name: "dockerhub-pull", type: "imagePullSecret", status: "ready", source: "managed" }],
             });
-            emulator.injectFault({ route: "GET /secrets", status: 200, body: list, times: 2 }); // the existence check and the adoption's
+            m.emulator.injectFault({ route: "GET /secrets", status: 200, body: list, times: 2 }); // the existence check and the adoption's
             const outs = await create({ ...pull, region: "eu-central", adopt: true });
             assert.deepEqual(
-                emulator.requests.filter((r) => r.method === "PUT").map((r) => (r.body as Props)["region"]),
+                m.emulator.requests.filter((r) => r.method === "PUT").map((r) => (r.body as Props)["region"]),
                 ["eu-central", "eu-central"],
             );
             assert.equal(outs["region"], "eu-central");
@@ -333,62 +289,60 @@ describe("secretSetProvider against the emulator", () => {
                 // Applied, and only the answer lost: the set exists and is deleted again.
                 [{ status: 500, afterApply: true }, "The partly created set was deleted again."],
             ] as const) {
-                await setup();
-                emulator.injectFault({ route: "PUT /secrets/:name", times: Infinity, ...fault });
-                const message = await failure(create(agent));
+                await m.setup();
+                m.emulator.injectFault({ route: "PUT /secrets/:name", times: Infinity, ...fault });
+                const message = await m.message(create(agent));
                 assert.match(message, /\(gave up after 6 attempts in [\d.]+ s\)/);
                 assert.ok(message.endsWith(` s) ${cleanup} Run \`pulumi up\` to retry.`), message);
-                assert.ok(seen().includes("DELETE /secrets/voice-agent " + ("afterApply" in fault ? "200" : "404")), seen().join("\n"));
-                assert.equal(emulator.snapshot()["voice-agent"], undefined);
-                await emulator.close();
+                assert.ok(m.seen().includes("DELETE /secrets/voice-agent " + ("afterApply" in fault ? "200" : "404")), m.seen().join("\n"));
+                assert.equal(m.emulator.snapshot()["voice-agent"], undefined);
+                await m.emulator.close();
             }
-            await setup();
+            await m.setup();
         });
 
         it("says what to do when the rollback of a failed create could not delete the set", async () => {
-            await setup();
-            emulator.injectFault({ route: "PUT /secrets/:name", status: 500, afterApply: true, times: Infinity });
-            emulator.injectFault({ route: "DELETE /secrets/:name", status: 500, times: Infinity });
-            const message = await failure(create(agent));
+            await m.setup();
+            m.emulator.injectFault({ route: "PUT /secrets/:name", status: 500, afterApply: true, times: Infinity });
+            m.emulator.injectFault({ route: "DELETE /secrets/:name", status: 500, times: Infinity });
+            const message = await m.message(create(agent));
             assert.ok(
                 message.endsWith(
                     " The partly created set could not be deleted: delete it, or set `adopt: true`, before the next `pulumi up`. Run `pulumi up` to retry.",
                 ),
                 message,
             );
-            assert.ok(emulator.snapshot()["voice-agent"]);
+            assert.ok(m.emulator.snapshot()["voice-agent"]);
         });
 
         it("reports a failure that is not the provider's own during a create as unexpected, and deletes nothing", async () => {
-            await setup({ readyAfterMs: 1000 });
-            impl.setTestHooks({ sleep: () => Promise.reject(new TypeError(`bug near ${V1}`)), now: () => clock, random: () => 0.5 });
-            assert.equal(await failure(create(agent)), "Unexpected error in the Pipecat secrets provider: bug near [secret]");
-            assert.ok(!seen().some((r) => r.startsWith("DELETE")), seen().join("\n"));
+            await m.setup({ readyAfterMs: 1000 });
+            impl.setTestHooks({ sleep: () => Promise.reject(new TypeError(`bug near ${V1}`)), now: () => m.clock, random: () => 0.5 });
+            assert.equal(await m.message(create(agent)), "Unexpected error in the Pipecat secrets provider: bug near [secret]");
+            assert.ok(!m.seen().some((r) => r.startsWith("DELETE")), m.seen().join("\n"));
         });
 
         it("waits until a pending set is ready, polling with backoff", async () => {
-            await setup({ readyAfterMs: 2000 });
+            await m.setup({ readyAfterMs: 2000 });
             await create(agent);
-            assert.equal(emulator.snapshot()["voice-agent"]?.status, "ready");
-            assert.deepEqual(sleeps, [250, 500, 1000, 2000].slice(0, sleeps.length));
-            assert.ok(sleeps.length >= 3, `polled ${sleeps.length} times`);
+            assert.equal(m.emulator.snapshot()["voice-agent"]?.status, "ready");
+            assert.deepEqual(m.sleeps, [250, 500, 1000, 2000].slice(0, m.sleeps.length));
+            assert.ok(m.sleeps.length >= 3, `polled ${m.sleeps.length} times`);
         });
 
         it("fails with the API's errorMessage when provisioning fails, and removes the half-made set", async () => {
-            await setup();
-            emulator.failProvisioning({ setName: "voice-agent", errorMessage: "region us-west is out of capacity" });
-            const message = await failure(create(agent));
+            await m.setup();
+            m.emulator.failProvisioning({ setName: "voice-agent", errorMessage: "region us-west is out of capacity" });
+            const message = await m.message(create(agent));
             assert.match(message, /failed to provision secret set "voice-agent": "region us-west is out of capacity"/);
             assert.match(message, /deleted again/);
-            assert.equal(emulator.snapshot()["voice-agent"], undefined);
+            assert.equal(m.emulator.snapshot()["voice-agent"], undefined);
         });
 
         it("gives up waiting after the configured bound", async () => {
-            await setup({ readyAfterMs: 10 * 60_000 });
-            await secretSetProvider.configure!({
-                config: configOf({ "pipecat:apiKey": KEY, "pipecat:apiUrl": emulator.url, "pipecat:readyTimeoutSeconds": "30" }),
-            });
-            const message = await failure(create(agent));
+            await m.setup({ readyAfterMs: 10 * 60_000 });
+            await m.configure({ "pipecat:readyTimeoutSeconds": "30" });
+            const message = await m.message(create(agent));
             assert.match(message, /still pending after \d+ s/);
             assert.match(message, /pipecat:readyTimeoutSeconds/);
         });
@@ -396,20 +350,20 @@ describe("secretSetProvider against the emulator", () => {
 
     describe("update", () => {
         it("sends one PUT for added and changed keys and one DELETE per removed key", async () => {
-            await setup();
+            await m.setup();
             const olds = await create(agent);
-            emulator.clearRequests();
+            m.emulator.clearRequests();
             const news = (await secretSetProvider.check!(olds, { name: "voice-agent", secrets: { OPENAI_API_KEY: V3, NEW_KEY: V1 } }))
                 .inputs;
             const diff = await secretSetProvider.diff!("voice-agent", olds, news);
             assert.deepEqual(diff, { replaces: [], deleteBeforeReplace: true }, "the engine compares the inputs and finds the changes");
             const result = await secretSetProvider.update!("voice-agent", olds, news);
-            assert.deepEqual(seen(), [
+            assert.deepEqual(m.seen(), [
                 "PUT /secrets/voice-agent 202",
                 "DELETE /secrets/voice-agent/DAILY_API_KEY 200",
                 "GET /secrets/voice-agent 200",
             ]);
-            assert.deepEqual(emulator.requests[0]?.body, {
+            assert.deepEqual(m.emulator.requests[0]?.body, {
                 secrets: [
                     { secretKey: "NEW_KEY", secretValue: V1 },
                     { secretKey: "OPENAI_API_KEY", secretValue: V3 },
@@ -422,28 +376,28 @@ describe("secretSetProvider against the emulator", () => {
         });
 
         it("leaves an unchanged set to the engine's comparison of inputs, without a request", async () => {
-            await setup();
+            await m.setup();
             const olds = await create(agent);
-            emulator.clearRequests();
+            m.emulator.clearRequests();
             const news = (await secretSetProvider.check!(olds, agent)).inputs;
             // No `changes`: the engine compares the old and new inputs (where the values are) and,
             // finding them equal, never calls update. The real engine proves it in test/e2e.
             assert.deepEqual(await secretSetProvider.diff!("voice-agent", olds, news), { replaces: [], deleteBeforeReplace: true });
-            assert.deepEqual(seen(), []);
+            assert.deepEqual(m.seen(), []);
         });
 
         it("finishes an update whose key deletion failed, on the next run", async () => {
-            await setup();
+            await m.setup();
             const olds = await create(agent);
             const news = { name: "voice-agent", secrets: { OPENAI_API_KEY: V3 } };
-            emulator.injectFault({
+            m.emulator.injectFault({
                 method: "DELETE",
                 route: "DELETE /secrets/:name/:key",
                 status: 400,
                 body: '{"error":"nope","code":"GENERIC_BAD_REQUEST"}',
             });
             assert.match(
-                await failure(secretSetProvider.update!("voice-agent", olds, news)),
+                await m.message(secretSetProvider.update!("voice-agent", olds, news)),
                 /key deletion of secret set "voice-agent" failed/,
             );
             // The engine keeps the old outputs after a failed update; the same update then converges.
@@ -454,28 +408,28 @@ describe("secretSetProvider against the emulator", () => {
 
     describe("update (more)", () => {
         it("sends nothing for an image-pull set whose inputs changed only in bookkeeping, and keeps its status and revision", async () => {
-            await setup();
+            await m.setup();
             const olds = await create(pull);
-            emulator.clearRequests();
+            m.emulator.clearRequests();
             const news = (await secretSetProvider.check!(olds, { ...pull, adopt: true })).inputs;
             const result = await secretSetProvider.update!("dockerhub-pull", olds, news);
             assert.deepEqual(result.outs, { ...olds, adopt: true });
             // A state written by a version without status and revision keeps having none.
             const { status: _status, revision: _revision, ...older } = olds;
             assert.deepEqual((await secretSetProvider.update!("dockerhub-pull", older, news)).outs, { ...older, adopt: true });
-            assert.deepEqual(seen(), []);
+            assert.deepEqual(m.seen(), []);
         });
 
         it("records the keys still to remove after a failed key deletion with the written ones, sorted", async () => {
-            await setup();
+            await m.setup();
             const olds = await create({ name: "voice-agent", secrets: { A_KEY: V1, B_KEY: V2, C_KEY: V3 } });
-            emulator.injectFault({ route: "DELETE /secrets/:name/:key", status: 500, times: Infinity });
+            m.emulator.injectFault({ route: "DELETE /secrets/:name/:key", status: 500, times: Infinity });
             const news = { name: "voice-agent", secrets: { B_KEY: V2 } };
             const e = await secretSetProvider.update!("voice-agent", olds, news).then(
                 () => assert.fail("expected the update to fail"),
                 (error: unknown) => error as Error & { properties?: Props },
             );
-            failures.push(errorHaystack("a failed key deletion", e));
+            m.failures.push(errorHaystack("a failed key deletion", e));
             const { revision, ...rest } = e.properties ?? {};
             assert.deepEqual(rest, {
                 name: "voice-agent",
@@ -489,16 +443,16 @@ describe("secretSetProvider against the emulator", () => {
         });
 
         it("reports a failure that is not the provider's own as unexpected, redacted, and not as a partly applied change", async () => {
-            await setup({ readyAfterMs: 1000 });
+            await m.setup({ readyAfterMs: 1000 });
             const olds = await create(agent);
             const news = { name: "voice-agent", secrets: { OPENAI_API_KEY: V3, DAILY_API_KEY: V2 } };
             for (const thrown of [new TypeError(`bug near ${V3}`), `a string near ${V3}`]) {
-                impl.setTestHooks({ sleep: () => Promise.reject(thrown), now: () => clock, random: () => 0.5 });
+                impl.setTestHooks({ sleep: () => Promise.reject(thrown), now: () => m.clock, random: () => 0.5 });
                 const e = await secretSetProvider.update!("voice-agent", olds, news).then(
                     () => assert.fail("expected the update to fail"),
                     (error: unknown) => error as Error & { properties?: Props },
                 );
-                failures.push(errorHaystack("an unexpected failure", e));
+                m.failures.push(errorHaystack("an unexpected failure", e));
                 const text = thrown instanceof Error ? "bug near" : "a string near";
                 assert.equal(e.message, `Unexpected error in the Pipecat secrets provider: ${text} [secret]`);
                 assert.equal(e.name, "PipecatError");
@@ -509,17 +463,17 @@ describe("secretSetProvider against the emulator", () => {
 
     describe("read", () => {
         it("reports a deleted set as gone", async () => {
-            await setup();
+            await m.setup();
             const outs = await create(agent);
-            emulator.deleteDirect("voice-agent");
+            m.emulator.deleteDirect("voice-agent");
             assert.deepEqual(await secretSetProvider.read!("voice-agent", outs), { id: "", props: {} });
         });
 
         it("reflects keys removed and added outside Pulumi, and the next update restores the set", async () => {
-            await setup();
+            await m.setup();
             const outs = await create(agent);
-            emulator.deleteKeyDirect("voice-agent", "DAILY_API_KEY");
-            emulator.seed("voice-agent", { secrets: { OPENAI_API_KEY: V1, STRAY: "x" } });
+            m.emulator.deleteKeyDirect("voice-agent", "DAILY_API_KEY");
+            m.emulator.seed("voice-agent", { secrets: { OPENAI_API_KEY: V1, STRAY: "x" } });
             const read = await secretSetProvider.read!("voice-agent", outs);
             assert.deepEqual(read.props?.["keys"], ["OPENAI_API_KEY", "STRAY"]);
             assert.equal(read.inputs, undefined, "the engine keeps the old inputs, which hold the values");
@@ -530,26 +484,26 @@ describe("secretSetProvider against the emulator", () => {
         });
 
         it("reports an image-pull set as gone when a regular set took its name, and reads its region and status from the list", async () => {
-            await setup();
+            await m.setup();
             const outs = await create(pull);
             const list = JSON.stringify({
                 sets: [{ name: "dockerhub-pull", type: "imagePullSecret", region: "eu-central", status: "failed", source: "managed" }],
             });
-            emulator.injectFault({ route: "GET /secrets", status: 200, body: list });
+            m.emulator.injectFault({ route: "GET /secrets", status: 200, body: list });
             assert.deepEqual(await secretSetProvider.read!("dockerhub-pull", outs), {
                 id: "dockerhub-pull",
                 props: { ...outs, region: "eu-central", status: "failed" },
             });
-            emulator.deleteDirect("dockerhub-pull");
-            emulator.seed("dockerhub-pull", { secrets: { OTHER: "x" } });
+            m.emulator.deleteDirect("dockerhub-pull");
+            m.emulator.seed("dockerhub-pull", { secrets: { OTHER: "x" } });
             assert.deepEqual(await secretSetProvider.read!("dockerhub-pull", outs), { id: "", props: {} });
         });
 
         it("reads a regular set's region, keys and status, also by its id alone as an import does", async () => {
-            await setup();
+            await m.setup();
             const outs = await create(agent);
             const answer = '{"secrets":[{"fieldName":"OPENAI_API_KEY"}],"region":"eu-central","status":"failed","source":"managed"}';
-            emulator.injectFault({ route: "GET /secrets/:name", status: 200, body: answer });
+            m.emulator.injectFault({ route: "GET /secrets/:name", status: 200, body: answer });
             assert.deepEqual(await secretSetProvider.read!("voice-agent", outs), {
                 id: "voice-agent",
                 props: { ...outs, region: "eu-central", keys: ["OPENAI_API_KEY"], status: "failed" },
@@ -567,121 +521,117 @@ describe("secretSetProvider against the emulator", () => {
         });
 
         it("reads an image-pull set from the list", async () => {
-            await setup();
+            await m.setup();
             const outs = await create(pull);
-            emulator.clearRequests();
+            m.emulator.clearRequests();
             const read = await secretSetProvider.read!("dockerhub-pull", outs);
             assert.equal(read.id, "dockerhub-pull");
-            assert.deepEqual(seen(), ["GET /secrets 200"]);
-            emulator.deleteDirect("dockerhub-pull");
+            assert.deepEqual(m.seen(), ["GET /secrets 200"]);
+            m.emulator.deleteDirect("dockerhub-pull");
             assert.equal((await secretSetProvider.read!("dockerhub-pull", outs)).id, "");
         });
     });
 
     describe("delete", () => {
         it("deletes the set after checking that no agent binds it, and counts a set the list no longer holds as deleted", async () => {
-            await setup();
+            await m.setup();
             const outs = await create(agent);
-            emulator.clearRequests();
+            m.emulator.clearRequests();
             await secretSetProvider.delete!("voice-agent", outs);
             await secretSetProvider.delete!("voice-agent", outs);
-            assert.deepEqual(seen(), [
+            assert.deepEqual(m.seen(), [
                 "GET /agents 200",
                 "DELETE /secrets/voice-agent 200",
                 "GET /agents 200",
                 "DELETE /secrets/voice-agent 404",
                 "GET /secrets 200",
             ]);
-            assert.equal(emulator.snapshot()["voice-agent"], undefined);
+            assert.equal(m.emulator.snapshot()["voice-agent"], undefined);
         });
     });
 
     describe("retries and errors", () => {
         it("honours Retry-After on 429 and succeeds", async () => {
-            await setup();
-            emulator.injectFault({ route: "PUT /secrets/:name", status: 429, retryAfter: 3 });
+            await m.setup();
+            m.emulator.injectFault({ route: "PUT /secrets/:name", status: 429, retryAfter: 3 });
             await create(agent);
             // Then the readiness GET is paced by the rate limiter: the server had accepted one request in the
             // second before the 429, so 1 per second (plus a 5 % margin; see rate.spec.ts).
-            assert.deepEqual(sleeps, [3000, 1050]);
-            assert.deepEqual(seen().slice(1, 3), ["PUT /secrets/voice-agent 429", "PUT /secrets/voice-agent 202"]);
+            assert.deepEqual(m.sleeps, [3000, 1050]);
+            assert.deepEqual(m.seen().slice(1, 3), ["PUT /secrets/voice-agent 429", "PUT /secrets/voice-agent 202"]);
         });
 
         it("retries 503 and dropped connections with jittered backoff", async () => {
-            await setup();
-            emulator.injectFault({ route: "PUT /secrets/:name", status: 503, times: 2 });
-            emulator.injectFault({ route: "GET /secrets/:name", drop: true, times: 1 });
+            await m.setup();
+            m.emulator.injectFault({ route: "PUT /secrets/:name", status: 503, times: 2 });
+            m.emulator.injectFault({ route: "GET /secrets/:name", drop: true, times: 1 });
             await create(agent);
-            assert.equal(emulator.snapshot()["voice-agent"]?.status, "ready");
+            assert.equal(m.emulator.snapshot()["voice-agent"]?.status, "ready");
             // random() = 0.5: half of 500 ms, 1 s, ... (full jitter): the PUT twice, then the readiness GET.
-            assert.deepEqual(sleeps, [250, 500, 250]);
+            assert.deepEqual(m.sleeps, [250, 500, 250]);
         });
 
         it("gives up on a persistent 500 with a message naming the set and the step", async () => {
-            await setup();
-            emulator.injectFault({ route: "PUT /secrets/:name", status: 500, times: Infinity });
-            const message = await failure(create(agent));
+            await m.setup();
+            m.emulator.injectFault({ route: "PUT /secrets/:name", status: 500, times: Infinity });
+            const message = await m.message(create(agent));
             assert.match(message, /^create of secret set "voice-agent" failed: Pipecat Cloud answered PUT \/secrets\/voice-agent with 500/);
             assert.match(message, /gave up after 6 attempts/);
-            assert.equal(emulator.requestCount({ method: "PUT" }), 6);
+            assert.equal(m.emulator.requestCount({ method: "PUT" }), 6);
         });
 
         it("never retries a 400", async () => {
-            await setup();
-            emulator.injectFault({
+            await m.setup();
+            m.emulator.injectFault({
                 route: "PUT /secrets/:name",
                 status: 400,
                 body: '{"error":"Invalid request format","code":"GENERIC_BAD_REQUEST"}',
             });
-            assert.match(await failure(create(agent)), /"Invalid request format"/);
-            assert.equal(emulator.requestCount({ method: "PUT" }), 1);
+            assert.match(await m.message(create(agent)), /"Invalid request format"/);
+            assert.equal(m.emulator.requestCount({ method: "PUT" }), 1);
         });
 
         it("says which setting to fix on 401, without the key", async () => {
-            await setup({}, "pk-wrong-key-never-shown");
-            const message = await failure(create(agent));
+            await m.setup({}, { "pipecat:apiKey": "pk-wrong-key-never-shown" });
+            const message = await m.message(create(agent));
             assert.match(message, /401/);
             assert.match(message, /pulumi config set --secret pipecat:apiKey/);
             assert.ok(!message.includes("pk-wrong-key-never-shown"));
         });
 
         it("explains the image-pull update refusal", async () => {
-            await setup();
+            await m.setup();
             await create(pull);
             // Only a set changed behind the provider's back reaches this: the provider itself replaces
             // (an update, which only `in-place` sends, has its own hint: test/provider/safety.spec.ts).
-            const client = new Transport({ apiUrl: emulator.url, apiKey: KEY, timeoutMs: 5000 });
-            const message = await failure(putImagePull(client, setCall("create", "dockerhub-pull"), "https://index.docker.io/v1/", "x"));
+            const client = new Transport({ apiUrl: m.emulator.url, apiKey: KEY, timeoutMs: 5000 });
+            const message = await m.message(putImagePull(client, setCall("create", "dockerhub-pull"), "https://index.docker.io/v1/", "x"));
             assert.match(message, /cannot update an image-pull secret set in place\. This provider replaces such sets/);
         });
 
         it("reports a malformed success body as unexpected, after retrying", async () => {
-            await setup();
-            emulator.injectFault({ route: "GET /secrets/:name", status: 200, body: "<html>oops</html>", times: Infinity });
-            assert.match(await failure(create(agent)), /body this provider does not understand \(not JSON\)/);
+            await m.setup();
+            m.emulator.injectFault({ route: "GET /secrets/:name", status: 200, body: "<html>oops</html>", times: Infinity });
+            assert.match(await m.message(create(agent)), /body this provider does not understand \(not JSON\)/);
         });
 
         it("refuses to send the key over plain http to another host", async () => {
-            await setup();
-            const message = await failure(
-                secretSetProvider.configure!({
-                    config: configOf({ "pipecat:apiKey": KEY, "pipecat:apiUrl": "http://api.example.com/v1" }),
-                }),
-            );
+            await m.setup();
+            const message = await m.message(m.configure({}, "http://api.example.com/v1"));
             assert.match(message, /Refusing to send the Pipecat API key over plain http to api.example.com/);
         });
 
         it("asks for the API key when none is set", async () => {
-            await setup();
+            await m.setup();
             const saved = process.env["PIPECAT_API_KEY"];
             delete process.env["PIPECAT_API_KEY"];
             try {
-                await secretSetProvider.configure!({ config: configOf({ "pipecat:apiUrl": emulator.url }) });
-                assert.match(await failure(create(agent)), /pulumi config set --secret pipecat:apiKey/);
+                await m.configure({ "pipecat:apiKey": undefined });
+                assert.match(await m.message(create(agent)), /pulumi config set --secret pipecat:apiKey/);
             } finally {
                 if (saved !== undefined) process.env["PIPECAT_API_KEY"] = saved;
             }
-            assert.equal(emulator.requests.length, 0);
+            assert.equal(m.emulator.requests.length, 0);
         });
     });
 });

@@ -9,6 +9,7 @@ import * as assert from "node:assert/strict";
 import { type Emulator, startEmulator } from "../../../emulator";
 import { secretSetProvider } from "../../../provider";
 import { assertNoLeaks } from "../../support/leaks";
+import { requestLines } from "../../support/stack";
 
 type Implementation = typeof import("../../../provider/secretset/implementation");
 // The shim requires the compiled implementation by package name: hooks must reach that same module.
@@ -52,10 +53,6 @@ describe("SecretSet and referenced image-pull sets", () => {
         return (await secretSetProvider.create(checked.inputs)).outs as Props;
     }
 
-    function seen(): string[] {
-        return emulator.requests.map((r) => `${r.method} ${r.path.replace("/v1", "")} ${r.status}`);
-    }
-
     /** The name holds (from now on) a referenced image-pull set of the declared host, in the default region. */
     function seedReferenced(): void {
         emulator.seed(pull.name, { type: "imagePullSecret", host: pull.imagePullSecret.host, secretValue: THEIR_VALUE, referenced: true });
@@ -72,7 +69,7 @@ describe("SecretSet and referenced image-pull sets", () => {
         emulator.clearRequests();
         assert.deepEqual(await secretSetProvider.read!(pull.name, outs), { id: "", props: {} });
         // Read only looks (the list is how image-pull sets are read) and leaves the referenced set as it was.
-        assert.deepEqual(seen(), ["GET /secrets 200"]);
+        assert.deepEqual(requestLines(emulator), ["GET /secrets 200"]);
         const set = emulator.snapshot()[pull.name];
         assert.deepEqual(set?.type === "imagePullSecret" && [set.referenced, set.secretValue], [true, THEIR_VALUE]);
     });
@@ -93,7 +90,7 @@ describe("SecretSet and referenced image-pull sets", () => {
         );
         messages.push(message);
         assert.match(message, /"dockerhub-pull" exists in Pipecat Cloud as a referenced set .* neither creates, adopts nor writes it/);
-        assert.deepEqual(seen(), ["GET /secrets 200"]);
+        assert.deepEqual(requestLines(emulator), ["GET /secrets 200"]);
         const set = emulator.snapshot()[pull.name];
         assert.deepEqual(set?.type === "imagePullSecret" && [set.referenced, set.secretValue], [true, THEIR_VALUE]);
     });

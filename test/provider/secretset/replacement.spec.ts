@@ -5,11 +5,8 @@
  * name). Against the emulator over real HTTP, on a fake clock.
  */
 import * as assert from "node:assert/strict";
-import { type Emulator, type EmulatorOptions, startEmulator } from "../../../emulator";
 import { agentProvider, secretSetProvider } from "../../../provider";
-import { type Haystack, assertNoLeaks, errorHaystack } from "../../support/leaks";
-
-const impl = require("pulumi-pipecat-secrets/implementation") as typeof import("../../../provider/secretset/implementation");
+import { ProviderMethods } from "../../support/provider";
 
 const KEY = "pk-replace-API-KEY-never-shown-0001";
 const V1 = "sk-replace-VALUE-one-never-shown-1111";
@@ -19,43 +16,11 @@ const PROVIDER = "serialized-provider-text";
 
 type Props = Record<string, unknown>;
 
-let emulator: Emulator;
-let clock: number;
-const failures: Haystack[] = [];
-
-async function setup(options: EmulatorOptions = {}, config: Record<string, string> = {}): Promise<void> {
-    clock = 1_000_000;
-    emulator = await startEmulator({
-        apiKey: KEY,
-        now: () => clock,
-        readyAfterMs: 500,
-        deployPhaseMs: { creating: 500, validating: 500 },
-        ...options,
-    });
-    await configure({ "pipecat:apiKey": KEY, "pipecat:apiUrl": emulator.url, ...config });
-    freshProcess();
-}
-
-/** What a new provider process starts with: nothing remembered, a fake clock. */
-function freshProcess(): void {
-    impl.setTestHooks({ sleep: async (ms) => void (clock += ms), now: () => clock, random: () => 0.5 });
-}
-
-async function configure(values: Record<string, string>): Promise<void> {
-    await secretSetProvider.configure!({ config: { get: (k: string) => values[k], require: (k: string) => values[k] ?? assert.fail(k) } });
-}
-
-async function failure(op: Promise<unknown>): Promise<Error & { id?: string; properties?: Props }> {
-    try {
-        await op;
-    } catch (e) {
-        failures.push(errorHaystack(`failure #${failures.length}`, e));
-        return e as Error;
-    }
-    return assert.fail("expected the operation to fail");
-}
-
-const seen = () => emulator.requests.map((r) => `${r.method} ${r.path.replace("/v1", "")} ${r.status}`);
+const m = new ProviderMethods({
+    provider: secretSetProvider,
+    apiKey: KEY,
+    emulator: { readyAfterMs: 500, deployPhaseMs: { creating: 500, validating: 500 } },
+});
 
 async function checked(inputs: Props, olds: Props = {}): Promise<Props> {
     const r = await secretSetProvider.check!(olds, inputs);
@@ -75,16 +40,13 @@ const pull = (token: string, extra: Props = {}) => ({
 });
 
 describe("SecretSet across a run", () => {
-    afterEach(async () => {
-        impl.setTestHooks({});
-        await emulator?.close();
-    });
+    afterEach(() => m.close());
 
-    after(() => assertNoLeaks(failures, [KEY, V1, V2, TOKEN, Buffer.from(`bot:${TOKEN}`).toString("base64")], "error"));
+    after(() => m.assertNoLeaks([KEY, V1, V2, TOKEN, Buffer.from(`bot:${TOKEN}`).toString("base64")]));
 
     describe("a replacement", () => {
         it("keeps the old set's region when none is declared: the replacement's check (no old inputs) gets it from the diff before", async () => {
-            await setup();
+            await m.setup();
             const { outs } = await create(pull(TOKEN, { region: "us-east" }));
             const news = await checked(pull(V2));
             await secretSetProvider.diff!("voice-registry", outs, news);
@@ -92,23 +54,23 @@ describe("SecretSet across a run", () => {
             assert.equal(replacement["region"], "us-east", "the preview shows the region it will use");
             await secretSetProvider.delete!("voice-registry", outs);
             await secretSetProvider.create(replacement);
-            const put = emulator.requests.filter((r) => r.method === "PUT").at(-1);
+            const put = m.emulator.requests.filter((r) => r.method === "PUT").at(-1);
             assert.equal((put?.body as Props)["region"], "us-east");
-            assert.equal(emulator.snapshot()["voice-registry"]?.region, "us-east");
+            assert.equal(m.emulator.snapshot()["voice-registry"]?.region, "us-east");
         });
 
         it("keeps it for `pulumi up --replace` with deleteBeforeReplace too, which asks no diff and checks no replacement", async () => {
-            await setup();
+            await m.setup();
             const { ins, outs } = await create({ name: "voice-secrets", adopt: true, secrets: { A: V1 } });
             // As if adopted where it is, in another region than the default, with no region declared.
             const elsewhere = { ...outs, region: "eu-central" };
-            emulator.deleteDirect("voice-secrets");
-            emulator.seed("voice-secrets", { secrets: { A: V1 }, region: "eu-central" });
-            freshProcess();
+            m.emulator.deleteDirect("voice-secrets");
+            m.emulator.seed("voice-secrets", { secrets: { A: V1 }, region: "eu-central" });
+            m.freshProcess();
             const news = await checked({ name: "voice-secrets", secrets: { A: V1 } }, ins);
             await secretSetProvider.delete!("voice-secrets", elsewhere);
             await secretSetProvider.create(news);
-            assert.equal(emulator.snapshot()["voice-secrets"]?.region, "eu-central");
+            assert.equal(m.emulator.snapshot()["voice-secrets"]?.region, "eu-central");
         });
     });
 
@@ -119,26 +81,26 @@ describe("SecretSet across a run", () => {
             ["region no longer declared", { name: "voice-secrets", region: "us-west" }, { name: "voice-secrets" }],
         ] as const) {
             it(`${what}: no change, no request, no new revision`, async () => {
-                await setup();
+                await m.setup();
                 const { ins, outs } = await create({ secrets: { A: V1 }, ...before });
-                emulator.clearRequests();
+                m.emulator.clearRequests();
                 const news = await checked({ secrets: { A: V1 }, ...after }, ins);
                 assert.equal(news["name"], outs["name"]);
                 assert.equal((await secretSetProvider.diff!(String(outs["name"]), outs, news)).changes, false);
-                assert.deepEqual(seen(), []);
+                assert.deepEqual(m.seen(), []);
             });
         }
 
         it("a new process remembers no valueless check of an earlier one", async () => {
-            await setup();
+            await m.setup();
             const { ins, outs } = await create({ name: "voice-secrets", secrets: { A: V1 }, adopt: true });
             const news = await checked({ name: "voice-secrets", secrets: { A: V1 } }, ins);
-            freshProcess();
+            m.freshProcess();
             assert.equal((await secretSetProvider.diff!("voice-secrets", outs, news)).changes, undefined);
         });
 
         it("only the last check of a set counts: one that found a value change forgets an earlier valueless one", async () => {
-            await setup();
+            await m.setup();
             const { ins, outs } = await create({ name: "voice-secrets", secrets: { A: V1 }, adopt: true });
             const news = await checked({ name: "voice-secrets", secrets: { A: V1 } }, ins);
             // The same new inputs checked again, against old ones with another value (a program changed meanwhile).
@@ -147,7 +109,7 @@ describe("SecretSet across a run", () => {
         });
 
         it("a rotated value is still a change the engine compares", async () => {
-            await setup();
+            await m.setup();
             const { ins, outs } = await create({ name: "voice-secrets", secrets: { A: V1 }, adopt: true });
             const news = await checked({ name: "voice-secrets", secrets: { A: V2 } }, ins);
             assert.equal((await secretSetProvider.diff!("voice-secrets", outs, news)).changes, undefined);
@@ -156,11 +118,11 @@ describe("SecretSet across a run", () => {
 
     describe("a write whose wait failed", () => {
         it("is reported as partly applied: the state holds the new revision, status pending, and the serialized provider", async () => {
-            await setup({ readyAfterMs: 500 }, { "pipecat:readyTimeoutSeconds": "10" });
+            await m.setup({ readyAfterMs: 500 }, { "pipecat:readyTimeoutSeconds": "10" });
             const { ins, outs } = await create({ name: "voice-secrets", secrets: { A: V1 } });
-            emulator.failProvisioning({ setName: "voice-secrets" });
+            m.emulator.failProvisioning({ setName: "voice-secrets" });
             const news = { ...(await checked({ name: "voice-secrets", secrets: { A: V2 } }, ins)), __provider: PROVIDER };
-            const e = await failure(secretSetProvider.update!("voice-secrets", outs, news));
+            const e = await m.failure(secretSetProvider.update!("voice-secrets", outs, news));
             assert.match(e.message, /failed to provision/);
             assert.equal(e.id, "voice-secrets");
             assert.equal(e.properties?.["status"], "pending");
@@ -171,11 +133,11 @@ describe("SecretSet across a run", () => {
         });
 
         it("keeps the keys still to remove when a key deletion fails, so the next up removes them", async () => {
-            await setup();
+            await m.setup();
             const { ins, outs } = await create({ name: "voice-secrets", secrets: { A: V1, B: V2 } });
-            emulator.injectFault({ route: "DELETE /secrets/:name/:key", status: 500, times: Infinity });
+            m.emulator.injectFault({ route: "DELETE /secrets/:name/:key", status: 500, times: Infinity });
             const news = { ...(await checked({ name: "voice-secrets", secrets: { A: V1 } }, ins)), __provider: PROVIDER };
-            const e = await failure(secretSetProvider.update!("voice-secrets", outs, news));
+            const e = await m.failure(secretSetProvider.update!("voice-secrets", outs, news));
             assert.deepEqual(e.properties?.["keys"], ["A", "B"]);
             assert.deepEqual(e.properties?.["declaredKeys"], ["A"]);
             assert.equal((await secretSetProvider.diff!("voice-secrets", e.properties as Props, news)).changes, true);
@@ -192,11 +154,11 @@ describe("SecretSet across a run", () => {
         }
 
         it("is refused, naming the agent and what to run, also from a fresh process", async () => {
-            await setup();
+            await m.setup();
             const outs = await boundSet();
-            freshProcess();
-            emulator.clearRequests();
-            const e = await failure(secretSetProvider.delete!("voice-secrets", outs));
+            m.freshProcess();
+            m.emulator.clearRequests();
+            const e = await m.failure(secretSetProvider.delete!("voice-secrets", outs));
             assert.match(e.message, /Secret set "voice-secrets" was not deleted: agent "voice-agent" still binds it/);
             assert.match(e.message, /--target/);
             assert.ok(
@@ -206,12 +168,12 @@ describe("SecretSet across a run", () => {
                 ),
                 e.message,
             );
-            assert.deepEqual(seen(), ["GET /agents 200"]);
-            assert.ok(emulator.snapshot()["voice-secrets"]);
+            assert.deepEqual(m.seen(), ["GET /agents 200"]);
+            assert.ok(m.emulator.snapshot()["voice-secrets"]);
         });
 
         it("names every agent that binds it, as its secret set or its image-pull set, and no agent that binds another", async () => {
-            await setup();
+            await m.setup();
             const { outs } = await create({ name: "voice-secrets", secrets: { A: V1 } });
             const { outs: registry } = await create(pull(TOKEN));
             const { outs: free } = await create({ name: "free-secrets", secrets: { A: V2 } });
@@ -222,41 +184,41 @@ describe("SecretSet across a run", () => {
             ];
             for (const a of agents)
                 await agentProvider.create((await agentProvider.check!({}, { image: "registry.example/a:1", ...a })).inputs);
-            freshProcess();
-            const e = await failure(secretSetProvider.delete!("voice-secrets", outs));
+            m.freshProcess();
+            const e = await m.failure(secretSetProvider.delete!("voice-secrets", outs));
             assert.match(
                 e.message,
                 /^Secret set "voice-secrets" was not deleted: agents "agent-a", "agent-b" still bind it, and deleting it would break their next deployment\./,
             );
-            const r = await failure(secretSetProvider.delete!("voice-registry", registry));
+            const r = await m.failure(secretSetProvider.delete!("voice-registry", registry));
             assert.match(r.message, /^Secret set "voice-registry" was not deleted: agents "agent-b", "agent-c" still bind it/);
-            emulator.clearRequests();
+            m.emulator.clearRequests();
             // A set no agent binds is deleted, whatever binds the others.
             await secretSetProvider.delete!("free-secrets", free);
-            assert.deepEqual(seen(), ["GET /agents 200", "DELETE /secrets/free-secrets 200"]);
-            assert.deepEqual(Object.keys(emulator.snapshot()).sort(), ["voice-registry", "voice-secrets"]);
+            assert.deepEqual(m.seen(), ["GET /agents 200", "DELETE /secrets/free-secrets 200"]);
+            assert.deepEqual(Object.keys(m.emulator.snapshot()).sort(), ["voice-registry", "voice-secrets"]);
         });
 
         it("is refused after a check of the set that is not a replacement's (an update's, or a create's without a diff before it)", async () => {
-            await setup();
+            await m.setup();
             const outs = await boundSet();
-            freshProcess();
+            m.freshProcess();
             await checked({ name: "voice-secrets", secrets: { A: V2 } }, { name: "voice-secrets", secrets: { A: V1 } });
             await checked({ name: "voice-secrets", secrets: { A: V2 } });
-            const e = await failure(secretSetProvider.delete!("voice-secrets", outs));
+            const e = await m.failure(secretSetProvider.delete!("voice-secrets", outs));
             assert.match(e.message, /^Secret set "voice-secrets" was not deleted: agent "voice-agent" still binds it/);
-            assert.ok(emulator.snapshot()["voice-secrets"]);
+            assert.ok(m.emulator.snapshot()["voice-secrets"]);
         });
 
         it("goes ahead when this run creates the set again under the same name (a replacement that deletes first)", async () => {
-            await setup();
+            await m.setup();
             const outs = await boundSet();
-            freshProcess();
+            m.freshProcess();
             const news = await checked({ name: "voice-secrets", secrets: { A: V2 } });
             await secretSetProvider.diff!("voice-secrets", outs, news);
             await checked({ name: "voice-secrets", secrets: { A: V2 } }); // the replacement's check
             await secretSetProvider.delete!("voice-secrets", outs);
-            assert.equal(emulator.snapshot()["voice-secrets"], undefined);
+            assert.equal(m.emulator.snapshot()["voice-secrets"], undefined);
         });
     });
 });

@@ -5,11 +5,12 @@
  * replacement, `--replace`, aliases) are proven through the real engine in test/e2e/safety.spec.ts.
  */
 import * as assert from "node:assert/strict";
-import { type Emulator, type EmulatorOptions, startEmulator } from "../../../emulator";
+import { startEmulator } from "../../../emulator";
 import { secretSetProvider } from "../../../provider";
 import { redact } from "../../../provider/errors";
 import { resolveSettings } from "../../../provider/settings";
 import { UNKNOWN } from "../../../provider/secretset/schema";
+import { ProviderMethods } from "../../support/provider";
 
 type Implementation = typeof import("../../../provider/secretset/implementation");
 const impl = require("pulumi-pipecat-secrets/implementation") as Implementation;
@@ -24,34 +25,7 @@ const READY_AFTER_MS = 1_500;
 
 type Props = Record<string, unknown>;
 
-let emulator: Emulator;
-let clock: number;
-const messages: string[] = [];
-
-async function setup(options: EmulatorOptions = {}, config: Record<string, string> = {}): Promise<void> {
-    clock = 1_000_000;
-    emulator = await startEmulator({ apiKey: KEY, now: () => clock, readyAfterMs: READY_AFTER_MS, ...options });
-    impl.setTestHooks({ sleep: async (ms) => void (clock += ms), now: () => clock, random: () => 0.5 });
-    await configure(config);
-}
-
-async function configure(config: Record<string, string> = {}, url = emulator.url): Promise<void> {
-    const values: Record<string, string> = { "pipecat:apiKey": KEY, "pipecat:apiUrl": url, ...config };
-    await secretSetProvider.configure!({ config: { get: (k: string) => values[k], require: (k: string) => values[k] ?? assert.fail(k) } });
-}
-
-async function failure(op: Promise<unknown>): Promise<string> {
-    const e = await op.then(
-        () => assert.fail("expected the operation to fail"),
-        (error: unknown) => error as Error,
-    );
-    messages.push(e.message, String(e.stack));
-    return e.message;
-}
-
-function seen(): string[] {
-    return emulator.requests.map((r) => `${r.method} ${r.path.replace("/v1", "")} ${r.status}`);
-}
+const m = new ProviderMethods({ provider: secretSetProvider, apiKey: KEY, emulator: { readyAfterMs: READY_AFTER_MS } });
 
 async function checked(inputs: Props, olds: Props = {}): Promise<Props> {
     const r = await secretSetProvider.check!(olds, inputs);
@@ -68,52 +42,47 @@ const pull = { name: "dockerhub-pull", imagePullSecret: { host: "https://index.d
 const pullValue = Buffer.from(`bot:${PASSWORD}`).toString("base64");
 
 describe("the provider never loses a set", () => {
-    afterEach(async () => {
-        impl.setTestHooks({});
-        await emulator?.close();
-    });
+    afterEach(() => m.close());
 
-    after(() => {
-        for (const m of messages) for (const s of SECRETS) assert.ok(!m.includes(s), "a message leaks a secret");
-    });
+    after(() => m.assertNoLeaks(SECRETS));
 
     describe("delete", () => {
         it("leaves a set alone that a newer resource of the stack wrote under the same name in this run", async () => {
-            await setup();
+            await m.setup();
             const old = await create(regular);
             // The engine replaced the resource create-first (`--replace`, with adopt): the new one took the set over.
             const news = await create({ ...regular, adopt: true });
             assert.notEqual(news["revision"], old["revision"]);
-            emulator.clearRequests();
+            m.emulator.clearRequests();
             await secretSetProvider.delete!("voice-agent", old);
-            assert.deepEqual(seen(), [], "the old resource's delete sends nothing");
-            assert.ok(emulator.snapshot()["voice-agent"]);
+            assert.deepEqual(m.seen(), [], "the old resource's delete sends nothing");
+            assert.ok(m.emulator.snapshot()["voice-agent"]);
             // The resource that wrote it last still deletes it.
             await secretSetProvider.delete!("voice-agent", news);
-            assert.equal(emulator.snapshot()["voice-agent"], undefined);
+            assert.equal(m.emulator.snapshot()["voice-agent"], undefined);
         });
 
         it("counts only the API's own 'Set not found' as gone: a 404 of a wrong URL fails and names pipecat:apiUrl", async () => {
-            await setup();
+            await m.setup();
             const outs = await create(regular);
-            await configure({}, emulator.url.replace(/\/v1$/, ""));
-            const message = await failure(secretSetProvider.delete!("voice-agent", outs));
+            await m.configure({}, m.emulator.url.replace(/\/v1$/, ""));
+            const message = await m.message(secretSetProvider.delete!("voice-agent", outs));
             assert.match(message, /pipecat:apiUrl \(or PIPECAT_API_URL\) is http:\/\/127\.0\.0\.1:\d+;/);
             assert.match(message, /https:\/\/api\.pipecat\.daily\.co\/v1/);
-            assert.ok(emulator.snapshot()["voice-agent"], "the set lives on");
+            assert.ok(m.emulator.snapshot()["voice-agent"], "the set lives on");
             // Refresh does not drop it from state either.
-            assert.match(await failure(secretSetProvider.read!("voice-agent", outs)), /pipecat:apiUrl/);
-            await configure();
-            emulator.deleteDirect("voice-agent");
+            assert.match(await m.message(secretSetProvider.read!("voice-agent", outs)), /pipecat:apiUrl/);
+            await m.configure();
+            m.emulator.deleteDirect("voice-agent");
             await secretSetProvider.delete!("voice-agent", outs); // "Set not found": already gone
         });
 
         it("tells a user whose key was rotated since the last up how refresh and destroy can use the new one", async () => {
-            await setup();
+            await m.setup();
             const outs = await create(regular);
-            await configure({ "pipecat:apiKey": "pk-stale-key-from-the-state" });
+            await m.configure({ "pipecat:apiKey": "pk-stale-key-from-the-state" });
             for (const op of [secretSetProvider.read!("voice-agent", outs), secretSetProvider.delete!("voice-agent", outs)]) {
-                const message = await failure(op);
+                const message = await m.message(op);
                 assert.match(message, /401/);
                 assert.match(message, /saved in the state by the last `pulumi up`/);
                 assert.match(message, /--run-program/);
@@ -123,7 +92,7 @@ describe("the provider never loses a set", () => {
 
     describe("check before anything destructive", () => {
         it("refuses a region the organisation does not have, with the ones it has, before any write or delete", async () => {
-            await setup();
+            await m.setup();
             const olds = await checked(regular);
             const r = await secretSetProvider.check!(olds, { ...regular, region: "us-esat" });
             assert.deepEqual(r.failures, [
@@ -132,25 +101,25 @@ describe("the provider never loses a set", () => {
                     reason: 'region: "us-esat" is not a region this organisation can use (it has: us-west, us-east, eu-central, ap-south); did you mean "us-east"?',
                 },
             ]);
-            assert.deepEqual(seen(), ["GET /regions 200"]);
+            assert.deepEqual(m.seen(), ["GET /regions 200"]);
         });
 
         it("checks a region once per process, only when it is newly declared, and never without a key", async () => {
-            await setup();
+            await m.setup();
             const olds = await checked({ ...regular, region: "us-east" });
             await checked({ ...regular, region: "us-east" }, olds);
             await checked({ ...regular, region: "eu-central" }, olds);
-            assert.deepEqual(seen(), ["GET /regions 200"]);
-            await configure({ "pipecat:apiKey": "" });
-            impl.setTestHooks({ sleep: async (ms) => void (clock += ms), now: () => clock });
-            emulator.clearRequests();
+            assert.deepEqual(m.seen(), ["GET /regions 200"]);
+            await m.configure({ "pipecat:apiKey": "" });
+            impl.setTestHooks({ sleep: async (ms) => void (m.clock += ms), now: () => m.clock });
+            m.emulator.clearRequests();
             await checked({ ...regular, region: "ap-south" });
-            assert.deepEqual(seen(), [], "a pull-request preview without a key sends nothing");
+            assert.deepEqual(m.seen(), [], "a pull-request preview without a key sends nothing");
         });
 
         it("does not replace a set whose new region could not be checked", async () => {
-            await setup();
-            emulator.injectFault({ route: "GET /regions", status: 500, times: Infinity });
+            await m.setup();
+            m.emulator.injectFault({ route: "GET /regions", status: 500, times: Infinity });
             const olds = await checked(regular);
             const r = await secretSetProvider.check!(olds, { ...regular, region: "us-east" });
             assert.match(r.failures?.[0]?.reason ?? "", /^region: "us-east" could not be checked, so the set was not replaced/);
@@ -159,14 +128,14 @@ describe("the provider never loses a set", () => {
         });
 
         it("keeps an autonamed set's name when the resource is renamed with aliases", async () => {
-            await setup();
+            await m.setup();
             const olds = await checked({ autonamePrefix: "old-name", secrets: { A: V1 } });
             const news = await checked({ autonamePrefix: "new-name", secrets: { A: V1 } }, olds);
             assert.equal(news["name"], olds["name"]);
         });
 
         it("leaves the name a preview cannot know unknown, and picks one at create", async () => {
-            await setup();
+            await m.setup();
             assert.equal((await checked({ autonamePrefix: "agent", autonameAtCreate: true, secrets: { A: V1 } }))["name"], UNKNOWN);
             assert.match(String((await checked({ autonamePrefix: "agent", secrets: { A: V1 } }))["name"]), /^agent-[a-z0-9]{7}$/);
             const olds = await checked({ autonamePrefix: "agent", secrets: { A: V1 } });
@@ -179,8 +148,8 @@ describe("the provider never loses a set", () => {
 
     describe("adoption", () => {
         it("updates an adopted image-pull set in place where the API allows it, without deleting", async () => {
-            await setup({ imagePullUpdates: "accept" });
-            emulator.seed("dockerhub-pull", {
+            await m.setup({ imagePullUpdates: "accept" });
+            m.emulator.seed("dockerhub-pull", {
                 type: "imagePullSecret",
                 host: "https://ghcr.io/",
                 secretValue: "b2xkOm9sZA==",
@@ -189,19 +158,19 @@ describe("the provider never loses a set", () => {
             await create({ ...pull, adopt: true });
             // The existence check's list row says it is an image-pull set (which cannot be read by name); the adoption's
             // own list its region; then one PUT, and the readiness checks (the list again).
-            const requests = seen();
+            const requests = m.seen();
             assert.deepEqual(requests.slice(0, 3), ["GET /secrets 200", "GET /secrets 200", "PUT /secrets/dockerhub-pull 202"]);
             assert.ok(requests.slice(3).length >= 2 && requests.slice(3).every((r) => r === "GET /secrets 200"), requests.join("\n"));
-            assert.ok(!seen().some((r) => r.startsWith("DELETE")), seen().join("\n"));
-            const set = emulator.snapshot()["dockerhub-pull"];
+            assert.ok(!m.seen().some((r) => r.startsWith("DELETE")), m.seen().join("\n"));
+            const set = m.emulator.snapshot()["dockerhub-pull"];
             assert.equal(set?.type === "imagePullSecret" && set.secretValue, pullValue);
             assert.equal(set?.region, "us-east", "an undeclared region keeps the set where it is");
             assert.equal(set?.status, "ready");
         });
 
         it("re-creates an adopted image-pull set in its own region where the API refuses updates", async () => {
-            await setup();
-            emulator.seed("dockerhub-pull", {
+            await m.setup();
+            m.emulator.seed("dockerhub-pull", {
                 type: "imagePullSecret",
                 host: "https://ghcr.io/",
                 secretValue: "b2xkOm9sZA==",
@@ -209,15 +178,15 @@ describe("the provider never loses a set", () => {
             });
             await create({ ...pull, adopt: true });
             assert.deepEqual(
-                seen().filter((r) => !r.startsWith("GET")),
+                m.seen().filter((r) => !r.startsWith("GET")),
                 ["PUT /secrets/dockerhub-pull 400", "DELETE /secrets/dockerhub-pull 200", "PUT /secrets/dockerhub-pull 202"],
             );
-            assert.equal((emulator.requests.filter((r) => r.method === "PUT")[1]?.body as Props)["region"], "us-east");
-            assert.equal(emulator.snapshot()["dockerhub-pull"]?.region, "us-east");
+            assert.equal((m.emulator.requests.filter((r) => r.method === "PUT")[1]?.body as Props)["region"], "us-east");
+            assert.equal(m.emulator.snapshot()["dockerhub-pull"]?.region, "us-east");
         });
 
         it("refuses to adopt a set declared in another region than the one it is in, changing nothing", async () => {
-            await setup();
+            await m.setup();
             for (const [name, seed, inputs] of [
                 [
                     "dockerhub-pull",
@@ -226,10 +195,10 @@ describe("the provider never loses a set", () => {
                 ],
                 ["voice-agent", { secrets: { OPENAI_API_KEY: V2 }, region: "us-east" }, regular],
             ] as const) {
-                emulator.seed(name, seed);
-                const before = emulator.snapshot()[name];
-                emulator.clearRequests();
-                const message = await failure(create({ ...inputs, adopt: true, region: "us-west" }));
+                m.emulator.seed(name, seed);
+                const before = m.emulator.snapshot()[name];
+                m.emulator.clearRequests();
+                const message = await m.message(create({ ...inputs, adopt: true, region: "us-west" }));
                 assert.match(message, new RegExp(`"${name}" exists in region "us-east" but is declared in region "us-west"`));
                 assert.ok(
                     message.endsWith(
@@ -238,27 +207,27 @@ describe("the provider never loses a set", () => {
                     message,
                 );
                 assert.ok(
-                    seen().every((r) => r.startsWith("GET")),
-                    seen().join("\n"),
+                    m.seen().every((r) => r.startsWith("GET")),
+                    m.seen().join("\n"),
                 );
-                assert.deepEqual(emulator.snapshot()[name], before);
+                assert.deepEqual(m.emulator.snapshot()[name], before);
             }
         });
 
         it("adopts a set declared in the region it is in", async () => {
-            await setup();
-            emulator.seed("voice-agent", { secrets: { OPENAI_API_KEY: V2 }, region: "us-east" });
+            await m.setup();
+            m.emulator.seed("voice-agent", { secrets: { OPENAI_API_KEY: V2 }, region: "us-east" });
             const outs = await create({ ...regular, adopt: true, region: "us-east" });
             assert.equal(outs["region"], "us-east");
-            const set = emulator.snapshot()["voice-agent"];
+            const set = m.emulator.snapshot()["voice-agent"];
             assert.deepEqual(set?.type === "secret" && [set.region, set.secrets], ["us-east", { OPENAI_API_KEY: V1 }]);
         });
 
         it("says that an adopted image-pull set's credentials are gone when re-creating it failed", async () => {
-            await setup();
-            emulator.seed("dockerhub-pull", { type: "imagePullSecret", host: "https://ghcr.io/", secretValue: "b2xkOm9sZA==" });
+            await m.setup();
+            m.emulator.seed("dockerhub-pull", { type: "imagePullSecret", host: "https://ghcr.io/", secretValue: "b2xkOm9sZA==" });
             // The oldest matching fault answers first: the API's refusal to update, then a failure for good.
-            emulator.injectFault({
+            m.emulator.injectFault({
                 route: "PUT /secrets/:name",
                 status: 400,
                 body: JSON.stringify({
@@ -266,8 +235,8 @@ describe("the provider never loses a set", () => {
                     code: "GENERIC_BAD_REQUEST",
                 }),
             });
-            emulator.injectFault({ route: "PUT /secrets/:name", status: 503, times: Infinity });
-            const message = await failure(create({ ...pull, adopt: true }));
+            m.emulator.injectFault({ route: "PUT /secrets/:name", status: 503, times: Infinity });
+            const message = await m.message(create({ ...pull, adopt: true }));
             assert.match(
                 message,
                 /was deleted to be created again with the declared credentials, and that failed: its previous credentials are gone/,
@@ -284,27 +253,27 @@ describe("the provider never loses a set", () => {
                 },
                 { status: 503, times: Infinity, shows: /503.*gave up after 6 attempts/ },
             ]) {
-                await setup();
-                emulator.seed("dockerhub-pull", { type: "imagePullSecret", host: "https://ghcr.io/", secretValue: "b2xkOm9sZA==" });
-                const before = emulator.snapshot()["dockerhub-pull"];
+                await m.setup();
+                m.emulator.seed("dockerhub-pull", { type: "imagePullSecret", host: "https://ghcr.io/", secretValue: "b2xkOm9sZA==" });
+                const before = m.emulator.snapshot()["dockerhub-pull"];
                 const { shows, ...spec } = fault;
-                emulator.injectFault({ route: "PUT /secrets/:name", ...spec });
-                const message = await failure(create({ ...pull, adopt: true }));
+                m.emulator.injectFault({ route: "PUT /secrets/:name", ...spec });
+                const message = await m.message(create({ ...pull, adopt: true }));
                 assert.match(message, /^adoption of secret set "dockerhub-pull" failed: /);
                 assert.match(message, shows);
                 assert.doesNotMatch(message, /previous credentials are gone/);
-                assert.ok(!seen().some((r) => r.startsWith("DELETE")), seen().join("\n"));
-                assert.deepEqual(emulator.snapshot()["dockerhub-pull"], before, "the set keeps its credentials");
-                await emulator.close();
+                assert.ok(!m.seen().some((r) => r.startsWith("DELETE")), m.seen().join("\n"));
+                assert.deepEqual(m.emulator.snapshot()["dockerhub-pull"], before, "the set keeps its credentials");
+                await m.emulator.close();
             }
-            await setup();
+            await m.setup();
         });
 
         it("waits until an adopted regular set is ready after deleting its extra keys", async () => {
-            await setup();
-            emulator.seed("voice-agent", { secrets: { OPENAI_API_KEY: V2, EXTRA: V2, constructor: V2 } });
+            await m.setup();
+            m.emulator.seed("voice-agent", { secrets: { OPENAI_API_KEY: V2, EXTRA: V2, constructor: V2 } });
             await create({ ...regular, adopt: true });
-            const requests = seen();
+            const requests = m.seen();
             const lastDelete = requests.map((r) => r.startsWith("DELETE")).lastIndexOf(true);
             assert.deepEqual(requests.slice(lastDelete - 1, lastDelete + 1), [
                 "DELETE /secrets/voice-agent/EXTRA 200",
@@ -315,7 +284,7 @@ describe("the provider never loses a set", () => {
                     requests.slice(lastDelete + 1).every((r) => r === "GET /secrets/voice-agent 200"),
                 requests.join("\n"),
             );
-            const set = emulator.snapshot()["voice-agent"];
+            const set = m.emulator.snapshot()["voice-agent"];
             assert.equal(set?.status, "ready", "create returned while the set was still pending");
             assert.deepEqual(set?.type === "secret" && set.secrets, { OPENAI_API_KEY: V1 });
         });
@@ -323,101 +292,101 @@ describe("the provider never loses a set", () => {
 
     describe("a failed create", () => {
         it("deletes nothing when the PUT was refused: the set may be a concurrent writer's", async () => {
-            await setup();
-            emulator.injectFault({
+            await m.setup();
+            m.emulator.injectFault({
                 route: "PUT /secrets/:name",
                 status: 400,
                 body: '{"error":"Cannot update existing regular secrets to image pull secrets","code":"GENERIC_BAD_REQUEST"}',
             });
-            await failure(create(regular));
-            assert.ok(!seen().some((r) => r.startsWith("DELETE")), seen().join("\n"));
+            await m.message(create(regular));
+            assert.ok(!m.seen().some((r) => r.startsWith("DELETE")), m.seen().join("\n"));
         });
 
         it("leaves a set in place that holds keys this program never wrote", async () => {
-            await setup();
+            await m.setup();
             // Someone else's set of the same name appears between the existence check and our PUT,
             // which merges into it; then provisioning fails.
-            emulator.seed("voice-agent", { secrets: { THEIRS: V2, ALSO_THEIRS: V2 } });
-            emulator.injectFault({ route: "GET /secrets", status: 200, body: '{"sets":[]}' });
-            emulator.failProvisioning({ setName: "voice-agent" });
-            const message = await failure(secretSetProvider.create(await checked(regular)));
+            m.emulator.seed("voice-agent", { secrets: { THEIRS: V2, ALSO_THEIRS: V2 } });
+            m.emulator.injectFault({ route: "GET /secrets", status: 200, body: '{"sets":[]}' });
+            m.emulator.failProvisioning({ setName: "voice-agent" });
+            const message = await m.message(secretSetProvider.create(await checked(regular)));
             assert.match(message, /keys this program did not write \(ALSO_THEIRS, THEIRS\), so it was left in place/);
-            assert.ok(emulator.snapshot()["voice-agent"]);
+            assert.ok(m.emulator.snapshot()["voice-agent"]);
         });
 
         it("says nothing was left behind when the rollback found the set gone", async () => {
-            await setup();
-            emulator.failProvisioning({ setName: "voice-agent" });
+            await m.setup();
+            m.emulator.failProvisioning({ setName: "voice-agent" });
             // Someone deleted it first: the DELETE is applied, and answered 404.
-            emulator.injectFault({
+            m.emulator.injectFault({
                 route: "DELETE /secrets/:name",
                 status: 404,
                 body: '{"error":"Set not found","code":"NOT_FOUND"}',
                 afterApply: true,
             });
-            const message = await failure(create(regular));
+            const message = await m.message(create(regular));
             assert.match(message, /Nothing was left behind in Pipecat Cloud\. Run `pulumi up` to retry\./);
             assert.doesNotMatch(message, /deleted again/);
         });
 
         it("after a readiness timeout, deletes the set and says to raise the bound, which then works", async () => {
-            await setup({ readyAfterMs: 120_000 }, { "pipecat:readyTimeoutSeconds": "60" });
-            const message = await failure(create(regular));
+            await m.setup({ readyAfterMs: 120_000 }, { "pipecat:readyTimeoutSeconds": "60" });
+            const message = await m.message(create(regular));
             assert.match(message, /still pending after \d+ s \(pipecat:readyTimeoutSeconds is 60\)/);
             assert.match(message, /deleted again\. Raise the bound, for example `pulumi config set pipecat:readyTimeoutSeconds 900`/);
             assert.doesNotMatch(message, /keep waiting/);
-            assert.equal(emulator.snapshot()["voice-agent"], undefined);
-            await configure({ "pipecat:readyTimeoutSeconds": "300" });
+            assert.equal(m.emulator.snapshot()["voice-agent"], undefined);
+            await m.configure({ "pipecat:readyTimeoutSeconds": "300" });
             const outs = await create(regular);
             assert.equal(outs["status"], "ready");
-            assert.equal(emulator.snapshot()["voice-agent"]?.status, "ready");
+            assert.equal(m.emulator.snapshot()["voice-agent"]?.status, "ready");
         });
 
         it("after an update's readiness timeout, says to raise the bound, which then converges", async () => {
-            await setup({}, { "pipecat:readyTimeoutSeconds": "60" });
+            await m.setup({}, { "pipecat:readyTimeoutSeconds": "60" });
             const olds = await create(regular);
-            await emulator.close();
-            emulator = await startEmulator({ apiKey: KEY, now: () => clock, readyAfterMs: 120_000 });
-            emulator.seed("voice-agent", { secrets: { OPENAI_API_KEY: V1 } });
-            await configure({ "pipecat:readyTimeoutSeconds": "60" });
+            await m.emulator.close();
+            m.emulator = await startEmulator({ apiKey: KEY, now: () => m.clock, readyAfterMs: 120_000 });
+            m.emulator.seed("voice-agent", { secrets: { OPENAI_API_KEY: V1 } });
+            await m.configure({ "pipecat:readyTimeoutSeconds": "60" });
             const news = await checked({ name: "voice-agent", secrets: { OPENAI_API_KEY: V2 } }, olds);
-            const message = await failure(secretSetProvider.update!("voice-agent", olds, news));
+            const message = await m.message(secretSetProvider.update!("voice-agent", olds, news));
             assert.match(message, /still pending after \d+ s .* The values were written .* Raise the bound/);
-            await configure({ "pipecat:readyTimeoutSeconds": "300" });
+            await m.configure({ "pipecat:readyTimeoutSeconds": "300" });
             await secretSetProvider.update!("voice-agent", olds, news);
-            const set = emulator.snapshot()["voice-agent"];
+            const set = m.emulator.snapshot()["voice-agent"];
             assert.deepEqual(set?.type === "secret" && [set.status, set.secrets], ["ready", { OPENAI_API_KEY: V2 }]);
         });
     });
 
     describe("responses the provider does not know", () => {
         it("waits on an unknown status like pending and never mistakes it for ready", async () => {
-            await setup({ readyAfterMs: 0 }, { "pipecat:readyTimeoutSeconds": "10" });
-            emulator.injectFault({
+            await m.setup({ readyAfterMs: 0 }, { "pipecat:readyTimeoutSeconds": "10" });
+            m.emulator.injectFault({
                 route: "GET /secrets/:name",
                 status: 200,
                 body: '{"secrets":[{"fieldName":"OPENAI_API_KEY"}],"region":"us-west","status":"provisioning","source":"managed"}',
                 times: Infinity,
             });
-            const message = await failure(create(regular));
+            const message = await m.message(create(regular));
             assert.match(message, /still in status "provisioning" after \d+ s/);
         });
 
         it("takes a PUT answered 200 (before 2026-05-07) or 202 (since), with fields it does not know, as success", async () => {
             for (const status of [200, 202]) {
-                await setup({ readyAfterMs: 0 });
+                await m.setup({ readyAfterMs: 0 });
                 const body = JSON.stringify({ status: "OK", region: "us-west", source: "managed", requestId: "r-1" });
-                emulator.injectFault({ route: "PUT /secrets/:name", status, body, afterApply: true });
+                m.emulator.injectFault({ route: "PUT /secrets/:name", status, body, afterApply: true });
                 const outs = await create(regular);
                 assert.equal(outs["region"], "us-west");
-                assert.equal(emulator.requestCount({ method: "PUT", status }), 1);
-                await emulator.close();
+                assert.equal(m.emulator.requestCount({ method: "PUT", status }), 1);
+                await m.emulator.close();
             }
-            await setup();
+            await m.setup();
         });
 
         it("reads an image-pull set from a list with a kind and a status it does not know", async () => {
-            await setup({ readyAfterMs: 0 });
+            await m.setup({ readyAfterMs: 0 });
             const outs = await create(pull);
             const list = JSON.stringify({
                 sets: [
@@ -425,7 +394,7 @@ describe("the provider never loses a set", () => {
                     { name: "dockerhub-pull", type: "imagePullSecret", region: "us-west", status: "failed", source: "managed" },
                 ],
             });
-            emulator.injectFault({ route: "GET /secrets", status: 200, body: list, times: Infinity });
+            m.emulator.injectFault({ route: "GET /secrets", status: 200, body: list, times: Infinity });
             const read = await secretSetProvider.read!("dockerhub-pull", outs);
             assert.equal((read.props as Props)["status"], "failed", "refresh shows a set that failed outside Pulumi");
         });
@@ -433,35 +402,35 @@ describe("the provider never loses a set", () => {
 
     describe("image-pull updates in place (pipecat:imagePullUpdates in-place)", () => {
         it("writes new credentials with one PUT of the full body and waits, without a DELETE", async () => {
-            await setup({ imagePullUpdates: "accept" }, { "pipecat:imagePullUpdates": "in-place" });
+            await m.setup({ imagePullUpdates: "accept" }, { "pipecat:imagePullUpdates": "in-place" });
             const olds = await create({ ...pull, region: "us-east" });
-            emulator.clearRequests();
+            m.emulator.clearRequests();
             const rotated = { name: "dockerhub-pull", imagePullSecret: { host: "https://ghcr.io/", username: "bot", password: V2 } };
             const news = await checked(rotated, olds);
             assert.deepEqual(await secretSetProvider.diff!("dockerhub-pull", olds, news), { replaces: [], deleteBeforeReplace: true });
             const result = await secretSetProvider.update!("dockerhub-pull", olds, news);
-            const requests = seen();
+            const requests = m.seen();
             assert.equal(requests[0], "PUT /secrets/dockerhub-pull 202");
             assert.ok(requests.slice(1).length >= 2 && requests.slice(1).every((r) => r === "GET /secrets 200"), requests.join("\n"));
-            assert.deepEqual(emulator.requests[0]?.body, {
+            assert.deepEqual(m.emulator.requests[0]?.body, {
                 isImagePullSecret: true,
                 host: "https://ghcr.io/",
                 secretValue: Buffer.from(`bot:${V2}`).toString("base64"),
                 region: "us-east",
             });
-            const set = emulator.snapshot()["dockerhub-pull"];
+            const set = m.emulator.snapshot()["dockerhub-pull"];
             assert.deepEqual(set?.type === "imagePullSecret" && [set.status, set.host], ["ready", "https://ghcr.io/"]);
             assert.notEqual(result.outs?.["revision"], olds["revision"]);
         });
 
         it("fails with a message naming the setting when the API refuses in-place updates", async () => {
-            await setup({}, { "pipecat:imagePullUpdates": "in-place" });
+            await m.setup({}, { "pipecat:imagePullUpdates": "in-place" });
             const olds = await create(pull);
             const news = await checked({ ...pull, imagePullSecret: { ...pull.imagePullSecret, password: V2 } }, olds);
-            const message = await failure(secretSetProvider.update!("dockerhub-pull", olds, news));
+            const message = await m.message(secretSetProvider.update!("dockerhub-pull", olds, news));
             assert.match(message, /Cannot update existing image pull secrets/);
             assert.match(message, /`pulumi config set pipecat:imagePullUpdates replace`/);
-            assert.ok(!seen().some((r) => r.startsWith("DELETE")));
+            assert.ok(!m.seen().some((r) => r.startsWith("DELETE")));
         });
 
         it("refuses an unknown value of the setting, naming it", () => {
@@ -475,19 +444,19 @@ describe("the provider never loses a set", () => {
 
     describe("referenced sets and final conflicts", () => {
         it("never creates, adopts or writes over a referenced set", async () => {
-            await setup();
-            emulator.seed("voice-agent", { secrets: {}, referenced: true });
+            await m.setup();
+            m.emulator.seed("voice-agent", { secrets: {}, referenced: true });
             for (const inputs of [regular, { ...regular, adopt: true }]) {
-                emulator.clearRequests();
-                const message = await failure(create(inputs));
+                m.emulator.clearRequests();
+                const message = await m.message(create(inputs));
                 assert.match(message, /"voice-agent" exists in Pipecat Cloud as a referenced set .* neither creates, adopts nor writes it/);
                 assert.ok(
                     message.endsWith(" Choose another name, or leave the set out of the program and bind it to agents by its name."),
                     message,
                 );
-                assert.deepEqual(seen(), ["GET /secrets 200"]);
+                assert.deepEqual(m.seen(), ["GET /secrets 200"]);
             }
-            assert.deepEqual(emulator.snapshot()["voice-agent"], {
+            assert.deepEqual(m.emulator.snapshot()["voice-agent"], {
                 type: "secret",
                 region: "us-west",
                 status: "ready",
@@ -497,35 +466,35 @@ describe("the provider never loses a set", () => {
         });
 
         it("drops from state a set whose name became a referenced set, instead of repairing its keys", async () => {
-            await setup();
+            await m.setup();
             const outs = await create(regular);
-            emulator.deleteDirect("voice-agent");
-            emulator.seed("voice-agent", { secrets: {}, referenced: true });
+            m.emulator.deleteDirect("voice-agent");
+            m.emulator.seed("voice-agent", { secrets: {}, referenced: true });
             assert.deepEqual(await secretSetProvider.read!("voice-agent", outs), { id: "", props: {} });
             const pullOuts = await create(pull);
-            emulator.deleteDirect("dockerhub-pull");
-            emulator.seed("dockerhub-pull", { secrets: {}, referenced: true });
+            m.emulator.deleteDirect("dockerhub-pull");
+            m.emulator.seed("dockerhub-pull", { secrets: {}, referenced: true });
             assert.deepEqual(await secretSetProvider.read!("dockerhub-pull", pullOuts), { id: "", props: {} });
         });
 
         it("fails at once on a 409 that is not the documented concurrent modification, and retries that one", async () => {
-            await setup({ readyAfterMs: 0 });
-            emulator.injectFault({
+            await m.setup({ readyAfterMs: 0 });
+            m.emulator.injectFault({
                 route: "PUT /secrets/:name",
                 status: 409,
                 body: '{"error":"Secret set is referenced","code":"CONFLICT"}',
             });
-            const message = await failure(create(regular));
+            const message = await m.message(create(regular));
             assert.match(
                 message,
                 /409 CONFLICT: "Secret set is referenced"\. Pipecat Cloud refused the write as a conflict that retrying cannot resolve/,
             );
             assert.doesNotMatch(message, /gave up after/);
-            assert.equal(emulator.requestCount({ method: "PUT" }), 1);
-            emulator.clearRequests();
-            emulator.injectFault({ route: "PUT /secrets/:name", status: 409, times: 2 }); // the documented body
+            assert.equal(m.emulator.requestCount({ method: "PUT" }), 1);
+            m.emulator.clearRequests();
+            m.emulator.injectFault({ route: "PUT /secrets/:name", status: 409, times: 2 }); // the documented body
             await create(regular);
-            assert.equal(emulator.requestCount({ method: "PUT" }), 3);
+            assert.equal(m.emulator.requestCount({ method: "PUT" }), 3);
         });
     });
 

@@ -4,9 +4,8 @@
  * Through the provider methods against the emulator over real HTTP.
  */
 import * as assert from "node:assert/strict";
-import { type Emulator, type EmulatorOptions, startEmulator } from "../../../emulator";
 import { secretSetProvider } from "../../../provider";
-import { type Haystack, assertNoLeaks, errorHaystack } from "../../support/leaks";
+import { ProviderMethods } from "../../support/provider";
 
 const impl = require("pulumi-pipecat-secrets/implementation") as typeof import("../../../provider/secretset/implementation");
 
@@ -17,42 +16,7 @@ const PASSWORD = "registry-PASSWORD-waits-never-shown-3333";
 
 type Props = Record<string, unknown>;
 
-let emulator: Emulator;
-let clock: number;
-let sleeps: number[];
-const failures: Haystack[] = [];
-
-async function setup(options: EmulatorOptions = {}, config: Record<string, string> = {}): Promise<void> {
-    clock = 1_000_000;
-    sleeps = [];
-    emulator = await startEmulator({ apiKey: KEY, now: () => clock, ...options });
-    await configure(config);
-    impl.setTestHooks({
-        sleep: async (ms) => {
-            sleeps.push(ms);
-            clock += ms;
-        },
-        now: () => clock,
-        random: () => 0.5,
-    });
-}
-
-async function configure(config: Record<string, string>): Promise<void> {
-    const values: Record<string, string> = { "pipecat:apiKey": KEY, "pipecat:apiUrl": emulator.url, ...config };
-    await secretSetProvider.configure!({ config: { get: (k: string) => values[k], require: (k: string) => values[k] ?? assert.fail(k) } });
-}
-
-async function failure(op: Promise<unknown>): Promise<string> {
-    try {
-        await op;
-    } catch (e) {
-        failures.push(errorHaystack(`failure #${failures.length}`, e));
-        return (e as Error).message;
-    }
-    return assert.fail("expected the operation to fail");
-}
-
-const seen = () => emulator.requests.map((r) => `${r.method} ${r.path.replace("/v1", "")} ${r.status}`);
+const m = new ProviderMethods({ provider: secretSetProvider, apiKey: KEY });
 
 async function checked(inputs: Props, olds: Props = {}): Promise<Props> {
     const r = await secretSetProvider.check!(olds, inputs);
@@ -68,45 +32,42 @@ const regular = { name: "voice-secrets", secrets: { A: V1 } };
 const pull = { name: "voice-registry", imagePullSecret: { host: "https://ghcr.io/", username: "bot", password: PASSWORD } };
 
 describe("waitUntilReady", () => {
-    afterEach(async () => {
-        impl.setTestHooks({});
-        await emulator?.close();
-    });
+    afterEach(() => m.close());
 
-    after(() => assertNoLeaks(failures, [KEY, V1, V2, PASSWORD, Buffer.from(`bot:${PASSWORD}`).toString("base64")], "error"));
+    after(() => m.assertNoLeaks([KEY, V1, V2, PASSWORD, Buffer.from(`bot:${PASSWORD}`).toString("base64")]));
 
     it("polls with delays that double from 250 ms up to 5 s, until the set is ready", async () => {
-        await setup({ readyAfterMs: 20_000 });
+        await m.setup({ readyAfterMs: 20_000 });
         const outs = await create(regular);
-        assert.deepEqual(sleeps, [250, 500, 1000, 2000, 4000, 5000, 5000, 5000]);
+        assert.deepEqual(m.sleeps, [250, 500, 1000, 2000, 4000, 5000, 5000, 5000]);
         // One readiness read before the first sleep and one after each: the last finds the set ready.
-        assert.deepEqual(seen().slice(2), Array<string>(sleeps.length + 1).fill("GET /secrets/voice-secrets 200"));
+        assert.deepEqual(m.seen().slice(2), Array<string>(m.sleeps.length + 1).fill("GET /secrets/voice-secrets 200"));
         assert.equal(outs["status"], "ready");
-        assert.equal(emulator.snapshot()["voice-secrets"]?.status, "ready");
+        assert.equal(m.emulator.snapshot()["voice-secrets"]?.status, "ready");
     });
 
     it("uses the whole bound: a poll that ends exactly at it still happens, and the message rounds the time waited", async () => {
         // 250 + 500 + 1000 + 2000 + 4000 ms = 7.75 s: the fifth sleep ends exactly at the bound.
-        await setup({ readyAfterMs: 600_000 }, { "pipecat:readyTimeoutSeconds": "7.75" });
-        const message = await failure(create(regular));
-        assert.deepEqual(sleeps, [250, 500, 1000, 2000, 4000]);
+        await m.setup({ readyAfterMs: 600_000 }, { "pipecat:readyTimeoutSeconds": "7.75" });
+        const message = await m.message(create(regular));
+        assert.deepEqual(m.sleeps, [250, 500, 1000, 2000, 4000]);
         assert.equal(
             message,
             'Secret set "voice-secrets" was still pending after 8 s (pipecat:readyTimeoutSeconds is 7.75). The partly created set was deleted again. ' +
                 "Raise the bound, for example `pulumi config set pipecat:readyTimeoutSeconds 900`, then run `pulumi up`: it creates the set again and waits up to the new bound.",
         );
-        assert.equal(emulator.snapshot()["voice-secrets"], undefined);
+        assert.equal(m.emulator.snapshot()["voice-secrets"], undefined);
     });
 
     it("after an update, says that the values were written and how to wait longer", async () => {
-        await setup({ readyAfterMs: 60_000 }, { "pipecat:readyTimeoutSeconds": "90" });
+        await m.setup({ readyAfterMs: 60_000 }, { "pipecat:readyTimeoutSeconds": "90" });
         const olds = await create(regular);
-        await configure({ "pipecat:readyTimeoutSeconds": "30" });
-        sleeps = [];
+        await m.configure({ "pipecat:readyTimeoutSeconds": "30" });
+        m.sleeps = [];
         const news = await checked({ name: "voice-secrets", secrets: { A: V2 } }, olds);
-        const message = await failure(secretSetProvider.update!("voice-secrets", olds, news));
+        const message = await m.message(secretSetProvider.update!("voice-secrets", olds, news));
         // 250 + 500 + ... + 5000 ms: 27.75 s; one more poll would end after the bound.
-        assert.deepEqual(sleeps, [250, 500, 1000, 2000, 4000, 5000, 5000, 5000, 5000]);
+        assert.deepEqual(m.sleeps, [250, 500, 1000, 2000, 4000, 5000, 5000, 5000, 5000]);
         assert.equal(
             message,
             'Secret set "voice-secrets" was still pending after 28 s (pipecat:readyTimeoutSeconds is 30). The values were written and Pipecat Cloud is still provisioning them. ' +
@@ -115,24 +76,24 @@ describe("waitUntilReady", () => {
     });
 
     it("fails at once on a set whose provisioning failed, quoting the API's errorMessage, or the fact alone when there is none", async () => {
-        await setup({ readyAfterMs: 1_000 });
-        emulator.failProvisioning({ setName: "voice-secrets", errorMessage: "quota exceeded" });
+        await m.setup({ readyAfterMs: 1_000 });
+        m.emulator.failProvisioning({ setName: "voice-secrets", errorMessage: "quota exceeded" });
         assert.equal(
-            await failure(create(regular)),
+            await m.message(create(regular)),
             'Pipecat Cloud failed to provision secret set "voice-secrets": "quota exceeded". Fix the cause if the message names one, then run `pulumi up` again. ' +
                 "The partly created set was deleted again. Run `pulumi up` to retry.",
         );
         // An image-pull set is read from the list, whose rows carry no errorMessage.
-        emulator.failProvisioning({ setName: "voice-registry", errorMessage: "quota exceeded" });
-        sleeps = [];
+        m.emulator.failProvisioning({ setName: "voice-registry", errorMessage: "quota exceeded" });
+        m.sleeps = [];
         assert.equal(
-            await failure(create(pull)),
+            await m.message(create(pull)),
             'Pipecat Cloud failed to provision secret set "voice-registry". Fix the cause if the message names one, then run `pulumi up` again. ' +
                 "The partly created set was deleted again. Run `pulumi up` to retry.",
         );
         // It does not wait for a failed set to change its mind: failed once the first 1 s of pending was over.
-        assert.deepEqual(sleeps, [250, 500, 1000]);
-        assert.deepEqual(emulator.snapshot(), {});
+        assert.deepEqual(m.sleeps, [250, 500, 1000]);
+        assert.deepEqual(m.emulator.snapshot(), {});
     });
 
     for (const [kind, inputs] of [
@@ -141,14 +102,14 @@ describe("waitUntilReady", () => {
     ] as const) {
         it(`fails when the ${kind} set disappears while it waits`, async () => {
             // An emulator that updates image-pull sets in place, as the API does since March 2026.
-            await setup({ readyAfterMs: 1_000, imagePullUpdates: "accept" });
+            await m.setup({ readyAfterMs: 1_000, imagePullUpdates: "accept" });
             const olds = await create(inputs);
             impl.setTestHooks({
-                sleep: async (ms) => void ((clock += ms), emulator.deleteDirect(inputs.name)),
-                now: () => clock,
+                sleep: async (ms) => void ((m.clock += ms), m.emulator.deleteDirect(inputs.name)),
+                now: () => m.clock,
                 random: () => 0.5,
             });
-            await configure({ "pipecat:imagePullUpdates": "in-place" });
+            await m.configure({ "pipecat:imagePullUpdates": "in-place" });
             const news = await checked(
                 kind === "regular"
                     ? { ...regular, secrets: { A: V2 } }
@@ -156,67 +117,67 @@ describe("waitUntilReady", () => {
                 olds,
             );
             assert.equal(
-                await failure(secretSetProvider.update!(inputs.name, olds, news)),
+                await m.message(secretSetProvider.update!(inputs.name, olds, news)),
                 `Secret set "${inputs.name}" disappeared while the provider waited for it to become ready.`,
             );
         });
     }
 
     it("takes a set whose answer has no status as ready, in the region that answer names when the PUT's named none", async () => {
-        await setup({ readyAfterMs: 600_000 });
-        emulator.injectFault({ route: "PUT /secrets/:name", status: 202, body: '{"status":"OK"}', afterApply: true });
-        emulator.injectFault({
+        await m.setup({ readyAfterMs: 600_000 });
+        m.emulator.injectFault({ route: "PUT /secrets/:name", status: 202, body: '{"status":"OK"}', afterApply: true });
+        m.emulator.injectFault({
             route: "GET /secrets/:name",
             status: 200,
             body: '{"secrets":[{"fieldName":"A"}],"region":"us-east","source":"managed"}',
         });
         const outs = await create(regular);
-        assert.deepEqual(sleeps, []);
+        assert.deepEqual(m.sleeps, []);
         assert.deepEqual([outs["status"], outs["region"]], ["ready", "us-east"]);
     });
 
     it("reads the list row of a set that its read by name does not find yet (a 404 of another wording), until it is ready", async () => {
-        await setup({ readyAfterMs: 500 });
-        emulator.injectFault({ route: "GET /secrets/:name", status: 404, body: '{"error":"Not Found"}', times: Infinity });
+        await m.setup({ readyAfterMs: 500 });
+        m.emulator.injectFault({ route: "GET /secrets/:name", status: 404, body: '{"error":"Not Found"}', times: Infinity });
         const outs = await create(regular);
         // Each poll: the read by name, the list that shows the set still exists, and its row.
         const poll = ["GET /secrets/voice-secrets 404", "GET /secrets 200", "GET /secrets 200"];
-        assert.deepEqual(seen(), ["GET /secrets 200", "PUT /secrets/voice-secrets 202", ...poll, ...poll, ...poll]);
-        assert.deepEqual(sleeps, [250, 500]);
+        assert.deepEqual(m.seen(), ["GET /secrets 200", "PUT /secrets/voice-secrets 202", ...poll, ...poll, ...poll]);
+        assert.deepEqual(m.sleeps, [250, 500]);
         assert.equal(outs["status"], "ready");
     });
 
     it("waits for an image-pull set's own row of the list, not another set's", async () => {
-        await setup({ readyAfterMs: 1_000 });
+        await m.setup({ readyAfterMs: 1_000 });
         await create(regular);
-        clock += 1_000; // the regular set is ready, listed first
-        sleeps = [];
+        m.clock += 1_000; // the regular set is ready, listed first
+        m.sleeps = [];
         await create(pull);
-        assert.deepEqual(sleeps, [250, 500, 1000]);
-        assert.equal(emulator.snapshot()["voice-registry"]?.status, "ready");
+        assert.deepEqual(m.sleeps, [250, 500, 1000]);
+        assert.equal(m.emulator.snapshot()["voice-registry"]?.status, "ready");
     });
 
     it("does not ask the list again when the list itself is not found (a wrong pipecat:apiUrl answers 404 everywhere)", async () => {
-        await setup({ readyAfterMs: 500 });
-        emulator.injectFault({ route: "GET /secrets/:name", status: 404, body: '{"error":"Not Found"}', times: Infinity });
-        emulator.injectFault({ route: "GET /secrets", delayMs: 0, times: 1 }); // the existence check
-        emulator.injectFault({ route: "GET /secrets", status: 404, body: '{"error":"Not Found"}', times: Infinity });
-        const message = await failure(create(regular));
+        await m.setup({ readyAfterMs: 500 });
+        m.emulator.injectFault({ route: "GET /secrets/:name", status: 404, body: '{"error":"Not Found"}', times: Infinity });
+        m.emulator.injectFault({ route: "GET /secrets", delayMs: 0, times: 1 }); // the existence check
+        m.emulator.injectFault({ route: "GET /secrets", status: 404, body: '{"error":"Not Found"}', times: Infinity });
+        const message = await m.message(create(regular));
         assert.match(message, /^readiness check of secret set "voice-secrets" failed: Pipecat Cloud answered GET \/secrets with 404/);
-        assert.deepEqual(seen().slice(0, 4), [
+        assert.deepEqual(m.seen().slice(0, 4), [
             "GET /secrets 200",
             "PUT /secrets/voice-secrets 202",
             "GET /secrets/voice-secrets 404",
             "GET /secrets 404",
         ]);
-        assert.equal(seen()[4]?.startsWith("DELETE"), true, seen().join("\n"));
+        assert.equal(m.seen()[4]?.startsWith("DELETE"), true, m.seen().join("\n"));
     });
 
     it("after an adoption's readiness timeout, says that the values were written and how to wait longer", async () => {
-        await setup({ readyAfterMs: 600_000 }, { "pipecat:readyTimeoutSeconds": "30" });
-        emulator.seed("voice-secrets", { secrets: { A: "old" } });
+        await m.setup({ readyAfterMs: 600_000 }, { "pipecat:readyTimeoutSeconds": "30" });
+        m.emulator.seed("voice-secrets", { secrets: { A: "old" } });
         assert.equal(
-            await failure(create({ ...regular, adopt: true })),
+            await m.message(create({ ...regular, adopt: true })),
             'Secret set "voice-secrets" was still pending after 28 s (pipecat:readyTimeoutSeconds is 30). The values were written and Pipecat Cloud is still provisioning them. ' +
                 "Raise the bound, for example `pulumi config set pipecat:readyTimeoutSeconds 900`, then run `pulumi up`: it writes the set again and waits up to the new bound.",
         );
