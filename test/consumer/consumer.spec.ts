@@ -225,7 +225,7 @@ describe("consumer: the packed package in fresh programs, Node.js x @pulumi/pulu
 const r = (s) => { try { return require.resolve(s); } catch (e) { return e.code; } };
 const out = {};
 for (const s of ["pulumi-pipecat-secrets", "pulumi-pipecat-secrets/implementation", "pulumi-pipecat-secrets/emulator",
-                 "pulumi-pipecat-secrets/package.json", "pulumi-pipecat-secrets/dist/provider/api/client.js", "pulumi-pipecat-secrets/provider/index.ts"]) out[s] = r(s);
+                 "pulumi-pipecat-secrets/package.json", "pulumi-pipecat-secrets/dist/provider/api/transport.js", "pulumi-pipecat-secrets/provider/index.ts"]) out[s] = r(s);
 (async () => {
     out.main = Object.keys(require("pulumi-pipecat-secrets")).sort();
     const implementation = require("pulumi-pipecat-secrets/implementation");
@@ -245,7 +245,7 @@ for (const s of ["pulumi-pipecat-secrets", "pulumi-pipecat-secrets/implementatio
                 assert.equal(out["pulumi-pipecat-secrets/implementation"], path.join(dist, "provider", "secretset", "implementation.js"));
                 assert.equal(out["pulumi-pipecat-secrets/emulator"], path.join(dist, "emulator", "index.js"));
                 assert.equal(out["pulumi-pipecat-secrets/package.json"], path.join(dist, "..", "package.json"));
-                assert.equal(out["pulumi-pipecat-secrets/dist/provider/api/client.js"], "ERR_PACKAGE_PATH_NOT_EXPORTED");
+                assert.equal(out["pulumi-pipecat-secrets/dist/provider/api/transport.js"], "ERR_PACKAGE_PATH_NOT_EXPORTED");
                 assert.equal(out["pulumi-pipecat-secrets/provider/index.ts"], "ERR_PACKAGE_PATH_NOT_EXPORTED");
                 assert.ok((out.main as string[]).includes("SecretSet"), String(out.main));
                 for (const method of ["check", "configure", "create", "delete", "diff", "read", "update"]) {
