@@ -17,36 +17,31 @@ interface Fetched {
 }
 const fetched = new WeakMap<Transport, Fetched>();
 
-function fetchedWith(client: Transport): Fetched {
+/** What `read` answers, once per client; a failed read is tried again next time. */
+async function once<K extends keyof Fetched>(
+    key: K,
+    read: (client: Transport) => NonNullable<Fetched[K]>,
+): Promise<Awaited<NonNullable<Fetched[K]>>> {
+    const client = api();
     const cache = fetched.get(client) ?? {};
     fetched.set(client, cache);
-    return cache;
+    cache[key] ??= read(client);
+    try {
+        return (await cache[key]) as Awaited<NonNullable<Fetched[K]>>;
+    } catch (e) {
+        delete cache[key];
+        throw e;
+    }
 }
 
 /** The organisation's region codes (`GET /regions`), once per process; a failed fetch is tried again next time. */
-export async function organisationRegions(ctx: CallContext): Promise<string[]> {
-    const client = api();
-    const cache = fetchedWith(client);
-    cache.regions ??= readRegions(client, ctx);
-    try {
-        return await cache.regions;
-    } catch (e) {
-        delete cache.regions;
-        throw e;
-    }
+export function organisationRegions(ctx: CallContext): Promise<string[]> {
+    return once("regions", (client) => readRegions(client, ctx));
 }
 
 /** The organisation's default region (`GET /properties`), once per process; a failed fetch is tried again next time. */
-export async function organisationDefaultRegion(ctx: CallContext): Promise<string | undefined> {
-    const client = api();
-    const cache = fetchedWith(client);
-    cache.defaultRegion ??= readDefaultRegion(client, ctx);
-    try {
-        return await cache.defaultRegion;
-    } catch (e) {
-        delete cache.defaultRegion;
-        throw e;
-    }
+export function organisationDefaultRegion(ctx: CallContext): Promise<string | undefined> {
+    return once("defaultRegion", (client) => readDefaultRegion(client, ctx));
 }
 
 /**
