@@ -1,6 +1,6 @@
 /**
  * The agents room's door: what the composition root (emulator.ts) wires and the public entry re-exports; both import
- * the room only through it. `@internal` exports are left out of the published declarations.
+ * the room only through it. Exports tagged internal are left out of the published declarations.
  */
 export type { AgentsOptions, DeployPhaseMs } from "./options";
 export type { DeploymentPhase, RevisionHealth, RevisionPhase } from "./deployments";
