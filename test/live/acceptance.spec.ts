@@ -360,9 +360,12 @@ if (request.kind === "live" && request.sweep) {
                     );
                 }
             } finally {
-                // Nothing to destroy: the sweep above deleted what the run made, through the API.
-                await stack?.close({ destroy: false });
-                await target?.close();
+                try {
+                    // Nothing to destroy: the sweep above deleted what the run made, through the API.
+                    await stack?.close({ destroy: false });
+                } finally {
+                    await target?.close();
+                }
             }
         });
 
