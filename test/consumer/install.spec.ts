@@ -20,7 +20,8 @@ import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { assertNoLeaks } from "../support/leaks";
+import { recordOutput } from "../support/engine";
+import { type Haystack, assertNoLeaks } from "../support/leaks";
 import { API_KEY, seconds, write } from "./program";
 import { type RunResult, cleanEnv, installedCopies, isInside, npmScripts, pack, repoRoot, run } from "./workspace";
 
@@ -88,7 +89,7 @@ describe("install: from a git URL and from a packed clone, before the package is
     let app: string;
     let head: string;
     const times: Record<string, number> = {};
-    const outputs: { label: string; text: string }[] = [];
+    const outputs: Haystack[] = [];
 
     /** npm in the program's folder; an install from git may take minutes on a busy machine. */
     const npm = (args: string[]): Promise<RunResult> =>
@@ -132,7 +133,7 @@ describe("install: from a git URL and from a packed clone, before the package is
                 cwd: app,
                 env: { ...cleanEnv(), CHECK_API_KEY: API_KEY, CHECK_VALUE: VALUE },
             });
-            outputs.push({ label: `${how} stdout`, text: result.stdout }, { label: `${how} stderr`, text: result.stderr });
+            recordOutput(outputs, how, result);
             const out = JSON.parse(result.stdout) as Record<string, unknown>;
             assert.deepEqual(out, {
                 classes: ["function", "function"],

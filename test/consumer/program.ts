@@ -7,7 +7,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import type { Emulator } from "../../emulator";
-import { engineBin, hermeticEnv } from "../support/engine";
+import { engineBin, hermeticEnv, nonInteractive, recordOutput } from "../support/engine";
 import { assertNoLeaks, type Haystack } from "../support/leaks";
 import { type NodeRuntime, type RunResult, cleanEnv, pack, run } from "./workspace";
 
@@ -111,11 +111,8 @@ export function pulumiCli(
     const [bin, ...prefix] = command;
     if (bin === undefined) throw new Error("pulumiCli: empty command");
     return async (label, args, input) => {
-        // Flags go before "--", after which everything is a positional argument.
-        const end = args.includes("--") ? args.indexOf("--") : args.length;
-        const full = [...prefix, ...args.slice(0, end), "--non-interactive", ...args.slice(end)];
-        const result = await run(bin, full, { cwd: dir, env, ...(input === undefined ? {} : { input }) });
-        outputs.push({ label: `${tag} ${label} stdout`, text: result.stdout }, { label: `${tag} ${label} stderr`, text: result.stderr });
+        const result = await run(bin, [...prefix, ...nonInteractive(args)], { cwd: dir, env, ...(input === undefined ? {} : { input }) });
+        recordOutput(outputs, `${tag} ${label}`, result);
         return result;
     };
 }

@@ -30,8 +30,9 @@ import * as assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { isDeepStrictEqual } from "node:util";
 import { startEmulator } from "../../emulator";
-import { createTempProject, type RunResult, type TempProject } from "../support/engine";
-import { assertNoLeaks, type Haystack, MIN_SECRET_LENGTH, needlesFor } from "../support/leaks";
+import type { RunResult } from "../support/engine";
+import { assertNoLeaks, MIN_SECRET_LENGTH, needlesFor } from "../support/leaks";
+import { TargetStack } from "../support/stack";
 import { type AgentLookup, COMMON_PREFIX, DirectApi, newRunPrefix, type SetRow } from "./direct-api";
 import { openTarget, readRequest, type Target } from "./target";
 
@@ -102,8 +103,7 @@ if (request.kind === "live" && request.sweep) {
 
         let target: Target;
         let api: DirectApi;
-        let project: TempProject;
-        const outputs: Haystack[] = [];
+        let stack: TargetStack;
         const secrets: { label: string; value: string }[] = [];
 
         /** A random value for this run, registered for the leak scan. Random from its first character, so no name matches it. */
@@ -163,10 +163,10 @@ if (request.kind === "live" && request.sweep) {
 
         function declare(next: Declared): void {
             declared = next;
-            project.writeFile("stack.json", JSON.stringify(next, null, 2));
+            stack.writeJson("stack.json", next);
         }
         async function setMode(next: "replace" | "in-place"): Promise<void> {
-            await project.setConfig("pipecat:imagePullUpdates", next);
+            await stack.project.setConfig("pipecat:imagePullUpdates", next);
             mode = next;
         }
 
@@ -177,27 +177,11 @@ if (request.kind === "live" && request.sweep) {
         }
 
         /**
-         * Runs pulumi with only stack config as the provider's settings (PIPECAT_* of this process are blanked,
-         * which the provider reads as unset), keeps the output for the leak scan, fails with it redacted
-         * (unless `allowFail`: then the caller looks at the exit code).
+         * Runs pulumi (the stack's runner: only stack config as the provider's settings, output kept for the leak
+         * scan, a failure shown redacted unless `allowFail`: then the caller looks at the exit code).
          */
-        async function pulumi(label: string, args: string[], allowFail = false): Promise<RunResult> {
-            const env = Object.fromEntries(
-                Object.keys(process.env)
-                    .filter((k) => k.startsWith("PIPECAT_"))
-                    .map((k) => [k, ""]),
-            );
-            const result = await project
-                .run([...args, "--non-interactive"], { allowFail: true, env, timeoutMs: target.commandTimeoutMs })
-                .catch((e: unknown) => {
-                    throw new Error(redact(e instanceof Error ? e.message : String(e)));
-                });
-            outputs.push({ label: `${label} stdout`, text: result.stdout }, { label: `${label} stderr`, text: result.stderr });
-            if (result.code !== 0 && !allowFail) throw new Error(failed(args, result));
-            return result;
-        }
-        const failed = (args: string[], result: RunResult) =>
-            `pulumi ${args.join(" ")} exited with ${result.code}\n--- stdout\n${redact(result.stdout)}\n--- stderr\n${redact(result.stderr)}`;
+        const pulumi = (label: string, args: string[], allowFail = false): Promise<RunResult> => stack.pulumi(label, args, { allowFail });
+        const failed = (args: string[], result: RunResult) => stack.failure(args, result);
 
         /** `pulumi up` of what stack.json declares; `applied` follows what the stack is known to hold. */
         async function up(label: string, options: { refresh?: boolean; allowFail?: boolean } = {}): Promise<RunResult> {
@@ -336,10 +320,21 @@ if (request.kind === "live" && request.sweep) {
                 last: target.image !== undefined ? rotated : renamed,
             };
 
-            project = createTempProject({ name: "pcs-live-acceptance", programTs: program });
-            await project.initStack("acceptance");
-            await project.setConfig("pipecat:apiKey", target.apiKey, { secret: true }); // through stdin
-            await project.setConfig("pipecat:apiUrl", target.apiUrl);
+            // The API key is set as a secret through stdin. PIPECAT_* of this process are blanked in every command,
+            // which the provider reads as unset: stack config is its only setting.
+            stack = await TargetStack.open({
+                name: "pcs-live-acceptance",
+                program,
+                stack: "acceptance",
+                target: { url: target.apiUrl, apiKey: target.apiKey },
+                timeoutMs: target.commandTimeoutMs,
+                env: Object.fromEntries(
+                    Object.keys(process.env)
+                        .filter((k) => k.startsWith("PIPECAT_"))
+                        .map((k) => [k, ""]),
+                ),
+                redact,
+            });
             const pulls = target.imagePullUpdates !== undefined ? `, image-pull updates: ${target.imagePullUpdates}` : "";
             console.log(`      target: ${target.kind}, ${target.apiUrl}, ${target.region ?? "default region"}${pulls}; names: ${prefix}…`);
         });
@@ -365,8 +360,12 @@ if (request.kind === "live" && request.sweep) {
                     );
                 }
             } finally {
-                project?.cleanup();
-                await target?.close();
+                try {
+                    // Nothing to destroy: the sweep above deleted what the run made, through the API.
+                    await stack?.close({ destroy: false });
+                } finally {
+                    await target?.close();
+                }
             }
         });
 
@@ -534,7 +533,7 @@ if (request.kind === "live" && request.sweep) {
                 refresh.stdout,
             );
             assert.match(refresh.stdout, /~ 1 updated\s+2 unchanged/, refresh.stdout);
-            const state = await project.exportStack();
+            const state = await stack.exportStack();
             const set = state.deployment.resources?.find((r) => r.urn.endsWith("::secrets"));
             assert.deepEqual(set?.outputs?.["keys"], ["OPENAI_API_KEY"], "keys in state after refresh");
 
@@ -587,8 +586,8 @@ if (request.kind === "live" && request.sweep) {
         });
 
         it("9. keeps every value and the API key out of the state and of every command's output", async () => {
-            const exported = await project.run(["stack", "export"]);
-            assertNoLeaks([...outputs, { label: "stack export", text: exported.stdout }], secrets, "outputs and state");
+            const exported = await stack.project.run(["stack", "export"]);
+            assertNoLeaks([...stack.outputs, { label: "stack export", text: exported.stdout }], secrets, "outputs and state");
         });
 
         it("10. destroys the agent before its set, then every set", async () => {
@@ -612,7 +611,7 @@ if (request.kind === "live" && request.sweep) {
             } else {
                 console.log("      no agent to destroy: PIPECAT_LIVE_IMAGE is not set");
             }
-            assertNoLeaks(outputs, secrets, "outputs");
+            assertNoLeaks(stack.outputs, secrets, "outputs");
         });
 
         it("the sweep deletes every agent, then every set, that earlier runs left under pcs-live- (either kind), and nothing else (emulator only)", async function () {

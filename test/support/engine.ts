@@ -14,6 +14,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { isDeepStrictEqual } from "node:util";
 import { type RunResult, runProcess } from "./process";
+import type { Haystack } from "./leaks";
 
 /** Root of this repository. */
 export const repoRoot = path.resolve(__dirname, "..", "..");
@@ -71,6 +72,17 @@ export function hermeticEnv(options: HermeticEnvOptions): NodeJS.ProcessEnv {
     });
     if (options.transpileOnly !== undefined) env["PULUMI_NODEJS_TRANSPILE_ONLY"] = options.transpileOnly ? "true" : "false";
     return env;
+}
+
+/** Keeps a command's stdout and stderr for the leak scan, labelled `<label> stdout` and `<label> stderr`. */
+export function recordOutput(outputs: Haystack[], label: string, result: { readonly stdout: string; readonly stderr: string }): void {
+    outputs.push({ label: `${label} stdout`, text: result.stdout }, { label: `${label} stderr`, text: result.stderr });
+}
+
+/** A `pulumi` command line with `--non-interactive`: among the flags, before a `--` (after which all is positional). */
+export function nonInteractive(args: readonly string[]): string[] {
+    const end = args.includes("--") ? args.indexOf("--") : args.length;
+    return [...args.slice(0, end), "--non-interactive", ...args.slice(end)];
 }
 
 /** Packages of the repository's node_modules that every test program gets, as symlinks. */

@@ -3,6 +3,8 @@
  * (test/support/engine.ts) with a stack whose config points at it (the API key as a secret, the URL, extra config),
  * a labelled `pulumi` runner that keeps every command's output for the leak scan, and `close()`, which destroys what
  * the stack holds, adds the exported state to the haystacks, removes the project and closes the emulator it started.
+ * `TargetStack.open({ target: { url, apiKey }, ... })` is the same stack pointed at a service without an emulator
+ * of its own (the live acceptance tests), with per-stack timeouts, environment and redaction of failures.
  *
  * `useStack` registers the mocha hooks, so a spec writes only its scenario:
  *
@@ -17,10 +19,19 @@
  * for the secrets.
  */
 import { type Emulator, type EmulatorOptions, startEmulator } from "../../emulator";
-import { createTempProject, type RunResult, type StackExport, type TempProject, type TempProjectOptions } from "./engine";
+import {
+    createTempProject,
+    nonInteractive,
+    recordOutput,
+    type RunResult,
+    type StackExport,
+    type TempProject,
+    type TempProjectOptions,
+} from "./engine";
 import { assertNoLeaks, type Haystack, type SecretSpec } from "./leaks";
 
-export interface StackOptions {
+/** What every stack has, whatever it points at: its program, its stack and how its commands run. */
+export interface ProjectStackOptions {
     /** Pulumi project name. */
     name: string;
     /** Source of the program's index.ts. */
@@ -29,18 +40,42 @@ export interface StackOptions {
     files?: Record<string, string>;
     /** More of the repository's packages to link into the program's node_modules. */
     modules?: string[];
-    /** The emulator's options, for an emulator started for this stack (and closed with it). */
-    emulator?: EmulatorOptions;
-    /** An emulator started elsewhere, shared: the stack points at it and leaves it running. */
-    shared?: Emulator;
     /** The stack's name. Default: "e2e". */
     stack?: string;
     /** Plain stack config set after the API key and URL: key -> value. */
     config?: Record<string, string>;
-    /** The URL the stack's pipecat:apiUrl names. Default: the emulator's. */
-    apiUrl?: (emulator: Emulator) => string;
     /** Extra TempProject options (passphrase, typecheck). */
     project?: Pick<TempProjectOptions, "passphrase" | "typecheck">;
+    /** How long one command may take before it is killed. Default: the engine harness's (180 s). */
+    timeoutMs?: number;
+    /** Extra environment variables of every command (a run's own `env` goes on top). */
+    env?: Record<string, string>;
+    /**
+     * Cuts what must not be shown out of a text. When given, a command that fails (or times out) rejects with its
+     * output passed through it, and its output is kept for the leak scan all the same.
+     */
+    redact?: (text: string) => string;
+}
+
+/** A service the stack points at without an emulator of its own: a real organisation, or an emulator run elsewhere. */
+export interface StackTarget {
+    /** pipecat:apiUrl. */
+    url: string;
+    /** pipecat:apiKey, set as a secret through standard input. */
+    apiKey: string;
+}
+
+export interface TargetStackOptions extends ProjectStackOptions {
+    target: StackTarget;
+}
+
+export interface StackOptions extends ProjectStackOptions {
+    /** The emulator's options, for an emulator started for this stack (and closed with it). */
+    emulator?: EmulatorOptions;
+    /** An emulator started elsewhere, shared: the stack points at it and leaves it running. */
+    shared?: Emulator;
+    /** The URL the stack's pipecat:apiUrl names. Default: the emulator's. */
+    apiUrl?: (emulator: Emulator) => string;
 }
 
 export interface PulumiRunOptions {
@@ -62,54 +97,73 @@ export function requestLines(emulator: Emulator, opts: { status?: boolean } = {}
     return emulator.requests.map((r) => `${r.method} ${r.path.replace(/^\/v1/, "")}${opts.status === false ? "" : ` ${r.status}`}`);
 }
 
-/** One stack of a test: its emulator, project and the outputs of every command run through it. */
-export class EngineStack {
+/** Creates the project, inits the stack and sets its config: the API key (secret), the URL, then the plain config. */
+async function createStackProject(options: ProjectStackOptions, target: StackTarget): Promise<TempProject> {
+    const project = createTempProject({
+        name: options.name,
+        programTs: options.program,
+        ...(options.files ? { files: options.files } : {}),
+        ...(options.modules ? { modules: options.modules } : {}),
+        ...options.project,
+    });
+    try {
+        await project.initStack(options.stack ?? "e2e");
+        await project.setConfig("pipecat:apiKey", target.apiKey, { secret: true });
+        await project.setConfig("pipecat:apiUrl", target.url);
+        for (const [k, v] of Object.entries(options.config ?? {})) await project.setConfig(k, v);
+    } catch (e) {
+        project.cleanup();
+        throw e;
+    }
+    return project;
+}
+
+/**
+ * One stack of a test pointed at a URL and key (no emulator of its own): its project and the outputs of every
+ * command run through it. {@link EngineStack} is the one with an emulator.
+ */
+export class TargetStack {
     /** Every command's stdout and stderr, labelled; `close()` adds the exported state. */
     readonly outputs: Haystack[] = [];
     private destroyed = false;
     private closed = false;
 
-    private constructor(
-        readonly emulator: Emulator,
+    protected constructor(
+        readonly target: StackTarget,
         readonly project: TempProject,
-        private readonly ownsEmulator: boolean,
+        private readonly runs: Pick<ProjectStackOptions, "timeoutMs" | "env" | "redact">,
     ) {}
 
-    /** Starts the emulator (unless shared), creates the project, inits the stack and sets its config. */
-    static async start(options: StackOptions): Promise<EngineStack> {
-        const emulator = options.shared ?? (await startEmulator(options.emulator ?? {}));
-        let project: TempProject | undefined;
-        try {
-            project = createTempProject({
-                name: options.name,
-                programTs: options.program,
-                ...(options.files ? { files: options.files } : {}),
-                ...(options.modules ? { modules: options.modules } : {}),
-                ...options.project,
-            });
-            await project.initStack(options.stack ?? "e2e");
-            await project.setConfig("pipecat:apiKey", emulator.apiKey, { secret: true });
-            await project.setConfig("pipecat:apiUrl", options.apiUrl ? options.apiUrl(emulator) : emulator.url);
-            for (const [k, v] of Object.entries(options.config ?? {})) await project.setConfig(k, v);
-        } catch (e) {
-            project?.cleanup();
-            if (!options.shared) await emulator.close();
-            throw e;
-        }
-        return new EngineStack(emulator, project, !options.shared);
+    /** Creates the project, inits the stack and points its config at `target`. */
+    static async open(options: TargetStackOptions): Promise<TargetStack> {
+        return new TargetStack(options.target, await createStackProject(options, options.target), options);
     }
 
     /** Runs `pulumi <args> --non-interactive` and keeps its output, labelled, for the leak scan. */
     async pulumi(label: string, args: string[], opts: PulumiRunOptions = {}): Promise<RunResult> {
-        const result = await this.project.run([...args, "--non-interactive"], {
-            ...(opts.allowFail ? { allowFail: true } : {}),
-            ...(opts.env ? { env: opts.env } : {}),
-            ...(opts.input !== undefined ? { input: opts.input } : {}),
-        });
-        this.outputs.push({ label: `${label} stdout`, text: result.stdout }, { label: `${label} stderr`, text: result.stderr });
+        const { redact } = this.runs;
+        const env = this.runs.env || opts.env ? { ...this.runs.env, ...opts.env } : undefined;
+        const result = await this.project
+            .run(nonInteractive(args), {
+                ...(opts.allowFail || redact ? { allowFail: true } : {}),
+                ...(env ? { env } : {}),
+                ...(opts.input !== undefined ? { input: opts.input } : {}),
+                ...(this.runs.timeoutMs !== undefined ? { timeoutMs: this.runs.timeoutMs } : {}),
+            })
+            .catch((e: unknown) => {
+                throw redact ? new Error(redact(e instanceof Error ? e.message : String(e))) : e;
+            });
+        recordOutput(this.outputs, label, result);
         if (args[0] === "destroy") this.destroyed ||= result.code === 0;
         else if (["up", "refresh", "import"].includes(args[0] ?? "")) this.destroyed = false;
+        if (redact && result.code !== 0 && !opts.allowFail) throw new Error(this.failure(args, result));
         return result;
+    }
+
+    /** What a failed command said (redacted when the stack redacts): its exit code, stdout and stderr. */
+    failure(args: string[], result: RunResult): string {
+        const shown = this.runs.redact ?? ((text: string) => text);
+        return `pulumi ${args.join(" ")} exited with ${result.code}\n--- stdout\n${shown(result.stdout)}\n--- stderr\n${shown(result.stderr)}`;
     }
 
     /** `pulumi up --yes --skip-preview`. */
@@ -132,11 +186,6 @@ export class EngineStack {
         return this.pulumi(label, ["destroy", "--yes", "--skip-preview", ...(opts.args ?? [])], opts);
     }
 
-    /** The requests the emulator saw, as `METHOD path status` (`status: false`: `METHOD path`). */
-    seen(opts?: { status?: boolean }): string[] {
-        return requestLines(this.emulator, opts);
-    }
-
     /** Writes a JSON file of the program (a program that reads what to declare from it). */
     writeJson(relPath: string, value: unknown): void {
         this.project.writeFile(relPath, JSON.stringify(value, null, 2));
@@ -149,8 +198,8 @@ export class EngineStack {
 
     /**
      * Ends the stack: destroys what it holds (allowFail; not when `destroy: false` or a destroy was the last
-     * command), adds the exported state to the outputs, removes the project and closes the emulator it started.
-     * Returns every haystack of the stack: the outputs and the state. Closing twice does nothing more.
+     * command), adds the exported state to the outputs and removes the project. Returns every haystack of the
+     * stack: the outputs and the state. Closing twice does nothing more.
      */
     async close(opts: { destroy?: boolean } = {}): Promise<Haystack[]> {
         if (this.closed) return this.outputs;
@@ -161,9 +210,52 @@ export class EngineStack {
             if (opts.destroy !== false && !this.destroyed) await this.destroy("destroy", { allowFail: true });
         } finally {
             this.project.cleanup();
-            if (this.ownsEmulator) await this.emulator.close();
         }
         return this.outputs;
+    }
+}
+
+/** One stack of a test on an emulator: a {@link TargetStack} pointed at it, with its requests (`seen()`). */
+export class EngineStack extends TargetStack {
+    private constructor(
+        readonly emulator: Emulator,
+        target: StackTarget,
+        project: TempProject,
+        runs: ProjectStackOptions,
+        private ownsEmulator: boolean,
+    ) {
+        super(target, project, runs);
+    }
+
+    /** Starts the emulator (unless shared), creates the project, inits the stack and sets its config. */
+    static async start(options: StackOptions): Promise<EngineStack> {
+        const emulator = options.shared ?? (await startEmulator(options.emulator ?? {}));
+        const target = { url: options.apiUrl ? options.apiUrl(emulator) : emulator.url, apiKey: emulator.apiKey };
+        let project: TempProject;
+        try {
+            project = await createStackProject(options, target);
+        } catch (e) {
+            if (!options.shared) await emulator.close();
+            throw e;
+        }
+        return new EngineStack(emulator, target, project, options, !options.shared);
+    }
+
+    /** The requests the emulator saw, as `METHOD path status` (`status: false`: `METHOD path`). */
+    seen(opts?: { status?: boolean }): string[] {
+        return requestLines(this.emulator, opts);
+    }
+
+    /** {@link TargetStack.close}, then closes the emulator it started. */
+    override async close(opts: { destroy?: boolean } = {}): Promise<Haystack[]> {
+        try {
+            return await super.close(opts);
+        } finally {
+            if (this.ownsEmulator) {
+                this.ownsEmulator = false; // closing twice closes it once
+                await this.emulator.close();
+            }
+        }
     }
 }
 
