@@ -75,7 +75,7 @@ export const agentDeployment = agent?.deploymentId;
 `;
 
 const b64 = (s: string) => Buffer.from(s, "utf8").toString("base64");
-/** The provider's advice when the service refuses an in-place image-pull update (provider/api/client.ts). */
+/** The provider's advice when the service refuses an in-place image-pull update (provider/secretset/endpoints.ts). */
 const REFUSAL_ADVICE = /does not update image-pull sets in place/;
 
 if (request.kind === "live" && request.sweep) {
