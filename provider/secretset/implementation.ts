@@ -23,7 +23,7 @@ import type { SecretSetInputs, SecretSetOutputs } from "./types";
 import { waitUntilReady } from "./waits";
 import { KIND, adopt, finished, guard, kept, outputs, putSet, rolledBack, secretValuesOf, written } from "./writes";
 
-export { imagePullValue } from "./writes";
+export { imagePullValue } from "./image-pull";
 
 /** Inputs that carry nothing Pipecat Cloud stores: a change of only these sends no request. */
 const BOOKKEEPING = ["adopt", "autonamePrefix"] as const;

@@ -18,7 +18,8 @@ import {
     putRegular,
     setCall,
 } from "./endpoints";
-import type { ImagePullSecretInputs, SecretSetInputs, SecretSetOutputs } from "./types";
+import { imagePullValue } from "./image-pull";
+import type { SecretSetInputs, SecretSetOutputs } from "./types";
 import { RAISE_READY_BOUND, type Ready, waitUntilReady } from "./waits";
 
 /** The kind of resource, for what the session and the lifecycle remember per process. */
@@ -167,12 +168,6 @@ export function kept(before: Partial<SecretSetOutputs>): Pick<SecretSetOutputs, 
         ...(before.status !== undefined ? { status: before.status } : {}),
         ...(before.revision !== undefined ? { revision: before.revision } : {}),
     };
-}
-
-/** Image-pull credentials as the API wants them: as given, or `username:password` in base64 like Pipecat's CLI. */
-export function imagePullValue(p: ImagePullSecretInputs): string {
-    if (p.credentials !== undefined) return p.credentials;
-    return Buffer.from(`${p.username ?? ""}:${p.password ?? ""}`, "utf8").toString("base64");
 }
 
 /** Outputs: names, region, kind and readiness. Never a value (see `SecretSetOutputs`). */
