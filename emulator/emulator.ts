@@ -27,6 +27,7 @@ import {
     resolveAccess,
     resolveServing,
 } from "./options";
+import { PropertiesStore, handleProperties } from "./properties";
 import { matchesFilter, type RecordedRequest, type RequestFilter } from "./request-log";
 import { BASE_PATH, roomOf } from "./routes";
 import { createEmulatorServer } from "./server";
@@ -157,6 +158,8 @@ export interface Emulator {
  */
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
     const resolved = normalizeOptions(options);
+    // The organisation's properties: the one source of the current default region, which every room reads.
+    const properties = new PropertiesStore({ regions: resolved.regions, defaultRegion: resolved.defaultRegion });
     const store = new SecretStore(resolved);
     const agents = new AgentStore(
         {
@@ -176,9 +179,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     const http = createEmulatorServer({
         options: resolved,
         handle: (match, body, query) =>
-            roomOf(match.route) === "agents"
-                ? handleAgents(agents, match, body, query)
-                : handleSecrets(store, match, body, resolved.limits),
+            roomOf(match.route) === "properties"
+                ? handleProperties(properties, match, body)
+                : roomOf(match.route) === "agents"
+                  ? handleAgents(agents, match, body, query)
+                  : handleSecrets(store, match, body, resolved.limits),
         faults,
         rateLimiter,
         record: (request) => recorded.push(request),

@@ -173,13 +173,33 @@ export function regionChange(current: string, requested: string): ApiError {
     return badRequest(`Service is in region '${current}'. Cannot change region to '${requested}'.`);
 }
 
+// ---- Properties ---------------------------------------------------------------------------------------------------
+
+/** 400 for a `PATCH /properties` body naming a property the API does not have, verbatim from the contract. */
+export function invalidProperty(name: string): ApiError {
+    return badRequest(`Property '${name}' is not a valid property`);
+}
+
+/**
+ * 400 for a `defaultRegion` the organisation does not have, verbatim from the contract; the regions in `GET /regions`
+ * order.
+ */
+export function regionNotAvailable(code: string, available: readonly string[]): ApiError {
+    return badRequest(`Region '${code}' is not available. Available regions: ${available.join(", ")}`);
+}
+
+/** 400 for a `PATCH /properties` body with no property, verbatim from the contract. */
+export function noPropertiesProvided(): ApiError {
+    return badRequest("No properties provided");
+}
+
 /**
  * The default body of an injected fault that gives a status but no body: the contract's message where one exists
  * (404, 409, 429; for agent routes the agents' 404 and 409), the error shape with a generic message otherwise.
  */
 export function faultError(
     status: number,
-    target: { readonly room: "secrets" | "agents"; readonly setName?: string | undefined },
+    target: { readonly room: "secrets" | "agents" | "properties"; readonly setName?: string | undefined },
 ): ApiError {
     switch (status) {
         case 400:
