@@ -3,6 +3,8 @@
  * limiter and request log to an HTTP server, and exposes the in-process test hooks. None of the hooks is reachable over
  * HTTP. The only module besides the public entry that imports the rooms, each through its door (`secrets/index.ts`,
  * `agents/index.ts`).
+ * The properties room owns the organisation's current default region; every room reads it through the one
+ * `defaultRegion: () => string` made here, so a `PATCH /properties` moves where later creates without a region land.
  */
 import { randomUUID } from "node:crypto";
 import type { AddressInfo } from "node:net";
@@ -160,11 +162,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     const resolved = normalizeOptions(options);
     // The organisation's properties: the one source of the current default region, which every room reads.
     const properties = new PropertiesStore({ regions: resolved.regions, defaultRegion: resolved.defaultRegion });
-    const store = new SecretStore(resolved);
+    const defaultRegion: () => string = properties.defaultRegion;
+    const store = new SecretStore({ ...resolved, defaultRegion });
     const agents = new AgentStore(
         {
             regions: resolved.regions,
-            defaultRegion: resolved.defaultRegion,
+            defaultRegion,
             phases: resolved.deployPhaseMs,
             deleteAfterMs: resolved.agentDeleteAfterMs,
             now: resolved.now,
