@@ -196,11 +196,15 @@ export function noPropertiesProvided(): ApiError {
 /**
  * The default body of an injected fault that gives a status but no body: the contract's message where one exists
  * (404, 409, 429; for agent routes the agents' 404 and 409), the error shape with a generic message otherwise.
+ * On the properties routes, which have neither, 404 is the bare `Not found` and 409 a generic `CONFLICT`.
  */
 export function faultError(
     status: number,
     target: { readonly room: "secrets" | "agents" | "properties"; readonly setName?: string | undefined },
 ): ApiError {
+    // The properties routes answer no 404 or 409 of their own: the bare 404 of a gateway, and a generic 409.
+    if (target.room === "properties" && status === 404) return agentNotFound();
+    if (target.room === "properties" && status === 409) return apiError(409, "CONFLICT", "Conflict (injected fault)");
     switch (status) {
         case 400:
             return badRequest("Bad request (injected fault)");
