@@ -144,6 +144,17 @@ export interface Emulator {
      * rules refuse the patch. Sends no request.
      */
     updateAgentDirect(name: string, patch: AgentPatch): AgentSnapshot;
+    /**
+     * The organisation's current default region: where a set or agent created without `region` lands. It starts at the
+     * `defaultRegion` option and follows `PATCH /properties` and {@link setDefaultRegion}.
+     */
+    defaultRegion(): string;
+    /**
+     * Changes the organisation's default region behind the program's back (drift: a change in the dashboard), as a
+     * `PATCH /properties` would; what exists stays where it is. Throws `TypeError` on a code that is not one of the
+     * emulator's regions. Sends no request.
+     */
+    setDefaultRegion(code: string): void;
     /** Withdraws every injected fault and every {@link failProvisioning} and {@link failDeployment} rule. */
     clearFaults(): void;
     /** Stops listening and drops open connections (including requests held by a delay). Safe to call twice. */
@@ -229,6 +240,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
         failDeployment: (failure) => agents.failDeployment(failure),
         deleteAgentDirect: (name) => agents.deleteDirect(name),
         updateAgentDirect: (name, patch) => agents.updateDirect(name, patch),
+        defaultRegion,
+        setDefaultRegion: (code) => properties.setDirect(code),
         clearFaults: () => {
             faults.clear();
             store.clearProvisioningFailures();
