@@ -3,6 +3,8 @@
  * limiter and request log to an HTTP server, and exposes the in-process test hooks. None of the hooks is reachable over
  * HTTP. The only module besides the public entry that imports the rooms, each through its door (`secrets/index.ts`,
  * `agents/index.ts`).
+ * The properties room owns the organisation's current default region; every room reads it through the one
+ * `defaultRegion: () => string` made here, so a `PATCH /properties` moves where later creates without a region land.
  */
 import { randomUUID } from "node:crypto";
 import type { AddressInfo } from "node:net";
@@ -27,6 +29,7 @@ import {
     resolveAccess,
     resolveServing,
 } from "./options";
+import { PropertiesStore, handleProperties } from "./properties";
 import { matchesFilter, type RecordedRequest, type RequestFilter } from "./request-log";
 import { BASE_PATH, roomOf } from "./routes";
 import { createEmulatorServer } from "./server";
@@ -157,11 +160,14 @@ export interface Emulator {
  */
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
     const resolved = normalizeOptions(options);
-    const store = new SecretStore(resolved);
+    // The organisation's properties: the one source of the current default region, which every room reads.
+    const properties = new PropertiesStore({ regions: resolved.regions, defaultRegion: resolved.defaultRegion });
+    const defaultRegion: () => string = properties.defaultRegion;
+    const store = new SecretStore({ ...resolved, defaultRegion });
     const agents = new AgentStore(
         {
             regions: resolved.regions,
-            defaultRegion: resolved.defaultRegion,
+            defaultRegion,
             phases: resolved.deployPhaseMs,
             deleteAfterMs: resolved.agentDeleteAfterMs,
             now: resolved.now,
@@ -176,9 +182,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     const http = createEmulatorServer({
         options: resolved,
         handle: (match, body, query) =>
-            roomOf(match.route) === "agents"
-                ? handleAgents(agents, match, body, query)
-                : handleSecrets(store, match, body, resolved.limits),
+            roomOf(match.route) === "properties"
+                ? handleProperties(properties, match, body)
+                : roomOf(match.route) === "agents"
+                  ? handleAgents(agents, match, body, query)
+                  : handleSecrets(store, match, body, resolved.limits),
         faults,
         rateLimiter,
         record: (request) => recorded.push(request),

@@ -173,14 +173,38 @@ export function regionChange(current: string, requested: string): ApiError {
     return badRequest(`Service is in region '${current}'. Cannot change region to '${requested}'.`);
 }
 
+// ---- Properties ---------------------------------------------------------------------------------------------------
+
+/** 400 for a `PATCH /properties` body naming a property the API does not have, verbatim from the contract. */
+export function invalidProperty(name: string): ApiError {
+    return badRequest(`Property '${name}' is not a valid property`);
+}
+
+/**
+ * 400 for a `defaultRegion` the organisation does not have, verbatim from the contract; the regions in `GET /regions`
+ * order.
+ */
+export function regionNotAvailable(code: string, available: readonly string[]): ApiError {
+    return badRequest(`Region '${code}' is not available. Available regions: ${available.join(", ")}`);
+}
+
+/** 400 for a `PATCH /properties` body with no property, verbatim from the contract. */
+export function noPropertiesProvided(): ApiError {
+    return badRequest("No properties provided");
+}
+
 /**
  * The default body of an injected fault that gives a status but no body: the contract's message where one exists
  * (404, 409, 429; for agent routes the agents' 404 and 409), the error shape with a generic message otherwise.
+ * On the properties routes, which have neither, 404 is the bare `Not found` and 409 a generic `CONFLICT`.
  */
 export function faultError(
     status: number,
-    target: { readonly room: "secrets" | "agents"; readonly setName?: string | undefined },
+    target: { readonly room: "secrets" | "agents" | "properties"; readonly setName?: string | undefined },
 ): ApiError {
+    // The properties routes answer no 404 or 409 of their own: the bare 404 of a gateway, and a generic 409.
+    if (target.room === "properties" && status === 404) return agentNotFound();
+    if (target.room === "properties" && status === 409) return apiError(409, "CONFLICT", "Conflict (injected fault)");
     switch (status) {
         case 400:
             return badRequest("Bad request (injected fault)");

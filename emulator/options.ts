@@ -63,6 +63,7 @@ export interface ServerOptions {
     readonly regions?: readonly string[] | undefined;
     /**
      * Region of sets and agents created without one; must be in `regions`.
+     * The organisation's initial default region: `PATCH /properties` changes it for what is created later.
      * @default "us-west"
      */
     readonly defaultRegion?: string | undefined;

@@ -17,7 +17,10 @@ export type RouteId =
     | "GET /agents"
     | "GET /agents/:name"
     | "POST /agents/:name"
-    | "DELETE /agents/:name";
+    | "DELETE /agents/:name"
+    | "GET /properties"
+    | "PATCH /properties"
+    | "GET /properties/schema";
 
 /** Every route, for validating options. */
 export const ROUTE_IDS: readonly RouteId[] = [
@@ -32,6 +35,9 @@ export const ROUTE_IDS: readonly RouteId[] = [
     "GET /agents/:name",
     "POST /agents/:name",
     "DELETE /agents/:name",
+    "GET /properties",
+    "PATCH /properties",
+    "GET /properties/schema",
 ];
 
 /** A request matched to a route, with its decoded path parameters. */
@@ -48,7 +54,8 @@ export interface RouteMatch {
 export type RouteMiss = "not-found" | "bad-encoding";
 
 /** Which room of the emulator serves a route. @internal */
-export function roomOf(route: RouteId): "secrets" | "agents" {
+export function roomOf(route: RouteId): "secrets" | "agents" | "properties" {
+    if (route.includes("/properties")) return "properties";
     return route.includes("/agents") ? "agents" : "secrets";
 }
 
@@ -71,6 +78,7 @@ export function matchRoute(method: string, pathname: string): RouteMatch | Route
     if (rest.length > 0) return "not-found";
     if (collection === "regions" && name === undefined && method === "GET") return { route: "GET /regions" };
     if (collection === "agents") return secretKey === undefined ? matchAgents(method, name) : "not-found";
+    if (collection === "properties") return secretKey === undefined ? matchProperties(method, name) : "not-found";
     if (collection !== "secrets") return "not-found";
     if (name === undefined) return method === "GET" ? { route: "GET /secrets" } : "not-found";
     const setName = name;
@@ -104,4 +112,13 @@ function matchAgents(method: string, agentName: string | undefined): RouteMatch 
         default:
             return "not-found";
     }
+}
+
+/** `/properties` (GET, PATCH; not PUT) and `/properties/schema` (GET); any other method is a route not found. */
+function matchProperties(method: string, sub: string | undefined): RouteMatch | RouteMiss {
+    if (sub === undefined) {
+        if (method === "GET") return { route: "GET /properties" };
+        return method === "PATCH" ? { route: "PATCH /properties" } : "not-found";
+    }
+    return sub === "schema" && method === "GET" ? { route: "GET /properties/schema" } : "not-found";
 }

@@ -47,7 +47,8 @@ export interface AgentPatch extends SpecPatch {
 /** Settings the store needs, already validated. @internal */
 export interface AgentStoreConfig {
     readonly regions: readonly { readonly code: string }[];
-    readonly defaultRegion: string;
+    /** The organisation's current default region (the properties room's, handed by emulator.ts), read at each create. */
+    readonly defaultRegion: () => string;
     readonly phases: ResolvedDeployPhaseMs;
     /** How long a DELETE's teardown takes; 0: the agent is gone at once. */
     readonly deleteAfterMs: number;
@@ -71,7 +72,7 @@ export class AgentStore {
     /** `POST /agents`: creates an agent and starts its first deployment. */
     create(request: CreateAgentRequest): Outcome<AgentReading> {
         this.sweep();
-        const region = request.region ?? this.config.defaultRegion;
+        const region = request.region ?? this.config.defaultRegion();
         if (!this.config.regions.some((r) => r.code === region)) return fail(invalidRegion());
         if (this.agents.has(request.serviceName)) return fail(serviceExists());
         const spec = applySpecPatch(DEFAULT_SPEC, request.spec);

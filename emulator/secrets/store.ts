@@ -36,7 +36,8 @@ import { type PutRequest, isValidSecretKey, normalizeHost, setNameProblem } from
 /** Settings the store needs, already validated. @internal */
 export interface StoreConfig {
     readonly regions: readonly Region[];
-    readonly defaultRegion: string;
+    /** The organisation's current default region (the properties room's, handed by emulator.ts), read at each create. */
+    readonly defaultRegion: () => string;
     readonly readyAfterMs: number;
     readonly imagePullUpdates: ImagePullUpdates;
     readonly limits: SecretsLimits;
@@ -67,7 +68,7 @@ export class SecretStore {
 
         const existing = this.sets.get(name);
         if (existing === undefined) {
-            const region = request.region ?? this.config.defaultRegion;
+            const region = request.region ?? this.config.defaultRegion();
             if (request.type === "secret") {
                 const tooMany = this.keyCountError(name, request.secrets.length);
                 if (tooMany !== undefined) return fail(tooMany);
@@ -182,7 +183,7 @@ export class SecretStore {
     seed(name: string, set: SeedSet): void {
         const nameProblem = setNameProblem(name);
         if (nameProblem !== undefined) throw new TypeError(`seed('${name}'): ${nameProblem}`);
-        const region = set.region ?? this.config.defaultRegion;
+        const region = set.region ?? this.config.defaultRegion();
         if (!this.isKnownRegion(region)) {
             throw new TypeError(`seed('${name}'): region '${region}' is not one of the emulator's regions`);
         }
