@@ -155,7 +155,7 @@ export async function read(id: string, props?: Partial<OrganizationSettingsOutpu
 
 /** What a delete (destroy, or the resource removed from the program) prints: the organisation keeps its setting. */
 const KEPT_ON_DELETE =
-    "pipecat: OrganizationSettings was removed from the stack; the organisation keeps its default region as it is (Pipecat Cloud has no way to unset it, and nothing was sent). Change it in the Pipecat Cloud dashboard if you need to.";
+    "pipecat: OrganizationSettings was removed from the stack, and the organisation keeps its default region as it is (an organisation always has one; nothing was sent). Change it in the Pipecat Cloud dashboard, or with an OrganizationSettings, if you need to.";
 
 /**
  * Sends nothing: an organisation always has a default region, and resources of other stacks may rely on the one it
