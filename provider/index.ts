@@ -14,6 +14,10 @@ export { Agent } from "./agent/resource";
 export type { AgentArgs } from "./agent/resource";
 export { agentProvider } from "./agent/provider";
 export type { AgentInputs, AgentOutputs, AutoScaling } from "./agent/types";
+export { OrganizationSettings } from "./organization/resource";
+export type { OrganizationSettingsArgs } from "./organization/resource";
+export { organizationSettingsProvider } from "./organization/provider";
+export type { OrganizationSettingsInputs, OrganizationSettingsOutputs } from "./organization/types";
 export type { Region } from "./region";
 export {
     PipecatError,

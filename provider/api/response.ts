@@ -6,7 +6,7 @@
 import type { AxiosResponse } from "axios";
 import { z } from "zod";
 
-export type Method = "GET" | "PUT" | "POST" | "DELETE";
+export type Method = "GET" | "PUT" | "POST" | "PATCH" | "DELETE";
 
 /** An answer as the transport hands it over: the body is text, parsed here. */
 export type Response = AxiosResponse<string>;

@@ -8,12 +8,13 @@ import { api, currentSettings } from "../session";
 import { didYouMean } from "../suggest";
 import type { CallContext } from "../api/call";
 import type { Transport } from "../api/transport";
-import { defaultRegion as readDefaultRegion, regions as readRegions } from "./endpoints";
+import { type DefaultRegionSchema, defaultRegionSchema, defaultRegion as readDefaultRegion, regions as readRegions } from "./endpoints";
 
 /** What this process fetched, with the client it fetched it with (a new configuration reads again). */
 interface Fetched {
     regions?: Promise<string[]>;
     defaultRegion?: Promise<string | undefined>;
+    schema?: Promise<DefaultRegionSchema>;
 }
 const fetched = new WeakMap<Transport, Fetched>();
 
@@ -42,6 +43,23 @@ export function organisationRegions(ctx: CallContext): Promise<string[]> {
 /** The organisation's default region (`GET /properties`), once per process; a failed fetch is tried again next time. */
 export function organisationDefaultRegion(ctx: CallContext): Promise<string | undefined> {
     return once("defaultRegion", (client) => readDefaultRegion(client, ctx));
+}
+
+/** The default region's schema (`GET /properties/schema`: the regions it may take), once per process. */
+export function organisationDefaultRegionSchema(ctx: CallContext): Promise<DefaultRegionSchema> {
+    return once("schema", (client) => defaultRegionSchema(client, ctx));
+}
+
+/**
+ * What this process knows after OrganizationSettings wrote the default region: sets and agents declared without a
+ * region that are checked after it in the same run (they `dependsOn` it) see the new default, not the one read before.
+ */
+export function learnDefaultRegion(region: string, schema?: DefaultRegionSchema): void {
+    const client = api();
+    const cache = fetched.get(client) ?? {};
+    fetched.set(client, cache);
+    cache.defaultRegion = Promise.resolve(region);
+    if (schema !== undefined && schema.availableValues.length > 0) cache.schema = Promise.resolve(schema);
 }
 
 /**

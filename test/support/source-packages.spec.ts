@@ -15,6 +15,7 @@ const SOURCES = {
     "pulumi-pipecat-secrets/implementation": "provider/secretset/implementation.ts",
     "pulumi-pipecat-secrets/agent/implementation": "provider/agent/implementation.ts",
     "pulumi-pipecat-secrets/emulator": "emulator/index.ts",
+    "pulumi-pipecat-secrets/organization/implementation": "provider/organization/implementation.ts",
 };
 
 describe("source-packages: the package's own name in the mocha process", () => {
