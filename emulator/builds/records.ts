@@ -119,7 +119,7 @@ export function timelineOf(build: StoredBuild): BuildTimeline {
     }
     if (at - startedAt > timing.maxMs) {
         const minutes = timing.maxMs / 60_000;
-        const limit = Number.isInteger(minutes) ? `${minutes} minutes` : `${timing.maxMs} ms`;
+        const limit = Number.isInteger(minutes) ? `${minutes} minute${minutes === 1 ? "" : "s"}` : `${timing.maxMs} ms`;
         return { startedAt, steps, endedAt: startedAt + timing.maxMs, outcome: "timeout", errorMessage: `Build timed out after ${limit}` };
     }
     const failure = plan.failure;
