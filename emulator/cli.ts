@@ -29,6 +29,9 @@ const USAGE = `Usage: pipecat-secrets-emulator [options]
                              "refuse" (default: 400 "Cannot update existing image pull secrets",
                              as Pipecat Cloud first documented it) or "accept" (updated in place,
                              as documented since March 2026)
+  --build-queue-ms N         how long a cloud build stays pending (default 1000)
+  --build-duration-ms N      how long a cloud build's steps take (default 3000)
+  --build-max-ms N           how long a build may build before it times out (default 1800000)
   --rate-limit N             answer 429 beyond N requests per second
   --regions A,B,...          region codes (default us-west,us-east,eu-central,ap-south)
   --default-region CODE      region of sets created without one (default us-west)
@@ -111,6 +114,9 @@ export function parseCliArgs(argv: readonly string[], env: NodeJS.ProcessEnv): C
                 "deploy-phase-ms": { type: "string" },
                 "image-pull-updates": { type: "string" },
                 "rate-limit": { type: "string" },
+                "build-queue-ms": { type: "string" },
+                "build-duration-ms": { type: "string" },
+                "build-max-ms": { type: "string" },
                 regions: { type: "string" },
                 "default-region": { type: "string" },
                 "port-file": { type: "string" },
@@ -141,6 +147,9 @@ export function parseCliArgs(argv: readonly string[], env: NodeJS.ProcessEnv): C
         rateLimit: requestsPerSecond === undefined ? undefined : { requestsPerSecond },
         regions: values.regions?.split(",").map((r) => r.trim()),
         defaultRegion: values["default-region"],
+        buildQueueMs: integerOption(values["build-queue-ms"], "--build-queue-ms", 0),
+        buildDurationMs: integerOption(values["build-duration-ms"], "--build-duration-ms", 0),
+        buildMaxMs: integerOption(values["build-max-ms"], "--build-max-ms", 1),
     };
     return {
         help: values.help === true,

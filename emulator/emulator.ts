@@ -6,7 +6,7 @@
  * The properties room owns the organisation's current default region; every room reads it through the one
  * `defaultRegion: () => string` made here, so a `PATCH /properties` moves where later creates without a region land.
  */
-import { randomUUID } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 import type { AddressInfo } from "node:net";
 import {
     type AgentPatch,
@@ -16,9 +16,21 @@ import {
     type ImagePullCredentials,
     type ResolvedAgentsOptions,
     AgentStore,
+    EMULATOR_ORGANIZATION_ID,
     handleAgents,
     resolveAgentsOptions,
 } from "./agents";
+import {
+    type BuildSnapshot,
+    type BuildsOptions,
+    type ResolvedBuildsOptions,
+    type SeedBuild,
+    type UploadSnapshot,
+    BuildStore,
+    handleBuilds,
+    handleStorage,
+    resolveBuildsOptions,
+} from "./builds";
 import { FaultRules, type FaultSpec, RateLimiter } from "./faults";
 import type { InjectionHandle } from "./handle";
 import {
@@ -47,7 +59,7 @@ import {
 } from "./secrets";
 
 /** Options of {@link startEmulator}: those of the server and of each room. Every field is optional. */
-export interface EmulatorOptions extends ServerOptions, SecretsOptions, AgentsOptions {
+export interface EmulatorOptions extends ServerOptions, SecretsOptions, AgentsOptions, BuildsOptions {
     /** Size limits (the emulator's choices, not documented API limits). @default {@link DEFAULT_LIMITS} */
     readonly limits?: Partial<EmulatorLimits> | undefined;
 }
@@ -59,7 +71,7 @@ export interface EmulatorLimits extends SecretsLimits, ServerLimits {}
 export const DEFAULT_LIMITS: EmulatorLimits = Object.freeze({ ...DEFAULT_SECRETS_LIMITS, ...DEFAULT_SERVER_LIMITS });
 
 /** Options with defaults applied and checked. @internal */
-export interface ResolvedOptions extends ResolvedServerOptions, ResolvedSecretsOptions, ResolvedAgentsOptions {
+export interface ResolvedOptions extends ResolvedServerOptions, ResolvedSecretsOptions, ResolvedAgentsOptions, ResolvedBuildsOptions {
     readonly limits: EmulatorLimits;
 }
 
@@ -73,8 +85,9 @@ export function normalizeOptions(options: EmulatorOptions = {}): ResolvedOptions
     const access = resolveAccess(options);
     const secrets = resolveSecretsOptions(options);
     const agents = resolveAgentsOptions(options);
+    const builds = resolveBuildsOptions(options);
     const serving = resolveServing(options, options.limits, DEFAULT_LIMITS);
-    return { ...access, ...secrets, ...agents, ...serving };
+    return { ...access, ...secrets, ...agents, ...builds, ...serving };
 }
 
 /** A running emulator and its test hooks. */
@@ -155,6 +168,24 @@ export interface Emulator {
      * emulator's regions. Sends no request.
      */
     setDefaultRegion(code: string): void;
+    /**
+     * Every upload the storage service accepted (`POST /storage/<bucket>`), oldest first (copies): `{ uploadId,
+     * bucketKey, headers, hadAuthorization, fieldNames, archive, at }`. `headers` never holds `authorization`:
+     * `hadAuthorization` says whether one came.
+     */
+    uploads(): UploadSnapshot[];
+    /** Every build, in creation order, as it is now (status, imageUri, errorMessage, logs; no archive). */
+    builds(): BuildSnapshot[];
+    /**
+     * Creates a build directly, without an upload (for tests that need a build to deploy): `success` by default, in
+     * the default region. Returns it. Throws `TypeError` on an unknown region or status, or an id in use.
+     */
+    seedBuild(build?: SeedBuild): BuildSnapshot;
+    /**
+     * The image the agent's serving (`Active`) deployment runs: its `image`, or for an agent deployed from a build that
+     * build's `imageUri`. `undefined` when no deployment of the agent is `Active` (or there is no such agent).
+     */
+    agentImage(name: string): string | undefined;
     /** Withdraws every injected fault and every {@link failProvisioning} and {@link failDeployment} rule. */
     clearFaults(): void;
     /** Stops listening and drops open connections (including requests held by a delay). Safe to call twice. */
@@ -186,18 +217,39 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
         },
         // What the agents room reads of a set it binds: the set as the secrets room's snapshot shows it (a copy).
         { binding: (name) => store.snapshotOf(name) },
+        // What it reads of a build it deploys: its region, status and image (the builds room's store, created below).
+        { build: (id) => builds.deployable(id) },
     );
+    let origin = "";
+    const builds = new BuildStore({
+        regions: resolved.regions,
+        defaultRegion,
+        organizationId: EMULATOR_ORGANIZATION_ID,
+        origin: () => origin,
+        signingSecret: randomBytes(32).toString("hex"),
+        queueMs: resolved.buildQueueMs,
+        durationMs: resolved.buildDurationMs,
+        maxMs: resolved.buildMaxMs,
+        uploadMaxBytes: resolved.buildUploadMaxBytes,
+        uploadTtlMs: resolved.uploadUrlTtlMs,
+        now: resolved.now,
+        newId: randomUUID,
+    });
     const faults = new FaultRules();
     const rateLimiter = resolved.rateLimit === undefined ? undefined : new RateLimiter(resolved.rateLimit.requestsPerSecond, resolved.now);
     let recorded: RecordedRequest[] = [];
     const http = createEmulatorServer({
         options: resolved,
-        handle: (match, body, query) =>
-            roomOf(match.route) === "properties"
-                ? handleProperties(properties, match, body)
-                : roomOf(match.route) === "agents"
-                  ? handleAgents(agents, match, body, query)
-                  : handleSecrets(store, match, body, resolved.limits),
+        handle: (match, body, query) => {
+            const room = roomOf(match.route);
+            if (room === "properties") return handleProperties(properties, match, body);
+            if (room === "builds") return handleBuilds(builds, match, body, query);
+            return room === "agents" ? handleAgents(agents, match, body, query) : handleSecrets(store, match, body, resolved.limits);
+        },
+        handleBytes: {
+            maxBodyBytes: () => builds.maxUploadRequestBytes(),
+            handle: (match, request) => handleStorage(builds, match, request),
+        },
         faults,
         rateLimiter,
         record: (request) => recorded.push(request),
@@ -212,9 +264,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     });
     const { port } = http.server.address() as AddressInfo;
     const hostForUrl = resolved.host.includes(":") ? `[${resolved.host}]` : resolved.host;
+    origin = `${resolved.tls === undefined ? "http" : "https"}://${hostForUrl}:${port}`;
 
     return {
-        url: `${resolved.tls === undefined ? "http" : "https"}://${hostForUrl}:${port}${BASE_PATH}`,
+        url: `${origin}${BASE_PATH}`,
         port,
         apiKey: resolved.apiKey,
         get requests() {
@@ -242,6 +295,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
         updateAgentDirect: (name, patch) => agents.updateDirect(name, patch),
         defaultRegion,
         setDefaultRegion: (code) => properties.setDirect(code),
+        uploads: () => builds.uploadSnapshots(),
+        builds: () => builds.buildSnapshots(),
+        seedBuild: (build) => builds.seed(build),
+        agentImage: (name) => agents.runningImage(name),
         clearFaults: () => {
             faults.clear();
             store.clearProvisioningFailures();

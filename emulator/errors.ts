@@ -200,7 +200,7 @@ export function noPropertiesProvided(): ApiError {
  */
 export function faultError(
     status: number,
-    target: { readonly room: "secrets" | "agents" | "properties"; readonly setName?: string | undefined },
+    target: { readonly room: "secrets" | "agents" | "properties" | "builds"; readonly setName?: string | undefined },
 ): ApiError {
     // The properties routes answer no 404 or 409 of their own: the bare 404 of a gateway, and a generic 409.
     if (target.room === "properties" && status === 404) return agentNotFound();
@@ -211,6 +211,7 @@ export function faultError(
         case 401:
             return unauthorized();
         case 404:
+            if (target.room === "builds") return buildNotFound();
             return target.room === "agents" ? serviceNotFound() : setNotFound();
         case 409:
             return target.room === "agents" ? boundSetNotReady(undefined) : conflict(target.setName);
@@ -222,5 +223,117 @@ export function faultError(
             return status >= 500
                 ? apiError(status, "INTERNAL_SERVER_ERROR", "Internal server error (injected fault)")
                 : apiError(status, "INJECTED_FAULT", `Injected fault with status ${status}`);
+    }
+}
+
+// ---- Builds -------------------------------------------------------------------------------------------------------
+// Sources: CONTRACT.md "Cloud builds" (the REST spec `/builds*` and the deploy action's `src/build.js`, `src/api.js`).
+
+/** 400 for a `/builds/{id}` whose id is not a UUID, verbatim from the REST spec's description ("malformed id"). */
+export function invalidBuildId(): ApiError {
+    return badRequest("Invalid build ID");
+}
+
+/** 404 for `GET /builds/{id}` (and its logs) on a build the organisation does not have, verbatim from the contract. */
+export function buildNotFound(): ApiError {
+    return apiError(404, "NOT_FOUND", "Build not found");
+}
+
+/** 400 for `POST /builds` when nothing was uploaded under that `uploadId` (the contract's "upload not found"). */
+export function uploadNotFound(): ApiError {
+    return badRequest("Upload not found");
+}
+
+/** 400 for an agent whose `buildId` names no build in the agent's region, verbatim from the contract. */
+export function deployBuildNotFound(): ApiError {
+    return badRequest("Build not found");
+}
+
+/** 400 for an agent whose `buildId` names a build that is not `success`, verbatim from the contract. */
+export function buildNotReady(status: string): ApiError {
+    return badRequest(`Build is not ready (status: ${status}). Only successful builds can be deployed.`);
+}
+
+/**
+ * An answer of the storage service (the S3-style upload): its HTTP status and the `<Error>` document S3 sends, with
+ * S3's codes and messages (Amazon S3 API reference, "Error responses" and "POST Object"). Never holds a field's value
+ * beyond the policy's own words.
+ */
+export interface StorageError {
+    readonly status: number;
+    readonly code: string;
+    readonly message: string;
+}
+
+/** The XML body S3 sends for a {@link StorageError}. */
+export function storageErrorXml(e: StorageError): string {
+    const escape = (text: string): string => text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+    return `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${escape(e.code)}</Code><Message>${escape(e.message)}</Message></Error>`;
+}
+
+function storageError(status: number, code: string, message: string): StorageError {
+    return { status, code, message };
+}
+
+/** 403 for a policy whose `expiration` has passed, as S3 words it. */
+export function policyExpired(): StorageError {
+    return storageError(403, "AccessDenied", "Invalid according to Policy: Policy expired.");
+}
+
+/** 403 for a form field the policy does not allow (a changed, missing, extra or misplaced field), as S3 words it. */
+export function policyConditionFailed(detail: string): StorageError {
+    return storageError(403, "AccessDenied", `Invalid according to Policy: ${detail}`);
+}
+
+/** 403 for a signature that does not match the policy (shared interface: `AccessDenied`; S3 itself says `SignatureDoesNotMatch`). */
+export function signatureMismatch(): StorageError {
+    return storageError(
+        403,
+        "AccessDenied",
+        "The request signature we calculated does not match the signature you provided. Check your key and signing method.",
+    );
+}
+
+/** 400 for a file over the policy's `content-length-range`, as S3 words it. */
+export function entityTooLarge(): StorageError {
+    return storageError(400, "EntityTooLarge", "Your proposed upload exceeds the maximum allowed size");
+}
+
+/** 400 for a file under the policy's `content-length-range`, as S3 words it. */
+export function entityTooSmall(): StorageError {
+    return storageError(400, "EntityTooSmall", "Your proposed upload is smaller than the minimum allowed size");
+}
+
+/** 400 for a form without exactly one `file` part, as S3 words it. */
+export function incorrectNumberOfFiles(): StorageError {
+    return storageError(400, "IncorrectNumberOfFilesInPostRequest", "POST requires exactly one file upload per request.");
+}
+
+/** 412 for a POST that is not `multipart/form-data`, as S3 words it. */
+export function notMultipart(): StorageError {
+    return storageError(412, "PreconditionFailed", "Bucket POST must be of the enclosure-type multipart/form-data");
+}
+
+/** 400 for a multipart body that cannot be parsed, as S3 words it. */
+export function malformedPost(): StorageError {
+    return storageError(400, "MalformedPOSTRequest", "The body of your POST request is not well-formed multipart/form-data.");
+}
+
+/** 404 for a bucket other than the emulator's, as S3 words it. */
+export function noSuchBucket(): StorageError {
+    return storageError(404, "NoSuchBucket", "The specified bucket does not exist");
+}
+
+/** The S3 error of an injected fault on the storage route that gives a status but no body. */
+export function storageFaultError(status: number): StorageError {
+    switch (status) {
+        case 403:
+            return storageError(403, "AccessDenied", "Access Denied");
+        case 503:
+            return storageError(503, "SlowDown", "Please reduce your request rate.");
+        default:
+            return status >= 500
+                ? storageError(status, "InternalError", "We encountered an internal error. Please try again.")
+                : storageError(status, "InjectedFault", `Injected fault with status ${status}`);
     }
 }

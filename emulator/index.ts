@@ -48,3 +48,5 @@ export type {
     WebsocketAuth,
 } from "./agents";
 export { KRISP_VIVA_AUDIO_FILTERS } from "./agents";
+export type { BuildSnapshot, BuildStatus, BuildsOptions, SeedBuild, UploadSnapshot } from "./builds";
+export { DEFAULT_BUILD_UPLOAD_MAX_BYTES, EMULATOR_REGISTRY, UPLOAD_BUCKET } from "./builds";

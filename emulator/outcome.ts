@@ -35,3 +35,20 @@ export function reply<T>(outcome: Outcome<T>, status: number, body: (value: T) =
 
 /** A request body as the server read it: parsed JSON (`undefined` when empty), or not valid JSON. @internal */
 export type RequestBody = { readonly valid: true; readonly value: unknown } | { readonly valid: false };
+
+/**
+ * A request whose body is bytes the room reads itself (the storage upload): the body, or `undefined` when it was
+ * over the limit the room gave (then drained and dropped), and the headers as received (lower-case names). @internal
+ */
+export interface ByteRequest {
+    readonly bytes: Buffer | undefined;
+    readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+}
+
+/** An answer that is not JSON (the storage service's XML, or no body): status, content type and text. @internal */
+export interface RawReply {
+    readonly status: number;
+    /** `undefined` with an empty body (a 204). */
+    readonly contentType: string | undefined;
+    readonly text: string;
+}

@@ -20,7 +20,13 @@ export type RouteId =
     | "DELETE /agents/:name"
     | "GET /properties"
     | "PATCH /properties"
-    | "GET /properties/schema";
+    | "GET /properties/schema"
+    | "POST /builds/upload-url"
+    | "POST /builds"
+    | "GET /builds"
+    | "GET /builds/:id"
+    | "GET /builds/:id/logs"
+    | "POST /storage/:bucket";
 
 /** Every route, for validating options. */
 export const ROUTE_IDS: readonly RouteId[] = [
@@ -38,7 +44,19 @@ export const ROUTE_IDS: readonly RouteId[] = [
     "GET /properties",
     "PATCH /properties",
     "GET /properties/schema",
+    "POST /builds/upload-url",
+    "POST /builds",
+    "GET /builds",
+    "GET /builds/:id",
+    "GET /builds/:id/logs",
+    "POST /storage/:bucket",
 ];
+
+/**
+ * The path of the storage service's upload (outside {@link BASE_PATH}): the S3-style presigned POST a build's context
+ * goes to. It takes no API key and its body is bytes (multipart), not JSON.
+ */
+export const STORAGE_PATH = "/storage";
 
 /** A request matched to a route, with its decoded path parameters. */
 export interface RouteMatch {
@@ -48,15 +66,30 @@ export interface RouteMatch {
     readonly secretKey?: string;
     /** The agent named in the path (`/agents/:name` routes). */
     readonly agentName?: string;
+    /** The build named in the path (`/builds/:id` routes), as given (not yet checked to be a UUID). */
+    readonly buildId?: string;
+    /** The bucket named in the path of the storage upload. */
+    readonly bucket?: string;
 }
 
 /** Why a request matched no route. */
 export type RouteMiss = "not-found" | "bad-encoding";
 
 /** Which room of the emulator serves a route. @internal */
-export function roomOf(route: RouteId): "secrets" | "agents" | "properties" {
+export function roomOf(route: RouteId): "secrets" | "agents" | "properties" | "builds" {
     if (route.includes("/properties")) return "properties";
+    if (route.includes("/builds") || route.includes("/storage")) return "builds";
     return route.includes("/agents") ? "agents" : "secrets";
+}
+
+/** Whether a route takes the API key: every route but the storage upload, which is authorised by its signed policy. @internal */
+export function needsApiKey(route: RouteId): boolean {
+    return route !== "POST /storage/:bucket";
+}
+
+/** Whether a route's body is bytes the room reads itself (the storage upload's multipart form), not JSON. @internal */
+export function takesBytes(route: RouteId): boolean {
+    return route === "POST /storage/:bucket";
 }
 
 /**
@@ -64,6 +97,7 @@ export function roomOf(route: RouteId): "secrets" | "agents" | "properties" {
  * (a trailing slash, `//`) matches nothing.
  */
 export function matchRoute(method: string, pathname: string): RouteMatch | RouteMiss {
+    if (pathname.startsWith(`${STORAGE_PATH}/`)) return matchStorage(method, pathname);
     if (pathname !== BASE_PATH && !pathname.startsWith(`${BASE_PATH}/`)) return "not-found";
     const raw = pathname.slice(BASE_PATH.length + 1).split("/");
     let segments: string[];
@@ -79,6 +113,7 @@ export function matchRoute(method: string, pathname: string): RouteMatch | Route
     if (collection === "regions" && name === undefined && method === "GET") return { route: "GET /regions" };
     if (collection === "agents") return secretKey === undefined ? matchAgents(method, name) : "not-found";
     if (collection === "properties") return secretKey === undefined ? matchProperties(method, name) : "not-found";
+    if (collection === "builds") return matchBuilds(method, name, secretKey);
     if (collection !== "secrets") return "not-found";
     if (name === undefined) return method === "GET" ? { route: "GET /secrets" } : "not-found";
     const setName = name;
@@ -121,4 +156,27 @@ function matchProperties(method: string, sub: string | undefined): RouteMatch | 
         return method === "PATCH" ? { route: "PATCH /properties" } : "not-found";
     }
     return sub === "schema" && method === "GET" ? { route: "GET /properties/schema" } : "not-found";
+}
+
+function matchBuilds(method: string, id: string | undefined, sub: string | undefined): RouteMatch | RouteMiss {
+    if (id === undefined) {
+        if (method === "POST") return { route: "POST /builds" };
+        return method === "GET" ? { route: "GET /builds" } : "not-found";
+    }
+    if (sub !== undefined) return sub === "logs" && method === "GET" ? { route: "GET /builds/:id/logs", buildId: id } : "not-found";
+    if (id === "upload-url" && method === "POST") return { route: "POST /builds/upload-url" };
+    return method === "GET" ? { route: "GET /builds/:id", buildId: id } : "not-found";
+}
+
+/** `POST /storage/<bucket>`: one segment, the bucket. */
+function matchStorage(method: string, pathname: string): RouteMatch | RouteMiss {
+    const raw = pathname.slice(STORAGE_PATH.length + 1);
+    if (raw === "" || raw.includes("/")) return "not-found";
+    let bucket: string;
+    try {
+        bucket = decodeURIComponent(raw);
+    } catch {
+        return "bad-encoding";
+    }
+    return method === "POST" ? { route: "POST /storage/:bucket", bucket } : "not-found";
 }

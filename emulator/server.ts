@@ -20,12 +20,14 @@ import {
     unauthorized,
     errorBody,
     faultError,
+    storageErrorXml,
+    storageFaultError,
 } from "./errors";
 import type { Fault, FaultRules, RateLimiter } from "./faults";
-import { errorReply, type Reply, type RequestBody } from "./outcome";
+import { type ByteRequest, errorReply, type RawReply, type Reply, type RequestBody } from "./outcome";
 import type { ResolvedServerOptions } from "./options";
 import type { RecordedRequest } from "./request-log";
-import { matchRoute, roomOf, type RouteMatch } from "./routes";
+import { matchRoute, needsApiKey, roomOf, type RouteMatch, takesBytes } from "./routes";
 
 /**
  * Runs one matched request in the room that serves its route: the route and its path parameters, the body as read
@@ -33,11 +35,22 @@ import { matchRoute, roomOf, type RouteMatch } from "./routes";
  */
 export type RoomHandler = (match: RouteMatch, body: RequestBody, query: URLSearchParams) => Reply;
 
+/**
+ * Runs a request whose body is bytes (a route {@link takesBytes}: the storage upload) in its room: the body read up
+ * to `maxBodyBytes()` (beyond it, `bytes` is `undefined`) and the headers in, a raw answer out. @internal
+ */
+export interface BytesHandler {
+    readonly maxBodyBytes: () => number;
+    readonly handle: (match: RouteMatch, request: ByteRequest) => Promise<RawReply>;
+}
+
 /** What the HTTP layer works with. @internal */
 export interface ServerDeps {
     readonly options: ResolvedServerOptions;
     /** The rooms, wired by the composition root (emulator.ts). */
     readonly handle: RoomHandler;
+    /** The room that reads the routes whose body is bytes. */
+    readonly handleBytes: BytesHandler;
     readonly faults: FaultRules;
     readonly rateLimiter: RateLimiter | undefined;
     readonly record: (request: RecordedRequest) => void;
@@ -48,9 +61,11 @@ interface Answer {
     readonly status: number;
     readonly text: string;
     readonly retryAfter?: number;
+    /** @default JSON; `null`: no content type (an empty body) */
+    readonly contentType?: string | null;
 }
 
-type ReadBody = { readonly tooLarge: false; readonly text: string } | { readonly tooLarge: true };
+type ReadBody = { readonly tooLarge: false; readonly bytes: Buffer } | { readonly tooLarge: true };
 
 /** The node:http (or, with `tls`, node:https) server plus a way to stop it that does not wait for idle keep-alive connections. @internal */
 export interface EmulatorServer {
@@ -109,8 +124,15 @@ async function serve(
     const startedMs = Date.now();
     const method = (req.method ?? "GET").toUpperCase();
     const { path, query } = splitUrl(req.url);
-    const raw = await readBody(req, options.limits.maxBodyBytes);
-    const parsed: RequestBody = raw.tooLarge ? { valid: false } : parseJson(raw.text);
+    const matched = matchRoute(method, path);
+    const bytesRoute = typeof matched === "object" && takesBytes(matched.route);
+    const raw = await readBody(req, bytesRoute ? deps.handleBytes.maxBodyBytes() : options.limits.maxBodyBytes);
+    // A bytes route's body is its room's to read; it is never parsed, recorded or logged here.
+    const parsed: RequestBody = bytesRoute
+        ? { valid: true, value: undefined }
+        : raw.tooLarge
+          ? { valid: false }
+          : parseJson(raw.bytes.toString("utf8"));
 
     let match: RouteMatch | undefined;
     let faulted = false;
@@ -138,24 +160,27 @@ async function serve(
         faulted = true;
         return finish({ ...jsonAnswer(errorReply(tooManyRequests())), retryAfter: 1 }, "rate limited");
     }
-    if (!isAuthorized(req.headers.authorization, options.apiKey)) return finish(errorAnswer(unauthorized()));
+    const keyless = typeof matched === "object" && !needsApiKey(matched.route);
+    if (!keyless && !isAuthorized(req.headers.authorization, options.apiKey)) return finish(errorAnswer(unauthorized()));
 
-    const matched = matchRoute(method, path);
     if (matched === "not-found") return finish(errorAnswer(options.bareRouteNotFound ? agentNotFound() : routeNotFound(method, path)));
     if (matched === "bad-encoding") return finish(errorAnswer(invalidRequest("path is not valid percent-encoding")));
     match = matched;
-    if (raw.tooLarge) return finish(errorAnswer(payloadTooLarge(options.limits.maxBodyBytes)));
+    if (raw.tooLarge && !bytesRoute) return finish(errorAnswer(payloadTooLarge(options.limits.maxBodyBytes)));
 
-    const run = (): Answer => jsonAnswer(handle(matched, parsed, query));
+    const run = async (): Promise<Answer> =>
+        bytesRoute
+            ? rawAnswer(await deps.handleBytes.handle(matched, { bytes: raw.tooLarge ? undefined : raw.bytes, headers: req.headers }))
+            : jsonAnswer(handle(matched, parsed, query));
 
     const fault = faults.take({ method, route: matched.route, setName: matched.setName, agentName: matched.agentName });
-    if (fault === undefined) return finish(run());
+    if (fault === undefined) return finish(await run());
 
     faulted = true;
     if (fault.delayMs > 0) await sleep(fault.delayMs);
     if (isStopped()) return;
-    if (fault.answer.kind === "none") return finish(run(), `delayed ${fault.delayMs}ms`);
-    if (fault.afterApply) run();
+    if (fault.answer.kind === "none") return finish(await run(), `delayed ${fault.delayMs}ms`);
+    if (fault.afterApply) await run();
     return finish(faultAnswer(fault, matched), "injected fault");
 }
 
@@ -163,6 +188,16 @@ function faultAnswer(fault: Fault, match: RouteMatch): Answer | "dropped" {
     const answer = fault.answer;
     if (answer.kind === "drop") return "dropped";
     if (answer.kind === "none") throw new Error("faultAnswer: a delay-only fault has no answer");
+    if (takesBytes(match.route) && answer.body === undefined) {
+        // The storage service answers in S3's words and XML, faults included.
+        const xml = storageErrorXml(storageFaultError(answer.status));
+        return {
+            status: answer.status,
+            text: xml,
+            contentType: "application/xml",
+            ...(answer.retryAfter === undefined ? {} : { retryAfter: answer.retryAfter }),
+        };
+    }
     const text = answer.body ?? JSON.stringify(errorBody(faultError(answer.status, { room: roomOf(match.route), setName: match.setName })));
     return answer.retryAfter === undefined
         ? { status: answer.status, text }
@@ -173,13 +208,18 @@ function jsonAnswer(reply: Reply): Answer {
     return { status: reply.status, text: JSON.stringify(reply.body) };
 }
 
+function rawAnswer(reply: RawReply): Answer {
+    return { status: reply.status, text: reply.text, contentType: reply.contentType ?? null };
+}
+
 function errorAnswer(e: ApiError): Answer {
     return jsonAnswer(errorReply(e));
 }
 
 function send(res: ServerResponse, answer: Answer): void {
+    const contentType = answer.contentType === undefined ? "application/json; charset=utf-8" : answer.contentType;
     res.writeHead(answer.status, {
-        "content-type": "application/json; charset=utf-8",
+        ...(contentType === null ? {} : { "content-type": contentType }),
         "content-length": Buffer.byteLength(answer.text),
         ...(answer.retryAfter === undefined ? {} : { "retry-after": String(answer.retryAfter) }),
     });
@@ -203,7 +243,7 @@ function readBody(req: IncomingMessage, limit: number): Promise<ReadBody> {
             size += chunk.length;
             if (size <= limit) chunks.push(chunk);
         });
-        req.on("end", () => resolve(size > limit ? { tooLarge: true } : { tooLarge: false, text: Buffer.concat(chunks).toString("utf8") }));
+        req.on("end", () => resolve(size > limit ? { tooLarge: true } : { tooLarge: false, bytes: Buffer.concat(chunks) }));
         req.on("error", reject);
     });
 }

@@ -2,7 +2,16 @@
  * What an agent's deployment binds: the read of a set that the agents room needs ({@link SecretSource}, given by the
  * composition root, so the room imports nothing of the secrets room), and the checks a binding must pass. No I/O.
  */
-import { type ApiError, type BindingField, boundSetNotFound, boundSetNotReady, boundSetRegionMismatch, boundSetWrongKind } from "../errors";
+import {
+    type ApiError,
+    type BindingField,
+    boundSetNotFound,
+    boundSetNotReady,
+    boundSetRegionMismatch,
+    boundSetWrongKind,
+    buildNotReady,
+    deployBuildNotFound,
+} from "../errors";
 import { type Outcome, fail, ok } from "../outcome";
 import type { AgentSpec } from "./rules";
 
@@ -35,6 +44,36 @@ export type SetBinding =
  */
 export interface SecretSource {
     binding(name: string): SetBinding | undefined;
+}
+
+/** A build as an agent deploying it reads it: its region, status, and the image a success pushed. @internal */
+export interface BuildBinding {
+    readonly region: string;
+    readonly status: string;
+    readonly imageUri: string | undefined;
+}
+
+/**
+ * What the agents room needs of the builds: one build by id, or `undefined` when there is none. The composition root
+ * gives it; the room imports nothing of the builds room.
+ * @internal
+ */
+export interface BuildSource {
+    build(id: string): BuildBinding | undefined;
+}
+
+/**
+ * The image a deployment of `spec` runs: its `image`, or the `imageUri` of its build, which must be in the agent's
+ * region (else 400 `Build not found`) and `success` (else 400 `Build is not ready (status: …)`).
+ * @internal
+ */
+export function imageOf(builds: BuildSource, spec: AgentSpec, region: string): Outcome<string> {
+    if (spec.buildId === undefined) return ok(spec.image ?? "");
+    const build = builds.build(spec.buildId);
+    // A build of another region is not found from the agent's region (the contract's one message for both).
+    if (build === undefined || build.region !== region) return fail(deployBuildNotFound());
+    if (build.status !== "success" || build.imageUri === undefined) return fail(buildNotReady(build.status));
+    return ok(build.imageUri);
 }
 
 /** The sets a deployment binds, as read when it starts. @internal */

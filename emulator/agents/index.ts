@@ -17,3 +17,7 @@ export { resolveAgentsOptions } from "./options";
 export { handleAgents } from "./handlers";
 /** @internal */
 export { AgentStore } from "./store";
+/** @internal */
+export type { BuildBinding, BuildSource } from "./bindings";
+/** @internal */
+export { EMULATOR_ORGANIZATION_ID } from "./views";

@@ -18,6 +18,8 @@ export interface DeploymentSnapshot {
     readonly startedAt: number;
     /** What it deploys. */
     readonly spec: AgentSpec;
+    /** The image it runs: `spec.image`, or for a build the build's `imageUri` when the deployment started. */
+    readonly image: string;
 }
 
 /** A stored agent as `emulator.agent()` shows it: its declared fields and every deployment, oldest first. */
@@ -50,6 +52,8 @@ export interface StoredDeployment extends Timeline {
     readonly id: string;
     readonly forced: boolean;
     readonly spec: AgentSpec;
+    /** The image it runs (`spec.image`, or its build's `imageUri`). */
+    readonly image: string;
     supersededAt: number | undefined;
     /** Last change to its manifest: its start, or a later scaling change. */
     updatedAt: number;
@@ -108,6 +112,7 @@ export function snapshotOf(agent: StoredAgent, now: number, phases: ResolvedDepl
             phase: phaseAt(agent.deployments, i, now, phases).phase,
             startedAt: d.startedAt,
             spec: copySpec(d.spec),
+            image: d.image,
         })),
         ...(agent.deletedAt === undefined ? {} : { deletedAt: agent.deletedAt }),
     };

@@ -54,7 +54,7 @@ export class Rollout {
     constructor(private readonly config: RolloutConfig) {}
 
     /** Starts a deployment of `spec`: captures the bound values now and decides its outcome now. */
-    start(agent: StoredAgent, spec: AgentSpec, bindings: Bindings, forced: boolean): void {
+    start(agent: StoredAgent, spec: AgentSpec, bindings: Bindings, forced: boolean, image: string): void {
         const now = this.config.now();
         const previous = agent.deployments[agent.deployments.length - 1];
         if (previous !== undefined) previous.supersededAt = now;
@@ -67,6 +67,7 @@ export class Rollout {
             startedAt: now,
             forced,
             spec,
+            image,
             supersededAt: undefined,
             updatedAt: now,
             outcome: this.outcomeOf(agent.name, spec, imagePull),

@@ -14,7 +14,7 @@ import { type Outcome, fail, ok } from "../outcome";
 export const SERVICE_NAME_PATTERN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])$/;
 /** Longest allowed service name. */
 export const SERVICE_NAME_MAX_LENGTH = 54;
-/** A UUID, as `buildId` must be (any version; the emulator knows no builds). */
+/** A UUID, as `buildId` must be (any version; whether the build exists is checked against the builds: bindings.ts). */
 export const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Agent profiles (documented), with the resources the docs give each. */

@@ -9,7 +9,7 @@
 import { type ApiError, agentNotFound, invalidRegion, regionChange, serviceExists, serviceNotFound } from "../errors";
 import type { InjectionHandle } from "../handle";
 import { type Outcome, fail, ok } from "../outcome";
-import { type SecretSource, bindSets } from "./bindings";
+import { type BuildSource, type SecretSource, bindSets, imageOf } from "./bindings";
 import { agentState, servingIndex } from "./deployments";
 import type { ResolvedDeployPhaseMs } from "./options";
 import {
@@ -65,6 +65,7 @@ export class AgentStore {
     constructor(
         private readonly config: AgentStoreConfig,
         private readonly sets: SecretSource,
+        private readonly builds: BuildSource,
     ) {
         this.rollout = new Rollout(config);
     }
@@ -80,6 +81,8 @@ export class AgentStore {
         if (!autoScaling.ok) return autoScaling;
         const bindings = bindSets(this.sets, spec, region, true, () => true);
         if (!bindings.ok) return bindings;
+        const image = imageOf(this.builds, spec, region);
+        if (!image.ok) return image;
 
         const now = this.config.now();
         const agent: StoredAgent = {
@@ -92,7 +95,7 @@ export class AgentStore {
             deployments: [],
             deletedAt: undefined,
         };
-        this.rollout.start(agent, spec, bindings.value, false);
+        this.rollout.start(agent, spec, bindings.value, false, image.value);
         this.agents.set(agent.name, agent);
         return ok(this.reading(agent, true));
     }
@@ -115,6 +118,9 @@ export class AgentStore {
         // A set named in the body is always checked; a set kept from before only when a deployment will bind it again.
         const bindings = bindSets(this.sets, spec, agent.region, false, (field) => deploys || typeof request.spec[field] === "string");
         if (!bindings.ok) return bindings;
+        // A build named in the body is always checked; a build kept from before when a deployment will run it again.
+        const image = deploys || request.spec.buildId !== undefined ? imageOf(this.builds, spec, agent.region) : ok(latestOf(agent).image);
+        if (!image.ok) return image;
 
         const scales = !sameScaling(autoScaling.value, agent.autoScaling);
         if (!deploys && !scales) return ok(this.reading(agent, false));
@@ -124,7 +130,7 @@ export class AgentStore {
             agent.autoScaling = autoScaling.value;
             latestOf(agent).updatedAt = now; // scaling is patched onto the running manifest, not rolled out
         }
-        if (deploys) this.rollout.start(agent, spec, bindings.value, request.forceRedeploy);
+        if (deploys) this.rollout.start(agent, spec, bindings.value, request.forceRedeploy, image.value);
         return ok(this.reading(agent, deploys));
     }
 
@@ -187,6 +193,11 @@ export class AgentStore {
     runningImagePull(name: string): ImagePullCredentials | undefined {
         const credentials = this.serving(name)?.imagePull;
         return credentials === undefined ? undefined : { ...credentials };
+    }
+
+    /** The image the serving deployment runs (a build's `imageUri` for a build); `undefined` when none serves. */
+    runningImage(name: string): string | undefined {
+        return this.serving(name)?.image;
     }
 
     /** Removes an agent behind the program's back (drift). Returns whether it existed. */

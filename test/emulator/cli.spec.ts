@@ -247,6 +247,12 @@ describe("emulator command line", () => {
                     "/tmp/p",
                     "--deploy-phase-ms",
                     "validating=300, creating=200,draining=0",
+                    "--build-queue-ms",
+                    "0",
+                    "--build-duration-ms",
+                    "2500",
+                    "--build-max-ms",
+                    "60000",
                 ],
                 {},
             );
@@ -262,6 +268,9 @@ describe("emulator command line", () => {
                     rateLimit: { requestsPerSecond: 10 },
                     regions: ["us-west", "eu-central"],
                     defaultRegion: "eu-central",
+                    buildQueueMs: 0,
+                    buildDurationMs: 2500,
+                    buildMaxMs: 60000,
                 },
                 portFile: "/tmp/p",
                 quiet: false,
@@ -288,6 +297,8 @@ describe("emulator command line", () => {
             [["--deploy-phase-ms", "booting=5"], /--deploy-phase-ms must be phase=ms pairs/],
             [["--deploy-phase-ms", "creating=1,creating=2"], /each at most once/],
             [["--deploy-phase-ms", "validating=-1"], /--deploy-phase-ms validating must be a whole number/],
+            [["--build-max-ms", "0"], /--build-max-ms must be a whole number from 1/],
+            [["--build-duration-ms", "1.5"], /--build-duration-ms must be a whole number/],
             [["extra"], /Unexpected argument 'extra'/],
         ];
         for (const [argv, message] of invalid) {

@@ -124,8 +124,9 @@ describe("emulator POST /agents", () => {
         }
     });
 
-    it("deploys a build: any UUID is accepted (the emulator knows no builds) and the manifest shows the build, not an image", async () => {
+    it("deploys a build: the manifest shows the build, not an image", async () => {
         const emulator = await start();
+        emulator.seedBuild({ id: BUILD_ID });
         const spec = (await createdAgent(emulator, { serviceName: "built", buildId: BUILD_ID })).deployment.manifest.spec;
         assert.equal(spec["buildId"], BUILD_ID);
         assert.equal("image" in spec, false);

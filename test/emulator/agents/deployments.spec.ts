@@ -256,6 +256,7 @@ describe("emulator agent deployments", () => {
         it("fail too when the base64 holds no username:token pair", async () => {
             const emulator = await start();
             await putPullSet(emulator, "registry", Buffer.from("just-a-token").toString("base64"));
+            emulator.seedBuild({ id: "123e4567-e89b-12d3-a456-426614174000" });
             await createdAgent(emulator, {
                 serviceName: "bot",
                 buildId: "123e4567-e89b-12d3-a456-426614174000",

@@ -43,8 +43,8 @@ describe("emulator agent test hooks", () => {
             spec,
             deployments: [
                 // With the default draining time of 0 the replaced deployment is gone as soon as the new one is Active.
-                { id: created.desiredDeploymentId, forced: false, phase: "Retired", startedAt: 50_000, spec },
-                { id: forced.desiredDeploymentId, forced: true, phase: "Active", startedAt: 50_010, spec },
+                { id: created.desiredDeploymentId, forced: false, phase: "Retired", startedAt: 50_000, spec, image: "me/bot:1" },
+                { id: forced.desiredDeploymentId, forced: true, phase: "Active", startedAt: 50_010, spec, image: "me/bot:1" },
             ],
         });
         assert.deepEqual(emulator.agents(), [emulator.agent("bot")]);

@@ -77,6 +77,7 @@ describe("emulator POST /agents/{agentName}", () => {
         for (const [what, change] of specChanges) {
             it(`starts a new, unforced deployment when ${what} changes, and answers it as Creating`, async () => {
                 const emulator = await start();
+                emulator.seedBuild({ id: BUILD_ID });
                 await fullAgent(emulator);
                 const first = await details(emulator, "bot");
                 const body = await updatedAgent(emulator, "bot", change);
@@ -173,6 +174,7 @@ describe("emulator POST /agents/{agentName}", () => {
 
     it("lets image and buildId replace each other, and refuses both at once with the documented 400", async () => {
         const emulator = await start();
+        emulator.seedBuild({ id: BUILD_ID });
         await fullAgent(emulator);
         const built = (await updatedAgent(emulator, "bot", { buildId: BUILD_ID })).deployment.manifest.spec;
         assert.deepEqual([built["buildId"], "image" in built], [BUILD_ID, false]);

@@ -128,6 +128,7 @@ describe("Agent.get", () => {
     });
 
     it("reads the build of an agent deployed from one, which a refresh of a declared agent reads only when declared", async () => {
+        emulator.seedBuild({ id: BUILD }); // the emulator deploys only builds it holds
         await outside({ serviceName: "built-agent", buildId: BUILD });
         const agent = Agent.get("built", "built-agent");
         assert.equal(await value(agent.buildId), BUILD);

@@ -611,6 +611,9 @@ describe("the Agent provider", () => {
 
         it("reads back the build of an agent deployed from one, never the image Pipecat built from it; an image agent moved to a build keeps no buildId", async () => {
             await m.setup();
+            // The emulator deploys only builds it holds (successful, in the agent's region).
+            m.emulator.seedBuild({ id: BUILD });
+            m.emulator.seedBuild({ id: BUILD2 });
             await secretSet("voice-secrets", V1);
             const outs = await create({ name: "voice-agent", buildId: BUILD, secretSet: "voice-secrets" });
             m.emulator.updateAgentDirect("voice-agent", { buildId: BUILD2 });

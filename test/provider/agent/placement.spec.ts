@@ -39,6 +39,8 @@ async function setup(keyless = false): Promise<void> {
         readyAfterMs: 1_500,
         deployPhaseMs: { creating: 2_000, validating: 3_000 },
     });
+    // The agent deploys a build the emulator holds (us-west, success); the server in front answers what check reads of it.
+    emulator.seedBuild({ id: BUILD });
     sets.setTestHooks({ sleep: async (ms) => void (clock += ms), now: () => clock, random: () => 0.5 });
     const target = new URL(emulator.url);
     front = http.createServer((req, res) => {
