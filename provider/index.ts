@@ -14,6 +14,11 @@ export { Agent } from "./agent/resource";
 export type { AgentArgs } from "./agent/resource";
 export { agentProvider } from "./agent/provider";
 export type { AgentInputs, AgentOutputs, AutoScaling } from "./agent/types";
+export { Build } from "./build/resource";
+export type { BuildArgs } from "./build/resource";
+export { buildProvider } from "./build/provider";
+export type { BuildInputs, BuildOutputs } from "./build/types";
+export { BuildError } from "./build/failure";
 export type { Region } from "./region";
 export {
     PipecatError,
