@@ -24,7 +24,7 @@ export interface Waited {
 export interface Schedule {
     readonly firstMs: number;
     readonly timeoutMs: number;
-    readonly setting: "pipecat:readyTimeoutSeconds" | "pipecat:deployTimeoutSeconds";
+    readonly setting: "pipecat:readyTimeoutSeconds" | "pipecat:deployTimeoutSeconds" | "pipecat:buildTimeoutSeconds";
 }
 
 /**

@@ -21,6 +21,8 @@ export interface Settings {
     readonly readyTimeoutMs: number;
     /** How long an agent's create and update wait for its deployment to complete. @default 600 s, as Pipecat's CLI */
     readonly deployTimeoutMs: number;
+    /** How long a Build's create waits for its upload and for the build to finish. @default 600 s, as Pipecat's CLI and deploy action */
+    readonly buildTimeoutMs: number;
     /**
      * Set names that create may take over as if they declared `adopt: true`, for recovering from an
      * interrupted `pulumi up` (its pending creates) without editing the program; "*" means any. @default none
@@ -48,6 +50,7 @@ const SOURCES = {
     deployTimeout: { config: "pipecat:deployTimeoutSeconds", env: "PIPECAT_DEPLOY_TIMEOUT_SECONDS" },
     adopt: { config: "pipecat:adopt", env: "PIPECAT_ADOPT" },
     imagePullUpdates: { config: "pipecat:imagePullUpdates", env: "PIPECAT_IMAGE_PULL_UPDATES" },
+    buildTimeout: { config: "pipecat:buildTimeoutSeconds", env: "PIPECAT_BUILD_TIMEOUT_SECONDS" },
 } as const;
 
 function read(config: ConfigSource | undefined, env: NodeJS.ProcessEnv, which: keyof typeof SOURCES): string | undefined {
@@ -59,7 +62,7 @@ function read(config: ConfigSource | undefined, env: NodeJS.ProcessEnv, which: k
 function seconds(
     config: ConfigSource | undefined,
     env: NodeJS.ProcessEnv,
-    which: "requestTimeout" | "readyTimeout" | "deployTimeout",
+    which: "requestTimeout" | "readyTimeout" | "deployTimeout" | "buildTimeout",
     fallback: number,
 ): number {
     const raw = read(config, env, which);
@@ -124,6 +127,7 @@ export function resolveSettings(config?: ConfigSource, env: NodeJS.ProcessEnv = 
         requestTimeoutMs: seconds(config, env, "requestTimeout", 30),
         readyTimeoutMs: seconds(config, env, "readyTimeout", 300),
         deployTimeoutMs: seconds(config, env, "deployTimeout", 600),
+        buildTimeoutMs: seconds(config, env, "buildTimeout", 600),
         adopt: adoptNames(config, env),
         imagePullUpdates: imagePullUpdates(config, env),
     };

@@ -34,6 +34,8 @@ export const ROOM_TO_ROOM: Readonly<Record<string, string>> = {
     "provider/dotenv -> provider/secretset": "a .env file becomes a SecretSet's secrets, under its naming rules",
     "provider/secretset -> provider/organization": "a set's region must be one of the organisation's regions",
     "provider/agent -> provider/organization": "an agent's region must be one of the organisation's regions",
+    "provider/build -> provider/organization":
+        "a build's region must be one of the organisation's regions (and its cache lookup uses the default)",
 };
 const TRANSPORT = "provider/api/";
 const TRANSPORT_MAY_IMPORT = ["provider/errors.ts"];

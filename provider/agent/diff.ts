@@ -35,9 +35,9 @@ const DEPLOYED = [
 const REVISIONS = ["secretSetRevision", "imagePullSecretSetRevision"] as const;
 /**
  * Inputs that carry nothing Pipecat Cloud runs: a change of only these (`adopt` dropped, a rename with
- * `aliases`, a bound set's region as the set reports it) is no change of the agent, so no request.
+ * `aliases`, a bound set's or build's region as the resource declares it) is no change of the agent, so no request.
  */
-export const BOOKKEEPING = ["adopt", "autonamePrefix", "secretSetRegion", "imagePullSecretSetRegion"] as const;
+export const BOOKKEEPING = ["adopt", "autonamePrefix", "secretSetRegion", "imagePullSecretSetRegion", "buildRegion"] as const;
 
 /**
  * What an update sends for an optional field that is no longer declared: an update leaves a field it

@@ -36,7 +36,7 @@ export function placed(old: Props, ins: AgentInputs): { readonly ins: AgentInput
     // An agent runs in its sets' region: without a region in its old inputs, a bound SecretSet resource's last
     // known region tells where it is, so a set moved under it is a mismatch, not a silent break. (Only for the
     // checks: put into the inputs, it would show in every preview as a new `region`.)
-    const kept = carried ?? [old["secretSetRegion"], old["imagePullSecretSetRegion"]].find(known);
+    const kept = carried ?? [old["secretSetRegion"], old["imagePullSecretSetRegion"], old["buildRegion"]].find(known);
     return { ins: region === undefined ? ins : { ...ins, region }, kept };
 }
 
@@ -46,8 +46,8 @@ export function placesAnew(old: Props, ins: AgentInputs, kept: string | undefine
 }
 
 /**
- * Failures that need no API: a bound SecretSet resource whose region is known and is not the agent's
- * (so also in a pull-request preview without a key), and a `websocketAuth` no longer declared.
+ * Failures that need no API: a bound SecretSet resource, or a Build resource, whose region is known and is
+ * not the agent's (so also in a pull-request preview without a key), and a `websocketAuth` no longer declared.
  */
 export function inputFailures(old: Props, ins: AgentInputs, kept: string | undefined): CheckFailure[] {
     const failures: CheckFailure[] = [];
@@ -67,6 +67,7 @@ export function inputFailures(old: Props, ins: AgentInputs, kept: string | undef
     ] as const) {
         if (known(region) && region !== where) failures.push(elsewhere(binding, ins[binding], region, where));
     }
+    if (known(ins.buildRegion) && ins.buildRegion !== where) failures.push(buildElsewhere(ins.buildId, ins.buildRegion, where));
     return failures;
 }
 
@@ -86,7 +87,7 @@ export async function placementFailures(old: Props, ins: AgentInputs, kept: stri
     const bound = (["secretSet", "imagePullSecretSet"] as const).filter(
         (b) => known(ins[b]) && (exists || ins.region !== undefined || known(ins[`${b}Region`])),
     );
-    if (bound.length === 0 && !known(ins.buildId)) return [];
+    if (bound.length === 0 && !known(ins.buildId) && !known(ins.buildRegion)) return [];
     try {
         const target = ins.region ?? (await organisationDefaultRegion(ctx));
         if (!known(target)) return [];
@@ -107,15 +108,15 @@ export async function placementFailures(old: Props, ins: AgentInputs, kept: stri
                 });
             }
         }
-        if (known(ins.buildId)) {
+        // A Build resource's declared region wins over the API (a build this run makes again elsewhere).
+        if (known(ins.buildRegion)) {
+            if (ins.buildRegion !== target) failures.push(buildElsewhere(ins.buildId, ins.buildRegion, target));
+        } else if (known(ins.buildId)) {
             const build = await getBuild(api(), agentCall("region check", ins.name), ins.buildId);
             if (build === "absent" && exists)
                 failures.push({ property: "", reason: `buildId: build ${ins.buildId} was not found, so the agent was not moved` });
             else if (build !== "absent" && build.region !== undefined && build.region !== target) {
-                failures.push({
-                    property: "",
-                    reason: `buildId: build ${ins.buildId} is in region "${build.region}", but the agent would be in "${target}": build again in "${target}", or keep the agent in "${build.region}"`,
-                });
+                failures.push(buildElsewhere(ins.buildId, build.region, target));
             }
         }
         return failures;
@@ -128,6 +129,14 @@ export async function placementFailures(old: Props, ins: AgentInputs, kept: stri
             },
         ];
     }
+}
+
+function buildElsewhere(buildId: string | undefined, region: string, target: string): CheckFailure {
+    const which = known(buildId) ? `build ${buildId}` : "the build";
+    return {
+        property: "",
+        reason: `buildId: ${which} is in region "${region}", but the agent would be in "${target}": build again in "${target}", or keep the agent in "${region}"`,
+    };
 }
 
 function elsewhere(binding: string, set: string | undefined, region: string, target: string): CheckFailure {

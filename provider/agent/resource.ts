@@ -5,6 +5,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { SecretSet } from "../secretset/resource";
+import { Build } from "../build/resource";
 import { refuseImport } from "../existing";
 import type { Region } from "../region";
 import { agentProvider } from "./provider";
@@ -26,8 +27,12 @@ export interface AgentArgs {
     readonly region?: pulumi.Input<Region>;
     /** Container image, for example `your-registry/voice-agent:0.1`. A change redeploys the agent. Exclusive with `buildId`. */
     readonly image?: pulumi.Input<string>;
-    /** UUID of a successful Pipecat Cloud build in the agent's region. A change redeploys the agent. Exclusive with `image`. */
-    readonly buildId?: pulumi.Input<string>;
+    /**
+     * The build to run: the Build resource (its new build, when the sources change, redeploys the agent in the same
+     * plan, and its declared region is checked against the agent's in the preview, also without an API key), or
+     * the UUID of a successful Pipecat Cloud build in the agent's region. A change redeploys the agent. Exclusive with `image`.
+     */
+    readonly buildId?: Build | pulumi.Input<string>;
     /**
      * The regular secret set whose keys the agent gets as environment variables. Pass the SecretSet
      * resource: then a rotation of its values redeploys the agent, and the set is written and ready before
@@ -177,7 +182,6 @@ function declaredProps(name: string, args: AgentArgs): Record<string, unknown> {
         name: args.name,
         region: args.region,
         image: args.image,
-        buildId: args.buildId,
         autoScaling: args.autoScaling,
         agentProfile: args.agentProfile,
         maxSessionDuration: args.maxSessionDuration,
@@ -192,12 +196,24 @@ function declaredProps(name: string, args: AgentArgs): Record<string, unknown> {
         ...Object.fromEntries(given),
         ...binding("secretSet", args.secretSet),
         ...binding("imagePullSecretSet", args.imagePullSecretSet),
+        ...build(args.buildId),
     };
     if (args.name === undefined) {
         props["autonamePrefix"] = name;
         if (pulumi.runtime.isDryRun()) props["autonameAtCreate"] = true;
     }
     return props;
+}
+
+/**
+ * The build: a Build resource's `buildId` (unknown in a preview when it is about to be built, which plans the
+ * agent's redeploy) and its declared region (`buildRegion`), or the id as given. No build: nothing.
+ */
+function build(buildId: Build | pulumi.Input<string> | undefined): Record<string, unknown> {
+    if (buildId instanceof Build) {
+        return { buildId: buildId.buildId, ...(buildId.declaredRegion === undefined ? {} : { buildRegion: buildId.declaredRegion }) };
+    }
+    return buildId === undefined ? {} : { buildId };
 }
 
 /**

@@ -67,6 +67,7 @@ const inputsSchema = z
         buildId: orUnknown(
             z.string({ error: "must be a string" }).regex(UUID, { error: "must be the UUID of a successful build" }),
         ).optional(),
+        buildRegion: z.string().optional(),
         secretSet: orUnknown(setName("a regular secret set")).optional(),
         secretSetRevision: z.string().optional(),
         secretSetRegion: z.string().optional(),

@@ -23,6 +23,8 @@ export interface AgentInputs {
     readonly image?: string;
     /** The UUID of a Pipecat Cloud build; exclusive with `image`. */
     readonly buildId?: string;
+    /** The Build resource's declared region when the program passed the resource: checked against the agent's before anything is sent. */
+    readonly buildRegion?: string;
     /** Name of the regular secret set bound to the agent. */
     readonly secretSet?: string;
     /** The bound SecretSet's `revision` when the program passed the resource: a new one redeploys with force. */

@@ -14,6 +14,7 @@ const SOURCES = {
     "pulumi-pipecat-secrets": "provider/index.ts",
     "pulumi-pipecat-secrets/implementation": "provider/secretset/implementation.ts",
     "pulumi-pipecat-secrets/agent/implementation": "provider/agent/implementation.ts",
+    "pulumi-pipecat-secrets/build/implementation": "provider/build/implementation.ts",
     "pulumi-pipecat-secrets/emulator": "emulator/index.ts",
     "pulumi-pipecat-secrets/organization/implementation": "provider/organization/implementation.ts",
 };

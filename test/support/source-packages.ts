@@ -1,7 +1,7 @@
 /**
  * In the mocha process, the package's own name resolves to its TypeScript sources instead of `dist/`.
  *
- * The shims (`provider/secretset/provider.ts`, `provider/agent/provider.ts`) require their implementation by package
+ * The shims (`provider/secretset/provider.ts`, `provider/agent/provider.ts`, `provider/build/provider.ts`) require their implementation by package
  * name, and that name resolves through package.json `exports` (a self-reference) to the compiled `dist/`. Without this
  * hook a spec that imports `../../provider` runs the shim from the sources but the implementation from `dist/`: two
  * copies of the implementation, its hooks and `session.ts` in one process, and a change of the sources (an edit not

@@ -34,6 +34,32 @@ const plain: AgentInputs = {
 const deployed: AgentOutputs = { ...base, region: "us-west", deploymentId: "d1", ready: true, available: true };
 
 describe("agent diff", () => {
+    it("plans a redeploy, not a replacement, when its Build resource makes a new build (unknown in a preview); its region alone is bookkeeping", () => {
+        const fromBuild: AgentOutputs = {
+            ...plain,
+            image: undefined as never,
+            buildId: "11111111-0000-4000-8000-000000000000",
+            buildRegion: "us-west",
+            region: "us-west",
+            deploymentId: "d1",
+            ready: true,
+            available: true,
+        };
+        const { image: _image, ...declared } = fromBuild;
+        assert.deepEqual(diffAgent(fromBuild, { ...declared, buildId: UNKNOWN }), {
+            changes: true,
+            replaces: [],
+            deleteBeforeReplace: true,
+        });
+        assert.deepEqual(updateBody(fromBuild, { ...declared, buildId: "22222222-0000-4000-8000-000000000000" }, false), {
+            buildId: "22222222-0000-4000-8000-000000000000",
+            autoScaling: { minAgents: 0, maxAgents: 50 },
+            agentProfile: "agent-1x",
+            maxSessionDuration: 7200,
+        });
+        assert.equal(diffAgent(fromBuild, { ...declared, buildRegion: "us-east" }).changes, false);
+    });
+
     it("sees no change when the declared agent is what runs", () => {
         assert.deepEqual(diffAgent(deployed, base), { changes: false, replaces: [], deleteBeforeReplace: true });
     });

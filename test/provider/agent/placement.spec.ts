@@ -123,6 +123,33 @@ describe("the Agent's placement", () => {
             assert.deepEqual(await failures({}, { ...voice, region: "us-west", secretSetRegion: "" }), [], "an empty region is none");
         });
 
+        it("refuses an agent in another region than its Build resource, even in a preview with the build unknown, with no request", async () => {
+            await setup(true);
+            assert.deepEqual(await failures({}, { ...built, buildId: UNKNOWN, region: "us-west", buildRegion: "eu-central" }), [
+                {
+                    property: "",
+                    reason: 'buildId: the build is in region "eu-central", but the agent would be in "us-west": build again in "us-west", or keep the agent in "eu-central"',
+                },
+            ]);
+            assert.deepEqual(await failures({}, { ...built, region: "eu-central", buildRegion: "eu-central" }), []);
+            assert.deepEqual(requests, []);
+        });
+
+        it("knows an agent without a declared region runs where its Build resource was", async () => {
+            await setup(true);
+            const [old, moved] = [
+                { ...built, buildRegion: "us-west" },
+                { ...built, buildRegion: "us-east" },
+            ];
+            assert.deepEqual(await failures(old, moved), [
+                {
+                    property: "",
+                    reason: `buildId: build ${BUILD} is in region "us-east", but the agent would be in "us-west": build again in "us-west", or keep the agent in "us-east"`,
+                },
+            ]);
+            assert.deepEqual(requests, []);
+        });
+
         it("knows an agent without a declared region runs where its image-pull SecretSet resource was", async () => {
             await setup(true);
             const pulled = { name: "voice-agent", image: IMAGE, imagePullSecretSet: "voice-pull" };
@@ -247,6 +274,19 @@ describe("the Agent's placement", () => {
             builds.set(BUILD, { status: "success" });
             assert.deepEqual(await failures(old, { ...built, region: "eu-central" }), []);
             assert.ok(requests.filter((r) => r === "GET /builds 200").length >= 2, requests.join("\n"));
+        });
+
+        it("compares a new agent's Build resource with the organisation's default region, without reading the build", async () => {
+            await setup();
+            builds.set(BUILD, { region: "us-west", status: "success" });
+            assert.deepEqual(await failures({}, { ...built, buildRegion: "eu-central" }), [
+                {
+                    property: "",
+                    reason: `buildId: build ${BUILD} is in region "eu-central", but the agent would be in "us-west": build again in "us-west", or keep the agent in "eu-central"`,
+                },
+            ]);
+            assert.deepEqual(requests, ["GET /properties 200"]);
+            assert.deepEqual(await failures({}, { ...built, buildRegion: "us-west" }), []);
         });
 
         it("refuses to move an agent whose build is not found; a new agent's create reports that itself", async () => {

@@ -10,7 +10,7 @@
 import * as assert from "node:assert/strict";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { Agent, SecretSet, agentProvider } from "../../../provider";
+import { Agent, Build, SecretSet, agentProvider } from "../../../provider";
 
 const VALUE = "sk-mock-AGENT-VALUE-never-shown-4321";
 const IMAGE = "registry.example/voice-agent:0.1";
@@ -34,7 +34,11 @@ const sent = new Map<string, { type: string; props: Record<string, unknown>; ign
 const mocks: pulumi.runtime.Mocks = {
     newResource: (args) => ({
         id: `${args.name}-id`,
-        state: args.type.endsWith(":SecretSet") ? { ...args.inputs, revision: `revision-of-${args.name}` } : args.inputs,
+        state: args.type.endsWith(":SecretSet")
+            ? { ...args.inputs, revision: `revision-of-${args.name}` }
+            : args.type.endsWith(":Build")
+              ? { ...args.inputs, buildId: `build-of-${args.name}` }
+              : args.inputs,
     }),
     call: () => ({}),
 };
@@ -125,6 +129,21 @@ describe("Agent under mocks", () => {
         const unplaced = await registered(new Agent("unplaced", { name: "unplaced", image: IMAGE, secretSet: anywhere }));
         assert.equal("secretSetRegion" in unplaced.props, false);
         assert.equal("imagePullSecretSetRegion" in unplaced.props, false);
+    });
+
+    it("runs a Build resource's buildId, depends on it, and passes its declared region for check to compare without the API", async () => {
+        const east = new Build("east-build", { context: "./bot", region: "us-east" });
+        const placed = await registered(new Agent("from-build", { name: "from-build", buildId: east }));
+        assert.equal(placed.props["buildId"], "build-of-east-build");
+        assert.equal(placed.props["buildRegion"], "us-east");
+        assert.deepEqual(placed.dependencies, [await urnOf(east)]);
+        const anywhere = new Build("any-build", { context: "./bot" });
+        const unplaced = await registered(new Agent("from-any-build", { name: "from-any-build", buildId: anywhere }));
+        assert.equal(unplaced.props["buildId"], "build-of-any-build");
+        assert.equal("buildRegion" in unplaced.props, false);
+        const byId = await registered(new Agent("by-id", { name: "by-id", buildId: "4cab03c7-8f53-418d-9c3c-91a1265d179e" }));
+        assert.equal(byId.props["buildId"], "4cab03c7-8f53-418d-9c3c-91a1265d179e");
+        assert.equal("buildRegion" in byId.props, false);
     });
 
     it("passes the resource name for autonaming when no name is given, and asks for the name at create in a preview", async () => {
