@@ -19,9 +19,10 @@ const root = path.resolve(__dirname, "..");
 /**
  * The unpacked size the tarball must stay under. 512 KiB until 2026-12-04; the Agent's placement and waits (issue 16)
  * took it to 527 KiB, the TSDoc of issue 17 further; the rooms of issue 18 (29 emulator files for 20, a transport, endpoints
- * per room) to 593 KiB. The bound is there to catch a stray large file (a build context, a report), not a few new modules.
+ * per room) to 593 KiB; the Build and OrganizationSettings rooms and the emulator's builds and properties rooms (issue 19)
+ * to 815 KiB. The bound is there to catch a stray large file (a build context, a report), not a few new modules.
  */
-export const UNPACKED_SIZE_BOUND = 640 * 1024;
+export const UNPACKED_SIZE_BOUND = 900 * 1024;
 
 /** Values the tests use as secrets all look like one of these; none may reach the tarball. */
 export const TEST_SECRET_PATTERNS: readonly RegExp[] = [
