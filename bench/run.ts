@@ -25,6 +25,7 @@ import {
     type TimedOperation,
     type TimingRow,
 } from "./report";
+import { byRoute } from "./routes";
 import { median, round, type Summary, summarize } from "./stats";
 
 const API_KEY = "bench-api-key-not-a-real-one";
@@ -49,16 +50,6 @@ function intList(raw: string | undefined, fallback: number[]): number[] {
     const values = raw.split(",").map((s) => Number(s.trim()));
     if (values.some((v) => !Number.isInteger(v) || v <= 0)) throw new Error(`expected positive integers separated by commas, got "${raw}"`);
     return values;
-}
-
-/** Requests the emulator saw since the last clear, by route. */
-function byRoute(emulator: Emulator): Record<string, number> {
-    const counts: Record<string, number> = {};
-    for (const r of emulator.requests) {
-        const key = r.route ?? `${r.method} ${r.path}`;
-        counts[key] = (counts[key] ?? 0) + 1;
-    }
-    return counts;
 }
 
 /** Phase 1: what each operation sends, on one stack of `n` sets. */
