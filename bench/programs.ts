@@ -1,5 +1,6 @@
 /**
- * The two programs the benchmark compares, as source text for test/support/engine.ts.
+ * The programs of the benchmark, as source text for test/support/engine.ts: the two it compares, and the
+ * build program whose requests it counts.
  *
  * Both read the sets to declare from sets.json, so a run changes N by rewriting that file, and both
  * declare one resource per set with the same inputs: a name and a map of secret values.
@@ -7,14 +8,21 @@
  * - `floor`: a do-nothing dynamic resource whose provider is defined inline and whose create returns
  *   an id at once (no check, no diff: the engine diffs the inputs itself). Same engine, same language
  *   host, same dynamic-provider plugin, same number of resources: what is left is the engine's floor.
+ * - `build`: a Build of a directory and, when declared, an Agent deployed from it (see {@link BuildSpec}).
  */
 
 /** One declared set: resource name -> inputs. Values are plain strings; both programs make them secret. */
 export type SetsSpec = Record<string, { name: string; secrets: Record<string, string> }>;
 
-export type ProgramKind = "ours" | "floor" | "floorsized";
+export type ProgramKind = "ours" | "floor" | "floorsized" | "build";
 
-export const programs: Record<"ours" | "floor", string> = {
+/** What the build program declares (build.json): a Build of `context`, and an Agent deployed from it if `agent` is given. */
+export interface BuildSpec {
+    readonly build?: { readonly context: string; readonly region?: string };
+    readonly agent?: { readonly name: string; readonly region?: string };
+}
+
+export const programs: Record<"ours" | "floor" | "build", string> = {
     ours: `
 import * as fs from "fs";
 import { SecretSet } from "pulumi-pipecat-secrets";
@@ -43,7 +51,34 @@ class Floor extends pulumi.dynamic.Resource {
 const spec: Record<string, { name: string; secrets: Record<string, string> }> = JSON.parse(fs.readFileSync("sets.json", "utf8"));
 for (const [resource, args] of Object.entries(spec)) new Floor(resource, args);
 `,
+    build: `
+import * as fs from "fs";
+import { Agent, Build } from "pulumi-pipecat-secrets";
+
+const spec: { build?: { context: string; region?: string }; agent?: { name: string; region?: string } } = JSON.parse(
+    fs.readFileSync("build.json", "utf8"),
+);
+if (spec.build !== undefined) {
+    const build = new Build("bot", spec.build);
+    if (spec.agent !== undefined) new Agent("voice", { ...spec.agent, buildId: build });
+}
+`,
 };
+
+/** A small bot's build context: a Dockerfile and its sources; `version` changes one source file. */
+export function botContext(version: string): Record<string, string> {
+    return {
+        "bot/Dockerfile": [
+            "FROM dailyco/pipecat-base:latest",
+            "COPY ./requirements.txt requirements.txt",
+            "RUN pip install --no-cache-dir -r requirements.txt",
+            "COPY ./bot.py bot.py",
+            "",
+        ].join("\n"),
+        "bot/requirements.txt": "pipecat-ai[daily,openai,silero]\n",
+        "bot/bot.py": `# The bench's bot, ${version}.\nasync def bot(runner_args):\n    print("hello from ${version}")\n`,
+    };
+}
 
 /**
  * The floor with `padBytes` more bytes of comment inside its provider's create: a do-nothing resource

@@ -1,5 +1,5 @@
 /**
- * A benchmark project: a stack of the test kit (test/support/stack.ts) holding one of the two programs, its
+ * A benchmark project: a stack of the test kit (test/support/stack.ts) holding one of the programs, its
  * config pointing the provider at the emulator, and timed commands.
  */
 import { spawn } from "node:child_process";
@@ -23,16 +23,25 @@ export interface BenchProject {
     cleanup(): void;
 }
 
-/** `programTs` defaults to the program of that kind in ./programs. */
-export async function createBenchProject(kind: ProgramKind, emulator: Emulator, programTs?: string): Promise<BenchProject> {
+/**
+ * `programTs` defaults to the program of that kind in ./programs; `files` are written into the program's folder
+ * (default: an empty sets.json). `name` tells apart two projects of one kind (default `bench-<kind>`).
+ */
+export async function createBenchProject(
+    kind: ProgramKind,
+    emulator: Emulator,
+    programTs?: string,
+    files: Record<string, string> = { "sets.json": "{}" },
+    name = `bench-${kind}`,
+): Promise<BenchProject> {
     const source = programTs ?? (kind === "floorsized" ? undefined : programs[kind]);
     if (source === undefined) throw new Error(`${kind}: pass the program's source`);
     // As users do it: the key through `pulumi config set --secret`. The floor gets it too, so both
     // stacks decrypt the same config on every run.
     const { project } = await EngineStack.start({
-        name: `bench-${kind}`,
+        name,
         program: source,
-        files: { "sets.json": "{}" },
+        files,
         shared: emulator,
         stack: "bench",
     });

@@ -3,7 +3,9 @@
  * one run through the real Pulumi engine against the emulator (started here, in this process).
  * Prints the tables and writes them to bench/results/latest.{json,md}. See bench/README.md.
  *
- * Environment: BENCH_SIZES (default "10,50,100"), BENCH_RUNS (default 5), BENCH_OUT (default bench/results).
+ * Environment: BENCH_SIZES (default "10,50,100"), BENCH_RUNS (default 5), BENCH_OUT (default bench/results),
+ * BENCH_PHASES (default "requests,builds,times": all). A run of some phases only writes latest-<phases>.{json,md},
+ * so that it never replaces the results of a whole run.
  */
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
@@ -12,12 +14,15 @@ import * as path from "node:path";
 import { performance } from "node:perf_hooks";
 import { type Emulator, startEmulator } from "../emulator";
 import { engineBin, type ExportedResource, repoRoot } from "../test/support/engine";
+import { BUILD_DELAYS, measureBuildRequests } from "./builds";
 import { createBenchProject, type BenchProject } from "./project";
 import { floorWithLargerProvider, KEYS_PER_SET, makeSets, type ProgramKind, type SetsSpec } from "./programs";
 import {
     type BenchResults,
     type GrowthRow,
     type Machine,
+    type Phase,
+    PHASES,
     type RequestRow,
     renderMarkdown,
     type SizeRow,
@@ -25,6 +30,7 @@ import {
     type TimedOperation,
     type TimingRow,
 } from "./report";
+import { byRoute } from "./routes";
 import { median, round, type Summary, summarize } from "./stats";
 
 const API_KEY = "bench-api-key-not-a-real-one";
@@ -49,16 +55,6 @@ function intList(raw: string | undefined, fallback: number[]): number[] {
     const values = raw.split(",").map((s) => Number(s.trim()));
     if (values.some((v) => !Number.isInteger(v) || v <= 0)) throw new Error(`expected positive integers separated by commas, got "${raw}"`);
     return values;
-}
-
-/** Requests the emulator saw since the last clear, by route. */
-function byRoute(emulator: Emulator): Record<string, number> {
-    const counts: Record<string, number> = {};
-    for (const r of emulator.requests) {
-        const key = r.route ?? `${r.method} ${r.path}`;
-        counts[key] = (counts[key] ?? 0) + 1;
-    }
-    return counts;
 }
 
 /** Phase 1: what each operation sends, on one stack of `n` sets. */
@@ -344,7 +340,16 @@ function writeAtomically(file: string, text: string): void {
     fs.renameSync(`${file}.tmp`, file);
 }
 
+function phaseList(raw: string | undefined): Phase[] {
+    if (raw === undefined || raw.trim() === "") return [...PHASES];
+    const named = raw.split(",").map((s) => s.trim());
+    const unknown = named.filter((p) => !(PHASES as readonly string[]).includes(p));
+    if (unknown.length > 0 || named.length === 0) throw new Error(`BENCH_PHASES: expected some of ${PHASES.join(", ")}, got "${raw}"`);
+    return PHASES.filter((p) => named.includes(p));
+}
+
 async function main(): Promise<void> {
+    const phases = phaseList(process.env["BENCH_PHASES"]);
     const sizes = intList(process.env["BENCH_SIZES"], [10, 50, 100]);
     const runs = intList(process.env["BENCH_RUNS"], [5])[0] as number;
     const outDir = path.resolve(repoRoot, process.env["BENCH_OUT"] ?? path.join("bench", "results"));
@@ -354,29 +359,34 @@ async function main(): Promise<void> {
     try {
         const before = machine(loadBefore);
         log(
-            `${before.nproc} × ${before.cpu}, Pulumi ${before.pulumi}, load ${loadBefore.toFixed(2)}; sizes ${sizes.join(", ")}, ${runs} runs each`,
+            `${before.nproc} × ${before.cpu}, Pulumi ${before.pulumi}, load ${loadBefore.toFixed(2)}; phases ${phases.join(", ")}; ` +
+                `sizes ${sizes.join(", ")}, ${runs} runs each`,
         );
         const requestSets = Math.max(...sizes);
-        const requests = await measureRequests(emulator, requestSets);
-        const { timings, sizes: sizeRow } = await measureTimes(emulator, sizes, runs);
-        const stateCost = await measureStateCost(emulator, sizeRow, runs);
+        const requests = phases.includes("requests") ? await measureRequests(emulator, requestSets) : undefined;
+        const builds = phases.includes("builds") ? { delays: BUILD_DELAYS, rows: await measureBuildRequests(API_KEY, log) } : undefined;
+        let timed: Pick<BenchResults, "timings" | "growth" | "sizes" | "stateCost"> = {};
+        if (phases.includes("times")) {
+            const { timings, sizes: sizeRow } = await measureTimes(emulator, sizes, runs);
+            const stateCost = await measureStateCost(emulator, sizeRow, runs);
+            timed = { timings, growth: growth(timings), sizes: sizeRow, stateCost };
+        }
         const results: BenchResults = {
             generatedAt: new Date().toISOString(),
             machine: machine(loadBefore),
-            settings: { sizes, runs, keysPerSet: KEYS_PER_SET, requestSets },
-            requests,
-            timings,
-            growth: growth(timings),
-            sizes: sizeRow,
-            stateCost,
+            settings: { phases, sizes, runs, keysPerSet: KEYS_PER_SET, requestSets },
+            ...(requests ? { requests } : {}),
+            ...(builds ? { builds } : {}),
+            ...timed,
             benchSeconds: round((performance.now() - started) / 1000),
         };
         const markdown = renderMarkdown(results);
+        const base = phases.length === PHASES.length ? "latest" : `latest-${phases.join("+")}`;
         fs.mkdirSync(outDir, { recursive: true });
-        writeAtomically(path.join(outDir, "latest.json"), JSON.stringify(results, null, 2) + "\n");
-        writeAtomically(path.join(outDir, "latest.md"), markdown);
+        writeAtomically(path.join(outDir, `${base}.json`), JSON.stringify(results, null, 2) + "\n");
+        writeAtomically(path.join(outDir, `${base}.md`), markdown);
         process.stdout.write(markdown);
-        log(`wrote ${path.relative(process.cwd(), path.join(outDir, "latest.json"))} and latest.md`);
+        log(`wrote ${path.relative(process.cwd(), path.join(outDir, `${base}.json`))} and ${base}.md`);
     } finally {
         await emulator.close();
     }
