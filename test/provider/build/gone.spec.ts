@@ -85,6 +85,17 @@ describe("a build's 404, gone only by the list", () => {
             assert.deepEqual(m.seen(), [`GET /builds/${oldest.id} 404`, LISTED, LISTED]);
         });
 
+        it("keeps a build whose state holds no context hash to list it by: a 404 then fails the read", async () => {
+            await m.setup();
+            const { contextHash: _, ...hashless } = stored(MISSING);
+            const message = await m.message(buildProvider.read!(MISSING, hashless));
+            assert.match(
+                message,
+                /answered 404, and the state holds no context hash to find the build in its list by, so it is not taken as gone/,
+            );
+            assert.deepEqual(m.seen(), [`GET /builds/${MISSING} 404`]);
+        });
+
         it("fails naming pipecat:apiUrl when the list answers 404 too, and keeps the build", async () => {
             await m.setup();
             const b = m.emulator.seedBuild({ contextHash: HASH, region: "us-west" });
