@@ -113,9 +113,9 @@ export async function placementFailures(old: Props, ins: AgentInputs, kept: stri
             if (ins.buildRegion !== target) failures.push(buildElsewhere(ins.buildId, ins.buildRegion, target));
         } else if (known(ins.buildId)) {
             const build = await getBuild(api(), agentCall("region check", ins.name), ins.buildId);
-            if (build === "absent" && exists)
+            if (build === "unknown" && exists)
                 failures.push({ property: "", reason: `buildId: build ${ins.buildId} was not found, so the agent was not moved` });
-            else if (build !== "absent" && build.region !== undefined && build.region !== target) {
+            else if (build !== "unknown" && build.region !== undefined && build.region !== target) {
                 failures.push(buildElsewhere(ins.buildId, build.region, target));
             }
         }

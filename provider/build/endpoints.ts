@@ -7,7 +7,7 @@ import { z } from "zod";
 import type { Step } from "../errors";
 import { type Answer, type CallContext, commonAdvice, notSaidMissing } from "../api/call";
 import type { Transport } from "../api/transport";
-import { apiError, parseJson } from "../api/response";
+import { type Missing, isMissing, missing, parseJson } from "../api/response";
 
 /** `GET /builds/{id}` (and the builds of the list and of `POST /builds`), as far as the provider reads it. */
 export interface BuildDetails {
@@ -61,7 +61,7 @@ const build = z.looseObject({
 });
 const buildResponse = z.looseObject({ build });
 const startedResponse = z.looseObject({ build, cached: z.boolean().nullish() });
-const listResponse = z.looseObject({ builds: z.array(build) });
+const listResponse = z.looseObject({ builds: z.array(build), total: z.number().nullish() });
 const uploadResponse = z.looseObject({
     uploadId: z.string().min(1),
     uploadUrl: z.string().min(1),
@@ -107,12 +107,51 @@ export interface BuildFilters {
 
 /** GET /builds with filters: one page, newest first. */
 export async function listBuilds(api: Transport, ctx: CallContext, filters: BuildFilters): Promise<BuildDetails[]> {
+    return (await listPage(api, ctx, filters)).builds;
+}
+
+async function listPage(
+    api: Transport,
+    ctx: CallContext,
+    filters: BuildFilters,
+): Promise<{ builds: BuildDetails[]; total: number | undefined }> {
     const query = new URLSearchParams();
     for (const [k, v] of Object.entries(filters)) if (v !== undefined) query.set(k, String(v));
     const search = query.toString();
     const path = `/builds${search === "" ? "" : `?${search}`}`;
     const body = await api.call(ctx, { method: "GET", path, list: true }, (r) => parseJson(r, listResponse, false));
-    return body.builds.map(details);
+    return { builds: body.builds.map(details), total: body.total ?? undefined };
+}
+
+/** Where the list finds a build again: its context's hash, and its region when known (the filters of `GET /builds`). */
+export interface BuildListing {
+    readonly contextHash: string;
+    readonly region?: string | undefined;
+}
+
+/** The most a page of `GET /builds` holds (the API's bound). */
+const PAGE = 100;
+/** Pages read at most to confirm that a build is gone (10,000 builds of one context in one region). */
+const MAX_PAGES = 100;
+
+/**
+ * The ids `GET /builds` lists for one context and region, page after page until a short page or the total.
+ * A list that answers 404 fails naming pipecat:apiUrl (the transport's words for a list), as Pipecat Cloud's
+ * lists are never missing.
+ */
+async function listedIds(api: Transport, ctx: CallContext, listing: BuildListing): Promise<string[]> {
+    const ids: string[] = [];
+    for (let page = 0; page < MAX_PAGES; page++) {
+        const found = await listPage(api, ctx, {
+            contextHash: listing.contextHash,
+            region: listing.region,
+            limit: PAGE,
+            offset: ids.length,
+        });
+        ids.push(...found.builds.map((b) => b.id));
+        if (found.builds.length < PAGE || (found.total !== undefined && ids.length >= found.total)) break;
+    }
+    return ids;
 }
 
 /** The cache lookup of the official clients: the newest successful build of this context, Dockerfile and region. */
@@ -145,13 +184,30 @@ export function createBuild(
     });
 }
 
-/** GET /builds/{id}; `"absent"` on the API's own 404 "Build not found" (builds are never deleted by this provider). */
-export function getBuild(api: Transport, ctx: CallContext, id: string): Promise<BuildDetails | "absent"> {
-    return api.call(ctx, { method: "GET", path: `/builds/${encodeURIComponent(id)}` }, (res): BuildDetails | "absent" | undefined => {
-        if (res.status === 404 && BUILD_NOT_FOUND.test(apiError(res).error ?? "")) return "absent";
+/**
+ * GET /builds/{id}. A 404 is "gone" only when the API's own list says so, never on its wording: with `listing`
+ * (the build's context hash and region, which a Build's read and wait know), `"absent"` when
+ * `GET /builds?contextHash&region` does not hold the id, an error when it still does (`confirmGone`). Without
+ * it (an Agent's placement knows only the id), a 404 is `"unknown"`: the caller decides what that allows.
+ */
+export function getBuild(api: Transport, ctx: CallContext, id: string, listing: BuildListing): Promise<BuildDetails | "absent">;
+export function getBuild(api: Transport, ctx: CallContext, id: string): Promise<BuildDetails | "unknown">;
+export async function getBuild(
+    api: Transport,
+    ctx: CallContext,
+    id: string,
+    listing?: BuildListing,
+): Promise<BuildDetails | "absent" | "unknown"> {
+    const path = `/builds/${encodeURIComponent(id)}`;
+    const found = await api.call(ctx, { method: "GET", path }, (res): BuildDetails | Missing | undefined => {
+        if (res.status === 404) return missing(res, "GET", path);
         const parsed = parseJson(res, buildResponse, false);
         return parsed && details(parsed.build);
     });
+    if (!isMissing(found)) return found;
+    if (listing === undefined) return "unknown";
+    await api.confirmGone(ctx, found, id, () => listedIds(api, ctx, listing));
+    return "absent";
 }
 
 /** GET /builds/{id}/logs: the last `limit` lines of the build's log. */

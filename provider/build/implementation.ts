@@ -113,7 +113,8 @@ export async function create(props: BuildInputs): ReturnType<Provider["create"]>
                 return { id: started.build.id, outs: outputs(ins, started.build, true, packed.fileCount) };
             }
             progress(`${label}: build ${started.build.id} started`);
-            const built = await waitForBuild(started.build.id, label);
+            const listing = { contextHash: started.build.contextHash ?? packed.contextHash, region: started.build.region ?? region };
+            const built = await waitForBuild(started.build.id, label, listing);
             progress(`${label}: build ${built.id} succeeded`);
             return { id: built.id, outs: outputs(ins, built, false, packed.fileCount) };
         });
@@ -149,12 +150,24 @@ function outputs(ins: BuildInputs, b: BuildDetails, cached: boolean, fileCount: 
     }) as BuildOutputs;
 }
 
-/** Refresh: the build as Pipecat Cloud reports it; one that is gone leaves the state (nothing else is done). */
+/**
+ * Refresh: the build as Pipecat Cloud reports it. One that is gone (a 404, and the list of its context's
+ * builds in its region does not hold it) leaves the state; nothing else is done.
+ */
 export async function read(id: string, props?: Stored): ReturnType<Provider["read"]> {
     const olds: Partial<BuildOutputs> = strip(props ?? {});
     return guard(async () => {
-        const found = await getBuild(api(), buildCall("read", `build ${id}`), id);
+        const ctx = buildCall("read", `build ${id}`);
+        const found = known(olds.contextHash)
+            ? await getBuild(api(), ctx, id, { contextHash: olds.contextHash, region: known(olds.region) ? olds.region : undefined })
+            : await getBuild(api(), ctx, id);
         if (found === "absent") return gone();
+        if (found === "unknown") {
+            throw new PipecatError(
+                `Reading build ${id} failed: Pipecat Cloud answered 404, and the state holds no context hash to find the build in ` +
+                    "its list by, so it is not taken as gone. Run `pulumi up`, which builds the context again.",
+            );
+        }
         return readAs(
             id,
             dropUndefined({

@@ -6,7 +6,7 @@
 import { isPipecatError, redact, told } from "../errors";
 import { poll } from "../lifecycle";
 import { api, currentSettings, now } from "../session";
-import { type BuildDetails, buildCall, buildLogs, getBuild } from "./endpoints";
+import { type BuildDetails, type BuildListing, buildCall, buildLogs, getBuild } from "./endpoints";
 import { BuildError } from "./failure";
 import { progress } from "./progress";
 
@@ -20,15 +20,18 @@ const RAISE_BUILD_BOUND =
     "the build goes on in Pipecat Cloud, and once it succeeded the next `up` finds it in the cache without building again.";
 const FIX_BUILD = "Fix the Dockerfile or the sources, then run `pulumi up`; an Agent deployed from an earlier build keeps running it.";
 
-/** Polls `GET /builds/{id}` until the build is `success`; `label` names the build in progress lines. */
-export async function waitForBuild(id: string, label: string): Promise<BuildDetails> {
+/**
+ * Polls `GET /builds/{id}` until the build is `success`; `label` names the build in progress lines, `listing`
+ * is where the builds list holds it (a 404 means gone only when that list does not).
+ */
+export async function waitForBuild(id: string, label: string, listing: BuildListing): Promise<BuildDetails> {
     const ctx = buildCall("readiness check", `build ${id}`);
     const schedule = { firstMs: 2000, timeoutMs: currentSettings().buildTimeoutMs, setting: "pipecat:buildTimeoutSeconds" } as const;
     const started = now();
     let reported: { status: string | undefined; at: number } | undefined;
     try {
         return await poll<BuildDetails>(schedule, async () => {
-            const found = await getBuild(api(), ctx, id);
+            const found = await getBuild(api(), ctx, id, listing);
             if (found === "absent") throw new BuildError(`Build ${id} disappeared while the provider waited for it.`, id);
             const elapsed = now() - started;
             if (reported === undefined || found.status !== reported.status || elapsed - reported.at >= REPORT_EVERY_MS) {
