@@ -1,5 +1,5 @@
 /**
- * Acceptance tests: SecretSet and Agent end to end through the real Pulumi engine, against a real Pipecat
+ * Acceptance tests: SecretSet, Agent, OrganizationSettings and Build end to end through the real Pulumi engine, against a real Pipecat
  * Cloud organisation (`PIPECAT_LIVE=1 PIPECAT_API_KEY=… npm run test:live`) or, in `npm test`, against an
  * emulator started for the run (see target.ts for every variable), so the scenarios cannot rot between
  * live runs.
@@ -16,11 +16,16 @@
  * `in-place` (the scenario finds out whether the service accepts in-place updates: if it does, one PUT and
  * no DELETE; if it refuses, the error says what to do, nothing is deleted, and `replace` works again),
  * rename, refresh after drift; an Agent bound to the run's set (deployed when `up` returns), a rotated value
- * that reaches it (redeployed with `forceRedeploy`), destroy (the agent before its set); a leak scan. The
- * agent scenarios need `PIPECAT_LIVE_IMAGE` in a live run and are skipped, saying so, without it.
+ * that reaches it (redeployed with `forceRedeploy`); OrganizationSettings declared with the default region the
+ * organisation has (read first: `up` writes nothing that moves it, refresh reads it; only against the emulator is it
+ * also changed, then restored); a Build of a tiny context and an Agent deployed from it (`buildId: build`), then the
+ * same source again (a cache hit, nothing uploaded); a leak scan; destroy (the agents before their set; the build
+ * and the default region left as they are). The agent scenarios need `PIPECAT_LIVE_IMAGE` in a live run and the
+ * build scenarios `PIPECAT_LIVE_BUILDS=1`; without them they are skipped, saying so.
  *
  * Every name is `pcs-live-<8 random>-…`, every value is random per run and marked secret; every agent and
- * then every set of the run is deleted in `after`, whatever failed. What the tests check goes through the
+ * then every set of the run is deleted in `after`, whatever failed (a build cannot be deleted: each run that
+ * builds leaves one, which its context's random file makes its own). What the tests check goes through the
  * API by plain HTTP (direct-api.ts), as it would live; where only the emulator can show more (stored
  * values, what a running agent sees, the order of requests), the extra checks say so.
  *
@@ -29,6 +34,7 @@
 import * as assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { isDeepStrictEqual } from "node:util";
+import { gunzipSync } from "node:zlib";
 import { startEmulator } from "../../emulator";
 import type { RunResult } from "../support/engine";
 import { assertNoLeaks, MIN_SECRET_LENGTH, needlesFor } from "../support/leaks";
@@ -46,13 +52,20 @@ interface Declared {
     readonly secrets: { readonly name: string; readonly values: Readonly<Record<string, string>> };
     readonly pull: { readonly name: string; readonly host: string; readonly username: string; readonly password: string };
     readonly agent?: { readonly name: string; readonly image: string };
+    /** OrganizationSettings: live, always the default region the organisation had when the run began. */
+    readonly settings?: { readonly defaultRegion: string };
+    /**
+     * A Build of the context directory; `agent`: an Agent deployed from it (`buildId: build`), bound to the regular
+     * set; `again`: a second Build of the same source, after the first.
+     */
+    readonly build?: { readonly context: string; readonly agent?: { readonly name: string }; readonly again?: boolean };
 }
 
 /** Every value is marked secret here, in the program (the resource would also do it by itself). */
 const program = `
 import * as fs from "fs";
 import * as pulumi from "@pulumi/pulumi";
-import { Agent, SecretSet } from "pulumi-pipecat-secrets";
+import { Agent, Build, OrganizationSettings, SecretSet } from "pulumi-pipecat-secrets";
 
 const spec = JSON.parse(fs.readFileSync("stack.json", "utf8"));
 const region = spec.region ? { region: spec.region as string } : {};
@@ -68,15 +81,27 @@ const pull = new SecretSet("pull", {
 const agent = spec.agent
     ? new Agent("agent", { name: spec.agent.name, ...region, image: spec.agent.image, secretSet: set, autoScaling: { minAgents: 0, maxAgents: 1 } })
     : undefined;
+const settings = spec.settings ? new OrganizationSettings("org", { defaultRegion: spec.settings.defaultRegion }) : undefined;
+const build = spec.build ? new Build("build", { context: spec.build.context, ...region }) : undefined;
+// The same source again, once the first build exists: a cache hit.
+if (spec.build?.again) new Build("build-again", { context: spec.build.context, ...region }, { dependsOn: build });
+if (build && spec.build.agent) {
+    new Agent("built", { name: spec.build.agent.name, ...region, buildId: build, secretSet: set, autoScaling: { minAgents: 0, maxAgents: 1 } });
+}
 export const setName = set.name;
 export const setKeys = set.keys;
 export const pullName = pull.name;
 export const agentDeployment = agent?.deploymentId;
+export const defaultRegion = settings?.defaultRegion;
 `;
 
 const b64 = (s: string) => Buffer.from(s, "utf8").toString("base64");
 /** The provider's advice when the service refuses an in-place image-pull update (provider/secretset/endpoints.ts). */
 const REFUSAL_ADVICE = /does not update image-pull sets in place/;
+/** The base image of the build's Dockerfile in a live run without PIPECAT_LIVE_IMAGE (then no agent is deployed from it). */
+const SMALL_PUBLIC_IMAGE = "public.ecr.aws/docker/library/busybox:1.36";
+/** The build's context, in the program's directory. */
+const CONTEXT = "bot";
 
 if (request.kind === "live" && request.sweep) {
     describe(`live sweep: agents and sets that earlier acceptance runs left under ${COMMON_PREFIX}`, function () {
@@ -93,11 +118,17 @@ if (request.kind === "live" && request.sweep) {
         });
     });
 } else {
-    describe(`acceptance: SecretSet and Agent through the real engine against ${request.kind === "live" ? "the live API" : "the emulator"}`, function () {
+    describe(`acceptance: SecretSet, Agent, OrganizationSettings and Build through the real engine against ${request.kind === "live" ? "the live API" : "the emulator"}`, function () {
         this.timeout(request.kind === "live" ? 2_400_000 : 300_000);
 
         const prefix = newRunPrefix();
-        const names = { secrets: `${prefix}secrets`, renamed: `${prefix}secrets-renamed`, pull: `${prefix}pull`, agent: `${prefix}agent` };
+        const names = {
+            secrets: `${prefix}secrets`,
+            renamed: `${prefix}secrets-renamed`,
+            pull: `${prefix}pull`,
+            agent: `${prefix}agent`,
+            built: `${prefix}built`,
+        };
         const PULL_HOST = "https://ghcr.io/";
         const PULL_USER = "pcs-live-bot";
 
@@ -130,6 +161,7 @@ if (request.kind === "live" && request.sweep) {
             pull1: password("registry token 1"),
             pull2: password("registry token 2"),
             pull3: password("registry token 3"),
+            dotenv: value("OPENAI_API_KEY in the context's .env"),
         };
 
         const withSecrets = (d: Declared, secrets: Partial<Declared["secrets"]>): Declared => ({
@@ -150,9 +182,15 @@ if (request.kind === "live" && request.sweep) {
             renamed: Declared;
             withAgent: Declared;
             rotated: Declared;
-            /** What destroy starts from: with the agent, unless the agent scenarios are skipped. */
+            /** With the agent unless the agent scenarios are skipped, and OrganizationSettings. */
+            settings: Declared;
+            built: Declared;
+            cached: Declared;
+            /** What destroy starts from: with the agent, unless the agent scenarios are skipped, and the builds unless theirs are. */
             last: Declared;
         };
+        /** The organisation's default region when the run began: live, OrganizationSettings never declares another. */
+        let orgDefault: string;
 
         /** What stack.json says now. */
         let declared: Declared;
@@ -162,6 +200,11 @@ if (request.kind === "live" && request.sweep) {
         let mode: "replace" | "in-place" = "replace";
 
         function declare(next: Declared): void {
+            if (target.kind === "live" && next.settings !== undefined && next.settings.defaultRegion !== orgDefault) {
+                throw new Error(
+                    `refused: a live run never sets the organisation's default region to another value (${next.settings.defaultRegion}, not ${orgDefault})`,
+                );
+            }
             declared = next;
             stack.writeJson("stack.json", next);
         }
@@ -214,13 +257,14 @@ if (request.kind === "live" && request.sweep) {
         /** The engine's progress lines, in order: `<resource> <step>` for `<op> pulumi-nodejs:dynamic/pipecat:<Type> <resource> <step> (<time>`. */
         function events(result: RunResult): string[] {
             // e.g. " ++ pulumi-nodejs:dynamic/pipecat:SecretSet secrets created replacement (1s) [diff: ~name]"
-            const line = /pulumi-nodejs:dynamic\/pipecat:(?:SecretSet|Agent)\s+([a-z]+)\s+([a-z][a-z ]*?)\s*\(\d/;
+            const line =
+                /pulumi-nodejs:dynamic\/pipecat:(?:SecretSet|Agent|Build|OrganizationSettings)\s+([a-z][a-z-]*)\s+([a-z][a-z ]*?)\s*\(\d/;
             return result.stdout.split("\n").flatMap((l) => {
                 const m = line.exec(l);
                 return m?.[1] !== undefined && m[2] !== undefined ? [`${m[1]} ${m[2]}`] : [];
             });
         }
-        /** The steps of one resource (`secrets`, `pull`, `agent`), in order. */
+        /** The steps of one resource (`secrets`, `pull`, `agent`, `org`, `build`, `build-again`, `built`), in order. */
         const steps = (result: RunResult, resource: string): string[] =>
             events(result).flatMap((e) => (e.startsWith(`${resource} `) ? [e.slice(resource.length + 1)] : []));
 
@@ -273,6 +317,8 @@ if (request.kind === "live" && request.sweep) {
             const set = target.emulator?.snapshot()[name];
             return set?.type === "secret" ? set.secrets : set?.type === "imagePullSecret" ? set.secretValue : undefined;
         };
+        /** The region the emulator keeps a set in. */
+        const emulatorRegion = (name: string) => target.emulator?.snapshot()[name]?.region;
         /** The changes (not GETs) the emulator answered, oldest first: `<METHOD> <path without /v1>`; of one set, if named. */
         const emulatorChanges = (setName?: string) =>
             (target.emulator?.requests ?? [])
@@ -287,12 +333,47 @@ if (request.kind === "live" && request.sweep) {
             );
             context.skip();
         }
+        /** In a live run without PIPECAT_LIVE_BUILDS=1: skips a build scenario, saying why. */
+        function buildsNeedOptIn(context: Mocha.Context): void {
+            if (target.builds) return;
+            console.log(
+                "      skipped: PIPECAT_LIVE_BUILDS is not set, so this live run makes no cloud build (set it to 1 where cloud builds are enabled; a build takes minutes)",
+            );
+            context.skip();
+        }
+
+        /** The outputs of one resource of the stack (`org`, `build`, `build-again`, …), as its state holds them. */
+        async function outputsOf(resource: string): Promise<Record<string, unknown>> {
+            const state = await stack.exportStack();
+            const found = state.deployment.resources?.find((r) => r.urn.endsWith(`::${resource}`));
+            assert.ok(found?.outputs !== undefined, `${resource} in the stack's state`);
+            return found.outputs;
+        }
+        /** A build's outputs: its id, image, context hash and whether it came from the cache. */
+        async function buildOutputs(resource: "build" | "build-again") {
+            const o = await outputsOf(resource);
+            const [buildId, imageUri, contextHash] = [o["buildId"], o["imageUri"], o["contextHash"]];
+            assert.ok(typeof buildId === "string" && typeof imageUri === "string" && typeof contextHash === "string", JSON.stringify(o));
+            return { buildId, imageUri, contextHash, cached: o["cached"] };
+        }
+        /** What the emulator was sent about builds (the upload to its storage included), oldest first: `<METHOD> <path>`. */
+        const emulatorBuildRequests = () =>
+            (target.emulator?.requests ?? [])
+                .filter((r) => /^\/(v1\/builds|storage)(\/|\?|$)/.test(r.path))
+                .map((r) => `${r.method} ${r.path.replace(/^\/v1/, "")}`);
+        /** The default regions `PATCH /properties` asked the emulator for, oldest first. */
+        const emulatorPatchedRegions = () =>
+            (target.emulator?.requests ?? [])
+                .filter((r) => r.method === "PATCH" && r.path === "/v1/properties")
+                .map((r) => (r.body as { defaultRegion?: unknown } | undefined)?.defaultRegion);
 
         before(async function () {
             this.timeout(300_000);
             target = await openTarget(request);
             api = new DirectApi(target.apiUrl, target.apiKey, prefix);
             if (target.apiKey.length >= MIN_SECRET_LENGTH) secrets.push({ label: "the API key", value: target.apiKey });
+            // Read, never written: OrganizationSettings declares this value in a live run.
+            orgDefault = await api.defaultRegion();
 
             const created: Declared = {
                 ...(target.region !== undefined ? { region: target.region } : {}),
@@ -309,6 +390,11 @@ if (request.kind === "live" && request.sweep) {
                 agent: { name: names.agent, image: target.image ?? "(no image: agent scenarios skipped)" },
             };
             const rotated = withSecrets(withAgent, { values: { OPENAI_API_KEY: V.openai3, CARTESIA_API_KEY: V.cartesia } });
+            const settings: Declared = { ...(target.image !== undefined ? rotated : renamed), settings: { defaultRegion: orgDefault } };
+            // Live, an agent is deployed from the build only when its base image is one that deploys.
+            const build = { context: CONTEXT, ...(target.image !== undefined ? { agent: { name: names.built } } : {}) };
+            const built: Declared = { ...settings, build };
+            const cached: Declared = { ...settings, build: { ...build, again: true } };
             S = {
                 created,
                 updated,
@@ -317,7 +403,10 @@ if (request.kind === "live" && request.sweep) {
                 renamed,
                 withAgent,
                 rotated,
-                last: target.image !== undefined ? rotated : renamed,
+                settings,
+                built,
+                cached,
+                last: target.builds ? cached : settings,
             };
 
             // The API key is set as a secret through stdin. PIPECAT_* of this process are blanked in every command,
@@ -335,8 +424,18 @@ if (request.kind === "live" && request.sweep) {
                 ),
                 redact,
             });
+            // The build's context: a Dockerfile FROM an image that deploys (live: PIPECAT_LIVE_IMAGE) and one COPY of a
+            // file of this run (so its hash is new: a live run builds, not an earlier run's cache hit), and a .env with
+            // a value that must never be uploaded (the provider always leaves .env out).
+            const base = target.image ?? SMALL_PUBLIC_IMAGE;
+            stack.project.writeFile(`${CONTEXT}/Dockerfile`, `FROM ${base}\nCOPY run.txt /pcs-live/run.txt\n`);
+            stack.project.writeFile(`${CONTEXT}/run.txt`, `${prefix}\n`);
+            stack.project.writeFile(`${CONTEXT}/.env`, `OPENAI_API_KEY=${V.dotenv}\n`);
             const pulls = target.imagePullUpdates !== undefined ? `, image-pull updates: ${target.imagePullUpdates}` : "";
-            console.log(`      target: ${target.kind}, ${target.apiUrl}, ${target.region ?? "default region"}${pulls}; names: ${prefix}…`);
+            const builds = target.builds ? "builds on" : "builds skipped";
+            console.log(
+                `      target: ${target.kind}, ${target.apiUrl}, ${target.region ?? `default region (${orgDefault})`}${pulls}, ${builds}; names: ${prefix}…`,
+            );
         });
 
         beforeEach(() => target.emulator?.clearRequests());
@@ -392,6 +491,18 @@ if (request.kind === "live" && request.sweep) {
             assert.equal(api.requestCount, sent, "requests sent for refused names");
             assert.throws(() => new DirectApi(target.apiUrl, target.apiKey, ""), /owned prefix must be/);
             assert.throws(() => new DirectApi(target.apiUrl, target.apiKey, "pcs-"), /owned prefix must be/);
+        });
+
+        it("the build scenarios run live only with PIPECAT_LIVE_BUILDS=1, and always against the emulator", () => {
+            const live = { PIPECAT_LIVE: "1", PIPECAT_API_KEY: "pk-not-a-key-of-any-organisation" };
+            const builds = (env: NodeJS.ProcessEnv) => {
+                const r = readRequest(env);
+                return r.kind === "live" ? r.builds : "emulator";
+            };
+            assert.equal(builds(live), false);
+            assert.equal(builds({ ...live, PIPECAT_LIVE_BUILDS: "1" }), true);
+            assert.throws(() => readRequest({ ...live, PIPECAT_LIVE_BUILDS: "yes" }), /PIPECAT_LIVE_BUILDS must be 1 or unset/);
+            if (target.kind === "emulator") assert.equal(target.builds, true);
         });
 
         it("1. creates a regular set and an image-pull set, each ready when up returns", async () => {
@@ -585,36 +696,172 @@ if (request.kind === "live" && request.sweep) {
             }
         });
 
-        it("9. keeps every value and the API key out of the state and of every command's output", async () => {
+        it("9. OrganizationSettings declared with the default region the organisation has: up sends nothing that moves it, refresh reads it", async () => {
+            await given("9", S.settings.agent !== undefined ? S.rotated : S.renamed);
+            assert.equal(await api.defaultRegion(), orgDefault, "the organisation's default region when the scenario starts");
+            declare(S.settings);
+            const result = await up("up 9 (organisation settings, as they are)");
+            assert.ok(steps(result, "org").includes("created"), result.stdout);
+            for (const resource of ["secrets", "pull", "agent"])
+                assert.deepEqual(steps(result, resource), [], `${resource} is not touched`);
+            assert.equal(await api.defaultRegion(), orgDefault, "the default region after up");
+            if (target.emulator) {
+                // The create writes the declared value: the one the organisation has, and nothing else.
+                assert.deepEqual(emulatorChanges(), ["PATCH /properties"]);
+                assert.deepEqual(emulatorPatchedRegions(), [orgDefault]);
+                target.emulator.clearRequests();
+            }
+
+            const refresh = await pulumi("refresh 9", ["refresh", "--yes", "--skip-preview"]);
+            assert.deepEqual(
+                steps(refresh, "org").filter((step) => step !== "refreshing"),
+                [],
+                `the settings read as they are:\n${refresh.stdout}`,
+            );
+            assert.equal((await outputsOf("org"))["defaultRegion"], orgDefault, "defaultRegion in state after refresh");
+            if (target.emulator) assert.deepEqual(emulatorChanges(), [], "refresh only reads");
+            assert.equal(await api.defaultRegion(), orgDefault, "the default region after refresh");
+        });
+
+        it("10. OrganizationSettings sets another default region, and declared back restores it; what exists stays where it is (emulator only)", async function () {
+            if (target.kind === "live") {
+                console.log("      skipped: a live run never sets the organisation's default region to another value");
+                this.skip();
+            }
+            await given("10", S.settings);
+            const available = (await outputsOf("org"))["availableRegions"];
+            assert.ok(Array.isArray(available), "availableRegions in state");
+            const other = available.find((r): r is string => typeof r === "string" && r !== orgDefault);
+            assert.ok(other !== undefined, `another region than ${orgDefault} in ${available.join(", ")}`);
+            const regionsBefore = Object.fromEntries([names.renamed, names.pull].map((n) => [n, emulatorRegion(n)]));
+
+            declare({ ...S.settings, settings: { defaultRegion: other } });
+            const changed = await up("up 10 (another default region)");
+            assert.ok(steps(changed, "org").includes("updated"), changed.stdout);
+            assert.equal(await api.defaultRegion(), other, "the default region after up");
+            assert.deepEqual(emulatorPatchedRegions(), [other]);
+            for (const resource of ["secrets", "pull", "agent"])
+                assert.deepEqual(steps(changed, resource), [], `${resource} is not touched`);
+            assert.deepEqual(Object.fromEntries([names.renamed, names.pull].map((n) => [n, emulatorRegion(n)])), regionsBefore);
+
+            target.emulator?.clearRequests();
+            declare(S.settings);
+            const restored = await up("up 10 (the default region it had)");
+            assert.ok(steps(restored, "org").includes("updated"), restored.stdout);
+            assert.equal(await api.defaultRegion(), orgDefault, "the default region restored");
+            assert.deepEqual(emulatorPatchedRegions(), [orgDefault]);
+        });
+
+        it("11. builds a tiny context and deploys an agent from it (buildId: the Build): built, deployed and ready when up returns", async function () {
+            buildsNeedOptIn(this);
+            await given("11", S.settings);
+            const uploadsBefore = target.emulator?.uploads().length ?? 0;
+            declare(S.built);
+            const result = await up("up 11 (a build and an agent from it)");
+            assert.ok(steps(result, "build").includes("created"), result.stdout);
+            for (const resource of ["secrets", "pull", "agent", "org"])
+                assert.deepEqual(steps(result, resource), [], `${resource} is not touched`);
+            const build = await buildOutputs("build");
+            assert.equal(build.cached, false, "a new build (the context holds a file of this run)");
+            const found = await api.getBuild(build.buildId);
+            assert.equal(found.status, 200, `GET /builds/${build.buildId}`);
+            assert.equal(found.buildStatus, "success", "the build's status right after up");
+            assert.equal(found.imageUri, build.imageUri);
+            assert.equal(found.contextHash, build.contextHash, "the hash the provider computed is the one Pipecat Cloud derived");
+            if (target.region !== undefined) assert.equal(found.region, target.region, "region of the build");
+
+            if (S.built.build?.agent !== undefined) {
+                assert.ok(steps(result, "built").includes("created"), result.stdout);
+                const agent = await assertAgentDeployed(names.built, names.renamed);
+                if (agent.buildId !== undefined) assert.equal(agent.buildId, build.buildId, `the build ${names.built} runs`);
+            } else {
+                console.log("      no agent deployed from the build: PIPECAT_LIVE_IMAGE is not set, so its base image may not deploy");
+            }
+            if (target.emulator) {
+                assert.equal(target.emulator.agentImage(names.built), build.imageUri, "the image the agent runs");
+                const uploads = target.emulator.uploads().slice(uploadsBefore);
+                assert.equal(uploads.length, 1, "one upload");
+                assert.equal(uploads[0]?.hadAuthorization, false, "the upload carries no Authorization header");
+                // The context as received: the Dockerfile and run.txt, never the .env nor its value.
+                const tar = gunzipSync(uploads[0]?.archive ?? Buffer.alloc(0));
+                assert.ok(tar.includes("Dockerfile") && tar.includes("run.txt"), "the context's files in the upload");
+                assert.ok(!tar.includes(".env") && !tar.includes(V.dotenv), "the .env left out of the upload");
+            }
+        });
+
+        it("12. the same source again is a cache hit: the existing build, nothing uploaded", async function () {
+            buildsNeedOptIn(this);
+            await given("12", S.built);
+            const uploadsBefore = target.emulator?.uploads().length ?? 0;
+            const buildsBefore = target.emulator?.builds().length ?? 0;
+            declare(S.cached);
+            const result = await up("up 12 (the same source again)");
+            assert.ok(steps(result, "build-again").includes("created"), result.stdout);
+            for (const resource of ["build", "built", "agent", "secrets"])
+                assert.deepEqual(steps(result, resource), [], `${resource} is not touched`);
+            const [first, again] = [await buildOutputs("build"), await buildOutputs("build-again")];
+            assert.equal(again.buildId, first.buildId, "the build found in the cache");
+            assert.equal(again.cached, true);
+            // The provider's progress line, shown in the run: the cache was asked before any upload.
+            assert.match(result.stdout, new RegExp(`cache hit, build ${first.buildId} \\(nothing uploaded\\)`), result.stdout);
+            if (target.emulator) {
+                assert.equal(target.emulator.uploads().length, uploadsBefore, "nothing uploaded");
+                assert.equal(target.emulator.builds().length, buildsBefore, "no new build");
+                assert.deepEqual(
+                    emulatorBuildRequests().filter((r) => !r.startsWith("GET ")),
+                    [],
+                    "no upload URL, upload or POST /builds",
+                );
+            }
+        });
+
+        it("13. keeps every value and the API key out of the state and of every command's output", async () => {
             const exported = await stack.project.run(["stack", "export"]);
             assertNoLeaks([...stack.outputs, { label: "stack export", text: exported.stdout }], secrets, "outputs and state");
         });
 
-        it("10. destroys the agent before its set, then every set", async () => {
-            await given("10", S.last);
+        it("14. destroys the agents before their set, then every set; the build and the organisation's default region stay as they are", async () => {
+            await given("14", S.last);
+            const builds = S.last.build !== undefined ? [await buildOutputs("build")] : [];
             applied = undefined;
-            const result = await pulumi("destroy 10", ["destroy", "--yes", "--skip-preview"]);
+            const result = await pulumi("destroy 14", ["destroy", "--yes", "--skip-preview"]);
             assert.ok(steps(result, "secrets").includes("deleted"), result.stdout);
             assert.ok(steps(result, "pull").includes("deleted"), result.stdout);
             await assertGone("set", names.renamed);
             await assertGone("set", names.pull);
-            if (S.last.agent !== undefined) {
-                const all = events(result);
-                const [agent, set] = [all.indexOf("agent deleted"), all.indexOf("secrets deleted")];
-                assert.ok(agent !== -1 && agent < set, `the agent is deleted before its set:\n${all.join("\n")}`);
-                await assertGone("agent", names.agent);
-                if (target.emulator) {
-                    const order = emulatorChanges();
-                    const [a, s] = [order.indexOf(`DELETE /agents/${names.agent}`), order.indexOf(`DELETE /secrets/${names.renamed}`)];
-                    assert.ok(a !== -1 && a < s, `DELETE of the agent before DELETE of its set:\n${order.join("\n")}`);
+            const agents = [...(S.last.agent !== undefined ? ["agent"] : []), ...(S.last.build?.agent !== undefined ? ["built"] : [])];
+            const all = events(result);
+            for (const agent of agents) {
+                const [a, set] = [all.indexOf(`${agent} deleted`), all.indexOf("secrets deleted")];
+                assert.ok(a !== -1 && a < set, `${agent} is deleted before its set:\n${all.join("\n")}`);
+            }
+            if (S.last.agent !== undefined) await assertGone("agent", names.agent);
+            else console.log("      no agent to destroy: PIPECAT_LIVE_IMAGE is not set");
+            if (S.last.build?.agent !== undefined) await assertGone("agent", names.built);
+            if (target.emulator) {
+                const order = emulatorChanges();
+                for (const name of agents.map((a) => (a === "agent" ? names.agent : names.built))) {
+                    const [a, s] = [order.indexOf(`DELETE /agents/${name}`), order.indexOf(`DELETE /secrets/${names.renamed}`)];
+                    assert.ok(a !== -1 && a < s, `DELETE of ${name} before DELETE of its set:\n${order.join("\n")}`);
                 }
-            } else {
-                console.log("      no agent to destroy: PIPECAT_LIVE_IMAGE is not set");
+                assert.deepEqual(emulatorBuildRequests(), [], "destroy sends nothing about builds");
+                assert.deepEqual(emulatorPatchedRegions(), [], "destroy does not write the default region");
+            }
+
+            // Removed from the state only: the build is still there, ready to deploy, and the default region is the one the run began with.
+            assert.ok(steps(result, "org").includes("deleted"), result.stdout);
+            assert.match(result.stdout, /the organisation keeps its default region as it is/, result.stdout);
+            assert.equal(await api.defaultRegion(), orgDefault, "the default region after destroy");
+            for (const build of builds) {
+                assert.ok(steps(result, "build").includes("deleted") && steps(result, "build-again").includes("deleted"), result.stdout);
+                const found = await api.getBuild(build.buildId);
+                assert.equal(found.status, 200, `GET /builds/${build.buildId} after destroy`);
+                assert.equal(found.buildStatus, "success");
             }
             assertNoLeaks(stack.outputs, secrets, "outputs");
         });
 
-        it("the sweep deletes every agent, then every set, that earlier runs left under pcs-live- (either kind), and nothing else (emulator only)", async function () {
+        it("the sweep deletes every agent, then every set, that earlier runs left under pcs-live- (either kind), and nothing else, not even a build (emulator only)", async function () {
             // Live, this would need agents and sets outside this run's prefix: there the sweep mode itself is the test.
             if (target.kind === "live") this.skip();
             const emulator = await startEmulator();
@@ -652,6 +899,8 @@ if (request.kind === "live" && request.sweep) {
                     });
                     assert.equal(created.status, 200, `POST /agents ${serviceName}`);
                 }
+                // A build an earlier run made: builds have no delete, and the sweep does not look at them.
+                const build = emulator.seedBuild();
                 emulator.clearRequests();
                 const sweeper = new DirectApi(emulator.url, emulator.apiKey, COMMON_PREFIX);
                 const deleted = await sweeper.sweep();
@@ -669,6 +918,15 @@ if (request.kind === "live" && request.sweep) {
                     .filter((r) => r.method === "DELETE")
                     .map((r) => (r.agentName !== undefined ? "agent" : "set"));
                 assert.deepEqual(deletes, ["agent", "agent", "set", "set", "set"], "agents first, then sets, and nothing else");
+                assert.deepEqual(
+                    emulator.requests.filter((r) => r.path.startsWith("/v1/builds")),
+                    [],
+                    "no request about builds",
+                );
+                assert.deepEqual(
+                    emulator.builds().map((b) => [b.id, b.status]),
+                    [[build.id, "success"]],
+                );
                 assert.deepEqual(await sweeper.leftovers(0), []);
             } finally {
                 await emulator.close();

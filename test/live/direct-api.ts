@@ -1,7 +1,7 @@
 /**
- * Direct HTTP calls to the Pipecat Cloud API (secret sets and agents), outside Pulumi and outside the
- * provider (Node's fetch), for what the acceptance tests do behind the program's back: read a set or an
- * agent, make drift, and clean up. The same calls work against the live API and the emulator: no emulator
+ * Direct HTTP calls to the Pipecat Cloud API (secret sets, agents, builds and the organisation's default
+ * region), outside Pulumi and outside the provider (Node's fetch), for what the acceptance tests do behind the
+ * program's back: read a set, an agent, a build or the default region, make drift, and clean up. The same calls work against the live API and the emulator: no emulator
  * helper is used here.
  *
  * Everything that changes a set or an agent is guarded: a name is touched only if it carries the prefix
@@ -9,6 +9,10 @@
  * API's service-name rule, at most 54 characters), so a bug in a test can never delete a set or an agent
  * outside the acceptance runs' names, whatever it passes. The sweep deletes agents before sets, as
  * `pulumi destroy` does: an agent is never left bound to a set that is gone.
+ *
+ * The organisation's settings (its default region) and builds are only read here: this client has no call that
+ * writes either (a live organisation's default region is never changed by the tests), and the sweep leaves builds
+ * alone (Pipecat Cloud has no delete of a build: they are immutable records).
  */
 import { randomInt } from "node:crypto";
 
@@ -64,6 +68,18 @@ export interface AgentLookup {
     readonly region?: string;
     /** The regular sets the newest deployment binds (`deployment.manifest.spec.envFromSecretNames`). */
     readonly secretSets?: string[];
+    /** The build the newest deployment runs (`deployment.manifest.spec.buildId`), when the API shows one. */
+    readonly buildId?: string;
+}
+
+/** `GET /builds/{id}` as answered: the status and, for 2xx, what says whether the build can be deployed. */
+export interface BuildLookup {
+    readonly status: number;
+    /** `pending`, `building`, `success`, `failed` or `timeout`. */
+    readonly buildStatus?: string;
+    readonly imageUri?: string;
+    readonly region?: string;
+    readonly contextHash?: string;
 }
 
 /** What a sweep deleted: agents first, then sets. */
@@ -165,9 +181,10 @@ export class DirectApi {
             desiredDeploymentId?: string;
             reconciledDeploymentId?: string;
             region?: string;
-            deployment?: { manifest?: { spec?: { envFromSecretNames?: string[] } } };
+            deployment?: { manifest?: { spec?: { envFromSecretNames?: string[]; buildId?: unknown } } };
         };
         const bound = b.deployment?.manifest?.spec?.envFromSecretNames;
+        const buildId = b.deployment?.manifest?.spec?.buildId;
         return {
             status,
             ...(b.ready !== undefined ? { ready: b.ready } : {}),
@@ -176,7 +193,33 @@ export class DirectApi {
             ...(b.reconciledDeploymentId !== undefined ? { reconciledDeploymentId: b.reconciledDeploymentId } : {}),
             ...(b.region !== undefined ? { region: b.region } : {}),
             ...(Array.isArray(bound) ? { secretSets: [...bound] } : {}),
+            ...(typeof buildId === "string" ? { buildId } : {}),
         };
+    }
+
+    /** `GET /builds/{id}`: the build's status, image, region and context hash (for 2xx), else just the HTTP status. */
+    async getBuild(id: string): Promise<BuildLookup> {
+        const { status, body } = await this.request("GET", `/builds/${encodeURIComponent(id)}`);
+        if (status < 200 || status > 299) return { status };
+        const b = (body as { build?: { status?: string; imageUri?: string; region?: string; contextHash?: string } } | undefined)?.build;
+        if (b === undefined) throw new Error(`GET /builds/${id} answered ${status} without a build`);
+        return {
+            status,
+            ...(b.status !== undefined ? { buildStatus: b.status } : {}),
+            ...(b.imageUri !== undefined ? { imageUri: b.imageUri } : {}),
+            ...(b.region !== undefined ? { region: b.region } : {}),
+            ...(b.contextHash !== undefined ? { contextHash: b.contextHash } : {}),
+        };
+    }
+
+    /** `GET /properties`: the organisation's default region (read only: nothing here writes it). */
+    async defaultRegion(): Promise<string> {
+        const { status, body } = await this.request("GET", "/properties");
+        const region = (body as { properties?: { defaultRegion?: unknown } } | undefined)?.properties?.defaultRegion;
+        if (status !== 200 || typeof region !== "string" || region === "") {
+            throw new Error(`GET /properties answered ${status} ${status === 200 ? "without a defaultRegion" : describeBody(body)}`);
+        }
+        return region;
     }
 
     /** `DELETE /agents/{name}`: "deleted", or "absent" when the API says the agent is not found. Only on an owned name. */

@@ -11,6 +11,12 @@
  *   e.g. a Pipecat bot of yours. It is deployed with `minAgents: 0, maxAgents: 1`, bound to the run's regular
  *   set. Without it a live run skips the agent scenarios and says so; against the emulator any image works (a
  *   fixed fake one is used).
+ * - `PIPECAT_LIVE_BUILDS=1` (live runs only; the emulator always runs them): run the Build scenarios, which make
+ *   a cloud build of a tiny context (`FROM` PIPECAT_LIVE_IMAGE, or a small public image without it, and one COPY)
+ *   in PIPECAT_LIVE_REGION or the default region, and deploy an agent from it (with PIPECAT_LIVE_IMAGE only: an
+ *   image that deploys). Cloud builds may not be enabled for an organisation or region, and a build takes
+ *   minutes, so a live run skips them unless asked, and says so. Each such run leaves one build (and reuses it
+ *   once, a cache hit): Pipecat Cloud has no delete of a build.
  * - `PIPECAT_LIVE_SWEEP=1` (with `PIPECAT_LIVE=1`): delete what earlier runs left behind instead.
  * - `PIPECAT_LIVE_EMULATOR_IMAGE_PULL_UPDATES=refuse|accept` (emulator runs only; default `refuse`): whether the
  *   emulator refuses in-place image-pull updates (the seed spec's 400, like a service that has not taken up the
@@ -31,11 +37,14 @@ const EMULATOR_READY_AFTER_MS = 400;
 const EMULATOR_DEPLOY_PHASE_MS = { creating: 300, validating: 300 };
 /** Emulator mode: the agent's image (the emulator pulls nothing). */
 const EMULATOR_IMAGE = "registry.example/pcs-live-agent:0.1";
+/** Emulator mode: how long a build is `pending`, then `building` (the provider first polls after 2 s). */
+const EMULATOR_BUILD_MS = { queue: 100, duration: 300 };
 
 const USAGE =
     "Set PIPECAT_LIVE=1 and PIPECAT_API_KEY=<Private API key of a Pipecat Cloud organisation>; optional: " +
     `PIPECAT_API_URL (default ${DEFAULT_LIVE_API_URL}), PIPECAT_LIVE_REGION (default: the organisation's default region), ` +
     "PIPECAT_LIVE_IMAGE (a public linux/arm64 image for the agent scenarios, which are skipped without it), " +
+    "PIPECAT_LIVE_BUILDS=1 (run the cloud-build scenarios, which are skipped without it), " +
     "PIPECAT_LIVE_SWEEP=1 (delete what earlier runs left behind, and nothing else). " +
     "Example: PIPECAT_LIVE=1 PIPECAT_API_KEY=pk_... npm run test:live";
 
@@ -51,6 +60,7 @@ export type Request =
           readonly apiKey: string;
           readonly region: string | undefined;
           readonly image: string | undefined;
+          readonly builds: boolean;
           readonly sweep: boolean;
       };
 
@@ -58,9 +68,11 @@ export function readRequest(env: NodeJS.ProcessEnv = process.env): Request {
     const live = env["PIPECAT_LIVE"] ?? "";
     const sweep = env["PIPECAT_LIVE_SWEEP"] ?? "";
     const pullUpdates = env["PIPECAT_LIVE_EMULATOR_IMAGE_PULL_UPDATES"] ?? "";
+    const builds = env["PIPECAT_LIVE_BUILDS"] ?? "";
     if (!["", "0", "1"].includes(live))
         throw new Error(`PIPECAT_LIVE must be 1 (run against the live API) or unset, got "${live}". ${USAGE}`);
     if (!["", "0", "1"].includes(sweep)) throw new Error(`PIPECAT_LIVE_SWEEP must be 1 or unset, got "${sweep}". ${USAGE}`);
+    if (!["", "0", "1"].includes(builds)) throw new Error(`PIPECAT_LIVE_BUILDS must be 1 or unset, got "${builds}". ${USAGE}`);
     if (!["", "refuse", "accept"].includes(pullUpdates)) {
         throw new Error(`PIPECAT_LIVE_EMULATOR_IMAGE_PULL_UPDATES must be refuse or accept (or unset: refuse), got "${pullUpdates}".`);
     }
@@ -95,7 +107,7 @@ export function readRequest(env: NodeJS.ProcessEnv = process.env): Request {
     const image = env["PIPECAT_LIVE_IMAGE"] || undefined;
     if (image !== undefined && !/^[^\s]+$/.test(image))
         throw new Error(`PIPECAT_LIVE_IMAGE must be a container image reference without spaces, got "${image}".`);
-    return { kind: "live", apiUrl, apiKey, region, image, sweep: sweep === "1" };
+    return { kind: "live", apiUrl, apiKey, region, image, builds: builds === "1", sweep: sweep === "1" };
 }
 
 /** Where one run of the acceptance tests sends its requests. */
@@ -107,6 +119,8 @@ export interface Target {
     readonly region: string | undefined;
     /** The agent's image; undefined (a live run without PIPECAT_LIVE_IMAGE): the agent scenarios are skipped. */
     readonly image: string | undefined;
+    /** Whether the Build scenarios run: always against the emulator, live only with PIPECAT_LIVE_BUILDS=1. */
+    readonly builds: boolean;
     /**
      * Emulator mode: whether the emulator refuses or applies in-place image-pull updates. Live: undefined,
      * the in-place scenario finds out (and must find what the emulator was told, in emulator mode).
@@ -133,6 +147,8 @@ export async function openTarget(request: Request): Promise<Target> {
         readyAfterMs: EMULATOR_READY_AFTER_MS,
         deployPhaseMs: EMULATOR_DEPLOY_PHASE_MS,
         imagePullUpdates: request.imagePullUpdates,
+        buildQueueMs: EMULATOR_BUILD_MS.queue,
+        buildDurationMs: EMULATOR_BUILD_MS.duration,
     });
     return {
         kind: "emulator",
@@ -140,6 +156,7 @@ export async function openTarget(request: Request): Promise<Target> {
         apiKey: emulator.apiKey,
         region: undefined,
         image: EMULATOR_IMAGE,
+        builds: true,
         imagePullUpdates: request.imagePullUpdates,
         emulator,
         commandTimeoutMs: 180_000,
@@ -153,7 +170,7 @@ if (require.main === module) {
         const request = readRequest();
         if (request.kind !== "live") {
             throw new Error(
-                "npm run test:live creates and deletes secret sets (and, with PIPECAT_LIVE_IMAGE, an agent) in a real Pipecat Cloud organisation, so it runs only when asked " +
+                "npm run test:live creates and deletes secret sets (and, with PIPECAT_LIVE_IMAGE, an agent; with PIPECAT_LIVE_BUILDS=1, a cloud build) in a real Pipecat Cloud organisation, so it runs only when asked " +
                     `explicitly. ${USAGE}. (npm test runs the same scenarios against the emulator.)`,
             );
         }
@@ -162,6 +179,11 @@ if (require.main === module) {
         if (!request.sweep && request.image === undefined) {
             console.log(
                 "test:live: PIPECAT_LIVE_IMAGE is not set: the agent scenarios will be skipped (set it to a public image that deploys)",
+            );
+        }
+        if (!request.sweep && !request.builds) {
+            console.log(
+                "test:live: PIPECAT_LIVE_BUILDS is not set: the cloud-build scenarios will be skipped (set it to 1 where cloud builds are enabled; a build takes minutes)",
             );
         }
     } catch (e) {
