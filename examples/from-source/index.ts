@@ -1,15 +1,16 @@
 // From source to a running agent in one `pulumi up`: Pipecat Cloud builds the image from ./bot, the secret set
 // holds the bot's keys, and the agent runs that build with those keys. Copy this folder to start a project of
-// your own (README.md: the config it needs); its test runs it against the local emulator.
+// your own (README.md: the config it needs); `npm run demo` in the pulumi-pipecat-secrets repository runs it against
+// the local emulator.
 //
-// `pulumi preview` hashes ./bot locally (no upload, no request): an unchanged tree previews as no change, a changed
+// `pulumi preview` hashes ./bot locally (nothing is uploaded): an unchanged tree previews as no change, a changed
 // file as a new build and the agent's redeploy. The same tree in another stack reuses Pipecat Cloud's cached build.
 import * as pulumi from "@pulumi/pulumi";
 import { Agent, Build, SecretSet } from "pulumi-pipecat-secrets";
 
 const cfg = new pulumi.Config();
-// A build, its set and its agent must be in one region.
-const region = cfg.get("region") ?? "us-west";
+// A build, its set and its agent must be in one region: the one given, else the organisation's default region.
+const region = cfg.get("region");
 
 // The bot's image, built by Pipecat Cloud from ./bot. `.env`, `.env.*`, `*.pem` and `*.key` files never leave this
 // machine, whatever bot/.dockerignore says.
