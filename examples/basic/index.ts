@@ -1,6 +1,6 @@
 // A complete Pipecat Cloud agent stack: a regular secret set, an image-pull set for a private registry,
 // and the agent that uses both. Copy this folder to start a project of your own (README.md: the config it
-// needs); `npm run demo` in the pulumi-pipecat-secrets repository runs it against the local emulator.
+// needs); its test in the pulumi-pipecat-secrets repository runs it against the local emulator.
 //
 // No resource has a fixed name: Pulumi autonames each one (`voice-agent-secrets-x7k2m9q`), so every stack of
 // the program (dev, staging, prod, a colleague's) has its own sets and agent in the same organisation.

@@ -20,20 +20,24 @@ const V = {
     DEMO_OPENAI_KEY: "sk-demo-OPENAI-never-shown-0002",
     DEMO_OPENAI_KEY_ROTATED: "sk-demo-OPENAI2-never-shown-0003",
     DEMO_DAILY_KEY: "demo-DAILY-never-shown-0004",
-    DEMO_DOCKER_TOKEN: "demo-TOKEN-never-shown-0005",
 };
-const SECRETS = [
-    ...Object.entries(V).map(([label, value]) => ({ label, value })),
-    // The image-pull credentials as the provider sends them: base64 of `username:password`.
-    { label: "docker auth (base64)", value: Buffer.from(`demo-bot:${V.DEMO_DOCKER_TOKEN}`).toString("base64") },
-];
+const SECRETS = Object.entries(V).map(([label, value]) => ({ label, value }));
 
 /** Autonamed: `<resource name>-<7 random characters>`. */
-const SET = "voice-agent-secrets-[a-z0-9]{7}";
-const PULL = "registry-pull-[a-z0-9]{7}";
-const AGENT = "voice-agent-[a-z0-9]{7}";
+const SET = "voice-bot-secrets-[a-z0-9]{7}";
+const AGENT = "voice-bot-[a-z0-9]{7}";
+/** A build as the demo names it (the first 8 characters of its id), a context hash, a build's full id. */
+const ID8 = "[0-9a-f]{8}";
+const HASH = "[0-9a-f]{16}";
+const UUID = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}";
+/** What the one upload of a step holds and how it came: bot/'s four files, no .env, no Authorization header. */
+const UPLOAD =
+    "emulator: upload to storage uploads/[0-9a-f-]+/…/context\\.tar\\.gz: \\d+ bytes, files \\.dockerignore, Dockerfile, bot\\.py, requirements\\.txt; " +
+    "Authorization header: none; \\.env sent: no\n";
+const BUILD = (id: string, hash: string) =>
+    `emulator: build ${id}: success, context ${hash} \\(4 files\\), queued \\d\\.\\d s, building \\d\\.\\d s\n`;
 
-const TITLES = ["1/5 Create", "2/5 A pull request rotates", "3/5 Apply it", "4/5 Drift", "5/5 Destroy"];
+const TITLES = ["1/5 From source to a running agent", "2/5 A pull request changes bot/bot.py", "3/5 Apply it", "4/5 Drift", "5/5 Destroy"];
 
 /** The demo's output cut at its step headers: sections[i] is step i+1 (up to the next header). */
 function sections(stdout: string): string[] {
@@ -43,45 +47,87 @@ function sections(stdout: string): string[] {
     return at.map((i, n) => stdout.slice(i, at[n + 1] ?? stdout.length));
 }
 
+/** The first group of `re` in `text`, which must match. */
+function captured(text: string, re: RegExp, what: string): string {
+    const m = re.exec(text);
+    assert.ok(m?.[1] !== undefined, `${what}: ${re} not found`);
+    return m[1];
+}
+const escaped = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
 /** Every check on one run's stdout, by step; throws an AssertionError naming the first that fails. */
 const checks: Record<string, (s: string[]) => void> = {
-    "1. the sets and the agent exist and are ready": ([s1]) => {
+    "1. one up builds bot/ (one upload, without the key or the .env), writes the set and runs the agent on that build": ([s1]) => {
         assert.match(s1!, /\+ 4 created/);
-        assert.match(
-            s1!,
-            new RegExp(`Autonamed: set ${SET}, image-pull set ${PULL}, agent ${AGENT} \\(another stack gets names of its own\\)\\.\n`),
-        );
+        // The build's progress, from the provider, in the run's diagnostics.
+        assert.match(s1!, /Build of context "\.\/bot": uploading 4 files \([\d.]+ KB gzipped\)\n/);
+        assert.match(s1!, new RegExp(`Build of context "\\./bot": build ${ID8} success after \\d+ s\n`));
+        assert.match(s1!, new RegExp(`Autonamed: set ${SET}, agent ${AGENT} \\(another stack gets names of its own\\)\\.\n`));
+        assert.match(s1!, /emulator: uploads in this step: 1\n/);
+        assert.match(s1!, new RegExp(UPLOAD));
+        const build = captured(s1!, new RegExp(`emulator: build (${ID8}): success`), "the build");
+        assert.match(s1!, new RegExp(BUILD(build, HASH)));
         assert.match(s1!, new RegExp(`emulator: set ${SET}: ready, keys DAILY_API_KEY, OPENAI_API_KEY\n`));
-        assert.match(s1!, new RegExp(`emulator: set ${PULL}: ready, image-pull credentials\n`));
         assert.match(
             s1!,
-            new RegExp(`emulator: agent ${AGENT}: ready=true, image dockerhub-user/voice-agent:0\\.1, deployments 1, newest forced=no\n`),
+            new RegExp(`emulator: agent ${AGENT}: ready=true, runs build ${build}'s image, deployments 1, newest forced=no\n`),
         );
         assert.match(s1!, /the running agent sees the declared OPENAI_API_KEY: yes\n/);
     },
-    "2. the rotation preview marks the key, hides the value and plans the agent's redeploy, sending nothing": ([, s2]) => {
+    "2. the pull request's preview shows the new build, the key with its value hidden, the agent's redeploy, sending nothing": ([
+        s1,
+        s2,
+    ]) => {
+        const hash = captured(s1!, new RegExp(`emulator: build ${ID8}: success, context (${HASH})`), "step 1's context hash");
+        assert.match(s2!, /\$ echo ' {4}logger\.info\("greeting the caller"\)' >> bot\/bot\.py\n/);
         assert.match(s2!, /\$ pulumi preview --diff/);
+        assert.match(s2!, /\+-pulumi-nodejs:dynamic\/pipecat:Build: \(replace\)/);
+        assert.match(s2!, new RegExp(`~ contextHash\\s*: "${hash}" => "(?!${hash})${HASH}"`));
         assert.match(s2!, /~ OPENAI_API_KEY\s*: \[secret\] => \[secret\]/);
         assert.doesNotMatch(s2!, /DAILY_API_KEY/, "an unchanged key is not shown");
         assert.match(s2!, /~ pulumi-nodejs:dynamic\/pipecat:Agent: \(update\)/);
+        assert.match(s2!, new RegExp(`~ buildId\\s*: "${UUID}" => \\[unknown\\]`));
         assert.match(s2!, /~ secretSetRevision\s*: "[0-9a-f]+" => \[unknown\]/);
         assert.match(s2!, /~ 2 to update/);
-        assert.match(s2!, /emulator: requests sent by the preview: 0\n/);
+        assert.match(s2!, /\+-1 to replace/);
+        assert.match(s2!, /emulator: requests sent by the preview: 0 /);
     },
-    "3. after apply the agent was redeployed, forced, and runs the new value": ([, , s3]) => {
+    "3. after apply: one upload, a new build, and the agent runs it with the new value": ([s1, s2, s3]) => {
+        const first = captured(s1!, new RegExp(`emulator: build (${ID8}): success`), "step 1's build");
+        const hash = captured(s2!, new RegExp(`~ contextHash\\s*: "${HASH}" => "(${HASH})"`), "step 2's new context hash");
         assert.match(s3!, /~ 2 updated/);
+        assert.match(s3!, /\+-1 replaced/);
+        assert.match(s3!, /emulator: uploads in this step: 1\n/);
+        assert.match(s3!, new RegExp(UPLOAD));
+        assert.match(s3!, new RegExp(BUILD(first, HASH)));
+        const second = captured(s3!, new RegExp(`emulator: build (${ID8}): success, context ${hash} `), "the new build");
+        assert.notEqual(second, first);
+        assert.match(s3!, new RegExp(BUILD(second, hash)));
         assert.match(
             s3!,
-            new RegExp(`emulator: agent ${AGENT}: ready=true, image dockerhub-user/voice-agent:0\\.1, deployments 2, newest forced=yes\n`),
+            new RegExp(`emulator: agent ${AGENT}: ready=true, runs build ${second}'s image, deployments 2, newest forced=yes\n`),
         );
         assert.match(s3!, /the running agent sees the new OPENAI_API_KEY: yes; the old one: no\n/);
     },
-    "4. the drift is shown by refresh and repaired by up": ([, , , s4]) => {
+    "4. the drift (the first build redeployed by hand, a key deleted) is shown by refresh and repaired by up, without a build": ([
+        s1,
+        ,
+        s3,
+        s4,
+    ]) => {
+        const first = captured(s1!, new RegExp(`emulator: build (${ID8}): success`), "step 1's build");
+        const second = captured(s3!, new RegExp(`runs build (${ID8})'s image, deployments 2`), "step 3's build");
         const [before, rest = ""] = s4!.split("$ pulumi refresh");
+        const firstId = captured(
+            before!,
+            new RegExp(`POST \\$PIPECAT_API_URL/agents/${AGENT} -d '\\{"buildId":"(${escaped(first)}[0-9a-f-]{28})"\\}'\\s+→ 200`),
+            "the hand-made deployment",
+        );
         assert.match(before!, new RegExp(`DELETE \\$PIPECAT_API_URL/secrets/${SET}/DAILY_API_KEY\\s+→ 200`));
         assert.match(before!, new RegExp(`emulator: set ${SET}: \\w+, keys OPENAI_API_KEY\n`));
-        assert.match(before!, /image dockerhub-user\/voice-agent:hotfix/);
+        assert.match(before!, new RegExp(`emulator: agent ${AGENT}: ready=\\w+, runs build ${first}'s image, deployments 3, `));
         const [refresh, after = ""] = rest.split("$ pulumi up");
+        assert.match(refresh!, new RegExp(`~ buildId\\s*: "${escaped(second)}[0-9a-f-]{28}" => "${firstId}"`));
         assert.match(refresh!, /~ keys\s*: \[/);
         assert.match(refresh!, /"DAILY_API_KEY" =>/, "refresh shows the deleted key");
         // Pulumi's by-position list diff reads like a rename; the demo says what happened.
@@ -89,29 +135,28 @@ const checks: Record<string, (s: string[]) => void> = {
             refresh!,
             /note: Pulumi compares `keys` position by position, so the lines above are no rename: it lost DAILY_API_KEY; kept OPENAI_API_KEY\.\n/,
         );
-        assert.match(refresh!, /~ image\s*: "dockerhub-user\/voice-agent:0\.1" => "dockerhub-user\/voice-agent:hotfix"/);
         assert.match(after, new RegExp(`emulator: set ${SET}: ready, keys DAILY_API_KEY, OPENAI_API_KEY\n`));
         assert.match(
             after,
-            new RegExp(`emulator: agent ${AGENT}: ready=true, image dockerhub-user/voice-agent:0\\.1, deployments 4, newest forced=yes\n`),
+            new RegExp(`emulator: agent ${AGENT}: ready=true, runs build ${second}'s image, deployments 4, newest forced=yes\n`),
+        );
+        assert.match(
+            after,
+            new RegExp(`the running agent runs the declared build ${second} again, without a new build: uploads 0, builds 2\n`),
         );
         assert.match(after, /the running agent sees DAILY_API_KEY again: yes\n/);
     },
-    "5. destroy removes the agent first, then the sets, and leaves the emulator empty": ([, , , , s5]) => {
+    "5. destroy removes the agent first, then the set, and leaves the builds": ([, , , , s5]) => {
         assert.match(s5!, /- 4 deleted/);
-        assert.match(
-            s5!,
-            new RegExp(
-                `emulator: deletes in order: /agents/${AGENT}, (/secrets/${SET}, /secrets/${PULL}|/secrets/${PULL}, /secrets/${SET})\n`,
-            ),
-        );
-        assert.match(s5!, /emulator: holds 0 sets and 0 agents\n/);
+        assert.match(s5!, new RegExp(`emulator: deletes in order: /agents/${AGENT}, /secrets/${SET}\n`));
+        assert.match(s5!, /emulator: holds 0 sets, 0 agents and 2 builds \(destroy dropped them from the state only\)\n/);
         assert.match(s5!, /Done in \d+ s( \(\d+ s of it preparing: dependencies, build, engine\))?\.\n/);
     },
     "6. it ends with the next steps: a stack of one's own, one's own .env, the pull-request workflow": ([, , , , s5]) => {
         const next = s5!.slice(s5!.indexOf("\nNext:\n"));
         assert.ok(next.startsWith("\nNext:\n"), "a Next: section after Done");
-        assert.match(next, /README's Quickstart, or copy examples\/basic/);
+        assert.match(next, /README's Quickstart, or copy examples\/from-source/);
+        assert.match(next, /or examples\/basic/);
         assert.match(next, /npx pipecat-secrets import-env \.env --key agentSecrets/);
         assert.match(next, /dotEnvSecrets\("\.env"\)/);
         assert.match(next, /examples\/github-actions/);
@@ -168,16 +213,21 @@ describe("npm run demo", function () {
 
     // Each check can fail: a copy of this run's output with one fact broken fails the check of that step.
     const broken: [string, string, string][] = [
-        ["1. the sets", "OPENAI_API_KEY: yes\n", "OPENAI_API_KEY: no\n"],
-        ["2. the rotation", "[secret] => [secret]", `${V.DEMO_OPENAI_KEY} => [secret]`],
-        ["2. the rotation", "=> [unknown]", ""],
+        ["1. one up", "OPENAI_API_KEY: yes\n", "OPENAI_API_KEY: no\n"],
+        ["1. one up", "Authorization header: none", "Authorization header: yes"],
+        ["1. one up", ".env sent: no", ".env sent: yes"],
+        ["1. one up", "deployments 1, newest forced=no", "deployments 2, newest forced=no"],
+        ["2. the pull request", "[secret] => [secret]", `${V.DEMO_OPENAI_KEY} => [secret]`],
+        ["2. the pull request", "Build: (replace)", "Build: (update)"],
+        ["2. the pull request", "requests sent by the preview: 0 ", "requests sent by the preview: 1 "],
+        ["3. after apply", "+-1 replaced", "+-1 unchanged"],
         ["3. after apply", "deployments 2, newest forced=yes", "deployments 2, newest forced=no"],
         ["3. after apply", "new OPENAI_API_KEY: yes", "new OPENAI_API_KEY: no"],
-        ["4. the drift", '=> "dockerhub-user/voice-agent:hotfix"', ""],
+        ["4. the drift", "without a new build: uploads 0", "without a new build: uploads 1"],
         ["4. the drift", "DAILY_API_KEY again: yes", "DAILY_API_KEY again: no"],
-        ["5. destroy", "holds 0 sets and 0 agents", "holds 1 sets and 0 agents"],
         ["4. the drift", "it lost DAILY_API_KEY;", "it lost OPENAI_API_KEY;"],
-        ["5. destroy", "deletes in order: /agents/voice-agent-", "deletes in order: /secrets/voice-agent-"],
+        ["5. destroy", "and 2 builds", "and 0 builds"],
+        ["5. destroy", "deletes in order: /agents/voice-bot-", "deletes in order: /secrets/voice-bot-"],
         ["6. it ends", "examples/github-actions", "examples"],
     ];
     it("fails each step's check on a copy of the output with that step's fact broken", () => {
