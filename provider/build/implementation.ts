@@ -11,7 +11,7 @@ import { PipecatError, isPipecatError } from "../errors";
 import * as session from "../session";
 import { type CheckFailure, UNKNOWN, dropUndefined } from "../inputs";
 import { api, found as readAs, gone, now, sleep, unchecked, withoutProvider as strip } from "../session";
-import { organisationDefaultRegion, regionFailures } from "../organization/regions";
+import { organisationDefaultRegion } from "../organization/regions";
 import type { ConfigSource } from "../settings";
 import { ContextError, type Packed, hashContext, withContextFile } from "./archive";
 import { diffBuild } from "./diff";
@@ -35,10 +35,12 @@ export async function configure(req: { readonly config: ConfigSource }): Promise
 }
 
 /**
- * Validates the inputs and computes the context's hash from the files, with no network: a preview knows
- * whether the source changed (a new hash: a new build), and an unchanged tree previews as no change with no
- * request. A region no longer declared keeps the build where it is. Only a newly declared region, with a
- * key set, is checked against the organisation's regions (`GET /regions`, once per process).
+ * Validates the inputs and computes the context's hash from the files, with no network at all: a preview
+ * knows whether the source changed (a new hash: a new build), and an unchanged tree previews as no change.
+ * A region no longer declared keeps the build where it is. A declared region is not looked up: the engine
+ * checks a replacement without its old inputs, so every new build's region would look new and cost a
+ * `GET /regions`, while a wrong region loses nothing here (a Build's delete sends nothing; its create fails
+ * at the upload URL with the API's words). An Agent deployed from the build checks its own region.
  */
 export async function check(olds: BuildInputs, news: BuildInputs): ReturnType<Provider["check"]> {
     const old: Partial<BuildInputs> = strip(olds);
@@ -46,14 +48,7 @@ export async function check(olds: BuildInputs, news: BuildInputs): ReturnType<Pr
     if (!result.ok) return { inputs: news, failures: result.failures };
     const declared = result.inputs;
     const region = declared.region ?? (known(old.region) ? old.region : undefined);
-    const failures: CheckFailure[] = await regionFailures(
-        declared.region,
-        old.region,
-        typeof old.contextHash === "string",
-        buildCall("region check", `the build of context "${declared.context}"`),
-        "the build",
-        (t) => t,
-    );
+    const failures: CheckFailure[] = [];
     let hashed: Pick<BuildInputs, "contextHash" | "fileCount"> = { contextHash: UNKNOWN };
     if (declared.context !== UNKNOWN) {
         try {
