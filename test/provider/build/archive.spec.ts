@@ -390,6 +390,13 @@ describe("a build's context (archive.ts)", () => {
             });
         });
 
+        it("refuses a Dockerfile below a directory that is never uploaded, not blaming the .dockerignore", async () => {
+            const dir = tree({ ...BOT, ".dockerignore": "*.md\n", ".env.docker/Dockerfile": "FROM scratch\n" });
+            await assert.rejects(hashContext(dir, { dockerfile: ".env.docker/Dockerfile" }), {
+                message: `dockerfile: ".env.docker/Dockerfile" is not sent with the context "${dir}": its name is one that is never uploaded (.env, .env.*, *.pem, *.key).`,
+            });
+        });
+
         it("refuses a Dockerfile the defaults leave out", async () => {
             const dir = tree({ ...BOT, "build/Dockerfile": "FROM scratch\n" });
             await assert.rejects(hashContext(dir, { dockerfile: "build/Dockerfile" }), /the default exclusions leave it out/);
