@@ -154,10 +154,91 @@ describe("the Build provider (implementation.ts)", () => {
         it("looks up the organisation's default region for the cache when none is declared", async () => {
             await m.setup({ defaultRegion: "eu-central" });
             const ins = await checked({ context: bot() });
-            m.emulator.seedBuild({ contextHash: String(ins["contextHash"]), region: "us-west" });
             const hit = m.emulator.seedBuild({ contextHash: String(ins["contextHash"]), region: "eu-central" });
+            // A newer build of the same files elsewhere: the lookup that forgot the region would take it.
+            m.clock += 1000;
+            m.emulator.seedBuild({ contextHash: String(ins["contextHash"]), region: "us-west" });
             assert.equal((await buildProvider.create(ins)).id, hit.id);
             assert.deepEqual(m.seen(), ["GET /properties 200", "GET /builds 200"]);
+        });
+
+        it("leaves a build of the same files in another region alone, and builds in its own", async () => {
+            await m.setup();
+            const ins = await checked({ context: bot(), region: "eu-central" });
+            const elsewhere = m.emulator.seedBuild({ contextHash: String(ins["contextHash"]), region: "us-west" });
+            const { id, outs } = await buildProvider.create(ins);
+            assert.notEqual(id, elsewhere.id);
+            assert.equal((outs as Props)["cached"], false);
+            assert.equal((outs as Props)["region"], "eu-central");
+            assert.equal(m.emulator.uploads().length, 1);
+            assert.deepEqual(
+                m.emulator.builds().map((b) => [b.region, b.status]),
+                [
+                    ["us-west", "success"],
+                    ["eu-central", "success"],
+                ],
+            );
+        });
+
+        it("leaves a build of the same files from another Dockerfile alone", async () => {
+            await m.setup();
+            const ins = await checked({ context: bot(), region: "us-west" });
+            const other = m.emulator.seedBuild({ contextHash: String(ins["contextHash"]), dockerfilePath: "docker/Dockerfile.dev" });
+            const { id, outs } = await buildProvider.create(ins);
+            assert.notEqual(id, other.id);
+            assert.equal((outs as Props)["cached"], false);
+            assert.equal(m.emulator.uploads().length, 1);
+            assert.equal(m.emulator.builds().at(-1)?.dockerfilePath, "Dockerfile");
+        });
+
+        it("never takes a build of the same files that failed or is not finished: it builds again", async () => {
+            await m.setup();
+            const ins = await checked({ context: bot(), region: "us-west" });
+            const hash = String(ins["contextHash"]);
+            m.emulator.seedBuild({ contextHash: hash, status: "failed" });
+            m.clock += 1000;
+            m.emulator.seedBuild({ contextHash: hash, status: "building" });
+            const { id, outs } = await buildProvider.create(ins);
+            assert.equal((outs as Props)["cached"], false);
+            assert.equal(m.emulator.uploads().length, 1);
+            assert.deepEqual(
+                m.emulator.builds().map((b) => [b.id === id, b.status]),
+                [
+                    [false, "failed"],
+                    [false, "building"],
+                    [true, "success"],
+                ],
+            );
+        });
+
+        it("takes the successful build of the same files even when a newer one of them failed", async () => {
+            await m.setup();
+            const ins = await checked({ context: bot(), region: "us-west" });
+            const hit = m.emulator.seedBuild({ contextHash: String(ins["contextHash"]) });
+            m.clock += 1000;
+            m.emulator.seedBuild({ contextHash: String(ins["contextHash"]), status: "failed" });
+            assert.equal((await buildProvider.create(ins)).id, hit.id);
+            assert.deepEqual(m.seen(), ["GET /builds 200"]);
+            assert.deepEqual(m.emulator.uploads(), []);
+        });
+
+        it("takes Pipecat's own cache hit when the lookup missed it (a build that ended in between), without waiting", async () => {
+            await m.setup();
+            const ins = await checked({ context: bot(), region: "us-west" });
+            const hit = m.emulator.seedBuild({ contextHash: String(ins["contextHash"]) });
+            // The lookup's answer from before that build ended.
+            m.emulator.injectFault({ route: "GET /builds", body: JSON.stringify({ builds: [], total: 0, limit: 1, offset: 0 }) });
+            const { id, outs } = await buildProvider.create(ins);
+            assert.equal(id, hit.id);
+            assert.equal((outs as Props)["cached"], true);
+            assert.equal((outs as Props)["imageUri"], hit.imageUri);
+            assert.deepEqual(m.seen(), [
+                "GET /builds 200",
+                "POST /builds/upload-url 200",
+                "POST /storage/pipecat-builds-emulator 204",
+                "POST /builds 200",
+            ]);
+            assert.deepEqual(m.sleeps, []);
         });
 
         it("otherwise uploads the context once, without the API key, builds it and waits for success", async () => {
@@ -317,6 +398,24 @@ describe("the Build provider (implementation.ts)", () => {
                 "the log holds the key",
             );
             assert.match(e.message, /The last lines of its log:\n(.*\n)* {4}Step 2\/3 : ENV TOKEN=\[secret\]\n/);
+        });
+
+        it("fails with Pipecat's own timeout at once, saying so, with the log's last lines", async () => {
+            await m.setup({ buildDurationMs: 120_000, buildMaxMs: 60_000 });
+            const e = await failure(buildProvider.create(await checked({ context: bot(), region: "us-west" })));
+            const [build] = m.emulator.builds();
+            assert.equal(build?.status, "timeout");
+            assert.equal(e.name, "BuildError");
+            assert.equal(e.timedOut, false);
+            const tail = (build?.logs ?? []).slice(-20).map((l) => `    ${l}\n`);
+            assert.equal(
+                e.message,
+                `Build ${build?.id} was not made, Pipecat Cloud stopped it at its own time limit: Build timed out after 1 minute. ` +
+                    `The last lines of its log:\n${tail.join("")}` +
+                    " Fix the Dockerfile or the sources, then run `pulumi up`; an Agent deployed from an earlier build keeps running it.",
+            );
+            // Seen once it ended (61 s after its creation), not waited for up to pipecat:buildTimeoutSeconds.
+            assert.ok(m.sleeps.reduce((a, b) => a + b, 0) < 70_000, String(m.sleeps));
         });
 
         it("stops waiting at pipecat:buildTimeoutSeconds, naming it, with the log's last lines", async () => {
