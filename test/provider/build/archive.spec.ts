@@ -348,6 +348,12 @@ describe("a build's context (archive.ts)", () => {
             });
         });
 
+        it("accepts a context whose files hold exactly the limit", async () => {
+            const dir = tree(BOT);
+            const exactly = Object.values(BOT).reduce((n, c) => n + Buffer.byteLength(c), 0);
+            assert.equal((await hashContext(dir, { maxBytes: exactly })).bytes, exactly);
+        });
+
         it("counts only what is packed against the limit", async () => {
             const dir = tree({ ...BOT, "node_modules/big.bin": "x".repeat(5000) });
             assert.equal((await hashContext(dir, { maxBytes: 1000 })).fileCount, 5);
@@ -374,6 +380,16 @@ describe("a build's context (archive.ts)", () => {
                 hashContext("./no-such-bot"),
                 /^ContextError: context: no directory "\.\/no-such-bot" \(relative paths start at the program's folder, /,
             );
+        });
+
+        it("refuses a context that is a file", async () => {
+            const file = path.join(tree(BOT), "bot.py");
+            await assert.rejects(hashContext(file), { name: "ContextError", message: `context: "${file}" is not a directory.` });
+        });
+
+        it("fails with the file system's reason when the .dockerignore cannot be read, rather than packing without it", async () => {
+            const dir = tree({ ...BOT, ".dockerignore": null });
+            await assert.rejects(hashContext(dir), { code: "EISDIR" });
         });
 
         it("refuses a Dockerfile that is not in the context", async () => {
