@@ -222,6 +222,39 @@ describe("the Build provider (implementation.ts)", () => {
             assert.deepEqual(m.emulator.uploads(), []);
         });
 
+        it("finds the successful build of the same files among many newer builds (the lookup asks for it)", async () => {
+            await m.setup();
+            const ins = await checked({ context: bot(), region: "us-west" });
+            const hit = m.emulator.seedBuild({ contextHash: String(ins["contextHash"]) });
+            for (let i = 0; i < 25; i++) {
+                m.clock += 1000;
+                m.emulator.seedBuild();
+            }
+            assert.equal((await buildProvider.create(ins)).id, hit.id);
+            assert.deepEqual(m.seen(), ["GET /builds 200"]);
+        });
+
+        it("takes from the lookup's answer only a successful build of what it asked for (a server that ignored a filter)", async () => {
+            await m.setup();
+            const ins = await checked({ context: bot(), region: "us-west" });
+            const hash = String(ins["contextHash"]);
+            const image = `registry.example/builds/${hash}@sha256:${"1".repeat(64)}`;
+            const like = { status: "success", region: "us-west", contextHash: hash, dockerfilePath: "Dockerfile", imageUri: image };
+            // Each differs from what was asked for in one way only.
+            const builds = [
+                { ...like, id: "00000000-0000-4000-8000-000000000001", status: "failed" },
+                { ...like, id: "00000000-0000-4000-8000-000000000002", contextHash: "0123456789abcdef" },
+                { ...like, id: "00000000-0000-4000-8000-000000000003", dockerfilePath: "docker/Dockerfile.dev" },
+                { ...like, id: "00000000-0000-4000-8000-000000000004", region: "eu-central" },
+                { ...like, id: "00000000-0000-4000-8000-000000000005", imageUri: null },
+            ];
+            m.emulator.injectFault({ route: "GET /builds", body: JSON.stringify({ builds, total: 5, limit: 1, offset: 0 }) });
+            const { id, outs } = await buildProvider.create(ins);
+            assert.equal(id, m.emulator.builds()[0]?.id);
+            assert.equal((outs as Props)["cached"], false);
+            assert.equal(m.emulator.uploads().length, 1);
+        });
+
         it("takes Pipecat's own cache hit when the lookup missed it (a build that ended in between), without waiting", async () => {
             await m.setup();
             const ins = await checked({ context: bot(), region: "us-west" });
