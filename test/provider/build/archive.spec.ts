@@ -348,6 +348,12 @@ describe("a build's context (archive.ts)", () => {
             });
         });
 
+        it("accepts a context whose files hold exactly the limit", async () => {
+            const dir = tree(BOT);
+            const exactly = Object.values(BOT).reduce((n, c) => n + Buffer.byteLength(c), 0);
+            assert.equal((await hashContext(dir, { maxBytes: exactly })).bytes, exactly);
+        });
+
         it("counts only what is packed against the limit", async () => {
             const dir = tree({ ...BOT, "node_modules/big.bin": "x".repeat(5000) });
             assert.equal((await hashContext(dir, { maxBytes: 1000 })).fileCount, 5);
@@ -376,6 +382,16 @@ describe("a build's context (archive.ts)", () => {
             );
         });
 
+        it("refuses a context that is a file", async () => {
+            const file = path.join(tree(BOT), "bot.py");
+            await assert.rejects(hashContext(file), { name: "ContextError", message: `context: "${file}" is not a directory.` });
+        });
+
+        it("fails with the file system's reason when the .dockerignore cannot be read, rather than packing without it", async () => {
+            const dir = tree({ ...BOT, ".dockerignore": null });
+            await assert.rejects(hashContext(dir), { code: "EISDIR" });
+        });
+
         it("refuses a Dockerfile that is not in the context", async () => {
             const dir = tree(BOT);
             await assert.rejects(hashContext(dir, { dockerfile: "docker/Dockerfile" }), {
@@ -387,6 +403,13 @@ describe("a build's context (archive.ts)", () => {
             const dir = tree({ ...BOT, ".dockerignore": "Dockerfile\n" });
             await assert.rejects(hashContext(dir, { dockerfile: "Dockerfile" }), {
                 message: `dockerfile: "Dockerfile" is not sent with the context "${dir}": the context's .dockerignore excludes it: add the line "!Dockerfile" to it.`,
+            });
+        });
+
+        it("refuses a Dockerfile below a directory that is never uploaded, not blaming the .dockerignore", async () => {
+            const dir = tree({ ...BOT, ".dockerignore": "*.md\n", ".env.docker/Dockerfile": "FROM scratch\n" });
+            await assert.rejects(hashContext(dir, { dockerfile: ".env.docker/Dockerfile" }), {
+                message: `dockerfile: ".env.docker/Dockerfile" is not sent with the context "${dir}": its name is one that is never uploaded (.env, .env.*, *.pem, *.key).`,
             });
         });
 
