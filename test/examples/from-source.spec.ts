@@ -9,38 +9,16 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import * as zlib from "node:zlib";
-import * as tar from "tar-stream";
 import { type Emulator, startEmulator } from "../../emulator";
 import { API_KEY, V, SECRETS, type PulumiCli, pulumiCli, setConfig, stackEnv } from "../consumer/program";
 import { cleanEnv, nodeRuntime, npmScripts, pack, repoRoot, run } from "../consumer/workspace";
+import { unpackUpload } from "../support/archive";
 import { type Haystack, assertNoLeaks } from "../support/leaks";
 
 const EXAMPLE = path.join(repoRoot, "examples", "from-source");
 const source = fs.readFileSync(path.join(EXAMPLE, "index.ts"), "utf8");
 /** The stack config the program reads (`cfg.require("x")`, `cfg.requireSecret("x")`, `cfg.get("x")`, ...). */
 const programKeys = [...source.matchAll(/cfg\.(?:require|get)\w*\("([^"]+)"\)/g)].map((m) => m[1] as string);
-
-/** The files of a gzipped tar, by path, with their contents. */
-async function unpack(archive: Buffer): Promise<Map<string, string>> {
-    const files = new Map<string, string>();
-    const extract = tar.extract();
-    extract.on("entry", (header, stream, next) => {
-        const chunks: Buffer[] = [];
-        stream.on("data", (c: unknown) => void chunks.push(c as Buffer));
-        stream.on("end", () => {
-            files.set(header.name, Buffer.concat(chunks).toString("utf8"));
-            next();
-        });
-    });
-    const done = new Promise<void>((resolve, reject) => {
-        extract.on("finish", resolve);
-        extract.on("error", reject);
-    });
-    extract.end(zlib.gunzipSync(archive));
-    await done;
-    return files;
-}
 
 describe("examples/from-source, copied and installed as a user would", function () {
     this.timeout(300_000);
@@ -141,7 +119,7 @@ describe("examples/from-source, copied and installed as a user would", function 
         const [upload, ...more] = emulator.uploads();
         assert.ok(upload !== undefined && more.length === 0, "one upload");
         assert.equal(upload.hadAuthorization, false, "the upload carries no Authorization header");
-        const files = await unpack(upload.archive);
+        const files = new Map(Object.entries(await unpackUpload(upload.archive)));
         assert.deepEqual([...files.keys()].sort(), [".dockerignore", "Dockerfile", "bot.py", "requirements.txt"]);
         assert.equal(files.get("bot.py"), fs.readFileSync(path.join(EXAMPLE, "bot", "bot.py"), "utf8"));
         assertNoLeaks(
