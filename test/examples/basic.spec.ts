@@ -6,14 +6,14 @@
  */
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { type Emulator, startEmulator } from "../../emulator";
 import { API_KEY, V, SECRETS, type PulumiCli, pulumiCli, setConfig, stackEnv } from "../consumer/program";
-import { cleanEnv, nodeRuntime, npmScripts, pack, repoRoot, run } from "../consumer/workspace";
+import { nodeRuntime } from "../consumer/workspace";
 import { type Haystack, assertNoLeaks } from "../support/leaks";
+import { copyExample, exampleDir } from "./copy";
 
-const EXAMPLE = path.join(repoRoot, "examples", "basic");
+const EXAMPLE = exampleDir("basic");
 const source = fs.readFileSync(path.join(EXAMPLE, "index.ts"), "utf8");
 /** The stack config the program reads (`cfg.require("x")`, `cfg.requireSecret("x")`, `cfg.get("x")`, ...). */
 const programKeys = [...source.matchAll(/cfg\.(?:require|get)\w*\("([^"]+)"\)/g)].map((m) => m[1] as string);
@@ -29,23 +29,7 @@ describe("examples/basic, copied and installed as a user would", function () {
     const names: Record<string, Record<string, string>> = {};
 
     before(async () => {
-        work = fs.mkdtempSync(path.join(os.tmpdir(), "example-basic-"));
-        app = path.join(work, "my-voice-agent");
-        fs.cpSync(EXAMPLE, app, { recursive: true });
-        const tarball = pack(work).filename;
-        // @pulumi/pulumi at the repository's version (in npm's cache, so the install is quick): the example's range
-        // (^3.139.0) allows it, and the consumer matrix covers the others.
-        const sdk = (
-            JSON.parse(fs.readFileSync(path.join(repoRoot, "node_modules", "@pulumi", "pulumi", "package.json"), "utf8")) as {
-                version: string;
-            }
-        ).version;
-        const install = await run(
-            process.execPath,
-            [npmScripts().npm, "install", "--no-audit", "--no-fund", "--prefer-offline", tarball, `@pulumi/pulumi@${sdk}`],
-            { cwd: app, env: cleanEnv() },
-        );
-        assert.doesNotMatch(install.stderr, /EBADENGINE|ERESOLVE|peer dep/i, install.stderr);
+        ({ work, app } = await copyExample("basic", "my-voice-agent"));
         emulator = await startEmulator({ apiKey: API_KEY });
         env = stackEnv(path.join(work, "pulumi"), nodeRuntime(Number(process.versions.node.split(".")[0])));
     });

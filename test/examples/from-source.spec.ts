@@ -7,15 +7,15 @@
  */
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { type Emulator, startEmulator } from "../../emulator";
 import { API_KEY, V, SECRETS, type PulumiCli, pulumiCli, setConfig, stackEnv } from "../consumer/program";
-import { cleanEnv, nodeRuntime, npmScripts, pack, repoRoot, run } from "../consumer/workspace";
+import { nodeRuntime } from "../consumer/workspace";
 import { unpackUpload } from "../support/archive";
+import { copyExample, exampleDir } from "./copy";
 import { type Haystack, assertNoLeaks } from "../support/leaks";
 
-const EXAMPLE = path.join(repoRoot, "examples", "from-source");
+const EXAMPLE = exampleDir("from-source");
 const source = fs.readFileSync(path.join(EXAMPLE, "index.ts"), "utf8");
 /** The stack config the program reads (`cfg.require("x")`, `cfg.requireSecret("x")`, `cfg.get("x")`, ...). */
 const programKeys = [...source.matchAll(/cfg\.(?:require|get)\w*\("([^"]+)"\)/g)].map((m) => m[1] as string);
@@ -31,24 +31,10 @@ describe("examples/from-source, copied and installed as a user would", function 
     const out: Record<string, Record<string, unknown>> = {};
 
     before(async () => {
-        work = fs.mkdtempSync(path.join(os.tmpdir(), "example-from-source-"));
-        app = path.join(work, "my-bot");
-        fs.cpSync(EXAMPLE, app, { recursive: true });
-        // What a developer keeps next to the bot to run it locally: a value the stack also holds.
-        fs.writeFileSync(path.join(app, "bot", ".env"), `OPENAI_API_KEY=${V.openai}\n`);
-        const tarball = pack(work).filename;
-        // @pulumi/pulumi at the repository's version (in npm's cache, so the install is quick): the example's range allows it.
-        const sdk = (
-            JSON.parse(fs.readFileSync(path.join(repoRoot, "node_modules", "@pulumi", "pulumi", "package.json"), "utf8")) as {
-                version: string;
-            }
-        ).version;
-        const install = await run(
-            process.execPath,
-            [npmScripts().npm, "install", "--no-audit", "--no-fund", "--prefer-offline", tarball, `@pulumi/pulumi@${sdk}`],
-            { cwd: app, env: cleanEnv() },
-        );
-        assert.doesNotMatch(install.stderr, /EBADENGINE|ERESOLVE|peer dep/i, install.stderr);
+        ({ work, app } = await copyExample("from-source", "my-bot", (copy) =>
+            // What a developer keeps next to the bot to run it locally: a value the stack also holds.
+            fs.writeFileSync(path.join(copy, "bot", ".env"), `OPENAI_API_KEY=${V.openai}\n`),
+        ));
         // Builds that take a moment, as real ones do (queued, then building), on the emulator's clock.
         emulator = await startEmulator({ apiKey: API_KEY, buildQueueMs: 300, buildDurationMs: 1200 });
         env = stackEnv(path.join(work, "pulumi"), nodeRuntime(Number(process.versions.node.split(".")[0])));
