@@ -1,0 +1,133 @@
+/**
+ * Adversarial scenarios for a Build and the Agent given one, through the real engine against the emulator (with real
+ * build and deployment delays): no Build change (new source, region, `--replace`, rename, removal) may delete, move or
+ * silently diverge a running agent, a Build's delete sends nothing, a default region changed under unregioned
+ * resources moves nothing, and a failed or drifted deployment never leaves a state that claims the agent runs what it
+ * does not. Every command's output and every state is scanned for the API key and the `.env` value.
+ */
+import * as assert from "node:assert/strict";
+import { useStack } from "../support/stack";
+
+const API_KEY = "pk-build-safety-API-KEY-never-shown-0001";
+const DOTENV_VALUE = "sk-build-safety-DOTENV-never-shown-0002";
+
+const program = `
+import * as fs from "fs";
+import * as pulumi from "@pulumi/pulumi";
+import { Agent, Build } from "pulumi-pipecat-secrets";
+const spec: { builds?: Record<string, any>; agents?: Record<string, any> } = JSON.parse(fs.readFileSync("stack.json", "utf8"));
+const builds: Record<string, Build> = {};
+for (const [r, { aliases, ...args }] of Object.entries(spec.builds ?? {}) as [string, any][]) {
+    builds[r] = new Build(r, args, aliases ? { aliases: aliases.map((name: string) => ({ name })) } : {});
+}
+for (const [r, a] of Object.entries(spec.agents ?? {}) as [string, any][]) {
+    new Agent(r, { ...a, buildId: builds[a.buildId] ?? a.buildId });
+}
+export const buildIds = Object.fromEntries(Object.entries(builds).map(([r, b]) => [r, b.buildId]));
+`;
+
+const DOCKERFILE = 'FROM python:3.12-slim\nCOPY bot.py /app/bot.py\nCMD ["python", "/app/bot.py"]\n';
+
+describe("e2e: Build safety", function () {
+    this.timeout(900_000);
+
+    const s = useStack({
+        name: "build-safety-e2e",
+        program,
+        emulator: {
+            apiKey: API_KEY,
+            buildQueueMs: 1000,
+            buildDurationMs: 1500,
+            readyAfterMs: 300,
+            deployPhaseMs: { creating: 300, validating: 300 },
+        },
+        secrets: [API_KEY, DOTENV_VALUE],
+        what: "build safety output",
+    });
+    const declare = (spec: object) => s.writeJson("stack.json", spec);
+    const source = (version: string) => {
+        s.project.writeFile("bot/Dockerfile", DOCKERFILE);
+        s.project.writeFile("bot/bot.py", `print("voice bot ${version}")\n`);
+        s.project.writeFile("bot/.env", `OPENAI_API_KEY=${DOTENV_VALUE}\n`);
+    };
+    const deletes = () => s.seen().filter((r) => r.startsWith("DELETE"));
+    const image = () => s.emulator.agentImage("voice-agent");
+    const builtImage = (id: string | undefined) => s.emulator.builds().find((b) => b.id === id)?.imageUri;
+    const agentBuild = () => s.emulator.agent("voice-agent")?.spec.buildId;
+
+    it("1. a default region changed outside Pulumi does not send the next build of an unregioned Build elsewhere than its agent", async () => {
+        await s.start();
+        source("v1");
+        declare({ builds: { bot: { context: "./bot" } }, agents: { voice: { name: "voice-agent", buildId: "bot" } } });
+        assert.equal((await s.up("create")).code, 0);
+        const first = agentBuild();
+        assert.equal(s.emulator.agent("voice-agent")?.region, "us-west");
+
+        s.emulator.setDefaultRegion("eu-central");
+        source("v2");
+        s.emulator.clearRequests();
+        const up = await s.up("new source after the default moved", { allowFail: true });
+        assert.equal(up.code, 0, up.stdout + up.stderr);
+        assert.deepEqual(deletes(), []);
+        const agent = s.emulator.agent("voice-agent");
+        assert.equal(agent?.region, "us-west");
+        assert.notEqual(agentBuild(), first);
+        assert.equal(s.emulator.builds().at(-1)?.region, "us-west");
+        assert.equal(image(), builtImage(agentBuild()));
+    });
+
+    it("4. --replace, a rename (with or without an alias), a Build removed from the program and destroy send nothing about builds, and never touch the agent", async () => {
+        await s.start();
+        source("v1");
+        declare({ builds: { bot: { context: "./bot" } }, agents: { voice: { name: "voice-agent", buildId: "bot" } } });
+        assert.equal((await s.up("create")).code, 0);
+        const id = agentBuild();
+        const deployments = () => s.emulator.agent("voice-agent")?.deployments.length;
+        const before = deployments();
+        assert.equal(s.emulator.uploads().length, 1);
+        const upload = s.emulator.uploads()[0]!;
+        assert.equal(upload.hadAuthorization, false);
+        assert.ok(!upload.archive.includes(Buffer.from(DOTENV_VALUE)), "the .env reached the upload");
+
+        const urn = JSON.parse((await s.pulumi("urn", ["stack", "export"])).stdout).deployment.resources.find((r: any) =>
+            r.type.endsWith("pipecat:Build"),
+        ).urn;
+        s.emulator.clearRequests();
+        assert.equal((await s.up("replace the build", { args: ["--replace", urn] })).code, 0);
+        assert.deepEqual(deletes(), []);
+        assert.ok(!s.seen().some((r) => r.startsWith("POST /builds") || r.startsWith("POST /storage")), s.seen().join("\n"));
+        assert.equal(agentBuild(), id);
+
+        s.emulator.clearRequests();
+        declare({ builds: { renamed: { context: "./bot" } }, agents: { voice: { name: "voice-agent", buildId: "renamed" } } });
+        assert.equal((await s.up("rename without alias")).code, 0);
+        assert.deepEqual(deletes(), []);
+        assert.equal(agentBuild(), id);
+
+        declare({
+            builds: { again: { context: "./bot", aliases: ["renamed"] } },
+            agents: { voice: { name: "voice-agent", buildId: "again" } },
+        });
+        s.emulator.clearRequests();
+        const aliased = await s.preview("rename with alias", { args: ["--expect-no-changes"] });
+        assert.equal(aliased.code, 0);
+        assert.deepEqual(s.seen(), []);
+        assert.equal((await s.up("rename with alias")).code, 0);
+
+        s.emulator.clearRequests();
+        declare({ agents: { voice: { name: "voice-agent", buildId: id } } });
+        assert.equal((await s.up("build removed, agent keeps its id")).code, 0);
+        assert.deepEqual(s.seen(), []);
+        assert.equal(agentBuild(), id);
+        assert.equal(deployments(), before);
+        assert.equal(image(), builtImage(id));
+
+        declare({ builds: { bot: { context: "./bot" } }, agents: { voice: { name: "voice-agent", buildId: "bot" } } });
+        assert.equal((await s.up("the Build again: a cache hit")).code, 0);
+        assert.equal(agentBuild(), id);
+        s.emulator.clearRequests();
+        assert.equal((await s.destroy("destroy")).code, 0);
+        assert.ok(!s.seen().some((r) => /\/builds|\/storage/.test(r)), s.seen().join("\n"));
+        assert.deepEqual(deletes(), ["DELETE /agents/voice-agent 200"]);
+    });
+});
