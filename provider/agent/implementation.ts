@@ -13,7 +13,7 @@ import { regionFailures } from "../organization/regions";
 import type { ConfigSource } from "../settings";
 import { changedProperties, createBody, deploymentBody, diffAgent, differsFromSent, mustForce, updateBody } from "./diff";
 import { dropUndefined } from "../inputs";
-import { KIND, inputFailures, placed, placementFailures } from "./placement";
+import { KIND, buildMovedAway, inputFailures, placed, placementFailures } from "./placement";
 import { checkInputs } from "./schema";
 import { AGENT_EXISTS, type AgentDetails, agentCall, createAgent, getAgent, updateAgent } from "./endpoints";
 import type { AgentInputs, AgentOutputs } from "./types";
@@ -58,6 +58,9 @@ export async function diff(_id: string, olds: AgentOutputs, news: AgentInputs): 
     const before: Partial<AgentOutputs> = strip(olds);
     const ins = strip(news);
     session.rememberPlace(KIND, ins, { name: before.name, region: before.region });
+    // Fails the preview (and `up`, before this agent is touched) rather than plan an update the API would refuse.
+    const away = buildMovedAway(before, ins);
+    if (away !== undefined) throw new PipecatError(away);
     return diffAgent(before, ins);
 }
 

@@ -76,6 +76,33 @@ describe("e2e: Build safety", function () {
         assert.equal(image(), builtImage(agentBuild()));
     });
 
+    it("2. a region newly declared on the Build of an unregioned agent fails the preview, before anything is built", async () => {
+        await s.start();
+        source("v1");
+        declare({ builds: { bot: { context: "./bot" } }, agents: { voice: { name: "voice-agent", buildId: "bot" } } });
+        assert.equal((await s.up("create")).code, 0);
+        const builds = s.emulator.builds().length;
+
+        declare({
+            builds: { bot: { context: "./bot", region: "eu-central" } },
+            agents: { voice: { name: "voice-agent", buildId: "bot" } },
+        });
+        const preview = await s.preview("build moved away from its agent", { allowFail: true });
+        assert.notEqual(preview.code, 0, preview.stdout);
+        assert.match(preview.stdout + preview.stderr, /buildId: the build is in region "eu-central", but the agent would be in "us-west"/);
+        assert.equal(s.emulator.builds().length, builds, "the preview built nothing");
+        const first = agentBuild();
+        s.emulator.clearRequests();
+        const up = await s.up("up anyway", { allowFail: true });
+        assert.notEqual(up.code, 0);
+        assert.match(up.stdout + up.stderr, /buildId: build [0-9a-f-]+ is in region "eu-central", but the agent would be in "us-west"/);
+        assert.ok(!s.seen().some((r) => r.startsWith("POST /agents")), s.seen().join("\n"));
+        assert.deepEqual(deletes(), []);
+        assert.equal(s.emulator.agent("voice-agent")?.region, "us-west");
+        assert.equal(agentBuild(), first);
+        assert.equal(image(), builtImage(first));
+    });
+
     it("4. --replace, a rename (with or without an alias), a Build removed from the program and destroy send nothing about builds, and never touch the agent", async () => {
         await s.start();
         source("v1");
