@@ -253,6 +253,10 @@ function readBack(olds: Partial<AgentOutputs>, found: AgentDetails): Record<stri
         region: found.region ?? olds.region ?? "",
         ...(olds.buildId === undefined && found.image !== undefined ? { image: found.image } : {}),
         ...(olds.buildId !== undefined && found.buildId !== undefined ? { buildId: found.buildId } : {}),
+        // Deployed from a build, now running an image set outside Pulumi: the state says so (diff then deploys the build again).
+        ...(olds.buildId !== undefined && found.buildId === undefined && found.image !== undefined
+            ? { buildId: undefined, image: found.image }
+            : {}),
         ...(found.autoScaling !== undefined ? { autoScaling: found.autoScaling } : {}),
         secretSet: found.secretSet,
         imagePullSecretSet: found.imagePullSecretSet,

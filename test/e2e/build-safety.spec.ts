@@ -10,6 +10,7 @@ import { useStack } from "../support/stack";
 
 const API_KEY = "pk-build-safety-API-KEY-never-shown-0001";
 const DOTENV_VALUE = "sk-build-safety-DOTENV-never-shown-0002";
+const DRIFT_IMAGE = "registry.example/someone-else:9.9";
 
 const program = `
 import * as fs from "fs";
@@ -101,6 +102,26 @@ describe("e2e: Build safety", function () {
         assert.equal(s.emulator.agent("voice-agent")?.region, "us-west");
         assert.equal(agentBuild(), first);
         assert.equal(image(), builtImage(first));
+    });
+
+    it("3. an agent of a build switched to an image outside Pulumi shows as a change after refresh, and up deploys the build again", async () => {
+        await s.start();
+        source("v1");
+        declare({ builds: { bot: { context: "./bot" } }, agents: { voice: { name: "voice-agent", buildId: "bot" } } });
+        assert.equal((await s.up("create")).code, 0);
+        const ours = agentBuild();
+        s.emulator.updateAgentDirect("voice-agent", { image: DRIFT_IMAGE });
+        await s.refresh("refresh the drift");
+        const state = JSON.parse((await s.pulumi("export", ["stack", "export"])).stdout);
+        const outputs = state.deployment.resources.find((r: any) => r.type.endsWith("pipecat:Agent")).outputs;
+        assert.equal(outputs.image, DRIFT_IMAGE);
+        assert.equal(outputs.buildId, undefined);
+        const preview = await s.preview("after refresh", { args: ["--expect-no-changes"], allowFail: true });
+        assert.notEqual(preview.code, 0, "the preview hides that the agent runs another image:\n" + preview.stdout);
+        assert.equal((await s.up("repair")).code, 0);
+        assert.equal(agentBuild(), ours);
+        assert.equal(image(), builtImage(ours));
+        assert.equal((await s.preview("converged", { args: ["--expect-no-changes"] })).code, 0);
     });
 
     it("4. --replace, a rename (with or without an alias), a Build removed from the program and destroy send nothing about builds, and never touch the agent", async () => {
