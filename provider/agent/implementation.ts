@@ -180,10 +180,12 @@ export async function update(_id: string, olds: AgentOutputs, news: AgentInputs)
     const ins = strip(news);
     const region = before.region ?? ins.region ?? "";
     return guard(async () => {
-        const force = mustForce(before, ins);
+        // A deployment left unfinished (`ready: false`: it failed, or the wait for it did) is started again with force:
+        // the same spec sent again starts no new deployment, and the wait would only meet the failed one again.
+        const force = mustForce(before, ins) || before.ready === false;
         const deployment = changedProperties(before, ins);
         // A deployment left unfinished by an earlier `up` (`ready: false`) is sent again and waited on.
-        if (!force && before.ready !== false && deployment.every((k) => k === "secretSetRevision" || k === "imagePullSecretSetRevision")) {
+        if (!force && deployment.every((k) => k === "secretSetRevision" || k === "imagePullSecretSetRevision")) {
             // Bookkeeping only (a revision of a set no longer bound, `adopt`, a rename): nothing to send.
             return { outs: { ...kept(before), ...ins, region } };
         }

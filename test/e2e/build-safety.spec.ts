@@ -178,4 +178,23 @@ describe("e2e: Build safety", function () {
         assert.ok(!s.seen().some((r) => /\/builds|\/storage/.test(r)), s.seen().join("\n"));
         assert.deepEqual(deletes(), ["DELETE /agents/voice-agent 200"]);
     });
+
+    it("5. a deployment that fails after a new build leaves a state that says so: refresh and preview still show the update", async () => {
+        await s.start();
+        source("v1");
+        declare({ builds: { bot: { context: "./bot" } }, agents: { voice: { name: "voice-agent", buildId: "bot" } } });
+        assert.equal((await s.up("create")).code, 0);
+        const first = agentBuild();
+        source("v2");
+        s.emulator.failDeployment({ agent: "voice-agent" });
+        const failed = await s.up("new build, failed deployment", { allowFail: true });
+        assert.notEqual(failed.code, 0);
+        assert.equal(image(), builtImage(first), "the previous build keeps serving");
+        await s.refresh("refresh after the failure");
+        const preview = await s.preview("after refresh", { args: ["--expect-no-changes"], allowFail: true });
+        assert.notEqual(preview.code, 0, "refresh made the failed deployment look done:\n" + preview.stdout);
+        assert.equal((await s.up("again")).code, 0);
+        assert.notEqual(agentBuild(), first);
+        assert.equal(image(), builtImage(agentBuild()));
+    });
 });
