@@ -15,14 +15,17 @@ const DRIFT_IMAGE = "registry.example/someone-else:9.9";
 const program = `
 import * as fs from "fs";
 import * as pulumi from "@pulumi/pulumi";
-import { Agent, Build } from "pulumi-pipecat-secrets";
-const spec: { builds?: Record<string, any>; agents?: Record<string, any> } = JSON.parse(fs.readFileSync("stack.json", "utf8"));
+import { Agent, Build, OrganizationSettings } from "pulumi-pipecat-secrets";
+const spec: { settings?: Record<string, any>; builds?: Record<string, any>; agents?: Record<string, any> } = JSON.parse(
+    fs.readFileSync("stack.json", "utf8"),
+);
+const settings = Object.entries(spec.settings ?? {}).map(([r, args]) => new OrganizationSettings(r, args));
 const builds: Record<string, Build> = {};
 for (const [r, { aliases, ...args }] of Object.entries(spec.builds ?? {}) as [string, any][]) {
     builds[r] = new Build(r, args, aliases ? { aliases: aliases.map((name: string) => ({ name })) } : {});
 }
-for (const [r, a] of Object.entries(spec.agents ?? {}) as [string, any][]) {
-    new Agent(r, { ...a, buildId: builds[a.buildId] ?? a.buildId });
+for (const [r, { afterSettings, ...a }] of Object.entries(spec.agents ?? {}) as [string, any][]) {
+    new Agent(r, { ...a, buildId: builds[a.buildId] ?? a.buildId }, afterSettings ? { dependsOn: settings } : {});
 }
 export const buildIds = Object.fromEntries(Object.entries(builds).map(([r, b]) => [r, b.buildId]));
 `;
@@ -196,5 +199,128 @@ describe("e2e: Build safety", function () {
         assert.equal((await s.up("again")).code, 0);
         assert.notEqual(agentBuild(), first);
         assert.equal(image(), builtImage(agentBuild()));
+    });
+
+    it("6. faults of the builds API and storage, and a wrong apiUrl, fail the up of a new source without touching the agent or the state", async () => {
+        await s.start();
+        source("v1");
+        declare({ builds: { bot: { context: "./bot" } }, agents: { voice: { name: "voice-agent", buildId: "bot" } } });
+        assert.equal((await s.up("create")).code, 0);
+        const first = agentBuild();
+        const stateIds = async () =>
+            JSON.parse((await s.pulumi("export", ["stack", "export"])).stdout)
+                .deployment.resources.map((r: any) => `${r.type}:${r.id}`)
+                .sort();
+        const before = await stateIds();
+        source("v2");
+        for (const fault of [
+            { route: "GET /builds", status: 500, times: Infinity },
+            { route: "POST /storage/:bucket", status: 500, times: Infinity },
+            { route: "POST /builds", status: 503, times: Infinity },
+            { route: "GET /builds/:id", status: 404, body: JSON.stringify({ error: "Not found", code: "NOT_FOUND" }), times: Infinity },
+        ] as const) {
+            s.emulator.injectFault(fault);
+            const up = await s.up(`new source, ${fault.route} faulted`, { allowFail: true });
+            s.emulator.clearFaults();
+            assert.notEqual(up.code, 0, `${fault.route}: ${up.stdout}`);
+            assert.equal(agentBuild(), first, fault.route);
+            assert.equal(image(), builtImage(first), fault.route);
+            assert.deepEqual(await stateIds(), before, fault.route);
+        }
+        s.emulator.injectFault({ route: "GET /builds/:id", status: 500, times: Infinity });
+        assert.notEqual((await s.refresh("refresh, builds API failing", { allowFail: true })).code, 0);
+        s.emulator.clearFaults();
+        s.emulator.injectFault({
+            route: "GET /builds/:id",
+            status: 404,
+            body: JSON.stringify({ error: "Not found", code: "NOT_FOUND" }),
+            times: Infinity,
+        });
+        assert.notEqual((await s.refresh("refresh, a bare 404", { allowFail: true })).code, 0);
+        s.emulator.clearFaults();
+        assert.deepEqual(await stateIds(), before);
+
+        await s.project.setConfig("pipecat:apiUrl", s.emulator.url.replace(/\/v1$/, "/v2"));
+        const wrong = await s.up("new source, wrong apiUrl", { allowFail: true });
+        assert.notEqual(wrong.code, 0);
+        assert.match(wrong.stdout + wrong.stderr, /apiUrl/);
+        assert.deepEqual(await stateIds(), before);
+        await s.project.setConfig("pipecat:apiUrl", s.emulator.url);
+        assert.deepEqual(deletes(), []);
+        assert.equal(agentBuild(), first);
+        assert.equal((await s.up("fixed")).code, 0);
+        assert.notEqual(agentBuild(), first);
+        assert.equal(image(), builtImage(agentBuild()));
+    });
+
+    for (const afterSettings of [true, false]) {
+        it(`7. a default region changed in the same up as a new unregioned agent of an existing build (dependsOn: ${afterSettings}) neither moves the first agent nor creates one elsewhere`, async () => {
+            await s.start();
+            source("v1");
+            declare({ builds: { bot: { context: "./bot" } }, agents: { voice: { name: "voice-agent", buildId: "bot" } } });
+            assert.equal((await s.up("create")).code, 0);
+            const first = agentBuild();
+            declare({
+                settings: { org: { defaultRegion: "eu-central" } },
+                builds: { bot: { context: "./bot" } },
+                agents: {
+                    voice: { name: "voice-agent", buildId: "bot" },
+                    second: { name: "second-agent", buildId: "bot", afterSettings },
+                },
+            });
+            const up = await s.up("default moved with a new agent", { allowFail: true });
+            assert.equal(s.emulator.defaultRegion(), "eu-central");
+            const second = s.emulator.agent("second-agent");
+            if (up.code === 0) assert.equal(second?.region, "us-west", "a new agent was created away from its build");
+            else {
+                assert.equal(second, undefined);
+                assert.match(up.stdout + up.stderr, /us-west|Build not found/);
+            }
+            assert.equal(s.emulator.agent("voice-agent")?.region, "us-west");
+            assert.equal(agentBuild(), first);
+            assert.deepEqual(deletes(), []);
+
+            // The next source change still builds where the agent is.
+            source("v2");
+            declare({
+                settings: { org: { defaultRegion: "eu-central" } },
+                builds: { bot: { context: "./bot" } },
+                agents: { voice: { name: "voice-agent", buildId: "bot" } },
+            });
+            assert.equal((await s.up("new source under the new default")).code, 0);
+            assert.equal(s.emulator.agent("voice-agent")?.region, "us-west");
+            assert.notEqual(agentBuild(), first);
+            assert.equal(image(), builtImage(agentBuild()));
+        });
+    }
+
+    it("8. a failed build, then the source reverted, and a build past the timeout, then the next up: the agent keeps its build until a new one succeeds", async () => {
+        await s.start();
+        source("v1");
+        declare({ builds: { bot: { context: "./bot" } }, agents: { voice: { name: "voice-agent", buildId: "bot" } } });
+        assert.equal((await s.up("create")).code, 0);
+        const first = agentBuild();
+        s.project.writeFile("bot/Dockerfile", DOCKERFILE.replace("CMD", "RUN exit 3\nCMD"));
+        const failed = await s.up("a failing build", { allowFail: true });
+        assert.notEqual(failed.code, 0);
+        assert.equal(agentBuild(), first);
+        source("v1");
+        s.emulator.clearRequests();
+        assert.equal((await s.preview("reverted", { args: ["--expect-no-changes"] })).code, 0);
+        assert.deepEqual(s.seen(), []);
+
+        source("v3");
+        s.project.writeFile("bot/Dockerfile", DOCKERFILE.replace("CMD", "RUN sleep 5\nCMD"));
+        await s.project.setConfig("pipecat:buildTimeoutSeconds", "2");
+        const timedOut = await s.up("a build past the timeout", { allowFail: true });
+        assert.notEqual(timedOut.code, 0);
+        assert.match(timedOut.stdout + timedOut.stderr, /pipecat:buildTimeoutSeconds/);
+        assert.equal(agentBuild(), first);
+        assert.equal(image(), builtImage(first));
+        await s.project.setConfig("pipecat:buildTimeoutSeconds", "120");
+        assert.equal((await s.up("the next up")).code, 0);
+        assert.notEqual(agentBuild(), first);
+        assert.equal(image(), builtImage(agentBuild()));
+        assert.deepEqual(deletes(), []);
     });
 });
