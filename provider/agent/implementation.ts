@@ -13,7 +13,7 @@ import { regionFailures } from "../organization/regions";
 import type { ConfigSource } from "../settings";
 import { changedProperties, createBody, deploymentBody, diffAgent, differsFromSent, mustForce, updateBody } from "./diff";
 import { dropUndefined } from "../inputs";
-import { KIND, inputFailures, placed, placementFailures } from "./placement";
+import { KIND, buildMovedAway, inputFailures, placed, placementFailures } from "./placement";
 import { checkInputs } from "./schema";
 import { AGENT_EXISTS, type AgentDetails, agentCall, createAgent, getAgent, updateAgent } from "./endpoints";
 import type { AgentInputs, AgentOutputs } from "./types";
@@ -58,6 +58,9 @@ export async function diff(_id: string, olds: AgentOutputs, news: AgentInputs): 
     const before: Partial<AgentOutputs> = strip(olds);
     const ins = strip(news);
     session.rememberPlace(KIND, ins, { name: before.name, region: before.region });
+    // Fails the preview (and `up`, before this agent is touched) rather than plan an update the API would refuse.
+    const away = buildMovedAway(before, ins);
+    if (away !== undefined) throw new PipecatError(away);
     return diffAgent(before, ins);
 }
 
@@ -177,10 +180,12 @@ export async function update(_id: string, olds: AgentOutputs, news: AgentInputs)
     const ins = strip(news);
     const region = before.region ?? ins.region ?? "";
     return guard(async () => {
-        const force = mustForce(before, ins);
+        // A deployment left unfinished (`ready: false`: it failed, or the wait for it did) is started again with force:
+        // the same spec sent again starts no new deployment, and the wait would only meet the failed one again.
+        const force = mustForce(before, ins) || before.ready === false;
         const deployment = changedProperties(before, ins);
         // A deployment left unfinished by an earlier `up` (`ready: false`) is sent again and waited on.
-        if (!force && before.ready !== false && deployment.every((k) => k === "secretSetRevision" || k === "imagePullSecretSetRevision")) {
+        if (!force && deployment.every((k) => k === "secretSetRevision" || k === "imagePullSecretSetRevision")) {
             // Bookkeeping only (a revision of a set no longer bound, `adopt`, a rename): nothing to send.
             return { outs: { ...kept(before), ...ins, region } };
         }
@@ -250,6 +255,10 @@ function readBack(olds: Partial<AgentOutputs>, found: AgentDetails): Record<stri
         region: found.region ?? olds.region ?? "",
         ...(olds.buildId === undefined && found.image !== undefined ? { image: found.image } : {}),
         ...(olds.buildId !== undefined && found.buildId !== undefined ? { buildId: found.buildId } : {}),
+        // Deployed from a build, now running an image set outside Pulumi: the state says so (diff then deploys the build again).
+        ...(olds.buildId !== undefined && found.buildId === undefined && found.image !== undefined
+            ? { buildId: undefined, image: found.image }
+            : {}),
         ...(found.autoScaling !== undefined ? { autoScaling: found.autoScaling } : {}),
         secretSet: found.secretSet,
         imagePullSecretSet: found.imagePullSecretSet,

@@ -12,7 +12,7 @@ import { getBuild } from "../build/endpoints";
 import { organisationDefaultRegion } from "../organization/regions";
 import { listSets, setCall } from "../secretset/endpoints";
 import { agentCall } from "./endpoints";
-import type { AgentInputs } from "./types";
+import type { AgentInputs, AgentOutputs } from "./types";
 
 /** The previous checked inputs: none at a create. */
 type Props = Partial<AgentInputs>;
@@ -129,6 +129,18 @@ export async function placementFailures(old: Props, ins: AgentInputs, kept: stri
             },
         ];
     }
+}
+
+/**
+ * For diff, which knows where the agent runs (its outputs): a Build resource whose declared region is not that
+ * region, for an agent that stays where it is. Check cannot see it when neither the agent nor the build declared a
+ * region before (an agent without a region has none in its inputs): the new build would be made, then the agent's
+ * update refused. A move (a newly declared region) is check's.
+ */
+export function buildMovedAway(before: Partial<AgentOutputs>, ins: AgentInputs): string | undefined {
+    const where = ins.region ?? before.region;
+    if (!known(where) || !known(ins.buildRegion) || ins.buildRegion === where) return undefined;
+    return buildElsewhere(ins.buildId, ins.buildRegion, where).reason;
 }
 
 function buildElsewhere(buildId: string | undefined, region: string, target: string): CheckFailure {

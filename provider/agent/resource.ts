@@ -101,7 +101,8 @@ export class Agent extends pulumi.dynamic.Resource {
     declare public readonly region: pulumi.Output<string>;
     /**
      * The container image: as declared, and as `pulumi refresh` reads it back. Undefined for an agent declared
-     * with `buildId`; an agent read with `get` shows the image Pipecat Cloud reports, also for a build.
+     * with `buildId` (unless refresh found it running an image set outside Pulumi: then the image, and no `buildId`,
+     * until `up` deploys the build again); an agent read with `get` shows the image Pipecat Cloud reports, also for a build.
      */
     declare public readonly image: pulumi.Output<string | undefined>;
     /** The build the agent runs, as declared or read back; undefined for an agent deployed from an `image`. */

@@ -70,7 +70,21 @@ function contextProblem(e: unknown, context: string): string {
 }
 
 export async function diff(_id: string, olds: BuildOutputs, news: BuildInputs): ReturnType<Provider["diff"]> {
-    return diffBuild(strip(olds), strip(news));
+    const before: Partial<BuildOutputs> = strip(olds);
+    const ins = strip(news);
+    // A build declared without a region is built again where the old one is, not in a default region changed since:
+    // its agent stays there (a region no longer declared keeps the agent where it is), and could not run it elsewhere.
+    if (ins.region === undefined && known(before.region))
+        session.rememberPlace(KIND, placeOf(ins), { name: undefined, region: before.region });
+    return diffBuild(before, ins);
+}
+
+/** The kind of resource, for what the session remembers per process. */
+const KIND = "Build";
+
+/** What names a build's replacement between its diff and its create: the new inputs, which both see. */
+function placeOf(ins: BuildInputs): { readonly name: string } {
+    return { name: JSON.stringify([ins.context, ins.dockerfile, ins.contextHash]) };
 }
 
 /**
@@ -83,7 +97,9 @@ export async function create(props: BuildInputs): ReturnType<Provider["create"]>
     const label = `Build of context "${ins.context}"`;
     return guard(async () => {
         const ctx = buildCall("existence check", `the build of context "${ins.context}"`);
-        const region = ins.region ?? (await organisationDefaultRegion(ctx));
+        // Declared, else where the build it replaces is (its diff remembered it), else the organisation's default.
+        const kept = ins.region ?? session.replacedPlace(KIND, placeOf(ins))?.region;
+        const region = kept ?? (await organisationDefaultRegion(ctx));
         const hit = await cachedBuild(api(), ctx, { contextHash: ins.contextHash, dockerfilePath: ins.dockerfile, region });
         if (hit !== undefined) {
             progress(`${label}: cache hit, build ${hit.id} (nothing uploaded)`);
@@ -93,14 +109,14 @@ export async function create(props: BuildInputs): ReturnType<Provider["create"]>
             if (packed.contextHash !== ins.contextHash) throw changedSinceCheck(ins, packed);
             progress(`${label}: uploading ${packed.fileCount} files (${size(packed.archiveBytes)} gzipped)`);
             const createCtx = buildCall("create", `the build of context "${ins.context}"`);
-            const target = await uploadContext(file, () => uploadUrl(api(), createCtx, ins.region), {
+            const target = await uploadContext(file, () => uploadUrl(api(), createCtx, kept), {
                 timeoutMs: session.currentSettings().buildTimeoutMs,
                 now,
                 sleep,
             });
             const started = await createBuild(api(), createCtx, {
                 uploadId: target.uploadId,
-                ...(ins.region !== undefined ? { region: ins.region } : {}),
+                ...(kept !== undefined ? { region: kept } : {}),
                 dockerfilePath: ins.dockerfile,
             });
             if (started.cached && started.build.status === "success") {

@@ -25,8 +25,10 @@ export interface BuildArgs {
     readonly dockerfile?: pulumi.Input<string>;
     /**
      * The region to build in; an Agent deployed from the build must be in the same region. A newly declared
-     * region is a new build there; a region no longer declared keeps the build where it is.
-     * @default the organisation's default region
+     * region is a new build there; a region no longer declared keeps the build where it is, and so does a build
+     * never declared with one: a new build of changed files is made where the build it replaces is, even after the
+     * organisation's default region changed (its Agent stays there too).
+     * @default the organisation's default region (at the first build)
      */
     readonly region?: pulumi.Input<Region>;
 }
