@@ -254,6 +254,8 @@ function readBack(olds: Partial<AgentOutputs>, found: AgentDetails): Record<stri
         ...olds,
         region: found.region ?? olds.region ?? "",
         ...(olds.buildId === undefined && found.image !== undefined ? { image: found.image } : {}),
+        // Deployed from an image, now running a build set outside Pulumi: the state says so (diff then deploys the image again).
+        ...(olds.buildId === undefined && found.buildId !== undefined ? { buildId: found.buildId } : {}),
         ...(olds.buildId !== undefined && found.buildId !== undefined ? { buildId: found.buildId } : {}),
         // Deployed from a build, now running an image set outside Pulumi: the state says so (diff then deploys the build again).
         ...(olds.buildId !== undefined && found.buildId === undefined && found.image !== undefined

@@ -127,12 +127,12 @@ describe("Agent.get", () => {
         assert.deepEqual(requestLines(emulator, { status: false }), ["GET /agents/team-agent"]);
     });
 
-    it("reads the build of an agent deployed from one, which a refresh of a declared agent reads only when declared", async () => {
+    it("reads the build of an agent deployed from one; a refresh of an agent declared with an image shows that build as drift", async () => {
         emulator.seedBuild({ id: BUILD }); // the emulator deploys only builds it holds
         await outside({ serviceName: "built-agent", buildId: BUILD });
         const agent = Agent.get("built", "built-agent");
         assert.equal(await value(agent.buildId), BUILD);
-        // The same agent's refresh, for a program that declared an image: its state does not gain a build.
+        // The same agent's refresh, for a program that declared an image: it runs a build instead, and the state says so.
         const refreshed = await agents.read("built-agent", {
             name: "built-agent",
             image: IMAGE,
@@ -140,7 +140,7 @@ describe("Agent.get", () => {
             ready: true,
             available: true,
         });
-        assert.equal(refreshed.props?.["buildId"], undefined);
+        assert.equal(refreshed.props?.["buildId"], BUILD);
     });
 
     it("fails, saying why and what to do, under a free name (the engine would keep an empty read); a refresh just leaves the state", async () => {

@@ -271,6 +271,19 @@ describe("the Agent provider", () => {
             assert.deepEqual(diff.replaces, []);
         });
 
+        it("reads back a build deployed outside Pulumi over the declared image, so the next diff deploys the image again", async () => {
+            await m.setup();
+            await secretSet("voice-secrets", V1);
+            const outs = await create(voice);
+            const build = m.emulator.seedBuild();
+            m.emulator.updateAgentDirect("voice-agent", { buildId: build.id });
+            const read = (await agentProvider.read!("voice-agent", outs)).props as Props;
+            assert.equal(read["buildId"], build.id);
+            const diff = await agentProvider.diff!("voice-agent", read, await checked(voice, read));
+            assert.equal(diff.changes, true);
+            assert.deepEqual(diff.replaces, []);
+        });
+
         it("drops an agent deleted outside Pulumi from the state", async () => {
             await m.setup();
             await secretSet("voice-secrets", V1);
@@ -609,7 +622,7 @@ describe("the Agent provider", () => {
             assert.deepEqual(read, { ...outs, deploymentId: D });
         });
 
-        it("reads back the build of an agent deployed from one, never the image Pipecat built from it; an image agent moved to a build keeps no buildId", async () => {
+        it("reads back the build of an agent deployed from one, never the image Pipecat built from it; an image agent moved to a build outside Pulumi shows that build", async () => {
             await m.setup();
             // The emulator deploys only builds it holds (successful, in the agent's region).
             m.emulator.seedBuild({ id: BUILD });
@@ -642,7 +655,8 @@ describe("the Agent provider", () => {
             );
             const imaged = await create({ ...voice, name: "imaged-agent" });
             m.emulator.updateAgentDirect("imaged-agent", { buildId: BUILD });
-            assert.equal("buildId" in (await agentProvider.read!("imaged-agent", imaged)).props, false);
+            // Moved to a build outside Pulumi: the state shows the build, so the next diff deploys the image again.
+            assert.equal((await agentProvider.read!("imaged-agent", imaged)).props["buildId"], BUILD);
         });
     });
 
