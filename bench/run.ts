@@ -4,7 +4,9 @@
  * Prints the tables and writes them to bench/results/latest.{json,md}. See bench/README.md.
  *
  * Environment: BENCH_SIZES (default "10,50,100"), BENCH_RUNS (default 5), BENCH_OUT (default bench/results),
- * BENCH_PHASES (default "requests,builds,times": all). A run of some phases only writes latest-<phases>.{json,md},
+ * BENCH_PHASES (default all: "requests,builds,times,stacks,readiness,polling,agents,hashing"); the issue-20 phases
+ * read their own (bench/README.md): BENCH_STACK_SIZES, BENCH_STACK_RUNS, BENCH_STACK_SCALE, BENCH_STACK_BUILDS,
+ * BENCH_POLL_SETS, BENCH_POLL_AGENTS, BENCH_PACING_SETS, BENCH_AGENTS_SIZE, BENCH_HASH_MB, BENCH_HASH_RUNS. A run of some phases only writes latest-<phases>.{json,md},
  * so that it never replaces the results of a whole run.
  */
 import { execFileSync } from "node:child_process";
@@ -14,12 +16,18 @@ import * as path from "node:path";
 import { performance } from "node:perf_hooks";
 import { startEmulator } from "../emulator";
 import { engineBin, repoRoot } from "../test/support/engine";
+import { delaysUsed, measureAgents } from "./agents";
 import { BUILD_DELAYS, measureBuildRequests } from "./builds";
 import { log } from "./commands";
 import { KEYS_PER_SET } from "./programs";
+import { measureHashing } from "./hashing";
+import { measurePolling } from "./polling";
+import { READINESS_KINDS } from "./readiness";
 import { type BenchResults, type Machine, type Phase, PHASES, renderMarkdown } from "./report";
+import type { GoalResults, ReadinessRow } from "./report-goals";
 import { measureRequests } from "./requests";
-import { round } from "./stats";
+import { median, round } from "./stats";
+import { measureStacks } from "./stacks";
 import { growth, measureStateCost, measureTimes } from "./times";
 
 const API_KEY = "bench-api-key-not-a-real-one";
@@ -29,6 +37,51 @@ function intList(raw: string | undefined, fallback: number[]): number[] {
     const values = raw.split(",").map((s) => Number(s.trim()));
     if (values.some((v) => !Number.isInteger(v) || v <= 0)) throw new Error(`expected positive integers separated by commas, got "${raw}"`);
     return values;
+}
+
+function positive(name: string, fallback: number): number {
+    const raw = process.env[name];
+    if (raw === undefined || raw.trim() === "") return fallback;
+    const value = Number(raw);
+    if (!Number.isFinite(value) || value <= 0) throw new Error(`${name}: expected a positive number, got "${raw}"`);
+    return value;
+}
+
+/** The phases of issue 20, each with its own emulator(s). */
+async function measureGoals(phases: readonly Phase[]): Promise<GoalResults> {
+    const scale = positive("BENCH_STACK_SCALE", 1);
+    const results: { -readonly [K in keyof GoalResults]: GoalResults[K] } = {};
+    if (phases.includes("polling")) {
+        results.polling = await measurePolling(API_KEY, {
+            sets: positive("BENCH_POLL_SETS", 100),
+            agents: positive("BENCH_POLL_AGENTS", 50),
+            pacing: positive("BENCH_PACING_SETS", 50),
+        });
+    }
+    if (phases.includes("agents")) results.agents = await measureAgents(API_KEY, positive("BENCH_AGENTS_SIZE", 10), scale);
+    if (phases.includes("stacks") || phases.includes("readiness")) {
+        const runs = positive("BENCH_STACK_RUNS", 3);
+        const loadBefore = os.loadavg()[0] ?? 0;
+        const builds = process.env["BENCH_STACK_BUILDS"] !== "0";
+        const { rows, overshoots } = await measureStacks(API_KEY, {
+            sizes: intList(process.env["BENCH_STACK_SIZES"], [10, 50]),
+            runs,
+            scale,
+            builds,
+        });
+        if (phases.includes("stacks")) results.stacks = { delays: delaysUsed(scale), runs, rows };
+        const readiness: ReadinessRow[] = READINESS_KINDS.map((kind) => {
+            const times = overshoots.ms[kind];
+            if (times.length === 0) return { kind, samples: 0, unseen: overshoots.unseen[kind] };
+            const medianMs = median(times);
+            const maxMs = Math.max(...times);
+            return { kind, samples: times.length, unseen: overshoots.unseen[kind], medianMs, maxMs, met: medianMs <= 250 && maxMs <= 500 };
+        });
+        const from = `over ours' ${runs} runs of each stack size of the stacks phase${builds ? "" : ", without builds"}`;
+        results.readiness = { rows: readiness, from, load: { before: round(loadBefore, 2), after: round(os.loadavg()[0] ?? 0, 2) } };
+    }
+    if (phases.includes("hashing")) results.hashing = measureHashing(positive("BENCH_HASH_MB", 200), positive("BENCH_HASH_RUNS", 3));
+    return results;
 }
 
 function machine(loadBefore: number): Machine {
@@ -83,6 +136,7 @@ async function main(): Promise<void> {
             const stateCost = await measureStateCost(emulator, sizeRow, runs);
             timed = { timings, growth: growth(timings), sizes: sizeRow, stateCost };
         }
+        const goals = await measureGoals(phases);
         const results: BenchResults = {
             generatedAt: new Date().toISOString(),
             machine: machine(loadBefore),
@@ -90,6 +144,7 @@ async function main(): Promise<void> {
             ...(requests ? { requests } : {}),
             ...(builds ? { builds } : {}),
             ...timed,
+            ...goals,
             benchSeconds: round((performance.now() - started) / 1000),
         };
         const markdown = renderMarkdown(results);
