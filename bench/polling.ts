@@ -1,6 +1,8 @@
 /**
  * The `polling` phase (goal 3 of issue 20): requests per resource while pending sets and deploying agents are
  * waited on, and the 429 pacing under the emulator's rate limit. Counts, not times: they do not depend on the load.
+ * Every `up` runs with `--parallel` as large as the stack, so that the resources are created at once (the engine's
+ * default, 4 × CPUs, would let only 8 wait at a time on 2 cores).
  * Environment: BENCH_POLL_SETS (100), BENCH_POLL_AGENTS (50), BENCH_PACING_SETS (50).
  */
 import * as os from "node:os";
@@ -38,14 +40,16 @@ async function withProject<T>(
     emulator: Emulator,
     kind: "ours" | "stack",
     files: Record<string, string>,
+    resources: number,
     count: (run: () => Promise<string>) => Promise<T>,
 ): Promise<T> {
     const bench = await createBenchProject(kind, emulator, undefined, files, `bench-poll-${kind}`);
+    const parallel = ["--parallel", String(resources)];
     try {
-        return await count(async () => (await bench.pulumi(UP)).result.stdout);
+        return await count(async () => (await bench.pulumi([...UP, ...parallel])).result.stdout);
     } finally {
         try {
-            await bench.pulumi(DESTROY);
+            await bench.pulumi([...DESTROY, ...parallel]);
         } finally {
             bench.cleanup();
             await emulator.close();
@@ -55,7 +59,7 @@ async function withProject<T>(
 
 async function countSets(apiKey: string, n: number): Promise<PollingResults["sets"]> {
     const emulator = await startEmulator({ apiKey, readyAfterMs: SETS_READY_AFTER_MS });
-    return withProject(emulator, "ours", { "sets.json": JSON.stringify(makeSets(n)) }, async (up) => {
+    return withProject(emulator, "ours", { "sets.json": JSON.stringify(makeSets(n)) }, n, async (up) => {
         emulator.clearRequests();
         await up();
         const requests = emulator.requests.length;
@@ -74,7 +78,7 @@ async function countAgents(apiKey: string, n: number): Promise<PollingResults["a
     const deployMs = (name: string): number => spread(REALISTIC.deployment, "deployment", name);
     const emulator = await startEmulator({ apiKey, readyAfterMs: 0, deployPhaseMsFor: (name) => deployPhases(deployMs(name)) });
     const delays = { scale: 1, setMs: () => 0, deployMs, buildMs: () => 0 };
-    return withProject(emulator, "stack", stackFiles(n, delays, false, "poll").files, async (up) => {
+    return withProject(emulator, "stack", stackFiles(n, delays, false, "poll").files, 2 * n, async (up) => {
         emulator.clearRequests();
         await up();
         const routes = byRoute(emulator);
@@ -107,7 +111,7 @@ export function maxPerSecond(arrivals: readonly number[], from: number): number 
 
 async function measurePacing(apiKey: string, n: number): Promise<PollingResults["pacing"]> {
     const emulator = await startEmulator({ apiKey, readyAfterMs: SETS_READY_AFTER_MS, rateLimit: { requestsPerSecond: PACING_RPS } });
-    return withProject(emulator, "ours", { "sets.json": JSON.stringify(makeSets(n)) }, async (up) => {
+    return withProject(emulator, "ours", { "sets.json": JSON.stringify(makeSets(n)) }, n, async (up) => {
         emulator.clearRequests();
         await up();
         const requests = emulator.requests;

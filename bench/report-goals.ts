@@ -24,6 +24,8 @@ export interface DelaysUsed {
 export interface StackRow {
     readonly n: number;
     readonly builds: boolean;
+    /** The `--parallel` both ran with (a number), or "engine default" (4 × CPUs). */
+    readonly parallel: string;
     /** The floor's own `up` of the same shape (3N do-nothing resources, same dependencies). */
     readonly floor: Summary;
     readonly floorCpu: Summary;
@@ -138,11 +140,13 @@ export function renderGoals(r: GoalResults): string {
         line();
         line(`Delays: ${delays(s.delays)}. The limit is the floor's own \`up\` of the same shape plus the longest chain of waits.`);
         line();
-        line("| N | builds | floor `up` | chain of waits | limit | ours | ours ÷ limit | CPU ours / floor | target | met | load |");
-        line("| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- | --- |");
+        line(
+            "| N | builds | `--parallel` | floor `up` | chain of waits | limit | ours | ours ÷ limit | CPU ours / floor | target | met | load |",
+        );
+        line("| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- | --- |");
         for (const row of s.rows) {
             line(
-                `| ${row.n} | ${row.builds ? "yes" : "no"} | ${ms(row.floor)} | ${row.chainMs} | ${Math.round(row.limitMs)} | ${ms(row.ours)} | ` +
+                `| ${row.n} | ${row.builds ? "yes" : "no"} | ${row.parallel} | ${ms(row.floor)} | ${row.chainMs} | ${Math.round(row.limitMs)} | ${ms(row.ours)} | ` +
                     `${row.ratio.toFixed(3)} | ${Math.round(row.oursCpu.median)} / ${Math.round(row.floorCpu.median)} | ${row.target} | ${yes(row.met)} | ` +
                     `${row.load.before.toFixed(1)} → ${row.load.after.toFixed(1)} |`,
             );

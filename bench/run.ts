@@ -5,7 +5,7 @@
  *
  * Environment: BENCH_SIZES (default "10,50,100"), BENCH_RUNS (default 5), BENCH_OUT (default bench/results),
  * BENCH_PHASES (default all: "requests,builds,times,stacks,readiness,polling,agents,hashing"); the issue-20 phases
- * read their own (bench/README.md): BENCH_STACK_SIZES, BENCH_STACK_RUNS, BENCH_STACK_SCALE, BENCH_STACK_BUILDS,
+ * read their own (bench/README.md): BENCH_STACK_SIZES, BENCH_STACK_RUNS, BENCH_STACK_SCALE, BENCH_STACK_BUILDS, BENCH_STACK_PARALLEL,
  * BENCH_POLL_SETS, BENCH_POLL_AGENTS, BENCH_PACING_SETS, BENCH_AGENTS_SIZE, BENCH_HASH_MB, BENCH_HASH_RUNS. A run of some phases only writes latest-<phases>.{json,md},
  * so that it never replaces the results of a whole run.
  */
@@ -68,6 +68,7 @@ async function measureGoals(phases: readonly Phase[]): Promise<GoalResults> {
             runs,
             scale,
             builds,
+            parallel: process.env["BENCH_STACK_PARALLEL"] ?? "all",
         });
         if (phases.includes("stacks")) results.stacks = { delays: delaysUsed(scale), runs, rows };
         const readiness: ReadinessRow[] = READINESS_KINDS.map((kind) => {

@@ -3,7 +3,9 @@
  * against the limit: the floor's own `up` of the same shape plus the longest chain of waits the emulator was given.
  * Interleaved runs, alternating order; each run builds new contexts and writes new values (no cache hit). Each of
  * ours' runs also yields the overshoots of the `readiness` phase (goal 2), read before its stack is destroyed.
- * Environment: BENCH_STACK_SIZES (10,50), BENCH_STACK_RUNS (3), BENCH_STACK_SCALE (1), BENCH_STACK_BUILDS (1; 0: no builds).
+ * Environment: BENCH_STACK_SIZES (10,50), BENCH_STACK_RUNS (3), BENCH_STACK_SCALE (1), BENCH_STACK_BUILDS (1; 0: no builds),
+ * BENCH_STACK_PARALLEL ("all": `--parallel` as large as the stack, so that every wait can run at once, as the limit
+ * assumes; "default": the engine's own, 4 × CPUs, 8 on 2 cores, which runs the waits of a larger stack in slots; or a number).
  */
 import * as os from "node:os";
 import { COMMANDS, DESTROY, log } from "./commands";
@@ -21,6 +23,17 @@ export interface StackSettings {
     readonly runs: number;
     readonly scale: number;
     readonly builds: boolean;
+    /** "all", "default" or a number: see the file's comment. */
+    readonly parallel: string;
+}
+
+/** The `--parallel` arguments for a stack of `resources` operations. */
+function parallelArgs(parallel: string, resources: number): string[] {
+    if (parallel === "default") return [];
+    const p = parallel === "all" ? resources : Number(parallel);
+    if (!Number.isInteger(p) || p < 1)
+        throw new Error(`BENCH_STACK_PARALLEL: expected "all", "default" or a positive integer, got "${parallel}"`);
+    return ["--parallel", String(p)];
 }
 
 /** Target of the issue: ≤ limit + 0.5 s at N = 10 (and below), ≤ 1.05 × limit above. */
@@ -36,6 +49,9 @@ export async function measureStacks(apiKey: string, settings: StackSettings): Pr
     try {
         for (const n of settings.sizes) {
             const loadBefore = os.loadavg()[0] ?? 0;
+            const parallel = parallelArgs(settings.parallel, (settings.builds ? 3 : 2) * n);
+            const up = [...UP, ...parallel];
+            const destroy = [...DESTROY, ...parallel];
             const initial = stackFiles(n, delays, settings.builds, "warm");
             const projects = {
                 ours: await createBenchProject("stack", emulator, undefined, initial.files, `bench-stack-${n}`),
@@ -46,8 +62,8 @@ export async function measureStacks(apiKey: string, settings: StackSettings): Pr
             try {
                 // Warm-up (untimed): plugin discovery, file caches, first compile of each program.
                 for (const p of Object.values(projects)) {
-                    await p.pulumi(UP);
-                    await p.pulumi(DESTROY);
+                    await p.pulumi(up);
+                    await p.pulumi(destroy);
                 }
                 for (let r = 0; r < settings.runs; r++) {
                     const order = r % 2 === 0 ? (["ours", "floor"] as const) : (["floor", "ours"] as const);
@@ -55,7 +71,7 @@ export async function measureStacks(apiKey: string, settings: StackSettings): Pr
                         write(projects[kind], stackFiles(n, delays, settings.builds, `run${r}`).files);
                         emulator.clearRequests();
                         const from = Date.now();
-                        const { ms, cpuMs, result } = await projects[kind].pulumi(UP);
+                        const { ms, cpuMs, result } = await projects[kind].pulumi(up);
                         const created = (settings.builds ? 3 : 2) * n + 1;
                         if (!new RegExp(`\\+ ${created} created`).test(result.stdout)) {
                             throw new Error(`${kind} stack up (N=${n}) did not create ${created} resources:\n${result.stdout}`);
@@ -67,7 +83,7 @@ export async function measureStacks(apiKey: string, settings: StackSettings): Pr
                             `stacks N=${n} run ${r + 1}/${settings.runs} ${kind.padEnd(5)}: ${Math.round(ms)} ms, CPU ${Math.round(cpuMs)} ms`,
                         );
                     }
-                    for (const kind of order) await projects[kind].pulumi(DESTROY);
+                    for (const kind of order) await projects[kind].pulumi(destroy);
                 }
             } finally {
                 for (const p of Object.values(projects)) p.cleanup();
@@ -80,6 +96,7 @@ export async function measureStacks(apiKey: string, settings: StackSettings): Pr
             rows.push({
                 n,
                 builds: settings.builds,
+                parallel: parallel[1] ?? "engine default",
                 floor: rounded(floor),
                 floorCpu: rounded(summarize(cpu.floor)),
                 chainMs,
