@@ -14,7 +14,7 @@
 /** One declared set: resource name -> inputs. Values are plain strings; both programs make them secret. */
 export type SetsSpec = Record<string, { name: string; secrets: Record<string, string> }>;
 
-export type ProgramKind = "ours" | "floor" | "floorsized" | "build";
+export type ProgramKind = "ours" | "floor" | "floorsized" | "build" | "stack" | "stackfloor";
 
 /** What the build program declares (build.json): a Build of `context`, and an Agent deployed from it if `agent` is given. */
 export interface BuildSpec {
@@ -22,7 +22,7 @@ export interface BuildSpec {
     readonly agent?: { readonly name: string; readonly region?: string };
 }
 
-export const programs: Record<"ours" | "floor" | "build", string> = {
+export const programs: Record<"ours" | "floor" | "build" | "stack" | "stackfloor", string> = {
     ours: `
 import * as fs from "fs";
 import { SecretSet } from "pulumi-pipecat-secrets";
@@ -63,7 +63,61 @@ if (spec.build !== undefined) {
     if (spec.agent !== undefined) new Agent("voice", { ...spec.agent, buildId: build });
 }
 `,
+    stack: `
+import * as fs from "fs";
+import { Agent, Build, SecretSet } from "pulumi-pipecat-secrets";
+
+const spec: { id: string; set: { name: string; secrets: Record<string, string> }; agent: string; build?: string }[] = JSON.parse(
+    fs.readFileSync("stack.json", "utf8"),
+);
+for (const s of spec) {
+    const set = new SecretSet(\`set\${s.id}\`, s.set);
+    const build = s.build === undefined ? undefined : new Build(\`build\${s.id}\`, { context: s.build, region: "us-west" });
+    new Agent(\`agent\${s.id}\`, {
+        name: s.agent,
+        region: "us-west",
+        secretSet: set,
+        ...(build === undefined ? { image: "registry.example/bench-agent:1" } : { buildId: build }),
+    });
+}
+`,
+    stackfloor: `
+import * as fs from "fs";
+import * as pulumi from "@pulumi/pulumi";
+
+const provider: pulumi.dynamic.ResourceProvider = {
+    async create(inputs: any) {
+        return { id: String(inputs.name), outs: inputs };
+    },
 };
+
+class Floor extends pulumi.dynamic.Resource {
+    declare public readonly name: pulumi.Output<string>;
+    constructor(name: string, props: Record<string, pulumi.Input<unknown>>, opts: pulumi.CustomResourceOptions = {}) {
+        super(provider, name, { name: undefined, ...props }, opts, "bench", "Floor");
+    }
+}
+
+const spec: { id: string; set: { name: string; secrets: Record<string, string> }; agent: string; build?: string }[] = JSON.parse(
+    fs.readFileSync("stack.json", "utf8"),
+);
+for (const s of spec) {
+    const secrets = Object.fromEntries(Object.entries(s.set.secrets).map(([k, v]) => [k, pulumi.secret(v)]));
+    const set = new Floor(\`set\${s.id}\`, { name: s.set.name, secrets }, { additionalSecretOutputs: ["secrets"] });
+    const build = s.build === undefined ? undefined : new Floor(\`build\${s.id}\`, { name: \`build-\${s.id}\`, context: s.build });
+    new Floor(\`agent\${s.id}\`, { name: s.agent, secretSet: set.name, ...(build === undefined ? {} : { buildId: build.name }) });
+}
+`,
+};
+
+/** One set, one agent bound to it, and (with builds) one build the agent is deployed from: a row of stack.json. */
+export interface StackEntry {
+    readonly id: string;
+    readonly set: { readonly name: string; readonly secrets: Record<string, string> };
+    readonly agent: string;
+    /** The build's context directory, relative to the program. */
+    readonly build?: string;
+}
 
 /** A small bot's build context: a Dockerfile and its sources; `version` changes one source file. */
 export function botContext(version: string): Record<string, string> {

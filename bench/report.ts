@@ -2,6 +2,7 @@
  * The benchmark's results: their shape (written as bench/results/latest.json) and their rendering as
  * markdown tables (printed, and written as bench/results/latest.md).
  */
+import { type GoalResults, renderGoals } from "./report-goals";
 import type { Summary } from "./stats";
 
 /** One operation's requests, from the emulator's log. */
@@ -103,7 +104,7 @@ export interface Machine {
     readonly pulumi: string;
 }
 
-export interface BenchResults {
+export interface BenchResults extends GoalResults {
     readonly generatedAt: string;
     readonly machine: Machine;
     readonly settings: {
@@ -123,8 +124,12 @@ export interface BenchResults {
     readonly benchSeconds: number;
 }
 
-/** The benchmark's phases: the sets' requests, the build program's requests, and times with state sizes. */
-export const PHASES = ["requests", "builds", "times"] as const;
+/**
+ * The benchmark's phases: the sets' requests, the build program's requests, times with state sizes, and those of
+ * issue 20 (bench/report-goals.ts): a whole stack's time to ready, readiness overshoot, polling, agents' requests,
+ * hashing.
+ */
+export const PHASES = ["requests", "builds", "times", "stacks", "readiness", "polling", "agents", "hashing"] as const;
 export type Phase = (typeof PHASES)[number];
 
 const yes = (met: boolean | undefined): string => (met === undefined ? "" : met ? "yes" : "**no**");
@@ -258,5 +263,6 @@ export function renderMarkdown(r: BenchResults): string {
         }
         line();
     }
+    out.push(renderGoals(r));
     return out.join("\n");
 }

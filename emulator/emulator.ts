@@ -48,6 +48,7 @@ import { createEmulatorServer } from "./server";
 import {
     type EmulatorSnapshot,
     type FailProvisioningOptions,
+    type ProvisioningSnapshot,
     type ResolvedSecretsOptions,
     type SecretsLimits,
     type SecretsOptions,
@@ -118,6 +119,11 @@ export interface Emulator {
     deleteDirect(name: string): boolean;
     /** Deletes one key of a regular set behind the program's back (drift); readiness is unchanged. Returns whether it existed. */
     deleteKeyDirect(name: string, key: string): boolean;
+    /**
+     * Every provisioning a request started (a PUT, a key deletion), oldest first (copies): the set, when it started and
+     * when a read first reports it ended (`readyAt`), and whether it ends `failed`.
+     */
+    provisionings(): ProvisioningSnapshot[];
     /** Makes the next provisioning of a set (or of any set) end `failed` with an `errorMessage`. */
     failProvisioning(options?: FailProvisioningOptions): InjectionHandle;
     /** Injects a fault for matching requests; see {@link FaultSpec}. Throws `TypeError` on an invalid spec. */
@@ -211,6 +217,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
             regions: resolved.regions,
             defaultRegion,
             phases: resolved.deployPhaseMs,
+            phasesFor: resolved.deployPhaseMsFor,
             deleteAfterMs: resolved.agentDeleteAfterMs,
             now: resolved.now,
             newId: randomUUID,
@@ -284,6 +291,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
         seed: (name, set) => store.seed(name, set),
         deleteDirect: (name) => store.deleteDirect(name),
         deleteKeyDirect: (name, key) => store.deleteKeyDirect(name, key),
+        provisionings: () => store.provisionings(),
         failProvisioning: (failure) => store.failProvisioning(failure),
         injectFault: (fault) => faults.add(fault),
         agents: () => agents.snapshots(),

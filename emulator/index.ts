@@ -22,6 +22,7 @@ export type {
     FailProvisioningOptions,
     ImagePullSetSnapshot,
     ImagePullUpdates,
+    ProvisioningSnapshot,
     RegularSetSnapshot,
     SeedSet,
     SetStatus,

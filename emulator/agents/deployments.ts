@@ -51,6 +51,13 @@ export interface Timeline {
     readonly outcome: DeploymentOutcome;
     /** When a newer deployment of the same agent started. */
     readonly supersededAt: number | undefined;
+    /** Its own phase durations (from the `deployPhaseMsFor` option), fixed when it started; else the emulator's. */
+    readonly phases?: ResolvedDeployPhaseMs | undefined;
+}
+
+/** The phase durations `d` runs on: its own, else the emulator's `phases`. */
+function durationsOf(d: Timeline, phases: ResolvedDeployPhaseMs): ResolvedDeployPhaseMs {
+    return d.phases ?? phases;
 }
 
 /** A phase and when it began. @internal */
@@ -64,14 +71,15 @@ export const CRASH_LOOP_RESTART_INTERVAL_MS = 10_000;
 
 /** When the deployment leaves `Creating` (the operator has reconciled it), unless it was replaced first. @internal */
 export function reconciledAt(d: Timeline, phases: ResolvedDeployPhaseMs): number | undefined {
-    const at = d.startedAt + phases.creating;
+    const at = d.startedAt + durationsOf(d, phases).creating;
     return d.supersededAt === undefined || at <= d.supersededAt ? at : undefined;
 }
 
 /** When the deployment becomes `Active`, or `undefined` if it never does (failure, crash loop, replaced first). @internal */
 export function activatedAt(d: Timeline, phases: ResolvedDeployPhaseMs): number | undefined {
     if (d.outcome.kind !== "healthy") return undefined;
-    const at = d.startedAt + phases.creating + phases.validating;
+    const own = durationsOf(d, phases);
+    const at = d.startedAt + own.creating + own.validating;
     return d.supersededAt === undefined || at <= d.supersededAt ? at : undefined;
 }
 
@@ -98,11 +106,12 @@ export function reconciledIndex(ds: readonly Timeline[], t: number, phases: Reso
 
 /** The phase a deployment would be in at `t` if nothing replaced it. */
 function ownPhase(d: Timeline, t: number, phases: ResolvedDeployPhaseMs): PhaseAt {
-    const created = d.startedAt + phases.creating;
+    const own = durationsOf(d, phases);
+    const created = d.startedAt + own.creating;
     if (t < created) return { phase: "Creating", since: d.startedAt };
     if (d.outcome.kind === "failed") return { phase: "Failed", since: created };
-    if (d.outcome.kind === "crash-loop" || t < created + phases.validating) return { phase: "Validating", since: created };
-    return { phase: "Active", since: created + phases.validating };
+    if (d.outcome.kind === "crash-loop" || t < created + own.validating) return { phase: "Validating", since: created };
+    return { phase: "Active", since: created + own.validating };
 }
 
 /** The phase of deployment `i` at `t`, taking the agent's other deployments into account. @internal */
@@ -117,9 +126,8 @@ export function phaseAt(ds: readonly Timeline[], i: number, t: number, phases: R
             .map((n) => activatedAt(n, phases))
             .find((at): at is number => at !== undefined && at <= t);
         if (replacedAt === undefined) return { phase: "Active", since: activated };
-        return t < replacedAt + phases.draining
-            ? { phase: "Draining", since: replacedAt }
-            : { phase: "Retired", since: replacedAt + phases.draining };
+        const draining = durationsOf(d, phases).draining;
+        return t < replacedAt + draining ? { phase: "Draining", since: replacedAt } : { phase: "Retired", since: replacedAt + draining };
     }
     if (d.supersededAt !== undefined && t >= d.supersededAt) {
         const frozen = ownPhase(d, d.supersededAt, phases);
@@ -187,7 +195,7 @@ export function healthAt(d: Timeline, phase: PhaseAt, t: number, minAgents: numb
         case "Validating":
             if (d.outcome.kind === "crash-loop") {
                 const { lastExitCode, lastTerminationReason, message } = d.outcome;
-                const restartCount = crashLoopRestarts(t - phase.since, phases.validating);
+                const restartCount = crashLoopRestarts(t - phase.since, durationsOf(d, phases).validating);
                 return {
                     ready: false,
                     state: "waiting",

@@ -13,6 +13,14 @@ export interface AgentsOptions {
      */
     readonly deployPhaseMs?: DeployPhaseMs | undefined;
     /**
+     * The phase durations of one agent's deployments, by the agent's name, over `deployPhaseMs` (a phase it leaves out
+     * keeps `deployPhaseMs`'s): for benchmarks whose agents take different times, e.g. spread deterministically over
+     * 5–10 s. Called when a deployment starts; the durations stay that deployment's own. Each phase returned must be a
+     * non-negative number of milliseconds, else that request fails with a `TypeError` naming this option. In-process only.
+     * @default every deployment takes `deployPhaseMs`
+     */
+    readonly deployPhaseMsFor?: ((agentName: string) => DeployPhaseMs) | undefined;
+    /**
      * How long the teardown that `DELETE /agents/{name}` starts takes. 0: the agent is gone at once. Otherwise the
      * DELETE answers 200 at once, but the agent stays readable and listed (with `deletedAt`) for this long, `POST
      * /agents` with its name answers 400 `Service already exists` and an update 404 `Service not found` until the
@@ -42,6 +50,7 @@ export interface ResolvedDeployPhaseMs {
 /** {@link AgentsOptions} with defaults applied and checked. @internal */
 export interface ResolvedAgentsOptions {
     readonly deployPhaseMs: ResolvedDeployPhaseMs;
+    readonly deployPhaseMsFor: ((agentName: string) => DeployPhaseMs) | undefined;
     readonly agentDeleteAfterMs: number;
 }
 
@@ -51,16 +60,28 @@ export function resolveAgentsOptions(options: AgentsOptions): ResolvedAgentsOpti
     checkOption(typeof phases === "object" && phases !== null, "deployPhaseMs", "must be an object { creating?, validating?, draining? }");
     const unknownPhase = Object.keys(phases).find((k) => !["creating", "validating", "draining"].includes(k));
     checkOption(unknownPhase === undefined, "deployPhaseMs", `has no phase '${String(unknownPhase)}' (creating, validating, draining)`);
-    const deployPhaseMs: ResolvedDeployPhaseMs = {
-        creating: phases.creating ?? 0,
-        validating: phases.validating ?? 0,
-        draining: phases.draining ?? 0,
-    };
-    for (const [phase, ms] of Object.entries(deployPhaseMs)) {
-        checkOption(isNonNegativeNumber(ms), `deployPhaseMs.${phase}`, "must be a non-negative number of milliseconds");
-    }
+    const deployPhaseMs = resolvePhases(phases, { creating: 0, validating: 0, draining: 0 }, "deployPhaseMs");
+    const deployPhaseMsFor = options.deployPhaseMsFor;
+    checkOption(
+        deployPhaseMsFor === undefined || typeof deployPhaseMsFor === "function",
+        "deployPhaseMsFor",
+        "must be a function (agentName) => { creating?, validating?, draining? }",
+    );
 
     const agentDeleteAfterMs = options.agentDeleteAfterMs ?? 0;
     checkOption(isNonNegativeNumber(agentDeleteAfterMs), "agentDeleteAfterMs", "must be a non-negative number of milliseconds");
-    return { deployPhaseMs, agentDeleteAfterMs };
+    return { deployPhaseMs, deployPhaseMsFor, agentDeleteAfterMs };
+}
+
+/** `phases` over `defaults`, each checked; a problem throws the `TypeError` that names `option`. @internal */
+export function resolvePhases(phases: DeployPhaseMs, defaults: ResolvedDeployPhaseMs, option: string): ResolvedDeployPhaseMs {
+    const resolved: ResolvedDeployPhaseMs = {
+        creating: phases.creating ?? defaults.creating,
+        validating: phases.validating ?? defaults.validating,
+        draining: phases.draining ?? defaults.draining,
+    };
+    for (const [phase, ms] of Object.entries(resolved)) {
+        checkOption(isNonNegativeNumber(ms), `${option}.${phase}`, "must be a non-negative number of milliseconds");
+    }
+    return resolved;
 }

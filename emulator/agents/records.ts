@@ -2,7 +2,7 @@
  * An agent and its deployments as the store keeps them, as the test hooks show them (plain copies, names only), and
  * as a view renders them (an {@link AgentReading}). No I/O, no state.
  */
-import { type AgentState, type DeploymentPhase, type Timeline, phaseAt } from "./deployments";
+import { type AgentState, type DeploymentPhase, type Timeline, activatedAt, phaseAt, reconciledAt } from "./deployments";
 import type { ResolvedDeployPhaseMs } from "./options";
 import type { AgentSpec, AutoScaling } from "./rules";
 
@@ -20,6 +20,16 @@ export interface DeploymentSnapshot {
     readonly spec: AgentSpec;
     /** The image it runs: `spec.image`, or for a build the build's `imageUri` when the deployment started. */
     readonly image: string;
+    /**
+     * Clock time (ms) at which it leaves `Creating` (the operator has reconciled it: `reconciledDeploymentId` names it
+     * from then on), past or to come; absent when a newer deployment replaced it first.
+     */
+    readonly reconciledAt?: number;
+    /**
+     * Clock time (ms) at which it becomes `Active`, past or to come; absent when it never does (a failure, a crash loop,
+     * or replaced first). A read from then on reports it `Active`.
+     */
+    readonly activeAt?: number;
 }
 
 /** A stored agent as `emulator.agent()` shows it: its declared fields and every deployment, oldest first. */
@@ -106,14 +116,20 @@ export function snapshotOf(agent: StoredAgent, now: number, phases: ResolvedDepl
         updatedAt: agent.updatedAt,
         autoScaling: { ...agent.autoScaling },
         spec: copySpec(latestOf(agent).spec),
-        deployments: agent.deployments.map((d, i) => ({
-            id: d.id,
-            forced: d.forced,
-            phase: phaseAt(agent.deployments, i, now, phases).phase,
-            startedAt: d.startedAt,
-            spec: copySpec(d.spec),
-            image: d.image,
-        })),
+        deployments: agent.deployments.map((d, i) => {
+            const reconciled = reconciledAt(d, phases);
+            const active = activatedAt(d, phases);
+            return {
+                id: d.id,
+                forced: d.forced,
+                phase: phaseAt(agent.deployments, i, now, phases).phase,
+                startedAt: d.startedAt,
+                spec: copySpec(d.spec),
+                image: d.image,
+                ...(reconciled === undefined ? {} : { reconciledAt: reconciled }),
+                ...(active === undefined ? {} : { activeAt: active }),
+            };
+        }),
         ...(agent.deletedAt === undefined ? {} : { deletedAt: agent.deletedAt }),
     };
 }

@@ -6,6 +6,7 @@
 import { type InjectionHandle, normalizeTimes, RuleList } from "../handle";
 import type { Bindings } from "./bindings";
 import type { DeploymentOutcome } from "./deployments";
+import type { ResolvedDeployPhaseMs } from "./options";
 import type { ImagePullCredentials, StoredAgent } from "./records";
 import { type AgentSpec, imagePullAuthProblem } from "./rules";
 
@@ -45,6 +46,8 @@ export interface RolloutConfig {
     readonly now: () => number;
     /** A new UUID for each deployment. */
     readonly newId: () => string;
+    /** One agent's phase durations (the `deployPhaseMsFor` option, resolved), when they are its own. */
+    readonly phasesFor?: ((agentName: string) => ResolvedDeployPhaseMs) | undefined;
 }
 
 /** Starts deployments, and holds the injected deployment failures they consume. @internal */
@@ -56,6 +59,8 @@ export class Rollout {
     /** Starts a deployment of `spec`: captures the bound values now and decides its outcome now. */
     start(agent: StoredAgent, spec: AgentSpec, bindings: Bindings, forced: boolean, image: string): void {
         const now = this.config.now();
+        // First, so that durations that do not check throw before anything changes.
+        const phases = this.config.phasesFor?.(agent.name);
         const previous = agent.deployments[agent.deployments.length - 1];
         if (previous !== undefined) previous.supersededAt = now;
         const imagePull =
@@ -69,6 +74,7 @@ export class Rollout {
             spec,
             image,
             supersededAt: undefined,
+            ...(phases === undefined ? {} : { phases }),
             updatedAt: now,
             outcome: this.outcomeOf(agent.name, spec, imagePull),
             secrets: bindings.secretSet === undefined ? undefined : { ...bindings.secretSet.secrets },

@@ -11,7 +11,7 @@ import type { InjectionHandle } from "../handle";
 import { type Outcome, fail, ok } from "../outcome";
 import { type BuildSource, type SecretSource, bindSets, imageOf } from "./bindings";
 import { agentState, servingIndex } from "./deployments";
-import type { ResolvedDeployPhaseMs } from "./options";
+import { type DeployPhaseMs, type ResolvedDeployPhaseMs, resolvePhases } from "./options";
 import {
     type AgentReading,
     type AgentSnapshot,
@@ -50,6 +50,8 @@ export interface AgentStoreConfig {
     /** The organisation's current default region (the properties room's, handed by emulator.ts), read at each create. */
     readonly defaultRegion: () => string;
     readonly phases: ResolvedDeployPhaseMs;
+    /** One agent's phase durations over `phases` (the `deployPhaseMsFor` option), fixed per deployment when it starts. */
+    readonly phasesFor?: ((agentName: string) => DeployPhaseMs) | undefined;
     /** How long a DELETE's teardown takes; 0: the agent is gone at once. */
     readonly deleteAfterMs: number;
     readonly now: () => number;
@@ -67,7 +69,14 @@ export class AgentStore {
         private readonly sets: SecretSource,
         private readonly builds: BuildSource,
     ) {
-        this.rollout = new Rollout(config);
+        const phasesFor = config.phasesFor;
+        this.rollout = new Rollout({
+            now: config.now,
+            newId: config.newId,
+            ...(phasesFor === undefined
+                ? {}
+                : { phasesFor: (name: string) => resolvePhases(phasesFor(name), config.phases, "deployPhaseMsFor") }),
+        });
     }
 
     /** `POST /agents`: creates an agent and starts its first deployment. */

@@ -3,7 +3,7 @@
  * the room only through it. Exports tagged internal are left out of the published declarations.
  */
 export type { ImagePullUpdates, SecretsLimits, SecretsOptions } from "./options";
-export type { FailProvisioningOptions, SetStatus } from "./provisioning";
+export type { FailProvisioningOptions, ProvisioningSnapshot, SetStatus } from "./provisioning";
 export type { EmulatorSnapshot, ImagePullSetSnapshot, RegularSetSnapshot, SeedSet, SetType } from "./records";
 /** @internal */
 export type { ResolvedSecretsOptions } from "./options";

@@ -15,6 +15,14 @@ export interface SecretsOptions {
      */
     readonly readyAfterMs?: number | undefined;
     /**
+     * The pending time of each provisioning of one set, by its name, instead of `readyAfterMs` (which then applies to
+     * no set): for benchmarks whose sets take different times, e.g. spread deterministically over 1–3 s. Called when a
+     * provisioning starts (a PUT, a key deletion, a `pending` seed); it must return a non-negative number of
+     * milliseconds, else that request fails with a `TypeError` naming this option. In-process only.
+     * @default every set waits `readyAfterMs`
+     */
+    readonly readyAfterMsFor?: ((setName: string) => number) | undefined;
+    /**
      * Whether an image-pull PUT for an existing image-pull set is refused (the seed spec: 400 "Cannot update existing
      * image pull secrets. Delete and recreate instead.") or updates it in place (the docs since March 2026).
      * @default "refuse"
@@ -45,6 +53,7 @@ export const DEFAULT_SECRETS_LIMITS: SecretsLimits = Object.freeze({
 /** {@link SecretsOptions} with defaults applied and checked. @internal */
 export interface ResolvedSecretsOptions {
     readonly readyAfterMs: number;
+    readonly readyAfterMsFor: ((setName: string) => number) | undefined;
     readonly imagePullUpdates: ImagePullUpdates;
 }
 
@@ -53,7 +62,14 @@ export function resolveSecretsOptions(options: SecretsOptions): ResolvedSecretsO
     const readyAfterMs = options.readyAfterMs ?? 0;
     checkOption(isNonNegativeNumber(readyAfterMs), "readyAfterMs", "must be a non-negative number of milliseconds");
 
+    const readyAfterMsFor = options.readyAfterMsFor;
+    checkOption(
+        readyAfterMsFor === undefined || typeof readyAfterMsFor === "function",
+        "readyAfterMsFor",
+        "must be a function (setName) => number",
+    );
+
     const imagePullUpdates = options.imagePullUpdates ?? "refuse";
     checkOption(imagePullUpdates === "refuse" || imagePullUpdates === "accept", "imagePullUpdates", 'must be "refuse" or "accept"');
-    return { readyAfterMs, imagePullUpdates };
+    return { readyAfterMs, readyAfterMsFor, imagePullUpdates };
 }

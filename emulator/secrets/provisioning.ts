@@ -3,6 +3,7 @@
  * and whether it fails (injected provisioning failures). No I/O.
  */
 import { type InjectionHandle, normalizeTimes, RuleList } from "../handle";
+import { checkOption, isNonNegativeNumber } from "../options";
 
 /** Readiness of a set: provisioning into its region is asynchronous. */
 export type SetStatus = "pending" | "ready" | "failed";
@@ -25,6 +26,20 @@ export interface Provisioning {
     readonly errorMessage: string | undefined;
 }
 
+/**
+ * One provisioning a request started (a PUT or a key deletion), as `emulator.provisionings()` shows it: when it
+ * started and when the API first reports its end (`ready`, or `failed` with `failed: true`). Clock times (ms).
+ */
+export interface ProvisioningSnapshot {
+    readonly setName: string;
+    readonly region: string;
+    readonly startedAt: number;
+    /** The first clock time at which a read reports the set `ready` (or `failed`): `startedAt` + its pending time. */
+    readonly readyAt: number;
+    /** Whether it ends `failed` (an injected provisioning failure) rather than `ready`. */
+    readonly failed: boolean;
+}
+
 interface ProvisioningFailure {
     readonly setName: string | undefined;
     readonly errorMessage: string | undefined;
@@ -33,22 +48,46 @@ interface ProvisioningFailure {
 /** What provisioning needs. @internal */
 export interface ProvisioningConfig {
     readonly readyAfterMs: number;
+    /** The pending time of one set's provisionings, instead of `readyAfterMs`. */
+    readonly readyAfterMsFor?: ((setName: string) => number) | undefined;
     readonly now: () => number;
 }
 
 /** Starts provisionings, tells their status, and holds the injected provisioning failures they consume. @internal */
 export class Provisioner {
     private readonly failures = new RuleList<ProvisioningFailure>();
+    private readonly started: ProvisioningSnapshot[] = [];
 
     constructor(private readonly config: ProvisioningConfig) {}
 
     /** Starts a provisioning of `name` now; the oldest matching failure rule, if any, makes it end `failed`. */
     start(name: string, region: string): Provisioning {
+        const startedAt = this.config.now();
+        const readyAt = startedAt + this.pendingMs(name);
         const failure = this.failures.take((f) => f.setName === undefined || f.setName === name);
+        this.started.push({ setName: name, region, startedAt, readyAt, failed: failure !== undefined });
         return {
-            readyAt: this.config.now() + this.config.readyAfterMs,
+            readyAt,
             errorMessage: failure === undefined ? undefined : (failure.errorMessage ?? defaultFailureMessage(name, region)),
         };
+    }
+
+    /** Every provisioning {@link start} started, oldest first (copies). */
+    history(): ProvisioningSnapshot[] {
+        return this.started.map((p) => ({ ...p }));
+    }
+
+    /** How long a provisioning of `name` stays pending: `readyAfterMsFor(name)` when given, else `readyAfterMs`. */
+    private pendingMs(name: string): number {
+        const pick = this.config.readyAfterMsFor;
+        if (pick === undefined) return this.config.readyAfterMs;
+        const ms = pick(name);
+        checkOption(
+            isNonNegativeNumber(ms),
+            "readyAfterMsFor",
+            `must return a non-negative number of milliseconds (got ${String(ms)} for '${name}')`,
+        );
+        return ms;
     }
 
     /**
@@ -58,7 +97,7 @@ export class Provisioner {
     seeded(name: string, region: string, status: SetStatus, errorMessage: string | undefined): Provisioning {
         const now = this.config.now();
         return status === "pending"
-            ? { readyAt: now + this.config.readyAfterMs, errorMessage: undefined }
+            ? { readyAt: now + this.pendingMs(name), errorMessage: undefined }
             : status === "failed"
               ? { readyAt: now, errorMessage: errorMessage ?? defaultFailureMessage(name, region) }
               : { readyAt: now, errorMessage: undefined };

@@ -20,7 +20,7 @@ import type { InjectionHandle } from "../handle";
 import type { Region } from "../options";
 import { type Outcome, fail, ok } from "../outcome";
 import type { ImagePullUpdates, SecretsLimits } from "./options";
-import { type FailProvisioningOptions, Provisioner, withErrorMessage } from "./provisioning";
+import { type FailProvisioningOptions, Provisioner, type ProvisioningSnapshot, withErrorMessage } from "./provisioning";
 import {
     type EmulatorSnapshot,
     type ImagePullSetSnapshot,
@@ -39,6 +39,7 @@ export interface StoreConfig {
     /** The organisation's current default region (the properties room's, handed by emulator.ts), read at each create. */
     readonly defaultRegion: () => string;
     readonly readyAfterMs: number;
+    readonly readyAfterMsFor?: ((setName: string) => number) | undefined;
     readonly imagePullUpdates: ImagePullUpdates;
     readonly limits: SecretsLimits;
     readonly now: () => number;
@@ -222,6 +223,11 @@ export class SecretStore {
     deleteKeyDirect(name: string, key: string): boolean {
         const set = this.sets.get(name);
         return set?.type === "secret" ? set.secrets.delete(key) : false;
+    }
+
+    /** Every provisioning a request started (PUT, key deletion), oldest first (copies). */
+    provisionings(): ProvisioningSnapshot[] {
+        return this.provisioner.history();
     }
 
     /** Makes the next provisioning(s) end `failed` (after the usual pending time) with an `errorMessage`. */

@@ -43,8 +43,27 @@ describe("emulator agent test hooks", () => {
             spec,
             deployments: [
                 // With the default draining time of 0 the replaced deployment is gone as soon as the new one is Active.
-                { id: created.desiredDeploymentId, forced: false, phase: "Retired", startedAt: 50_000, spec, image: "me/bot:1" },
-                { id: forced.desiredDeploymentId, forced: true, phase: "Active", startedAt: 50_010, spec, image: "me/bot:1" },
+                // With phases of 0 each is reconciled and Active the moment it starts.
+                {
+                    id: created.desiredDeploymentId,
+                    forced: false,
+                    phase: "Retired",
+                    startedAt: 50_000,
+                    spec,
+                    image: "me/bot:1",
+                    reconciledAt: 50_000,
+                    activeAt: 50_000,
+                },
+                {
+                    id: forced.desiredDeploymentId,
+                    forced: true,
+                    phase: "Active",
+                    startedAt: 50_010,
+                    spec,
+                    image: "me/bot:1",
+                    reconciledAt: 50_010,
+                    activeAt: 50_010,
+                },
             ],
         });
         assert.deepEqual(emulator.agents(), [emulator.agent("bot")]);
