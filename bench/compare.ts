@@ -7,6 +7,8 @@
  * variant: `floor`, `floorsized:<extra bytes>`, or the directory of a checkout with dist/ built and a node_modules
  * symlink (`git archive <commit> | tar -x -C /tmp/x && ln -s $PWD/node_modules /tmp/x/ && (cd /tmp/x && npx tsc -p .)`).
  * COMPARE_ENV_<i>: extra environment of variant i as JSON, e.g. NODE_OPTIONS with a hook of bench/profile/.
+ * COMPARE_TIMELINE=1: also the emulator's view of each run: from the first request to the last, and per set from its
+ * first request to its last (how long a create's own requests take, against the whole `up`).
  * Prints per variant: the bench process's CPU (the emulator's, mostly), the pulumi tree's CPU and the wall time
  * (median [min-max]), and the load average seen.
  */
@@ -62,6 +64,17 @@ async function main(): Promise<void> {
                 (emu[label] ??= []).push(ownMs);
                 (cpu[label] ??= []).push(m.cpuMs);
                 (wall[label] ??= []).push(m.ms);
+                if (process.env["COMPARE_TIMELINE"] && emulator.requests.length > 0) {
+                    const bySet = new Map<string, number[]>();
+                    for (const q of emulator.requests) if (q.setName) bySet.set(q.setName, [...(bySet.get(q.setName) ?? []), q.at]);
+                    const lists = emulator.requests.filter((q) => q.setName === undefined).map((q) => q.at);
+                    const ats = emulator.requests.map((q) => q.at);
+                    const gaps = [...bySet.values()].map((t) => (t.length > 1 ? (t[t.length - 1] as number) - (t[0] as number) : 0));
+                    const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
+                    process.stderr.write(
+                        `  timeline: requests span ${Math.max(...ats) - Math.min(...ats)} ms; per set first-to-last request median ${med(gaps)} max ${Math.max(...gaps)}; lists ${lists.length}\n`,
+                    );
+                }
                 process.stderr.write(
                     `run ${r} ${label}: wall ${Math.round(m.ms)} cpu ${Math.round(m.cpuMs)} emu ${Math.round(ownMs)} requests ${emulator.requests.length} lists ${emulator.requests.filter((q) => q.method === "GET" && q.path === "/v1/secrets").length} load ${os.loadavg()[0]?.toFixed(2)}\n`,
                 );
