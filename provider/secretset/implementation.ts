@@ -95,7 +95,9 @@ export async function diff(_id: string, olds: SecretSetOutputs, news: SecretSetI
     const before: Partial<SecretSetOutputs> = strip(olds);
     const ins = strip(news);
     session.rememberPlace(KIND, ins, { name: before.name, region: before.region });
-    return diffSecretSet(before, ins, currentSettings().imagePullUpdates, valueless.get(ins.name) === fingerprint(ins));
+    // The hash only when check saw a change of bookkeeping alone: most diffs (every one of an unchanged set) need none.
+    const bookkeeping = valueless.get(ins.name);
+    return diffSecretSet(before, ins, currentSettings().imagePullUpdates, bookkeeping !== undefined && bookkeeping === fingerprint(ins));
 }
 
 export async function create(props: SecretSetInputs): ReturnType<Provider["create"]> {
