@@ -95,6 +95,10 @@ export class Ticker<T> {
                 if (wait > 0) await sleep(wait);
                 else await this.tick();
             }
+        } catch (e) {
+            // The clock itself failed (a bug, or a test's): every pending wait ends with it, none hangs.
+            for (const entry of this.waiting) entry.reject(e);
+            this.waiting.clear();
         } finally {
             this.running = false;
         }
