@@ -48,6 +48,16 @@ export interface AgentDetails {
     readonly error: string | undefined;
 }
 
+/**
+ * One row of `GET /agents`: which deployment is desired and which the operator has reconciled. The list
+ * carries no `ready` and no health (as documented): read the agent for those.
+ */
+export interface AgentRow {
+    readonly name: string;
+    readonly desiredDeploymentId: string | undefined;
+    readonly reconciledDeploymentId: string | undefined;
+}
+
 /** A call about one agent: what failed is said as `<step> of agent "<name>"`, with the agent's advice. */
 export interface AgentCall extends CallContext {
     readonly agentName: string;
@@ -108,7 +118,16 @@ const agentResponse = z.looseObject({
     errors: z.array(z.unknown()).nullish(),
 });
 const agentListResponse = z.looseObject({
-    services: z.array(z.looseObject({ name: z.string(), region: z.string().nullish(), deployment: agentResponse.shape.deployment })),
+    services: z.array(
+        z.looseObject({
+            name: z.string(),
+            region: z.string().nullish(),
+            desiredDeploymentId: z.string().nullish(),
+            activeDeploymentId: z.string().nullish(),
+            reconciledDeploymentId: z.string().nullish(),
+            deployment: agentResponse.shape.deployment,
+        }),
+    ),
 });
 
 /** The API's words for a missing agent ("Service not found", "Not found"): for advice only, as for sets. */
@@ -156,10 +175,19 @@ export async function getAgent(api: Transport, ctx: AgentCall): Promise<AgentDet
     return "absent";
 }
 
+/** GET /agents: the organisation's agents, with their deployments' progress. */
+export async function listAgents(api: Transport, ctx: CallContext): Promise<AgentRow[]> {
+    const body = await api.call(ctx, { method: "GET", path: "/agents", list: true }, (res) => parseJson(res, agentListResponse, false));
+    return body.services.map((a) => ({
+        name: a.name,
+        desiredDeploymentId: a.desiredDeploymentId ?? a.activeDeploymentId ?? undefined,
+        reconciledDeploymentId: a.reconciledDeploymentId ?? undefined,
+    }));
+}
+
 /** GET /agents: the names of the organisation's agents. */
 export async function agentNames(api: Transport, ctx: CallContext): Promise<string[]> {
-    const body = await api.call(ctx, { method: "GET", path: "/agents", list: true }, (res) => parseJson(res, agentListResponse, false));
-    return body.services.map((a) => a.name);
+    return (await listAgents(api, ctx)).map((a) => a.name);
 }
 
 /** DELETE /agents/{name}; an agent that is already gone (the list says so) is not an error. */

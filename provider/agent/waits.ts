@@ -1,13 +1,14 @@
 /**
  * How the Agent provider waits: for bound sets to be ready before a deploy is accepted, for a
- * deployment to complete, and for a deleted agent's name to be free. Bounded by the settings, on the
- * session's clock (a fake one in tests).
+ * deployment to complete, and for a deleted agent's name to be free (these two on the agents' shared
+ * ticker, `../ticker.ts`). Bounded by the settings, on the session's clock (a fake one in tests).
  */
 import { DeploymentError, PipecatError, isPipecatApiError, told } from "../errors";
-import { poll } from "../lifecycle";
-import { api, currentSettings } from "../session";
+import { type Look, poll } from "../lifecycle";
+import { api, currentSettings, now } from "../session";
+import { Ticker } from "../ticker";
 import { listSets, lookup, setCall } from "../secretset/endpoints";
-import { type AgentCall, type AgentDetails, SET_NOT_READY, agentCall, agentNames, deleteAgent, getAgent } from "./endpoints";
+import { type AgentCall, type AgentDetails, type AgentRow, SET_NOT_READY, agentCall, deleteAgent, getAgent, listAgents } from "./endpoints";
 import type { AgentInputs } from "./types";
 
 /** A revision that crash-looped this many times fails the wait: it will not get better by itself. */
@@ -53,61 +54,111 @@ async function refuseFailedSets(ins: AgentInputs): Promise<void> {
     }
 }
 
+/** The agents list every waiting agent of the process shares (deployments and deletes), one request per tick. */
+const agents = new Ticker<AgentRow[]>((ctx) => listAgents(api(), ctx), {
+    ...agentCall("deployment check", ""),
+    subject: "the pending agents",
+});
+
 /**
- * Polls until the agent's deployment is complete: `desiredDeploymentId == reconciledDeploymentId` and
- * `ready`, as Pipecat's CLI waits, within `pipecat:deployTimeoutSeconds`. `expected` is the deployment
- * the create or update answer named: a read that still shows `previous` (the deployment before the
- * update) is stale and waited on, so the wait never ends on the old deployment. A revision that
- * `Failed`, or that crash-loops, fails at once with Pipecat's health reason and message.
+ * An agent is read by name at least this often while it waits, whatever its list row says: a deployment
+ * that never shows as reconciled in the list must not hide a failure that only the agent's own read reports.
+ */
+export const READ_EVERY_MS = 10_000;
+
+/**
+ * Waits until the agent's deployment is complete: `desiredDeploymentId == reconciledDeploymentId` and
+ * `ready`, as Pipecat's CLI waits, within `pipecat:deployTimeoutSeconds`, on the agents' shared ticker.
+ * The list rows carry the deployment ids but no `ready` nor health: while the agent's row shows the
+ * deployment not yet reconciled it waits on the list; once reconciled (or `READ_EVERY_MS` after its last
+ * read) it reads the agent by name on each tick. `expected` is the deployment the create or update
+ * answer named: a row or read that still shows `previous` (the deployment before the update) is stale
+ * and waited on, so the wait never ends on the old deployment. A revision that `Failed`, or that
+ * crash-loops, fails at once with Pipecat's health reason and message.
  */
 export async function waitUntilDeployed(name: string, expected: string | undefined, previous?: string): Promise<AgentDetails> {
     const ctx = agentCall("deployment check", name);
-    const schedule = { firstMs: 1000, timeoutMs: currentSettings().deployTimeoutMs, setting: "pipecat:deployTimeoutSeconds" } as const;
-    return poll<AgentDetails>(schedule, async () => {
-        const found = await getAgent(api(), ctx);
-        if (found === "absent") throw new DeploymentError(`Agent "${name}" disappeared while the provider waited for its deployment.`);
-        if (found.error !== undefined)
-            throw new DeploymentError(`Pipecat Cloud reported an error for agent "${name}": ${clip(found.error)}.`);
-        const desired = found.desiredDeploymentId;
-        // The deployment asked for, or one started after it; not the one before it (a stale read).
-        const current = expected === undefined || desired === expected || (desired !== undefined && desired !== previous);
-        if (current) {
-            const problem = deploymentProblem(found);
-            if (problem !== undefined) throw new DeploymentError(`Deployment ${short(desired)}of agent "${name}" ${problem}.`);
-            if (desired !== undefined && desired === found.reconciledDeploymentId && found.ready) return { done: true, value: found };
-        }
-        const phase = current ? found.current?.phase : undefined;
-        return {
-            done: false,
-            timedOut: (waited) =>
-                new DeploymentError(
-                    `Deployment ${short(current ? desired : expected)}of agent "${name}" was not complete after ${waited.seconds} s ` +
-                        `(${phase ? `phase ${phase}` : "not yet reconciled"}; ${waited.bound}).`,
-                    { timedOut: true },
-                ),
-        };
+    // The create or update answer was the last read.
+    let lastRead = now();
+    // The last read found the deployment reconciled but not ready: read by name again, not the list.
+    let byName = false;
+    return agents.wait<AgentDetails>({
+        ctx,
+        timeoutMs: currentSettings().deployTimeoutMs,
+        setting: "pipecat:deployTimeoutSeconds",
+        look: async (list) => {
+            if (!byName && now() - lastRead < READ_EVERY_MS) {
+                const row = (await list()).find((a) => a.name === name);
+                if (row === undefined) throw disappeared(name);
+                const desired = row.desiredDeploymentId;
+                const current = isCurrent(desired, expected, previous);
+                if (!(current && desired !== undefined && desired === row.reconciledDeploymentId)) {
+                    return notComplete(name, current ? desired : expected, undefined);
+                }
+            }
+            lastRead = now();
+            const found = await getAgent(api(), ctx);
+            if (found === "absent") throw disappeared(name);
+            if (found.error !== undefined)
+                throw new DeploymentError(`Pipecat Cloud reported an error for agent "${name}": ${clip(found.error)}.`);
+            const desired = found.desiredDeploymentId;
+            const current = isCurrent(desired, expected, previous);
+            const reconciled = current && desired !== undefined && desired === found.reconciledDeploymentId;
+            if (current) {
+                const problem = deploymentProblem(found);
+                if (problem !== undefined) throw new DeploymentError(`Deployment ${short(desired)}of agent "${name}" ${problem}.`);
+                if (reconciled && found.ready) return { done: true, value: found };
+            }
+            byName = reconciled;
+            return notComplete(name, current ? desired : expected, current ? found.current?.phase : undefined);
+        },
     });
+}
+
+/** The deployment asked for, or one started after it; not the one before it (a stale read). */
+function isCurrent(desired: string | undefined, expected: string | undefined, previous: string | undefined): boolean {
+    return expected === undefined || desired === expected || (desired !== undefined && desired !== previous);
+}
+
+function disappeared(name: string): DeploymentError {
+    return new DeploymentError(`Agent "${name}" disappeared while the provider waited for its deployment.`);
+}
+
+function notComplete(name: string, deployment: string | undefined, phase: string | undefined): Look<never> {
+    return {
+        done: false,
+        timedOut: (waited) =>
+            new DeploymentError(
+                `Deployment ${short(deployment)}of agent "${name}" was not complete after ${waited.seconds} s ` +
+                    `(${phase ? `phase ${phase}` : "not yet reconciled"}; ${waited.bound}).`,
+                { timedOut: true },
+            ),
+    };
 }
 
 /**
  * Deletes an agent and waits until its name is free (the agents list no longer holds it), within
- * `pipecat:deployTimeoutSeconds`: if the API only starts a teardown, a replacement under the same name
- * would otherwise meet "Service already exists". Returns what the DELETE found.
+ * `pipecat:deployTimeoutSeconds`, on the agents' shared ticker: if the API only starts a teardown, a
+ * replacement under the same name would otherwise meet "Service already exists". Returns what the DELETE found.
  */
 export async function deleteAndWait(ctx: AgentCall): Promise<"deleted" | "absent"> {
     const result = await deleteAgent(api(), ctx);
     if (result === "absent") return result;
-    const schedule = { firstMs: 500, timeoutMs: currentSettings().deployTimeoutMs, setting: "pipecat:deployTimeoutSeconds" } as const;
-    return poll<"deleted">(schedule, async () => {
-        if (!(await agentNames(api(), ctx)).includes(ctx.agentName)) return { done: true, value: result };
-        return {
-            done: false,
-            timedOut: (waited) =>
-                new PipecatError(
-                    `Agent "${ctx.agentName}" was deleted, but Pipecat Cloud still lists it after ${waited.seconds} s ` +
-                        `(${waited.bound}): run the command again once it is gone.`,
-                ),
-        };
+    return agents.wait<"deleted">({
+        ctx,
+        timeoutMs: currentSettings().deployTimeoutMs,
+        setting: "pipecat:deployTimeoutSeconds",
+        look: async (list) => {
+            if (!(await list()).some((a) => a.name === ctx.agentName)) return { done: true, value: result };
+            return {
+                done: false,
+                timedOut: (waited) =>
+                    new PipecatError(
+                        `Agent "${ctx.agentName}" was deleted, but Pipecat Cloud still lists it after ${waited.seconds} s ` +
+                            `(${waited.bound}): run the command again once it is gone.`,
+                    ),
+            };
+        },
     });
 }
 

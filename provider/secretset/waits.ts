@@ -1,11 +1,12 @@
 /**
- * How the SecretSet provider waits for a set to become ready after a write: bounded by
+ * How the SecretSet provider waits for a set to become ready after a write: on the sets' shared ticker
+ * (`../ticker.ts`: the pending sets of the process share one `GET /secrets` per tick), bounded by
  * `pipecat:readyTimeoutSeconds`, on the session's clock (a fake one in tests).
  */
-import { ReadinessError, isPipecatApiError } from "../errors";
-import { poll } from "../lifecycle";
+import { ReadinessError } from "../errors";
+import { Ticker } from "../ticker";
 import { api, currentSettings } from "../session";
-import { type SetCall, listSets, lookup, setCall } from "./endpoints";
+import { type SetCall, type SetSummary, listSets, lookup, setCall } from "./endpoints";
 import type { SecretSetInputs } from "./types";
 
 /** The advice after a readiness timeout: waiting cannot resume (DECISIONS.md), a longer bound can. */
@@ -17,61 +18,67 @@ export interface Ready {
     readonly status: string | undefined;
 }
 
+/** The sets list every pending set of the process shares, one request per tick. */
+const sets = new Ticker<SetSummary[]>((ctx) => listSets(api(), ctx), {
+    ...setCall("readiness check", ""),
+    subject: "the pending secret sets",
+});
+
 /**
- * Polls until the set is ready: create and update return only then, because a deployment that
- * binds a pending set is refused. Regular sets are read by name; image-pull sets only via the list.
- * A status this provider does not know is waited on like `pending`, within the same bound.
+ * Waits until the set is ready: create and update return only then, because a deployment that binds a
+ * pending set is refused. Each look is the set's row of a list that started after the write: `ready`
+ * (or no status) is done; `failed` reads a regular set by name once, for Pipecat's `errorMessage` and
+ * the keys (image-pull sets cannot be read by name); a set missing from the list has disappeared. A
+ * status this provider does not know is waited on like `pending`, within the same bound.
  */
 export async function waitUntilReady(ins: SecretSetInputs, after: "create" | "update"): Promise<Ready> {
     const ctx = setCall("readiness check", ins.name);
-    const schedule = { firstMs: 250, timeoutMs: currentSettings().readyTimeoutMs, setting: "pipecat:readyTimeoutSeconds" } as const;
-    return poll<Ready>(schedule, async () => {
-        const state = await readiness(ctx, ins.imagePullSecret !== undefined);
-        if (state === undefined) {
-            throw new ReadinessError(`Secret set "${ins.name}" disappeared while the provider waited for it to become ready.`);
-        }
-        if (state.status === "failed") {
-            throw new ReadinessError(
-                `Pipecat Cloud failed to provision secret set "${ins.name}"` +
-                    (state.errorMessage ? `: "${state.errorMessage}".` : ".") +
-                    " Fix the cause if the message names one, then run `pulumi up` again.",
-                { keys: state.keys },
-            );
-        }
-        if (state.status === "ready" || state.status === undefined)
-            return { done: true, value: { region: state.region, status: state.status } };
-        const still = state.status === "pending" ? "pending" : `in status "${state.status}"`;
-        return {
-            done: false,
-            timedOut: (waited) => {
-                const head = `Secret set "${ins.name}" was still ${still} after ${waited.seconds} s (${waited.bound}).`;
-                // After a create, `rolledBack` says what was left behind and what to run.
-                const advice =
-                    after === "update"
-                        ? ` The values were written and Pipecat Cloud is still provisioning them. ${RAISE_READY_BOUND}: it writes the set again and waits up to the new bound.`
-                        : "";
-                return new ReadinessError(head + advice, { timedOut: true, keys: state.keys });
+    const isImagePull = ins.imagePullSecret !== undefined;
+    try {
+        return await sets.wait<Ready>({
+            ctx,
+            timeoutMs: currentSettings().readyTimeoutMs,
+            setting: "pipecat:readyTimeoutSeconds",
+            look: async (list) => {
+                const row = (await list()).find((s) => s.name === ins.name);
+                if (row === undefined) {
+                    throw new ReadinessError(`Secret set "${ins.name}" disappeared while the provider waited for it to become ready.`);
+                }
+                if (row.status === "failed") {
+                    const found = isImagePull ? undefined : await details(ctx).catch(() => undefined);
+                    throw new ReadinessError(
+                        `Pipecat Cloud failed to provision secret set "${ins.name}"` +
+                            (found?.errorMessage ? `: "${found.errorMessage}".` : ".") +
+                            " Fix the cause if the message names one, then run `pulumi up` again.",
+                        { keys: found?.keys },
+                    );
+                }
+                if (row.status === "ready" || row.status === undefined)
+                    return { done: true, value: { region: row.region, status: row.status } };
+                const still = row.status === "pending" ? "pending" : `in status "${row.status}"`;
+                return {
+                    done: false,
+                    timedOut: (waited) => {
+                        const head = `Secret set "${ins.name}" was still ${still} after ${waited.seconds} s (${waited.bound}).`;
+                        // After a create, `rolledBack` says what was left behind and what to run.
+                        const advice =
+                            after === "update"
+                                ? ` The values were written and Pipecat Cloud is still provisioning them. ${RAISE_READY_BOUND}: it writes the set again and waits up to the new bound.`
+                                : "";
+                        return new ReadinessError(head + advice, { timedOut: true });
+                    },
+                };
             },
-        };
-    });
+        });
+    } catch (e) {
+        // The list carries no keys: a create's rollback needs them to tell a stranger's set from ours.
+        if (!(e instanceof ReadinessError && e.timedOut) || isImagePull) throw e;
+        throw new ReadinessError(e.message, { timedOut: true, keys: (await details(ctx).catch(() => undefined))?.keys });
+    }
 }
 
-async function readiness(
-    ctx: SetCall,
-    isImagePull: boolean,
-): Promise<(Ready & { readonly errorMessage?: string | undefined; readonly keys?: readonly string[] }) | undefined> {
-    const listed = async () => {
-        const row = (await listSets(api(), ctx)).find((s) => s.name === ctx.setName);
-        return row && { status: row.status, region: row.region };
-    };
-    if (isImagePull) return listed();
-    try {
-        const found = await lookup(api(), ctx);
-        return found.kind === "regular" ? found.set : undefined;
-    } catch (e) {
-        // A read by name answered 404 while the list holds the set (a set just written, not yet readable by
-        // name on a service that words its 404 its own way): its list row says how far provisioning got.
-        if (isPipecatApiError(e) && e.status === 404 && e.path !== "/secrets") return listed();
-        throw e;
-    }
+/** A regular set's keys and `errorMessage`, read by name; undefined when the read finds no regular set. */
+async function details(ctx: SetCall): Promise<{ readonly keys: readonly string[]; readonly errorMessage: string | undefined } | undefined> {
+    const found = await lookup(api(), ctx);
+    return found.kind === "regular" ? found.set : undefined;
 }

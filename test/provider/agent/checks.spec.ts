@@ -6,6 +6,7 @@
  */
 import * as assert from "node:assert/strict";
 import { agentProvider, secretSetProvider } from "../../../provider";
+import { TICK_MS } from "../../../provider/ticker";
 import { ProviderMethods } from "../../support/provider";
 
 const KEY = "pk-checks-API-KEY-never-shown-0001";
@@ -161,7 +162,8 @@ describe("the Agent provider's checks", () => {
     describe("create: a crash loop", () => {
         it("is waited through at 2 restarts and fails at exactly 3", async () => {
             // Validating 6 s: a crash loop has restarted floor(elapsed / 2 s) times during it, then 3 and one more per 10 s.
-            // The polls after the POST (at 0, 1, 3, 7, 12, 17, 22 s; Creating ends at 2 s) see 0, 0, 0, 2, 3, 3, 4 restarts.
+            // The looks on the ticks after the POST read the list until Creating ends (2 s), then the agent by name: 3
+            // restarts once Validating ends (8 s).
             await m.setup({ deployPhaseMs: { creating: 2_000, validating: 6_000 } }, { "pipecat:deployTimeoutSeconds": "3600" });
             await secretSet("voice-secrets", V1);
             m.emulator.failDeployment({ agent: "voice-agent", mode: "crash-loop", message: "KeyError: 'DAILY_API_KEY'" });
@@ -169,8 +171,17 @@ describe("the Agent provider's checks", () => {
             const started = m.clock;
             const message = await m.message(create(voice));
             assert.match(message, /is crash-looping \(3 restarts\): CrashLoopBackOff, exit \d+ \("KeyError: 'DAILY_API_KEY'"\)/);
-            assert.equal(m.clock - started, 12_000, "it failed at the first poll that saw 3 restarts");
-            assert.equal(m.emulator.requestCount({ route: "GET /agents/:name" }), 5, "polls at 0, 1, 3, 7 and 12 s");
+            const failedAt = Math.ceil(8_000 / TICK_MS) * TICK_MS;
+            // The rollback's wait for the name to be free looks one tick later.
+            assert.equal(m.clock - started, failedAt + TICK_MS, "it failed at the first look that saw 3 restarts");
+            // One list is the rollback's, waiting for the name to be free.
+            const lists = m.emulator.requestCount({ route: "GET /agents" }) - 1;
+            assert.equal(lists, Math.ceil(2_000 / TICK_MS) + 1, "the list until it showed the deployment reconciled");
+            assert.equal(
+                m.emulator.requestCount({ route: "GET /agents/:name" }),
+                failedAt / TICK_MS + 1 - lists + 1,
+                "then a read per tick",
+            );
             // This create made the agent, so it is rolled back.
             assert.match(message, /The agent was deleted again/);
             assert.deepEqual(deletes(), ["DELETE /agents/voice-agent 200"]);

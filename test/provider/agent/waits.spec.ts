@@ -5,6 +5,8 @@
  */
 import * as assert from "node:assert/strict";
 import { agentProvider, secretSetProvider } from "../../../provider";
+import { READ_EVERY_MS } from "../../../provider/agent/waits";
+import { TICK_MS } from "../../../provider/ticker";
 import { ProviderMethods } from "../../support/provider";
 
 const KEY = "pk-waits-API-KEY-never-shown-0001";
@@ -143,8 +145,15 @@ describe("the Agent provider's waits", () => {
                 message.endsWith(`after 12 s (phase Validating; pipecat:deployTimeoutSeconds is 12). ${DELETED_AGAIN} ${RAISE}`),
                 message,
             );
-            assert.deepEqual(m.sleeps, [1_000, 2_000, 4_000, 5_000]);
-            assert.equal(m.emulator.requestCount({ route: "GET /agents/:name" }), 5, "polls at 0, 1, 3, 7 and 12 s");
+            // A look on every tick up to the bound: the list until it shows the deployment reconciled (Creating ends at
+            // 2 s), then the agent by name, for its phase and health.
+            // One more tick: the rollback's wait for the name to be free, whose list is the last request.
+            assert.deepEqual(m.sleeps, Array<number>(12_000 / TICK_MS + 1).fill(TICK_MS));
+            assert.equal(m.seen().at(-1), "GET /agents 200");
+            const lists = m.emulator.requestCount({ route: "GET /agents" }) - 1;
+            assert.equal(lists, Math.ceil(2_000 / TICK_MS) + 1);
+            assert.equal(m.emulator.requestCount({ route: "GET /agents/:name" }), 12_000 / TICK_MS + 1 - lists + 1);
+            assert.ok(m.seen().indexOf("GET /agents 200") < m.seen().indexOf("GET /agents/voice-agent 200"));
         });
 
         it("says 'not yet reconciled' when the deployment an update asked for never showed, and that the previous one keeps serving", async () => {
@@ -315,32 +324,70 @@ describe("the Agent provider's waits", () => {
     });
 
     describe("for a deleted agent's name to be free", () => {
-        it("polls the agents list after 0.5 s, doubling, until the teardown has ended", async () => {
+        it("looks at the agents list at once, then on every tick, until the teardown has ended", async () => {
             await m.setup({ agentDeleteAfterMs: 7_000 });
             await secretSet("voice-secrets", V1);
             const outs = await create(voice);
+            m.clock += TICK_MS; // the create's last tick is over: the first look is at once
             m.emulator.clearRequests();
             m.sleeps = [];
             await agentProvider.delete!("voice-agent", outs);
-            assert.deepEqual(m.sleeps, [500, 1_000, 2_000, 4_000]);
-            assert.deepEqual(m.seen(), ["DELETE /agents/voice-agent 200", ...Array(5).fill("GET /agents 200")]);
+            const ticks = Math.ceil(7_000 / TICK_MS);
+            assert.deepEqual(m.sleeps, Array<number>(ticks).fill(TICK_MS));
+            assert.deepEqual(m.seen(), ["DELETE /agents/voice-agent 200", ...Array<string>(ticks + 1).fill("GET /agents 200")]);
             assert.equal(m.emulator.agent("voice-agent"), undefined);
         });
 
         it("gives up once the next wait would pass pipecat:deployTimeoutSeconds, and says to run the command again", async () => {
-            // Polls at 0, 0.5, 1.5, 3.5 and 7.5 s: at 3.5 s the next wait (4 s) ends exactly at the bound of 7.5 s, and is still taken.
+            // A look on every tick while the next one starts within the bound of 7.5 s.
             await m.setup({ agentDeleteAfterMs: 600_000 }, { "pipecat:deployTimeoutSeconds": "7.5" });
+            const ticks = Math.floor(7_500 / TICK_MS);
             await secretSet("voice-secrets", V1);
             const outs = await create(voice);
+            m.clock += TICK_MS; // the create's last tick is over: the first look is at once
             m.emulator.clearRequests();
             m.sleeps = [];
             const message = await m.message(agentProvider.delete!("voice-agent", outs));
             assert.equal(
                 message,
-                'Agent "voice-agent" was deleted, but Pipecat Cloud still lists it after 8 s (pipecat:deployTimeoutSeconds is 7.5): run the command again once it is gone.',
+                `Agent "voice-agent" was deleted, but Pipecat Cloud still lists it after ${Math.round((ticks * TICK_MS) / 1000)} s ` +
+                    "(pipecat:deployTimeoutSeconds is 7.5): run the command again once it is gone.",
             );
-            assert.deepEqual(m.sleeps, [500, 1_000, 2_000, 4_000]);
-            assert.equal(m.emulator.requestCount({ route: "GET /agents" }), 5);
+            assert.deepEqual(m.sleeps, Array<number>(ticks).fill(TICK_MS));
+            assert.equal(m.emulator.requestCount({ route: "GET /agents" }), ticks + 1);
+        });
+    });
+
+    describe("on the agents' shared ticker", () => {
+        it("serves every deploying agent with one list request per tick, and reads each agent by name once it is reconciled", async () => {
+            await m.setup({ deployPhaseMs: { creating: 2_000 } });
+            await secretSet("voice-secrets", V1);
+            m.emulator.clearRequests();
+            m.sleeps = [];
+            const names = Array.from({ length: 5 }, (_, i) => `voice-agent-${i}`);
+            await Promise.all(names.map((name) => create({ ...voice, name })));
+            // Creating ends 2 s after each POST, and the agent is then ready: one read by name each.
+            assert.equal(m.emulator.requestCount({ route: "GET /agents/:name" }), names.length);
+            assert.ok(
+                m.sleeps.every((ms) => ms === TICK_MS),
+                m.sleeps.join(", "),
+            );
+            assert.equal(m.emulator.requestCount({ route: "GET /agents" }), m.sleeps.length + 1, "one list per tick");
+        });
+
+        it("reads an agent by name every READ_EVERY_MS even while its list row never shows the deployment reconciled", async () => {
+            await m.setup({ deployPhaseMs: { creating: 1_000 } }, { "pipecat:deployTimeoutSeconds": "20" });
+            await secretSet("voice-secrets", V1);
+            m.emulator.failDeployment({ agent: "voice-agent", message: "exec format error" });
+            // A list whose row carries no deployment ids (a service that lags): only the read by name tells.
+            m.emulator.injectFault({ route: "GET /agents", status: 200, body: '{"services":[{"name":"voice-agent"}]}', times: Infinity });
+            m.emulator.clearRequests();
+            const started = m.clock;
+            const message = await m.message(create(voice));
+            assert.match(message, /^Deployment [0-9a-f]{8} of agent "voice-agent" failed: Error, exit 1 \("exec format error"\)\./);
+            assert.equal(m.emulator.requestCount({ route: "GET /agents/:name" }), 1);
+            const readAt = m.emulator.requests.find((r) => r.route === "GET /agents/:name")?.at;
+            assert.equal(readAt, started + Math.ceil(READ_EVERY_MS / TICK_MS) * TICK_MS, "at the first tick READ_EVERY_MS after the POST");
         });
     });
 });

@@ -355,6 +355,7 @@ describe("rate limiting against the emulator (virtual time)", () => {
         assert.equal(refusedGoverned, 0, "a request sent after the client slowed down was refused");
         assert.ok(maxGoverned <= LIMIT, `${maxGoverned} requests in one second after slowing down (limit ${LIMIT})`);
         assert.ok(finalRate !== undefined && finalRate <= LIMIT);
-        assert.ok(governed.length >= 100, "most of the work happened after the first 429");
+        // Every set still had requests to send once the client slowed down (its PUT or its readiness wait).
+        assert.ok(governed.length >= names.length, "most of the work happened after the first 429");
     });
 });

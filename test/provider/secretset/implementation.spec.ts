@@ -6,6 +6,7 @@ import * as assert from "node:assert/strict";
 import { secretSetProvider } from "../../../provider";
 import { Transport } from "../../../provider/api/transport";
 import { putImagePull, setCall } from "../../../provider/secretset/endpoints";
+import { TICK_MS } from "../../../provider/ticker";
 import { type SecretSpec, assertNoLeaks, errorHaystack } from "../../support/leaks";
 import { ProviderMethods } from "../../support/provider";
 
@@ -88,7 +89,8 @@ describe("secretSetProvider against the emulator", () => {
         it("creates a regular set with exactly three requests and the seed spec's body", async () => {
             await m.setup();
             const outs = await create(agent);
-            assert.deepEqual(m.seen(), ["GET /secrets 200", "PUT /secrets/voice-agent 202", "GET /secrets/voice-agent 200"]);
+            // The existence check, the PUT, and the readiness check: the list, looked at at once.
+            assert.deepEqual(m.seen(), ["GET /secrets 200", "PUT /secrets/voice-agent 202", "GET /secrets 200"]);
             assert.deepEqual(m.emulator.requests[1]?.body, {
                 secrets: [
                     { secretKey: "DAILY_API_KEY", secretValue: V2 },
@@ -322,12 +324,13 @@ describe("secretSetProvider against the emulator", () => {
             assert.ok(!m.seen().some((r) => r.startsWith("DELETE")), m.seen().join("\n"));
         });
 
-        it("waits until a pending set is ready, polling with backoff", async () => {
+        it("waits until a pending set is ready, looking at the list on every tick", async () => {
             await m.setup({ readyAfterMs: 2000 });
             await create(agent);
             assert.equal(m.emulator.snapshot()["voice-agent"]?.status, "ready");
-            assert.deepEqual(m.sleeps, [250, 500, 1000, 2000].slice(0, m.sleeps.length));
-            assert.ok(m.sleeps.length >= 3, `polled ${m.sleeps.length} times`);
+            const ticks = Math.ceil(2000 / TICK_MS);
+            assert.deepEqual(m.sleeps, Array<number>(ticks).fill(TICK_MS));
+            assert.deepEqual(m.seen().slice(2), Array<string>(ticks + 1).fill("GET /secrets 200"));
         });
 
         it("fails with the API's errorMessage when provisioning fails, and removes the half-made set", async () => {
@@ -361,7 +364,7 @@ describe("secretSetProvider against the emulator", () => {
             assert.deepEqual(m.seen(), [
                 "PUT /secrets/voice-agent 202",
                 "DELETE /secrets/voice-agent/DAILY_API_KEY 200",
-                "GET /secrets/voice-agent 200",
+                "GET /secrets 200",
             ]);
             assert.deepEqual(m.emulator.requests[0]?.body, {
                 secrets: [
@@ -564,10 +567,11 @@ describe("secretSetProvider against the emulator", () => {
         it("retries 503 and dropped connections with jittered backoff", async () => {
             await m.setup();
             m.emulator.injectFault({ route: "PUT /secrets/:name", status: 503, times: 2 });
-            m.emulator.injectFault({ route: "GET /secrets/:name", drop: true, times: 1 });
+            m.emulator.injectFault({ route: "GET /secrets", delayMs: 0, times: 1 }); // the existence check
+            m.emulator.injectFault({ route: "GET /secrets", drop: true, times: 1 });
             await create(agent);
             assert.equal(m.emulator.snapshot()["voice-agent"]?.status, "ready");
-            // random() = 0.5: half of 500 ms, 1 s, ... (full jitter): the PUT twice, then the readiness GET.
+            // random() = 0.5: half of 500 ms, 1 s, ... (full jitter): the PUT twice, then the readiness list.
             assert.deepEqual(m.sleeps, [250, 500, 250]);
         });
 
@@ -611,8 +615,12 @@ describe("secretSetProvider against the emulator", () => {
 
         it("reports a malformed success body as unexpected, after retrying", async () => {
             await m.setup();
-            m.emulator.injectFault({ route: "GET /secrets/:name", status: 200, body: "<html>oops</html>", times: Infinity });
-            assert.match(await m.message(create(agent)), /body this provider does not understand \(not JSON\)/);
+            m.emulator.injectFault({ route: "GET /secrets", delayMs: 0, times: 1 }); // the existence check
+            m.emulator.injectFault({ route: "GET /secrets", status: 200, body: "<html>oops</html>", times: Infinity });
+            assert.match(
+                await m.message(create(agent)),
+                /^readiness check of secret set "voice-agent" failed: .*body this provider does not understand \(not JSON\)/,
+            );
         });
 
         it("refuses to send the key over plain http to another host", async () => {

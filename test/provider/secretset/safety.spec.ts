@@ -280,8 +280,7 @@ describe("the provider never loses a set", () => {
                 "DELETE /secrets/voice-agent/constructor 200",
             ]);
             assert.ok(
-                requests.slice(lastDelete + 1).length >= 2 &&
-                    requests.slice(lastDelete + 1).every((r) => r === "GET /secrets/voice-agent 200"),
+                requests.slice(lastDelete + 1).length >= 2 && requests.slice(lastDelete + 1).every((r) => r === "GET /secrets 200"),
                 requests.join("\n"),
             );
             const set = m.emulator.snapshot()["voice-agent"];
@@ -362,10 +361,11 @@ describe("the provider never loses a set", () => {
     describe("responses the provider does not know", () => {
         it("waits on an unknown status like pending and never mistakes it for ready", async () => {
             await m.setup({ readyAfterMs: 0 }, { "pipecat:readyTimeoutSeconds": "10" });
+            m.emulator.injectFault({ route: "GET /secrets", delayMs: 0, times: 1 }); // the existence check
             m.emulator.injectFault({
-                route: "GET /secrets/:name",
+                route: "GET /secrets",
                 status: 200,
-                body: '{"secrets":[{"fieldName":"OPENAI_API_KEY"}],"region":"us-west","status":"provisioning","source":"managed"}',
+                body: '{"sets":[{"name":"voice-agent","type":"secret","region":"us-west","status":"provisioning","source":"managed"}]}',
                 times: Infinity,
             });
             const message = await m.message(create(regular));

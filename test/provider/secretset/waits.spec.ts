@@ -1,10 +1,11 @@
 /**
- * How create and update wait for a set to become ready (waits.ts): the polling delays and the bound, on a fake clock
- * shared with the emulator (no real time passes), and what the errors say when the wait ends without a ready set.
- * Through the provider methods against the emulator over real HTTP.
+ * How create and update wait for a set to become ready (waits.ts): the list on the shared ticker's ticks and the
+ * bound, on a fake clock shared with the emulator (no real time passes), and what the errors say when the wait ends
+ * without a ready set. Through the provider methods against the emulator over real HTTP.
  */
 import * as assert from "node:assert/strict";
 import { secretSetProvider } from "../../../provider";
+import { TICK_MS } from "../../../provider/ticker";
 import { ProviderMethods } from "../../support/provider";
 
 const impl = require("pulumi-pipecat-secrets/implementation") as typeof import("../../../provider/secretset/implementation");
@@ -36,24 +37,26 @@ describe("waitUntilReady", () => {
 
     after(() => m.assertNoLeaks([KEY, V1, V2, PASSWORD, Buffer.from(`bot:${PASSWORD}`).toString("base64")]));
 
-    it("polls with delays that double from 250 ms up to 5 s, until the set is ready", async () => {
+    it("looks at the sets list at once after the write, then on every tick, until the set is ready", async () => {
         await m.setup({ readyAfterMs: 20_000 });
         const outs = await create(regular);
-        assert.deepEqual(m.sleeps, [250, 500, 1000, 2000, 4000, 5000, 5000, 5000]);
-        // One readiness read before the first sleep and one after each: the last finds the set ready.
-        assert.deepEqual(m.seen().slice(2), Array<string>(m.sleeps.length + 1).fill("GET /secrets/voice-secrets 200"));
+        assert.deepEqual(m.sleeps, Array<number>(Math.ceil(20_000 / TICK_MS)).fill(TICK_MS));
+        // One list before the first tick's wait and one after each: the last finds the set ready. Never a read by name.
+        assert.deepEqual(m.seen().slice(2), Array<string>(m.sleeps.length + 1).fill("GET /secrets 200"));
         assert.equal(outs["status"], "ready");
         assert.equal(m.emulator.snapshot()["voice-secrets"]?.status, "ready");
     });
 
-    it("uses the whole bound: a poll that ends exactly at it still happens, and the message rounds the time waited", async () => {
-        // 250 + 500 + 1000 + 2000 + 4000 ms = 7.75 s: the fifth sleep ends exactly at the bound.
-        await m.setup({ readyAfterMs: 600_000 }, { "pipecat:readyTimeoutSeconds": "7.75" });
+    it("uses the whole bound: a look exactly at it still happens, and the message rounds the time waited", async () => {
+        // 14 ticks end exactly at the bound.
+        const bound = (14 * TICK_MS) / 1000;
+        await m.setup({ readyAfterMs: 600_000 }, { "pipecat:readyTimeoutSeconds": String(bound) });
         const message = await m.message(create(regular));
-        assert.deepEqual(m.sleeps, [250, 500, 1000, 2000, 4000]);
+        assert.deepEqual(m.sleeps, Array<number>(14).fill(TICK_MS));
+        assert.equal(m.emulator.requestCount({ route: "GET /secrets" }), 1 + 15, "the existence check, then a look at each tick");
         assert.equal(
             message,
-            'Secret set "voice-secrets" was still pending after 8 s (pipecat:readyTimeoutSeconds is 7.75). The partly created set was deleted again. ' +
+            `Secret set "voice-secrets" was still pending after ${Math.round(bound)} s (pipecat:readyTimeoutSeconds is ${bound}). The partly created set was deleted again. ` +
                 "Raise the bound, for example `pulumi config set pipecat:readyTimeoutSeconds 900`, then run `pulumi up`: it creates the set again and waits up to the new bound.",
         );
         assert.equal(m.emulator.snapshot()["voice-secrets"], undefined);
@@ -66,11 +69,12 @@ describe("waitUntilReady", () => {
         m.sleeps = [];
         const news = await checked({ name: "voice-secrets", secrets: { A: V2 } }, olds);
         const message = await m.message(secretSetProvider.update!("voice-secrets", olds, news));
-        // 250 + 500 + ... + 5000 ms: 27.75 s; one more poll would end after the bound.
-        assert.deepEqual(m.sleeps, [250, 500, 1000, 2000, 4000, 5000, 5000, 5000, 5000]);
+        // A look on every tick up to the bound; one more would start after it.
+        assert.deepEqual(m.sleeps, Array<number>(Math.floor(30_000 / TICK_MS)).fill(TICK_MS));
         assert.equal(
             message,
-            'Secret set "voice-secrets" was still pending after 28 s (pipecat:readyTimeoutSeconds is 30). The values were written and Pipecat Cloud is still provisioning them. ' +
+            `Secret set "voice-secrets" was still pending after ${Math.round((Math.floor(30_000 / TICK_MS) * TICK_MS) / 1000)} s (pipecat:readyTimeoutSeconds is 30).` +
+                " The values were written and Pipecat Cloud is still provisioning them. " +
                 "Raise the bound, for example `pulumi config set pipecat:readyTimeoutSeconds 900`, then run `pulumi up`: it writes the set again and waits up to the new bound.",
         );
     });
@@ -91,8 +95,10 @@ describe("waitUntilReady", () => {
             'Pipecat Cloud failed to provision secret set "voice-registry". Fix the cause if the message names one, then run `pulumi up` again. ' +
                 "The partly created set was deleted again. Run `pulumi up` to retry.",
         );
-        // It does not wait for a failed set to change its mind: failed once the first 1 s of pending was over.
-        assert.deepEqual(m.sleeps, [250, 500, 1000]);
+        // It does not wait for a failed set to change its mind: failed at the first tick after 1 s of pending.
+        assert.deepEqual(m.sleeps, Array<number>(Math.ceil(1_000 / TICK_MS)).fill(TICK_MS));
+        // The list's rows carry no errorMessage: the failed regular set was read by name once, the image-pull set never.
+        assert.equal(m.emulator.requestCount({ route: "GET /secrets/:name" }), 1);
         assert.deepEqual(m.emulator.snapshot(), {});
     });
 
@@ -123,27 +129,31 @@ describe("waitUntilReady", () => {
         });
     }
 
-    it("takes a set whose answer has no status as ready, in the region that answer names when the PUT's named none", async () => {
+    it("takes a set whose list row has no status as ready, in the region that row names when the PUT's named none", async () => {
         await m.setup({ readyAfterMs: 600_000 });
         m.emulator.injectFault({ route: "PUT /secrets/:name", status: 202, body: '{"status":"OK"}', afterApply: true });
+        m.emulator.injectFault({ route: "GET /secrets", delayMs: 0, times: 1 }); // the existence check
         m.emulator.injectFault({
-            route: "GET /secrets/:name",
+            route: "GET /secrets",
             status: 200,
-            body: '{"secrets":[{"fieldName":"A"}],"region":"us-east","source":"managed"}',
+            body: '{"sets":[{"name":"voice-secrets","type":"secret","region":"us-east","source":"managed"}]}',
         });
         const outs = await create(regular);
         assert.deepEqual(m.sleeps, []);
         assert.deepEqual([outs["status"], outs["region"]], ["ready", "us-east"]);
     });
 
-    it("reads the list row of a set that its read by name does not find yet (a 404 of another wording), until it is ready", async () => {
+    it("never reads a pending set by name: a set not yet readable by name (a 404 of another wording) is ready by its list row", async () => {
         await m.setup({ readyAfterMs: 500 });
         m.emulator.injectFault({ route: "GET /secrets/:name", status: 404, body: '{"error":"Not Found"}', times: Infinity });
         const outs = await create(regular);
-        // Each poll: the read by name, the list that shows the set still exists, and its row.
-        const poll = ["GET /secrets/voice-secrets 404", "GET /secrets 200", "GET /secrets 200"];
-        assert.deepEqual(m.seen(), ["GET /secrets 200", "PUT /secrets/voice-secrets 202", ...poll, ...poll, ...poll]);
-        assert.deepEqual(m.sleeps, [250, 500]);
+        const looks = Math.ceil(500 / TICK_MS) + 1;
+        assert.deepEqual(m.seen(), [
+            "GET /secrets 200",
+            "PUT /secrets/voice-secrets 202",
+            ...Array<string>(looks).fill("GET /secrets 200"),
+        ]);
+        assert.deepEqual(m.sleeps, Array<number>(looks - 1).fill(TICK_MS));
         assert.equal(outs["status"], "ready");
     });
 
@@ -153,24 +163,18 @@ describe("waitUntilReady", () => {
         m.clock += 1_000; // the regular set is ready, listed first
         m.sleeps = [];
         await create(pull);
-        assert.deepEqual(m.sleeps, [250, 500, 1000]);
+        assert.deepEqual(m.sleeps, Array<number>(Math.ceil(1_000 / TICK_MS)).fill(TICK_MS));
         assert.equal(m.emulator.snapshot()["voice-registry"]?.status, "ready");
     });
 
-    it("does not ask the list again when the list itself is not found (a wrong pipecat:apiUrl answers 404 everywhere)", async () => {
+    it("fails at once, naming the set, when the list itself is not found (a wrong pipecat:apiUrl answers 404 everywhere)", async () => {
         await m.setup({ readyAfterMs: 500 });
-        m.emulator.injectFault({ route: "GET /secrets/:name", status: 404, body: '{"error":"Not Found"}', times: Infinity });
         m.emulator.injectFault({ route: "GET /secrets", delayMs: 0, times: 1 }); // the existence check
         m.emulator.injectFault({ route: "GET /secrets", status: 404, body: '{"error":"Not Found"}', times: Infinity });
         const message = await m.message(create(regular));
         assert.match(message, /^readiness check of secret set "voice-secrets" failed: Pipecat Cloud answered GET \/secrets with 404/);
-        assert.deepEqual(m.seen().slice(0, 4), [
-            "GET /secrets 200",
-            "PUT /secrets/voice-secrets 202",
-            "GET /secrets/voice-secrets 404",
-            "GET /secrets 404",
-        ]);
-        assert.equal(m.seen()[4]?.startsWith("DELETE"), true, m.seen().join("\n"));
+        assert.deepEqual(m.seen().slice(0, 3), ["GET /secrets 200", "PUT /secrets/voice-secrets 202", "GET /secrets 404"]);
+        assert.equal(m.seen()[3]?.startsWith("DELETE"), true, m.seen().join("\n"));
     });
 
     it("after an adoption's readiness timeout, says that the values were written and how to wait longer", async () => {
@@ -178,8 +182,39 @@ describe("waitUntilReady", () => {
         m.emulator.seed("voice-secrets", { secrets: { A: "old" } });
         assert.equal(
             await m.message(create({ ...regular, adopt: true })),
-            'Secret set "voice-secrets" was still pending after 28 s (pipecat:readyTimeoutSeconds is 30). The values were written and Pipecat Cloud is still provisioning them. ' +
+            `Secret set "voice-secrets" was still pending after ${Math.round((Math.floor(30_000 / TICK_MS) * TICK_MS) / 1000)} s (pipecat:readyTimeoutSeconds is 30).` +
+                " The values were written and Pipecat Cloud is still provisioning them. " +
                 "Raise the bound, for example `pulumi config set pipecat:readyTimeoutSeconds 900`, then run `pulumi up`: it writes the set again and waits up to the new bound.",
         );
+    });
+
+    it("serves every pending set of the process with one list request per tick", async () => {
+        await m.setup({ readyAfterMs: 1_000 });
+        const names = Array.from({ length: 8 }, (_, i) => `voice-secrets-${i}`);
+        await Promise.all(names.map((name) => create({ name, secrets: { A: V1 } })));
+        assert.deepEqual(
+            names.map((name) => m.emulator.snapshot()[name]?.status),
+            names.map(() => "ready"),
+        );
+        // Eight existence checks, then one list per tick: the first at once, one after each wait.
+        const ticks = m.sleeps.length + 1;
+        assert.ok(
+            m.sleeps.every((ms) => ms === TICK_MS),
+            m.sleeps.join(", "),
+        );
+        assert.equal(m.emulator.requestCount({ route: "GET /secrets" }), names.length + ticks);
+        assert.equal(m.emulator.requestCount({ route: "GET /secrets/:name" }), 0);
+    });
+
+    it("after a create's readiness timeout, reads the set's keys and leaves a set holding keys this program never wrote", async () => {
+        await m.setup({ readyAfterMs: 600_000 }, { "pipecat:readyTimeoutSeconds": "2" });
+        // Someone else's set of the same name appears between the existence check and the PUT, which merges into it.
+        m.emulator.seed("voice-secrets", { secrets: { THEIRS: V2 } });
+        m.emulator.injectFault({ route: "GET /secrets", status: 200, body: '{"sets":[]}' });
+        const message = await m.message(create(regular));
+        assert.match(message, /^Secret set "voice-secrets" was still pending after 2 s/);
+        assert.match(message, /keys this program did not write \(THEIRS\), so it was left in place/);
+        assert.ok(m.emulator.snapshot()["voice-secrets"]);
+        assert.equal(m.emulator.requestCount({ route: "GET /secrets/:name" }), 1, "one read by name, for the keys, at the timeout");
     });
 });
