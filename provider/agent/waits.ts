@@ -6,7 +6,7 @@
 import { DeploymentError, PipecatError, isPipecatApiError, told } from "../errors";
 import { type Look, poll } from "../lifecycle";
 import { api, currentSettings, now } from "../session";
-import { Ticker } from "../ticker";
+import { TICK_MS, Ticker } from "../ticker";
 import { listSets, lookup, setCall } from "../secretset/endpoints";
 import { type AgentCall, type AgentDetails, type AgentRow, SET_NOT_READY, agentCall, deleteAgent, getAgent, listAgents } from "./endpoints";
 import type { AgentInputs } from "./types";
@@ -67,11 +67,19 @@ const agents = new Ticker<AgentRow[]>((ctx) => listAgents(api(), ctx), {
 export const READ_EVERY_MS = 10_000;
 
 /**
+ * Once the list shows the deployment reconciled, the agent is read by name until it is ready: the first
+ * read at once, the next ones `TICK_MS` apart, the gap doubling up to this. The list carries no `ready`,
+ * so each look here is a request of its own per agent: 50 agents validating at once would otherwise send
+ * 125 reads a second against an API whose rate limits are undocumented.
+ */
+export const READ_GAP_MAX_MS = 2000;
+
+/**
  * Waits until the agent's deployment is complete: `desiredDeploymentId == reconciledDeploymentId` and
  * `ready`, as Pipecat's CLI waits, within `pipecat:deployTimeoutSeconds`, on the agents' shared ticker.
  * The list rows carry the deployment ids but no `ready` nor health: while the agent's row shows the
  * deployment not yet reconciled it waits on the list; once reconciled (or `READ_EVERY_MS` after its last
- * read) it reads the agent by name on each tick. `expected` is the deployment the create or update
+ * read) it reads the agent by name, a tick later, then with a gap doubling up to `READ_GAP_MAX_MS`. `expected` is the deployment the create or update
  * answer named: a row or read that still shows `previous` (the deployment before the update) is stale
  * and waited on, so the wait never ends on the old deployment. A revision that `Failed`, or that
  * crash-loops, fails at once with Pipecat's health reason and message.
@@ -80,13 +88,18 @@ export async function waitUntilDeployed(name: string, expected: string | undefin
     const ctx = agentCall("deployment check", name);
     // The create or update answer was the last read.
     let lastRead = now();
-    // The last read found the deployment reconciled but not ready: read by name again, not the list.
+    // The last read found the deployment reconciled but not ready: read by name again, not the list,
+    // `gap` after that read (doubling up to READ_GAP_MAX_MS).
     let byName = false;
+    let gap = TICK_MS;
+    let waiting: Look<never> | undefined;
     return agents.wait<AgentDetails>({
         ctx,
         timeoutMs: currentSettings().deployTimeoutMs,
         setting: "pipecat:deployTimeoutSeconds",
         look: async (list) => {
+            // Half a tick of slack: a tick's read comes after its list, so reads drift a little later than ticks.
+            if (byName && waiting !== undefined && now() - lastRead < gap - TICK_MS / 2) return waiting;
             if (!byName && now() - lastRead < READ_EVERY_MS) {
                 const row = (await list()).find((a) => a.name === name);
                 if (row === undefined) throw disappeared(name);
@@ -109,8 +122,10 @@ export async function waitUntilDeployed(name: string, expected: string | undefin
                 if (problem !== undefined) throw new DeploymentError(`Deployment ${short(desired)}of agent "${name}" ${problem}.`);
                 if (reconciled && found.ready) return { done: true, value: found };
             }
+            if (byName && reconciled) gap = Math.min(gap * 2, READ_GAP_MAX_MS);
             byName = reconciled;
-            return notComplete(name, current ? desired : expected, current ? found.current?.phase : undefined);
+            waiting = notComplete(name, current ? desired : expected, current ? found.current?.phase : undefined);
+            return waiting;
         },
     });
 }

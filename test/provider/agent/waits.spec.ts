@@ -5,7 +5,7 @@
  */
 import * as assert from "node:assert/strict";
 import { agentProvider, secretSetProvider } from "../../../provider";
-import { READ_EVERY_MS } from "../../../provider/agent/waits";
+import { READ_EVERY_MS, READ_GAP_MAX_MS } from "../../../provider/agent/waits";
 import { TICK_MS } from "../../../provider/ticker";
 import { ProviderMethods } from "../../support/provider";
 
@@ -146,13 +146,13 @@ describe("the Agent provider's waits", () => {
                 message,
             );
             // A look on every tick up to the bound: the list until it shows the deployment reconciled (Creating ends at
-            // 2 s), then the agent by name, for its phase and health.
+            // 2 s), then the agent by name, for its phase and health, with a doubling gap (at 2, 2.4, 3.2, 4.8, 6.8, 8.8 and 10.8 s).
             // One more tick: the rollback's wait for the name to be free, whose list is the last request.
             assert.deepEqual(m.sleeps, Array<number>(12_000 / TICK_MS + 1).fill(TICK_MS));
             assert.equal(m.seen().at(-1), "GET /agents 200");
             const lists = m.emulator.requestCount({ route: "GET /agents" }) - 1;
             assert.equal(lists, Math.ceil(2_000 / TICK_MS) + 1);
-            assert.equal(m.emulator.requestCount({ route: "GET /agents/:name" }), 12_000 / TICK_MS + 1 - lists + 1);
+            assert.equal(m.emulator.requestCount({ route: "GET /agents/:name" }), 7);
             assert.ok(m.seen().indexOf("GET /agents 200") < m.seen().indexOf("GET /agents/voice-agent 200"));
         });
 
@@ -373,6 +373,22 @@ describe("the Agent provider's waits", () => {
                 m.sleeps.join(", "),
             );
             assert.equal(m.emulator.requestCount({ route: "GET /agents" }), m.sleeps.length + 1, "one list per tick");
+        });
+
+        it("reads a reconciled agent that is still validating by name a tick later, then with a gap doubling up to READ_GAP_MAX_MS", async () => {
+            await m.setup({ deployPhaseMs: { creating: 1_000, validating: 6_000 } });
+            await secretSet("voice-secrets", V1);
+            m.emulator.clearRequests();
+            const outs = await create(voice);
+            assert.equal(outs.ready, true);
+            const reads = m.emulator.requests.filter((r) => r.route === "GET /agents/:name").map((r) => r.at);
+            const gaps = reads.slice(1).map((at, i) => at - (reads[i] as number));
+            // Reconciled after 1 s, Active 6 s later: reads at +0, 0.4, 1.2, 2.8, 4.8, 6.8 s of validation.
+            assert.deepEqual(gaps, [TICK_MS, 2 * TICK_MS, 4 * TICK_MS, READ_GAP_MAX_MS, READ_GAP_MAX_MS]);
+            // Before the reconciliation, only the shared list was read.
+            const firstRead = reads[0] as number;
+            assert.ok(m.emulator.requests.some((r) => r.route === "GET /agents" && r.at < firstRead));
+            assert.ok(!m.emulator.requests.some((r) => r.route === "GET /agents" && r.at > firstRead), "no list once reconciled");
         });
 
         it("reads an agent by name every READ_EVERY_MS even while its list row never shows the deployment reconciled", async () => {
