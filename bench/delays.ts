@@ -29,9 +29,15 @@ export function spread(range: Range, kind: string, name: string, scale = 1, seed
     return Math.round((range.minMs + fraction * (range.maxMs - range.minMs)) * scale);
 }
 
-/** A deployment of `totalMs`: 70% `Creating` (image pull, start), 30% `Validating` (readiness checks). */
-export function deployPhases(totalMs: number): Required<Pick<DeployPhaseMs, "creating" | "validating">> {
-    const creating = Math.round(totalMs * 0.7);
+/** The share of a deployment spent `Validating` (readiness checks), after `Creating` (image pull, start). */
+export const VALIDATING_SHARE = 0.3;
+
+/** A deployment of `totalMs`: `Creating`, then `VALIDATING_SHARE` of it `Validating` (0: ready when reconciled). */
+export function deployPhases(
+    totalMs: number,
+    validatingShare = VALIDATING_SHARE,
+): Required<Pick<DeployPhaseMs, "creating" | "validating">> {
+    const creating = Math.round(totalMs * (1 - validatingShare));
     return { creating, validating: totalMs - creating };
 }
 

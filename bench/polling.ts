@@ -8,10 +8,10 @@
 import * as os from "node:os";
 import { type Emulator, startEmulator } from "../emulator";
 import { COMMANDS, DESTROY, log } from "./commands";
-import { REALISTIC, spread, deployPhases } from "./delays";
+import { REALISTIC, VALIDATING_SHARE, spread, deployPhases } from "./delays";
 import { createBenchProject } from "./project";
 import { makeSets } from "./programs";
-import type { PollingResults } from "./report-goals";
+import type { AgentPolling, PollingResults } from "./report-goals";
 import { byRoute } from "./routes";
 import { round } from "./stats";
 import { stackFiles } from "./stack";
@@ -30,9 +30,16 @@ export interface PollingSizes {
 export async function measurePolling(apiKey: string, sizes: PollingSizes): Promise<PollingResults> {
     const loadBefore = os.loadavg()[0] ?? 0;
     const sets = await countSets(apiKey, sizes.sets);
-    const agents = await countAgents(apiKey, sizes.agents);
+    const agents = await countAgents(apiKey, sizes.agents, VALIDATING_SHARE);
+    const agentsReadyWhenReconciled = await countAgents(apiKey, sizes.agents, 0);
     const pacing = await measurePacing(apiKey, sizes.pacing);
-    return { sets, agents, pacing, load: { before: round(loadBefore, 2), after: round(os.loadavg()[0] ?? 0, 2) } };
+    return {
+        sets,
+        agents,
+        agentsReadyWhenReconciled,
+        pacing,
+        load: { before: round(loadBefore, 2), after: round(os.loadavg()[0] ?? 0, 2) },
+    };
 }
 
 /** Runs `count` with a fresh emulator and a project of `kind`; the project is destroyed and removed after. */
@@ -74,16 +81,22 @@ export function agentReadinessRequests(routes: Readonly<Record<string, number>>,
     return (routes["GET /agents"] ?? 0) + (routes["GET /agents/:name"] ?? 0) + Math.max(0, (routes["POST /agents"] ?? 0) - agents);
 }
 
-async function countAgents(apiKey: string, n: number): Promise<PollingResults["agents"]> {
+async function countAgents(apiKey: string, n: number, validatingShare: number): Promise<AgentPolling> {
     const deployMs = (name: string): number => spread(REALISTIC.deployment, "deployment", name);
-    const emulator = await startEmulator({ apiKey, readyAfterMs: 0, deployPhaseMsFor: (name) => deployPhases(deployMs(name)) });
+    const emulator = await startEmulator({
+        apiKey,
+        readyAfterMs: 0,
+        deployPhaseMsFor: (name) => deployPhases(deployMs(name), validatingShare),
+    });
     const delays = { scale: 1, setMs: () => 0, deployMs, buildMs: () => 0 };
     return withProject(emulator, "stack", stackFiles(n, delays, false, "poll").files, 2 * n, async (up) => {
         emulator.clearRequests();
         await up();
         const routes = byRoute(emulator);
         const readinessRequests = agentReadinessRequests(routes, n);
-        log(`polling: ${n} agents: ${readinessRequests} readiness requests of ${emulator.requests.length}`);
+        log(
+            `polling: ${n} agents (${validatingShare * 100} % validating): ${readinessRequests} readiness requests of ${emulator.requests.length}`,
+        );
         const perAgent = readinessRequests / n;
         return {
             n,
@@ -93,6 +106,7 @@ async function countAgents(apiKey: string, n: number): Promise<PollingResults["a
             readinessRequests,
             perAgent: round(perAgent, 3),
             met: perAgent <= 1.5,
+            validatingShare,
         };
     });
 }
