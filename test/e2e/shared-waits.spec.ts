@@ -64,7 +64,15 @@ describe("e2e: waits that share one list request (issue 20)", function () {
         s = await EngineStack.start({
             name: "shared-waits-e2e",
             program,
-            emulator: { apiKey: API_KEY, readyAfterMs: 600, deployPhaseMs: { creating: 400, validating: 400 }, agentDeleteAfterMs: 600 },
+            emulator: {
+                apiKey: API_KEY,
+                readyAfterMs: 600,
+                // "slow" sets and agents take longer than the short bounds of the timeout scenario.
+                readyAfterMsFor: (name) => (name.includes("slow") ? 4000 : 600),
+                deployPhaseMs: { creating: 400, validating: 400 },
+                deployPhaseMsFor: (name) => (name.includes("slow") ? { creating: 4000 } : {}),
+                agentDeleteAfterMs: 600,
+            },
         });
         e = s.emulator;
     });
@@ -79,8 +87,8 @@ describe("e2e: waits that share one list request (issue 20)", function () {
     }
 
     /** `--continue-on-error`: the engine goes on with the resources that do not depend on a failed one. */
-    async function up(label: string, args: string[] = []): Promise<RunResult> {
-        return s.up(label, { allowFail: true, args: ["--continue-on-error", ...args] });
+    async function up(label: string, args: string[] = [], env?: Record<string, string>): Promise<RunResult> {
+        return s.up(label, { allowFail: true, args: ["--continue-on-error", ...args], ...(env ? { env } : {}) });
     }
 
     async function mustUp(label: string): Promise<RunResult> {
@@ -161,5 +169,84 @@ describe("e2e: waits that share one list request (issue 20)", function () {
         assert.deepEqual(deletes(), []);
         assert.deepEqual(e.runningSecrets("sw-agent-a"), { OPENAI_API_KEY: V("a") });
         for (const n of ["a", "b"]) assert.equal(e.agent(`sw-agent-${n}`)?.deployments.at(-1)?.phase, "Active");
+    });
+
+    it("short bounds with many pending creates: each rollback deletes only what its create wrote, a set that got a stranger's key is spared", async () => {
+        e.clearRequests();
+        const slow = (n: string) => ({ name: `sw-slow-${n}`, secrets: { OPENAI_API_KEY: V(`${n}3`) } });
+        declare({
+            sets: { ...spec.sets, e: slow("a"), f: slow("b"), g: slow("c") },
+            agents: { ...spec.agents, x: { ...agent("a"), name: "sw-agent-slow-x" }, y: { ...agent("b"), name: "sw-agent-slow-y" } },
+        });
+        // Someone else writes a key into sw-slow-b while it is pending (a PUT merges).
+        let stranger: Promise<Response> | undefined;
+        const watch = setInterval(() => {
+            if (stranger === undefined && e.snapshot()["sw-slow-b"] !== undefined) {
+                clearInterval(watch);
+                stranger = fetch(`${e.url}/secrets/sw-slow-b`, {
+                    method: "PUT",
+                    headers: { authorization: `Bearer ${API_KEY}`, "content-type": "application/json" },
+                    body: JSON.stringify({ secrets: [{ secretKey: "STRANGER_KEY", secretValue: V("stranger") }] }),
+                });
+            }
+        }, 10);
+        const r = await up("create, short bounds", [], { PIPECAT_READY_TIMEOUT_SECONDS: "1", PIPECAT_DEPLOY_TIMEOUT_SECONDS: "1" }).finally(
+            () => clearInterval(watch),
+        );
+        assert.equal((await stranger)?.status, 202, "the stranger's PUT");
+        assert.notEqual(r.code, 0);
+        assert.deepEqual(failedResources(r), ["e", "f", "g", "x", "y"], errorText(r));
+        const text = errorText(r);
+        for (const n of ["a", "c"]) {
+            assert.match(
+                text,
+                new RegExp(
+                    `Secret set "sw-slow-${n}" was still pending after \\d+ s \\(pipecat:readyTimeoutSeconds is 1\\)[^\\n]*The partly created set was deleted again\\.`,
+                ),
+            );
+        }
+        assert.match(
+            text,
+            /Secret set "sw-slow-b" was still pending[^\n]*holds keys this program did not write \(STRANGER_KEY\), so it was left in place/,
+        );
+        for (const n of ["x", "y"]) {
+            assert.match(text, new RegExp(`agent "sw-agent-slow-${n}" was not complete after \\d+ s[^\\n]*The agent was deleted again`));
+        }
+        assert.deepEqual(deletes().sort(), [
+            "DELETE /agents/sw-agent-slow-x 200",
+            "DELETE /agents/sw-agent-slow-y 200",
+            "DELETE /secrets/sw-slow-a 200",
+            "DELETE /secrets/sw-slow-c 200",
+        ]);
+        assert.deepEqual(Object.keys(e.snapshot()).sort(), ["sw-set-a", "sw-set-b", "sw-set-c", "sw-set-d", "sw-slow-b"]);
+        assert.deepEqual(
+            e
+                .agents()
+                .map((a) => a.name)
+                .sort(),
+            ["sw-agent-a", "sw-agent-b"],
+        );
+
+        // The next up, with the default bounds, creates them; the stranger's set only with adopt.
+        e.clearRequests();
+        declare({ ...spec, sets: { ...spec.sets, f: { ...slow("b"), adopt: true } } });
+        await mustUp("converge after the short bounds");
+        assert.deepEqual(Object.keys(e.snapshot()).sort(), [
+            "sw-set-a",
+            "sw-set-b",
+            "sw-set-c",
+            "sw-set-d",
+            "sw-slow-a",
+            "sw-slow-b",
+            "sw-slow-c",
+        ]);
+        assert.deepEqual(deletes(), ["DELETE /secrets/sw-slow-b/STRANGER_KEY 200"]);
+        assert.deepEqual(
+            e
+                .agents()
+                .map((a) => a.name)
+                .sort(),
+            ["sw-agent-a", "sw-agent-b", "sw-agent-slow-x", "sw-agent-slow-y"],
+        );
     });
 });
