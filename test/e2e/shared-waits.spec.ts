@@ -249,4 +249,29 @@ describe("e2e: waits that share one list request (issue 20)", function () {
             ["sw-agent-a", "sw-agent-b", "sw-agent-slow-x", "sw-agent-slow-y"],
         );
     });
+
+    it("lists that lag behind the writes (a stale row, a new set or agent not listed yet): the waits go on, nothing is rolled back", async () => {
+        const get = async (path: string) => (await fetch(`${e.url}${path}`, { headers: { authorization: `Bearer ${API_KEY}` } })).text();
+        // The lists as they are before the up: without the new set and agent, with agent a's current deployment.
+        const [setsBefore, agentsBefore] = [await get("/secrets"), await get("/agents")];
+        const previous = e.agent("sw-agent-a")?.deployments.at(-1)?.id;
+        e.clearRequests();
+        declare({
+            sets: { ...spec.sets, h: set("h") },
+            agents: { ...spec.agents, a: agent("a", { image: `${IMAGE}-3` }), z: { ...agent("a"), name: "sw-agent-z" } },
+        });
+        e.injectFault({ route: "GET /secrets", status: 200, body: setsBefore, times: 2 });
+        e.injectFault({ route: "GET /agents", status: 200, body: agentsBefore, times: 3 });
+        const r = await up("create and update, lists lagging");
+        assert.equal(r.code, 0, errorText(r));
+        assert.deepEqual(deletes(), []);
+        assert.equal(e.snapshot()["sw-set-h"]?.status, "ready");
+        assert.equal(e.agent("sw-agent-z")?.deployments.at(-1)?.phase, "Active");
+        const a = e.agent("sw-agent-a")?.deployments.at(-1);
+        assert.notEqual(a?.id, previous);
+        assert.equal(a?.phase, "Active");
+        const state = await s.exportStack();
+        const outputs = (state.deployment.resources ?? []).find((res) => res.urn.endsWith("pipecat:Agent::a"))?.outputs;
+        assert.equal(outputs?.["deploymentId"], a?.id);
+    });
 });
