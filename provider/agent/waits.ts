@@ -102,11 +102,13 @@ export async function waitUntilDeployed(name: string, expected: string | undefin
             if (byName && waiting !== undefined && now() - lastRead < gap - TICK_MS / 2) return waiting;
             if (!byName && now() - lastRead < READ_EVERY_MS) {
                 const row = (await list()).find((a) => a.name === name);
-                if (row === undefined) throw disappeared(name);
-                const desired = row.desiredDeploymentId;
-                const current = isCurrent(desired, expected, previous);
-                if (!(current && desired !== undefined && desired === row.reconciledDeploymentId)) {
-                    return notComplete(name, current ? desired : expected, undefined);
+                // A name the list does not hold (yet: a list may lag behind the write): the read by name below says whether it is gone.
+                if (row !== undefined) {
+                    const desired = row.desiredDeploymentId;
+                    const current = isCurrent(desired, expected, previous);
+                    if (!(current && desired !== undefined && desired === row.reconciledDeploymentId)) {
+                        return notComplete(name, current ? desired : expected, undefined);
+                    }
                 }
             }
             lastRead = now();

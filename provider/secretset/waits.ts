@@ -28,8 +28,9 @@ const sets = new Ticker<SetSummary[]>((ctx) => listSets(api(), ctx), {
  * Waits until the set is ready: create and update return only then, because a deployment that binds a
  * pending set is refused. Each look is the set's row of a list that started after the write: `ready`
  * (or no status) is done; `failed` reads a regular set by name once, for Pipecat's `errorMessage` and
- * the keys (image-pull sets cannot be read by name); a set missing from the list has disappeared. A
- * status this provider does not know is waited on like `pending`, within the same bound.
+ * the keys (image-pull sets cannot be read by name); a set missing from the list has disappeared if a
+ * read by name agrees (a list may lag behind the write). A status this provider does not know is
+ * waited on like `pending`, within the same bound.
  */
 export async function waitUntilReady(ins: SecretSetInputs, after: "create" | "update"): Promise<Ready> {
     const ctx = setCall("readiness check", ins.name);
@@ -40,10 +41,7 @@ export async function waitUntilReady(ins: SecretSetInputs, after: "create" | "up
             timeoutMs: currentSettings().readyTimeoutMs,
             setting: "pipecat:readyTimeoutSeconds",
             look: async (list) => {
-                const row = (await list()).find((s) => s.name === ins.name);
-                if (row === undefined) {
-                    throw new ReadinessError(`Secret set "${ins.name}" disappeared while the provider waited for it to become ready.`);
-                }
+                const row = (await list()).find((s) => s.name === ins.name) ?? (await unlisted(ins.name, ctx));
                 if (row.status === "failed") {
                     const found = isImagePull ? undefined : await details(ctx).catch(() => undefined);
                     throw new ReadinessError(
@@ -75,6 +73,18 @@ export async function waitUntilReady(ins: SecretSetInputs, after: "create" | "up
         if (!(e instanceof ReadinessError && e.timedOut) || isImagePull) throw e;
         throw new ReadinessError(e.message, { timedOut: true, keys: (await details(ctx).catch(() => undefined))?.keys });
     }
+}
+
+/**
+ * A set the list does not hold: it disappeared only if a read by name agrees (a list may lag behind the write
+ * it was asked after). A regular set found by name is its own row; a set that cannot be read by name (image
+ * pull) is waited on as pending, within the same bound.
+ */
+async function unlisted(name: string, ctx: SetCall): Promise<Pick<SetSummary, "region" | "status">> {
+    const found = await lookup(api(), ctx);
+    if (found.kind === "absent")
+        throw new ReadinessError(`Secret set "${name}" disappeared while the provider waited for it to become ready.`);
+    return found.kind === "regular" ? found.set : { region: undefined, status: "pending" };
 }
 
 /** A regular set's keys and `errorMessage`, read by name; undefined when the read finds no regular set. */

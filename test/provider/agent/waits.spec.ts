@@ -240,6 +240,18 @@ describe("the Agent provider's waits", () => {
             );
         });
 
+        it("waits on an agent that a list lagging behind the create does not show yet, since a read by name finds it", async () => {
+            await m.setup({ deployPhaseMs: { creating: 1_000, validating: 0, draining: 0 } });
+            await secretSet("voice-secrets", V1);
+            m.emulator.clearRequests();
+            m.emulator.injectFault({ route: "GET /agents", status: 200, body: '{"services":[]}', times: 2 });
+            const outs = await create(voice);
+            assert.equal(outs["ready"], true);
+            assert.equal(m.emulator.requestCount({ method: "DELETE" }), 0);
+            assert.ok(m.emulator.requestCount({ route: "GET /agents/:name" }) >= 2, "each list without the agent is checked by name");
+            assert.equal(m.emulator.agent("voice-agent")?.deployments.at(-1)?.phase, "Active");
+        });
+
         it("fails with the error Pipecat Cloud reports for the agent", async () => {
             await m.setup();
             await secretSet("voice-secrets", V1);

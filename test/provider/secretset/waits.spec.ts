@@ -129,6 +129,23 @@ describe("waitUntilReady", () => {
         });
     }
 
+    for (const [kind, inputs, reads] of [
+        ["regular", regular, 2],
+        ["image-pull", pull, 2],
+    ] as const) {
+        it(`waits on a ${kind} set that a list lagging behind the write does not show yet, since a read by name finds it`, async () => {
+            await m.setup({ readyAfterMs: 1_000, imagePullUpdates: "accept" });
+            m.emulator.injectFault({ route: "GET /secrets", delayMs: 0, times: 1 }); // the existence check
+            m.emulator.injectFault({ route: "GET /secrets", status: 200, body: '{"sets":[]}', times: 2 });
+            const outs = await create(inputs);
+            assert.equal(outs["status"], "ready");
+            // Each list without the set is checked by name (an image-pull set answers 400: it exists, so it is waited on).
+            assert.equal(m.emulator.requestCount({ route: "GET /secrets/:name" }), reads);
+            assert.equal(m.emulator.requestCount({ method: "DELETE" }), 0);
+            assert.equal(m.emulator.snapshot()[inputs.name]?.status, "ready");
+        });
+    }
+
     it("takes a set whose list row has no status as ready, in the region that row names when the PUT's named none", async () => {
         await m.setup({ readyAfterMs: 600_000 });
         m.emulator.injectFault({ route: "PUT /secrets/:name", status: 202, body: '{"status":"OK"}', afterApply: true });
