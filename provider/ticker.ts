@@ -15,6 +15,9 @@
  *   its own step and resource.
  * - The next tick starts `TICK_MS` after this one started, or when this one's looks have all ended:
  *   never two list requests at once. With no waiter left the ticks stop (no request, no sleep).
+ * - Once every waiter has waited `LONG_WAIT_MS` (a deployment of minutes), ticks come `LONG_TICK_MS`
+ *   apart: a long wait costs a request every 2 s, not 2.5 a second, and is noticed up to 2 s late. A new
+ *   waiter brings the short ticks back within `TICK_MS`.
  *
  * Requests go through the session's one transport (and so its one rate limiter); times are on the
  * session's clock (faked in unit tests). Here rather than in `api/`, which imports nothing above it:
@@ -30,6 +33,12 @@ import { now, onReset, sleep } from "./session";
  * it ready (half a tick on average) plus the request's own time: ≤ 500 ms at worst, ≤ 250 ms median.
  */
 export const TICK_MS = 400;
+
+/** When every waiter has waited this long, the ticks slow down to `LONG_TICK_MS`. */
+export const LONG_WAIT_MS = 15_000;
+
+/** Milliseconds between two ticks while every waiter has waited `LONG_WAIT_MS`. */
+export const LONG_TICK_MS = 2_000;
 
 /** One resource's wait. */
 export interface Waiter<T, R> {
@@ -91,8 +100,9 @@ export class Ticker<T> {
             // Waiters that register in the same turn (the answers of a burst of writes) share a first look.
             await Promise.resolve();
             while (this.waiting.size > 0) {
-                const wait = this.lastStart + TICK_MS - now();
-                if (wait > 0) await sleep(wait);
+                const wait = this.lastStart + this.interval() - now();
+                // At most a short tick at a time, so that a waiter registering meanwhile brings the short ticks back.
+                if (wait > 0) await sleep(Math.min(wait, TICK_MS));
                 else await this.tick();
             }
         } catch (e) {
@@ -102,6 +112,13 @@ export class Ticker<T> {
         } finally {
             this.running = false;
         }
+    }
+
+    /** `TICK_MS`, or `LONG_TICK_MS` once every waiter has waited `LONG_WAIT_MS`. */
+    private interval(): number {
+        const t = now();
+        for (const entry of this.waiting) if (t - entry.started < LONG_WAIT_MS) return TICK_MS;
+        return LONG_TICK_MS;
     }
 
     private async tick(): Promise<void> {
@@ -121,7 +138,7 @@ export class Ticker<T> {
         try {
             const found = await waiter.look(() => list().catch((e: unknown) => Promise.reject(retold(e, this.shared, waiter.ctx))));
             if (found.done) return end(() => entry.resolve(found.value));
-            const next = Math.max(now(), start + TICK_MS);
+            const next = Math.max(now(), start + this.interval());
             if (next - entry.started > waiter.timeoutMs) {
                 const waited = {
                     seconds: Math.round((now() - entry.started) / 1000),

@@ -8,7 +8,7 @@ import type { CallContext } from "../../provider/api/call";
 import { PipecatApiError } from "../../provider/errors";
 import type { Look } from "../../provider/lifecycle";
 import { configure, setTestHooks } from "../../provider/session";
-import { TICK_MS, Ticker, type Waiter } from "../../provider/ticker";
+import { LONG_TICK_MS, LONG_WAIT_MS, TICK_MS, Ticker, type Waiter } from "../../provider/ticker";
 
 /** What one list request answered: its number and when it started. */
 interface Answer {
@@ -64,6 +64,46 @@ describe("Ticker", () => {
             },
         };
     }
+
+    it("slows down to LONG_TICK_MS once every waiter has waited LONG_WAIT_MS, and a new waiter brings the short ticks back", async () => {
+        const longLooks = LONG_WAIT_MS / TICK_MS + 4;
+        const lone = ticker.wait(waiter(longLooks));
+        // A second waiter arrives 20 s in, long after the first one's ticks slowed down.
+        let late: Promise<Answer> | undefined;
+        let arrival = 20_000;
+        const started = new Promise<void>((resolve) => {
+            const poll = async (): Promise<void> => {
+                while (clock < arrival) await new Promise((r) => setImmediate(r));
+                arrival = clock;
+                late = ticker.wait(waiter(3));
+                resolve();
+            };
+            void poll();
+        });
+        await started;
+        await Promise.all([lone, late]);
+        const at = requests.map((r) => r.at);
+        const gaps = at.slice(1).map((t, i) => t - (at[i] as number));
+        // Short ticks for the first LONG_WAIT_MS, then LONG_TICK_MS apart until the second waiter, then short again.
+        const short = gaps.slice(0, LONG_WAIT_MS / TICK_MS);
+        assert.ok(
+            short.every((g) => g === TICK_MS),
+            gaps.join(", "),
+        );
+        const lateIndex = at.findIndex((t) => t >= arrival);
+        assert.ok(
+            gaps.slice(LONG_WAIT_MS / TICK_MS, lateIndex - 1).every((g) => g === LONG_TICK_MS),
+            gaps.join(", "),
+        );
+        assert.ok(gaps.slice(LONG_WAIT_MS / TICK_MS, lateIndex - 1).length > 0, "some long ticks");
+        assert.ok((at[lateIndex] as number) - arrival <= TICK_MS, `the late waiter, registered at ${arrival}, looked within a short tick`);
+        assert.ok(
+            gaps.slice(lateIndex).every((g) => g === TICK_MS),
+            gaps.join(", "),
+        );
+        // Sleeps are never longer than a short tick.
+        assert.ok(waits.every((w) => w <= TICK_MS));
+    });
 
     it("serves every waiter with one list request per tick, TICK_MS apart", async () => {
         const seen = [[], [], [], []] as Answer[][];

@@ -38,9 +38,10 @@ describe("waitUntilReady", () => {
     after(() => m.assertNoLeaks([KEY, V1, V2, PASSWORD, Buffer.from(`bot:${PASSWORD}`).toString("base64")]));
 
     it("looks at the sets list at once after the write, then on every tick, until the set is ready", async () => {
-        await m.setup({ readyAfterMs: 20_000 });
+        // Ready within LONG_WAIT_MS: short ticks all along.
+        await m.setup({ readyAfterMs: 10_000 });
         const outs = await create(regular);
-        assert.deepEqual(m.sleeps, Array<number>(Math.ceil(20_000 / TICK_MS)).fill(TICK_MS));
+        assert.deepEqual(m.sleeps, Array<number>(Math.ceil(10_000 / TICK_MS)).fill(TICK_MS));
         // One list before the first tick's wait and one after each: the last finds the set ready. Never a read by name.
         assert.deepEqual(m.seen().slice(2), Array<string>(m.sleeps.length + 1).fill("GET /secrets 200"));
         assert.equal(outs["status"], "ready");
@@ -65,15 +66,15 @@ describe("waitUntilReady", () => {
     it("after an update, says that the values were written and how to wait longer", async () => {
         await m.setup({ readyAfterMs: 60_000 }, { "pipecat:readyTimeoutSeconds": "90" });
         const olds = await create(regular);
-        await m.configure({ "pipecat:readyTimeoutSeconds": "30" });
+        await m.configure({ "pipecat:readyTimeoutSeconds": "12" });
         m.sleeps = [];
         const news = await checked({ name: "voice-secrets", secrets: { A: V2 } }, olds);
         const message = await m.message(secretSetProvider.update!("voice-secrets", olds, news));
         // A look on every tick up to the bound; one more would start after it.
-        assert.deepEqual(m.sleeps, Array<number>(Math.floor(30_000 / TICK_MS)).fill(TICK_MS));
+        assert.deepEqual(m.sleeps, Array<number>(Math.floor(12_000 / TICK_MS)).fill(TICK_MS));
         assert.equal(
             message,
-            `Secret set "voice-secrets" was still pending after ${Math.round((Math.floor(30_000 / TICK_MS) * TICK_MS) / 1000)} s (pipecat:readyTimeoutSeconds is 30).` +
+            `Secret set "voice-secrets" was still pending after ${Math.round((Math.floor(12_000 / TICK_MS) * TICK_MS) / 1000)} s (pipecat:readyTimeoutSeconds is 12).` +
                 " The values were written and Pipecat Cloud is still provisioning them. " +
                 "Raise the bound, for example `pulumi config set pipecat:readyTimeoutSeconds 900`, then run `pulumi up`: it writes the set again and waits up to the new bound.",
         );
@@ -195,11 +196,11 @@ describe("waitUntilReady", () => {
     });
 
     it("after an adoption's readiness timeout, says that the values were written and how to wait longer", async () => {
-        await m.setup({ readyAfterMs: 600_000 }, { "pipecat:readyTimeoutSeconds": "30" });
+        await m.setup({ readyAfterMs: 600_000 }, { "pipecat:readyTimeoutSeconds": "12" });
         m.emulator.seed("voice-secrets", { secrets: { A: "old" } });
         assert.equal(
             await m.message(create({ ...regular, adopt: true })),
-            `Secret set "voice-secrets" was still pending after ${Math.round((Math.floor(30_000 / TICK_MS) * TICK_MS) / 1000)} s (pipecat:readyTimeoutSeconds is 30).` +
+            `Secret set "voice-secrets" was still pending after ${Math.round((Math.floor(12_000 / TICK_MS) * TICK_MS) / 1000)} s (pipecat:readyTimeoutSeconds is 12).` +
                 " The values were written and Pipecat Cloud is still provisioning them. " +
                 "Raise the bound, for example `pulumi config set pipecat:readyTimeoutSeconds 900`, then run `pulumi up`: it writes the set again and waits up to the new bound.",
         );
