@@ -16,6 +16,7 @@ import type { Emulator, EmulatorOptions } from "../../emulator";
 import { assertNoLeaks, type Haystack } from "../support/leaks";
 import { type ExportedResource, Findings, type RunResult, type TempProject } from "../support/engine";
 import { EngineStack } from "../support/stack";
+import { stackProgram } from "../support/stack-program";
 
 const API_KEY = "pk-agentsafety-API-KEY-never-shown-0001";
 const V = {
@@ -34,35 +35,6 @@ const HOST = "https://index.docker.io/v1/";
 
 /** Real delays: a set is pending 300 ms after each write, a deployment is Creating 250 ms and Validating 250 ms. */
 const DELAYS: EmulatorOptions = { readyAfterMs: 300, deployPhaseMs: { creating: 250, validating: 250 } };
-
-/**
- * stack.json: `sets` and `agents`, resource name -> arguments, plus `opts` (resource options, as they are: aliases,
- * deleteBeforeReplace). A binding "@r" is the SecretSet resource r of this program; any other string is a set name.
- */
-const program = `
-import * as fs from "fs";
-import { Agent, SecretSet } from "pulumi-pipecat-secrets";
-const spec: { sets?: Record<string, any>; agents?: Record<string, any> } = JSON.parse(fs.readFileSync("stack.json", "utf8"));
-const sets: Record<string, SecretSet> = {};
-for (const [r, entry] of Object.entries(spec.sets ?? {})) {
-    const { opts, ...args } = entry;
-    sets[r] = new SecretSet(r, args, opts);
-}
-const bind = (b: string | undefined) => {
-    if (b === undefined || !b.startsWith("@")) return b;
-    const set = sets[b.slice(1)];
-    if (set === undefined) throw new Error("stack.json binds an undeclared set " + b);
-    return set;
-};
-export const setNames = Object.fromEntries(Object.entries(sets).map(([r, s]) => [r, s.name]));
-export const agents = Object.fromEntries(
-    Object.entries(spec.agents ?? {}).map(([r, entry]) => {
-        const { opts, ...a } = entry;
-        const agent = new Agent(r, { ...a, secretSet: bind(a.secretSet), imagePullSecretSet: bind(a.imagePullSecretSet) }, opts);
-        return [r, { name: agent.name, deploymentId: agent.deploymentId }];
-    }),
-);
-`;
 
 type Spec = { sets?: Record<string, unknown>; agents?: Record<string, unknown> };
 
@@ -192,7 +164,7 @@ describe("e2e: a running agent is never deleted, moved or taken over by mistake 
         const started = Date.now();
         const engineStack = await EngineStack.start({
             name: "agent-safety",
-            program,
+            program: stackProgram,
             emulator: { apiKey: API_KEY, ...DELAYS, ...options },
         });
         const { emulator, project } = engineStack;

@@ -11,29 +11,13 @@ import type { Emulator } from "../../emulator";
 import type { RunResult } from "../support/engine";
 import { assertNoLeaks } from "../support/leaks";
 import { EngineStack } from "../support/stack";
+import { stackProgram } from "../support/stack-program";
 
 const API_KEY = "pk-sharedwaits-API-KEY-never-shown-0001";
 const V = (n: string) => `sk-sharedwaits-${n}-never-shown`;
 const NAMES = ["a", "b", "c", "d"];
 const SECRETS = [API_KEY, ...NAMES.flatMap((n) => [V(n), V(`${n}2`), V(`${n}3`)]), V("stranger")];
 const IMAGE = "registry.example/voice-agent:0.1";
-
-/** stack.json: `sets` and `agents`, resource name -> arguments (+ `opts`); a binding "@r" is the SecretSet r. */
-const program = `
-import * as fs from "fs";
-import { Agent, SecretSet } from "pulumi-pipecat-secrets";
-const spec: { sets?: Record<string, any>; agents?: Record<string, any> } = JSON.parse(fs.readFileSync("stack.json", "utf8"));
-const sets: Record<string, SecretSet> = {};
-for (const [r, entry] of Object.entries(spec.sets ?? {})) {
-    const { opts, ...args } = entry;
-    sets[r] = new SecretSet(r, args, opts);
-}
-const bind = (b: string | undefined) => (b !== undefined && b.startsWith("@") ? sets[b.slice(1)] : b);
-for (const [r, entry] of Object.entries(spec.agents ?? {})) {
-    const { opts, ...a } = entry;
-    new Agent(r, { ...a, secretSet: bind(a.secretSet) }, opts);
-}
-`;
 
 type Spec = { sets?: Record<string, unknown>; agents?: Record<string, unknown> };
 
@@ -68,7 +52,7 @@ describe("e2e: waits that share one list request (issue 20)", function () {
     before(async () => {
         s = await EngineStack.start({
             name: "shared-waits-e2e",
-            program,
+            program: stackProgram,
             emulator: {
                 apiKey: API_KEY,
                 readyAfterMs: 300,
