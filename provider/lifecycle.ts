@@ -37,12 +37,14 @@ export async function poll<T>(schedule: Schedule, look: () => Promise<Look<T>>):
     for (let delay = schedule.firstMs; ; delay = Math.min(delay * 2, MAX_DELAY_MS)) {
         const found = await look();
         if (found.done) return found.value;
-        const waited = now() - started;
-        if (waited + delay > schedule.timeoutMs) {
-            throw found.timedOut({ seconds: Math.round(waited / 1000), bound: `${schedule.setting} is ${schedule.timeoutMs / 1000}` });
-        }
+        if (now() - started + delay > schedule.timeoutMs) throw found.timedOut(waitedSince(started, schedule));
         await sleep(delay);
     }
+}
+
+/** How long a wait bounded by `bound` has waited since `started`, as its timeout error says it. */
+export function waitedSince(started: number, bound: Pick<Schedule, "timeoutMs" | "setting">): Waited {
+    return { seconds: Math.round((now() - started) / 1000), bound: `${bound.setting} is ${bound.timeoutMs / 1000}` };
 }
 
 /** Whether a resource may take over what exists under `name`: its own `adopt`, or `pipecat:adopt` / PIPECAT_ADOPT naming it (or `*`). */

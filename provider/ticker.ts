@@ -25,7 +25,7 @@
  */
 import type { CallContext } from "./api/call";
 import { isPipecatError, told } from "./errors";
-import type { Look, Schedule } from "./lifecycle";
+import { type Look, type Schedule, waitedSince } from "./lifecycle";
 import { now, onReset, sleep } from "./session";
 
 /**
@@ -139,13 +139,7 @@ export class Ticker<T> {
             const found = await waiter.look(() => list().catch((e: unknown) => Promise.reject(retold(e, this.shared, waiter.ctx))));
             if (found.done) return end(() => entry.resolve(found.value));
             const next = Math.max(now(), start + this.interval());
-            if (next - entry.started > waiter.timeoutMs) {
-                const waited = {
-                    seconds: Math.round((now() - entry.started) / 1000),
-                    bound: `${waiter.setting} is ${waiter.timeoutMs / 1000}`,
-                };
-                end(() => entry.reject(found.timedOut(waited)));
-            }
+            if (next - entry.started > waiter.timeoutMs) end(() => entry.reject(found.timedOut(waitedSince(entry.started, waiter))));
         } catch (e) {
             end(() => entry.reject(e));
         }

@@ -79,10 +79,11 @@ export const READ_GAP_MAX_MS = 2000;
  * `ready`, as Pipecat's CLI waits, within `pipecat:deployTimeoutSeconds`, on the agents' shared ticker.
  * The list rows carry the deployment ids but no `ready` nor health: while the agent's row shows the
  * deployment not yet reconciled it waits on the list; once reconciled (or `READ_EVERY_MS` after its last
- * read) it reads the agent by name, a tick later, then with a gap doubling up to `READ_GAP_MAX_MS`. `expected` is the deployment the create or update
- * answer named: a row or read that still shows `previous` (the deployment before the update) is stale
- * and waited on, so the wait never ends on the old deployment. A revision that `Failed`, or that
- * crash-loops, fails at once with Pipecat's health reason and message.
+ * read) it reads the agent by name, a tick later, then with a gap doubling up to `READ_GAP_MAX_MS`.
+ * `expected` is the deployment the create or update answer named: a row or read that still shows
+ * `previous` (the deployment before the update) is stale and waited on, so the wait never ends on the old
+ * deployment. A revision that `Failed`, or that crash-loops, fails at once with Pipecat's health reason
+ * and message.
  */
 export async function waitUntilDeployed(name: string, expected: string | undefined, previous?: string): Promise<AgentDetails> {
     const ctx = agentCall("deployment check", name);
@@ -104,11 +105,8 @@ export async function waitUntilDeployed(name: string, expected: string | undefin
                 const row = (await list()).find((a) => a.name === name);
                 // A name the list does not hold (yet: a list may lag behind the write): the read by name below says whether it is gone.
                 if (row !== undefined) {
-                    const desired = row.desiredDeploymentId;
-                    const current = isCurrent(desired, expected, previous);
-                    if (!(current && desired !== undefined && desired === row.reconciledDeploymentId)) {
-                        return notComplete(name, current ? desired : expected, undefined);
-                    }
+                    const { current, reconciled } = progress(row, expected, previous);
+                    if (!reconciled) return notComplete(name, current ? row.desiredDeploymentId : expected, undefined);
                 }
             }
             lastRead = now();
@@ -117,8 +115,7 @@ export async function waitUntilDeployed(name: string, expected: string | undefin
             if (found.error !== undefined)
                 throw new DeploymentError(`Pipecat Cloud reported an error for agent "${name}": ${clip(found.error)}.`);
             const desired = found.desiredDeploymentId;
-            const current = isCurrent(desired, expected, previous);
-            const reconciled = current && desired !== undefined && desired === found.reconciledDeploymentId;
+            const { current, reconciled } = progress(found, expected, previous);
             if (current) {
                 const problem = deploymentProblem(found);
                 if (problem !== undefined) throw new DeploymentError(`Deployment ${short(desired)}of agent "${name}" ${problem}.`);
@@ -132,9 +129,18 @@ export async function waitUntilDeployed(name: string, expected: string | undefin
     });
 }
 
-/** The deployment asked for, or one started after it; not the one before it (a stale read). */
-function isCurrent(desired: string | undefined, expected: string | undefined, previous: string | undefined): boolean {
-    return expected === undefined || desired === expected || (desired !== undefined && desired !== previous);
+/**
+ * What a list row or a read says of the deployment waited for: `current`, it desires the deployment asked for or
+ * one started after it, not the one before it (a stale read); `reconciled`, the operator has caught up with it.
+ */
+function progress(
+    ids: Pick<AgentRow, "desiredDeploymentId" | "reconciledDeploymentId">,
+    expected: string | undefined,
+    previous: string | undefined,
+): { readonly current: boolean; readonly reconciled: boolean } {
+    const desired = ids.desiredDeploymentId;
+    const current = expected === undefined || desired === expected || (desired !== undefined && desired !== previous);
+    return { current, reconciled: current && desired !== undefined && desired === ids.reconciledDeploymentId };
 }
 
 function disappeared(name: string): DeploymentError {
