@@ -8,11 +8,9 @@ import { COMMANDS, DESTROY, log } from "./commands";
 import { REALISTIC, SEED, stackDelays } from "./delays";
 import { createBenchProject } from "./project";
 import type { AgentRow, DelaysUsed } from "./report-goals";
-import { byRoute } from "./routes";
+import { counted, NONE, type Target } from "./routes";
 import { round } from "./stats";
 import { stackEmulator, stackFiles } from "./stack";
-
-type Target = { readonly text: string; readonly met?: (routes: Record<string, number>, total: number) => boolean };
 
 export async function measureAgents(
     apiKey: string,
@@ -25,29 +23,19 @@ export async function measureAgents(
     const bench = await createBenchProject("stack", emulator, undefined, stackFiles(m, delays, false, "a").files, "bench-agents");
     const rows: AgentRow[] = [];
     const record = async (operation: string, args: string[], target: Target): Promise<void> => {
-        emulator.clearRequests();
-        await bench.pulumi(args);
-        const routes = byRoute(emulator);
-        const total = emulator.requests.length;
-        rows.push({
-            operation,
-            requests: total,
-            byRoute: routes,
-            target: target.text,
-            ...(target.met ? { met: target.met(routes, total) } : {}),
-        });
-        log(`agents: ${operation}: ${total}`);
+        const { row } = await counted(emulator, operation, () => bench.pulumi(args), target);
+        rows.push({ ...row, target: target.text });
+        log(`agents: ${operation}: ${row.requests}`);
     };
-    const none: Target = { text: "0", met: (_, total) => total === 0 };
     const onlyReads = (routes: Record<string, number>, except: string[]): boolean =>
         Object.keys(routes).every((r) => r.startsWith("GET ") || except.includes(r));
     try {
-        await record(`preview of ${m} new sets + ${m} new agents`, ["preview"], none);
+        await record(`preview of ${m} new sets + ${m} new agents`, ["preview"], NONE);
         await record(`up: create ${m} sets + ${m} agents`, COMMANDS["up (create)"], {
             text: "none given (the issue's “0 requests each” fits no-op `up` and `preview` only)",
         });
-        await record("preview, nothing changed", ["preview"], none);
-        await record("up, nothing changed", COMMANDS["up (no changes)"], none);
+        await record("preview, nothing changed", ["preview"], NONE);
+        await record("up, nothing changed", COMMANDS["up (no changes)"], NONE);
         const write = (files: Record<string, string>): void => {
             for (const [file, text] of Object.entries(files)) bench.project.writeFile(file, text);
         };

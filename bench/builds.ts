@@ -8,7 +8,7 @@ import { startEmulator } from "../emulator";
 import { type BenchProject, createBenchProject } from "./project";
 import { botContext, type BuildSpec } from "./programs";
 import type { BuildDelays, BuildRequestRow } from "./report";
-import { byRoute } from "./routes";
+import { counted, NONE, type Target } from "./routes";
 
 /**
  * A real cloud build of a Pipecat bot takes one to a few minutes, and a deployment about a minute; here they
@@ -25,13 +25,6 @@ const AGENT = "bench-voice";
 const UP = ["up", "--yes", "--skip-preview"];
 const DESTROY = ["destroy", "--yes", "--skip-preview"];
 
-/** What a row's target says, and whether its requests meet it. */
-interface Target {
-    readonly text: string;
-    readonly met: (routes: Record<string, number>, total: number) => boolean;
-}
-
-const none: Target = { text: "0", met: (_, total) => total === 0 };
 const UPLOAD_ROUTES = ["POST /builds/upload-url", "POST /storage/:bucket", "POST /builds"];
 
 export async function measureBuildRequests(apiKey: string, log: (message: string) => void): Promise<BuildRequestRow[]> {
@@ -55,19 +48,11 @@ export async function measureBuildRequests(apiKey: string, log: (message: string
         target?: Target,
         expect?: (stdout: string) => string | undefined,
     ) => {
-        emulator.clearRequests();
-        const { result } = await p.pulumi(args);
-        const routes = byRoute(emulator);
-        const total = emulator.requests.length;
+        const { row, result } = await counted(emulator, operation, async () => (await p.pulumi(args)).result, target);
         const wrong = expect?.(result.stdout);
         if (wrong !== undefined) throw new Error(`builds: ${operation}: ${wrong}\n${result.stdout}`);
-        rows.push({
-            operation,
-            requests: total,
-            byRoute: routes,
-            ...(target ? { target: target.text, met: target.met(routes, total) } : {}),
-        });
-        log(`requests: ${operation}: ${total}`);
+        rows.push(row);
+        log(`requests: ${operation}: ${row.requests}`);
     };
     const builds = () => emulator.builds();
     const lastImage = (): string | undefined => builds().at(-1)?.imageUri;
@@ -89,14 +74,14 @@ export async function measureBuildRequests(apiKey: string, log: (message: string
             },
             () => (builds().length === 1 && builds()[0]?.status === "success" ? undefined : "no successful build"),
         );
-        await record(a, "preview of an unchanged source", ["preview"], none, showing(/2 unchanged/));
-        await record(a, "up: no-op, unchanged source", UP, none, showing(/2 unchanged/));
+        await record(a, "preview of an unchanged source", ["preview"], NONE, showing(/2 unchanged/));
+        await record(a, "up: no-op, unchanged source", UP, NONE, showing(/2 unchanged/));
 
         declare(a, { build: bot, agent: { name: AGENT, region: REGION } });
         await record(a, "up: an Agent deployed from the build", UP, undefined, () =>
             emulator.agentImage(AGENT) === lastImage() ? undefined : "the agent does not run the build's image",
         );
-        await record(a, "preview of the build and its Agent, unchanged", ["preview"], none, showing(/3 unchanged/));
+        await record(a, "preview of the build and its Agent, unchanged", ["preview"], NONE, showing(/3 unchanged/));
 
         source(a, "v2");
         await record(a, "preview of a changed source file (a new build, the Agent's update)", ["preview"], undefined, (stdout) =>
@@ -120,7 +105,7 @@ export async function measureBuildRequests(apiKey: string, log: (message: string
         declare(c, { build: { context: "./bot" } });
         await record(c, "up: a cache hit, no region declared (the default region read first)", UP, undefined, noUpload);
 
-        await record(b, "destroy: a Build", DESTROY, none);
+        await record(b, "destroy: a Build", DESTROY, NONE);
         await record(a, "destroy: a Build and the Agent deployed from it", DESTROY, undefined, () =>
             emulator.agentImage(AGENT) === undefined ? undefined : "the agent still runs",
         );

@@ -2,6 +2,7 @@
  * The results of the issue-20 phases (stacks, readiness, polling, agents, hashing): their shape and their markdown.
  * bench/report.ts holds the rest and renders these after its own tables.
  */
+import type { CountedRow } from "./report";
 import type { Summary } from "./stats";
 
 /** 1-minute load average when a phase started and ended. */
@@ -94,12 +95,8 @@ export interface AgentPolling {
 }
 
 /** Goal 6: one operation on the stack of M sets + M agents. */
-export interface AgentRow {
-    readonly operation: string;
-    readonly requests: number;
-    readonly byRoute: Readonly<Record<string, number>>;
+export interface AgentRow extends CountedRow {
     readonly target: string;
-    readonly met?: boolean;
 }
 
 /** Goal 5: hashing and archiving a large context, each in a child process. */

@@ -6,28 +6,25 @@ import { type GoalResults, renderGoals } from "./report-goals";
 import type { Summary } from "./stats";
 
 /** One operation's requests, from the emulator's log. */
-export interface RequestRow {
-    readonly operation: string;
+export interface RequestRow extends CountedRow {
     /** Sets the operation acts on. */
     readonly sets: number;
+}
+
+/** One operation of the build program (bench/builds.ts), with the requests it sent. */
+/** One command of a request table: what it sent, and its target. */
+export interface CountedRow {
+    readonly operation: string;
     readonly requests: number;
     /** Requests by route ("GET /secrets/:name": 100, ...). */
     readonly byRoute: Readonly<Record<string, number>>;
     /** What the target says, e.g. "0" or "<= 3 per set"; absent when there is none. */
     readonly target?: string;
+    /** Whether the requests meet it; absent when it cannot be judged. */
     readonly met?: boolean;
 }
 
-/** One operation of the build program (bench/builds.ts), with the requests it sent. */
-export interface BuildRequestRow {
-    readonly operation: string;
-    readonly requests: number;
-    /** Requests by route ("GET /builds/:id": 7, ...). */
-    readonly byRoute: Readonly<Record<string, number>>;
-    /** What the target says; absent when there is none. */
-    readonly target?: string;
-    readonly met?: boolean;
-}
+export type BuildRequestRow = CountedRow;
 
 /** How long the emulator of the build rows takes to build and to deploy: real time, compressed. */
 export interface BuildDelays {
